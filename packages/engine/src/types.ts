@@ -1,0 +1,172 @@
+// The engine's public contract: what the server (and later the admin/CLI) may call. The engine knows
+// nothing of HTTP; failures are EngineError with a typed code that the server maps to an API code.
+
+export type MetadataScalar = string | number | boolean;
+export type MetadataValue = MetadataScalar | MetadataScalar[];
+export type Metadata = Record<string, MetadataValue>;
+
+export type DistanceMetric = "euclidean" | "cosine";
+
+export interface VectorRecord {
+  key: string;
+  data: Float32Array;
+  metadata: Metadata;
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  accessKeySecret: string;
+  accountId: string;
+  /** undefined for the account's root key. */
+  userName?: string;
+  status: "active" | "disabled";
+  createdAt: string;
+}
+
+export interface AccountRecord {
+  accountId: string;
+  createdAt: string;
+}
+
+export interface BucketLogging {
+  targetBucket: string;
+  targetPrefix?: string;
+  loggingRole?: string;
+}
+
+export interface BucketRecord {
+  accountId: string;
+  name: string;
+  region: string;
+  createdAt: string;
+  resourceGroupId?: string;
+  tags?: Record<string, string>;
+  /** The bucket policy exactly as it was sent, byte for byte. */
+  policy?: string;
+  logging?: BucketLogging;
+}
+
+export interface IndexSpec {
+  name: string;
+  dimension: number;
+  distanceMetric: DistanceMetric;
+  dataType: "float32";
+  nonFilterableMetadataKeys: string[];
+}
+
+export interface IndexRecord extends IndexSpec {
+  accountId: string;
+  bucket: string;
+  /** Unique storage id: a re-created index of the same name never sees the old one's data. */
+  id: string;
+  createdAt: string;
+}
+
+export interface ListVectorsOptions {
+  limit: number;
+  /** Opaque continuation from a previous page's `nextToken`. */
+  token?: string;
+  segmentCount?: number;
+  segmentIndex?: number;
+}
+
+export interface ListVectorsPage {
+  vectors: VectorRecord[];
+  /** Present only when more vectors remain. */
+  nextToken?: string;
+}
+
+export interface QueryOptions {
+  vector: Float32Array;
+  topK: number;
+  /** A compiled metadata filter; rows it rejects are never ranked. */
+  filter?: (metadata: Metadata) => boolean;
+}
+
+export interface QueryHit {
+  record: VectorRecord;
+  distance: number;
+}
+
+/** One vector index's data. Writes resolve only once they are durable. */
+export interface Collection {
+  put(vectors: VectorRecord[]): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+  /** Existing records for the given keys, in request order; missing keys are left out. */
+  get(keys: string[]): VectorRecord[];
+  list(options: ListVectorsOptions): ListVectorsPage;
+  query(options: QueryOptions): QueryHit[];
+  count(): number;
+}
+
+export type EngineErrorCode =
+  | "ACCOUNT_EXISTS"
+  | "NO_SUCH_ACCOUNT"
+  | "ACCESS_KEY_EXISTS"
+  | "NO_SUCH_ACCESS_KEY"
+  | "BUCKET_EXISTS"
+  | "NO_SUCH_BUCKET"
+  | "BUCKET_NOT_EMPTY"
+  | "INDEX_EXISTS"
+  | "NO_SUCH_INDEX"
+  | "INDEX_LIMIT"
+  | "INVALID_TOKEN"
+  | "CLOSED";
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  constructor(code: EngineErrorCode, message: string) {
+    super(message);
+    this.name = "EngineError";
+    this.code = code;
+  }
+}
+
+export interface NewBucket {
+  accountId: string;
+  name: string;
+  region: string;
+  resourceGroupId?: string;
+  tags?: Record<string, string>;
+}
+
+/** Accounts, keys, buckets and indexes. Reads are synchronous; every change is durable on resolve. */
+export interface Catalog {
+  createAccount(accountId: string): Promise<AccountRecord>;
+  getAccount(accountId: string): AccountRecord | undefined;
+  listAccounts(): AccountRecord[];
+
+  putAccessKey(key: AccessKeyRecord): Promise<void>;
+  getAccessKey(accessKeyId: string): AccessKeyRecord | undefined;
+  listAccessKeys(accountId: string): AccessKeyRecord[];
+  deleteAccessKey(accessKeyId: string): Promise<void>;
+
+  createBucket(bucket: NewBucket): Promise<BucketRecord>;
+  getBucket(accountId: string, name: string): BucketRecord | undefined;
+  /** The account's buckets sorted by name (byte order). */
+  listBuckets(accountId: string): BucketRecord[];
+  /** Refuses with BUCKET_NOT_EMPTY while the bucket has indexes. */
+  deleteBucket(accountId: string, name: string): Promise<void>;
+  setBucketPolicy(accountId: string, name: string, policy: string | undefined): Promise<void>;
+  setBucketLogging(accountId: string, name: string, logging: BucketLogging | undefined): Promise<void>;
+
+  /** Refuses with INDEX_EXISTS, or INDEX_LIMIT when the bucket already has maxIndexes. */
+  createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): Promise<IndexRecord>;
+  getIndex(accountId: string, bucket: string, name: string): IndexRecord | undefined;
+  /** The bucket's indexes sorted by name (byte order). */
+  listIndexes(accountId: string, bucket: string): IndexRecord[];
+  /** Removes the index and all of its vectors. */
+  deleteIndex(accountId: string, bucket: string, name: string): Promise<void>;
+}
+
+export interface Engine {
+  readonly catalog: Catalog;
+  /** The open collection of an index that exists in the catalog. */
+  collection(index: IndexRecord): Collection;
+  /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  dataDir: string;
+}
