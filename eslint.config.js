@@ -2,6 +2,7 @@
 // protocol imports nothing of ours; engine may not import server; sdk may not import engine or server.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 const forbid = (...names) => ({
   "no-restricted-imports": ["error", {
@@ -15,6 +16,7 @@ const forbid = (...names) => ({
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "bench/.cache/**", "ossv-data/**"] },
   js.configs.recommended,
+  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: globals.node } },
   ...tseslint.configs.recommended,
   {
     rules: {

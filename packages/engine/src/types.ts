@@ -21,6 +21,9 @@ export interface AccessKeyRecord {
   userName?: string;
   status: "active" | "disabled";
   createdAt: string;
+  /** Temporary credentials only: the token requests must carry, and when the key stops working. */
+  securityToken?: string;
+  expiresAt?: string;
 }
 
 export interface AccountRecord {

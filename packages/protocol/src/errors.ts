@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   NoSuchBucket: { status: 404, ec: "0015-00000101", message: "The specified bucket does not exist." },
   BucketAlreadyExists: { status: 409, ec: "0015-00000104", message: "The requested bucket name is not available." },
   BucketNotEmpty: { status: 409, ec: "0015-00000301", message: "The bucket has objects. Please delete them first." },
+  TooManyBuckets: { status: 400, ec: "0015-00000201", message: "You have attempted to create more buckets than allowed." },
   InvalidBucketName: { status: 400, ec: "0015-00000001", message: "The specified bucket is not valid." },
   NoSuchVectorIndex: { status: 404, ec: "0047-00000101", message: "The target vector index does not exist." },
   VectorBucketIndexAlreadyExist: { status: 409, ec: "0047-00000104", message: "The vector index already exists." },
@@ -24,7 +25,8 @@ export const ERROR_CODES = {
   RequestTimeTooSkewed: { status: 403, ec: "0002-00000504", message: "The difference between the request time and the current time is too large." },
   AccessDenied: { status: 403, ec: "0003-00000001", message: "You have no right to access this resource." },
   UserDisable: { status: 403, ec: "0003-00000801", message: "The access key or user is disabled." },
-  InvalidSecurityToken: { status: 403, ec: "0002-00000060", message: "The security token you provided is invalid or expired." },
+  InvalidSecurityToken: { status: 403, ec: "0002-00000060", message: "The security token you provided is invalid." },
+  SecurityTokenExpired: { status: 403, ec: "0002-00000061", message: "The security token you provided has expired." },
   MissingArgument: { status: 400, ec: "0016-00000502", message: "A required argument is missing." },
   InvalidArgument: { status: 400, ec: "0016-00000501", message: "An argument is invalid." },
   MalformedJson: { status: 400, ec: "0016-00000601", message: "The request body is not valid JSON." },
@@ -41,18 +43,23 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** An OSS API error: a code from the table and a message naming what was wrong. */
+/**
+ * An OSS API error: a code from the table, a message naming what was wrong, and optional extra
+ * string fields for the error body (OSS adds e.g. `StringToSign` to SignatureDoesNotMatch).
+ */
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly ec: string;
+  readonly fields: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message?: string) {
+  constructor(code: ErrorCode, message?: string, fields: Record<string, string> = {}) {
     const spec: ErrorSpec = ERROR_CODES[code];
     super(message ?? spec.message);
     this.name = "ApiError";
     this.code = code;
     this.status = spec.status;
     this.ec = spec.ec;
+    this.fields = fields;
   }
 }

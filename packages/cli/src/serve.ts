@@ -1,0 +1,123 @@
+// `ossv serve`: starts the server on the embedded store, logs a line per request, and shuts down
+// cleanly on SIGINT/SIGTERM.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startServer, type AccessLogEntry, type RootAccount } from "@ossv/server";
+
+const SERVE_USAGE = `usage: ossv serve [options]
+
+  --port N           port to listen on (default 9000; 0 picks a free one)
+  --host ADDR        address to bind (default: every interface, IPv4 and IPv6)
+  --data-dir DIR     where data is kept (default ./ossv-data)
+  --region ID        region this endpoint serves (default cn-hangzhou)
+  --tls-cert FILE    serve HTTPS with this certificate (PEM) ...
+  --tls-key FILE     ... and this private key (PEM)
+  --quiet            no per-request log lines
+
+The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
+OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
+directory gets a new account whose root key is printed once.
+`;
+
+function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
+  const { OSSV_ACCOUNT_ID: accountId, OSSV_ROOT_ACCESS_KEY_ID: accessKeyId, OSSV_ROOT_ACCESS_KEY_SECRET: accessKeySecret } = env;
+  if (!accountId && !accessKeyId && !accessKeySecret) return undefined;
+  if (!accountId || !accessKeyId || !accessKeySecret) {
+    throw new Error("set all of OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and OSSV_ROOT_ACCESS_KEY_SECRET, or none");
+  }
+  if (!/^\d+$/.test(accountId)) throw new Error("OSSV_ACCOUNT_ID must be all digits");
+  return { accountId, accessKeyId, accessKeySecret };
+}
+
+export function formatAccessLog(entry: AccessLogEntry): string {
+  const parts = [
+    new Date().toISOString(), entry.requestId, entry.remote || "-", entry.method, entry.operation,
+    entry.bucket ?? "-", String(entry.status), `${entry.durationMs.toFixed(1)}ms`,
+  ];
+  if (entry.errorCode) parts.push(entry.errorCode);
+  return parts.join(" ");
+}
+
+function parseServeArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: "9000" },
+      host: { type: "string" },
+      "data-dir": { type: "string", default: "./ossv-data" },
+      region: { type: "string", default: "cn-hangzhou" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  }).values;
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseServeArgs(argv);
+  } catch (error) {
+    process.stderr.write(`ossv serve: ${(error as Error).message}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  const port = Number(args.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`ossv serve: --port must be 0-65535\n`);
+    return 2;
+  }
+  if (Boolean(args["tls-cert"]) !== Boolean(args["tls-key"])) {
+    process.stderr.write("ossv serve: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
+  try {
+    return await runServer(args, port);
+  } catch (error) {
+    process.stderr.write(`ossv serve: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runServer(args: ReturnType<typeof parseServeArgs>, port: number): Promise<number> {
+  const tls = args["tls-cert"] && args["tls-key"]
+    ? { cert: readFileSync(args["tls-cert"]), key: readFileSync(args["tls-key"]) }
+    : undefined;
+  const log = (line: string) => process.stdout.write(line + "\n");
+  const server = await startServer({
+    dataDir: args["data-dir"]!, port, region: args.region!,
+    ...(args.host ? { host: args.host } : {}),
+    ...(tls ? { tls } : {}),
+    ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
+    ...(args.quiet ? {} : { onRequest: (entry: AccessLogEntry) => log(formatAccessLog(entry)) }),
+  });
+  if (server.generatedRootKey) {
+    log(`ossv: account ${server.accountId} is ready; its root key is shown only now:`);
+    log(`  OSS_ACCESS_KEY_ID=${server.rootCredentials.accessKeyId}`);
+    log(`  OSS_ACCESS_KEY_SECRET=${server.rootCredentials.accessKeySecret}`);
+  }
+  log(`ossv: listening on ${args.host ?? "all interfaces"} port ${server.port} (${tls ? "https" : "http"}), `
+    + `region ${server.region}, account ${server.accountId}, data ${args["data-dir"]}`);
+  await waitForSignal();
+  log("ossv: shutting down");
+  await server.close();
+  log("ossv: stopped");
+  return 0;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

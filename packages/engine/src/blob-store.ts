@@ -1,0 +1,23 @@
+// All engine files go through this interface (design §3). Names are '/'-separated paths such as
+// `indexes/9f2c…/wal/00000000000000000007.wal`. Commits use createIfAbsent alone: every commit is the
+// next numbered immutable object, and whoever creates number N first wins. That is the one atomic
+// primitive a local file system, S3 (If-None-Match: *) and OSS (x-oss-forbid-overwrite) all share, so
+// nothing above this interface may rely on in-place replace, rename or compare-and-swap.
+
+export interface BlobStore {
+  /** Stores `bytes` under `name`, replacing any earlier object. Not used for commits. */
+  put(name: string, bytes: Uint8Array): Promise<void>;
+  /** The object's bytes, or undefined when it does not exist. */
+  get(name: string): Promise<Uint8Array | undefined>;
+  /** Names of all objects whose name starts with `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes the object; a missing object is not an error. */
+  delete(name: string): Promise<void>;
+  /** Removes every object whose name starts with `prefix`. */
+  deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Creates `name` with `bytes` atomically and durably, unless it exists. Resolves true when this call
+   * created it, false when the name was taken. Readers never see a partly written object.
+   */
+  createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean>;
+}

@@ -1,0 +1,232 @@
+// The catalog's whole state as plain maps, plus the rules of every change. A change runs on a clone
+// (a draft) and throws EngineError when it is not allowed; the durable catalog commits the draft and
+// only then makes it the visible state. No I/O here.
+import { randomBytes } from "node:crypto";
+import { compareKeys } from "./byte-order.ts";
+import {
+  EngineError,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type BucketLogging,
+  type BucketRecord,
+  type IndexRecord,
+  type IndexSpec,
+  type NewBucket,
+} from "./types.ts";
+
+export interface CatalogSnapshot {
+  accounts: AccountRecord[];
+  accessKeys: AccessKeyRecord[];
+  buckets: BucketRecord[];
+  indexes: IndexRecord[];
+}
+
+const bucketKey = (accountId: string, name: string): string => `${accountId}\u0000${name}`;
+const indexKey = (accountId: string, bucket: string, name: string): string =>
+  `${accountId}\u0000${bucket}\u0000${name}`;
+const now = (): string => new Date().toISOString();
+
+function byName<T extends { name: string }>(records: T[]): T[] {
+  return records.sort((a, b) => compareKeys(a.name, b.name));
+}
+
+export class CatalogState {
+  private readonly accounts = new Map<string, AccountRecord>();
+  private readonly accessKeys = new Map<string, AccessKeyRecord>();
+  private readonly buckets = new Map<string, BucketRecord>();
+  private readonly indexes = new Map<string, IndexRecord>();
+  private readonly indexesById = new Map<string, IndexRecord>();
+
+  static from(snapshot: CatalogSnapshot): CatalogState {
+    const state = new CatalogState();
+    for (const account of snapshot.accounts) state.accounts.set(account.accountId, account);
+    for (const key of snapshot.accessKeys) state.accessKeys.set(key.accessKeyId, key);
+    for (const bucket of snapshot.buckets) state.buckets.set(bucketKey(bucket.accountId, bucket.name), bucket);
+    for (const index of snapshot.indexes) state.addIndex(index);
+    return state;
+  }
+
+  /** A deep copy, so a failed change never leaks into the visible state. */
+  toSnapshot(): CatalogSnapshot {
+    return structuredClone({
+      accounts: [...this.accounts.values()],
+      accessKeys: [...this.accessKeys.values()],
+      buckets: [...this.buckets.values()],
+      indexes: [...this.indexes.values()],
+    });
+  }
+
+  clone(): CatalogState {
+    return CatalogState.from(this.toSnapshot());
+  }
+
+  private addIndex(index: IndexRecord): void {
+    this.indexes.set(indexKey(index.accountId, index.bucket, index.name), index);
+    this.indexesById.set(index.id, index);
+  }
+
+  // Reads return copies: callers may not change the catalog except through its methods.
+
+  getAccount(accountId: string): AccountRecord | undefined {
+    const account = this.accounts.get(accountId);
+    return account && structuredClone(account);
+  }
+
+  listAccounts(): AccountRecord[] {
+    return structuredClone([...this.accounts.values()]).sort((a, b) => compareKeys(a.accountId, b.accountId));
+  }
+
+  getAccessKey(accessKeyId: string): AccessKeyRecord | undefined {
+    const key = this.accessKeys.get(accessKeyId);
+    return key && structuredClone(key);
+  }
+
+  listAccessKeys(accountId: string): AccessKeyRecord[] {
+    const keys = [...this.accessKeys.values()].filter((key) => key.accountId === accountId);
+    return structuredClone(keys).sort((a, b) => compareKeys(a.accessKeyId, b.accessKeyId));
+  }
+
+  getBucket(accountId: string, name: string): BucketRecord | undefined {
+    const bucket = this.buckets.get(bucketKey(accountId, name));
+    return bucket && structuredClone(bucket);
+  }
+
+  listBuckets(accountId: string): BucketRecord[] {
+    return byName(structuredClone([...this.buckets.values()].filter((bucket) => bucket.accountId === accountId)));
+  }
+
+  getIndex(accountId: string, bucket: string, name: string): IndexRecord | undefined {
+    const index = this.indexes.get(indexKey(accountId, bucket, name));
+    return index && structuredClone(index);
+  }
+
+  getIndexById(id: string): IndexRecord | undefined {
+    const index = this.indexesById.get(id);
+    return index && structuredClone(index);
+  }
+
+  allIndexes(): IndexRecord[] {
+    return structuredClone([...this.indexes.values()]);
+  }
+
+  hasIndexId(id: string): boolean {
+    return this.indexesById.has(id);
+  }
+
+  listIndexes(accountId: string, bucket: string): IndexRecord[] {
+    const matching = [...this.indexes.values()].filter((index) => index.accountId === accountId && index.bucket === bucket);
+    return byName(structuredClone(matching));
+  }
+
+  // Changes, applied to a draft.
+
+  createAccount(accountId: string): AccountRecord {
+    if (this.accounts.has(accountId)) throw new EngineError("ACCOUNT_EXISTS", `account ${accountId} exists`);
+    const account: AccountRecord = { accountId, createdAt: now() };
+    this.accounts.set(accountId, account);
+    return structuredClone(account);
+  }
+
+  /** Creates a key or replaces one of the same owner (e.g. to disable it); a key id is never re-owned. */
+  putAccessKey(key: AccessKeyRecord): void {
+    this.requireAccount(key.accountId);
+    const existing = this.accessKeys.get(key.accessKeyId);
+    if (existing && (existing.accountId !== key.accountId || existing.userName !== key.userName)) {
+      throw new EngineError("ACCESS_KEY_EXISTS", `access key ${key.accessKeyId} belongs to another identity`);
+    }
+    this.accessKeys.set(key.accessKeyId, structuredClone(key));
+  }
+
+  deleteAccessKey(accessKeyId: string): void {
+    if (!this.accessKeys.delete(accessKeyId)) {
+      throw new EngineError("NO_SUCH_ACCESS_KEY", `access key ${accessKeyId} does not exist`);
+    }
+  }
+
+  createBucket(request: NewBucket): BucketRecord {
+    this.requireAccount(request.accountId);
+    const key = bucketKey(request.accountId, request.name);
+    if (this.buckets.has(key)) throw new EngineError("BUCKET_EXISTS", `bucket ${request.name} exists`);
+    const bucket: BucketRecord = {
+      accountId: request.accountId,
+      name: request.name,
+      region: request.region,
+      createdAt: now(),
+      ...(request.resourceGroupId !== undefined && { resourceGroupId: request.resourceGroupId }),
+      ...(request.tags !== undefined && { tags: { ...request.tags } }),
+    };
+    this.buckets.set(key, bucket);
+    return structuredClone(bucket);
+  }
+
+  deleteBucket(accountId: string, name: string): void {
+    this.requireBucket(accountId, name);
+    if (this.listIndexes(accountId, name).length > 0) {
+      throw new EngineError("BUCKET_NOT_EMPTY", `bucket ${name} still has vector indexes`);
+    }
+    this.buckets.delete(bucketKey(accountId, name));
+  }
+
+  setBucketPolicy(accountId: string, name: string, policy: string | undefined): void {
+    const bucket = this.requireBucket(accountId, name);
+    if (policy === undefined) delete bucket.policy;
+    else bucket.policy = policy;
+  }
+
+  setBucketLogging(accountId: string, name: string, logging: BucketLogging | undefined): void {
+    const bucket = this.requireBucket(accountId, name);
+    if (logging === undefined) delete bucket.logging;
+    else bucket.logging = structuredClone(logging);
+  }
+
+  createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): IndexRecord {
+    this.requireBucket(accountId, bucket);
+    if (this.indexes.has(indexKey(accountId, bucket, spec.name))) {
+      throw new EngineError("INDEX_EXISTS", `vector index ${spec.name} exists`);
+    }
+    if (this.listIndexes(accountId, bucket).length >= maxIndexes) {
+      throw new EngineError("INDEX_LIMIT", `bucket ${bucket} already has ${maxIndexes} vector indexes`);
+    }
+    const index: IndexRecord = {
+      name: spec.name,
+      dimension: spec.dimension,
+      distanceMetric: spec.distanceMetric,
+      dataType: spec.dataType,
+      nonFilterableMetadataKeys: [...spec.nonFilterableMetadataKeys],
+      accountId,
+      bucket,
+      id: this.newIndexId(),
+      createdAt: now(),
+    };
+    this.addIndex(index);
+    return structuredClone(index);
+  }
+
+  /** Removes the index record and returns it (its storage id names the data to remove). */
+  deleteIndex(accountId: string, bucket: string, name: string): IndexRecord {
+    this.requireBucket(accountId, bucket);
+    const key = indexKey(accountId, bucket, name);
+    const index = this.indexes.get(key);
+    if (!index) throw new EngineError("NO_SUCH_INDEX", `vector index ${name} does not exist`);
+    this.indexes.delete(key);
+    this.indexesById.delete(index.id);
+    return structuredClone(index);
+  }
+
+  private newIndexId(): string {
+    for (;;) {
+      const id = randomBytes(8).toString("hex");
+      if (!this.indexesById.has(id)) return id;
+    }
+  }
+
+  private requireAccount(accountId: string): void {
+    if (!this.accounts.has(accountId)) throw new EngineError("NO_SUCH_ACCOUNT", `account ${accountId} does not exist`);
+  }
+
+  private requireBucket(accountId: string, name: string): BucketRecord {
+    const bucket = this.buckets.get(bucketKey(accountId, name));
+    if (!bucket) throw new EngineError("NO_SUCH_BUCKET", `bucket ${name} does not exist`);
+    return bucket;
+  }
+}

@@ -1,0 +1,40 @@
+// Where one collection's objects live in the blob store. Everything is under `indexes/<id>/`, so
+// dropping an index is one prefix delete, and a storage id absent from the catalog marks an orphan.
+import { numberedName } from "./numbered-objects.ts";
+
+export const INDEXES_DIR = "indexes";
+export const WAL_EXT = "wal";
+export const SNAPSHOT_EXT = "snap";
+export const MANIFEST_EXT = "json";
+
+export class CollectionLayout {
+  readonly root: string;
+  readonly walDir: string;
+  readonly snapshotDir: string;
+  readonly manifestDir: string;
+
+  constructor(readonly id: string) {
+    this.root = `${INDEXES_DIR}/${id}/`;
+    this.walDir = `${INDEXES_DIR}/${id}/wal`;
+    this.snapshotDir = `${INDEXES_DIR}/${id}/snapshot`;
+    this.manifestDir = `${INDEXES_DIR}/${id}/manifest`;
+  }
+
+  walName(seq: number): string {
+    return numberedName(this.walDir, seq, WAL_EXT);
+  }
+
+  snapshotName(seq: number): string {
+    return numberedName(this.snapshotDir, seq, SNAPSHOT_EXT);
+  }
+
+  manifestName(seq: number): string {
+    return numberedName(this.manifestDir, seq, MANIFEST_EXT);
+  }
+}
+
+/** The storage id an object name belongs to, if it is under `indexes/`. */
+export function storageIdOf(name: string): string | undefined {
+  const parts = name.split("/");
+  return parts[0] === INDEXES_DIR && parts.length > 2 ? parts[1] : undefined;
+}

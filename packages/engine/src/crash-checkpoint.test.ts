@@ -1,0 +1,184 @@
+// Crash tests for checkpoints: a crash can stop a checkpoint after its snapshot was (partly) written,
+// or with its manifest cut at any byte, before the WAL objects it covers were removed. Recovery must
+// always come back with every acknowledged write, and deletes must never be undone.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { BlobStore } from "./blob-store.ts";
+import { LocalBlobStore } from "./local-blob-store.ts";
+import type { IndexRecord } from "./types.ts";
+import { dumpCollection, openTestEngine, seededRandom, setupIndex, vector, withTempDir } from "./test-support.ts";
+
+/** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
+class CrashingStore implements BlobStore {
+  captured: { name: string; bytes: Uint8Array } | undefined;
+  private crashed = false;
+
+  constructor(
+    private readonly inner: LocalBlobStore,
+    private readonly crashOn: (name: string) => boolean,
+  ) {}
+
+  private check(): void {
+    if (this.crashed) throw new Error("simulated crash: store unavailable");
+  }
+
+  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
+    this.check();
+    if (this.crashOn(name)) {
+      this.crashed = true;
+      this.captured = { name, bytes: bytes.slice() };
+      throw new Error("simulated crash");
+    }
+    return this.inner.createIfAbsent(name, bytes);
+  }
+  async put(name: string, bytes: Uint8Array): Promise<void> {
+    this.check();
+    return this.inner.put(name, bytes);
+  }
+  async get(name: string): Promise<Uint8Array | undefined> {
+    this.check();
+    return this.inner.get(name);
+  }
+  async list(prefix: string): Promise<string[]> {
+    this.check();
+    return this.inner.list(prefix);
+  }
+  async delete(name: string): Promise<void> {
+    this.check();
+    return this.inner.delete(name);
+  }
+  async deletePrefix(prefix: string): Promise<void> {
+    this.check();
+    return this.inner.deletePrefix(prefix);
+  }
+}
+
+type Dump = ReturnType<typeof dumpCollection>;
+
+/** Matches the second checkpoint's manifest or snapshot object. */
+const isSecond =
+  (kind: "manifest" | "snapshot") =>
+  (name: string): boolean =>
+    name.includes(`/${kind}/`) && /\/0+2\.(json|snap)$/.test(name);
+
+interface CrashedCheckpoint {
+  index: IndexRecord;
+  expected: Dump;
+  captured: { name: string; bytes: Uint8Array };
+}
+
+/** Writes data with one finished checkpoint, then crashes the second checkpoint at `crashOn`. */
+async function crashSecondCheckpoint(dir: string, crashOn: (name: string) => boolean): Promise<CrashedCheckpoint> {
+  const store = new CrashingStore(new LocalBlobStore(dir), crashOn);
+  const engine = await openTestEngine(dir, { store });
+  const index = await setupIndex(engine, "index1", 3);
+  const collection = engine.collection(index);
+  await collection.put([vector("a", [1, 0, 0], { v: 1 }), vector("b", [0, 1, 0]), vector("gone", [0, 0, 1])]);
+  await collection.checkpoint();
+  await collection.delete(["gone"]);
+  await collection.put([vector("a", [2, 0, 0], { v: 2 }), vector("c", [0, 0, 3])]);
+  const expected = dumpCollection(engine, index);
+  await assert.rejects(collection.checkpoint(), /simulated crash/);
+  await engine.close();
+  assert.ok(store.captured, "the crash happened");
+  return { index, expected, captured: store.captured };
+}
+
+async function assertEveryCutRecovers(root: string, crashed: CrashedCheckpoint, original: string): Promise<void> {
+  const { captured, expected, index } = crashed;
+  const copy = join(root, "copy");
+  for (let offset = 0; offset <= captured.bytes.length; offset++) {
+    await rm(copy, { recursive: true, force: true });
+    await cp(original, copy, { recursive: true });
+    const path = join(copy, ...captured.name.split("/"));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, captured.bytes.subarray(0, offset));
+    const engine = await openTestEngine(copy);
+    assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} cut at ${offset}`);
+    assert.deepEqual(engine.collection(index).get(["gone"]), []);
+    await engine.close();
+  }
+}
+
+test("a manifest cut at every byte offset: recovery keeps every acknowledged write and delete", async () => {
+  await withTempDir(async (root) => {
+    const original = join(root, "original");
+    const crashed = await crashSecondCheckpoint(original, isSecond("manifest"));
+    assert.match(crashed.captured.name, /manifest\/0+2\.json$/);
+    await assertEveryCutRecovers(root, crashed, original);
+  });
+});
+
+test("a snapshot cut at every byte offset (manifest never written): recovery keeps everything", async () => {
+  await withTempDir(async (root) => {
+    const original = join(root, "original");
+    const crashed = await crashSecondCheckpoint(original, isSecond("snapshot"));
+    assert.match(crashed.captured.name, /snapshot\/0+2\.snap$/);
+    await assertEveryCutRecovers(root, crashed, original);
+  });
+});
+
+test("after a crashed checkpoint, recovery cleans up and the next checkpoint succeeds", async () => {
+  await withTempDir(async (dir) => {
+    const crashed = await crashSecondCheckpoint(dir, isSecond("manifest"));
+    let engine = await openTestEngine(dir);
+    const snapshots = join(dir, "indexes", crashed.index.id, "snapshot");
+    assert.deepEqual((await readdir(snapshots)).length, 1, "the orphaned snapshot was removed");
+    await engine.collection(crashed.index).checkpoint();
+    await engine.close();
+    engine = await openTestEngine(dir);
+    assert.deepEqual(dumpCollection(engine, crashed.index), crashed.expected);
+    assert.deepEqual(await readdir(join(dir, "indexes", crashed.index.id, "wal")), []);
+    await engine.close();
+  });
+});
+
+test("a deleted vector never comes back after checkpoints and reopens", async () => {
+  await withTempDir(async (dir) => {
+    let engine = await openTestEngine(dir);
+    const index = await setupIndex(engine, "index1", 2);
+    await engine.collection(index).put([vector("x", [1, 1]), vector("y", [2, 2])]);
+    await engine.collection(index).checkpoint();
+    await engine.collection(index).delete(["x"]);
+    await engine.close();
+    for (const step of ["reopen", "checkpoint", "reopen"]) {
+      engine = await openTestEngine(dir);
+      assert.deepEqual(engine.collection(index).get(["x"]), [], step);
+      assert.equal(engine.collection(index).count(), 1, step);
+      if (step === "checkpoint") await engine.collection(index).checkpoint();
+      await engine.close();
+    }
+  });
+});
+
+test("random puts and deletes with frequent automatic checkpoints match a model across reopens", async () => {
+  await withTempDir(async (dir) => {
+    const random = seededRandom(42);
+    const model: Dump = new Map();
+    let engine = await openTestEngine(dir, { checkpoint: { maxWalObjects: 4 } });
+    const index = await setupIndex(engine, "index1", 2);
+    for (let round = 0; round < 6; round++) {
+      const writes: Promise<void>[] = [];
+      for (let op = 0; op < 25; op++) {
+        const key = `k${Math.floor(random() * 20)}`;
+        if (random() < 0.35) {
+          writes.push(engine.collection(index).delete([key]));
+          model.delete(key);
+        } else {
+          const data = [Math.fround(random()), round];
+          writes.push(engine.collection(index).put([vector(key, data, { round })]));
+          model.set(key, { data, metadata: { round } });
+        }
+        if (random() < 0.3) await Promise.all(writes.splice(0)); // mix lone and grouped commits
+      }
+      await Promise.all(writes);
+      assert.deepEqual(dumpCollection(engine, index), model, `round ${round} before reopen`);
+      await engine.close();
+      engine = await openTestEngine(dir, { checkpoint: { maxWalObjects: 4 } });
+      assert.deepEqual(dumpCollection(engine, index), model, `round ${round} after reopen`);
+    }
+    await engine.close();
+  });
+});

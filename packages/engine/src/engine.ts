@@ -1,0 +1,100 @@
+// openEngine: the catalog plus one collection per index, all on one blob store. Every collection of the
+// catalog is recovered at open (reads are synchronous, so a collection must be in memory before it is
+// handed out); storage of indexes the catalog no longer knows is removed then too.
+import { mkdir } from "node:fs/promises";
+import type { BlobStore } from "./blob-store.ts";
+import { DurableCatalog } from "./catalog.ts";
+import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
+import { DurableCollection } from "./collection.ts";
+import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./collection-layout.ts";
+import { LocalBlobStore } from "./local-blob-store.ts";
+import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./types.ts";
+
+export interface OpenEngineOptions extends EngineOptions {
+  /** Store to use instead of the local file system under dataDir (tests, later object stores). */
+  store?: BlobStore;
+  /** When to checkpoint a collection's WAL; defaults to 256 objects or 64 MiB. */
+  checkpoint?: Partial<CheckpointPolicy>;
+}
+
+/** Collections recovered at once during open: enough to overlap I/O, few enough to bound memory spikes. */
+const OPEN_CONCURRENCY = 4;
+
+export class OssvEngine implements Engine {
+  private readonly collections = new Map<string, DurableCollection>();
+  private closing: Promise<void> | undefined;
+  // Assigned by openEngine right after construction (the catalog's hooks need the engine first).
+  catalog!: DurableCatalog;
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly policy: CheckpointPolicy,
+  ) {}
+
+  collection(index: IndexRecord): DurableCollection {
+    if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
+    const open = this.collections.get(index.id);
+    if (open) return open;
+    const current = this.catalog.getIndexById(index.id);
+    if (!current) throw new EngineError("NO_SUCH_INDEX", `vector index ${index.name} does not exist`);
+    // Every index present at open was recovered then, so one missing here was created since: empty.
+    const created = DurableCollection.createEmpty(this.store, current, this.policy);
+    this.collections.set(index.id, created);
+    return created;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.catalog.close();
+      await Promise.all([...this.collections.values()].map((collection) => collection.close()));
+      this.collections.clear();
+    })();
+    return this.closing;
+  }
+
+  /** Catalog hook after deleteIndex committed: stop the collection, then remove its objects. */
+  async dropIndexData(index: IndexRecord): Promise<void> {
+    const collection = this.collections.get(index.id);
+    this.collections.delete(index.id);
+    await collection?.drop();
+    await this.store.deletePrefix(new CollectionLayout(index.id).root);
+  }
+
+  /** Recovers the collections of all catalogued indexes, a few at a time. */
+  async openCollections(indexes: IndexRecord[]): Promise<void> {
+    const queue = [...indexes];
+    const worker = async (): Promise<void> => {
+      for (let index = queue.shift(); index; index = queue.shift()) {
+        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy));
+      }
+    };
+    await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
+  }
+
+  /** Removes the objects of indexes deleted from the catalog whose data removal a crash interrupted. */
+  async removeOrphans(): Promise<void> {
+    const ids = new Set<string>();
+    for (const name of await this.store.list(`${INDEXES_DIR}/`)) {
+      const id = storageIdOf(name);
+      if (id !== undefined) ids.add(id);
+    }
+    for (const id of ids) {
+      if (!this.catalog.hasIndexId(id)) await this.store.deletePrefix(new CollectionLayout(id).root);
+    }
+  }
+}
+
+export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine> {
+  let store = options.store;
+  if (!store) {
+    await mkdir(options.dataDir, { recursive: true });
+    const local = new LocalBlobStore(options.dataDir);
+    await local.sweepTemp();
+    store = local;
+  }
+  const engine = new OssvEngine(store, { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint });
+  engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
+  await engine.removeOrphans();
+  await engine.openCollections(engine.catalog.allIndexes());
+  return engine;
+}

@@ -1,0 +1,12 @@
+// @ossv/engine: the storage engine (design §3). The contract is types.ts; the rest is implementation
+// that callers may use for tests, tools and other stores.
+export * from "./types.ts";
+export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
+export type { BlobStore } from "./blob-store.ts";
+export { LocalBlobStore } from "./local-blob-store.ts";
+export { DurableCatalog } from "./catalog.ts";
+export { DurableCollection } from "./collection.ts";
+export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
+export { CorruptionError } from "./errors.ts";
+export { compareKeys } from "./byte-order.ts";
+export { segmentOf } from "./list-pages.ts";

@@ -1,0 +1,174 @@
+// The blob store on a local POSIX file system. Everything file-system specific lives here: temp files,
+// fsync of files and directories, link(2) as the atomic create-if-absent.
+//
+// createIfAbsent writes the bytes to a temp file under `<root>/.tmp`, fsyncs it, then hard-links it to
+// the final name. link fails with EEXIST atomically when the name is taken, and the final name only
+// ever points at a complete, synced file, so a reader never sees half an object. The directory is
+// fsynced afterwards so the new entry itself survives a power cut.
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import type { BlobStore } from "./blob-store.ts";
+
+const TEMP_DIR = ".tmp";
+const NAME_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
+}
+
+/** Directories cannot be fsynced on Windows; there the rename/link durability is the OS's business. */
+async function fsyncDir(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+    await handle.sync();
+  } catch (error) {
+    if (process.platform !== "win32") throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+export class LocalBlobStore implements BlobStore {
+  /** Directories known to exist durably, so hot paths skip mkdir. */
+  private readonly knownDirs = new Set<string>();
+
+  constructor(readonly root: string) {}
+
+  private pathOf(name: string): string {
+    const segments = name.split("/");
+    if (!segments.every((segment) => NAME_SEGMENT.test(segment))) {
+      throw new RangeError(`invalid blob name ${JSON.stringify(name)}`);
+    }
+    return join(this.root, ...segments);
+  }
+
+  /** Creates `dir` and any missing parents, fsyncing each parent so the new entries are durable. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const firstCreated = await mkdir(dir, { recursive: true });
+    if (firstCreated !== undefined) {
+      for (let created = dir; ; created = dirname(created)) {
+        await fsyncDir(dirname(created));
+        if (created === firstCreated || dirname(created) === created) break;
+      }
+    }
+    this.knownDirs.add(dir);
+  }
+
+  private async writeTemp(bytes: Uint8Array): Promise<string> {
+    const tempDir = join(this.root, TEMP_DIR);
+    await this.ensureDir(tempDir);
+    const path = join(tempDir, randomBytes(12).toString("hex"));
+    const handle = await open(path, "wx");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await unlink(path).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    return path;
+  }
+
+  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
+    const finalPath = this.pathOf(name);
+    const tempPath = await this.writeTemp(bytes);
+    try {
+      await this.ensureDir(dirname(finalPath));
+      try {
+        await link(tempPath, finalPath);
+      } catch (error) {
+        if (errorCode(error) === "EEXIST") return false;
+        throw error;
+      }
+      await fsyncDir(dirname(finalPath));
+      return true;
+    } finally {
+      await unlink(tempPath).catch(() => undefined);
+    }
+  }
+
+  async put(name: string, bytes: Uint8Array): Promise<void> {
+    const finalPath = this.pathOf(name);
+    const tempPath = await this.writeTemp(bytes);
+    try {
+      await this.ensureDir(dirname(finalPath));
+      await rename(tempPath, finalPath);
+      await fsyncDir(dirname(finalPath));
+    } catch (error) {
+      await unlink(tempPath).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async get(name: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.pathOf(name));
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    const path = this.pathOf(name);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return;
+      throw error;
+    }
+    // Durable removal matters: a discarded torn object must not reappear after its number was reused.
+    await fsyncDir(dirname(path));
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (prefix.endsWith("/")) {
+      const dir = this.pathOf(prefix.slice(0, -1));
+      await rm(dir, { recursive: true, force: true });
+      for (const known of this.knownDirs) {
+        if (known === dir || known.startsWith(dir + sep)) this.knownDirs.delete(known);
+      }
+      await fsyncDir(dirname(dir)).catch((error: unknown) => {
+        if (errorCode(error) !== "ENOENT") throw error; // nothing was ever stored under the prefix
+      });
+      return;
+    }
+    for (const name of await this.list(prefix)) await this.delete(name);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const slash = prefix.lastIndexOf("/");
+    const dirName = slash < 0 ? "" : prefix.slice(0, slash);
+    const names: string[] = [];
+    await this.walk(dirName, names);
+    return names.filter((name) => name.startsWith(prefix)).sort();
+  }
+
+  private async walk(dirName: string, out: string[]): Promise<void> {
+    const path = dirName === "" ? this.root : this.pathOf(dirName);
+    let entries;
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch (error) {
+      if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!NAME_SEGMENT.test(entry.name)) continue; // .tmp and anything else that is not ours
+      const name = dirName === "" ? entry.name : `${dirName}/${entry.name}`;
+      if (entry.isDirectory()) await this.walk(name, out);
+      else if (entry.isFile()) out.push(name);
+    }
+  }
+
+  /** Removes temp files left by a crash between writing and linking; they were never committed. */
+  async sweepTemp(): Promise<void> {
+    await rm(join(this.root, TEMP_DIR), { recursive: true, force: true });
+    this.knownDirs.delete(join(this.root, TEMP_DIR));
+  }
+}

@@ -1,0 +1,70 @@
+// Shared helpers for the engine's tests (not exported from the package).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts";
+import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "./types.ts";
+
+export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-engine-"));
+  try {
+    return await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVector(random: () => number, dimension: number): Float32Array {
+  const vector = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) vector[i] = random() * 2 - 1;
+  return vector;
+}
+
+export function vector(key: string, data: number[], metadata: Metadata = {}): VectorRecord {
+  return { key, data: Float32Array.from(data), metadata };
+}
+
+export const ACCOUNT = "1000000000000001";
+export const BUCKET = "bucket-a";
+
+export async function openTestEngine(dataDir: string, options: Partial<OpenEngineOptions> = {}): Promise<OssvEngine> {
+  return await openEngine({ dataDir, ...options });
+}
+
+/** Creates account, bucket and one index (idempotently) and returns the index record. */
+export async function setupIndex(
+  engine: OssvEngine,
+  name = "index1",
+  dimension = 4,
+  distanceMetric: DistanceMetric = "euclidean",
+): Promise<IndexRecord> {
+  const { catalog } = engine;
+  if (!catalog.getAccount(ACCOUNT)) await catalog.createAccount(ACCOUNT);
+  if (!catalog.getBucket(ACCOUNT, BUCKET)) await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "cn-hangzhou" });
+  const spec = { name, dimension, distanceMetric, dataType: "float32" as const, nonFilterableMetadataKeys: [] };
+  return await catalog.createIndex(ACCOUNT, BUCKET, spec, 100);
+}
+
+/** The full contents of a collection as key -> [data, metadata] (via list, so listing is exercised). */
+export function dumpCollection(engine: OssvEngine, index: IndexRecord): Map<string, { data: number[]; metadata: Metadata }> {
+  const out = new Map<string, { data: number[]; metadata: Metadata }>();
+  let token: string | undefined;
+  do {
+    const page = engine.collection(index).list({ limit: 1000, ...(token !== undefined && { token }) });
+    for (const record of page.vectors) out.set(record.key, { data: [...record.data], metadata: record.metadata });
+    token = page.nextToken;
+  } while (token !== undefined);
+  return out;
+}

@@ -1,0 +1,90 @@
+// Policy documents (spec §10.2): RAM identity policies and bucket policies share one shape. This
+// module parses and validates them; evaluation (issue #6) builds on the normalised form.
+import { ApiError } from "./errors.ts";
+
+export type Effect = "Allow" | "Deny";
+
+/** Condition operator → condition key → accepted values (always strings once normalised). */
+export type ConditionBlock = Record<string, Record<string, string[]>>;
+
+export interface PolicyStatement {
+  effect: Effect;
+  actions: string[];
+  resources: string[];
+  /** Bucket policies only; `[]` in the document means everyone, normalised to `["*"]`. */
+  principals?: string[];
+  conditions: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  version: "1";
+  statements: PolicyStatement[];
+}
+
+export const MAX_POLICY_BYTES = 16 * 1024;
+
+function malformed(reason: string): ApiError {
+  return new ApiError("MalformedPolicy", `The policy document is malformed: ${reason}`);
+}
+
+function stringList(value: unknown, field: string, allowEmpty = false): string[] {
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || (!allowEmpty && list.length === 0)) throw malformed(`${field} must be a string or a non-empty array of strings.`);
+  for (const item of list) {
+    if (typeof item !== "string" || item === "") throw malformed(`${field} must hold non-empty strings.`);
+  }
+  return list as string[];
+}
+
+function parseConditions(value: unknown, where: string): ConditionBlock {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw malformed(`${where}.Condition must be an object.`);
+  const block: ConditionBlock = {};
+  for (const [operator, keys] of Object.entries(value as Record<string, unknown>)) {
+    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) {
+      throw malformed(`${where}.Condition.${operator} must map condition keys to values.`);
+    }
+    block[operator] = {};
+    for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) {
+      const values = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === "boolean" || typeof v === "number" ? String(v) : v));
+      block[operator]![key] = stringList(values, `${where}.Condition.${operator}.${key}`);
+    }
+  }
+  return block;
+}
+
+function parseStatement(value: unknown, position: number, isBucketPolicy: boolean): PolicyStatement {
+  const where = `Statement[${position}]`;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw malformed(`${where} must be an object.`);
+  const raw = value as Record<string, unknown>;
+  if (raw["Effect"] !== "Allow" && raw["Effect"] !== "Deny") throw malformed(`${where}.Effect must be "Allow" or "Deny".`);
+  const statement: PolicyStatement = {
+    effect: raw["Effect"],
+    actions: stringList(raw["Action"], `${where}.Action`),
+    resources: stringList(raw["Resource"], `${where}.Resource`),
+    conditions: parseConditions(raw["Condition"], where),
+  };
+  if (isBucketPolicy) {
+    if (raw["Principal"] === undefined) throw malformed(`${where}.Principal is required in a bucket policy.`);
+    const principals = stringList(raw["Principal"], `${where}.Principal`, true);
+    statement.principals = principals.length === 0 ? ["*"] : principals;
+  }
+  return statement;
+}
+
+/** Parses a policy document's text; bucket policies must name a Principal in every statement. */
+export function parsePolicy(text: string, options: { bucketPolicy: boolean }): PolicyDocument {
+  if (new TextEncoder().encode(text).length > MAX_POLICY_BYTES) throw malformed(`it exceeds ${MAX_POLICY_BYTES} bytes.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw malformed("it is not valid JSON.");
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw malformed("it must be a JSON object.");
+  const doc = json as Record<string, unknown>;
+  if (doc["Version"] !== "1") throw malformed(`Version must be "1".`);
+  const rawStatements = Array.isArray(doc["Statement"]) ? doc["Statement"] : [doc["Statement"]];
+  if (doc["Statement"] === undefined || rawStatements.length === 0) throw malformed("Statement must be a non-empty array.");
+  return { version: "1", statements: rawStatements.map((s, i) => parseStatement(s, i, options.bucketPolicy)) };
+}

@@ -1,0 +1,26 @@
+// Small helpers around AbortSignal that every runtime (Node 20, Bun, Deno, browsers) supports.
+import { AbortError } from "./errors.ts";
+import type { OperationName } from "@ossv/protocol";
+
+export function throwIfAborted(signal: AbortSignal | undefined, operation?: OperationName): void {
+  if (signal?.aborted) throw new AbortError({ operation, cause: signal.reason });
+}
+
+/** Waits `ms`, or rejects with AbortError as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal, operation?: OperationName): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError({ operation, cause: signal.reason }));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError({ operation, cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

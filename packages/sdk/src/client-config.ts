@@ -1,0 +1,70 @@
+// The options of `new VectorsClient(...)` and their resolved form.
+import { SigningClock } from "./clock.ts";
+import { toCredentialsProvider, type CredentialsOption, type CredentialsProvider } from "./credentials.ts";
+import { resolveEndpoint, type ResolvedEndpoint } from "./endpoint.ts";
+import { ParamRequiredError } from "./errors.ts";
+import type { FetchLike } from "./fetch-handler.ts";
+import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from "./retry.ts";
+import { defaultUserAgent, isBrowser } from "./user-agent.ts";
+
+export interface VectorsClientConfig {
+  /** General Alibaba Cloud region id, e.g. `cn-hangzhou` (not `oss-cn-hangzhou`). */
+  region: string;
+  /** The numeric id of the account that owns the buckets; part of every host and signature. */
+  accountId: string;
+  /** `host[:port]`, optionally with `http://` or `https://`; wins over the region's endpoint. */
+  endpoint?: string;
+  /** A provider, or plain keys. Default: the OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET environment. */
+  credentials?: CredentialsOption;
+  /** Use `{region}-internal.oss-vectors.aliyuncs.com` (from inside the region's VPC). */
+  useInternalEndpoint?: boolean;
+  /** `{endpoint}/{bucket}/` instead of `{bucket}-{accountId}.{endpoint}`; automatic for IP hosts. */
+  usePathStyle?: boolean;
+  /** http instead of https (an explicit scheme in `endpoint` wins). */
+  disableSsl?: boolean;
+  /** Retry settings, or `false` for a single attempt. */
+  retry?: RetryOptions | false;
+  /** Limit for each attempt (headers and body); 0 disables. Default 60 000 ms. */
+  timeoutMs?: number;
+  /** A fetch implementation; default the global one. */
+  fetch?: FetchLike;
+  /** Clock used for signing; for tests and for callers with their own time source. */
+  now?: () => Date;
+  /** Extra headers to sign (spec §5.4), e.g. `["host"]`. */
+  additionalHeaders?: string[];
+  /** Appended to the User-Agent. */
+  userAgentSuffix?: string;
+}
+
+export interface ResolvedClientConfig {
+  region: string;
+  accountId: string;
+  endpoint: ResolvedEndpoint;
+  credentials: CredentialsProvider;
+  retry: ResolvedRetryOptions;
+  timeoutMs: number;
+  fetch: FetchLike;
+  clock: SigningClock;
+  additionalHeaders: string[];
+  userAgent: string | undefined;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export function resolveClientConfig(config: VectorsClientConfig): ResolvedClientConfig {
+  if (!config?.region) throw new ParamRequiredError("region");
+  if (!config.accountId) throw new ParamRequiredError("accountId");
+  const fetchImpl = config.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+  return {
+    region: config.region,
+    accountId: String(config.accountId),
+    endpoint: resolveEndpoint(config),
+    credentials: toCredentialsProvider(config.credentials),
+    retry: resolveRetryOptions(config.retry === false ? { maxAttempts: 1 } : config.retry),
+    timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    fetch: fetchImpl,
+    clock: new SigningClock(config.now),
+    additionalHeaders: (config.additionalHeaders ?? []).map((name) => name.toLowerCase()),
+    userAgent: isBrowser() ? undefined : defaultUserAgent(config.userAgentSuffix),
+  };
+}

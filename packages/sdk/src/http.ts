@@ -1,0 +1,51 @@
+// The SDK's own request/response shapes between the middleware steps: plain data, so every step
+// (retry, sign, send) can copy or inspect them without touching fetch's classes.
+import type { HttpMethod, OperationName } from "@ossv/protocol";
+
+export interface HttpRequest {
+  method: HttpMethod;
+  protocol: "http:" | "https:";
+  /** Host and optional port, e.g. `bucket-123.cn-hangzhou.oss-vectors.aliyuncs.com`. */
+  host: string;
+  /** `/` (virtual-hosted and service level) or `/{bucket}/` (path style). */
+  path: string;
+  /** The query string exactly as sent (and signed), without `?`. */
+  rawQuery: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body?: Uint8Array;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  statusText: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** The whole body; the send step reads it before the attempt's timeout is released. */
+  body: Uint8Array;
+}
+
+/** What every step may need besides the request itself. */
+export interface HandlerContext {
+  operation: OperationName;
+  /** The bucket the request addresses (signing needs it; the URL may not show it). */
+  bucket?: string;
+  abortSignal?: AbortSignal;
+  /** Per-attempt limit; 0 or absent means none. */
+  timeoutMs?: number;
+  /** 1 for the first try; set by the retry step. */
+  attempt: number;
+}
+
+export type Handler = (request: HttpRequest, context: HandlerContext) => Promise<HttpResponse>;
+export type Middleware = (next: Handler) => Handler;
+
+export function requestUrl(request: HttpRequest): string {
+  const query = request.rawQuery ? `?${request.rawQuery}` : "";
+  return `${request.protocol}//${request.host}${request.path}${query}`;
+}
+
+/** A copy whose headers can be changed (signing writes into them) without touching the original. */
+export function cloneRequest(request: HttpRequest): HttpRequest {
+  return { ...request, headers: { ...request.headers } };
+}

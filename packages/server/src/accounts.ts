@@ -1,0 +1,64 @@
+// The first account and its root key (design §4): taken from the operator (OSSV_* variables via the
+// CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
+import { randomBytes, randomInt } from "node:crypto";
+import type { AccessKeyRecord, Catalog } from "@ossv/engine";
+
+export interface RootAccount {
+  accountId: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomBase62(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = "";
+  for (let i = 0; out.length < length; i++) {
+    const byte = bytes[i % bytes.length]!;
+    if (byte < 248) out += BASE62[byte % 62]; // 248 = 4 * 62: keeps the draw unbiased
+    if (i >= bytes.length - 1) return out + randomBase62(length - out.length);
+  }
+  return out;
+}
+
+/** Alibaba-shaped identifiers: 16-digit account ids, `LTAI…` key ids, 30-character secrets. */
+export function newAccountId(): string {
+  return String(randomInt(1, 10)) + Array.from({ length: 15 }, () => randomInt(0, 10)).join("");
+}
+
+export function newAccessKey(): { accessKeyId: string; accessKeySecret: string } {
+  return { accessKeyId: "LTAI" + randomBase62(20), accessKeySecret: randomBase62(30) };
+}
+
+export interface BootstrapResult {
+  root: RootAccount;
+  /** True when this call generated the root key: the only time its secret should be shown. */
+  generated: boolean;
+}
+
+async function ensureRootKey(catalog: Catalog, root: RootAccount): Promise<void> {
+  const existing = catalog.getAccessKey(root.accessKeyId);
+  if (existing && existing.accountId === root.accountId && existing.accessKeySecret === root.accessKeySecret) return;
+  const key: AccessKeyRecord = {
+    ...root, status: "active", createdAt: new Date().toISOString(),
+  };
+  await catalog.putAccessKey(key);
+}
+
+export async function bootstrapAccount(catalog: Catalog, configured?: RootAccount): Promise<BootstrapResult> {
+  if (configured) {
+    if (!catalog.getAccount(configured.accountId)) await catalog.createAccount(configured.accountId);
+    await ensureRootKey(catalog, configured);
+    return { root: configured, generated: false };
+  }
+  const first = catalog.listAccounts()[0];
+  if (first) {
+    const key = catalog.listAccessKeys(first.accountId).find((k) => k.userName === undefined && k.securityToken === undefined);
+    if (key) return { root: { accountId: first.accountId, accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret }, generated: false };
+  }
+  const root: RootAccount = { accountId: first?.accountId ?? newAccountId(), ...newAccessKey() };
+  if (!first) await catalog.createAccount(root.accountId);
+  await ensureRootKey(catalog, root);
+  return { root, generated: true };
+}

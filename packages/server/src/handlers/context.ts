@@ -1,0 +1,40 @@
+// What every operation handler gets: the engine, the limits, the addressed account and bucket, the
+// query, headers and the JSON body; and what it returns.
+import type { IncomingHttpHeaders } from "node:http";
+import { ApiError, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
+import type { BucketRecord, Engine, IndexRecord } from "@ossv/engine";
+
+export interface OpContext {
+  operation: OperationSpec;
+  engine: Engine;
+  limits: LimitsProfile;
+  region: string;
+  /** The account that owns the addressed resource. */
+  accountId: string;
+  bucketName?: string;
+  params: Map<string, string>;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+  /** The body parsed as a JSON object (empty body = `{}`). */
+  body: Record<string, unknown>;
+}
+
+export interface OpResult {
+  /** JSON text of the response body, for operations that return one. */
+  json?: string;
+}
+
+export type Handler = (ctx: OpContext) => Promise<OpResult> | OpResult;
+
+export function requireBucket(ctx: OpContext): BucketRecord {
+  const bucket = ctx.bucketName === undefined ? undefined : ctx.engine.catalog.getBucket(ctx.accountId, ctx.bucketName);
+  if (!bucket) throw new ApiError("NoSuchBucket");
+  return bucket;
+}
+
+export function requireIndex(ctx: OpContext, indexName: string): IndexRecord {
+  const bucket = requireBucket(ctx);
+  const index = ctx.engine.catalog.getIndex(bucket.accountId, bucket.name, indexName);
+  if (!index) throw new ApiError("NoSuchVectorIndex", `The vector index "${indexName}" does not exist.`);
+  return index;
+}

@@ -1,0 +1,126 @@
+// PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (spec §3.9–3.13).
+import {
+  compileFilter, parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
+  type WireMetadata, type WireVector,
+} from "@ossv/protocol";
+import type { IndexRecord, Metadata, VectorRecord } from "@ossv/engine";
+import { requireIndex, type Handler, type OpContext } from "./context.ts";
+import { indexNameOf } from "./indexes.ts";
+import { float32ArrayToJson } from "./float32-json.ts";
+import {
+  checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
+} from "./params.ts";
+
+function indexOf(ctx: OpContext): IndexRecord {
+  return requireIndex(ctx, indexNameOf(ctx));
+}
+
+function wireVector(record: VectorRecord, withData: boolean, withMetadata: boolean): WireVector {
+  const out: WireVector = { key: record.key };
+  if (withData) out.data = { float32: float32ArrayToJson(record.data) };
+  if (withMetadata) out.metadata = record.metadata as WireMetadata;
+  return out;
+}
+
+function readVectorData(value: unknown, index: IndexRecord, field: string): Float32Array {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalid(`"${field}" must be an object like {"float32": [...]}.`);
+  }
+  const values = (value as Record<string, unknown>)["float32"];
+  if (values === undefined) throw invalid(`"${field}.float32" is required.`);
+  return validateFloat32Vector(values, index.dimension, index.distanceMetric, `${field}.float32`);
+}
+
+function readVector(item: unknown, position: number, index: IndexRecord, ctx: OpContext): VectorRecord {
+  const field = `vectors[${position}]`;
+  if (item === null || typeof item !== "object" || Array.isArray(item)) throw invalid(`"${field}" must be an object.`);
+  const vector = item as Record<string, unknown>;
+  const key = requiredField(vector, "key");
+  validateVectorKey(key, ctx.limits, `${field}.key`);
+  const data = readVectorData(requiredField(vector, "data"), index, `${field}.data`);
+  const metadata = vector["metadata"] ?? {};
+  validateMetadata(metadata, index.nonFilterableMetadataKeys, ctx.limits, `${field}.metadata`);
+  return { key: key as string, data, metadata: metadata as Metadata };
+}
+
+export const putVectors: Handler = async (ctx) => {
+  const index = indexOf(ctx);
+  const items = requiredArray(ctx.body, "vectors", 1, ctx.limits.maxPutVectors);
+  const records = items.map((item, i) => readVector(item, i, index, ctx));
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (seen.has(record.key)) throw invalid(`The key "${record.key}" appears more than once in "vectors".`);
+    seen.add(record.key);
+  }
+  await ctx.engine.collection(index).put(records);
+  return {};
+};
+
+function readKeys(ctx: OpContext, max: number, unique: boolean): string[] {
+  const keys = ctx.body["keys"];
+  validateKeyBatch(keys, { max, unique, limits: ctx.limits });
+  return keys;
+}
+
+export const getVectors: Handler = (ctx) => {
+  const index = indexOf(ctx);
+  const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
+  const withData = optionalBoolean(ctx.body, "returnData");
+  const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  const vectors = ctx.engine.collection(index).get(keys).map((r) => wireVector(r, withData, withMetadata));
+  return { json: JSON.stringify({ vectors }) };
+};
+
+export const deleteVectors: Handler = async (ctx) => {
+  const index = indexOf(ctx);
+  const keys = readKeys(ctx, ctx.limits.maxDeleteKeys, true);
+  await ctx.engine.collection(index).delete(keys);
+  return {};
+};
+
+function readSegments(ctx: OpContext): { segmentCount?: number; segmentIndex?: number } {
+  const count = optionalInteger(ctx.body, "segmentCount", 1, ctx.limits.maxListSegments);
+  const rawIndex = ctx.body["segmentIndex"];
+  if (count === undefined) {
+    if (rawIndex !== undefined && rawIndex !== null) throw invalid(`"segmentIndex" needs "segmentCount".`);
+    return {};
+  }
+  const segmentIndex = rawIndex === undefined || rawIndex === null ? 0 : checkInteger(rawIndex, "segmentIndex", 0, count - 1);
+  return { segmentCount: count, segmentIndex };
+}
+
+export const listVectors: Handler = (ctx) => {
+  const index = indexOf(ctx);
+  const limit = optionalInteger(ctx.body, "maxResults", 1, ctx.limits.listVectorsMax) ?? ctx.limits.listVectorsDefault;
+  const token = optionalString(ctx.body, "nextToken");
+  if (token !== undefined && (token.length === 0 || Buffer.byteLength(token) > ctx.limits.maxNextTokenBytes)) {
+    throw invalid(`"nextToken" must be 1 to ${ctx.limits.maxNextTokenBytes} bytes.`);
+  }
+  const withData = optionalBoolean(ctx.body, "returnData");
+  const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  const page = ctx.engine.collection(index).list({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
+  const response: { vectors: WireVector[]; nextToken?: string } = {
+    vectors: page.vectors.map((r) => wireVector(r, withData, withMetadata)),
+  };
+  if (page.nextToken) response.nextToken = page.nextToken;
+  return { json: JSON.stringify(response) };
+};
+
+export const queryVectors: Handler = (ctx) => {
+  const index = indexOf(ctx);
+  const vector = readVectorData(requiredField(ctx.body, "queryVector"), index, "queryVector");
+  const topK = checkInteger(requiredField(ctx.body, "topK"), "topK", 1, ctx.limits.maxTopK);
+  const rawFilter = ctx.body["filter"];
+  const filter = rawFilter === undefined || rawFilter === null
+    ? undefined
+    : compileFilter(parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits }));
+  const withDistance = optionalBoolean(ctx.body, "returnDistance");
+  const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter ? { filter } : {}) });
+  const vectors = hits.map((hit) => {
+    const out = wireVector(hit.record, false, withMetadata);
+    if (withDistance) out.distance = hit.distance;
+    return out;
+  });
+  return { json: JSON.stringify({ vectors }) };
+};

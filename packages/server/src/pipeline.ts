@@ -1,0 +1,124 @@
+// One request's way through the server (design §2): request id, addressing, operation, body and
+// Content-MD5, authentication, authorisation, handler, response; every failure becomes one OSS error.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError, resolveOperation, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
+import type { Engine } from "@ossv/engine";
+import { parseRequestUrl, queryNames, queryParams, resolveTarget, type Target } from "./addressing.ts";
+import { authenticate, type Principal } from "./authenticate.ts";
+import { authorize } from "./authorize.ts";
+import { checkContentMd5, parseJsonObject, readBody } from "./body.ts";
+import { toApiError } from "./engine-errors.ts";
+import { HANDLERS, type OpContext } from "./handlers/index.ts";
+import { newRequestId } from "./request-id.ts";
+import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
+
+export interface PipelineSettings {
+  engine: Engine;
+  limits: LimitsProfile;
+  region: string;
+  maxBodyBytes: number;
+  maxSkewMs: number;
+  now: () => number;
+  log: (entry: AccessLogEntry) => void;
+  onInternalError: (error: unknown, requestId: string) => void;
+}
+
+export interface AccessLogEntry {
+  requestId: string;
+  method: string;
+  operation: string;
+  bucket?: string;
+  status: number;
+  durationMs: number;
+  remote: string;
+  errorCode?: string;
+}
+
+/** Operations whose body is a JSON object the handler reads field by field. */
+function hasJsonBody(operation: OperationSpec): boolean {
+  return operation.method === "POST" || operation.name === "PutBucketLogging";
+}
+
+function headerMap(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+  }
+  return headers;
+}
+
+function pickOperation(req: IncomingMessage, target: Target): OperationSpec {
+  const operation = resolveOperation(req.method ?? "", target.bucket !== undefined, queryNames(target.rawQuery));
+  if (!operation) throw new ApiError("MethodNotAllowed", `No vector operation matches ${req.method} with this query.`);
+  if (target.objectKey !== "") throw new ApiError("InvalidRequest", "Vector operations address a bucket, not an object key.");
+  return operation;
+}
+
+/** The account owning the addressed resource: from the host, else the caller's, else the bucket's only owner. */
+function resourceAccount(target: Target, principal: Principal, engine: Engine): string | undefined {
+  if (target.accountId) return target.accountId;
+  if (principal.kind === "key") return principal.accountId;
+  if (target.bucket === undefined) return undefined;
+  const owners = engine.catalog.listAccounts().filter((a) => engine.catalog.getBucket(a.accountId, target.bucket!));
+  return owners.length === 1 ? owners[0]!.accountId : undefined;
+}
+
+async function run(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry): Promise<{ status: number; json?: string }> {
+  const operation = pickOperation(req, target);
+  entry.operation = operation.name;
+  const headers = headerMap(req);
+  const rawBody = await readBody(req, settings.maxBodyBytes);
+  checkContentMd5(headers["content-md5"], rawBody);
+  const principal = authenticate(
+    { method: req.method ?? "GET", headers, rawQuery: target.rawQuery, rawBody, bucket: target.bucket, accountId: target.accountId },
+    { catalog: settings.engine.catalog, region: settings.region, maxSkewMs: settings.maxSkewMs, now: settings.now },
+  );
+  const accountId = resourceAccount(target, principal, settings.engine);
+  if (accountId === undefined) throw new ApiError("AccessDenied", "Anonymous requests must name the bucket's account in the host.");
+  const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
+  const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
+  authorize({ principal, operation, resourceAccountId: accountId, bucket: target.bucket, indexName });
+  const ctx: OpContext = {
+    operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
+    bucketName: target.bucket, params: queryParams(target.rawQuery), headers: req.headers, rawBody, body,
+  };
+  const result = await HANDLERS[operation.name](ctx);
+  return { status: operation.successStatus, ...(result.json !== undefined ? { json: result.json } : {}) };
+}
+
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, settings: PipelineSettings): Promise<void> {
+  const started = performance.now();
+  const requestId = newRequestId();
+  const entry: AccessLogEntry = {
+    requestId, method: req.method ?? "", operation: "-", status: 0, durationMs: 0, remote: req.socket.remoteAddress ?? "",
+  };
+  let info: ResponseInfo = { requestId, host: "" };
+  try {
+    const url = parseRequestUrl(req.url ?? "/", req.headers.host);
+    const target = resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
+    info = { requestId, host: url.host, ...(target.bucket ? { bucket: target.bucket } : {}) };
+    if (target.bucket) entry.bucket = target.bucket;
+    const result = await run(req, target, settings, entry);
+    entry.status = result.status;
+    if (result.json !== undefined) sendJson(res, info, result.status, result.json);
+    else sendEmpty(res, info, result.status);
+  } catch (error) {
+    const apiError = toApiError(error) ?? internalError(error, requestId, settings);
+    entry.status = apiError.status;
+    entry.errorCode = apiError.code;
+    // A body we refused to read may still be arriving; close rather than reuse the connection.
+    const close: Record<string, string> = req.complete ? {} : { connection: "close" };
+    if (!res.headersSent) sendError(res, info, apiError, close);
+    else res.destroy();
+  } finally {
+    entry.durationMs = performance.now() - started;
+    settings.log(entry);
+  }
+}
+
+function internalError(error: unknown, requestId: string, settings: PipelineSettings): ApiError {
+  settings.onInternalError(error, requestId);
+  return new ApiError("InternalError");
+}

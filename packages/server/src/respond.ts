@@ -1,0 +1,49 @@
+// The one place responses are written: exact `Content-Type: application/json` (the SDKs compare it
+// whole), x-oss-request-id on everything, and the OSS JSON error body with x-oss-ec.
+import type { ServerResponse } from "node:http";
+import { ApiError, type WireErrorBody } from "@ossv/protocol";
+
+export interface ResponseInfo {
+  requestId: string;
+  host: string;
+  bucket?: string;
+}
+
+function baseHeaders(info: ResponseInfo): Record<string, string> {
+  return { "x-oss-request-id": info.requestId, "date": new Date().toUTCString(), "server": "ossv" };
+}
+
+export function sendJson(res: ServerResponse, info: ResponseInfo, status: number, body: string): void {
+  const bytes = Buffer.from(body, "utf8");
+  res.writeHead(status, { ...baseHeaders(info), "content-type": "application/json", "content-length": bytes.length });
+  res.end(bytes);
+}
+
+export function sendEmpty(res: ServerResponse, info: ResponseInfo, status: number): void {
+  res.writeHead(status, { ...baseHeaders(info), "content-length": 0 });
+  res.end();
+}
+
+export function errorBody(error: ApiError, info: ResponseInfo): WireErrorBody {
+  const body: WireErrorBody = {
+    Code: error.code,
+    Message: error.message,
+    RequestId: info.requestId,
+    HostId: info.host,
+    EC: error.ec,
+  };
+  if (info.bucket) body.BucketName = info.bucket;
+  Object.assign(body, error.fields);
+  if (error.ec) body.RecommendDoc = `https://api.aliyun.com/troubleshoot?q=${error.ec}`;
+  return body;
+}
+
+export function sendError(res: ServerResponse, info: ResponseInfo, error: ApiError, extraHeaders: Record<string, string> = {}): void {
+  const bytes = Buffer.from(JSON.stringify({ Error: errorBody(error, info) }), "utf8");
+  const headers: Record<string, string | number> = {
+    ...baseHeaders(info), ...extraHeaders, "content-type": "application/json", "content-length": bytes.length,
+  };
+  if (error.ec) headers["x-oss-ec"] = error.ec;
+  res.writeHead(error.status, headers);
+  res.end(bytes);
+}

@@ -1,0 +1,51 @@
+// `ossv serve` as a user runs it: first start prints the new root key once, later starts do not,
+// OSSV_* variables choose the account, and SIGTERM/SIGINT stop it cleanly.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+
+test("the first start prints the new root key once; a restart does not", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+  try {
+    const first = await spawnServe(["--data-dir", dataDir]);
+    first.child.kill("SIGINT");
+    assert.equal(await first.exited, 0);
+    const secret = /OSS_ACCESS_KEY_SECRET=(\S+)/.exec(first.output())?.[1];
+    assert.ok(secret, first.output());
+    assert.match(first.output(), /stopped/);
+    const second = await spawnServe(["--data-dir", dataDir]);
+    second.child.kill("SIGTERM");
+    assert.equal(await second.exited, 0);
+    assert.doesNotMatch(second.output(), /OSS_ACCESS_KEY_SECRET/);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("OSSV_* variables name the account, and request lines never show a secret", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+  try {
+    const proc = await spawnServe(["--data-dir", dataDir], TEST_ACCOUNT);
+    assert.match(proc.output(), /account 1234567890123456/);
+    const res = await fetch(`http://127.0.0.1:${proc.port}/`);
+    assert.equal(res.status, 403);
+    proc.child.kill("SIGTERM");
+    assert.equal(await proc.exited, 0);
+    assert.match(proc.output(), /GET ListVectorBuckets - 403/);
+    assert.doesNotMatch(proc.output(), new RegExp(TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("bad flags exit 2 with usage", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+  const res = spawnSync(process.execPath, [bin, "serve", "--port", "nope"], { encoding: "utf8" });
+  assert.equal(res.status, 2);
+  assert.match(res.stderr, /--port/);
+});

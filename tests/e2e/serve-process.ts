@@ -1,0 +1,44 @@
+// Runs `ossv serve` as a real child process, for tests of the CLI and of crash recovery (SIGKILL).
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+
+export interface ServeProcess {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export const TEST_ACCOUNT = {
+  OSSV_ACCOUNT_ID: "1234567890123456",
+  OSSV_ROOT_ACCESS_KEY_ID: "LTAItestrootkey00000000",
+  OSSV_ROOT_ACCESS_KEY_SECRET: "test-root-secret-0000000000000",
+};
+
+/** Starts `ossv serve --port 0` and resolves once it reports its port. */
+export function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
+    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ossv serve did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on .* port (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]), output: () => output, exited });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`ossv serve exited with ${code}:\n${output}`));
+    });
+  });
+}
