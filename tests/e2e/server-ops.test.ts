@@ -284,7 +284,7 @@ describe("vectors", () => {
 
   test("wrongly typed fields are 400s, never 500s", async () => {
     const bucket = await bucketWithIndex("types");
-    const weird = [null, 1, "s", true, [], {}, [null], { float32: "x" }, -1, 1.5, 1e309];
+    const weird = [null, 1, "s", true, [], {}, [null], { float32: "x" }, -1, 1.5, 1e300, "x".repeat(3000)];
     const fields = ["indexName", "vectors", "keys", "topK", "queryVector", "filter", "maxResults", "nextToken", "returnData", "segmentCount"];
     for (const op of ["putVectors", "getVectors", "listVectors", "queryVectors", "deleteVectors", "getVectorIndex"]) {
       for (const field of fields) {

@@ -8,6 +8,7 @@ import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer
 import { DurableCollection } from "./collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./collection-layout.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
+import { acquireDirLock, type DirLock } from "./dir-lock.ts";
 import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
@@ -29,6 +30,7 @@ export class OssvEngine implements Engine {
   constructor(
     private readonly store: BlobStore,
     private readonly policy: CheckpointPolicy,
+    private readonly lock?: DirLock,
   ) {}
 
   collection(index: IndexRecord): DurableCollection {
@@ -48,6 +50,7 @@ export class OssvEngine implements Engine {
       await this.catalog.close();
       await Promise.all([...this.collections.values()].map((collection) => collection.close()));
       this.collections.clear();
+      await this.lock?.release();
     })();
     return this.closing;
   }
@@ -86,15 +89,22 @@ export class OssvEngine implements Engine {
 
 export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine> {
   let store = options.store;
+  let lock: DirLock | undefined;
   if (!store) {
     await mkdir(options.dataDir, { recursive: true });
+    lock = await acquireDirLock(options.dataDir);
     const local = new LocalBlobStore(options.dataDir);
     await local.sweepTemp();
     store = local;
   }
-  const engine = new OssvEngine(store, { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint });
-  engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
-  await engine.removeOrphans();
-  await engine.openCollections(engine.catalog.allIndexes());
+  const engine = new OssvEngine(store, { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint }, lock);
+  try {
+    engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
+    await engine.removeOrphans();
+    await engine.openCollections(engine.catalog.allIndexes());
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   return engine;
 }

@@ -114,7 +114,8 @@ export type EngineErrorCode =
   | "NO_SUCH_INDEX"
   | "INDEX_LIMIT"
   | "INVALID_TOKEN"
-  | "CLOSED";
+  | "CLOSED"
+  | "LOCKED";
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

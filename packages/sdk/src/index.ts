@@ -22,6 +22,7 @@ export { paginateListVectorBuckets, paginateListVectorIndexes, paginateListVecto
 export { listVectorsParallel, type ListVectorsParallelRequest } from "./parallel-list.ts";
 export * from "./batch-helpers.ts";
 export { SDK_VERSION } from "./version.ts";
+export type { OperationName } from "@ossv/protocol";
 export {
   deleteVectorsByFilter, type DeleteVectorsByFilterOptions, type DeleteVectorsByFilterRequest,
   type DeleteVectorsByFilterResult,

@@ -15,6 +15,7 @@ const API_CODE_FOR: Record<EngineErrorCode, ErrorCode> = {
   INDEX_LIMIT: "VectorBucketIndexExceedLimit",
   INVALID_TOKEN: "VectorIndexParameterInvalid",
   CLOSED: "ServiceUnavailable",
+  LOCKED: "ServiceUnavailable",
 };
 
 /** Engine failures become API errors with the table's default message, except where ours helps. */
