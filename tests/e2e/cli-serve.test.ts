@@ -49,3 +49,32 @@ test("bad flags exit 2 with usage", async () => {
   assert.equal(res.status, 2);
   assert.match(res.stderr, /--port/);
 });
+
+test("ossv admin creates a user and a key, printing JSON", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+  const { spawnSync } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+  const proc = await spawnServe(["--data-dir", dataDir, "--quiet"], TEST_ACCOUNT);
+  try {
+    const env = {
+      ...process.env, OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET,
+    };
+    const admin = (...args: string[]) => spawnSync(process.execPath, [bin, "admin", ...args, "--endpoint", `http://127.0.0.1:${proc.port}`], { env, encoding: "utf8" });
+    const user = admin("user", "create", "alice");
+    assert.equal(user.status, 0, user.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(user.stdout)).sort(), ["userId", "userName"]);
+    const key = JSON.parse(admin("key", "create", "alice").stdout);
+    assert.match(key.accessKeyId, /^LTAI/);
+    assert.equal(typeof key.accessKeySecret, "string");
+    const sts = JSON.parse(admin("sts", "issue", "alice", "--duration-seconds", "900").stdout);
+    assert.deepEqual(Object.keys(sts).sort(), ["accessKeyId", "accessKeySecret", "expiration", "securityToken"]);
+    const missing = admin("key", "create", "bob");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /NoSuchUser/);
+  } finally {
+    proc.child.kill("SIGTERM");
+    await proc.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

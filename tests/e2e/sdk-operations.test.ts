@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "@ossv/server";
 import {
-  AnonymousCredentialsProvider, ServiceError, VectorsClient, type VectorsClientConfig,
+  AnonymousCredentialsProvider, RefreshingCredentialsProvider, ServiceError, VectorsClient, type VectorsClientConfig,
 } from "@ossv/sdk";
 import { loopbackFetch } from "../../packages/sdk/src/testing/scripted-server.ts";
 
@@ -176,6 +176,18 @@ describe("errors and recovery", () => {
     const result = await slow.listVectorBuckets();
     assert.equal(result.statusCode, 200);
     assert.ok(Math.abs(slow.clockOffsetMs - 3600_000) < 5_000, `offset ${slow.clockOffsetMs}`);
+  });
+
+  test("a refreshing provider is asked once and its keys sign concurrent requests", async () => {
+    let fetches = 0;
+    const provider = new RefreshingCredentialsProvider(async () => {
+      fetches += 1;
+      return { ...server.rootCredentials, expiration: new Date(Date.now() + 3600_000) };
+    });
+    const refreshing = clientFor({ credentials: provider });
+    const pages = await Promise.all([1, 2, 3, 4].map(() => refreshing.listVectorBuckets()));
+    assert.ok(pages.every((page) => page.statusCode === 200));
+    assert.equal(fetches, 1);
   });
 
   test("client-side checks fail before sending: missing parameters and invalid bucket names", async () => {

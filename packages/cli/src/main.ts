@@ -1,10 +1,12 @@
 // `ossv <command>`: the command-line entry point.
 import { serveCommand } from "./serve.ts";
+import { adminCommand } from "./admin.ts";
 
 const USAGE = `usage: ossv <command> [options]
 
 commands:
   serve     run the OSS Vectors server (ossv serve --help)
+  admin     manage RAM users, keys, policies, temporary credentials (ossv admin --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -12,6 +14,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "serve":
       return serveCommand(rest);
+    case "admin":
+      return adminCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -17,6 +17,10 @@ const SERVE_USAGE = `usage: ossv serve [options]
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
 OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
 directory gets a new account whose root key is printed once.
+
+Access key secrets are stored sealed with a master key: OSSV_MASTER_KEY
+(base64 of 32 bytes) when set, else <data-dir>/master.key, made on first start.
+Keep that file (or the variable) apart from copies of the data directory.
 `;
 
 function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
@@ -85,6 +89,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
 }
 
 async function runServer(args: ReturnType<typeof parseServeArgs>, port: number): Promise<number> {
+  // Listen for the signal before the port opens, so a stop sent right after startup is never missed.
+  const stopRequested = waitForSignal();
   const tls = args["tls-cert"] && args["tls-key"]
     ? { cert: readFileSync(args["tls-cert"]), key: readFileSync(args["tls-key"]) }
     : undefined;
@@ -94,6 +100,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     ...(args.host ? { host: args.host } : {}),
     ...(tls ? { tls } : {}),
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
+    ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),
     ...(args.quiet ? {} : { onRequest: (entry: AccessLogEntry) => log(formatAccessLog(entry)) }),
   });
   if (server.generatedRootKey) {
@@ -103,7 +110,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
   }
   log(`ossv: listening on ${args.host ?? "all interfaces"} port ${server.port} (${tls ? "https" : "http"}), `
     + `region ${server.region}, account ${server.accountId}, data ${args["data-dir"]}`);
-  await waitForSignal();
+  await stopRequested;
   log("ossv: shutting down");
   await server.close();
   log("ossv: stopped");

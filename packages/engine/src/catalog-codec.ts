@@ -10,8 +10,8 @@ export interface CatalogDocument extends CatalogSnapshot {
 }
 
 export function encodeCatalog(document: CatalogDocument): Uint8Array {
-  const { seq, accounts, accessKeys, buckets, indexes } = document;
-  const json = JSON.stringify({ format: FORMAT, version: VERSION, seq, accounts, accessKeys, buckets, indexes });
+  const { seq, accounts, accessKeys, buckets, indexes, users } = document;
+  const json = JSON.stringify({ format: FORMAT, version: VERSION, seq, accounts, accessKeys, buckets, indexes, users });
   return new TextEncoder().encode(`${json}\n`);
 }
 
@@ -42,12 +42,15 @@ export function decodeCatalog(bytes: Uint8Array, expectedSeq: number): CatalogDo
   if (doc.format !== FORMAT || doc.version !== VERSION || doc.seq !== expectedSeq) {
     throw new DecodeError("catalog object has the wrong format, version or sequence number");
   }
-  const { accounts, accessKeys, buckets, indexes } = doc;
+  // Catalogs written before users existed have none.
+  doc.users ??= [];
+  const { accounts, accessKeys, buckets, indexes, users } = doc;
   if (
     !isRecordArray(accounts, ["accountId", "createdAt"]) ||
     !isRecordArray(accessKeys, ["accessKeyId", "accessKeySecret", "accountId", "status"]) ||
     !isRecordArray(buckets, ["accountId", "name", "region"]) ||
-    !isRecordArray(indexes, ["accountId", "bucket", "name", "id", "distanceMetric"])
+    !isRecordArray(indexes, ["accountId", "bucket", "name", "id", "distanceMetric"]) ||
+    !isRecordArray(users, ["accountId", "userName", "userId"])
   ) {
     throw new DecodeError("catalog object has malformed records");
   }

@@ -12,6 +12,7 @@ import {
   type IndexRecord,
   type IndexSpec,
   type NewBucket,
+  type UserRecord,
 } from "./types.ts";
 
 export interface CatalogSnapshot {
@@ -19,8 +20,10 @@ export interface CatalogSnapshot {
   accessKeys: AccessKeyRecord[];
   buckets: BucketRecord[];
   indexes: IndexRecord[];
+  users: UserRecord[];
 }
 
+const userKey = (accountId: string, userName: string): string => `${accountId}\u0000${userName}`;
 const bucketKey = (accountId: string, name: string): string => `${accountId}\u0000${name}`;
 const indexKey = (accountId: string, bucket: string, name: string): string =>
   `${accountId}\u0000${bucket}\u0000${name}`;
@@ -36,6 +39,7 @@ export class CatalogState {
   private readonly buckets = new Map<string, BucketRecord>();
   private readonly indexes = new Map<string, IndexRecord>();
   private readonly indexesById = new Map<string, IndexRecord>();
+  private readonly users = new Map<string, UserRecord>();
 
   static from(snapshot: CatalogSnapshot): CatalogState {
     const state = new CatalogState();
@@ -43,6 +47,7 @@ export class CatalogState {
     for (const key of snapshot.accessKeys) state.accessKeys.set(key.accessKeyId, key);
     for (const bucket of snapshot.buckets) state.buckets.set(bucketKey(bucket.accountId, bucket.name), bucket);
     for (const index of snapshot.indexes) state.addIndex(index);
+    for (const user of snapshot.users) state.users.set(userKey(user.accountId, user.userName), user);
     return state;
   }
 
@@ -53,6 +58,7 @@ export class CatalogState {
       accessKeys: [...this.accessKeys.values()],
       buckets: [...this.buckets.values()],
       indexes: [...this.indexes.values()],
+      users: [...this.users.values()],
     });
   }
 
@@ -84,6 +90,16 @@ export class CatalogState {
   listAccessKeys(accountId: string): AccessKeyRecord[] {
     const keys = [...this.accessKeys.values()].filter((key) => key.accountId === accountId);
     return structuredClone(keys).sort((a, b) => compareKeys(a.accessKeyId, b.accessKeyId));
+  }
+
+  getUser(accountId: string, userName: string): UserRecord | undefined {
+    const user = this.users.get(userKey(accountId, userName));
+    return user && structuredClone(user);
+  }
+
+  listUsers(accountId: string): UserRecord[] {
+    const users = [...this.users.values()].filter((user) => user.accountId === accountId);
+    return structuredClone(users).sort((a, b) => compareKeys(a.userName, b.userName));
   }
 
   getBucket(accountId: string, name: string): BucketRecord | undefined {
@@ -127,9 +143,41 @@ export class CatalogState {
     return structuredClone(account);
   }
 
+  createUser(accountId: string, userName: string, userId: string): UserRecord {
+    this.requireAccount(accountId);
+    if (this.users.has(userKey(accountId, userName))) throw new EngineError("USER_EXISTS", `user ${userName} exists`);
+    if ([...this.users.values()].some((user) => user.userId === userId)) {
+      throw new EngineError("USER_EXISTS", `user id ${userId} is taken`);
+    }
+    const user: UserRecord = { accountId, userName, userId, createdAt: now(), policies: {} };
+    this.users.set(userKey(accountId, userName), user);
+    return structuredClone(user);
+  }
+
+  deleteUser(accountId: string, userName: string): void {
+    this.requireUser(accountId, userName);
+    this.users.delete(userKey(accountId, userName));
+    for (const [id, key] of this.accessKeys) {
+      if (key.accountId === accountId && key.userName === userName) this.accessKeys.delete(id);
+    }
+  }
+
+  putUserPolicy(accountId: string, userName: string, policyName: string, document: string): void {
+    this.requireUser(accountId, userName).policies[policyName] = document;
+  }
+
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): void {
+    const user = this.requireUser(accountId, userName);
+    if (!(policyName in user.policies)) {
+      throw new EngineError("NO_SUCH_POLICY", `policy ${policyName} is not attached to user ${userName}`);
+    }
+    delete user.policies[policyName];
+  }
+
   /** Creates a key or replaces one of the same owner (e.g. to disable it); a key id is never re-owned. */
   putAccessKey(key: AccessKeyRecord): void {
     this.requireAccount(key.accountId);
+    if (key.userName !== undefined) this.requireUser(key.accountId, key.userName);
     const existing = this.accessKeys.get(key.accessKeyId);
     if (existing && (existing.accountId !== key.accountId || existing.userName !== key.userName)) {
       throw new EngineError("ACCESS_KEY_EXISTS", `access key ${key.accessKeyId} belongs to another identity`);
@@ -222,6 +270,12 @@ export class CatalogState {
 
   private requireAccount(accountId: string): void {
     if (!this.accounts.has(accountId)) throw new EngineError("NO_SUCH_ACCOUNT", `account ${accountId} does not exist`);
+  }
+
+  private requireUser(accountId: string, userName: string): UserRecord {
+    const user = this.users.get(userKey(accountId, userName));
+    if (!user) throw new EngineError("NO_SUCH_USER", `user ${userName} does not exist`);
+    return user;
   }
 
   private requireBucket(accountId: string, name: string): BucketRecord {

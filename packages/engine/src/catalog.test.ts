@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { EngineError, type AccessKeyRecord, type EngineErrorCode, type IndexSpec } from "./types.ts";
 import { ACCOUNT, BUCKET, openTestEngine, vector, withTempDir } from "./test-support.ts";
 import type { OssvEngine } from "./engine.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openEngine } from "./engine.ts";
 
 const spec = (name: string): IndexSpec => ({
   name,
@@ -35,6 +39,36 @@ async function withEngine(run: (engine: OssvEngine, dir: string) => Promise<void
   });
 }
 
+test("users: create, list, attach and detach policies, delete with their keys, survive reopen", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-users-"));
+  try {
+    const engine = await openEngine({ dataDir: dir });
+    const { catalog } = engine;
+    await catalog.createAccount(ACCOUNT);
+    await rejectsWith(catalog.createUser("nobody", "x", "1"), "NO_SUCH_ACCOUNT");
+    await catalog.createUser(ACCOUNT, "bob", "7001");
+    await catalog.createUser(ACCOUNT, "amy", "7002");
+    await rejectsWith(catalog.createUser(ACCOUNT, "bob", "7003"), "USER_EXISTS");
+    await rejectsWith(catalog.createUser(ACCOUNT, "cid", "7001"), "USER_EXISTS");
+    assert.deepEqual(catalog.listUsers(ACCOUNT).map((u) => u.userName), ["amy", "bob"]);
+    await catalog.putUserPolicy(ACCOUNT, "bob", "read", '{"Version":"1"}');
+    await rejectsWith(catalog.deleteUserPolicy(ACCOUNT, "bob", "write"), "NO_SUCH_POLICY");
+    await rejectsWith(catalog.putUserPolicy(ACCOUNT, "zed", "read", "{}"), "NO_SUCH_USER");
+    await catalog.putAccessKey({ ...rootKey, accessKeyId: "LTAIbob", userName: "bob" });
+    await engine.close();
+    const reopened = await openEngine({ dataDir: dir });
+    assert.deepEqual(reopened.catalog.getUser(ACCOUNT, "bob")?.policies, { read: '{"Version":"1"}' });
+    await reopened.catalog.deleteUserPolicy(ACCOUNT, "bob", "read");
+    await reopened.catalog.deleteUser(ACCOUNT, "bob");
+    assert.equal(reopened.catalog.getAccessKey("LTAIbob"), undefined);
+    assert.equal(reopened.catalog.getUser(ACCOUNT, "bob"), undefined);
+    await rejectsWith(reopened.catalog.deleteUser(ACCOUNT, "bob"), "NO_SUCH_USER");
+    await reopened.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("accounts: create, get, list sorted, refuse duplicates", async () => {
   await withEngine(async ({ catalog }) => {
     await catalog.createAccount("2");
@@ -52,6 +86,9 @@ test("access keys: put, replace, list, delete, and their errors", async () => {
     await rejectsWith(catalog.putAccessKey(rootKey), "NO_SUCH_ACCOUNT");
     await catalog.createAccount(ACCOUNT);
     await catalog.putAccessKey(rootKey);
+    await rejectsWith(catalog.putAccessKey({ ...rootKey, accessKeyId: "LTAIuser", userName: "alice" }), "NO_SUCH_USER");
+    await catalog.createUser(ACCOUNT, "alice", "9001");
+    await catalog.createUser(ACCOUNT, "mallory", "9002");
     await catalog.putAccessKey({ ...rootKey, accessKeyId: "LTAIuser", userName: "alice" });
     await catalog.putAccessKey({ ...rootKey, status: "disabled" });
     assert.equal(catalog.getAccessKey("LTAIroot")?.status, "disabled");

@@ -7,6 +7,7 @@ import { CatalogState } from "./catalog-state.ts";
 import { CorruptionError, DecodeError } from "./errors.ts";
 import { listNumbered, numberedName } from "./numbered-objects.ts";
 import { SerialQueue } from "./serial-queue.ts";
+import type { UserRecord } from "./types.ts";
 import {
   EngineError,
   type AccessKeyRecord,
@@ -169,6 +170,30 @@ export class DurableCatalog implements Catalog {
 
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.mutate((draft) => draft.deleteAccessKey(accessKeyId));
+  }
+
+  createUser(accountId: string, userName: string, userId: string): Promise<UserRecord> {
+    return this.mutate((draft) => draft.createUser(accountId, userName, userId));
+  }
+
+  getUser(accountId: string, userName: string): UserRecord | undefined {
+    return this.visible().getUser(accountId, userName);
+  }
+
+  listUsers(accountId: string): UserRecord[] {
+    return this.visible().listUsers(accountId);
+  }
+
+  deleteUser(accountId: string, userName: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteUser(accountId, userName));
+  }
+
+  putUserPolicy(accountId: string, userName: string, policyName: string, document: string): Promise<void> {
+    return this.mutate((draft) => draft.putUserPolicy(accountId, userName, policyName, document));
+  }
+
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteUserPolicy(accountId, userName, policyName));
   }
 
   createBucket(bucket: NewBucket): Promise<BucketRecord> {

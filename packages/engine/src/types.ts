@@ -24,6 +24,19 @@ export interface AccessKeyRecord {
   /** Temporary credentials only: the token requests must carry, and when the key stops working. */
   securityToken?: string;
   expiresAt?: string;
+  /** Temporary credentials only: a policy that narrows what the user may do with them. */
+  sessionPolicy?: string;
+}
+
+/** A RAM user: it can do nothing until a policy attached to it (or a bucket policy) allows it. */
+export interface UserRecord {
+  accountId: string;
+  userName: string;
+  /** Numeric id, what bucket policies name in Principal. */
+  userId: string;
+  createdAt: string;
+  /** Attached identity policies: policy name → the document text as given. */
+  policies: Record<string, string>;
 }
 
 export interface AccountRecord {
@@ -107,6 +120,9 @@ export type EngineErrorCode =
   | "NO_SUCH_ACCOUNT"
   | "ACCESS_KEY_EXISTS"
   | "NO_SUCH_ACCESS_KEY"
+  | "USER_EXISTS"
+  | "NO_SUCH_USER"
+  | "NO_SUCH_POLICY"
   | "BUCKET_EXISTS"
   | "NO_SUCH_BUCKET"
   | "BUCKET_NOT_EMPTY"
@@ -144,6 +160,17 @@ export interface Catalog {
   getAccessKey(accessKeyId: string): AccessKeyRecord | undefined;
   listAccessKeys(accountId: string): AccessKeyRecord[];
   deleteAccessKey(accessKeyId: string): Promise<void>;
+
+  /** Refuses with USER_EXISTS; `userId` must be unique across accounts. */
+  createUser(accountId: string, userName: string, userId: string): Promise<UserRecord>;
+  getUser(accountId: string, userName: string): UserRecord | undefined;
+  listUsers(accountId: string): UserRecord[];
+  /** Removes the user with its access keys and attached policies. */
+  deleteUser(accountId: string, userName: string): Promise<void>;
+  /** Attaches (or replaces) a named identity policy. */
+  putUserPolicy(accountId: string, userName: string, policyName: string, document: string): Promise<void>;
+  /** Refuses with NO_SUCH_POLICY when nothing of that name is attached. */
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<void>;
 
   createBucket(bucket: NewBucket): Promise<BucketRecord>;
   getBucket(accountId: string, name: string): BucketRecord | undefined;

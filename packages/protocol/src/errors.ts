@@ -37,6 +37,12 @@ export const ERROR_CODES = {
   MethodNotAllowed: { status: 405, ec: "0016-00000801", message: "The specified method is not allowed against this resource." },
   InvalidRequest: { status: 400, ec: "0016-00000001", message: "The request is not valid." },
   BadRequest: { status: 400, ec: "0016-00000002", message: "Bad request." },
+  // ossv's admin API (users, keys, policies, temporary credentials); not part of OSS Vectors.
+  UserAlreadyExists: { status: 409, ec: "0052-00000104", message: "The user already exists." },
+  NoSuchUser: { status: 404, ec: "0052-00000101", message: "The user does not exist." },
+  NoSuchUserPolicy: { status: 404, ec: "0052-00000102", message: "No policy of that name is attached to the user." },
+  NoSuchAccessKey: { status: 404, ec: "0052-00000103", message: "The access key does not exist." },
+  TooManyAccessKeys: { status: 409, ec: "0052-00000105", message: "The user already has the most access keys allowed (2)." },
   InternalError: { status: 500, ec: "0000-00000001", message: "We encountered an internal error. Please try again." },
   ServiceUnavailable: { status: 503, ec: "0000-00000002", message: "The service is unavailable. Please try again." },
 } as const satisfies Record<string, ErrorSpec>;

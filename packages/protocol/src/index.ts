@@ -7,3 +7,5 @@ export * from "./policy.ts";
 export * from "./limits.ts";
 export * from "./validate.ts";
 export * from "./filter.ts";
+export * from "./policy-eval.ts";
+export * from "./ip-address.ts";

@@ -1,6 +1,7 @@
 // Policy documents (spec §10.2): RAM identity policies and bucket policies share one shape. This
 // module parses and validates them; evaluation (issue #6) builds on the normalised form.
 import { ApiError } from "./errors.ts";
+import { CONDITION_OPERATORS } from "./policy-eval.ts";
 
 export type Effect = "Allow" | "Deny";
 
@@ -43,6 +44,9 @@ function parseConditions(value: unknown, where: string): ConditionBlock {
   for (const [operator, keys] of Object.entries(value as Record<string, unknown>)) {
     if (keys === null || typeof keys !== "object" || Array.isArray(keys)) {
       throw malformed(`${where}.Condition.${operator} must map condition keys to values.`);
+    }
+    if (!CONDITION_OPERATORS.includes(operator.toLowerCase())) {
+      throw malformed(`${where}.Condition uses the unsupported operator ${operator}.`);
     }
     block[operator] = {};
     for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) {

@@ -249,3 +249,18 @@ test("deleteBucketLogging() sends DELETE ?logging", async () => {
   await client.deleteBucketLogging({ bucket: "demo" });
   assertCommonHeaders(assertSent("DELETE", "/demo/?logging"), "demo");
 });
+
+test("additionalHeaders puts host and user-agent under the signature", async () => {
+  const signingMore = new VectorsClient({
+    region: "cn-hangzhou", accountId: ACCOUNT, endpoint: server.url, credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
+    additionalHeaders: ["Host", "User-Agent"], userAgentSuffix: "my-app/1.0",
+  });
+  server.enqueue(respondEmpty(204));
+  await signingMore.deleteVectorIndex({ bucket: "demo", indexName: "idx" });
+  const request = lastRequest();
+  assert.match(request.headers["authorization"] ?? "", /,AdditionalHeaders=host;user-agent,Signature=/);
+  assert.match(request.headers["user-agent"] ?? "", /\/vectors-client\/my-app\/1\.0$/);
+  const check = { region: "cn-hangzhou", accountId: ACCOUNT, bucket: "demo", secret: "sk" };
+  assert.ok(signatureVerifies(request, check));
+  assert.ok(!signatureVerifies({ ...request, headers: { ...request.headers, "user-agent": "someone else" } }, check));
+});

@@ -25,14 +25,14 @@ interface ProcessLike {
 }
 
 /**
- * Reads an environment variable on Node, Bun and Deno; undefined in browsers. Deno throws when the
- * env permission is missing, which counts as "not set" rather than a crash.
+ * Reads an environment variable on Deno, Node and Bun; undefined in browsers. Deno (also through its
+ * `process` shim) throws when the env permission is missing, which counts as "not set".
  */
 export function readEnv(name: string): string | undefined {
-  const processEnv = (globalThis as ProcessLike).process?.env;
-  if (processEnv) return processEnv[name];
   try {
-    return (globalThis as DenoEnvLike).Deno?.env?.get(name);
+    const deno = (globalThis as DenoEnvLike).Deno;
+    if (deno?.env) return deno.env.get(name);
+    return (globalThis as ProcessLike).process?.env?.[name];
   } catch {
     return undefined;
   }

@@ -24,6 +24,7 @@ export interface PresignedRequest {
   expiration: Date;
 }
 
+// Seven days is the ceiling of OSS V4 presigning; for vectors it is [inferred] (spec §5.7 gives only the default).
 const MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
 
 export async function presignCommand<I, R extends ResultMetadata>(

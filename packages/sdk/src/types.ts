@@ -150,7 +150,7 @@ export interface Vector {
   data?: { float32: number[] };
   /** Present when `returnMetadata` was set. */
   metadata?: WireMetadata;
-  /** QueryVectors with `returnDistance`; smaller is closer. */
+  /** QueryVectors with `returnDistance`; smaller is closer [inferred, spec §11.4]. */
   distance?: number;
 }
 
@@ -243,7 +243,7 @@ export type PutBucketLoggingResult = ResultMetadata;
 export type GetBucketLoggingRequest = BucketRequest;
 
 export interface GetBucketLoggingResult extends ResultMetadata {
-  /** After DeleteBucketLogging the service still answers, with an empty `loggingEnabled`. */
+  /** After DeleteBucketLogging the service still answers, with an empty `loggingEnabled` [inferred, spec §3.18]. */
   bucketLoggingStatus: { loggingEnabled?: Partial<LoggingEnabled> };
 }
 

@@ -2,6 +2,7 @@
 // CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
 import { randomBytes, randomInt } from "node:crypto";
 import type { AccessKeyRecord, Catalog } from "@ossv/engine";
+import type { SecretBox } from "./secret-box.ts";
 
 export interface RootAccount {
   accountId: string;
@@ -37,28 +38,33 @@ export interface BootstrapResult {
   generated: boolean;
 }
 
-async function ensureRootKey(catalog: Catalog, root: RootAccount): Promise<void> {
+async function ensureRootKey(catalog: Catalog, secrets: SecretBox, root: RootAccount): Promise<void> {
   const existing = catalog.getAccessKey(root.accessKeyId);
-  if (existing && existing.accountId === root.accountId && existing.accessKeySecret === root.accessKeySecret) return;
+  const sealed = existing?.accessKeySecret.startsWith("enc:") === true;
+  if (existing && sealed && existing.accountId === root.accountId && secrets.open(existing.accessKeySecret) === root.accessKeySecret) return;
   const key: AccessKeyRecord = {
-    ...root, status: "active", createdAt: new Date().toISOString(),
+    ...root, accessKeySecret: secrets.seal(root.accessKeySecret), status: "active", createdAt: new Date().toISOString(),
   };
   await catalog.putAccessKey(key);
 }
 
-export async function bootstrapAccount(catalog: Catalog, configured?: RootAccount): Promise<BootstrapResult> {
+export async function bootstrapAccount(catalog: Catalog, secrets: SecretBox, configured?: RootAccount): Promise<BootstrapResult> {
   if (configured) {
     if (!catalog.getAccount(configured.accountId)) await catalog.createAccount(configured.accountId);
-    await ensureRootKey(catalog, configured);
+    await ensureRootKey(catalog, secrets, configured);
     return { root: configured, generated: false };
   }
   const first = catalog.listAccounts()[0];
   if (first) {
     const key = catalog.listAccessKeys(first.accountId).find((k) => k.userName === undefined && k.securityToken === undefined);
-    if (key) return { root: { accountId: first.accountId, accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret }, generated: false };
+    if (key) {
+      const root = { accountId: first.accountId, accessKeyId: key.accessKeyId, accessKeySecret: secrets.open(key.accessKeySecret) };
+      await ensureRootKey(catalog, secrets, root); // seals a secret stored before sealing existed
+      return { root, generated: false };
+    }
   }
   const root: RootAccount = { accountId: first?.accountId ?? newAccountId(), ...newAccessKey() };
   if (!first) await catalog.createAccount(root.accountId);
-  await ensureRootKey(catalog, root);
+  await ensureRootKey(catalog, secrets, root);
   return { root, generated: true };
 }

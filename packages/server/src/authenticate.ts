@@ -20,11 +20,17 @@ export interface AuthInput {
   /** Bucket name and, for virtual-hosted requests, its account (spec §5.9 step 2). */
   bucket?: string;
   accountId?: string;
+  /** Filled in once the key is known: path-style requests sign with the caller's own account. */
+  callerAccountId?: string;
+  /** The admin API signs its path as the canonical URI's key part. */
+  objectKey?: string;
   rawBody: Buffer;
 }
 
 export interface AuthSettings {
   catalog: Catalog;
+  /** Recovers a key's plain secret from its stored (sealed) form. */
+  openSecret: (stored: string) => string;
   region: string;
   maxSkewMs: number;
   now: () => number;
@@ -48,7 +54,7 @@ export function authenticate(input: AuthInput, settings: AuthSettings): Principa
   checkScope(claim, settings);
   checkTime(claim, settings);
   checkPayloadHash(input);
-  verifySignature(claim, input, key, settings.region);
+  verifySignature(claim, { ...input, callerAccountId: key.accountId }, settings.openSecret(key.accessKeySecret), settings.region);
   return key.userName === undefined
     ? { kind: "key", key, accountId: key.accountId }
     : { kind: "key", key, accountId: key.accountId, userName: key.userName };
@@ -153,16 +159,17 @@ function cachedSigningKey(secret: string, day: string, region: string): Uint8Arr
   return key;
 }
 
-function verifySignature(claim: SignedClaim, input: AuthInput, key: AccessKeyRecord, region: string): void {
+function verifySignature(claim: SignedClaim, input: AuthInput, secret: string, region: string): void {
   const target: SigningTarget = { method: input.method, region, rawQuery: claim.signedQuery };
   if (input.bucket !== undefined) {
     target.bucket = input.bucket;
-    target.accountId = input.accountId ?? key.accountId;
+    target.accountId = input.accountId ?? input.callerAccountId;
   }
+  if (input.objectKey) target.key = input.objectKey;
   const additional = normaliseAdditionalHeaders(claim.auth.additionalHeaders, input.headers);
   const canonical = canonicalRequest(target, input.headers, additional);
   const toSign = stringToSign(claim.ossDate, credentialScope(claim.ossDate, region), canonical);
-  const expected = computeSignature(cachedSigningKey(key.accessKeySecret, claim.auth.day, region), toSign);
+  const expected = computeSignature(cachedSigningKey(secret, claim.auth.day, region), toSign);
   if (!signaturesEqual(expected, claim.auth.signature)) {
     throw new ApiError("SignatureDoesNotMatch", undefined, {
       SignatureProvided: claim.auth.signature, StringToSign: toSign, CanonicalRequest: canonical,

@@ -1,27 +1,102 @@
-// May this principal run this operation here? (design §2 step 5). The bucket owner's root key may do
-// anything in its account. RAM users and anonymous callers have nothing until a policy grants it:
-// identity and bucket-policy evaluation plug in here (issue #6), so for now they are refused.
-import { ApiError, type OperationSpec } from "@ossv/protocol";
+// May this principal run this operation here? (design §2 step 5, spec §10). The bucket owner's root
+// key may do anything in its account. Everyone else needs an Allow: a RAM user from its identity
+// policies (same account) or from the bucket policy; another account, or anyone (`*`), from the
+// bucket policy. An explicit Deny in any applicable policy wins, and temporary credentials can do
+// no more than their session policy allows.
+import {
+  ApiError, evaluatePolicy, parsePolicy, ramAction, resourceArns,
+  type AccessQuery, type Decision, type OperationSpec, type PolicyDocument, type RequestFacts,
+} from "@ossv/protocol";
+import type { Catalog } from "@ossv/engine";
 import type { Principal } from "./authenticate.ts";
 
 export interface AccessRequest {
   principal: Principal;
   operation: OperationSpec;
+  region: string;
   /** The account that owns the addressed resource. */
   resourceAccountId: string;
   bucket?: string;
   indexName?: string;
+  facts: RequestFacts;
+  catalog: Catalog;
+}
+
+const parsed = new Map<string, PolicyDocument>();
+
+function policyOf(text: string, bucketPolicy: boolean): PolicyDocument {
+  const id = `${bucketPolicy ? "b" : "i"}${text}`;
+  let document = parsed.get(id);
+  if (!document) {
+    document = parsePolicy(text, { bucketPolicy });
+    if (parsed.size > 1000) parsed.clear();
+    parsed.set(id, document);
+  }
+  return document;
+}
+
+/** Deny wins over allow wins over none. */
+function combine(decisions: Decision[]): Decision {
+  if (decisions.includes("deny")) return "deny";
+  return decisions.includes("allow") ? "allow" : "none";
+}
+
+function identityDecision(request: AccessRequest, query: AccessQuery): Decision {
+  const { principal } = request;
+  if (principal.kind !== "key" || principal.userName === undefined) return "none";
+  const user = request.catalog.getUser(principal.accountId, principal.userName);
+  if (!user) return "none";
+  return combine(Object.values(user.policies).map((text) => evaluatePolicy(policyOf(text, false), query)));
+}
+
+function principalIds(principal: Principal, catalog: Catalog): string[] {
+  if (principal.kind === "anonymous") return [];
+  if (principal.userName === undefined) return [principal.accountId];
+  const user = catalog.getUser(principal.accountId, principal.userName);
+  return user ? [user.userId] : [];
+}
+
+function bucketDecision(request: AccessRequest, query: AccessQuery): Decision {
+  if (request.bucket === undefined) return "none";
+  const policy = request.catalog.getBucket(request.resourceAccountId, request.bucket)?.policy;
+  if (policy === undefined) return "none";
+  return evaluatePolicy(policyOf(policy, true), { ...query, principalIds: principalIds(request.principal, request.catalog) });
+}
+
+function isOwnerRoot(request: AccessRequest): boolean {
+  const { principal } = request;
+  return principal.kind === "key" && principal.userName === undefined && principal.accountId === request.resourceAccountId;
+}
+
+function describeCaller(principal: Principal): string {
+  if (principal.kind === "anonymous") return "an anonymous caller";
+  return principal.userName === undefined ? `account ${principal.accountId}` : `RAM user ${principal.userName}`;
 }
 
 export function authorize(request: AccessRequest): void {
+  if (isOwnerRoot(request)) return;
   const { principal, operation } = request;
-  if (principal.kind === "anonymous") {
-    throw new ApiError("AccessDenied", `Anonymous access to ${operation.name} is not allowed; sign the request.`);
-  }
-  if (principal.accountId !== request.resourceAccountId) {
-    throw new ApiError("AccessDenied", `The caller's account does not own this resource and no policy grants oss:${operation.name}.`);
-  }
-  if (principal.userName !== undefined) {
-    throw new ApiError("AccessDenied", `RAM user ${principal.userName} has no policy that allows oss:${operation.name}.`);
+  const query: AccessQuery = {
+    action: ramAction(operation.name),
+    resources: resourceArns({
+      region: request.region, accountId: request.resourceAccountId, bucket: request.bucket,
+      indexName: operation.scope === "index" || operation.scope === "vectors" ? request.indexName : undefined,
+      vectors: operation.scope === "vectors",
+    }),
+    facts: request.facts,
+  };
+  const identity = identityDecision(request, query);
+  const bucket = bucketDecision(request, query);
+  const session = principal.kind === "key" && principal.key.sessionPolicy !== undefined
+    ? evaluatePolicy(policyOf(principal.key.sessionPolicy, false), query)
+    : "allow";
+  const sameAccount = principal.kind === "key" && principal.accountId === request.resourceAccountId;
+  const denied = [identity, bucket, session].includes("deny");
+  const allowed = (sameAccount && identity === "allow") || bucket === "allow";
+  if (denied || !allowed || session !== "allow") {
+    const why = denied ? "an explicit Deny applies" : session !== "allow" ? "the session policy does not allow it" : "no policy allows it";
+    throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${query.action} on ${query.resources[0]}: ${why}.`);
   }
 }
+
+export type { Principal };

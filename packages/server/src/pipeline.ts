@@ -10,6 +10,10 @@ import { checkContentMd5, parseJsonObject, readBody } from "./body.ts";
 import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
 import { newRequestId } from "./request-id.ts";
+import { ADMIN_PREFIX, handleAdmin } from "./admin.ts";
+import type { SecretBox } from "./secret-box.ts";
+import type { TLSSocket } from "node:tls";
+import type { RequestFacts } from "@ossv/protocol";
 import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
 
 export interface PipelineSettings {
@@ -19,6 +23,7 @@ export interface PipelineSettings {
   maxBodyBytes: number;
   maxSkewMs: number;
   now: () => number;
+  secrets: SecretBox;
   log: (entry: AccessLogEntry) => void;
   onInternalError: (error: unknown, requestId: string) => void;
 }
@@ -65,21 +70,57 @@ function resourceAccount(target: Target, principal: Principal, engine: Engine): 
   return owners.length === 1 ? owners[0]!.accountId : undefined;
 }
 
-async function run(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry): Promise<{ status: number; json?: string }> {
-  const operation = pickOperation(req, target);
-  entry.operation = operation.name;
+interface Outcome {
+  status: number;
+  json?: string;
+}
+
+/** What policy conditions can test about a request (acs:SourceIp, acs:SecureTransport, ...). */
+function requestFacts(req: IncomingMessage, settings: PipelineSettings): RequestFacts {
+  return {
+    sourceIp: req.socket.remoteAddress ?? "",
+    secureTransport: (req.socket as TLSSocket).encrypted === true,
+    currentTime: new Date(settings.now()),
+    userAgent: req.headers["user-agent"] ?? "",
+  };
+}
+
+async function readAndAuthenticate(req: IncomingMessage, target: Target, settings: PipelineSettings, objectKey?: string) {
   const headers = headerMap(req);
   const rawBody = await readBody(req, settings.maxBodyBytes);
   checkContentMd5(headers["content-md5"], rawBody);
   const principal = authenticate(
-    { method: req.method ?? "GET", headers, rawQuery: target.rawQuery, rawBody, bucket: target.bucket, accountId: target.accountId },
-    { catalog: settings.engine.catalog, region: settings.region, maxSkewMs: settings.maxSkewMs, now: settings.now },
+    { method: req.method ?? "GET", headers, rawQuery: target.rawQuery, rawBody, bucket: target.bucket, accountId: target.accountId, objectKey },
+    {
+      catalog: settings.engine.catalog, region: settings.region, maxSkewMs: settings.maxSkewMs, now: settings.now,
+      openSecret: (stored) => settings.secrets.open(stored),
+    },
   );
+  return { principal, rawBody };
+}
+
+async function runAdmin(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry, path: string): Promise<Outcome> {
+  entry.operation = "Admin";
+  const { principal, rawBody } = await readAndAuthenticate(req, target, settings, path.slice(1));
+  const result = await handleAdmin({
+    method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
+    catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
+  });
+  return { status: result.status, ...(result.json !== undefined ? { json: JSON.stringify(result.json) } : {}) };
+}
+
+async function run(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry): Promise<Outcome> {
+  const operation = pickOperation(req, target);
+  entry.operation = operation.name;
+  const { principal, rawBody } = await readAndAuthenticate(req, target, settings);
   const accountId = resourceAccount(target, principal, settings.engine);
   if (accountId === undefined) throw new ApiError("AccessDenied", "Anonymous requests must name the bucket's account in the host.");
   const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
   const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
-  authorize({ principal, operation, resourceAccountId: accountId, bucket: target.bucket, indexName });
+  authorize({
+    principal, operation, region: settings.region, resourceAccountId: accountId, bucket: target.bucket, indexName,
+    facts: requestFacts(req, settings), catalog: settings.engine.catalog,
+  });
   const ctx: OpContext = {
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
     bucketName: target.bucket, params: queryParams(target.rawQuery), headers: req.headers, rawBody, body,
@@ -97,10 +138,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   let info: ResponseInfo = { requestId, host: "" };
   try {
     const url = parseRequestUrl(req.url ?? "/", req.headers.host);
-    const target = resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
+    const isAdmin = url.path.startsWith(ADMIN_PREFIX);
+    const target: Target = isAdmin
+      ? { host: url.host, style: "service", objectKey: "", rawQuery: url.rawQuery }
+      : resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
     info = { requestId, host: url.host, ...(target.bucket ? { bucket: target.bucket } : {}) };
     if (target.bucket) entry.bucket = target.bucket;
-    const result = await run(req, target, settings, entry);
+    const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path) : await run(req, target, settings, entry);
     entry.status = result.status;
     if (result.json !== undefined) sendJson(res, info, result.status, result.json);
     else sendEmpty(res, info, result.status);

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { openEngine, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
+import { loadMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -18,6 +19,8 @@ export interface ServerOptions {
   /** The first account's root key; created (and reported once) when absent. */
   account?: RootAccount;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Base64 of 32 bytes that seals access key secrets at rest; default: `<dataDir>/master.key`. */
+  masterKey?: string;
   maxBodyBytes?: number;
   maxSkewMs?: number;
   /** Receives one access-log entry per request; default: none. */
@@ -71,9 +74,10 @@ function urlFor(server: Server, tls: boolean): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
   const engine = await openEngine({ dataDir: options.dataDir });
-  const { root, generated } = await bootstrapAccount(engine.catalog, options.account);
+  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
+  const { root, generated } = await bootstrapAccount(engine.catalog, secrets, options.account);
   const settings = {
-    engine, region, limits: options.limits ?? DEFAULT_LIMITS,
+    engine, region, secrets, limits: options.limits ?? DEFAULT_LIMITS,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
     now: options.now ?? Date.now,

@@ -10,6 +10,8 @@ import type {
   VectorBucketInfo,
 } from "../types.ts";
 
+// `k1=v1&k2=v2` as in the Go SDK's mock [mock]; percent-encoding keys and values the way OSS object
+// tagging does is [inferred], so a string is passed through for callers who know better.
 function taggingHeader(tagging: string | Record<string, string>): string {
   if (typeof tagging === "string") return tagging;
   return Object.entries(tagging).map(([key, value]) => `${uriEncode(key)}=${uriEncode(value)}`).join("&");

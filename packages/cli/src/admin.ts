@@ -1,0 +1,105 @@
+// `ossv admin ...`: users, keys, policies and temporary credentials, printed as JSON. The endpoint
+// comes from --endpoint, the root credentials from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET.
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { AdminApiError, AdminClient } from "./admin-client.ts";
+
+export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--region ID]
+
+  user create NAME                 create a RAM user        -> {"userId", "userName"}
+  user list                        list users with their attached policies
+  user delete NAME                 delete a user, its keys and policies
+  key create NAME                  new access key for a user -> {"accessKeyId", "accessKeySecret"}
+  key disable KEYID | key enable KEYID | key delete KEYID
+  policy attach NAME --file F [--name POLICY]   attach an identity policy (name: file's base name)
+  policy detach NAME POLICY
+  sts issue NAME [--policy-file F] [--duration-seconds N]
+                                   temporary credentials    -> {..., "securityToken", "expiration"}
+
+Credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the account's root key).
+--endpoint defaults to http://localhost:9000, --region to cn-hangzhou.
+`;
+
+type Args = ReturnType<typeof parse>;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      endpoint: { type: "string", default: "http://localhost:9000" },
+      region: { type: "string", default: "cn-hangzhou" },
+      file: { type: "string" },
+      name: { type: "string" },
+      "policy-file": { type: "string" },
+      "duration-seconds": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+}
+
+function client(args: Args): AdminClient {
+  const accessKeyId = process.env["OSS_ACCESS_KEY_ID"];
+  const accessKeySecret = process.env["OSS_ACCESS_KEY_SECRET"];
+  if (!accessKeyId || !accessKeySecret) throw new UsageError("set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET to the root key");
+  return new AdminClient({ endpoint: args.values.endpoint!, region: args.values.region!, credentials: { accessKeyId, accessKeySecret } });
+}
+
+class UsageError extends Error {}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+async function dispatch(args: Args): Promise<unknown> {
+  const [group, action, first, second] = args.positionals;
+  const api = client(args);
+  switch (`${group} ${action}`) {
+    case "user create": return api.createUser(need(first, "NAME"));
+    case "user list": return api.listUsers();
+    case "user delete": return api.deleteUser(need(first, "NAME")).then(() => ({ deleted: first }));
+    case "key create": return api.createKey(need(first, "NAME"));
+    case "key disable": return api.setKeyStatus(need(first, "KEYID"), "disabled");
+    case "key enable": return api.setKeyStatus(need(first, "KEYID"), "active");
+    case "key delete": return api.deleteKey(need(first, "KEYID")).then(() => ({ deleted: first }));
+    case "policy attach": return attach(api, need(first, "NAME"), args);
+    case "policy detach": return api.detachPolicy(need(first, "NAME"), need(second, "POLICY")).then(() => ({ detached: second }));
+    case "sts issue": return issue(api, need(first, "NAME"), args);
+    default: throw new UsageError(`unknown admin command "${[group, action].filter(Boolean).join(" ")}"`);
+  }
+}
+
+function attach(api: AdminClient, userName: string, args: Args): Promise<unknown> {
+  const file = need(args.values.file, "--file");
+  const policyName = args.values.name ?? basename(file).replace(/\.json$/i, "");
+  return api.attachPolicy(userName, policyName, readFileSync(file, "utf8"));
+}
+
+function issue(api: AdminClient, userName: string, args: Args): Promise<unknown> {
+  const policyFile = args.values["policy-file"];
+  const duration = args.values["duration-seconds"];
+  return api.issueTemporaryCredentials(userName, {
+    ...(policyFile ? { policy: readFileSync(policyFile, "utf8") } : {}),
+    ...(duration ? { durationSeconds: Number(duration) } : {}),
+  });
+}
+
+export async function adminCommand(argv: string[]): Promise<number> {
+  try {
+    const args = parse(argv);
+    if (args.values.help || args.positionals.length === 0) {
+      process.stdout.write(ADMIN_USAGE);
+      return args.values.help ? 0 : 2;
+    }
+    process.stdout.write(JSON.stringify(await dispatch(args), null, 2) + "\n");
+    return 0;
+  } catch (error) {
+    if (error instanceof AdminApiError) process.stderr.write(`ossv admin: ${error.message}\n`);
+    else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`ossv admin: ${(error as Error).message}\n${ADMIN_USAGE}`);
+      return 2;
+    } else process.stderr.write(`ossv admin: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,142 @@
+// Evaluating policy documents against a request (spec §10, design §2 step 5): which statements apply
+// (action, resource, principal, conditions) and what they decide. The caller combines the decisions
+// of the identity, bucket and session policies; see the server's authorize step.
+import { ipInCidr } from "./ip-address.ts";
+import type { PolicyDocument, PolicyStatement } from "./policy.ts";
+
+export type Decision = "allow" | "deny" | "none";
+
+export interface RequestFacts {
+  sourceIp: string;
+  secureTransport: boolean;
+  currentTime: Date;
+  userAgent: string;
+}
+
+export interface AccessQuery {
+  /** `oss:<Operation>`. */
+  action: string;
+  /** The request's resource in every form a policy may name it (see resourceArns). */
+  resources: string[];
+  facts: RequestFacts;
+  /** Who is asking, as bucket-policy principals name them; undefined for identity policies. */
+  principalIds?: string[];
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** `*` matches any run of characters, `?` one character. */
+export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const id = `${ignoreCase ? "i" : "s"}${pattern}`;
+  let regex = patternCache.get(id);
+  if (!regex) {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    regex = new RegExp(`^${body}$`, ignoreCase ? "is" : "s");
+    if (patternCache.size > 10_000) patternCache.clear();
+    patternCache.set(id, regex);
+  }
+  return regex.test(value);
+}
+
+/** `ossvector:PutVectors` is accepted as another name of `oss:PutVectors` [inferred, spec §10.1]. */
+function actionMatches(pattern: string, action: string): boolean {
+  const normalised = pattern.replace(/^ossvector:/i, "oss:");
+  return wildcardMatch(normalised, action, true);
+}
+
+function principalMatches(statement: PolicyStatement, principalIds: string[] | undefined): boolean {
+  if (principalIds === undefined) return true;
+  return (statement.principals ?? []).some((p) => p === "*" || principalIds.includes(p));
+}
+
+export function statementApplies(statement: PolicyStatement, query: AccessQuery): boolean {
+  return statement.actions.some((a) => actionMatches(a, query.action))
+    && statement.resources.some((pattern) => query.resources.some((r) => wildcardMatch(pattern, r)))
+    && principalMatches(statement, query.principalIds)
+    && conditionsHold(statement, query.facts);
+}
+
+/** Deny when any applicable statement denies, allow when one allows, otherwise none. */
+export function evaluatePolicy(document: PolicyDocument, query: AccessQuery): Decision {
+  let decision: Decision = "none";
+  for (const statement of document.statements) {
+    if (!statementApplies(statement, query)) continue;
+    if (statement.effect === "Deny") return "deny";
+    decision = "allow";
+  }
+  return decision;
+}
+
+type ConditionTest = (actual: FactValue, expected: string) => boolean;
+type FactValue = string | boolean | Date;
+
+const lower = (v: FactValue) => String(v).toLowerCase();
+const time = (v: FactValue) => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
+
+const OPERATORS: Record<string, { test: ConditionTest; negated?: boolean }> = {
+  stringequals: { test: (a, e) => String(a) === e },
+  stringnotequals: { test: (a, e) => String(a) === e, negated: true },
+  stringequalsignorecase: { test: (a, e) => lower(a) === e.toLowerCase() },
+  stringnotequalsignorecase: { test: (a, e) => lower(a) === e.toLowerCase(), negated: true },
+  stringlike: { test: (a, e) => wildcardMatch(e, String(a)) },
+  stringnotlike: { test: (a, e) => wildcardMatch(e, String(a)), negated: true },
+  ipaddress: { test: (a, e) => ipInCidr(String(a), e) },
+  notipaddress: { test: (a, e) => ipInCidr(String(a), e), negated: true },
+  bool: { test: (a, e) => lower(a) === e.toLowerCase() },
+  dateequals: { test: (a, e) => time(a) === Date.parse(e) },
+  datenotequals: { test: (a, e) => time(a) === Date.parse(e), negated: true },
+  datelessthan: { test: (a, e) => time(a) < Date.parse(e) },
+  datelessthanequals: { test: (a, e) => time(a) <= Date.parse(e) },
+  dategreaterthan: { test: (a, e) => time(a) > Date.parse(e) },
+  dategreaterthanequals: { test: (a, e) => time(a) >= Date.parse(e) },
+};
+
+export const CONDITION_OPERATORS: readonly string[] = Object.keys(OPERATORS);
+
+function factFor(key: string, facts: RequestFacts): FactValue | undefined {
+  switch (key.toLowerCase()) {
+    case "acs:sourceip": return facts.sourceIp;
+    case "acs:securetransport": return facts.secureTransport;
+    case "acs:currenttime": return facts.currentTime;
+    case "acs:useragent": return facts.userAgent;
+    default: return undefined;
+  }
+}
+
+/** Every operator and key must hold (AND); any listed value may match (OR); negated ones match none. */
+function conditionsHold(statement: PolicyStatement, facts: RequestFacts): boolean {
+  for (const [operator, keys] of Object.entries(statement.conditions)) {
+    const spec = OPERATORS[operator.toLowerCase()];
+    if (!spec) return false;
+    for (const [key, values] of Object.entries(keys)) {
+      const actual = factFor(key, facts);
+      if (actual === undefined) return false;
+      const anyMatch = values.some((expected) => spec.test(actual, expected));
+      if (spec.negated ? anyMatch : !anyMatch) return false;
+    }
+  }
+  return true;
+}
+
+export interface ResourceTarget {
+  region: string;
+  accountId: string;
+  bucket?: string;
+  indexName?: string;
+  /** Vector operations also name the index's data (`.../index/{name}/*`). */
+  vectors?: boolean;
+}
+
+/**
+ * The ARNs a request's resource answers to [inferred, spec §10.3]: the documented
+ * `acs:ossvector:{region}:{account}:bucket/{bucket}/index/{index}` forms, and the identity form
+ * `...:{account}:{bucket}` that GetVectorBucket returns as a bucket's Name.
+ */
+export function resourceArns(target: ResourceTarget): string[] {
+  const base = `acs:ossvector:${target.region}:${target.accountId}:`;
+  if (target.bucket === undefined) return [`${base}*`];
+  const forms = [`bucket/${target.bucket}`, target.bucket];
+  if (target.indexName === undefined) return forms.map((f) => base + f);
+  const indexForms = forms.map((f) => `${base}${f}/index/${target.indexName}`);
+  return target.vectors ? [...indexForms, ...indexForms.map((f) => `${f}/*`)] : indexForms;
+}

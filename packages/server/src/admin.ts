@@ -1,0 +1,204 @@
+// The admin API (ossv's own, not part of OSS Vectors): RAM users, their access keys and identity
+// policies, and temporary credentials. Requests go to `/-/admin/...` (no bucket name can start with
+// `-`), are signed like any other request with the path as the canonical URI's key part, and only an
+// account's root key may make them.
+import { randomBytes } from "node:crypto";
+import { ApiError, parsePolicy } from "@ossv/protocol";
+import type { AccessKeyRecord, Catalog, UserRecord } from "@ossv/engine";
+import { newAccessKey, newAccountId } from "./accounts.ts";
+import type { Principal } from "./authenticate.ts";
+import type { SecretBox } from "./secret-box.ts";
+
+export const ADMIN_PREFIX = "/-/admin/";
+const MAX_KEYS_PER_USER = 2;
+
+export interface AdminRequest {
+  method: string;
+  /** Path below ADMIN_PREFIX, e.g. `users/alice/keys`. */
+  path: string;
+  body: Buffer;
+  principal: Principal;
+  catalog: Catalog;
+  secrets: SecretBox;
+  now: () => number;
+}
+
+export interface AdminResult {
+  status: 200 | 204;
+  json?: unknown;
+}
+
+type Route = (req: AdminRequest, accountId: string, params: string[]) => Promise<AdminResult> | AdminResult;
+
+const ROUTES: Array<[string, RegExp, Route]> = [
+  ["POST", /^users$/, createUser],
+  ["GET", /^users$/, listUsers],
+  ["DELETE", /^users\/([^/]+)$/, deleteUser],
+  ["POST", /^users\/([^/]+)\/keys$/, createKey],
+  ["GET", /^users\/([^/]+)\/keys$/, listKeys],
+  ["PUT", /^keys\/([^/]+)$/, updateKey],
+  ["DELETE", /^keys\/([^/]+)$/, deleteKey],
+  ["GET", /^users\/([^/]+)\/policies$/, listPolicies],
+  ["PUT", /^users\/([^/]+)\/policies\/([^/]+)$/, attachPolicy],
+  ["DELETE", /^users\/([^/]+)\/policies\/([^/]+)$/, detachPolicy],
+  ["POST", /^sts$/, issueTemporaryCredentials],
+];
+
+export async function handleAdmin(req: AdminRequest): Promise<AdminResult> {
+  const { principal } = req;
+  if (principal.kind !== "key" || principal.userName !== undefined || principal.key.securityToken !== undefined) {
+    throw new ApiError("AccessDenied", "Only an account's root access key may use the admin API.");
+  }
+  for (const [method, pattern, route] of ROUTES) {
+    const match = pattern.exec(req.path);
+    if (match && method === req.method) return route(req, principal.accountId, match.slice(1).map(decodeURIComponent));
+  }
+  throw new ApiError("MethodNotAllowed", `No admin operation matches ${req.method} ${ADMIN_PREFIX}${req.path}.`);
+}
+
+function jsonBody(req: AdminRequest): Record<string, unknown> {
+  const text = req.body.toString("utf8").trim();
+  if (text === "") return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiError("MalformedJson", "The admin request body must be a JSON object.");
+}
+
+function checkName(value: unknown, what: string, pattern: RegExp): string {
+  if (typeof value !== "string" || !pattern.test(value)) {
+    throw new ApiError("InvalidArgument", `${what} must match ${pattern.source}.`);
+  }
+  return value;
+}
+
+const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const POLICY_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+function requireUser(req: AdminRequest, accountId: string, userName: string): UserRecord {
+  const user = req.catalog.getUser(accountId, userName);
+  if (!user) throw new ApiError("NoSuchUser", `User ${userName} does not exist.`);
+  return user;
+}
+
+function userView(user: UserRecord) {
+  return { userId: user.userId, userName: user.userName, createdAt: user.createdAt, policies: Object.keys(user.policies).sort() };
+}
+
+async function createUser(req: AdminRequest, accountId: string): Promise<AdminResult> {
+  const userName = checkName(jsonBody(req)["userName"], "userName", USER_NAME);
+  const user = await req.catalog.createUser(accountId, userName, newAccountId());
+  return { status: 200, json: { userId: user.userId, userName: user.userName } };
+}
+
+function listUsers(req: AdminRequest, accountId: string): AdminResult {
+  return { status: 200, json: { users: req.catalog.listUsers(accountId).map(userView) } };
+}
+
+async function deleteUser(req: AdminRequest, accountId: string, [userName]: string[]): Promise<AdminResult> {
+  requireUser(req, accountId, userName!);
+  await req.catalog.deleteUser(accountId, userName!);
+  return { status: 204 };
+}
+
+function userKeys(req: AdminRequest, accountId: string, userName: string): AccessKeyRecord[] {
+  return req.catalog.listAccessKeys(accountId).filter((k) => k.userName === userName && k.securityToken === undefined);
+}
+
+async function createKey(req: AdminRequest, accountId: string, [userName]: string[]): Promise<AdminResult> {
+  requireUser(req, accountId, userName!);
+  if (userKeys(req, accountId, userName!).length >= MAX_KEYS_PER_USER) throw new ApiError("TooManyAccessKeys");
+  const { accessKeyId, accessKeySecret } = newAccessKey();
+  await req.catalog.putAccessKey({
+    accessKeyId, accessKeySecret: req.secrets.seal(accessKeySecret), accountId, userName: userName!,
+    status: "active", createdAt: new Date(req.now()).toISOString(),
+  });
+  return { status: 200, json: { accessKeyId, accessKeySecret } };
+}
+
+function listKeys(req: AdminRequest, accountId: string, [userName]: string[]): AdminResult {
+  requireUser(req, accountId, userName!);
+  const keys = userKeys(req, accountId, userName!).map(({ accessKeyId, status, createdAt }) => ({ accessKeyId, status, createdAt }));
+  return { status: 200, json: { accessKeys: keys } };
+}
+
+function requireKey(req: AdminRequest, accountId: string, accessKeyId: string): AccessKeyRecord {
+  const key = req.catalog.getAccessKey(accessKeyId);
+  if (!key || key.accountId !== accountId) throw new ApiError("NoSuchAccessKey", `Access key ${accessKeyId} does not exist.`);
+  if (req.principal.kind === "key" && req.principal.key.accessKeyId === accessKeyId) {
+    throw new ApiError("InvalidArgument", "The access key signing this request cannot change itself.");
+  }
+  return key;
+}
+
+async function updateKey(req: AdminRequest, accountId: string, [accessKeyId]: string[]): Promise<AdminResult> {
+  const key = requireKey(req, accountId, accessKeyId!);
+  const status = jsonBody(req)["status"];
+  if (status !== "active" && status !== "disabled") throw new ApiError("InvalidArgument", `status must be "active" or "disabled".`);
+  await req.catalog.putAccessKey({ ...key, status });
+  return { status: 200, json: { accessKeyId, status } };
+}
+
+async function deleteKey(req: AdminRequest, accountId: string, [accessKeyId]: string[]): Promise<AdminResult> {
+  requireKey(req, accountId, accessKeyId!);
+  await req.catalog.deleteAccessKey(accessKeyId!);
+  return { status: 204 };
+}
+
+function listPolicies(req: AdminRequest, accountId: string, [userName]: string[]): AdminResult {
+  return { status: 200, json: { policies: requireUser(req, accountId, userName!).policies } };
+}
+
+async function attachPolicy(req: AdminRequest, accountId: string, [userName, policyName]: string[]): Promise<AdminResult> {
+  requireUser(req, accountId, userName!);
+  checkName(policyName, "the policy name", POLICY_NAME);
+  const text = req.body.toString("utf8");
+  parsePolicy(text, { bucketPolicy: false });
+  await req.catalog.putUserPolicy(accountId, userName!, policyName!, text);
+  return { status: 200, json: { userName, policyName } };
+}
+
+async function detachPolicy(req: AdminRequest, accountId: string, [userName, policyName]: string[]): Promise<AdminResult> {
+  requireUser(req, accountId, userName!);
+  await req.catalog.deleteUserPolicy(accountId, userName!, policyName!);
+  return { status: 204 };
+}
+
+function durationOf(value: unknown): number {
+  if (value === undefined) return 3600;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 900 || value > 43200) {
+    throw new ApiError("InvalidArgument", "durationSeconds must be an integer from 900 to 43200.");
+  }
+  return value;
+}
+
+async function issueTemporaryCredentials(req: AdminRequest, accountId: string): Promise<AdminResult> {
+  const body = jsonBody(req);
+  const userName = checkName(body["userName"], "userName", USER_NAME);
+  requireUser(req, accountId, userName);
+  const policy = body["policy"];
+  if (policy !== undefined && typeof policy !== "string") throw new ApiError("InvalidArgument", "policy must be a policy document as a string.");
+  if (policy !== undefined) parsePolicy(policy, { bucketPolicy: false });
+  await purgeExpired(req, accountId);
+  const { accessKeySecret } = newAccessKey();
+  const accessKeyId = "STS." + newAccessKey().accessKeyId.slice(4);
+  const securityToken = randomBytes(48).toString("base64url");
+  const expiration = new Date(req.now() + durationOf(body["durationSeconds"]) * 1000).toISOString();
+  await req.catalog.putAccessKey({
+    accessKeyId, accessKeySecret: req.secrets.seal(accessKeySecret), accountId, userName, status: "active",
+    createdAt: new Date(req.now()).toISOString(), securityToken, expiresAt: expiration,
+    ...(policy !== undefined ? { sessionPolicy: policy } : {}),
+  });
+  return { status: 200, json: { accessKeyId, accessKeySecret, securityToken, expiration } };
+}
+
+/** Expired temporary credentials are useless; drop them so the catalog does not grow without end. */
+async function purgeExpired(req: AdminRequest, accountId: string): Promise<void> {
+  const now = req.now();
+  for (const key of req.catalog.listAccessKeys(accountId)) {
+    if (key.expiresAt !== undefined && Date.parse(key.expiresAt) <= now) await req.catalog.deleteAccessKey(key.accessKeyId);
+  }
+}
