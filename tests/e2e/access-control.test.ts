@@ -213,6 +213,23 @@ describe("keys and temporary credentials", () => {
     assertDenied(await as(withoutToken, opReq("GetVectors")), "InvalidSecurityToken");
   });
 
+  test("a RAM role acts only through temporary credentials, with its own policies", async () => {
+    const roleName = `role${++counter}`;
+    const { roleId } = await admin.createRole(roleName);
+    await assert.rejects(admin.createKey(roleName), /NoSuchUser/);
+    await admin.attachRolePolicy(roleName, "read", JSON.stringify(allow("oss:GetVectors", "*")));
+    const sts = await admin.issueTemporaryCredentials(roleName, { role: true });
+    const temp = { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, securityToken: sts.securityToken };
+    assertAllowed(await as(temp, opReq("GetVectors")));
+    assertDenied(await as(temp, opReq("ListVectors")));
+    const bucket = "acl-role";
+    await t.send({ method: "PUT", bucket });
+    await t.send({ method: "PUT", bucket, query: "policy", body: json(allow("oss:GetVectorBucket", "*", { Principal: [roleId] })) });
+    assertAllowed(await as(temp, { method: "GET", bucket, query: "bucketInfo" }));
+    await admin.deleteRole(roleName);
+    assertDenied(await as(temp, opReq("GetVectors")), "InvalidAccessKeyId");
+  });
+
   test("an expired temporary credential is refused with SecurityTokenExpired", async () => {
     let clock = Date.now();
     const timed = await startTestServer({ now: () => clock });

@@ -50,8 +50,19 @@ export class AdminClient {
   detachPolicy(userName: string, policyName: string) {
     return this.call("DELETE", `users/${encodeURIComponent(userName)}/policies/${encodeURIComponent(policyName)}`);
   }
-  issueTemporaryCredentials(userName: string, options: { policy?: string; durationSeconds?: number } = {}) {
-    return this.call("POST", "sts", { userName, ...options }) as Promise<{
+  createRole(roleName: string) { return this.call("POST", "roles", { roleName }) as Promise<{ roleId: string; roleName: string }>; }
+  listRoles() { return this.call("GET", "roles"); }
+  deleteRole(roleName: string) { return this.call("DELETE", `roles/${encodeURIComponent(roleName)}`); }
+  attachRolePolicy(roleName: string, policyName: string, document: string) {
+    return this.call("PUT", `roles/${encodeURIComponent(roleName)}/policies/${encodeURIComponent(policyName)}`, document);
+  }
+  detachRolePolicy(roleName: string, policyName: string) {
+    return this.call("DELETE", `roles/${encodeURIComponent(roleName)}/policies/${encodeURIComponent(policyName)}`);
+  }
+  /** Temporary credentials of a user, or of a role with `{ role: true }`. */
+  issueTemporaryCredentials(name: string, options: { policy?: string; durationSeconds?: number; role?: boolean } = {}) {
+    const { role, ...rest } = options;
+    return this.call("POST", "sts", { [role ? "roleName" : "userName"]: name, ...rest }) as Promise<{
       accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: string;
     }>;
   }

@@ -12,9 +12,12 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
   user delete NAME                 delete a user, its keys and policies
   key create NAME                  new access key for a user -> {"accessKeyId", "accessKeySecret"}
   key disable KEYID | key enable KEYID | key delete KEYID
-  policy attach NAME --file F [--name POLICY]   attach an identity policy (name: file's base name)
-  policy detach NAME POLICY
-  sts issue NAME [--policy-file F] [--duration-seconds N]
+  role create NAME | role list | role delete NAME
+                                   RAM roles: policies, but only temporary credentials
+  policy attach NAME --file F [--name POLICY] [--role]
+                                   attach an identity policy (name: the file's base name)
+  policy detach NAME POLICY [--role]
+  sts issue NAME [--role] [--policy-file F] [--duration-seconds N]
                                    temporary credentials    -> {..., "securityToken", "expiration"}
 
 Credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the account's root key).
@@ -33,6 +36,7 @@ function parse(argv: string[]) {
       name: { type: "string" },
       "policy-file": { type: "string" },
       "duration-seconds": { type: "string" },
+      role: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -63,23 +67,32 @@ async function dispatch(args: Args): Promise<unknown> {
     case "key disable": return api.setKeyStatus(need(first, "KEYID"), "disabled");
     case "key enable": return api.setKeyStatus(need(first, "KEYID"), "active");
     case "key delete": return api.deleteKey(need(first, "KEYID")).then(() => ({ deleted: first }));
+    case "role create": return api.createRole(need(first, "NAME"));
+    case "role list": return api.listRoles();
+    case "role delete": return api.deleteRole(need(first, "NAME")).then(() => ({ deleted: first }));
     case "policy attach": return attach(api, need(first, "NAME"), args);
-    case "policy detach": return api.detachPolicy(need(first, "NAME"), need(second, "POLICY")).then(() => ({ detached: second }));
+    case "policy detach": return detach(api, need(first, "NAME"), need(second, "POLICY"), args.values.role!).then(() => ({ detached: second }));
     case "sts issue": return issue(api, need(first, "NAME"), args);
     default: throw new UsageError(`unknown admin command "${[group, action].filter(Boolean).join(" ")}"`);
   }
 }
 
-function attach(api: AdminClient, userName: string, args: Args): Promise<unknown> {
+function attach(api: AdminClient, name: string, args: Args): Promise<unknown> {
   const file = need(args.values.file, "--file");
   const policyName = args.values.name ?? basename(file).replace(/\.json$/i, "");
-  return api.attachPolicy(userName, policyName, readFileSync(file, "utf8"));
+  const document = readFileSync(file, "utf8");
+  return args.values.role ? api.attachRolePolicy(name, policyName, document) : api.attachPolicy(name, policyName, document);
+}
+
+function detach(api: AdminClient, name: string, policyName: string, role: boolean): Promise<unknown> {
+  return role ? api.detachRolePolicy(name, policyName) : api.detachPolicy(name, policyName);
 }
 
 function issue(api: AdminClient, userName: string, args: Args): Promise<unknown> {
   const policyFile = args.values["policy-file"];
   const duration = args.values["duration-seconds"];
   return api.issueTemporaryCredentials(userName, {
+    role: args.values.role!,
     ...(policyFile ? { policy: readFileSync(policyFile, "utf8") } : {}),
     ...(duration ? { durationSeconds: Number(duration) } : {}),
   });

@@ -143,13 +143,13 @@ export class CatalogState {
     return structuredClone(account);
   }
 
-  createUser(accountId: string, userName: string, userId: string): UserRecord {
+  createUser(accountId: string, userName: string, userId: string, kind?: "role"): UserRecord {
     this.requireAccount(accountId);
     if (this.users.has(userKey(accountId, userName))) throw new EngineError("USER_EXISTS", `user ${userName} exists`);
     if ([...this.users.values()].some((user) => user.userId === userId)) {
       throw new EngineError("USER_EXISTS", `user id ${userId} is taken`);
     }
-    const user: UserRecord = { accountId, userName, userId, createdAt: now(), policies: {} };
+    const user: UserRecord = { ...(kind ? { kind } : {}), accountId, userName, userId, createdAt: now(), policies: {} };
     this.users.set(userKey(accountId, userName), user);
     return structuredClone(user);
   }

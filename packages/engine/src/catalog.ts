@@ -172,8 +172,8 @@ export class DurableCatalog implements Catalog {
     return this.mutate((draft) => draft.deleteAccessKey(accessKeyId));
   }
 
-  createUser(accountId: string, userName: string, userId: string): Promise<UserRecord> {
-    return this.mutate((draft) => draft.createUser(accountId, userName, userId));
+  createUser(accountId: string, userName: string, userId: string, kind?: "role"): Promise<UserRecord> {
+    return this.mutate((draft) => draft.createUser(accountId, userName, userId, kind));
   }
 
   getUser(accountId: string, userName: string): UserRecord | undefined {

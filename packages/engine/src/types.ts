@@ -28,8 +28,14 @@ export interface AccessKeyRecord {
   sessionPolicy?: string;
 }
 
-/** A RAM user: it can do nothing until a policy attached to it (or a bucket policy) allows it. */
+/**
+ * A RAM user, or a RAM role (an identity with policies but no long-term keys, used only through
+ * temporary credentials). Either can do nothing until a policy attached to it, or a bucket policy,
+ * allows it. Users and roles share one namespace per account.
+ */
 export interface UserRecord {
+  /** Absent for users. */
+  kind?: "role";
   accountId: string;
   userName: string;
   /** Numeric id, what bucket policies name in Principal. */
@@ -162,7 +168,7 @@ export interface Catalog {
   deleteAccessKey(accessKeyId: string): Promise<void>;
 
   /** Refuses with USER_EXISTS; `userId` must be unique across accounts. */
-  createUser(accountId: string, userName: string, userId: string): Promise<UserRecord>;
+  createUser(accountId: string, userName: string, userId: string, kind?: "role"): Promise<UserRecord>;
   getUser(accountId: string, userName: string): UserRecord | undefined;
   listUsers(accountId: string): UserRecord[];
   /** Removes the user with its access keys and attached policies. */

@@ -41,6 +41,12 @@ const ROUTES: Array<[string, RegExp, Route]> = [
   ["GET", /^users\/([^/]+)\/policies$/, listPolicies],
   ["PUT", /^users\/([^/]+)\/policies\/([^/]+)$/, attachPolicy],
   ["DELETE", /^users\/([^/]+)\/policies\/([^/]+)$/, detachPolicy],
+  ["POST", /^roles$/, createRole],
+  ["GET", /^roles$/, listRoles],
+  ["DELETE", /^roles\/([^/]+)$/, deleteRole],
+  ["GET", /^roles\/([^/]+)\/policies$/, listPolicies],
+  ["PUT", /^roles\/([^/]+)\/policies\/([^/]+)$/, attachPolicy],
+  ["DELETE", /^roles\/([^/]+)\/policies\/([^/]+)$/, detachPolicy],
   ["POST", /^sts$/, issueTemporaryCredentials],
 ];
 
@@ -78,9 +84,13 @@ function checkName(value: unknown, what: string, pattern: RegExp): string {
 const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const POLICY_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
-function requireUser(req: AdminRequest, accountId: string, userName: string): UserRecord {
+/** A user or role by name (one namespace); `kind` narrows it to one of them. */
+function requireUser(req: AdminRequest, accountId: string, userName: string, kind?: "user" | "role"): UserRecord {
   const user = req.catalog.getUser(accountId, userName);
-  if (!user) throw new ApiError("NoSuchUser", `User ${userName} does not exist.`);
+  const isRole = user?.kind === "role";
+  if (!user || (kind === "user" && isRole) || (kind === "role" && !isRole)) {
+    throw new ApiError("NoSuchUser", `${kind === "role" ? "Role" : "User"} ${userName} does not exist.`);
+  }
   return user;
 }
 
@@ -95,11 +105,29 @@ async function createUser(req: AdminRequest, accountId: string): Promise<AdminRe
 }
 
 function listUsers(req: AdminRequest, accountId: string): AdminResult {
-  return { status: 200, json: { users: req.catalog.listUsers(accountId).map(userView) } };
+  return { status: 200, json: { users: req.catalog.listUsers(accountId).filter((u) => u.kind !== "role").map(userView) } };
+}
+
+async function createRole(req: AdminRequest, accountId: string): Promise<AdminResult> {
+  const roleName = checkName(jsonBody(req)["roleName"], "roleName", USER_NAME);
+  const role = await req.catalog.createUser(accountId, roleName, newAccountId(), "role");
+  return { status: 200, json: { roleId: role.userId, roleName: role.userName } };
+}
+
+function listRoles(req: AdminRequest, accountId: string): AdminResult {
+  const roles = req.catalog.listUsers(accountId).filter((u) => u.kind === "role")
+    .map(({ userId, userName, createdAt, policies }) => ({ roleId: userId, roleName: userName, createdAt, policies: Object.keys(policies).sort() }));
+  return { status: 200, json: { roles } };
+}
+
+async function deleteRole(req: AdminRequest, accountId: string, [roleName]: string[]): Promise<AdminResult> {
+  requireUser(req, accountId, roleName!, "role");
+  await req.catalog.deleteUser(accountId, roleName!);
+  return { status: 204 };
 }
 
 async function deleteUser(req: AdminRequest, accountId: string, [userName]: string[]): Promise<AdminResult> {
-  requireUser(req, accountId, userName!);
+  requireUser(req, accountId, userName!, "user");
   await req.catalog.deleteUser(accountId, userName!);
   return { status: 204 };
 }
@@ -109,7 +137,7 @@ function userKeys(req: AdminRequest, accountId: string, userName: string): Acces
 }
 
 async function createKey(req: AdminRequest, accountId: string, [userName]: string[]): Promise<AdminResult> {
-  requireUser(req, accountId, userName!);
+  requireUser(req, accountId, userName!, "user"); // roles have only temporary credentials
   if (userKeys(req, accountId, userName!).length >= MAX_KEYS_PER_USER) throw new ApiError("TooManyAccessKeys");
   const { accessKeyId, accessKeySecret } = newAccessKey();
   await req.catalog.putAccessKey({
@@ -120,7 +148,7 @@ async function createKey(req: AdminRequest, accountId: string, [userName]: strin
 }
 
 function listKeys(req: AdminRequest, accountId: string, [userName]: string[]): AdminResult {
-  requireUser(req, accountId, userName!);
+  requireUser(req, accountId, userName!, "user");
   const keys = userKeys(req, accountId, userName!).map(({ accessKeyId, status, createdAt }) => ({ accessKeyId, status, createdAt }));
   return { status: 200, json: { accessKeys: keys } };
 }
@@ -177,8 +205,10 @@ function durationOf(value: unknown): number {
 
 async function issueTemporaryCredentials(req: AdminRequest, accountId: string): Promise<AdminResult> {
   const body = jsonBody(req);
-  const userName = checkName(body["userName"], "userName", USER_NAME);
-  requireUser(req, accountId, userName);
+  // Temporary credentials act as a user or as a role: {"userName": ...} or {"roleName": ...}.
+  const isRole = body["roleName"] !== undefined;
+  const userName = checkName(isRole ? body["roleName"] : body["userName"], isRole ? "roleName" : "userName", USER_NAME);
+  requireUser(req, accountId, userName, isRole ? "role" : "user");
   const policy = body["policy"];
   if (policy !== undefined && typeof policy !== "string") throw new ApiError("InvalidArgument", "policy must be a policy document as a string.");
   if (policy !== undefined) parsePolicy(policy, { bucketPolicy: false });

@@ -70,7 +70,8 @@ function isOwnerRoot(request: AccessRequest): boolean {
 
 function describeCaller(principal: Principal): string {
   if (principal.kind === "anonymous") return "an anonymous caller";
-  return principal.userName === undefined ? `account ${principal.accountId}` : `RAM user ${principal.userName}`;
+  if (principal.userName === undefined) return `account ${principal.accountId}`;
+  return `${principal.key.securityToken !== undefined ? "temporary credentials of" : "RAM identity"} ${principal.userName}`;
 }
 
 export function authorize(request: AccessRequest): void {

@@ -1,0 +1,120 @@
+// The query-measurement loop shared by every system: a warm-up that is not counted, then repeats of a
+// time- and count-bounded run at a given concurrency. QPS and latency percentiles are the medians over
+// the repeats; recall@10 and short answers are counted over every answered query of every repeat.
+import { K } from "./ground-truth.ts";
+
+/** Returns the row numbers of the answer, best first. */
+export type SearchFn = (query: number) => Promise<number[]>;
+
+export interface QueryPlan {
+  concurrency: number;
+  /** How many queries exist; each repeat starts where the last one stopped, wrapping around. */
+  queryCount: number;
+  warmupQueries: number;
+  repeats: number;
+  maxQueriesPerRepeat: number;
+  maxSecondsPerRepeat: number;
+  /** The true top-K rows per query (already restricted to the filter and to live rows). */
+  truth: number[][];
+  /** Rows matching the filter; an answer shorter than K while this is >= K is counted as short. */
+  matching: number;
+  /** Rows that must never be returned (deleted); counted, and any hit is reported. */
+  forbidden?: (row: number) => boolean;
+}
+
+export interface QueryFigures {
+  qps: number;
+  p50_ms: number;
+  p99_ms: number;
+  recall_at_10: number;
+  short_results: number;
+  queries: number;
+  repeats: number;
+  concurrency: number;
+  deleted_returned?: number;
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}
+
+interface Tally {
+  recallSum: number;
+  answered: number;
+  short: number;
+  forbiddenHits: number;
+}
+
+function score(plan: QueryPlan, query: number, rows: number[], tally: Tally): void {
+  const truth = new Set(plan.truth[query]!.slice(0, K));
+  let hits = 0;
+  for (const row of rows.slice(0, K)) if (truth.has(row)) hits++;
+  tally.recallSum += truth.size === 0 ? 1 : hits / truth.size;
+  tally.answered++;
+  if (rows.length < K && plan.matching >= K) tally.short++;
+  if (plan.forbidden) for (const row of rows) if (plan.forbidden(row)) tally.forbiddenHits++;
+}
+
+interface RepeatResult {
+  seconds: number;
+  latencies: number[];
+  nextQuery: number;
+}
+
+/** Runs queries from `firstQuery` on `concurrency` workers until the count or time bound is reached. */
+async function runBounded(search: SearchFn, plan: QueryPlan, firstQuery: number, maxQueries: number, onAnswer?: (q: number, rows: number[]) => void): Promise<RepeatResult> {
+  const latencies: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  const deadline = started + plan.maxSecondsPerRepeat * 1000;
+  const worker = async () => {
+    while (issued < maxQueries && performance.now() < deadline) {
+      const query = (firstQuery + issued++) % plan.queryCount;
+      const sent = performance.now();
+      const rows = await search(query);
+      latencies.push(performance.now() - sent);
+      onAnswer?.(query, rows);
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  return { seconds: (performance.now() - started) / 1000, latencies, nextQuery: (firstQuery + issued) % plan.queryCount };
+}
+
+export async function measureQueries(search: SearchFn, plan: QueryPlan): Promise<QueryFigures> {
+  let next = (await runBounded(search, plan, 0, plan.warmupQueries)).nextQuery;
+  const tally: Tally = { recallSum: 0, answered: 0, short: 0, forbiddenHits: 0 };
+  const qps: number[] = [];
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let r = 0; r < plan.repeats; r++) {
+    const run = await runBounded(search, plan, next, plan.maxQueriesPerRepeat, (q, rows) => score(plan, q, rows, tally));
+    next = run.nextQuery;
+    const sorted = run.latencies.sort((a, b) => a - b);
+    qps.push(run.latencies.length / run.seconds);
+    p50.push(percentile(sorted, 0.5));
+    p99.push(percentile(sorted, 0.99));
+  }
+  return {
+    qps: median(qps), p50_ms: median(p50), p99_ms: median(p99),
+    recall_at_10: tally.recallSum / Math.max(1, tally.answered), short_results: tally.short,
+    queries: tally.answered, repeats: plan.repeats, concurrency: plan.concurrency,
+    ...(plan.forbidden ? { deleted_returned: tally.forbiddenHits } : {}),
+  };
+}
+
+/** Times a sequence of batches; returns items per second. */
+export async function itemsPerSecond(batches: number, items: number, runBatch: (batch: number) => Promise<void>, concurrency = 1): Promise<number> {
+  let nextBatch = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (nextBatch < batches) await runBatch(nextBatch++);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return items / ((performance.now() - started) / 1000);
+}

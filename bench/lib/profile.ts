@@ -1,0 +1,45 @@
+// Run profiles: which data sets, and how long each measurement runs. The standard profile must fit well
+// inside 25 minutes on 2 shared cores, so query repeats are bounded by time as well as by count.
+import type { DatasetSpec } from "./dataset.ts";
+
+export interface Profile {
+  name: "quick" | "standard" | "custom";
+  datasets: DatasetSpec[];
+  warmupQueries: number;
+  repeats: number;
+  maxQueriesPerRepeat: number;
+  maxSecondsPerRepeat: number;
+  /** Queries per point of a recall/QPS tuning sweep. */
+  sweepQueries: number;
+  /** Recall@10 the ANN peers are tuned to reach. */
+  recallTarget: number;
+  concurrentWriters: number;
+  highConcurrency: number;
+  batchSize: number;
+}
+
+function spec(name: string, count: number, dimension: number, queries: number): DatasetSpec {
+  // 300 centres ("a few hundred"); spread 0.75 keeps neighbours inside a cluster but not trivially.
+  return { name, count, dimension, clusters: 300, spread: 0.75, queries, seed: 20261122 + dimension };
+}
+
+const SHARED = { recallTarget: 0.95, concurrentWriters: 4, highConcurrency: 8, batchSize: 500 };
+
+export function quickProfile(): Profile {
+  return {
+    name: "quick", datasets: [spec("quick-20k-128", 20_000, 128, 200)],
+    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 100, ...SHARED,
+  };
+}
+
+export function standardProfile(): Profile {
+  return {
+    name: "standard", datasets: [spec("std-200k-128", 200_000, 128, 300), spec("std-50k-768", 50_000, 768, 300)],
+    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 3, sweepQueries: 150, ...SHARED,
+  };
+}
+
+/** `--size N`: one 128-d data set of N vectors with the standard timings. */
+export function sizedProfile(count: number): Profile {
+  return { ...standardProfile(), name: "custom", datasets: [spec(`size-${count}-128`, count, 128, 300)] };
+}

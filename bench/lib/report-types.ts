@@ -1,0 +1,31 @@
+// The shape of bench/results/latest.json: per data set, per system, named measurements.
+import type { QueryFigures } from "./measure.ts";
+
+/** A measurement a system cannot make, with the reason; never left out silently. */
+export interface NotAvailable {
+  na: string;
+}
+
+export type Measurement = QueryFigures | NotAvailable | Record<string, number | string>;
+
+export interface SweepPoint {
+  setting: string;
+  recall_at_10: number;
+  qps: number;
+}
+
+export interface SystemReport {
+  system: string;
+  settings: Record<string, unknown>;
+  measurements: Record<string, Measurement>;
+  /** Recall vs single-client QPS at each tried setting (the chart). */
+  sweep: SweepPoint[];
+}
+
+export function notAvailable(reason: string): NotAvailable {
+  return { na: reason };
+}
+
+export function isNotAvailable(value: unknown): value is NotAvailable {
+  return typeof value === "object" && value !== null && "na" in value;
+}

@@ -1,0 +1,28 @@
+// Bytes on disk (as `du` counts them: allocated blocks) and a process's resident memory.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Allocated bytes under a directory, like `du -s --block-size=1`. */
+export function bytesOnDisk(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.blocks * 512;
+  let total = stat.blocks * 512;
+  for (const entry of readdirSync(path)) total += bytesOnDisk(join(path, entry));
+  return total;
+}
+
+/** VmRSS of a process from /proc (Linux), in bytes. */
+export function residentBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+export function machineDescription(): Record<string, string | number> {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown";
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
+  const cores = cpuinfo.split("\n").filter((line) => line.startsWith("processor")).length;
+  return { cpu_model: model, nproc: cores, memory_gib: Math.round(memKb / 1024 / 1024), node: process.version, platform: `${process.platform}-${process.arch}` };
+}

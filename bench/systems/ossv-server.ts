@@ -1,0 +1,70 @@
+// Runs `ossv serve` in its own process, as a user would: port 0 on loopback, a fresh data directory,
+// the root account from the environment, and the port read from its "listening on ... port N" line.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+const START_TIMEOUT_MS = 300_000; // recovery of a large index replays its WAL before listening
+
+export const BENCH_ACCOUNT = {
+  accountId: "1234567890123456",
+  accessKeyId: "LTAIbenchmarkroot",
+  accessKeySecret: "bench-secret-not-for-production",
+};
+
+export interface RunningServer {
+  pid: number;
+  port: number;
+  /** performance.now() when the process was spawned. */
+  spawnedAt: number;
+  stop(): Promise<void>;
+}
+
+function waitForPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`ossv serve did not listen within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = /listening on .* port (\d+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stdout?.resume(); // keep draining so the server never blocks on a full pipe
+      resolve(Number(match[1]));
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[ossv] ${chunk.toString("utf8")}`));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ossv serve exited with ${code} before listening: ${output}`));
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.once("exit", () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill("SIGTERM"); // a clean shutdown: the server drains and closes its collections
+  });
+}
+
+export async function startOssvServer(dataDir: string): Promise<RunningServer> {
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--quiet"], {
+    env: {
+      ...process.env,
+      OSSV_ACCOUNT_ID: BENCH_ACCOUNT.accountId,
+      OSSV_ROOT_ACCESS_KEY_ID: BENCH_ACCOUNT.accessKeyId,
+      OSSV_ROOT_ACCESS_KEY_SECRET: BENCH_ACCOUNT.accessKeySecret,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const port = await waitForPort(child);
+  return { pid: child.pid!, port, spawnedAt, stop: () => stopProcess(child) };
+}
