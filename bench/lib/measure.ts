@@ -32,6 +32,9 @@ export interface QueryFigures {
   repeats: number;
   concurrency: number;
   deleted_returned?: number;
+  /** The search setting used (ANN systems), and whether it reached the recall target. */
+  setting?: string;
+  recall_target_reached?: boolean;
 }
 
 export function percentile(sorted: readonly number[], fraction: number): number {

@@ -18,8 +18,8 @@ export interface SystemReport {
   system: string;
   settings: Record<string, unknown>;
   measurements: Record<string, Measurement>;
-  /** Recall vs single-client QPS at each tried setting (the chart). */
-  sweep: SweepPoint[];
+  /** Per `<phase>_<filter>`: recall vs single-client QPS at each tried setting (the chart). */
+  sweeps: Record<string, SweepPoint[]>;
 }
 
 export function notAvailable(reason: string): NotAvailable {

@@ -2,7 +2,7 @@
 // delete phase, and the recall/QPS tuning sweep. Each system supplies only its own calls.
 import { FILTER_KINDS, isDeletedRow, type Dataset, type FilterKind } from "./dataset.ts";
 import { K, matchingRows, truthAfterDelete, type Truth } from "./ground-truth.ts";
-import { itemsPerSecond, measureQueries, type QueryPlan, type SearchFn } from "./measure.ts";
+import { itemsPerSecond, measureQueries, type QueryFigures, type QueryPlan, type SearchFn } from "./measure.ts";
 import type { Profile } from "./profile.ts";
 import { notAvailable, type Measurement, type SweepPoint } from "./report-types.ts";
 
@@ -59,51 +59,80 @@ function planFor(ctx: BenchContext, kind: FilterKind, concurrency: number, after
   };
 }
 
-export interface MatrixOptions {
+export interface Tuning<S> {
+  /** Cheapest to most expensive. */
+  settings: readonly S[];
+  label(setting: S): string;
+  apply(setting: S): Promise<void> | void;
+}
+
+export interface MatrixOptions<S> {
   afterDelete: boolean;
   kinds?: readonly FilterKind[];
   /** Set when the system cannot serve concurrent clients; the high-concurrency cells say why. */
   noConcurrency?: string;
+  /** For ANN systems: re-tuned to the recall target for every filter and phase (same target for all). */
+  tuning?: Tuning<S>;
+  /** For systems without search settings: how their one sweep point is labelled. */
+  fixedSetting?: string;
 }
 
-/** Fills `query_<filter>_c<clients>` (or `after_delete_query_...`) for each filter and client count. */
-export async function measureQueryMatrix(ctx: BenchContext, search: FilteredSearch, options: MatrixOptions, into: Record<string, Measurement>): Promise<void> {
+export type Sweeps = Record<string, SweepPoint[]>;
+
+function describe(name: string, figures: QueryFigures): string {
+  return `    ${name}: ${figures.qps.toFixed(1)} q/s, p50 ${figures.p50_ms.toFixed(2)} ms, p99 ${figures.p99_ms.toFixed(2)} ms, `
+    + `recall ${figures.recall_at_10.toFixed(3)}, short ${figures.short_results}`
+    + (figures.deleted_returned !== undefined ? `, deleted returned ${figures.deleted_returned}` : "")
+    + (figures.setting ? ` [${figures.setting}]` : "");
+}
+
+/**
+ * Fills `query_<filter>_c<clients>` (or `after_delete_query_...`) for each filter and client count,
+ * and one recall/QPS sweep per filter (several points for tuned systems, one for fixed ones).
+ */
+export async function measureQueryMatrix<S>(ctx: BenchContext, search: FilteredSearch, options: MatrixOptions<S>, into: Record<string, Measurement>, sweeps: Sweeps): Promise<void> {
   const prefix = options.afterDelete ? "after_delete_query" : "query";
   for (const kind of options.kinds ?? FILTER_KINDS) {
+    let setting = options.fixedSetting;
+    let reached: boolean | undefined;
+    if (options.tuning) {
+      const tuned = await tuneToRecall(ctx, options.tuning, search(kind), planFor(ctx, kind, 1, options.afterDelete));
+      sweeps[`${prefix}_${kind}`] = tuned.sweep;
+      setting = options.tuning.label(tuned.chosen);
+      reached = tuned.reached;
+    }
     for (const clients of [1, ctx.profile.highConcurrency]) {
       const name = `${prefix}_${kind}_c${clients}`;
       if (clients > 1 && options.noConcurrency) {
         into[name] = notAvailable(options.noConcurrency);
         continue;
       }
-      const figures = await measureQueries(search(kind), planFor(ctx, kind, clients, options.afterDelete));
+      const measured = await measureQueries(search(kind), planFor(ctx, kind, clients, options.afterDelete));
+      const figures: QueryFigures = { ...measured, ...(setting ? { setting } : {}), ...(reached !== undefined ? { recall_target_reached: reached } : {}) };
       into[name] = figures;
-      ctx.log(`    ${name}: ${figures.qps.toFixed(1)} q/s, p50 ${figures.p50_ms.toFixed(2)} ms, p99 ${figures.p99_ms.toFixed(2)} ms, `
-        + `recall ${figures.recall_at_10.toFixed(3)}, short ${figures.short_results}`
-        + (figures.deleted_returned !== undefined ? `, deleted returned ${figures.deleted_returned}` : ""));
+      ctx.log(describe(name, figures));
+      if (clients === 1 && !options.tuning) sweeps[`${prefix}_${kind}`] = [{ setting: setting ?? "fixed", recall_at_10: figures.recall_at_10, qps: figures.qps }];
     }
   }
 }
 
 /**
- * Tries every setting, cheapest to most expensive, on the unfiltered queries (one client): each is a
+ * Tries every setting, cheapest to most expensive, on this filter's queries (one client): each is a
  * point on the recall/QPS chart. The first that reaches the recall target is chosen; if none does, the
  * most accurate one is, and the report says the target was not reached.
  */
-export async function tuneToRecall<S>(ctx: BenchContext, settings: readonly S[], label: (s: S) => string, apply: (s: S) => Promise<void> | void, search: SearchFn): Promise<{ chosen: S; reached: boolean; sweep: SweepPoint[] }> {
+async function tuneToRecall<S>(ctx: BenchContext, tuning: Tuning<S>, search: SearchFn, base: QueryPlan): Promise<{ chosen: S; reached: boolean; sweep: SweepPoint[] }> {
   const sweep: SweepPoint[] = [];
-  const base = planFor(ctx, "none", 1, false);
   const plan: QueryPlan = { ...base, repeats: 1, warmupQueries: 10, maxQueriesPerRepeat: ctx.profile.sweepQueries, maxSecondsPerRepeat: 20 };
   let chosen: S | undefined;
-  for (const setting of settings) {
-    await apply(setting);
+  for (const setting of tuning.settings) {
+    await tuning.apply(setting);
     const figures = await measureQueries(search, plan);
-    sweep.push({ setting: label(setting), recall_at_10: figures.recall_at_10, qps: figures.qps });
-    ctx.log(`    sweep ${label(setting)}: recall ${figures.recall_at_10.toFixed(3)}, ${figures.qps.toFixed(0)} q/s`);
+    sweep.push({ setting: tuning.label(setting), recall_at_10: figures.recall_at_10, qps: figures.qps });
     if (chosen === undefined && figures.recall_at_10 >= ctx.profile.recallTarget) chosen = setting;
   }
-  const reached = chosen !== undefined;
-  const final = chosen ?? settings[settings.length - 1]!;
-  await apply(final);
-  return { chosen: final, reached, sweep };
+  ctx.log(`    sweep: ${sweep.map((p) => `${p.setting} ${p.recall_at_10.toFixed(3)}@${p.qps.toFixed(0)}`).join(", ")}`);
+  const final = chosen ?? tuning.settings[tuning.settings.length - 1]!;
+  await tuning.apply(final);
+  return { chosen: final, reached: chosen !== undefined, sweep };
 }

@@ -42,6 +42,10 @@ describe("addressing", () => {
     assert.equal(res.status, 200);
     assert.equal(res.json().BucketInfo.Name, `acs:ossvector:cn-hangzhou:${t.server.accountId}:${bucket}`);
     assert.equal(res.json().BucketInfo.Location, "oss-cn-hangzhou");
+    // The endpoint fields name this server, as reached, so code that follows them stays here.
+    assert.equal(res.json().BucketInfo.ExtranetEndpoint, `127.0.0.1:${t.server.port}`);
+    const virtual = await t.send({ method: "GET", bucket, query: "bucketInfo", style: "virtual" });
+    assert.equal(virtual.json().BucketInfo.ExtranetEndpoint, `localhost:${t.server.port}`);
   });
 
   test("an absolute-form request target addresses the bucket in its host", async () => {

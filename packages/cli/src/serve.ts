@@ -12,6 +12,8 @@ const SERVE_USAGE = `usage: ossv serve [options]
   --region ID        region this endpoint serves (default cn-hangzhou)
   --tls-cert FILE    serve HTTPS with this certificate (PEM) ...
   --tls-key FILE     ... and this private key (PEM)
+  --public-endpoint HOST[:PORT]
+                     endpoint to report in bucket info (default: the one each request reached)
   --quiet            no per-request log lines
 
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
@@ -53,6 +55,7 @@ function parseServeArgs(argv: string[]) {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
+      "public-endpoint": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -98,6 +101,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
   const server = await startServer({
     dataDir: args["data-dir"]!, port, region: args.region!,
     ...(args.host ? { host: args.host } : {}),
+    ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
     ...(tls ? { tls } : {}),
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
     ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),

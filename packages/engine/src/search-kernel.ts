@@ -5,17 +5,27 @@
 // Ranking scores: euclidean ranks by the squared distance (the square root is monotonic and taken only
 // for the K results); cosine ranks by 1 - cos similarity directly.
 import { TopK } from "./top-k.ts";
-import type { VectorArena } from "./vector-arena.ts";
 import type { DistanceMetric, Metadata } from "./types.ts";
 
+/** Row-major vectors with per-row norms: the memtable's arena or a segment's vector block. */
+export interface VectorRows {
+  readonly data: Float32Array;
+  readonly norms: Float64Array;
+  readonly dimension: number;
+  /** Rows [0, highWater) may be live; the others are never looked at. */
+  readonly highWater: number;
+}
+
 export interface ScanInput {
-  arena: VectorArena;
+  arena: VectorRows;
   slotKeys: readonly (string | undefined)[];
   slotMetadata: readonly (Metadata | undefined)[];
   metric: DistanceMetric;
   vector: Float32Array;
   topK: number;
   filter?: (metadata: Metadata) => boolean;
+  /** Rows allowed by a filter already evaluated into a bitmap (1 = allowed). */
+  allowedRows?: Uint8Array;
 }
 
 export interface ScoredSlot {
@@ -69,12 +79,27 @@ export function cosineDistance(dotProduct: number, normA: number, normB: number)
   return denominator === 0 ? 1 : 1 - dotProduct / denominator;
 }
 
-function vectorNorm(vector: Float32Array): number {
+export function vectorNorm(vector: Float32Array): number {
   return Math.sqrt(dot(vector, 0, vector, vector.length));
 }
 
+/**
+ * The ranking score of one row: squared L2 for euclidean, 1 - cos for cosine. Graph hits are scored
+ * again with this, so every source of a query ranks with the very same arithmetic as the exact scan.
+ */
+export function scoreRow(rows: VectorRows, row: number, vector: Float32Array, queryNorm: number, metric: DistanceMetric): number {
+  const base = row * rows.dimension;
+  if (metric === "euclidean") return squaredDistance(rows.data, base, vector, rows.dimension);
+  return cosineDistance(dot(rows.data, base, vector, rows.dimension), rows.norms[row] as number, queryNorm);
+}
+
+/** Turns a ranking score into the distance the API reports. */
+export function scoreToDistance(score: number, metric: DistanceMetric): number {
+  return metric === "euclidean" ? Math.sqrt(score) : score;
+}
+
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { arena, slotKeys, slotMetadata, metric, vector, filter } = input;
+  const { arena, slotKeys, slotMetadata, metric, vector, filter, allowedRows } = input;
   const dimension = arena.dimension;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
   const data = arena.data;
@@ -83,6 +108,7 @@ export function scanTopK(input: ScanInput): ScoredSlot[] {
   const euclidean = metric === "euclidean";
   for (let slot = 0; slot < arena.highWater; slot++) {
     if (slotKeys[slot] === undefined) continue;
+    if (allowedRows !== undefined && allowedRows[slot] === 0) continue;
     if (filter !== undefined && !filter(slotMetadata[slot] as Metadata)) continue;
     const base = slot * dimension;
     const score = euclidean

@@ -98,11 +98,28 @@ export interface ListVectorsPage {
   nextToken?: string;
 }
 
+/**
+ * A parsed metadata filter (the same shape as protocol's `FilterNode`, declared here so the engine
+ * depends on no other package). Segments turn it into row bitmaps through their inverted indexes.
+ */
+export type FilterNode =
+  | { readonly op: "all" }
+  | { readonly op: "and" | "or"; readonly children: readonly FilterNode[] }
+  | { readonly op: "eq" | "ne"; readonly key: string; readonly value: MetadataScalar }
+  | { readonly op: "gt" | "gte" | "lt" | "lte"; readonly key: string; readonly value: number }
+  | { readonly op: "in" | "nin"; readonly key: string; readonly values: readonly MetadataScalar[] }
+  | { readonly op: "exists"; readonly key: string; readonly exists: boolean };
+
 export interface QueryOptions {
   vector: Float32Array;
   topK: number;
   /** A compiled metadata filter; rows it rejects are never ranked. */
   filter?: (metadata: Metadata) => boolean;
+  /**
+   * The same filter as an AST, when the caller has it: lets segments use inverted indexes instead of
+   * calling `filter` once per row. When both are given they must agree.
+   */
+  filterNode?: FilterNode;
 }
 
 export interface QueryHit {

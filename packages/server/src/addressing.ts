@@ -6,6 +6,8 @@ import { splitBucketLabel } from "@ossv/protocol";
 export interface Target {
   /** Host name without port, lower-cased. */
   host: string;
+  /** The service endpoint this request reached (`host[:port]` without any bucket label). */
+  serviceEndpoint: string;
   /** Bucket name, or undefined for the service level. */
   bucket?: string;
   /** Account id taken from a virtual-hosted name; path style leaves it to the caller's key. */
@@ -19,6 +21,8 @@ export interface Target {
 
 export interface ParsedUrl {
   host: string;
+  /** Host with its port, as the client wrote it (lower-cased). */
+  authority: string;
   path: string;
   rawQuery: string;
 }
@@ -35,7 +39,8 @@ export function parseRequestUrl(url: string, hostHeader: string | undefined): Pa
   const q = rest.indexOf("?");
   const path = q < 0 ? rest : rest.slice(0, q);
   const rawQuery = q < 0 ? "" : rest.slice(q + 1).replace(/#.*$/, "");
-  return { host: stripPort(host).toLowerCase(), path: path.startsWith("/") ? path : "/" + path, rawQuery };
+  const authority = host.toLowerCase();
+  return { host: stripPort(authority), authority, path: path.startsWith("/") ? path : "/" + path, rawQuery };
 }
 
 function stripPort(host: string): string {
@@ -51,17 +56,18 @@ function stripPort(host: string): string {
  * NoSuchBucket rather than silently listing buckets).
  */
 export function resolveTarget(url: ParsedUrl, isKnownAccount: (id: string) => boolean): Target {
-  const { host, path, rawQuery } = url;
+  const { host, authority, path, rawQuery } = url;
   const decodedPath = safeDecode(path);
   const firstLabel = host.includes(".") && !isIpAddress(host) ? host.slice(0, host.indexOf(".")) : "";
   const virtual = firstLabel ? splitBucketLabel(firstLabel) : undefined;
   if (virtual && (isKnownAccount(virtual.accountId) || decodedPath === "/")) {
-    return { host, ...virtual, style: "virtual-hosted", objectKey: decodedPath.slice(1), rawQuery };
+    const serviceEndpoint = authority.slice(firstLabel.length + 1);
+    return { host, serviceEndpoint, ...virtual, style: "virtual-hosted", objectKey: decodedPath.slice(1), rawQuery };
   }
   const segments = decodedPath.split("/");
   const bucket = segments[1] ?? "";
-  if (bucket === "") return { host, style: "service", objectKey: "", rawQuery };
-  return { host, bucket, style: "path", objectKey: segments.slice(2).join("/"), rawQuery };
+  if (bucket === "") return { host, serviceEndpoint: authority, style: "service", objectKey: "", rawQuery };
+  return { host, serviceEndpoint: authority, bucket, style: "path", objectKey: segments.slice(2).join("/"), rawQuery };
 }
 
 function safeDecode(path: string): string {

@@ -22,6 +22,8 @@ export interface PipelineSettings {
   region: string;
   maxBodyBytes: number;
   maxSkewMs: number;
+  /** Reported as a bucket's Extranet/IntranetEndpoint; default: the endpoint the request reached. */
+  publicEndpoint?: string;
   now: () => number;
   secrets: SecretBox;
   log: (entry: AccessLogEntry) => void;
@@ -123,6 +125,7 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
   });
   const ctx: OpContext = {
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
+    serviceEndpoint: settings.publicEndpoint ?? target.serviceEndpoint,
     bucketName: target.bucket, params: queryParams(target.rawQuery), headers: req.headers, rawBody, body,
   };
   const result = await HANDLERS[operation.name](ctx);
@@ -140,7 +143,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     const url = parseRequestUrl(req.url ?? "/", req.headers.host);
     const isAdmin = url.path.startsWith(ADMIN_PREFIX);
     const target: Target = isAdmin
-      ? { host: url.host, style: "service", objectKey: "", rawQuery: url.rawQuery }
+      ? { host: url.host, serviceEndpoint: url.authority, style: "service", objectKey: "", rawQuery: url.rawQuery }
       : resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
     info = { requestId, host: url.host, ...(target.bucket ? { bucket: target.bucket } : {}) };
     if (target.bucket) entry.bucket = target.bucket;

@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** The first account's root key; created (and reported once) when absent. */
   account?: RootAccount;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** `host[:port]` to report as buckets' endpoints (behind a proxy); default: the one each request reached. */
+  publicEndpoint?: string;
   /** Base64 of 32 bytes that seals access key secrets at rest; default: `<dataDir>/master.key`. */
   masterKey?: string;
   maxBodyBytes?: number;
@@ -77,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { root, generated } = await bootstrapAccount(engine.catalog, secrets, options.account);
   const settings = {
-    engine, region, secrets, limits: options.limits ?? DEFAULT_LIMITS,
+    engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
     maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
     now: options.now ?? Date.now,

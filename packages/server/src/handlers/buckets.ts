@@ -1,19 +1,24 @@
 // PutVectorBucket, GetVectorBucket, ListVectorBuckets, DeleteVectorBucket (spec §3.1–3.4).
 import {
-  ApiError, bucketArn, formatTimestamp, internalEndpoint, publicEndpoint, validateBucketName,
+  ApiError, bucketArn, formatTimestamp, validateBucketName,
   type ListAllMyBucketsResult, type WireBucketInfo,
 } from "@ossv/protocol";
 import type { BucketRecord } from "@ossv/engine";
 import { requireBucket, type Handler, type OpContext } from "./context.ts";
 
-export function bucketInfo(bucket: BucketRecord): WireBucketInfo {
+/**
+ * The service reports its own endpoints here. Alibaba's are `{region}.oss-vectors.aliyuncs.com`;
+ * ours is wherever this server was reached (or --public-endpoint), so code that follows these
+ * fields (the Go SDK's integration cleanup does) stays on ossv. There is no separate VPC endpoint.
+ */
+export function bucketInfo(bucket: BucketRecord, serviceEndpoint: string): WireBucketInfo {
   const info: WireBucketInfo = {
     Name: bucketArn(bucket.region, bucket.accountId, bucket.name),
     Location: `oss-${bucket.region}`,
     Region: bucket.region,
     CreationDate: formatTimestamp(bucket.createdAt),
-    ExtranetEndpoint: publicEndpoint(bucket.region),
-    IntranetEndpoint: internalEndpoint(bucket.region),
+    ExtranetEndpoint: serviceEndpoint,
+    IntranetEndpoint: serviceEndpoint,
   };
   if (bucket.resourceGroupId) info.ResourceGroupId = bucket.resourceGroupId;
   return info;
@@ -60,7 +65,7 @@ export const putVectorBucket: Handler = async (ctx) => {
 };
 
 export const getVectorBucket: Handler = (ctx) => {
-  return { json: JSON.stringify({ BucketInfo: bucketInfo(requireBucket(ctx)) }) };
+  return { json: JSON.stringify({ BucketInfo: bucketInfo(requireBucket(ctx), ctx.serviceEndpoint) }) };
 };
 
 export const deleteVectorBucket: Handler = async (ctx) => {
@@ -88,7 +93,7 @@ export const listVectorBuckets: Handler = (ctx) => {
     b.name.startsWith(prefix) && b.name > marker && (!group || b.resourceGroupId === group));
   const page = matching.slice(0, maxKeys);
   const result: ListAllMyBucketsResult = {
-    Prefix: prefix, Marker: marker, MaxKeys: maxKeys, IsTruncated: matching.length > maxKeys, Buckets: page.map(bucketInfo),
+    Prefix: prefix, Marker: marker, MaxKeys: maxKeys, IsTruncated: matching.length > maxKeys, Buckets: page.map((b) => bucketInfo(b, ctx.serviceEndpoint)),
   };
   if (result.IsTruncated) result.NextMarker = page[page.length - 1]!.name;
   return { json: JSON.stringify({ ListAllMyBucketsResult: result }) };

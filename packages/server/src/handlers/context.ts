@@ -9,6 +9,8 @@ export interface OpContext {
   engine: Engine;
   limits: LimitsProfile;
   region: string;
+  /** This server's service endpoint (`host[:port]`), for the endpoint fields of bucket info. */
+  serviceEndpoint: string;
   /** The account that owns the addressed resource. */
   accountId: string;
   bucketName?: string;

@@ -119,7 +119,8 @@ export const queryVectors: Handler = (ctx) => {
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter ? { filter } : {}) });
   const vectors = hits.map((hit) => {
     const out = wireVector(hit.record, false, withMetadata);
-    if (withDistance) out.distance = hit.distance;
+    // 1 - cos can round to a tiny negative for identical directions; a distance is never below 0.
+    if (withDistance) out.distance = Math.max(0, hit.distance);
     return out;
   });
   return { json: JSON.stringify({ vectors }) };

@@ -1,0 +1,107 @@
+// ossv measured as a user sees it: `ossv serve` in its own process, every call through @ossv/sdk over
+// HTTP on loopback. Durability is always on in the engine (each acknowledged batch is fsynced).
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { VectorsClient } from "@ossv/sdk";
+import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE, TENANT_VALUE, type FilterKind } from "../lib/dataset.ts";
+import { K } from "../lib/ground-truth.ts";
+import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
+import { notAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
+import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
+import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
+
+const BUCKET = "bench";
+const INDEX = "main";
+
+export function ossvFilter(kind: FilterKind): Record<string, unknown> | undefined {
+  if (kind === "category") return { category: { $eq: `c${CATEGORY_VALUE}` } };
+  if (kind === "tenant") return { tenant: { $eq: `t${TENANT_VALUE}` } };
+  return undefined;
+}
+
+function clientFor(server: RunningServer): VectorsClient {
+  return new VectorsClient({
+    region: "cn-hangzhou", accountId: BENCH_ACCOUNT.accountId, endpoint: `http://127.0.0.1:${server.port}`,
+    credentials: { accessKeyId: BENCH_ACCOUNT.accessKeyId, accessKeySecret: BENCH_ACCOUNT.accessKeySecret },
+    retry: false, // a failed request must fail the run, not be hidden by a retry
+  });
+}
+
+function searchWith(ctx: BenchContext, client: VectorsClient): FilteredSearch {
+  return (kind) => {
+    const filter = ossvFilter(kind);
+    return async (query) => {
+      const answer = await client.queryVectors({
+        bucket: BUCKET, indexName: INDEX, queryVector: { float32: queryVector(ctx.data, query) }, topK: K,
+        ...(filter ? { filter } : {}),
+      });
+      return answer.vectors.map((vector) => rowOfKey(vector.key));
+    };
+  };
+}
+
+function putRows(ctx: BenchContext, client: VectorsClient) {
+  return async (rows: number[]) => {
+    await client.putVectors({
+      bucket: BUCKET, indexName: INDEX,
+      vectors: rows.map((row) => ({ key: vectorKey(row), data: { float32: rowVector(ctx.data, row) }, metadata: metadataOf(ctx.data, row) })),
+    });
+  };
+}
+
+async function ingest(ctx: BenchContext, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
+  await client.putVectorBucket({ bucket: BUCKET });
+  await client.putVectorIndex({ bucket: BUCKET, indexName: INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+  const half = Math.floor(ctx.data.spec.count / 2);
+  into.ingest_1_writer = await timedIngest(ctx, rowRange(0, half), 1, putRows(ctx, client));
+  into.ingest_concurrent_writers = await timedIngest(ctx, rowRange(half, ctx.data.spec.count), ctx.profile.concurrentWriters, putRows(ctx, client));
+}
+
+/** Process start to the first answered query on the data already on disk. */
+async function restart(ctx: BenchContext, dataDir: string, into: Record<string, Measurement>): Promise<RunningServer> {
+  const server = await startOssvServer(dataDir);
+  await searchWith(ctx, clientFor(server))("none")(0);
+  const seconds = (performance.now() - server.spawnedAt) / 1000;
+  into.restart = { seconds_to_first_query: seconds, note: "spawn of `node ossv.js serve` (tsx start-up included) to the first answered QueryVectors" };
+  ctx.log(`    restart to first query: ${seconds.toFixed(2)} s`);
+  return server;
+}
+
+function memory(server: RunningServer, idleRss: number, vectors: number): Measurement {
+  const rss = residentBytes(server.pid);
+  return { rss_bytes: rss, rss_bytes_idle_server: idleRss, rss_bytes_per_vector: (rss - idleRss) / vectors, vectors };
+}
+
+export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
+  const dataDir = join(ctx.workDir, "ossv-data");
+  const m: Record<string, Measurement> = {};
+  const sweeps: Sweeps = {};
+  const exact = { fixedSetting: "exact scan" };
+  let server = await startOssvServer(dataDir);
+  try {
+    const idleRss = residentBytes(server.pid);
+    let client = clientFor(server);
+    await ingest(ctx, client, m);
+    m.memory_after_ingest = memory(server, idleRss, ctx.data.spec.count);
+    m.disk_after_ingest = { bytes_on_disk: bytesOnDisk(dataDir) };
+    await measureQueryMatrix(ctx, searchWith(ctx, client), { afterDelete: false, ...exact }, m, sweeps);
+    m.delete = await timedDelete(ctx, (rows) => client.deleteVectors({ bucket: BUCKET, indexName: INDEX, keys: rows.map(vectorKey) }).then(() => undefined));
+    await measureQueryMatrix(ctx, searchWith(ctx, client), { afterDelete: true, kinds: ["none", "category"], ...exact }, m, sweeps);
+    m.disk_after_delete = { bytes_on_disk: bytesOnDisk(dataDir) };
+    m.disk_after_compaction = notAvailable("engine has no compaction yet (no HTTP or engine compaction API); see disk_after_restart");
+    await server.stop();
+    server = await restart(ctx, dataDir, m);
+    client = clientFor(server);
+    m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
+    m.memory_after_restart = memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return {
+    system: "ossv",
+    settings: { engine: "exact brute-force scan (packages/engine)", transport: "HTTP/1.1 on loopback via @ossv/sdk, retries off", metric: "cosine", durability: "fsync per acknowledged batch", server: "separate process: node packages/cli/bin/ossv.js serve" },
+    measurements: m,
+    sweeps,
+  };
+}

@@ -1,0 +1,143 @@
+// Inverted indexes over one immutable segment's metadata, so a filter becomes a bitmap of allowed rows
+// before any vector is looked at (design §3: evaluate filters into a bitmap first, then choose between
+// an exact scan of those rows and a filtered graph search by how many there are).
+//
+// Per filterable key: value -> rows holding it (`$eq`, `$in` and their negations), the rows where the
+// key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.
+// Semantics match protocol's evaluateFilter exactly (docs/filters.md): no cross-type equality, arrays
+// match when any element does, negations are the complement (so a missing key satisfies `$ne`).
+import type { FilterNode, Metadata, MetadataScalar } from "./types.ts";
+
+/** One byte per row, 1 = allowed: cheap to combine and to test from a graph search callback. */
+export type RowBitmap = Uint8Array;
+
+interface KeyIndex {
+  /** Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. */
+  postings: Map<string, number[]>;
+  present: number[];
+  numericRows: number[];
+  numericValues: number[];
+}
+
+// Types are kept apart in the posting key, as evaluateFilter's strict equality keeps them apart.
+const postingKey = (value: MetadataScalar): string => `${typeof value}:${String(value)}`;
+
+export class MetadataIndex {
+  private readonly keys = new Map<string, KeyIndex>();
+
+  constructor(
+    readonly rows: number,
+    metadata: readonly Metadata[],
+    nonFilterableKeys: readonly string[],
+  ) {
+    const skip = new Set(nonFilterableKeys);
+    for (let row = 0; row < rows; row++) {
+      const entries = metadata[row];
+      if (entries === undefined) continue;
+      for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) this.add(row, key, value);
+    }
+  }
+
+  private keyIndex(key: string): KeyIndex {
+    let index = this.keys.get(key);
+    if (!index) {
+      index = { postings: new Map(), present: [], numericRows: [], numericValues: [] };
+      this.keys.set(key, index);
+    }
+    return index;
+  }
+
+  private add(row: number, key: string, value: Metadata[string]): void {
+    const index = this.keyIndex(key);
+    index.present.push(row);
+    const values = Array.isArray(value) ? value : [value];
+    const seen = new Set<string>();
+    for (const item of values) {
+      const posting = postingKey(item);
+      if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
+      seen.add(posting);
+      let rows = index.postings.get(posting);
+      if (!rows) index.postings.set(posting, (rows = []));
+      rows.push(row);
+      if (typeof item === "number") {
+        index.numericRows.push(row);
+        index.numericValues.push(item);
+      }
+    }
+  }
+
+  /** The rows `node` allows, deleted rows included (the caller masks those). */
+  evaluate(node: FilterNode): RowBitmap {
+    switch (node.op) {
+      case "all":
+        return new Uint8Array(this.rows).fill(1);
+      case "and":
+        return this.combine(node.children, (a, b) => a & b);
+      case "or":
+        return this.combine(node.children, (a, b) => a | b);
+      case "eq":
+        return this.withValues(node.key, [node.value]);
+      case "ne":
+        return invert(this.withValues(node.key, [node.value]));
+      case "in":
+        return this.withValues(node.key, node.values);
+      case "nin":
+        return invert(this.withValues(node.key, node.values));
+      case "exists": {
+        const present = this.fromRows(this.keys.get(node.key)?.present ?? []);
+        return node.exists ? present : invert(present);
+      }
+      default:
+        return this.inRange(node.key, RANGE_TESTS[node.op], node.value);
+    }
+  }
+
+  private combine(children: readonly FilterNode[], merge: (a: number, b: number) => number): RowBitmap {
+    const [first, ...rest] = children;
+    const result = first === undefined ? new Uint8Array(this.rows).fill(1) : this.evaluate(first);
+    for (const child of rest) {
+      const other = this.evaluate(child);
+      for (let row = 0; row < this.rows; row++) result[row] = merge(result[row] as number, other[row] as number);
+    }
+    return result;
+  }
+
+  private withValues(key: string, values: readonly MetadataScalar[]): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    const index = this.keys.get(key);
+    if (!index) return bitmap;
+    for (const value of values) {
+      for (const row of index.postings.get(postingKey(value)) ?? []) bitmap[row] = 1;
+    }
+    return bitmap;
+  }
+
+  private fromRows(rows: readonly number[]): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    for (const row of rows) bitmap[row] = 1;
+    return bitmap;
+  }
+
+  private inRange(key: string, compare: (actual: number, bound: number) => boolean, bound: number): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    const index = this.keys.get(key);
+    if (!index) return bitmap;
+    const { numericRows, numericValues } = index;
+    for (let i = 0; i < numericRows.length; i++) {
+      if (compare(numericValues[i] as number, bound)) bitmap[numericRows[i] as number] = 1;
+    }
+    return bitmap;
+  }
+}
+
+const RANGE_TESTS = {
+  gt: (actual: number, bound: number) => actual > bound,
+  gte: (actual: number, bound: number) => actual >= bound,
+  lt: (actual: number, bound: number) => actual < bound,
+  lte: (actual: number, bound: number) => actual <= bound,
+} as const;
+
+function invert(bitmap: RowBitmap): RowBitmap {
+  for (let row = 0; row < bitmap.length; row++) bitmap[row] = bitmap[row] === 1 ? 0 : 1;
+  return bitmap;
+}

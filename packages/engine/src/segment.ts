@@ -1,0 +1,191 @@
+// An immutable segment: rows frozen out of the memtable (or merged by compaction) with their keys,
+// vectors and metadata, an HNSW graph once one is built, and a deletion bitmap, the only thing about
+// it that still changes. Until its graph arrives it is searched exactly, so freezing never makes rows
+// invisible.
+//
+// A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
+// graph path rejects them inside the search (markDelete and the filter callback), so a segment
+// yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
+import type { HnswGraph } from "./hnsw-graph.ts";
+import type { Memtable } from "./memtable.ts";
+import { MetadataIndex, type RowBitmap } from "./metadata-index.ts";
+import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
+import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "./types.ts";
+
+/** Below this many floats to compare (rows × dimension) an exact scan beats any graph search. */
+const EXACT_SCAN_FLOATS = 1 << 19;
+/** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
+const MIN_GRAPH_SELECTIVITY = 0.05;
+/** Query beam: at least this, and a few times K, so recall@10 stays >= 0.95 (see hnsw-graph.ts). */
+const MIN_SEARCH_EF = 64;
+const EF_PER_RESULT = 2;
+
+export interface SegmentQuery {
+  vector: Float32Array;
+  /** The same vector as a plain array, made once per query (hnswlib takes only arrays). */
+  vectorArray: number[];
+  queryNorm: number;
+  metric: DistanceMetric;
+  topK: number;
+  filter?: (metadata: Metadata) => boolean;
+  filterNode?: FilterNode;
+}
+
+export interface SegmentHit {
+  row: number;
+  distance: number;
+}
+
+export class Segment implements VectorRows {
+  /** Object number in the blob store; 0 until the segment has been written. */
+  id = 0;
+  graph: HnswGraph | undefined;
+  /** The serialised graph, kept only until the segment object that carries it has been written. */
+  pendingGraphBytes: Uint8Array | undefined;
+  readonly highWater: number;
+  readonly norms: Float64Array;
+  readonly deleted: Uint8Array;
+  /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
+  readonly liveKeys: (string | undefined)[];
+  liveCount: number;
+  private readonly rowByKey = new Map<string, number>();
+  private metadataIndex: MetadataIndex | undefined;
+
+  constructor(
+    readonly dimension: number,
+    readonly keys: readonly string[],
+    readonly metadata: readonly Metadata[],
+    readonly data: Float32Array,
+    private readonly nonFilterableKeys: readonly string[] = [],
+  ) {
+    const rows = keys.length;
+    this.highWater = rows;
+    this.liveCount = rows;
+    this.deleted = new Uint8Array(rows);
+    this.liveKeys = [...keys];
+    this.norms = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) {
+      this.rowByKey.set(keys[row] as string, row);
+      this.norms[row] = Math.sqrt(dotSelf(data, row * dimension, dimension));
+    }
+  }
+
+  /** The memtable's rows in key order, copied into one contiguous block. */
+  static fromMemtable(memtable: Memtable, nonFilterableKeys: readonly string[]): Segment {
+    const { dimension } = memtable;
+    const keys = [...memtable.keysAfter()];
+    const data = new Float32Array(keys.length * dimension);
+    const metadata: Metadata[] = [];
+    for (const [row, key] of keys.entries()) {
+      const slot = memtable.slotOf(key) as number;
+      data.set(memtable.arena.data.subarray(slot * dimension, (slot + 1) * dimension), row * dimension);
+      metadata.push(memtable.slotMetadata[slot] as Metadata);
+    }
+    return new Segment(dimension, keys, metadata, data, nonFilterableKeys);
+  }
+
+  get rows(): number {
+    return this.highWater;
+  }
+
+  get deletedFraction(): number {
+    return this.rows === 0 ? 0 : 1 - this.liveCount / this.rows;
+  }
+
+  /** The row of a live key. */
+  rowOf(key: string): number | undefined {
+    const row = this.rowByKey.get(key);
+    return row !== undefined && this.deleted[row] === 0 ? row : undefined;
+  }
+
+  markDeleted(row: number): void {
+    if (this.deleted[row] === 1) return;
+    this.deleted[row] = 1;
+    this.liveKeys[row] = undefined;
+    this.liveCount--;
+    this.graph?.markDeleted(row);
+  }
+
+  /** Installs a freshly built or loaded graph, telling it about rows deleted in the meantime. */
+  attachGraph(graph: HnswGraph): void {
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
+    this.graph = graph;
+  }
+
+  vectorOf(row: number): Float32Array {
+    return this.data.slice(row * this.dimension, (row + 1) * this.dimension);
+  }
+
+  recordAt(row: number): VectorRecord {
+    return { key: this.keys[row] as string, data: this.vectorOf(row), metadata: structuredClone(this.metadata[row] as Metadata) };
+  }
+
+  search(query: SegmentQuery): SegmentHit[] {
+    if (this.liveCount === 0) return [];
+    const allowed = query.filter || query.filterNode ? this.allowedRows(query) : undefined;
+    const candidates = allowed ? countSet(allowed) : this.liveCount;
+    if (candidates === 0) return [];
+    const k = Math.min(query.topK, candidates);
+    const selective = allowed !== undefined && candidates < this.rows * MIN_GRAPH_SELECTIVITY;
+    if (!this.graph || candidates * this.dimension <= EXACT_SCAN_FLOATS || selective) return this.scan(query, allowed);
+    return this.graphSearch(this.graph, query, k, candidates, allowed) ?? this.scan(query, allowed);
+  }
+
+  /** Live rows the filter accepts, as a bitmap. */
+  allowedRows(query: SegmentQuery): RowBitmap {
+    let allowed: RowBitmap;
+    if (query.filterNode) {
+      this.metadataIndex ??= new MetadataIndex(this.rows, this.metadata, this.nonFilterableKeys);
+      allowed = this.metadataIndex.evaluate(query.filterNode);
+    } else {
+      allowed = new Uint8Array(this.rows);
+      const filter = query.filter as (metadata: Metadata) => boolean;
+      for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) allowed[row] = 1;
+    }
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) allowed[row] = 0;
+    return allowed;
+  }
+
+  private scan(query: SegmentQuery, allowed: RowBitmap | undefined): SegmentHit[] {
+    const hits = scanTopK({
+      arena: this,
+      slotKeys: this.liveKeys,
+      slotMetadata: this.metadata,
+      metric: query.metric,
+      vector: query.vector,
+      topK: query.topK,
+      ...(allowed && { allowedRows: allowed }),
+    });
+    return hits.map(({ slot, distance }) => ({ row: slot, distance }));
+  }
+
+  /**
+   * Widens the beam until K matching rows come back; undefined when even a beam as wide as the
+   * candidate set falls short, and the caller scans exactly instead.
+   */
+  private graphSearch(graph: HnswGraph, query: SegmentQuery, k: number, candidates: number, allowed?: RowBitmap): SegmentHit[] | undefined {
+    const accept = allowed && ((row: number) => allowed[row] === 1);
+    for (let ef = Math.max(MIN_SEARCH_EF, k * EF_PER_RESULT); ; ef *= 4) {
+      const rows = graph.search(query.vectorArray, k, ef, accept);
+      if (rows.length >= k) return rows.map((row) => this.exactHit(row, query));
+      if (ef >= candidates) return undefined;
+    }
+  }
+
+  private exactHit(row: number, query: SegmentQuery): SegmentHit {
+    const score = scoreRow(this, row, query.vector, query.queryNorm, query.metric);
+    return { row, distance: scoreToDistance(score, query.metric) };
+  }
+}
+
+function dotSelf(data: Float32Array, base: number, dimension: number): number {
+  let sum = 0;
+  for (let i = 0; i < dimension; i++) sum += (data[base + i] as number) * (data[base + i] as number);
+  return sum;
+}
+
+function countSet(bitmap: RowBitmap): number {
+  let count = 0;
+  for (let i = 0; i < bitmap.length; i++) count += bitmap[i] as number;
+  return count;
+}
