@@ -117,9 +117,9 @@ export async function measureQueryMatrix<S>(ctx: BenchContext, search: FilteredS
 }
 
 /**
- * Tries every setting, cheapest to most expensive, on this filter's queries (one client): each is a
- * point on the recall/QPS chart. The first that reaches the recall target is chosen; if none does, the
- * most accurate one is, and the report says the target was not reached.
+ * Tries settings, cheapest to most expensive, on this filter's queries (one client): each is a point on
+ * the recall/QPS chart. The first that reaches the recall target is chosen (the sweep goes one step
+ * further); if none does, the most accurate one is, and the report says the target was not reached.
  */
 async function tuneToRecall<S>(ctx: BenchContext, tuning: Tuning<S>, search: SearchFn, base: QueryPlan): Promise<{ chosen: S; reached: boolean; sweep: SweepPoint[] }> {
   const sweep: SweepPoint[] = [];
@@ -129,7 +129,8 @@ async function tuneToRecall<S>(ctx: BenchContext, tuning: Tuning<S>, search: Sea
     await tuning.apply(setting);
     const figures = await measureQueries(search, plan);
     sweep.push({ setting: tuning.label(setting), recall_at_10: figures.recall_at_10, qps: figures.qps });
-    if (chosen === undefined && figures.recall_at_10 >= ctx.profile.recallTarget) chosen = setting;
+    if (chosen !== undefined) break; // one point past the choice shows the knee; more only costs time
+    if (figures.recall_at_10 >= ctx.profile.recallTarget) chosen = setting;
   }
   ctx.log(`    sweep: ${sweep.map((p) => `${p.setting} ${p.recall_at_10.toFixed(3)}@${p.qps.toFixed(0)}`).join(", ")}`);
   const final = chosen ?? tuning.settings[tuning.settings.length - 1]!;
