@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick | --size N] [--systems ossv,lancedb,hnswlib]`: generates the data sets,
 // loads or computes their ground truth, measures each system on the same data, then prints the table,
 // writes bench/results/latest.json and a recall/QPS chart per data set.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +59,17 @@ async function benchDataset(spec: DatasetSpec, profile: Profile, systems: System
   return { spec, systems: reports };
 }
 
+/** Which ossv source was measured: the commit (and whether packages/ had local changes), when known. */
+function ossvSource(): string {
+  if (process.env.OSSV_BENCH_SOURCE) return process.env.OSSV_BENCH_SOURCE;
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: BENCH_DIR, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--", "../packages") ? " + uncommitted changes in packages/" : "");
+  } catch {
+    return "unknown (not a git checkout; set OSSV_BENCH_SOURCE)";
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { quick: { type: "boolean" }, size: { type: "string" }, systems: { type: "string" }, out: { type: "string" } },
@@ -70,15 +82,17 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   for (const spec of profile.datasets) {
     const report = await benchDataset(spec, profile, systems);
-    report.chart = renderChart(report, join(outDir, `recall-vs-qps-${spec.name}.png`));
+    const chartName = `recall-vs-qps-${spec.name}.png`;
+    renderChart(report, join(outDir, chartName));
+    report.chart = chartName;
     datasets.push(report);
   }
   const result = {
     profile: profile.name, finished_at: new Date().toISOString(), seconds: (performance.now() - started) / 1000,
-    machine: machineDescription(), run_settings: { ...profile, datasets: undefined }, datasets,
+    ossv_source: ossvSource(), machine: machineDescription(), run_settings: { ...profile, datasets: undefined }, datasets,
   };
   writeFileSync(join(outDir, "latest.json"), JSON.stringify(result, null, 2) + "\n");
-  log("\n" + formatTables(datasets));
+  log("\n" + formatTables(datasets, profile.highConcurrency));
   log(`\nwrote ${join(outDir, "latest.json")} in ${result.seconds.toFixed(0)} s`);
 }
 

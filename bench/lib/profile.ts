@@ -35,7 +35,7 @@ export function quickProfile(): Profile {
 export function standardProfile(): Profile {
   return {
     name: "standard", datasets: [spec("std-200k-128", 200_000, 128, 300), spec("std-50k-768", 50_000, 768, 300)],
-    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 3, sweepQueries: 150, ...SHARED,
+    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 2, sweepQueries: 150, ...SHARED,
   };
 }
 

@@ -1,1 +1,109 @@
-export function formatTables(d: unknown): string { return JSON.stringify(d).slice(0, 3000); }
+// The stdout table (Markdown, so the README can quote it): one row per figure, one column per system,
+// then the ratios ossv / LanceDB and ossv / raw hnswlib. A cell a system cannot fill says "n/a", and
+// the reasons are listed under the table.
+import type { DatasetReport } from "../run.ts";
+import { isNotAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
+
+type Value = number[] | { na: string } | undefined;
+
+interface RowSpec {
+  label: string;
+  measurement: string;
+  /** Figures of the measurement shown in the cell (several are joined with " / "). */
+  fields: string[];
+  digits: number;
+}
+
+const PEERS = { lancedb: "ossv/LanceDB", hnswlib: "ossv/raw" } as const;
+
+function queryRows(prefix: string, kind: string, clients: number): RowSpec[] {
+  const name = `${prefix}_${kind}_c${clients}`;
+  const title = `${prefix === "query" ? "" : "after delete: "}${kind} filter, ${clients} client${clients > 1 ? "s" : ""}`;
+  return [
+    { label: `${title}: q/s`, measurement: name, fields: ["qps"], digits: 1 },
+    { label: `${title}: p50 / p99 ms`, measurement: name, fields: ["p50_ms", "p99_ms"], digits: 2 },
+    { label: `${title}: recall@10`, measurement: name, fields: ["recall_at_10"], digits: 3 },
+    { label: `${title}: short answers`, measurement: name, fields: ["short_results"], digits: 0 },
+  ];
+}
+
+function rowSpecs(highClients: number): RowSpec[] {
+  const rows: RowSpec[] = [
+    { label: "ingest, 1 writer: vectors/s", measurement: "ingest_1_writer", fields: ["vectors_per_s"], digits: 0 },
+    { label: "ingest, concurrent writers: vectors/s", measurement: "ingest_concurrent_writers", fields: ["vectors_per_s"], digits: 0 },
+    { label: "index build s (after ingest)", measurement: "index_build", fields: ["seconds"], digits: 1 },
+  ];
+  for (const kind of ["none", "category", "tenant"]) for (const c of [1, highClients]) rows.push(...queryRows("query", kind, c));
+  rows.push({ label: "delete: keys/s", measurement: "delete", fields: ["keys_per_s"], digits: 0 });
+  for (const kind of ["none", "category"]) for (const c of [1, highClients]) rows.push(...queryRows("after_delete_query", kind, c));
+  rows.push(
+    { label: "deleted keys returned (none 1 client)", measurement: "after_delete_query_none_c1", fields: ["deleted_returned"], digits: 0 },
+    { label: "bytes on disk after ingest", measurement: "disk_after_ingest", fields: ["bytes_on_disk"], digits: 0 },
+    { label: "bytes on disk after delete", measurement: "disk_after_delete", fields: ["bytes_on_disk"], digits: 0 },
+    { label: "bytes on disk after compaction", measurement: "disk_after_compaction", fields: ["bytes_on_disk"], digits: 0 },
+    { label: "bytes on disk after restart", measurement: "disk_after_restart", fields: ["bytes_on_disk"], digits: 0 },
+    { label: "restart to first query s", measurement: "restart", fields: ["seconds_to_first_query"], digits: 2 },
+    { label: "RSS bytes per vector (after ingest)", measurement: "memory_after_ingest", fields: ["rss_bytes_per_vector"], digits: 0 },
+  );
+  return rows;
+}
+
+function valueOf(system: SystemReport | undefined, row: RowSpec): Value {
+  const measurement: Measurement | undefined = system?.measurements[row.measurement];
+  if (measurement === undefined) return undefined;
+  if (isNotAvailable(measurement)) return measurement;
+  const figures = row.fields.map((field) => (measurement as unknown as Record<string, unknown>)[field]);
+  return figures.every((f) => typeof f === "number") ? (figures as number[]) : undefined;
+}
+
+function formatNumber(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return "-";
+  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function cell(value: Value, digits: number, notes: string[]): string {
+  if (value === undefined) return "";
+  if (!Array.isArray(value)) {
+    if (!notes.includes(value.na)) notes.push(value.na);
+    return `n/a [${notes.indexOf(value.na) + 1}]`;
+  }
+  return value.map((v) => formatNumber(v, digits)).join(" / ");
+}
+
+function ratio(ours: Value, theirs: Value): string {
+  if (!Array.isArray(ours) || !Array.isArray(theirs)) return "";
+  return ours.map((v, i) => (theirs[i] ? `${(v / theirs[i]!).toFixed(2)}x` : "-")).join(" / ");
+}
+
+export function formatTable(report: DatasetReport, highClients: number): string {
+  const bySystem = new Map(report.systems.map((s) => [s.system, s]));
+  const names = report.systems.map((s) => s.system);
+  const notes: string[] = [];
+  const header = ["figure", ...names, ...Object.values(PEERS)];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const row of rowSpecs(highClients)) {
+    const values = names.map((name) => valueOf(bySystem.get(name), row));
+    if (values.every((v) => v === undefined)) continue;
+    const ours = valueOf(bySystem.get("ossv"), row);
+    const ratios = Object.keys(PEERS).map((peer) => ratio(ours, valueOf(bySystem.get(peer), row)));
+    lines.push(`| ${[row.label, ...values.map((v) => cell(v, row.digits, notes)), ...ratios].join(" | ")} |`);
+  }
+  const { spec } = report;
+  const title = `### ${spec.name}: ${spec.count.toLocaleString("en-US")} x ${spec.dimension}, ${spec.clusters} clusters, ${spec.queries} queries`;
+  return [title, "", ...lines, "", ...notes.map((note, i) => `[${i + 1}] n/a: ${note}`)].join("\n");
+}
+
+/** Each system's settings, and per query cell the search setting it ran with. */
+export function formatSettings(report: DatasetReport): string {
+  return report.systems.map((system) => {
+    const fixed = Object.entries(system.settings).map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+    const chosen = Object.entries(system.measurements)
+      .filter(([name, m]) => name.endsWith("_c1") && typeof (m as { setting?: unknown }).setting === "string")
+      .map(([name, m]) => `${name.replace(/_c1$/, "")}: ${(m as { setting: string }).setting}`);
+    return `- ${system.system}: ${fixed.join("; ")}` + (chosen.length ? `\n  - chosen per cell: ${chosen.join("; ")}` : "");
+  }).join("\n");
+}
+
+export function formatTables(reports: DatasetReport[], highClients: number): string {
+  return reports.map((r) => `${formatTable(r, highClients)}\n\nSettings:\n${formatSettings(r)}`).join("\n\n");
+}

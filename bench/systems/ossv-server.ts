@@ -15,8 +15,9 @@ export const BENCH_ACCOUNT = {
 export interface RunningServer {
   pid: number;
   port: number;
-  /** performance.now() when the process was spawned. */
+  /** performance.now() when the process was spawned, and when it printed that it listens. */
   spawnedAt: number;
+  listeningAt: number;
   stop(): Promise<void>;
 }
 
@@ -66,5 +67,5 @@ export async function startOssvServer(dataDir: string): Promise<RunningServer> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const port = await waitForPort(child);
-  return { pid: child.pid!, port, spawnedAt, stop: () => stopProcess(child) };
+  return { pid: child.pid!, port, spawnedAt, listeningAt: performance.now(), stop: () => stopProcess(child) };
 }

@@ -61,9 +61,13 @@ async function ingest(ctx: BenchContext, client: VectorsClient, into: Record<str
 async function restart(ctx: BenchContext, dataDir: string, into: Record<string, Measurement>): Promise<RunningServer> {
   const server = await startOssvServer(dataDir);
   await searchWith(ctx, clientFor(server))("none")(0);
-  const seconds = (performance.now() - server.spawnedAt) / 1000;
-  into.restart = { seconds_to_first_query: seconds, note: "spawn of `node ossv.js serve` (tsx start-up included) to the first answered QueryVectors" };
-  ctx.log(`    restart to first query: ${seconds.toFixed(2)} s`);
+  const answeredAt = performance.now();
+  const seconds = (answeredAt - server.spawnedAt) / 1000;
+  into.restart = {
+    seconds_to_first_query: seconds, seconds_listening_to_first_query: (answeredAt - server.listeningAt) / 1000,
+    note: "spawn of `node ossv.js serve` (tsx start-up and recovery included) to the first answered QueryVectors",
+  };
+  ctx.log(`    restart to first query: ${seconds.toFixed(2)} s (${((answeredAt - server.listeningAt) / 1000).toFixed(2)} s after listening)`);
   return server;
 }
 

@@ -111,7 +111,7 @@ describe("every operation, path style", () => {
     assert.equal((await serviceError(anonymous.getVectorBucket({ bucket }))).code, "AccessDenied");
   });
 
-  test("an anonymous client reads a bucket whose policy grants `*`", { todo: "bucket policy evaluation is not in the server yet" }, async () => {
+  test("an anonymous client reads a bucket whose policy grants `*`", async () => {
     const policy = { Version: "1", Statement: [{ Effect: "Allow", Action: ["oss:GetVectorBucket"], Principal: ["*"], Resource: ["*"] }] };
     await client.putBucketPolicy({ bucket, policy });
     try {

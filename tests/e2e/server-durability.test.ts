@@ -63,7 +63,11 @@ test("SIGKILL during a put/delete load loses no acknowledged write and undoes no
         keys.slice(0, 5).forEach((k) => deleted.add(k));
       }
     })();
-    while (acknowledged.size < 400) await new Promise((r) => setTimeout(r, 5));
+    let loadEnded = false;
+    void load.finally(() => { loadEnded = true; });
+    // Kill once enough writes are acknowledged; if the load stops on its own, fail rather than wait forever.
+    while (acknowledged.size < 400 && !loadEnded) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(!loadEnded, `the write load stopped early after ${acknowledged.size} acknowledged writes`);
     first.child.kill("SIGKILL");
     await Promise.all([load, first.exited]);
 

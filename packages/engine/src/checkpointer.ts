@@ -1,47 +1,72 @@
-// Checkpoints bound WAL replay time. When the WAL objects since the last checkpoint pass a count or
-// byte threshold, the whole state is written as snapshot N, then manifest N `{snapshot, walFrom}` is
-// created, and only then are the WAL objects it covers (and the previous checkpoint) deleted. Each step
-// is a new numbered object, so a crash anywhere leaves either the old or the new checkpoint in force,
-// with every WAL object either one needs still present.
+// Checkpoints bound WAL replay time; flushes and compactions turn rows into searchable segments. All
+// three run one at a time in one queue and end the same way, with a commit: capture the state at WAL
+// position walFrom synchronously (memtable rows as snapshot N, segment deletion bitmaps as deletion
+// object N), create those, then manifest N `{snapshot, walFrom, segments, deletes}`, and only then
+// delete what it made unnecessary (WAL objects below walFrom, the previous checkpoint's objects,
+// segments merged away). Each step is a new numbered object, so a crash anywhere leaves either the old
+// or the new manifest in force with every object it names still present.
+//
+// Segment objects are written before the manifest that first names them; graphs are built in a worker
+// (hnsw-graph.ts) while queries and writes go on, and frozen rows stay searchable exactly meanwhile.
 import type { BlobStore } from "./blob-store.ts";
 import type { CollectionLayout } from "./collection-layout.ts";
+import type { CollectionState } from "./collection-state.ts";
+import { mergeLiveRows, needsCompaction, pickSegments, type CompactionPolicy } from "./compaction.ts";
+import { encodeDeletions } from "./deletion-format.ts";
 import { CorruptionError } from "./errors.ts";
+import { buildGraph, HnswGraph } from "./hnsw-graph.ts";
 import { encodeManifest } from "./manifest.ts";
-import type { Memtable } from "./memtable.ts";
+import type { Segment } from "./segment.ts";
+import { encodeSegment } from "./segment-format.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { encodeSnapshot } from "./snapshot-format.ts";
 
-export interface CheckpointPolicy {
+export interface CheckpointPolicy extends CompactionPolicy {
   /** Checkpoint once this many WAL objects exist since the last checkpoint. */
   maxWalObjects: number;
   /** ... or once they hold this many bytes. */
   maxWalBytes: number;
+  /** Freeze the memtable into a segment (and build its graph) once it holds this many rows. */
+  segmentRows: number;
 }
 
-export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { maxWalObjects: 256, maxWalBytes: 64 * 1024 * 1024 };
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
+  maxWalObjects: 256,
+  maxWalBytes: 64 * 1024 * 1024,
+  segmentRows: 32_768,
+  maxSegments: 8,
+  maxDeletedFraction: 0.2,
+};
 
+/** What the manifest in force says, and the WAL objects written since. */
 export interface CheckpointState {
   manifestSeq: number;
   walFrom: number;
   walSizes: Map<number, number>;
+  /** Ids of the segments the manifest in force names. */
+  segmentIds: Set<number>;
+  /** The next segment object id to use. */
+  nextSegmentId: number;
 }
+
+type Task = "checkpoint" | "flush" | "compact";
 
 export class Checkpointer {
   private readonly queue = new SerialQueue();
-  private scheduled = false;
+  private readonly scheduled = new Set<Task>();
   private walBytes = 0;
   /**
    * Highest checkpoint number ever attempted. A failed attempt may have left its objects behind, so a
    * retry takes the next number instead of colliding; recovery removes the leftovers.
    */
   private lastAttempt = 0;
-  /** The error of the last automatic checkpoint, if it failed (the WAL still holds everything). */
+  /** The error of the last automatic task, if it failed (the WAL still holds everything). */
   lastError: unknown;
 
   constructor(
     private readonly store: BlobStore,
     private readonly layout: CollectionLayout,
-    private readonly memtable: Memtable,
+    private readonly collection: CollectionState,
     /** The next WAL number: memory holds exactly the WAL objects below it. */
     private readonly nextWalSeq: () => number,
     private readonly policy: CheckpointPolicy,
@@ -50,51 +75,120 @@ export class Checkpointer {
     for (const size of state.walSizes.values()) this.walBytes += size;
   }
 
-  /** Called after each WAL commit; schedules a checkpoint when a threshold is crossed. */
+  /** Called after each WAL commit (already applied to memory); schedules background work. */
   noteWalObject(seq: number, bytes: number): void {
     this.state.walSizes.set(seq, bytes);
     this.walBytes += bytes;
+    if (this.collection.memtable.count >= this.policy.segmentRows) this.schedule("flush");
     const tooMany = this.state.walSizes.size >= this.policy.maxWalObjects;
-    if ((tooMany || this.walBytes >= this.policy.maxWalBytes) && !this.scheduled) {
-      this.scheduled = true;
-      this.checkpoint().catch((error: unknown) => {
-        this.lastError = error;
-      });
-    }
+    if (tooMany || this.walBytes >= this.policy.maxWalBytes) this.schedule("checkpoint");
+    if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
   }
 
-  /** Writes a checkpoint of the state as it is when the task starts (after queued checkpoints). */
+  private schedule(task: Task): void {
+    if (this.scheduled.has(task)) return;
+    this.scheduled.add(task);
+    this.run(task).catch((error: unknown) => {
+      this.lastError = error;
+    });
+  }
+
+  private run(task: Task): Promise<void> {
+    return this.queue.run(async () => {
+      this.scheduled.delete(task);
+      if (task === "compact") await this.compactNow(false);
+      else await this.checkpointNow(task === "flush");
+      if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
+    });
+  }
+
+  /** Writes a checkpoint of the state as it is when the task starts (after queued tasks). */
   checkpoint(): Promise<void> {
-    return this.queue.run(() => this.writeCheckpoint());
+    return this.run("checkpoint");
+  }
+
+  /** Freezes the memtable into a segment whatever its size, builds its graph and commits. */
+  flush(): Promise<void> {
+    return this.run("flush");
+  }
+
+  /** Merges every segment into one, dropping deleted rows, and commits. */
+  compact(): Promise<void> {
+    return this.queue.run(() => this.compactNow(true));
   }
 
   async drain(): Promise<void> {
     await this.queue.drain();
   }
 
-  private async writeCheckpoint(): Promise<void> {
-    this.scheduled = false;
-    // Captured synchronously: the snapshot matches exactly the WAL objects below walFrom.
+  private async checkpointNow(freeze: boolean): Promise<void> {
+    const memtable = this.collection.memtable;
+    if (memtable.count > 0 && (freeze || memtable.count >= this.policy.segmentRows)) this.collection.freeze();
+    await this.persistSegments();
+    const unchanged = this.nextWalSeq() === this.state.walFrom && this.state.manifestSeq > 0 && this.sameSegments();
+    if (!unchanged) await this.commit();
+  }
+
+  private sameSegments(): boolean {
+    const segments = this.collection.segments;
+    return segments.length === this.state.segmentIds.size && segments.every((segment) => this.state.segmentIds.has(segment.id));
+  }
+
+  private async compactNow(everything: boolean): Promise<void> {
+    await this.persistSegments();
+    const chosen = pickSegments(this.collection.segments, this.policy, everything);
+    if (chosen.length === 0) return;
+    const { dimension, nonFilterableMetadataKeys } = this.collection.index;
+    const merged = mergeLiveRows(chosen, dimension, nonFilterableMetadataKeys);
+    if (merged.segment) await this.persistSegment(merged.segment);
+    this.collection.replaceSegments(chosen, merged.segment, merged.sources);
+    await this.commit();
+  }
+
+  /** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
+  private async persistSegments(): Promise<void> {
+    for (const segment of this.collection.segments) if (segment.id === 0) await this.persistSegment(segment);
+  }
+
+  private async persistSegment(segment: Segment): Promise<void> {
+    const { distanceMetric: metric, dimension } = this.collection.index;
+    if (!segment.pendingGraphBytes) {
+      segment.pendingGraphBytes = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data });
+      segment.attachGraph(await HnswGraph.load(segment.pendingGraphBytes, metric, dimension, segment.rows));
+    }
+    const id = this.state.nextSegmentId++;
+    await this.create(this.layout.segmentName(id), encodeSegment({ ...segment, graph: segment.pendingGraphBytes }));
+    segment.id = id;
+    segment.pendingGraphBytes = undefined;
+  }
+
+  private async commit(): Promise<void> {
+    // Captured synchronously: snapshot and deletions match exactly the WAL objects below walFrom.
     const walFrom = this.nextWalSeq();
-    if (walFrom === this.state.walFrom && this.state.manifestSeq > 0) return;
-    const snapshot = encodeSnapshot(this.memtable, walFrom);
-    const count = this.memtable.count;
+    const segments = [...this.collection.segments];
+    const snapshot = encodeSnapshot(this.collection.memtable, walFrom);
+    const deletions = encodeDeletions(segments.map((segment) => ({ segmentId: segment.id, deleted: segment.deleted })));
+    const count = this.collection.count;
     const seq = Math.max(this.state.manifestSeq, this.lastAttempt) + 1;
     this.lastAttempt = seq;
     await this.create(this.layout.snapshotName(seq), snapshot);
-    await this.create(this.layout.manifestName(seq), encodeManifest({ seq, snapshot: seq, walFrom, count }));
-    const previous = this.state.manifestSeq;
+    if (segments.length > 0) await this.create(this.layout.deletesName(seq), deletions);
+    const segmentIds = segments.map((segment) => segment.id);
+    const deletes = segments.length > 0 ? seq : 0;
+    await this.create(this.layout.manifestName(seq), encodeManifest({ seq, snapshot: seq, walFrom, count, segments: segmentIds, deletes }));
+    const previous = { manifestSeq: this.state.manifestSeq, segmentIds: this.state.segmentIds };
     this.state.manifestSeq = seq;
     this.state.walFrom = walFrom;
-    await this.prune(previous, walFrom);
+    this.state.segmentIds = new Set(segmentIds);
+    await this.prune(previous.manifestSeq, previous.segmentIds, walFrom);
   }
 
   private async create(name: string, bytes: Uint8Array): Promise<void> {
     if (!(await this.store.createIfAbsent(name, bytes))) throw new CorruptionError(name, "exists already: another writer?");
   }
 
-  /** Removes what the new checkpoint made unnecessary; a failure here only leaves garbage for recovery. */
-  private async prune(previousManifest: number, walFrom: number): Promise<void> {
+  /** Removes what the new manifest made unnecessary; a failure here only leaves garbage for recovery. */
+  private async prune(previousManifest: number, previousSegments: Set<number>, walFrom: number): Promise<void> {
     for (const [seq, size] of [...this.state.walSizes]) {
       if (seq >= walFrom) continue;
       this.state.walSizes.delete(seq);
@@ -104,6 +198,8 @@ export class Checkpointer {
     if (previousManifest > 0) {
       await this.store.delete(this.layout.manifestName(previousManifest));
       await this.store.delete(this.layout.snapshotName(previousManifest));
+      await this.store.delete(this.layout.deletesName(previousManifest));
     }
+    for (const id of previousSegments) if (!this.state.segmentIds.has(id)) await this.store.delete(this.layout.segmentName(id));
   }
 }

@@ -6,18 +6,24 @@ export const INDEXES_DIR = "indexes";
 export const WAL_EXT = "wal";
 export const SNAPSHOT_EXT = "snap";
 export const MANIFEST_EXT = "json";
+export const SEGMENT_EXT = "seg";
+export const DELETES_EXT = "del";
 
 export class CollectionLayout {
   readonly root: string;
   readonly walDir: string;
   readonly snapshotDir: string;
   readonly manifestDir: string;
+  readonly segmentDir: string;
+  readonly deletesDir: string;
 
   constructor(readonly id: string) {
     this.root = `${INDEXES_DIR}/${id}/`;
     this.walDir = `${INDEXES_DIR}/${id}/wal`;
     this.snapshotDir = `${INDEXES_DIR}/${id}/snapshot`;
     this.manifestDir = `${INDEXES_DIR}/${id}/manifest`;
+    this.segmentDir = `${INDEXES_DIR}/${id}/segment`;
+    this.deletesDir = `${INDEXES_DIR}/${id}/deletes`;
   }
 
   walName(seq: number): string {
@@ -30,6 +36,14 @@ export class CollectionLayout {
 
   manifestName(seq: number): string {
     return numberedName(this.manifestDir, seq, MANIFEST_EXT);
+  }
+
+  segmentName(id: number): string {
+    return numberedName(this.segmentDir, id, SEGMENT_EXT);
+  }
+
+  deletesName(seq: number): string {
+    return numberedName(this.deletesDir, seq, DELETES_EXT);
   }
 }
 

@@ -1,14 +1,14 @@
 // One vector index's data behind the Collection interface: WAL writer (durability, group commit),
-// memtable (state), search kernel (query), list pages (listing) and checkpointer (bounded recovery).
+// collection state (memtable + segments: lookups and queries), list pages (listing) and checkpointer
+// (bounded recovery, segment flushes, compaction).
 // Writes resolve once their WAL object is durable; they change memory only then, in WAL order, so
 // reads see exactly the acknowledged writes.
 import type { BlobStore } from "./blob-store.ts";
 import { Checkpointer, DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
 import { CollectionLayout } from "./collection-layout.ts";
 import { FIRST_WAL_SEQ, recoverCollection, type RecoveredCollection } from "./collection-recovery.ts";
+import { CollectionState } from "./collection-state.ts";
 import { listKeys } from "./list-pages.ts";
-import { Memtable } from "./memtable.ts";
-import { scanTopK } from "./search-kernel.ts";
 import { decodeWalRecord, encodeWalRecord } from "./wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
 import {
@@ -26,7 +26,7 @@ type Status = "open" | "dropped" | "closed";
 
 export class DurableCollection implements Collection {
   private status: Status = "open";
-  private readonly memtable: Memtable;
+  private readonly state: CollectionState;
   private readonly wal: WalWriter;
   private readonly checkpointer: Checkpointer;
 
@@ -37,26 +37,29 @@ export class DurableCollection implements Collection {
     policy: CheckpointPolicy,
   ) {
     const layout = new CollectionLayout(index.id);
-    this.memtable = recovered.memtable;
+    this.state = recovered.state;
     this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
-    const checkpointState = { manifestSeq: recovered.manifestSeq, walFrom: recovered.walFrom, walSizes: recovered.walSizes };
-    this.checkpointer = new Checkpointer(store, layout, this.memtable, () => this.wal.nextSeq, policy, checkpointState);
+    const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
+    const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
+    this.checkpointer = new Checkpointer(store, layout, this.state, () => this.wal.nextSeq, policy, checkpointState);
   }
 
   /** Opens an index's collection, recovering it from the store. */
   static async open(store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY): Promise<DurableCollection> {
-    const recovered = await recoverCollection(store, new CollectionLayout(index.id), index.dimension);
+    const recovered = await recoverCollection(store, new CollectionLayout(index.id), index);
     return new DurableCollection(store, index, recovered, policy);
   }
 
   /** A collection for an index created in this process: nothing can be stored for its fresh id yet. */
   static createEmpty(store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY): DurableCollection {
     const empty: RecoveredCollection = {
-      memtable: new Memtable(index.dimension),
+      state: new CollectionState(index),
       manifestSeq: 0,
       walFrom: FIRST_WAL_SEQ,
       nextWalSeq: FIRST_WAL_SEQ,
       walSizes: new Map(),
+      segmentIds: new Set(),
+      nextSegmentId: 1,
     };
     return new DurableCollection(store, index, empty, policy);
   }
@@ -67,7 +70,7 @@ export class DurableCollection implements Collection {
   }
 
   private applyDurable(batch: DurableBatch): void {
-    for (const record of batch.records) this.memtable.apply(decodeWalRecord(record));
+    for (const record of batch.records) this.state.apply(decodeWalRecord(record));
     this.checkpointer.noteWalObject(batch.seq, batch.objectBytes);
   }
 
@@ -87,7 +90,7 @@ export class DurableCollection implements Collection {
     this.assertUsable();
     const found: VectorRecord[] = [];
     for (const key of keys) {
-      const record = this.memtable.get(key);
+      const record = this.state.get(key);
       if (record) found.push(record);
     }
     return found;
@@ -95,8 +98,8 @@ export class DurableCollection implements Collection {
 
   list(options: ListVectorsOptions): ListVectorsPage {
     this.assertUsable();
-    const page = listKeys(this.memtable, options);
-    const vectors = page.keys.map((key) => this.memtable.get(key) as VectorRecord);
+    const page = listKeys(this.state, options);
+    const vectors = page.keys.map((key) => this.state.get(key) as VectorRecord);
     return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
   }
 
@@ -106,27 +109,41 @@ export class DurableCollection implements Collection {
       throw new RangeError(`query vector has ${options.vector.length} dimensions, the index ${this.index.dimension}`);
     }
     if (!Number.isInteger(options.topK) || options.topK < 1) throw new RangeError("topK must be a positive integer");
-    const hits = scanTopK({
-      arena: this.memtable.arena,
-      slotKeys: this.memtable.slotKeys,
-      slotMetadata: this.memtable.slotMetadata,
-      metric: this.index.distanceMetric,
-      vector: options.vector,
-      topK: options.topK,
-      ...(options.filter && { filter: options.filter }),
-    });
-    return hits.map(({ slot, distance }) => ({ record: this.memtable.recordAt(slot), distance }));
+    return this.state.query(options);
   }
 
   count(): number {
     this.assertUsable();
-    return this.memtable.count;
+    return this.state.count;
   }
 
   /** Writes a checkpoint now (normally triggered by WAL size); resolves once it is durable. */
   async checkpoint(): Promise<void> {
     this.assertUsable();
     await this.checkpointer.checkpoint();
+  }
+
+  /** Freezes the memtable into a segment with a graph now (normally triggered by its size). */
+  async flush(): Promise<void> {
+    this.assertUsable();
+    await this.checkpointer.flush();
+  }
+
+  /** Merges all segments into one, dropping deleted rows (normally triggered automatically). */
+  async compact(): Promise<void> {
+    this.assertUsable();
+    await this.checkpointer.compact();
+  }
+
+  /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
+  describe(): { memtableRows: number; segments: { id: number; rows: number; live: number; graph: boolean }[] } {
+    const segments = this.state.segments.map((s) => ({ id: s.id, rows: s.rows, live: s.liveCount, graph: s.graph !== undefined }));
+    return { memtableRows: this.state.memtable.count, segments };
+  }
+
+  /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */
+  async settleBackground(): Promise<void> {
+    await this.checkpointer.drain();
   }
 
   /** Waits for in-flight commits and checkpoints, then refuses calls with CLOSED. */

@@ -5,55 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { BlobStore } from "./blob-store.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import type { IndexRecord } from "./types.ts";
-import { dumpCollection, openTestEngine, seededRandom, setupIndex, vector, withTempDir } from "./test-support.ts";
-
-/** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
-class CrashingStore implements BlobStore {
-  captured: { name: string; bytes: Uint8Array } | undefined;
-  private crashed = false;
-
-  constructor(
-    private readonly inner: LocalBlobStore,
-    private readonly crashOn: (name: string) => boolean,
-  ) {}
-
-  private check(): void {
-    if (this.crashed) throw new Error("simulated crash: store unavailable");
-  }
-
-  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
-    this.check();
-    if (this.crashOn(name)) {
-      this.crashed = true;
-      this.captured = { name, bytes: bytes.slice() };
-      throw new Error("simulated crash");
-    }
-    return this.inner.createIfAbsent(name, bytes);
-  }
-  async put(name: string, bytes: Uint8Array): Promise<void> {
-    this.check();
-    return this.inner.put(name, bytes);
-  }
-  async get(name: string): Promise<Uint8Array | undefined> {
-    this.check();
-    return this.inner.get(name);
-  }
-  async list(prefix: string): Promise<string[]> {
-    this.check();
-    return this.inner.list(prefix);
-  }
-  async delete(name: string): Promise<void> {
-    this.check();
-    return this.inner.delete(name);
-  }
-  async deletePrefix(prefix: string): Promise<void> {
-    this.check();
-    return this.inner.deletePrefix(prefix);
-  }
-}
+import { CrashingStore, dumpCollection, openTestEngine, seededRandom, setupIndex, vector, withTempDir } from "./test-support.ts";
 
 type Dump = ReturnType<typeof dumpCollection>;
 

@@ -4,7 +4,11 @@
 // JSON naming the last key returned and the segment parameters it is valid for.
 import { crc32 } from "node:zlib";
 import { EngineError, type ListVectorsOptions } from "./types.ts";
-import type { Memtable } from "./memtable.ts";
+
+/** Anything that yields its keys in byte order, starting strictly after a given key. */
+export interface SortedKeys {
+  keysAfter(after?: string): IterableIterator<string>;
+}
 
 const TOKEN_VERSION = 1;
 
@@ -64,7 +68,7 @@ export interface KeyPage {
 }
 
 /** One page of keys (the caller turns keys into records). */
-export function listKeys(memtable: Memtable, options: ListVectorsOptions): KeyPage {
+export function listKeys(memtable: SortedKeys, options: ListVectorsOptions): KeyPage {
   checkOptions(options);
   const segmentCount = options.segmentCount ?? 0;
   const segmentIndex = options.segmentIndex ?? 0;

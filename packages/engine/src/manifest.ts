@@ -1,18 +1,24 @@
-// Manifest objects: which snapshot holds a collection's state and where WAL replay starts. Each version
-// is a new numbered JSON object `indexes/<id>/manifest/<seq>.json`; its snapshot has the same number.
+// Manifest objects: which objects hold a collection's state and where WAL replay starts. Each version
+// is a new numbered JSON object `indexes/<id>/manifest/<seq>.json`; its snapshot (the memtable's rows)
+// and its deletion object (the segments' deletion bitmaps) have the same number. Version 2 added the
+// segments; version 1 manifests (no segments) are still read.
 import { DecodeError } from "./errors.ts";
 
 const FORMAT = "ossv-manifest";
-const VERSION = 1;
+const VERSION = 2;
 
 export interface Manifest {
   seq: number;
   /** Number of the snapshot object (equal to `seq`). */
   snapshot: number;
-  /** The first WAL object not contained in the snapshot. */
+  /** The first WAL object not contained in the snapshot and segments. */
   walFrom: number;
-  /** Rows in the snapshot, for a quick look without reading it. */
+  /** Live rows in snapshot and segments together, for a quick look without reading them. */
   count: number;
+  /** Ids of the segment objects in force. */
+  segments: number[];
+  /** Number of the deletion object (equal to `seq`), 0 when there are no segments. */
+  deletes: number;
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
@@ -22,7 +28,7 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest {
+function parse(bytes: Uint8Array): Record<string, unknown> {
   // The closing newline marks a complete object: a cut that removed only it is still a cut.
   if (bytes[bytes.length - 1] !== 0x0a) throw new DecodeError("manifest does not end in a newline");
   let parsed: unknown;
@@ -32,10 +38,16 @@ export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest
     throw new DecodeError("manifest is not complete JSON");
   }
   if (typeof parsed !== "object" || parsed === null) throw new DecodeError("manifest is not an object");
-  const { format, version, seq, snapshot, walFrom, count } = parsed as Record<string, unknown>;
-  if (format !== FORMAT || version !== VERSION || seq !== expectedSeq) {
+  return parsed as Record<string, unknown>;
+}
+
+export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest {
+  const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0 } = parse(bytes);
+  if (format !== FORMAT || (version !== 1 && version !== VERSION) || seq !== expectedSeq) {
     throw new DecodeError("manifest has the wrong format, version or sequence number");
   }
-  if (!isCount(snapshot) || !isCount(walFrom) || !isCount(count)) throw new DecodeError("manifest fields are malformed");
-  return { seq: expectedSeq, snapshot, walFrom, count };
+  if (!isCount(snapshot) || !isCount(walFrom) || !isCount(count) || !isCount(deletes)) throw new DecodeError("manifest fields are malformed");
+  if (!Array.isArray(segments) || !segments.every((id) => isCount(id) && id > 0)) throw new DecodeError("manifest segments are malformed");
+  if (segments.length > 0 && deletes === 0) throw new DecodeError("manifest has segments but no deletion object");
+  return { seq: expectedSeq, snapshot, walFrom, count, segments: segments as number[], deletes };
 }

@@ -12,13 +12,16 @@ import { MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
 import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "./types.ts";
 
-/** Below this many floats to compare (rows × dimension) an exact scan beats any graph search. */
-const EXACT_SCAN_FLOATS = 1 << 19;
-/** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
-const MIN_GRAPH_SELECTIVITY = 0.05;
-/** Query beam: at least this, and a few times K, so recall@10 stays >= 0.95 (see hnsw-graph.ts). */
-const MIN_SEARCH_EF = 64;
-const EF_PER_RESULT = 2;
+/** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
+export const SEARCH_TUNING = {
+  /** Below this many floats to compare (rows × dimension) an exact scan beats any graph search. */
+  exactScanFloats: 1 << 19,
+  /** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
+  minGraphSelectivity: 0.05,
+  /** Query beam: at least this, and a few times K, so recall@10 stays >= 0.95 (see hnsw-graph.ts). */
+  minEf: 64,
+  efPerResult: 2,
+};
 
 export interface SegmentQuery {
   vector: Float32Array;
@@ -126,8 +129,9 @@ export class Segment implements VectorRows {
     const candidates = allowed ? countSet(allowed) : this.liveCount;
     if (candidates === 0) return [];
     const k = Math.min(query.topK, candidates);
-    const selective = allowed !== undefined && candidates < this.rows * MIN_GRAPH_SELECTIVITY;
-    if (!this.graph || candidates * this.dimension <= EXACT_SCAN_FLOATS || selective) return this.scan(query, allowed);
+    const selective = allowed !== undefined && candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
+    const small = candidates * this.dimension <= SEARCH_TUNING.exactScanFloats;
+    if (!this.graph || small || selective) return this.scan(query, allowed);
     return this.graphSearch(this.graph, query, k, candidates, allowed) ?? this.scan(query, allowed);
   }
 
@@ -165,7 +169,7 @@ export class Segment implements VectorRows {
    */
   private graphSearch(graph: HnswGraph, query: SegmentQuery, k: number, candidates: number, allowed?: RowBitmap): SegmentHit[] | undefined {
     const accept = allowed && ((row: number) => allowed[row] === 1);
-    for (let ef = Math.max(MIN_SEARCH_EF, k * EF_PER_RESULT); ; ef *= 4) {
+    for (let ef = Math.max(SEARCH_TUNING.minEf, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
       const rows = graph.search(query.vectorArray, k, ef, accept);
       if (rows.length >= k) return rows.map((row) => this.exactHit(row, query));
       if (ef >= candidates) return undefined;

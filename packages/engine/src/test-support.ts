@@ -2,7 +2,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BlobStore } from "./blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts";
+import type { LocalBlobStore } from "./local-blob-store.ts";
 import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "./types.ts";
 
 export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
@@ -67,4 +69,49 @@ export function dumpCollection(engine: OssvEngine, index: IndexRecord): Map<stri
     token = page.nextToken;
   } while (token !== undefined);
   return out;
+}
+
+/** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
+export class CrashingStore implements BlobStore {
+  captured: { name: string; bytes: Uint8Array } | undefined;
+  private crashed = false;
+
+  constructor(
+    private readonly inner: LocalBlobStore,
+    private readonly crashOn: (name: string) => boolean,
+  ) {}
+
+  private check(): void {
+    if (this.crashed) throw new Error("simulated crash: store unavailable");
+  }
+
+  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
+    this.check();
+    if (this.crashOn(name)) {
+      this.crashed = true;
+      this.captured = { name, bytes: bytes.slice() };
+      throw new Error("simulated crash");
+    }
+    return this.inner.createIfAbsent(name, bytes);
+  }
+  async put(name: string, bytes: Uint8Array): Promise<void> {
+    this.check();
+    return this.inner.put(name, bytes);
+  }
+  async get(name: string): Promise<Uint8Array | undefined> {
+    this.check();
+    return this.inner.get(name);
+  }
+  async list(prefix: string): Promise<string[]> {
+    this.check();
+    return this.inner.list(prefix);
+  }
+  async delete(name: string): Promise<void> {
+    this.check();
+    return this.inner.delete(name);
+  }
+  async deletePrefix(prefix: string): Promise<void> {
+    this.check();
+    return this.inner.deletePrefix(prefix);
+  }
 }

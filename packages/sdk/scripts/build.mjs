@@ -2,13 +2,11 @@
 // Builds the publishable package: dist/ with ES modules and .d.ts files from src/ (tests and test
 // support left out). tsc already rewrites `./x.ts` to `./x.js` in the JavaScript; declaration files
 // keep `.ts` specifiers, which older TypeScript versions reject, so they are rewritten here too.
-/* eslint-disable no-restricted-imports -- a Node build script, not SDK code */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-/* eslint-enable no-restricted-imports */
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const distDir = join(packageDir, "dist");

@@ -3,11 +3,9 @@
 // The published package must point at dist/. pnpm and yarn apply `publishConfig` to the packed
 // manifest themselves; npm does not, so `prepack` applies it here and `postpack` restores the file.
 //   node scripts/publish-manifest.mjs apply | restore
-/* eslint-disable no-restricted-imports -- a Node packaging script, not SDK code */
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-/* eslint-enable no-restricted-imports */
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const manifestPath = join(packageDir, "package.json");

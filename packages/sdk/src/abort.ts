@@ -1,6 +1,6 @@
 // Small helpers around AbortSignal that every runtime (Node 20, Bun, Deno, browsers) supports.
-import { AbortError } from "./errors.ts";
 import type { OperationName } from "@ossv/protocol";
+import { AbortError } from "./errors.ts";
 
 export function throwIfAborted(signal: AbortSignal | undefined, operation?: OperationName): void {
   if (signal?.aborted) throw new AbortError({ operation, cause: signal.reason });

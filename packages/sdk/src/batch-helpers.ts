@@ -1,10 +1,9 @@
 // Put, get and delete any number of vectors: split into the largest batches one request allows
 // (500 / 100 / 500), a few requests at a time, and report per batch what failed instead of throwing
 // away what succeeded.
-import { AbortError } from "./errors.ts";
 import type { VectorsClient } from "./client.ts";
 import { chunk, runBounded } from "./concurrency.ts";
-import { InvalidParamError } from "./errors.ts";
+import { AbortError, InvalidParamError } from "./errors.ts";
 import type { RequestOptions, Vector, VectorInput } from "./types.ts";
 
 export const MAX_PUT_BATCH = 500;

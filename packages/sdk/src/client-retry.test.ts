@@ -1,9 +1,7 @@
 // Retries, clock-skew correction, timeouts and aborts against a local server that misbehaves on
 // purpose over real sockets.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import type { VectorsClientConfig } from "./client-config.ts";
 import { AbortError, NetworkError, ServiceError, TimeoutError } from "./errors.ts";

@@ -1,10 +1,8 @@
 // Wire exactness of all 19 operations against a real local HTTP server: method, path, query, body,
 // Content-MD5, Content-Type, a signature that verifies, and how results are read back.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import {
   respondEmpty, respondJson, respondRaw, signatureVerifies, startScriptedServer, type RecordedRequest, type ScriptedServer,

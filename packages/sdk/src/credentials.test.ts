@@ -1,8 +1,6 @@
 // Credentials providers (spec §7.1) and how the client signs (or does not) with them.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import {
   AnonymousCredentialsProvider, EnvironmentCredentialsProvider, RefreshingCredentialsProvider, StaticCredentialsProvider,

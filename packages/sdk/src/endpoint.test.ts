@@ -1,8 +1,6 @@
 // Endpoint resolution (spec §1) and both URL styles on the wire.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import { isIpHost, locate, resolveEndpoint } from "./endpoint.ts";
 import { InvalidParamError, ParamRequiredError } from "./errors.ts";

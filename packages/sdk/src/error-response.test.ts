@@ -1,8 +1,6 @@
 // The error-body branches of spec §8.2, served by a real local server.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import { ClientError, ServiceError } from "./errors.ts";
 import { respondEmpty, respondJson, respondRaw, startScriptedServer, type ScriptedServer } from "./testing/scripted-server.ts";

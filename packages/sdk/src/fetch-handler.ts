@@ -1,9 +1,8 @@
 // The send step: one HTTP exchange through the platform's fetch, with the attempt's timeout and the
 // caller's AbortSignal covering both the headers and the whole body.
 import { AbortError, NetworkError, TimeoutError } from "./errors.ts";
-import { requestUrl, type Handler, type HandlerContext, type HttpResponse } from "./http.ts";
 import { toServiceError } from "./error-response.ts";
-import type { Middleware } from "./http.ts";
+import { requestUrl, type Handler, type HandlerContext, type HttpResponse, type Middleware } from "./http.ts";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 

@@ -1,8 +1,6 @@
 // The SDK end to end (request building + signing) reproduces the golden examples of spec §5.8.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 
 const FIXED_TIME = new Date(1702743657 * 1000);

@@ -1,9 +1,7 @@
 // Paginators, segmented listing, batch helpers and delete-by-filter against a local server that keeps
 // an in-memory index.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import { deleteVectorsInBatches, getVectorsInBatches, putVectorsInBatches } from "./batch-helpers.ts";
 import { deleteVectorsByFilter } from "./delete-by-filter.ts";

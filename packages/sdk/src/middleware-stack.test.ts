@@ -1,8 +1,6 @@
 // The named middleware stack, and a caller's own step running inside the client.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-/* eslint-enable no-restricted-imports */
 import { VectorsClient } from "./client.ts";
 import type { Middleware } from "./http.ts";
 import { MiddlewareStack } from "./middleware-stack.ts";

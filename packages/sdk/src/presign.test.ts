@@ -1,9 +1,7 @@
 // client.presign(): a query-signed request that verifies with the protocol's own signer.
-/* eslint-disable no-restricted-imports -- tests run on Node; the SDK itself does not */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-/* eslint-enable no-restricted-imports */
 import { signatureFor } from "@ossv/protocol";
 import { VectorsClient } from "./client.ts";
 import { GetVectorIndexCommand, ListVectorBucketsCommand } from "./commands.ts";

@@ -1,5 +1,6 @@
 // Put/Get/DeleteBucketPolicy and Put/Get/DeleteBucketLogging (spec §3.14–3.19): plain-OSS bucket
 // sub-resources. The policy travels as raw JSON text; logging as the PascalCase `BucketLoggingStatus`.
+import { InvalidParamError } from "../errors.ts";
 import { compact, isJsonObject, readField, readString } from "../json.ts";
 import { readJsonBody, requireParam, type OperationDefinition } from "../operation.ts";
 import type {
@@ -7,7 +8,6 @@ import type {
   GetBucketLoggingRequest, GetBucketLoggingResult, GetBucketPolicyRequest, GetBucketPolicyResult, LoggingEnabled,
   PutBucketLoggingRequest, PutBucketLoggingResult, PutBucketPolicyRequest, PutBucketPolicyResult,
 } from "../types.ts";
-import { InvalidParamError } from "../errors.ts";
 
 export const putBucketPolicy: OperationDefinition<PutBucketPolicyRequest, PutBucketPolicyResult> = {
   name: "PutBucketPolicy",

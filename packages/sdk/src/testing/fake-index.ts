@@ -1,9 +1,7 @@
 // Test support: a scripted-server responder that keeps one in-memory vector index and answers the
 // vector operations and the list operations with real pagination and segments, so helpers can be
 // exercised page by page. (The real server is exercised in tests/e2e.)
-/* eslint-disable no-restricted-imports -- test support runs on Node only */
 import type { ServerResponse } from "node:http";
-/* eslint-enable no-restricted-imports */
 import { requestIdHeader, type RecordedRequest, type Responder } from "./scripted-server.ts";
 
 export interface FakeVector {

@@ -1,10 +1,8 @@
 // Test support (not part of the published SDK): a real HTTP server on 127.0.0.1, port 0, that records
 // every request and answers from a script — including on purpose badly (5xx, throttling, skewed
 // clocks, dropped sockets, bodies that never finish). Tests talk to it over real sockets.
-/* eslint-disable no-restricted-imports -- test support runs on Node only */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-/* eslint-enable no-restricted-imports */
 import { parseAuthorization, signatureFor } from "@ossv/protocol";
 
 export interface RecordedRequest {

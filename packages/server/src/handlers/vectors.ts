@@ -111,12 +111,12 @@ export const queryVectors: Handler = (ctx) => {
   const vector = readVectorData(requiredField(ctx.body, "queryVector"), index, "queryVector");
   const topK = checkInteger(requiredField(ctx.body, "topK"), "topK", 1, ctx.limits.maxTopK);
   const rawFilter = ctx.body["filter"];
-  const filter = rawFilter === undefined || rawFilter === null
+  const filterNode = rawFilter === undefined || rawFilter === null
     ? undefined
-    : compileFilter(parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits }));
+    : parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits });
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter ? { filter } : {}) });
+  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
   const vectors = hits.map((hit) => {
     const out = wireVector(hit.record, false, withMetadata);
     // 1 - cos can round to a tiny negative for identical directions; a distance is never below 0.

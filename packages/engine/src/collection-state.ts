@@ -1,0 +1,145 @@
+// The in-memory state of one collection: the mutable memtable (newest rows, searched exactly) and the
+// immutable segments (older rows, searched through their graphs), with one directory over both. Each
+// live key is in exactly one place: a put of a key held by a segment marks that row deleted and moves
+// the key to the memtable, so a superseded row can never be ranked. Like the memtable before it, this
+// changes only by applying durable WAL records, plus freezes and compaction swaps that keep contents.
+import sortedBtree from "sorted-btree";
+import { compareKeys } from "./byte-order.ts";
+import { Memtable } from "./memtable.ts";
+import { scanTopK, vectorNorm } from "./search-kernel.ts";
+import { Segment, type SegmentQuery } from "./segment.ts";
+import type { WalRecord } from "./wal-format.ts";
+import type { IndexRecord, QueryHit, QueryOptions, VectorRecord } from "./types.ts";
+
+const BTree = sortedBtree.default;
+
+interface Candidate {
+  key: string;
+  distance: number;
+  record: () => VectorRecord;
+}
+
+export class CollectionState {
+  memtable: Memtable;
+  segments: Segment[] = [];
+  /** Keys whose live row is in a segment (all others are in the memtable). */
+  private readonly segmentOfKey = new Map<string, Segment>();
+  /** Every live key, for listing across memtable and segments in byte order. */
+  private readonly sortedKeys = new BTree<string, undefined>(undefined, compareKeys);
+
+  constructor(
+    readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">,
+    memtable = new Memtable(index.dimension),
+  ) {
+    this.memtable = memtable;
+    for (const key of memtable.keysAfter()) this.sortedKeys.set(key, undefined);
+  }
+
+  get count(): number {
+    return this.memtable.count + this.segmentOfKey.size;
+  }
+
+  apply(record: WalRecord): void {
+    if (record.type === "put") for (const vector of record.vectors) this.upsert(vector);
+    else for (const key of record.keys) this.remove(key);
+  }
+
+  private upsert(vector: VectorRecord): void {
+    if (!this.detachFromSegment(vector.key) && !this.memtable.has(vector.key)) this.sortedKeys.set(vector.key, undefined);
+    this.memtable.upsert(vector);
+  }
+
+  private remove(key: string): void {
+    if (this.detachFromSegment(key)) this.sortedKeys.delete(key);
+    else if (this.memtable.has(key)) {
+      this.memtable.remove(key);
+      this.sortedKeys.delete(key);
+    }
+  }
+
+  /** Marks the key's segment row deleted; true when the key lived in a segment. */
+  private detachFromSegment(key: string): boolean {
+    const segment = this.segmentOfKey.get(key);
+    if (!segment) return false;
+    segment.markDeleted(segment.rowOf(key) as number);
+    this.segmentOfKey.delete(key);
+    return true;
+  }
+
+  get(key: string): VectorRecord | undefined {
+    const segment = this.segmentOfKey.get(key);
+    if (segment) return segment.recordAt(segment.rowOf(key) as number);
+    return this.memtable.get(key);
+  }
+
+  *keysAfter(after?: string): IterableIterator<string> {
+    for (const key of this.sortedKeys.keys(after)) {
+      if (after !== undefined && key === after) continue;
+      yield key;
+    }
+  }
+
+  /** Moves every memtable row into a new segment (searched exactly until its graph arrives). */
+  freeze(): Segment | undefined {
+    if (this.memtable.count === 0) return undefined;
+    const segment = Segment.fromMemtable(this.memtable, this.index.nonFilterableMetadataKeys);
+    this.memtable = new Memtable(this.index.dimension);
+    this.addSegment(segment);
+    return segment;
+  }
+
+  /** Adds a segment whose live keys are in no other place (recovery, freeze). */
+  addSegment(segment: Segment): void {
+    this.segments.push(segment);
+    for (let row = 0; row < segment.rows; row++) {
+      const key = segment.liveKeys[row];
+      if (key === undefined) continue;
+      this.segmentOfKey.set(key, segment);
+      this.sortedKeys.set(key, undefined);
+    }
+  }
+
+  /**
+   * Compaction's swap: `merged` holds copies of rows of `replaced` taken earlier (row i came from
+   * `sources[i]`). Rows deleted or overwritten since then are marked deleted in `merged` too; the rest
+   * move over. Runs synchronously, so no query sees a row twice or not at all.
+   */
+  replaceSegments(replaced: readonly Segment[], merged: Segment | undefined, sources: readonly RowSource[]): void {
+    if (merged) {
+      for (let row = 0; row < merged.rows; row++) {
+        const source = sources[row] as RowSource;
+        const key = merged.keys[row] as string;
+        if (source.segment.deleted[source.row] === 1) merged.markDeleted(row);
+        else this.segmentOfKey.set(key, merged);
+      }
+    }
+    const gone = new Set(replaced);
+    this.segments = this.segments.filter((segment) => !gone.has(segment));
+    if (merged) this.segments.push(merged);
+  }
+
+  query(options: QueryOptions): QueryHit[] {
+    const { topK, vector, filter, filterNode } = options;
+    if (filterNode && !filter) throw new RangeError("filterNode needs the compiled filter too (the memtable evaluates it row by row)");
+    const metric = this.index.distanceMetric;
+    const candidates: Candidate[] = [];
+    const memtable = this.memtable;
+    const memtableHits = scanTopK({ arena: memtable.arena, slotKeys: memtable.slotKeys, slotMetadata: memtable.slotMetadata, metric, vector, topK, ...(filter && { filter }) });
+    for (const { slot, distance } of memtableHits) {
+      candidates.push({ key: memtable.slotKeys[slot] as string, distance, record: () => memtable.recordAt(slot) });
+    }
+    const segmentQuery: SegmentQuery = { vector, vectorArray: Array.from(vector), queryNorm: vectorNorm(vector), metric, topK, ...(filter && { filter }), ...(filterNode && { filterNode }) };
+    for (const segment of this.segments) {
+      for (const { row, distance } of segment.search(segmentQuery)) {
+        candidates.push({ key: segment.keys[row] as string, distance, record: () => segment.recordAt(row) });
+      }
+    }
+    candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
+    return candidates.slice(0, topK).map((hit) => ({ record: hit.record(), distance: hit.distance }));
+  }
+}
+
+export interface RowSource {
+  segment: Segment;
+  row: number;
+}

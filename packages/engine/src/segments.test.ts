@@ -1,0 +1,215 @@
+// Segments end to end through the Collection interface: freezing, graph search, deletes and upserts of
+// frozen rows, persisted graphs across reopen, compaction reclaiming disk, and filtered queries.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { OssvEngine } from "./engine.ts";
+import { SEARCH_TUNING } from "./segment.ts";
+import type { DistanceMetric, IndexRecord, Metadata, QueryOptions, VectorRecord } from "./types.ts";
+import { dumpCollection, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
+
+const SMALL_SEGMENTS = { segmentRows: 1_000_000, maxSegments: 4, maxDeletedFraction: 0.2 };
+
+/** Exact top-K over a model of the collection: the ground truth the engine is held to. */
+function exactTopK(model: Map<string, VectorRecord>, options: QueryOptions, metric: DistanceMetric): string[] {
+  const q = options.vector;
+  const qNorm = Math.hypot(...q);
+  const scored: { key: string; distance: number }[] = [];
+  for (const record of model.values()) {
+    if (options.filter && !options.filter(record.metadata)) continue;
+    let dot = 0;
+    let squared = 0;
+    for (let i = 0; i < q.length; i++) {
+      dot += (record.data[i] as number) * (q[i] as number);
+      squared += ((record.data[i] as number) - (q[i] as number)) ** 2;
+    }
+    const norm = Math.hypot(...record.data);
+    const distance = metric === "euclidean" ? Math.sqrt(squared) : norm * qNorm === 0 ? 1 : 1 - dot / (norm * qNorm);
+    scored.push({ key: record.key, distance });
+  }
+  scored.sort((a, b) => a.distance - b.distance || (a.key < b.key ? -1 : 1));
+  return scored.slice(0, options.topK).map((hit) => hit.key);
+}
+
+function makeRecords(count: number, dimension: number, seed: number, prefix = "k"): VectorRecord[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, (_, i) => ({
+    key: `${prefix}${i}`,
+    data: randomVector(random, dimension),
+    metadata: { group: i % 10, tag: i % 100 === 0 ? "rare" : "common", ...(i % 3 === 0 && { tags: ["x", `t${i % 7}`] }) },
+  }));
+}
+
+async function putAll(engine: OssvEngine, index: IndexRecord, records: VectorRecord[]): Promise<void> {
+  for (let i = 0; i < records.length; i += 500) await engine.collection(index).put(records.slice(i, i + 500));
+}
+
+function recall(got: string[], expected: string[]): number {
+  const want = new Set(expected);
+  return expected.length === 0 ? 1 : got.filter((key) => want.has(key)).length / expected.length;
+}
+
+test("flush() freezes the memtable into a segment with a graph; queries find the same rows", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    const index = await setupIndex(engine, "index1", 8, "cosine");
+    const records = makeRecords(300, 8, 1);
+    await putAll(engine, index, records);
+    const collection = engine.collection(index);
+    await collection.flush();
+    assert.deepEqual(collection.describe(), { memtableRows: 0, segments: [{ id: 1, rows: 300, live: 300, graph: true }] });
+    const model = new Map(records.map((r) => [r.key, r]));
+    const random = seededRandom(9);
+    for (let i = 0; i < 20; i++) {
+      const options = { vector: randomVector(random, 8), topK: 10 };
+      assert.deepEqual(collection.query(options).map((h) => h.record.key), exactTopK(model, options, "cosine"));
+    }
+    assert.equal(collection.count(), 300);
+    assert.deepEqual(collection.get(["k7"]), [records[7]]);
+    await engine.close();
+  });
+});
+
+test("graph search reaches recall@10 >= 0.95 and never returns fewer than K", async () => {
+  const saved = { ...SEARCH_TUNING };
+  SEARCH_TUNING.exactScanFloats = 0; // force the graph path even for a small segment
+  try {
+    await withTempDir(async (dir) => {
+      const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      const index = await setupIndex(engine, "index1", 16, "euclidean");
+      const records = makeRecords(4000, 16, 2);
+      await putAll(engine, index, records);
+      await engine.collection(index).flush();
+      const model = new Map(records.map((r) => [r.key, r]));
+      const random = seededRandom(3);
+      let total = 0;
+      for (let i = 0; i < 50; i++) {
+        const options = { vector: randomVector(random, 16), topK: 10 };
+        const got = engine.collection(index).query(options).map((h) => h.record.key);
+        assert.equal(got.length, 10);
+        total += recall(got, exactTopK(model, options, "euclidean"));
+      }
+      assert.ok(total / 50 >= 0.95, `recall ${total / 50}`);
+      await engine.close();
+    });
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+});
+
+test("deletes and upserts of frozen rows are never ranked, and survive reopen and compaction", async () => {
+  const saved = { ...SEARCH_TUNING };
+  SEARCH_TUNING.exactScanFloats = 0;
+  try {
+    await withTempDir(async (dir) => {
+      let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      const index = await setupIndex(engine, "index1", 4, "euclidean");
+      const records = makeRecords(600, 4, 4);
+      await putAll(engine, index, records);
+      await engine.collection(index).flush();
+      const model = new Map(records.map((r) => [r.key, r]));
+      const deleted = records.filter((_, i) => i % 2 === 0).map((r) => r.key);
+      await engine.collection(index).delete(deleted);
+      for (const key of deleted) model.delete(key);
+      const moved = { key: "k1", data: Float32Array.from([9, 9, 9, 9]), metadata: { moved: true } };
+      await engine.collection(index).put([moved]);
+      model.set("k1", moved);
+      const check = (label: string): void => {
+        const collection = engine.collection(index);
+        assert.equal(collection.count(), model.size, label);
+        for (const probe of records.slice(0, 40)) {
+          const options = { vector: probe.data, topK: 15 };
+          const got = collection.query(options).map((h) => h.record.key);
+          assert.equal(got.length, 15, label);
+          assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was ranked`);
+          assert.ok(recall(got, exactTopK(model, options, "euclidean")) >= 0.8, label);
+        }
+        const all = collection.query({ vector: Float32Array.from([9, 9, 9, 9]), topK: 1 });
+        assert.deepEqual(all[0]?.record, moved, label);
+        assert.equal(dumpCollection(engine, index).size, model.size, label);
+      };
+      check("after deletes");
+      await engine.close();
+      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      check("after reopen (no checkpoint: WAL replay onto the segment)");
+      await engine.collection(index).checkpoint();
+      await engine.close();
+      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      check("after checkpoint and reopen (deletion bitmap)");
+      const segmentDir = join(dir, "indexes", index.id, "segment");
+      await engine.collection(index).flush();
+      await engine.collection(index).compact();
+      assert.deepEqual(engine.collection(index).describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
+      assert.equal((await readdir(segmentDir)).length, 1, "merged-away segment objects are deleted");
+      check("after compaction");
+      await engine.close();
+      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      check("after compaction and reopen");
+      await engine.close();
+    });
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+});
+
+test("filtered queries return the true top-K of matching rows, K of them while K match", async () => {
+  const saved = { ...SEARCH_TUNING };
+  SEARCH_TUNING.exactScanFloats = 0;
+  try {
+    await withTempDir(async (dir) => {
+      const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+      const index = await setupIndex(engine, "index1", 8, "cosine");
+      const records = makeRecords(3000, 8, 5);
+      await putAll(engine, index, records.slice(0, 2500));
+      await engine.collection(index).flush();
+      await putAll(engine, index, records.slice(2500)); // some rows stay in the memtable
+      const model = new Map(records.map((r) => [r.key, r]));
+      const filters: { node: QueryOptions["filterNode"] & object; test: (m: Metadata) => boolean }[] = [
+        { node: { op: "eq", key: "tag", value: "rare" }, test: (m) => m.tag === "rare" }, // 1 %
+        { node: { op: "eq", key: "group", value: 3 }, test: (m) => m.group === 3 }, // 10 %
+        { node: { op: "ne", key: "group", value: 3 }, test: (m) => m.group !== 3 }, // 90 %
+        { node: { op: "gte", key: "group", value: 5 }, test: (m) => (m.group as number) >= 5 },
+        { node: { op: "in", key: "tags", values: ["t1", "t2"] }, test: (m) => Array.isArray(m.tags) && (m.tags.includes("t1") || m.tags.includes("t2")) },
+      ];
+      const random = seededRandom(6);
+      for (const { node, test: predicate } of filters) {
+        for (let i = 0; i < 10; i++) {
+          const options = { vector: randomVector(random, 8), topK: 40, filter: predicate, filterNode: node };
+          const got = engine.collection(index).query(options).map((h) => h.record.key);
+          const expected = exactTopK(model, options, "cosine");
+          assert.equal(got.length, expected.length, JSON.stringify(node));
+          assert.ok(got.every((key) => predicate((model.get(key) as VectorRecord).metadata)));
+          assert.ok(recall(got, expected) >= 0.9, `${JSON.stringify(node)} recall ${recall(got, expected)}`);
+        }
+      }
+      await engine.close();
+    });
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+});
+
+test("the memtable freezes automatically past segmentRows; queries are served while the graph builds", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { ...SMALL_SEGMENTS, segmentRows: 3000 } });
+    const index = await setupIndex(engine, "index1", 32, "euclidean");
+    const records = makeRecords(3000, 32, 7);
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    await putAll(engine, index, records);
+    const collection = engine.collection(index);
+    assert.equal(collection.query({ vector: records[5]?.data as Float32Array, topK: 1 })[0]?.record.key, "k5");
+    await collection.settleBackground();
+    clearInterval(timer);
+    assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.graph]), [[3000, true]]);
+    assert.equal(collection.query({ vector: records[5]?.data as Float32Array, topK: 1 })[0]?.record.key, "k5");
+    assert.ok(longestGap < 250, `the event loop stalled for ${longestGap} ms`);
+    await engine.close();
+  });
+});
