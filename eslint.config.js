@@ -37,7 +37,7 @@ export default tseslint.config(
   { files: ["packages/server/**"], rules: forbid("sdk", "cli") },
   // The SDK's tests, test servers and build scripts run on Node only: node: imports are fine there.
   {
-    files: ["packages/sdk/**/*.test.ts", "packages/sdk/src/testing/**", "packages/sdk/scripts/**"],
+    files: ["packages/sdk/**/*.test.ts", "packages/sdk/src/testing/**"],
     rules: forbid("engine", "cli"),
   },
 );

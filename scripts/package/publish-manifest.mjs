@@ -7,7 +7,8 @@ import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } fro
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+// npm runs package scripts in the package's own directory.
+const packageDir = process.cwd();
 const manifestPath = join(packageDir, "package.json");
 const backupPath = join(packageDir, "package.json.monorepo");
 const FIELDS = ["main", "types", "exports"];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the publishable package: dist/ with ES modules and .d.ts files from src/ (tests and test
-// support left out). tsc already rewrites `./x.ts` to `./x.js` in the JavaScript; declaration files
+// Builds a publishable workspace package (run from its directory): dist/ with ES modules and .d.ts
+// files from src/ (tests and test support left out). tsc already rewrites `./x.ts` to `./x.js` in the JavaScript; declaration files
 // keep `.ts` specifiers, which older TypeScript versions reject, so they are rewritten here too.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -8,7 +8,8 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+// npm runs package scripts in the package's own directory.
+const packageDir = process.cwd();
 const distDir = join(packageDir, "dist");
 
 rmSync(distDir, { recursive: true, force: true });
