@@ -4,9 +4,8 @@
 // keep `.ts` specifiers, which older TypeScript versions reject, so they are rewritten here too.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 
 // npm runs package scripts in the package's own directory.
 const packageDir = process.cwd();

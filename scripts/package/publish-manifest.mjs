@@ -4,8 +4,7 @@
 // manifest themselves; npm does not, so `prepack` applies it here and `postpack` restores the file.
 //   node scripts/publish-manifest.mjs apply | restore
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
 // npm runs package scripts in the package's own directory.
 const packageDir = process.cwd();

@@ -60,6 +60,10 @@ export class Checkpointer {
    * retry takes the next number instead of colliding; recovery removes the leftovers.
    */
   private lastAttempt = 0;
+  /** Tasks queued or running; drain() waits until none are left, including ones queued meanwhile. */
+  private pending = 0;
+  /** Set by stop(): automatic tasks are no longer scheduled, and queued ones are skipped. */
+  private stopped = false;
   /** The error of the last automatic task, if it failed (the WAL still holds everything). */
   lastError: unknown;
 
@@ -86,20 +90,30 @@ export class Checkpointer {
   }
 
   private schedule(task: Task): void {
-    if (this.scheduled.has(task)) return;
+    if (this.scheduled.has(task) || this.stopped) return;
     this.scheduled.add(task);
-    this.run(task).catch((error: unknown) => {
+    this.run(task, true).catch((error: unknown) => {
       this.lastError = error;
     });
   }
 
-  private run(task: Task): Promise<void> {
-    return this.queue.run(async () => {
-      this.scheduled.delete(task);
-      if (task === "compact") await this.compactNow(false);
+  private run(task: Task, automatic = false): Promise<void> {
+    return this.enqueue(async () => {
+      if (automatic) this.scheduled.delete(task);
+      if (automatic && this.stopped) return;
+      if (task === "compact") await this.compactNow(!automatic);
       else await this.checkpointNow(task === "flush");
       if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
     });
+  }
+
+  private async enqueue(task: () => Promise<void>): Promise<void> {
+    this.pending++;
+    try {
+      await this.queue.run(task);
+    } finally {
+      this.pending--;
+    }
   }
 
   /** Writes a checkpoint of the state as it is when the task starts (after queued tasks). */
@@ -114,11 +128,17 @@ export class Checkpointer {
 
   /** Merges every segment into one, dropping deleted rows, and commits. */
   compact(): Promise<void> {
-    return this.queue.run(() => this.compactNow(true));
+    return this.run("compact");
   }
 
+  /** Resolves once no task is queued or running, including automatic ones that tasks queued. */
   async drain(): Promise<void> {
-    await this.queue.drain();
+    while (this.pending > 0) await this.queue.drain();
+  }
+
+  /** No more automatic work (the collection is closing); explicit tasks already queued still run. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {

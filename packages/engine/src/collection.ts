@@ -159,6 +159,7 @@ export class DurableCollection implements Collection {
   private async settle(status: Status): Promise<void> {
     if (this.status === "open") this.status = status;
     await this.wal.drain();
+    this.checkpointer.stop();
     await this.checkpointer.drain();
   }
 }
