@@ -66,7 +66,6 @@ export async function benchHnswlib(ctx: BenchContext): Promise<SystemReport> {
   const tuning: Tuning<number> = { settings: EF_SWEEP, label: (ef) => `ef ${ef}`, apply: (ef) => index.setEf(ef) };
   const matrix = { noConcurrency: NO_CONCURRENCY, tuning };
   await measureQueryMatrix(ctx, searchWith(ctx, () => index), { afterDelete: false, ...matrix }, m, sweeps);
-  const unfilteredEf = EF_SWEEP[EF_SWEEP.findIndex((ef) => `ef ${ef}` === (m.query_none_c1 as { setting: string }).setting)]!;
   const file = join(ctx.workDir, "hnsw.bin");
   m.disk_after_ingest = { bytes_on_disk: saveSize(index, file), note: "writeIndexSync file (the library keeps nothing on disk by itself; no durability)" };
   m.delete = await timedDelete(ctx, async (rows) => {
@@ -75,7 +74,7 @@ export async function benchHnswlib(ctx: BenchContext): Promise<SystemReport> {
   await measureQueryMatrix(ctx, searchWith(ctx, () => index), { afterDelete: true, kinds: ["none", "category"], ...matrix }, m, sweeps);
   m.disk_after_delete = { bytes_on_disk: saveSize(index, file), note: "markDelete keeps the slots: the file does not shrink" };
   m.disk_after_compaction = notAvailable("hnswlib has no compaction: deleted slots can only be reused by replaceDeleted inserts");
-  index = await restart(ctx, file, unfilteredEf, m);
+  index = await restart(ctx, file, index.getEf(), m);
   return {
     system: "hnswlib",
     settings: { library: "hnswlib-node 3.0.0 (in-process)", space: "ip on unit vectors", ...BUILD, ef: "tuned per filter and phase to the recall target, see each measurement's setting", ef_sweep: EF_SWEEP, filter: "JS predicate callback" },
