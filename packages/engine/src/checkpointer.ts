@@ -19,21 +19,27 @@ import { encodeManifest } from "./manifest.ts";
 import type { Segment } from "./segment.ts";
 import { encodeSegment } from "./segment-format.ts";
 import { SerialQueue } from "./serial-queue.ts";
-import { encodeSnapshot } from "./snapshot-format.ts";
+import { captureMemtable, encodeSnapshotInSteps } from "./snapshot-format.ts";
 
 export interface CheckpointPolicy extends CompactionPolicy {
   /** Checkpoint once this many WAL objects exist since the last checkpoint. */
   maxWalObjects: number;
   /** ... or once they hold this many bytes. */
   maxWalBytes: number;
-  /** Freeze the memtable into a segment (and build its graph) once it holds this many rows. */
+  /** Freeze the memtable into a segment (and build its graph) once it holds this many rows ... */
   segmentRows: number;
+  /**
+   * ... or this many bytes of vectors. Every query scans the memtable exactly, and a scan costs by
+   * bytes (design §3: memory bandwidth), so this bound keeps that scan to a few milliseconds.
+   */
+  segmentBytes: number;
 }
 
 export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   maxWalObjects: 256,
   maxWalBytes: 64 * 1024 * 1024,
   segmentRows: 32_768,
+  segmentBytes: 8 * 1024 * 1024,
   maxSegments: 8,
   maxDeletedFraction: 0.2,
 };
@@ -83,10 +89,15 @@ export class Checkpointer {
   noteWalObject(seq: number, bytes: number): void {
     this.state.walSizes.set(seq, bytes);
     this.walBytes += bytes;
-    if (this.collection.memtable.count >= this.policy.segmentRows) this.schedule("flush");
+    if (this.memtableFull()) this.schedule("flush");
     const tooMany = this.state.walSizes.size >= this.policy.maxWalObjects;
     if (tooMany || this.walBytes >= this.policy.maxWalBytes) this.schedule("checkpoint");
     if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
+  }
+
+  private memtableFull(): boolean {
+    const { count, dimension } = this.collection.memtable;
+    return count >= this.policy.segmentRows || count * dimension * 4 >= this.policy.segmentBytes;
   }
 
   private schedule(task: Task): void {
@@ -142,8 +153,7 @@ export class Checkpointer {
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {
-    const memtable = this.collection.memtable;
-    if (memtable.count > 0 && (freeze || memtable.count >= this.policy.segmentRows)) this.collection.freeze();
+    if (this.collection.memtable.count > 0 && (freeze || this.memtableFull())) this.collection.freeze();
     await this.persistSegments();
     const unchanged = this.nextWalSeq() === this.state.walFrom && this.state.manifestSeq > 0 && this.sameSegments();
     if (!unchanged) await this.commit();
@@ -172,26 +182,27 @@ export class Checkpointer {
 
   private async persistSegment(segment: Segment): Promise<void> {
     const { distanceMetric: metric, dimension } = this.collection.index;
-    if (!segment.pendingGraphBytes) {
-      segment.pendingGraphBytes = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data });
-      segment.attachGraph(await HnswGraph.load(segment.pendingGraphBytes, metric, dimension, segment.rows));
+    if (!segment.pendingGraph) {
+      segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data });
+      segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows));
     }
     const id = this.state.nextSegmentId++;
-    await this.create(this.layout.segmentName(id), encodeSegment({ ...segment, graph: segment.pendingGraphBytes }));
+    const { bytes: graph, searchEf } = segment.pendingGraph;
+    await this.create(this.layout.segmentName(id), await encodeSegment({ ...segment, graph, searchEf }));
     segment.id = id;
-    segment.pendingGraphBytes = undefined;
+    segment.pendingGraph = undefined;
   }
 
   private async commit(): Promise<void> {
     // Captured synchronously: snapshot and deletions match exactly the WAL objects below walFrom.
     const walFrom = this.nextWalSeq();
     const segments = [...this.collection.segments];
-    const snapshot = encodeSnapshot(this.collection.memtable, walFrom);
+    const memtable = captureMemtable(this.collection.memtable);
     const deletions = encodeDeletions(segments.map((segment) => ({ segmentId: segment.id, deleted: segment.deleted })));
     const count = this.collection.count;
     const seq = Math.max(this.state.manifestSeq, this.lastAttempt) + 1;
     this.lastAttempt = seq;
-    await this.create(this.layout.snapshotName(seq), snapshot);
+    await this.create(this.layout.snapshotName(seq), await encodeSnapshotInSteps(memtable, walFrom));
     if (segments.length > 0) await this.create(this.layout.deletesName(seq), deletions);
     const segmentIds = segments.map((segment) => segment.id);
     const deletes = segments.length > 0 ? seq : 0;

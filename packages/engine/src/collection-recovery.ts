@@ -91,7 +91,8 @@ async function loadSegments(store: BlobStore, layout: CollectionLayout, index: I
     const segment = new Segment(index.dimension, contents.keys, contents.metadata, contents.data, index.nonFilterableMetadataKeys);
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
-    segment.attachGraph(await HnswGraph.load(contents.graph, index.distanceMetric, index.dimension, segment.rows));
+    const built = { bytes: contents.graph, searchEf: contents.searchEf };
+    segment.attachGraph(await HnswGraph.load(built, index.distanceMetric, index.dimension, segment.rows));
     segments.push(segment);
   }
   return segments;
@@ -104,10 +105,13 @@ async function loadBase(store: BlobStore, layout: CollectionLayout, index: Index
   await collectUnnamed(store, layout.snapshotDir, SNAPSHOT_EXT, (seq) => seq === manifest?.snapshot, garbage);
   await collectUnnamed(store, layout.deletesDir, DELETES_EXT, (seq) => seq === manifest?.deletes, garbage);
   await collectUnnamed(store, layout.segmentDir, SEGMENT_EXT, (id) => named.has(id), garbage);
-  if (!manifest) return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
+  if (!manifest) {
+    return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
+  }
+  const snapshotName = layout.snapshotName(manifest.snapshot);
   const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
-  const { memtable, walFrom } = await readRequired(store, layout.snapshotName(manifest.snapshot), "snapshot", decode);
-  if (walFrom !== manifest.walFrom) throw new CorruptionError(layout.snapshotName(manifest.snapshot), "unreadable snapshot: snapshot and manifest disagree on walFrom");
+  const { memtable, walFrom } = await readRequired(store, snapshotName, "snapshot", decode);
+  if (walFrom !== manifest.walFrom) throw new CorruptionError(snapshotName, "unreadable snapshot: snapshot and manifest disagree on walFrom");
   const state = new CollectionState(index, memtable);
   for (const segment of await loadSegments(store, layout, index, manifest)) state.addSegment(segment);
   // Ids of unnamed segment objects are garbage now and may be reused; named ones never are.

@@ -84,18 +84,18 @@ export class CollectionState {
     if (this.memtable.count === 0) return undefined;
     const segment = Segment.fromMemtable(this.memtable, this.index.nonFilterableMetadataKeys);
     this.memtable = new Memtable(this.index.dimension);
-    this.addSegment(segment);
+    this.addSegment(segment, true);
     return segment;
   }
 
-  /** Adds a segment whose live keys are in no other place (recovery, freeze). */
-  addSegment(segment: Segment): void {
+  /** Adds a segment whose live keys are in no other place (recovery; freeze, where they are listed). */
+  addSegment(segment: Segment, keysListed = false): void {
     this.segments.push(segment);
     for (let row = 0; row < segment.rows; row++) {
       const key = segment.liveKeys[row];
       if (key === undefined) continue;
       this.segmentOfKey.set(key, segment);
-      this.sortedKeys.set(key, undefined);
+      if (!keysListed) this.sortedKeys.set(key, undefined);
     }
   }
 
@@ -123,12 +123,20 @@ export class CollectionState {
     if (filterNode && !filter) throw new RangeError("filterNode needs the compiled filter too (the memtable evaluates it row by row)");
     const metric = this.index.distanceMetric;
     const candidates: Candidate[] = [];
+    const { arena, slotKeys, slotMetadata } = this.memtable;
     const memtable = this.memtable;
-    const memtableHits = scanTopK({ arena: memtable.arena, slotKeys: memtable.slotKeys, slotMetadata: memtable.slotMetadata, metric, vector, topK, ...(filter && { filter }) });
-    for (const { slot, distance } of memtableHits) {
-      candidates.push({ key: memtable.slotKeys[slot] as string, distance, record: () => memtable.recordAt(slot) });
+    for (const { slot, distance } of scanTopK({ arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
+      candidates.push({ key: slotKeys[slot] as string, distance, record: () => memtable.recordAt(slot) });
     }
-    const segmentQuery: SegmentQuery = { vector, vectorArray: Array.from(vector), queryNorm: vectorNorm(vector), metric, topK, ...(filter && { filter }), ...(filterNode && { filterNode }) };
+    const segmentQuery: SegmentQuery = {
+      vector,
+      vectorArray: Array.from(vector),
+      queryNorm: vectorNorm(vector),
+      metric,
+      topK,
+      ...(filter && { filter }),
+      ...(filterNode && { filterNode }),
+    };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {
         candidates.push({ key: segment.keys[row] as string, distance, record: () => segment.recordAt(row) });

@@ -24,6 +24,15 @@ import {
 
 type Status = "open" | "dropped" | "closed";
 
+export interface SegmentSummary {
+  id: number;
+  rows: number;
+  live: number;
+  graph: boolean;
+  /** The calibrated query beam of its graph, 0 while the graph is being built. */
+  searchEf: number;
+}
+
 export class DurableCollection implements Collection {
   private status: Status = "open";
   private readonly state: CollectionState;
@@ -136,8 +145,14 @@ export class DurableCollection implements Collection {
   }
 
   /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
-  describe(): { memtableRows: number; segments: { id: number; rows: number; live: number; graph: boolean }[] } {
-    const segments = this.state.segments.map((s) => ({ id: s.id, rows: s.rows, live: s.liveCount, graph: s.graph !== undefined }));
+  describe(): { memtableRows: number; segments: SegmentSummary[] } {
+    const segments = this.state.segments.map((segment) => ({
+      id: segment.id,
+      rows: segment.rows,
+      live: segment.liveCount,
+      graph: segment.graph !== undefined,
+      searchEf: segment.graph?.searchEf ?? 0,
+    }));
     return { memtableRows: this.state.memtable.count, segments };
   }
 

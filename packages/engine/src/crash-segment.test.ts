@@ -58,9 +58,9 @@ async function crashDuring(dir: string, task: "flush" | "compact", crashOn: RegE
  */
 function cutOffsets(length: number): number[] {
   const offsets = new Set<number>();
-  for (let i = 0; i <= Math.min(12, length); i++) offsets.add(i);
-  for (let i = 0; i < length; i += Math.max(1, Math.floor(length / 12))) offsets.add(i);
-  for (let i = Math.max(0, length - 4); i <= length; i++) offsets.add(i);
+  for (let i = 0; i <= Math.min(6, length); i++) offsets.add(i);
+  for (let i = 0; i < length; i += Math.max(1, Math.floor(length / 6))) offsets.add(i);
+  for (let i = Math.max(0, length - 2); i <= length; i++) offsets.add(i);
   return [...offsets];
 }
 

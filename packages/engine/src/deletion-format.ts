@@ -19,7 +19,8 @@ export interface SegmentDeletions {
 }
 
 export function encodeDeletions(segments: readonly SegmentDeletions[]): Uint8Array {
-  const writer = new ByteWriter(HEADER_BYTES + segments.reduce((sum, s) => sum + 12 + Math.ceil(s.deleted.length / 8), 0));
+  const bodyBytes = segments.reduce((sum, segment) => sum + 12 + Math.ceil(segment.deleted.length / 8), 0);
+  const writer = new ByteWriter(HEADER_BYTES + bodyBytes);
   writer.u32(MAGIC);
   writer.u32(VERSION);
   writer.u32(segments.length);

@@ -1,29 +1,115 @@
-// Builds one HNSW graph off the event loop (design §3: index builds never block queries or writes).
-// Plain JavaScript on purpose: Node 20 does not pass a worker's entry module through the tsx loader,
-// so a TypeScript worker would not start under `node --import tsx`.
+// Builds one HNSW graph off the event loop (design §3: index builds never block queries or writes),
+// then calibrates the query beam (ef) for it. Plain JavaScript on purpose: Node 20 does not pass a
+// worker's entry module through the tsx loader, so a TypeScript worker would not start under
+// `node --import tsx`.
 //
 // In:  workerData = { space, dimension, rows, m, efConstruction, seed, vectors (ArrayBuffer, row-major) }
-// Out: one message, the serialised graph bytes (hnswlib's own file format) as a transferred buffer.
+// Out: one message { graph: Uint8Array (hnswlib's own file format, transferred), searchEf: number }.
 import { parentPort, workerData } from "node:worker_threads";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 
+/** Recall@10 the calibrated beam must reach on the sample (above the 0.95 promise, for margin). */
+const TARGET_RECALL = 0.97;
+const SAMPLE_QUERIES = 48;
+const K = 10;
+const EF_STEPS = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
+
 const { space, dimension, rows, m, efConstruction, seed } = workerData;
 const vectors = new Float32Array(workerData.vectors);
-const graph = new hnswlib.HierarchicalNSW(space, dimension);
-graph.initIndex({ maxElements: Math.max(rows, 1), m, efConstruction, randomSeed: seed });
-for (let row = 0; row < rows; row++) {
-  graph.addPoint(Array.from(vectors.subarray(row * dimension, (row + 1) * dimension)), row);
+const rowOf = (row) => vectors.subarray(row * dimension, (row + 1) * dimension);
+
+function build() {
+  const graph = new hnswlib.HierarchicalNSW(space, dimension);
+  graph.initIndex({ maxElements: Math.max(rows, 1), m, efConstruction, randomSeed: seed });
+  for (let row = 0; row < rows; row++) graph.addPoint(Array.from(rowOf(row)), row);
+  return graph;
 }
+
+/** Distance as the graph's space defines it, for the brute-force ground truth. */
+function distance(a, b, normA, normB) {
+  let sum = 0;
+  if (space === "l2") {
+    for (let i = 0; i < dimension; i++) sum += (a[i] - b[i]) ** 2;
+    return sum;
+  }
+  for (let i = 0; i < dimension; i++) sum += a[i] * b[i];
+  return normA * normB === 0 ? 1 : 1 - sum / (normA * normB);
+}
+
+/** The exact K nearest rows of `query` (leaving out row `skip`), nearest first. */
+function exactNeighbours(query, queryNorm, norms, skip = -1) {
+  const best = [];
+  for (let row = 0; row < rows; row++) {
+    if (row === skip) continue;
+    const d = distance(query, rowOf(row), queryNorm, norms[row]);
+    if (best.length === K && d >= best[K - 1][0]) continue;
+    best.push([d, row]);
+    best.sort((x, y) => x[0] - y[0]);
+    if (best.length > K) best.pop();
+  }
+  return best.map(([, row]) => row);
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so calibration is repeatable. */
+function seeded(seedValue) {
+  let state = seedValue >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A query like a new point near `row` rather than the stored row itself (which the graph finds
+ * trivially, overstating recall): the row moved in a random direction by its distance to its nearest
+ * neighbour.
+ */
+function probeNear(row, norms, random) {
+  const base = rowOf(row);
+  const [nearest] = exactNeighbours(base, norms[row], norms, row);
+  const other = rowOf(nearest);
+  let step = 0;
+  for (let i = 0; i < dimension; i++) step += (base[i] - other[i]) ** 2;
+  const direction = Float32Array.from({ length: dimension }, () => random() * 2 - 1);
+  const scale = Math.sqrt(step) / Math.hypot(...direction);
+  return Float32Array.from(base, (value, i) => value + direction[i] * scale);
+}
+
+/** The smallest beam whose recall@10 on probe queries near sampled rows reaches the target. */
+function calibrate(graph) {
+  if (rows <= K * 4) return EF_STEPS[0];
+  const norms = Array.from({ length: rows }, (_, row) => Math.hypot(...rowOf(row)));
+  const random = seeded(seed);
+  const stride = Math.max(1, Math.floor(rows / SAMPLE_QUERIES));
+  const probes = [];
+  for (let row = 0; row < rows && probes.length < SAMPLE_QUERIES; row += stride) {
+    const query = probeNear(row, norms, random);
+    probes.push({ query: Array.from(query), truth: new Set(exactNeighbours(query, Math.hypot(...query), norms)) });
+  }
+  for (const ef of EF_STEPS) {
+    graph.setEf(ef);
+    let found = 0;
+    for (const { query, truth } of probes) found += graph.searchKnn(query, K).neighbors.filter((label) => truth.has(label)).length;
+    if (found / (probes.length * K) >= TARGET_RECALL) return ef;
+  }
+  return EF_STEPS[EF_STEPS.length - 1];
+}
+
+const graph = build();
+const searchEf = calibrate(graph);
 // hnswlib serialises only to a file; the bytes then travel through the blob store like any object.
 const dir = mkdtempSync(join(tmpdir(), "ossv-graph-"));
 try {
   const path = join(dir, "graph.hnsw");
   graph.writeIndexSync(path);
   const bytes = new Uint8Array(readFileSync(path));
-  parentPort.postMessage(bytes, [bytes.buffer]);
+  parentPort.postMessage({ graph: bytes, searchEf }, [bytes.buffer]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

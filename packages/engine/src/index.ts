@@ -5,7 +5,7 @@ export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
 export type { BlobStore } from "./blob-store.ts";
 export { LocalBlobStore } from "./local-blob-store.ts";
 export { DurableCatalog } from "./catalog.ts";
-export { DurableCollection } from "./collection.ts";
+export { DurableCollection, type SegmentSummary } from "./collection.ts";
 export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
 export { CorruptionError } from "./errors.ts";
 export { compareKeys } from "./byte-order.ts";

@@ -23,7 +23,13 @@ async function ensureIndex(engine: Awaited<ReturnType<typeof openEngine>>): Prom
   if (existing) return existing;
   await catalog.createAccount("1000000000000001");
   await catalog.createBucket({ accountId: "1000000000000001", name: "bucket-a", region: "cn-hangzhou" });
-  const spec = { name: "index1", dimension: KILL_TEST_DIMENSION, distanceMetric: "euclidean" as const, dataType: "float32" as const, nonFilterableMetadataKeys: [] };
+  const spec = {
+    name: "index1",
+    dimension: KILL_TEST_DIMENSION,
+    distanceMetric: "euclidean" as const,
+    dataType: "float32" as const,
+    nonFilterableMetadataKeys: [],
+  };
   return await catalog.createIndex("1000000000000001", "bucket-a", spec, 100);
 }
 

@@ -11,7 +11,7 @@ import { KILL_TEST_KEYS, KILL_TEST_POLICY, killTestVector } from "./kill-test-ch
 import { seededRandom, withTempDir } from "./test-support.ts";
 
 const CHILD = fileURLToPath(new URL("./kill-test-child.ts", import.meta.url));
-const ROUNDS = 4;
+const ROUNDS = 3;
 
 /** Per key: the generation it must hold (undefined = absent), or either of two while in doubt. */
 type Expected = Map<string, { sure: number | undefined; maybe?: number | undefined }>;
@@ -82,7 +82,7 @@ test("SIGKILL at random points never loses an acknowledged write or resurrects a
     const expected: Expected = new Map();
     let segmentsSeen = 0;
     for (let round = 1; round <= ROUNDS; round++) {
-      const lines = await runAndKill(dataDir, round, 300 + Math.floor(random() * 900));
+      const lines = await runAndKill(dataDir, round, 200 + Math.floor(random() * 600));
       applyLines(expected, lines);
       segmentsSeen += await verifyAndSettle(dataDir, expected, `after kill ${round}`);
     }

@@ -46,8 +46,12 @@ export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest
   if (format !== FORMAT || (version !== 1 && version !== VERSION) || seq !== expectedSeq) {
     throw new DecodeError("manifest has the wrong format, version or sequence number");
   }
-  if (!isCount(snapshot) || !isCount(walFrom) || !isCount(count) || !isCount(deletes)) throw new DecodeError("manifest fields are malformed");
-  if (!Array.isArray(segments) || !segments.every((id) => isCount(id) && id > 0)) throw new DecodeError("manifest segments are malformed");
+  if (!isCount(snapshot) || !isCount(walFrom) || !isCount(count) || !isCount(deletes)) {
+    throw new DecodeError("manifest fields are malformed");
+  }
+  if (!Array.isArray(segments) || !segments.every((id) => isCount(id) && id > 0)) {
+    throw new DecodeError("manifest segments are malformed");
+  }
   if (segments.length > 0 && deletes === 0) throw new DecodeError("manifest has segments but no deletion object");
   return { seq: expectedSeq, snapshot, walFrom, count, segments: segments as number[], deletes };
 }

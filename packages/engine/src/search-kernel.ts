@@ -24,8 +24,8 @@ export interface ScanInput {
   vector: Float32Array;
   topK: number;
   filter?: (metadata: Metadata) => boolean;
-  /** Rows allowed by a filter already evaluated into a bitmap (1 = allowed). */
-  allowedRows?: Uint8Array;
+  /** Scan only these rows (ascending), e.g. the few a filter allows; still skipping free ones. */
+  onlyRows?: Int32Array;
 }
 
 export interface ScoredSlot {
@@ -99,16 +99,17 @@ export function scoreToDistance(score: number, metric: DistanceMetric): number {
 }
 
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { arena, slotKeys, slotMetadata, metric, vector, filter, allowedRows } = input;
+  const { arena, slotKeys, slotMetadata, metric, vector, filter, onlyRows } = input;
   const dimension = arena.dimension;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
   const data = arena.data;
   const norms = arena.norms;
   const queryNorm = vectorNorm(vector);
   const euclidean = metric === "euclidean";
-  for (let slot = 0; slot < arena.highWater; slot++) {
+  const end = onlyRows ? onlyRows.length : arena.highWater;
+  for (let i = 0; i < end; i++) {
+    const slot = onlyRows ? (onlyRows[i] as number) : i;
     if (slotKeys[slot] === undefined) continue;
-    if (allowedRows !== undefined && allowedRows[slot] === 0) continue;
     if (filter !== undefined && !filter(slotMetadata[slot] as Metadata)) continue;
     const base = slot * dimension;
     const score = euclidean

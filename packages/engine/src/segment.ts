@@ -6,7 +6,7 @@
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
-import type { HnswGraph } from "./hnsw-graph.ts";
+import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import type { Memtable } from "./memtable.ts";
 import { MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
@@ -18,8 +18,8 @@ export const SEARCH_TUNING = {
   exactScanFloats: 1 << 19,
   /** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
   minGraphSelectivity: 0.05,
-  /** Query beam: at least this, and a few times K, so recall@10 stays >= 0.95 (see hnsw-graph.ts). */
-  minEf: 64,
+  /** Query beam: at least this and the graph's calibrated beam, and a few times K (hnsw-graph.ts). */
+  minEf: 32,
   efPerResult: 2,
 };
 
@@ -44,7 +44,7 @@ export class Segment implements VectorRows {
   id = 0;
   graph: HnswGraph | undefined;
   /** The serialised graph, kept only until the segment object that carries it has been written. */
-  pendingGraphBytes: Uint8Array | undefined;
+  pendingGraph: BuiltGraph | undefined;
   readonly highWater: number;
   readonly norms: Float64Array;
   readonly deleted: Uint8Array;
@@ -60,31 +60,37 @@ export class Segment implements VectorRows {
     readonly metadata: readonly Metadata[],
     readonly data: Float32Array,
     private readonly nonFilterableKeys: readonly string[] = [],
+    /** Vector norms when the caller has them already (computed exactly as here). */
+    norms?: Float64Array,
   ) {
     const rows = keys.length;
     this.highWater = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
     this.liveKeys = [...keys];
-    this.norms = new Float64Array(rows);
+    this.norms = norms ?? new Float64Array(rows);
     for (let row = 0; row < rows; row++) {
       this.rowByKey.set(keys[row] as string, row);
-      this.norms[row] = Math.sqrt(dotSelf(data, row * dimension, dimension));
+      if (!norms) this.norms[row] = Math.sqrt(dotSelf(data, row * dimension, dimension));
     }
   }
 
-  /** The memtable's rows in key order, copied into one contiguous block. */
+  /** The memtable's live rows in slot order, copied into one contiguous block. */
   static fromMemtable(memtable: Memtable, nonFilterableKeys: readonly string[]): Segment {
-    const { dimension } = memtable;
-    const keys = [...memtable.keysAfter()];
-    const data = new Float32Array(keys.length * dimension);
+    const { dimension, arena } = memtable;
+    const data = new Float32Array(memtable.count * dimension);
+    const norms = new Float64Array(memtable.count);
+    const keys: string[] = [];
     const metadata: Metadata[] = [];
-    for (const [row, key] of keys.entries()) {
-      const slot = memtable.slotOf(key) as number;
-      data.set(memtable.arena.data.subarray(slot * dimension, (slot + 1) * dimension), row * dimension);
+    for (let slot = 0; slot < arena.highWater; slot++) {
+      const key = memtable.slotKeys[slot];
+      if (key === undefined) continue;
+      data.set(arena.data.subarray(slot * dimension, (slot + 1) * dimension), keys.length * dimension);
+      norms[keys.length] = arena.norms[slot] as number;
+      keys.push(key);
       metadata.push(memtable.slotMetadata[slot] as Metadata);
     }
-    return new Segment(dimension, keys, metadata, data, nonFilterableKeys);
+    return new Segment(dimension, keys, metadata, data, nonFilterableKeys, norms);
   }
 
   get rows(): number {
@@ -125,14 +131,19 @@ export class Segment implements VectorRows {
 
   search(query: SegmentQuery): SegmentHit[] {
     if (this.liveCount === 0) return [];
-    const allowed = query.filter || query.filterNode ? this.allowedRows(query) : undefined;
-    const candidates = allowed ? countSet(allowed) : this.liveCount;
+    if (!query.filter && !query.filterNode) {
+      const small = this.liveCount * this.dimension <= SEARCH_TUNING.exactScanFloats;
+      if (!this.graph || small) return this.scan(query);
+      return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
+    }
+    const allowed = this.allowedRows(query);
+    const candidates = countSet(allowed);
     if (candidates === 0) return [];
-    const k = Math.min(query.topK, candidates);
-    const selective = allowed !== undefined && candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
+    const selective = candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
     const small = candidates * this.dimension <= SEARCH_TUNING.exactScanFloats;
-    if (!this.graph || small || selective) return this.scan(query, allowed);
-    return this.graphSearch(this.graph, query, k, candidates, allowed) ?? this.scan(query, allowed);
+    if (!this.graph || small || selective) return this.scan(query, rowsOf(allowed, candidates));
+    const hits = this.graphSearch(this.graph, query, Math.min(query.topK, candidates), candidates, allowed);
+    return hits ?? this.scan(query, rowsOf(allowed, candidates));
   }
 
   /** Live rows the filter accepts, as a bitmap. */
@@ -146,11 +157,12 @@ export class Segment implements VectorRows {
       const filter = query.filter as (metadata: Metadata) => boolean;
       for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) allowed[row] = 1;
     }
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) allowed[row] = 0;
+    for (let row = 0; row < this.rows; row++) allowed[row] = (allowed[row] as number) & ((this.deleted[row] as number) ^ 1);
     return allowed;
   }
 
-  private scan(query: SegmentQuery, allowed: RowBitmap | undefined): SegmentHit[] {
+  /** Exact top-K over the live rows, or over `onlyRows` (already filtered) when given. */
+  private scan(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
     const hits = scanTopK({
       arena: this,
       slotKeys: this.liveKeys,
@@ -158,7 +170,7 @@ export class Segment implements VectorRows {
       metric: query.metric,
       vector: query.vector,
       topK: query.topK,
-      ...(allowed && { allowedRows: allowed }),
+      ...(onlyRows && { onlyRows }),
     });
     return hits.map(({ slot, distance }) => ({ row: slot, distance }));
   }
@@ -169,7 +181,7 @@ export class Segment implements VectorRows {
    */
   private graphSearch(graph: HnswGraph, query: SegmentQuery, k: number, candidates: number, allowed?: RowBitmap): SegmentHit[] | undefined {
     const accept = allowed && ((row: number) => allowed[row] === 1);
-    for (let ef = Math.max(SEARCH_TUNING.minEf, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
+    for (let ef = Math.max(SEARCH_TUNING.minEf, graph.searchEf, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
       const rows = graph.search(query.vectorArray, k, ef, accept);
       if (rows.length >= k) return rows.map((row) => this.exactHit(row, query));
       if (ef >= candidates) return undefined;
@@ -186,6 +198,13 @@ function dotSelf(data: Float32Array, base: number, dimension: number): number {
   let sum = 0;
   for (let i = 0; i < dimension; i++) sum += (data[base + i] as number) * (data[base + i] as number);
   return sum;
+}
+
+function rowsOf(bitmap: RowBitmap, count: number): Int32Array {
+  const rows = new Int32Array(count);
+  let next = 0;
+  for (let row = 0; row < bitmap.length; row++) if (bitmap[row] === 1) rows[next++] = row;
+  return rows;
 }
 
 function countSet(bitmap: RowBitmap): number {

@@ -52,13 +52,19 @@ function recall(got: string[], expected: string[]): number {
 
 test("flush() freezes the memtable into a segment with a graph; queries find the same rows", async () => {
   await withTempDir(async (dir) => {
-    const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
     const index = await setupIndex(engine, "index1", 8, "cosine");
     const records = makeRecords(300, 8, 1);
     await putAll(engine, index, records);
+    await engine.collection(index).flush();
+    const { memtableRows, segments } = engine.collection(index).describe();
+    const shape = segments.map(({ searchEf: _, ...rest }) => rest);
+    assert.deepEqual({ memtableRows, segments: shape }, { memtableRows: 0, segments: [{ id: 1, rows: 300, live: 300, graph: true }] });
+    assert.ok((segments[0]?.searchEf ?? 0) >= 32, "the build calibrated a query beam");
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    assert.deepEqual(engine.collection(index).describe().segments, segments, "the graph and its beam are loaded, not rebuilt");
     const collection = engine.collection(index);
-    await collection.flush();
-    assert.deepEqual(collection.describe(), { memtableRows: 0, segments: [{ id: 1, rows: 300, live: 300, graph: true }] });
     const model = new Map(records.map((r) => [r.key, r]));
     const random = seededRandom(9);
     for (let i = 0; i < 20; i++) {
@@ -210,6 +216,70 @@ test("the memtable freezes automatically past segmentRows; queries are served wh
     assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.graph]), [[3000, true]]);
     assert.equal(collection.query({ vector: records[5]?.data as Float32Array, topK: 1 })[0]?.record.key, "k5");
     assert.ok(longestGap < 250, `the event loop stalled for ${longestGap} ms`);
+    await engine.close();
+  });
+});
+
+test("random puts, deletes, flushes and compactions with tiny segments match a model across reopens", async () => {
+  const saved = { ...SEARCH_TUNING };
+  SEARCH_TUNING.exactScanFloats = 0; // tiny graphs, searched through hnswlib all the same
+  const policy = { segmentRows: 25, maxSegments: 3, maxDeletedFraction: 0.2, maxWalObjects: 10 };
+  try {
+    await withTempDir(async (dir) => {
+      const random = seededRandom(77);
+      const model = new Map<string, VectorRecord>();
+      let engine = await openTestEngine(dir, { checkpoint: policy });
+      const index = await setupIndex(engine, "index1", 4, "cosine");
+      for (let round = 0; round < 5; round++) {
+        const writes: Promise<void>[] = [];
+        for (let op = 0; op < 120; op++) {
+          const key = `k${Math.floor(random() * 150)}`;
+          if (random() < 0.3) {
+            writes.push(engine.collection(index).delete([key]));
+            model.delete(key);
+          } else {
+            const record = { key, data: randomVector(random, 4), metadata: { round, odd: op % 2 === 1 } };
+            writes.push(engine.collection(index).put([record]));
+            model.set(key, record);
+          }
+          if (random() < 0.2) await Promise.all(writes.splice(0));
+        }
+        await Promise.all(writes);
+        if (round % 2 === 1) await engine.collection(index).compact();
+        const check = (label: string): void => {
+          const collection = engine.collection(index);
+          assert.equal(collection.count(), model.size, label);
+          assert.deepEqual([...dumpCollection(engine, index).keys()].sort(), [...model.keys()].sort(), label);
+          for (let i = 0; i < 10; i++) {
+            const odd = (m: Metadata): boolean => m.odd === true;
+            const options = { vector: randomVector(random, 4), topK: 12, filter: odd, filterNode: { op: "eq", key: "odd", value: true } as const };
+            const got = collection.query(options).map((h) => h.record.key);
+            const expected = exactTopK(model, options, "cosine");
+            assert.equal(got.length, expected.length, label);
+            assert.ok(got.every((key) => model.has(key) && odd((model.get(key) as VectorRecord).metadata)), label);
+            assert.ok(recall(got, expected) >= 0.75, `${label}: recall ${recall(got, expected)}`);
+          }
+        };
+        check(`round ${round}`);
+        await engine.close();
+        engine = await openTestEngine(dir, { checkpoint: policy });
+        check(`round ${round} after reopen`);
+      }
+      assert.ok(engine.collection(index).describe().segments.length > 0, "segments were made");
+      await engine.close();
+    });
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+});
+
+test("deleting an index while its graph builds leaves no objects behind", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { ...SMALL_SEGMENTS, segmentRows: 500 } });
+    const index = await setupIndex(engine, "index1", 16, "cosine");
+    await putAll(engine, index, makeRecords(2000, 16, 8)); // flushes are scheduled as the rows arrive
+    await engine.catalog.deleteIndex(index.accountId, index.bucket, index.name);
+    await assert.rejects(readdir(join(dir, "indexes", index.id)), { code: "ENOENT" });
     await engine.close();
   });
 });

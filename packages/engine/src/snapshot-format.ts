@@ -1,5 +1,5 @@
-// Snapshot byte layout (docs/storage-format.md): the whole state of one collection at one point of its
-// WAL, rows in key order.
+// Snapshot byte layout (docs/storage-format.md): the memtable of one collection at one point of its
+// WAL, rows in slot order (any order decodes to the same memtable).
 //
 //   header  "OVSN" | u32 version | u32 dimension | u32 count | u64 walFrom | u64 bodyLength
 //           | u32 crc32(body) | u32 crc32(previous 36 bytes)                         (40 bytes)
@@ -7,6 +7,7 @@
 //           copy into the arena), then rows: count × (key, metadata JSON) as u32 length + UTF-8.
 import { ByteReader, ByteWriter, checksum } from "./binary.ts";
 import { DecodeError } from "./errors.ts";
+import { runAtOnce, runInSteps } from "./event-loop-steps.ts";
 import { Memtable } from "./memtable.ts";
 import type { Metadata } from "./types.ts";
 
@@ -14,30 +15,62 @@ const MAGIC = 0x4e53564f; // "OVSN" as a little-endian u32
 const VERSION = 1;
 const HEADER_BYTES = 40;
 
-export function encodeSnapshot(memtable: Memtable, walFrom: number): Uint8Array {
-  const { dimension, count } = memtable;
-  const writer = new ByteWriter(HEADER_BYTES + count * (dimension * 4 + 64));
-  writer.u32(MAGIC);
-  writer.u32(VERSION);
-  writer.u32(dimension);
-  writer.u32(count);
+/** Rows encoded per step (see event-loop-steps.ts). */
+const ROWS_PER_STEP = 2048;
+
+/** The memtable's rows at one instant, copied so later writes cannot change what gets encoded. */
+export interface MemtableCapture {
+  dimension: number;
+  data: Float32Array;
+  /** Per slot the key, undefined for a free slot. */
+  keys: (string | undefined)[];
+  metadata: (Metadata | undefined)[];
+}
+
+/** Cheap and synchronous: typed-array and array copies; metadata objects are never mutated in place. */
+export function captureMemtable(memtable: Memtable): MemtableCapture {
+  const slots = memtable.arena.highWater;
+  return {
+    dimension: memtable.dimension,
+    data: memtable.arena.data.slice(0, slots * memtable.dimension),
+    keys: memtable.slotKeys.slice(0, slots),
+    metadata: memtable.slotMetadata.slice(0, slots),
+  };
+}
+
+function* encodeSteps(capture: MemtableCapture, walFrom: number): Generator<void, Uint8Array> {
+  const { dimension } = capture;
+  const slots: number[] = [];
+  for (let slot = 0; slot < capture.keys.length; slot++) if (capture.keys[slot] !== undefined) slots.push(slot);
+  const writer = new ByteWriter(HEADER_BYTES + slots.length * (dimension * 4 + 64));
+  for (const value of [MAGIC, VERSION, dimension, slots.length]) writer.u32(value);
   writer.u64(walFrom);
   writer.u64(0); // body length, patched below
   writer.u32(0); // body checksum, patched below
   writer.u32(0); // header checksum, patched below
-  const slots: number[] = [];
-  for (const key of memtable.keysAfter()) slots.push(memtable.slotOf(key) as number);
-  for (const slot of slots) writer.floats(memtable.arena.data.subarray(slot * dimension, (slot + 1) * dimension));
-  for (const slot of slots) {
-    writer.string(memtable.slotKeys[slot] as string);
-    writer.string(JSON.stringify(memtable.slotMetadata[slot]));
+  for (const [i, slot] of slots.entries()) {
+    writer.floats(capture.data.subarray(slot * dimension, (slot + 1) * dimension));
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
+  }
+  for (const [i, slot] of slots.entries()) {
+    writer.string(capture.keys[slot] as string);
+    writer.string(JSON.stringify(capture.metadata[slot]));
+    if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
   const bytes = writer.finish();
-  const bodyLength = bytes.length - HEADER_BYTES;
-  writer.patchU64(24, bodyLength);
+  writer.patchU64(24, bytes.length - HEADER_BYTES);
   writer.patchU32(32, checksum(bytes.subarray(HEADER_BYTES)));
   writer.patchU32(36, checksum(bytes.subarray(0, 36)));
   return bytes;
+}
+
+/** Encodes a captured memtable, yielding to the event loop between steps. */
+export function encodeSnapshotInSteps(capture: MemtableCapture, walFrom: number): Promise<Uint8Array> {
+  return runInSteps(encodeSteps(capture, walFrom));
+}
+
+export function encodeSnapshot(memtable: Memtable, walFrom: number): Uint8Array {
+  return runAtOnce(encodeSteps(captureMemtable(memtable), walFrom));
 }
 
 export interface DecodedSnapshot {
