@@ -59,6 +59,12 @@ export class AdminClient {
   detachRolePolicy(roleName: string, policyName: string) {
     return this.call("DELETE", `roles/${encodeURIComponent(roleName)}/policies/${encodeURIComponent(policyName)}`);
   }
+  describeIndex(bucket: string, indexName: string) {
+    return this.call("GET", `buckets/${encodeURIComponent(bucket)}/indexes/${encodeURIComponent(indexName)}`);
+  }
+  compactIndex(bucket: string, indexName: string) {
+    return this.call("POST", `buckets/${encodeURIComponent(bucket)}/indexes/${encodeURIComponent(indexName)}/compact`);
+  }
   /** Temporary credentials of a user, or of a role with `{ role: true }`. */
   issueTemporaryCredentials(name: string, options: { policy?: string; durationSeconds?: number; role?: boolean } = {}) {
     const { role, ...rest } = options;

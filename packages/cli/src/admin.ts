@@ -19,6 +19,8 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
   policy detach NAME POLICY [--role]
   sts issue NAME [--role] [--policy-file F] [--duration-seconds N]
                                    temporary credentials    -> {..., "securityToken", "expiration"}
+  index describe BUCKET INDEX      rows, segments and graph state of an index
+  index compact BUCKET INDEX       merge segments and drop deleted rows now
 
 Credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the account's root key).
 --endpoint defaults to http://localhost:9000, --region to cn-hangzhou.
@@ -73,6 +75,8 @@ async function dispatch(args: Args): Promise<unknown> {
     case "policy attach": return attach(api, need(first, "NAME"), args);
     case "policy detach": return detach(api, need(first, "NAME"), need(second, "POLICY"), args.values.role!).then(() => ({ detached: second }));
     case "sts issue": return issue(api, need(first, "NAME"), args);
+    case "index describe": return api.describeIndex(need(first, "BUCKET"), need(second, "INDEX"));
+    case "index compact": return api.compactIndex(need(first, "BUCKET"), need(second, "INDEX"));
     default: throw new UsageError(`unknown admin command "${[group, action].filter(Boolean).join(" ")}"`);
   }
 }

@@ -136,6 +136,10 @@ export interface Collection {
   list(options: ListVectorsOptions): ListVectorsPage;
   query(options: QueryOptions): QueryHit[];
   count(): number;
+  /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */
+  compact(): Promise<void>;
+  /** Segment sizes and graph state, for diagnostics. */
+  describe(): { memtableRows: number; segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }> };
 }
 
 export type EngineErrorCode =

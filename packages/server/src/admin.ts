@@ -4,7 +4,7 @@
 // account's root key may make them.
 import { randomBytes } from "node:crypto";
 import { ApiError, parsePolicy } from "@ossv/protocol";
-import type { AccessKeyRecord, Catalog, UserRecord } from "@ossv/engine";
+import type { AccessKeyRecord, Catalog, Engine, UserRecord } from "@ossv/engine";
 import { newAccessKey, newAccountId } from "./accounts.ts";
 import type { Principal } from "./authenticate.ts";
 import type { SecretBox } from "./secret-box.ts";
@@ -18,6 +18,7 @@ export interface AdminRequest {
   path: string;
   body: Buffer;
   principal: Principal;
+  engine: Engine;
   catalog: Catalog;
   secrets: SecretBox;
   now: () => number;
@@ -48,6 +49,8 @@ const ROUTES: Array<[string, RegExp, Route]> = [
   ["PUT", /^roles\/([^/]+)\/policies\/([^/]+)$/, attachPolicy],
   ["DELETE", /^roles\/([^/]+)\/policies\/([^/]+)$/, detachPolicy],
   ["POST", /^sts$/, issueTemporaryCredentials],
+  ["GET", /^buckets\/([^/]+)\/indexes\/([^/]+)$/, describeIndex],
+  ["POST", /^buckets\/([^/]+)\/indexes\/([^/]+)\/compact$/, compactIndex],
 ];
 
 export async function handleAdmin(req: AdminRequest): Promise<AdminResult> {
@@ -231,4 +234,25 @@ async function purgeExpired(req: AdminRequest, accountId: string): Promise<void>
   for (const key of req.catalog.listAccessKeys(accountId)) {
     if (key.expiresAt !== undefined && Date.parse(key.expiresAt) <= now) await req.catalog.deleteAccessKey(key.accessKeyId);
   }
+}
+
+function requireIndexOf(req: AdminRequest, accountId: string, bucket: string, indexName: string) {
+  const index = req.catalog.getIndex(accountId, bucket, indexName);
+  if (!index) throw new ApiError("NoSuchVectorIndex", `The vector index "${indexName}" does not exist in bucket ${bucket}.`);
+  return index;
+}
+
+/** Storage state of an index: live and stored rows per segment, and whether each graph is built. */
+function describeIndex(req: AdminRequest, accountId: string, [bucket, indexName]: string[]): AdminResult {
+  const index = requireIndexOf(req, accountId, bucket!, indexName!);
+  const collection = req.engine.collection(index);
+  return { status: 200, json: { count: collection.count(), ...collection.describe() } };
+}
+
+/** Compacts an index now (it also happens on its own as deletes accumulate). */
+async function compactIndex(req: AdminRequest, accountId: string, [bucket, indexName]: string[]): Promise<AdminResult> {
+  const index = requireIndexOf(req, accountId, bucket!, indexName!);
+  const collection = req.engine.collection(index);
+  await collection.compact();
+  return { status: 200, json: { count: collection.count(), ...collection.describe() } };
 }

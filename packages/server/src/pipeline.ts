@@ -106,7 +106,7 @@ async function runAdmin(req: IncomingMessage, target: Target, settings: Pipeline
   const { principal, rawBody } = await readAndAuthenticate(req, target, settings, path.slice(1));
   const result = await handleAdmin({
     method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
-    catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
+    engine: settings.engine, catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
   });
   return { status: result.status, ...(result.json !== undefined ? { json: JSON.stringify(result.json) } : {}) };
 }
