@@ -11,6 +11,8 @@ export interface Profile {
   maxSecondsPerRepeat: number;
   /** Queries per point of a recall/QPS tuning sweep: all of them, so the sweep sees the measured recall. */
   sweepQueries: number;
+  /** Time bound of one sweep point, so slow settings cost seconds, not minutes. */
+  maxSecondsPerSweepPoint: number;
   /** Recall@10 the ANN peers are tuned to reach. */
   recallTarget: number;
   concurrentWriters: number;
@@ -28,14 +30,14 @@ const SHARED = { recallTarget: 0.95, concurrentWriters: 4, highConcurrency: 8, b
 export function quickProfile(): Profile {
   return {
     name: "quick", datasets: [spec("quick-20k-128", 20_000, 128, 200)],
-    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 200, ...SHARED,
+    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 200, maxSecondsPerSweepPoint: 3, ...SHARED,
   };
 }
 
 export function standardProfile(): Profile {
   return {
     name: "standard", datasets: [spec("std-200k-128", 200_000, 128, 300), spec("std-50k-768", 50_000, 768, 300)],
-    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 2, sweepQueries: 300, ...SHARED,
+    warmupQueries: 20, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 1.5, sweepQueries: 300, maxSecondsPerSweepPoint: 5, ...SHARED,
   };
 }
 

@@ -123,7 +123,7 @@ export async function measureQueryMatrix<S>(ctx: BenchContext, search: FilteredS
  */
 async function tuneToRecall<S>(ctx: BenchContext, tuning: Tuning<S>, search: SearchFn, base: QueryPlan): Promise<{ chosen: S; reached: boolean; sweep: SweepPoint[] }> {
   const sweep: SweepPoint[] = [];
-  const plan: QueryPlan = { ...base, repeats: 1, warmupQueries: 10, maxQueriesPerRepeat: ctx.profile.sweepQueries, maxSecondsPerRepeat: 20 };
+  const plan: QueryPlan = { ...base, repeats: 1, warmupQueries: 10, maxQueriesPerRepeat: ctx.profile.sweepQueries, maxSecondsPerRepeat: ctx.profile.maxSecondsPerSweepPoint };
   let chosen: S | undefined;
   for (const setting of tuning.settings) {
     await tuning.apply(setting);

@@ -26,3 +26,20 @@ export function machineDescription(): Record<string, string | number> {
   const cores = cpuinfo.split("\n").filter((line) => line.startsWith("processor")).length;
   return { cpu_model: model, nproc: cores, memory_gib: Math.round(memKb / 1024 / 1024), node: process.version, platform: `${process.platform}-${process.arch}` };
 }
+
+/** Resident bytes of this process after a full GC when the run has `--expose-gc` (npm run bench does). */
+export function settledOwnRss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
+/**
+ * Memory per vector of a library living in the bench process: the growth of its RSS. Only an estimate
+ * (the process also holds the data set and frees earlier work), so a growth that is not positive is
+ * reported as not measurable rather than as a number.
+ */
+export function inProcessRssPerVector(rssBefore: number, vectors: number): Record<string, number | string> | { na: string } {
+  const growth = settledOwnRss() - rssBefore;
+  if (growth <= 0) return { na: `the bench process's RSS did not grow (${growth} bytes): earlier work was freed meanwhile, so in-process growth says nothing` };
+  return { rss_bytes_per_vector: growth / vectors, note: "growth of the bench process's RSS after a GC (in-process, approximate)" };
+}

@@ -72,7 +72,9 @@ function cell(value: Value, digits: number, notes: string[]): string {
 
 function ratio(ours: Value, theirs: Value): string {
   if (!Array.isArray(ours) || !Array.isArray(theirs)) return "";
-  return ours.map((v, i) => (theirs[i] ? `${(v / theirs[i]!).toFixed(2)}x` : "-")).join(" / ");
+  // Two significant digits below 1, so that 0.0033x does not print as 0.00x.
+  const format = (r: number) => (Math.abs(r) < 1 ? r.toPrecision(2) : r.toFixed(2));
+  return ours.map((v, i) => (theirs[i] ? `${format(v / theirs[i]!)}x` : "-")).join(" / ");
 }
 
 export function formatTable(report: DatasetReport, highClients: number): string {

@@ -8,6 +8,7 @@ import { CATEGORY_VALUE, TENANT_VALUE, queryVector, rowVector, type FilterKind }
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps, type Tuning } from "../lib/suite.ts";
 import { notAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
+import { inProcessRssPerVector, settledOwnRss } from "../lib/system-stats.ts";
 
 const BUILD = { m: 16, efConstruction: 128, randomSeed: 100 };
 const EF_SWEEP = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256];
@@ -54,14 +55,14 @@ function saveSize(index: Index, file: string): number {
 
 export async function benchHnswlib(ctx: BenchContext): Promise<SystemReport> {
   const m: Record<string, Measurement> = {};
-  const rssBefore = process.memoryUsage().rss;
+  const rssBefore = settledOwnRss();
   let index = newIndex(ctx);
   const addRows = async (rows: number[]) => {
     for (const row of rows) index.addPoint(Array.from(rowVector(ctx.data, row)), row);
   };
   m.ingest_1_writer = await timedIngest(ctx, rowRange(0, ctx.data.spec.count), 1, addRows);
   m.ingest_concurrent_writers = notAvailable("addPoint is synchronous on the JS thread; one writer only (all rows went through ingest_1_writer)");
-  m.memory_after_ingest = { rss_bytes_per_vector: (process.memoryUsage().rss - rssBefore) / ctx.data.spec.count, note: "growth of the bench process's RSS (in-process, approximate)" };
+  m.memory_after_ingest = inProcessRssPerVector(rssBefore, ctx.data.spec.count);
   const sweeps: Sweeps = {};
   const tuning: Tuning<number> = { settings: EF_SWEEP, label: (ef) => `ef ${ef}`, apply: (ef) => index.setEf(ef) };
   const matrix = { noConcurrency: NO_CONCURRENCY, tuning };

@@ -8,7 +8,7 @@ import { CATEGORY_VALUE, TENANT_VALUE, metadataOf, queryVector, rowVector, type 
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps, type Tuning } from "../lib/suite.ts";
 import { notAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
-import { bytesOnDisk } from "../lib/system-stats.ts";
+import { bytesOnDisk, inProcessRssPerVector, settledOwnRss } from "../lib/system-stats.ts";
 
 interface SearchSetting {
   nprobes: number;
@@ -121,7 +121,7 @@ async function restart(h: LanceHarness, dir: string, into: Record<string, Measur
 export async function benchLanceDb(ctx: BenchContext): Promise<SystemReport> {
   const m: Record<string, Measurement> = {};
   const dir = join(ctx.workDir, "lancedb");
-  const rssBefore = process.memoryUsage().rss;
+  const rssBefore = settledOwnRss();
   const db = await lancedb.connect(dir);
   const h = new LanceHarness(ctx, await db.createEmptyTable("vectors", schemaFor(ctx.data.spec.dimension)));
   await ingest(h, m);
@@ -129,7 +129,7 @@ export async function benchLanceDb(ctx: BenchContext): Promise<SystemReport> {
   m.disk_after_ingest = { bytes_on_disk: bytesOnDisk(dir), note: "after optimize and index build" };
   const sweeps: Sweeps = {};
   await measureQueryMatrix(ctx, h.search(), { afterDelete: false, tuning: tuningOf(h) }, m, sweeps);
-  m.memory_after_ingest = { rss_bytes_per_vector: (process.memoryUsage().rss - rssBefore) / ctx.data.spec.count, note: "growth of the bench process's RSS (in-process, approximate)" };
+  m.memory_after_ingest = inProcessRssPerVector(rssBefore, ctx.data.spec.count);
   await deleteAndCompact(h, dir, m, sweeps);
   await restart(h, dir, m);
   h.table.close();
