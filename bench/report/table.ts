@@ -77,6 +77,13 @@ function ratio(ours: Value, theirs: Value): string {
   return ours.map((v, i) => (theirs[i] ? `${format(v / theirs[i]!)}x` : "-")).join(" / ");
 }
 
+/** Marks a recall cell whose most accurate tried setting still stayed below the recall target. */
+function targetMissed(system: SystemReport | undefined, row: RowSpec): string {
+  if (row.fields[0] !== "recall_at_10") return "";
+  const measurement = system?.measurements[row.measurement] as { recall_target_reached?: boolean } | undefined;
+  return measurement?.recall_target_reached === false ? " (target not reached at the most accurate setting tried)" : "";
+}
+
 export function formatTable(report: DatasetReport, highClients: number): string {
   const bySystem = new Map(report.systems.map((s) => [s.system, s]));
   const names = report.systems.map((s) => s.system);
@@ -88,7 +95,8 @@ export function formatTable(report: DatasetReport, highClients: number): string 
     if (values.every((v) => v === undefined)) continue;
     const ours = valueOf(bySystem.get("ossv"), row);
     const ratios = Object.keys(PEERS).map((peer) => ratio(ours, valueOf(bySystem.get(peer), row)));
-    lines.push(`| ${[row.label, ...values.map((v) => cell(v, row.digits, notes)), ...ratios].join(" | ")} |`);
+    const cells = names.map((name, i) => cell(values[i], row.digits, notes) + targetMissed(bySystem.get(name), row));
+    lines.push(`| ${[row.label, ...cells, ...ratios].join(" | ")} |`);
   }
   const { spec } = report;
   const title = `### ${spec.name}: ${spec.count.toLocaleString("en-US")} x ${spec.dimension}, ${spec.clusters} clusters, ${spec.queries} queries`;
