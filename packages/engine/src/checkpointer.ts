@@ -33,6 +33,13 @@ export interface CheckpointPolicy extends CompactionPolicy {
    * bytes (design §3: memory bandwidth), so this bound keeps that scan to a few milliseconds.
    */
   segmentBytes: number;
+  /**
+   * When no write has come for this long, a memtable of at least `idleFlushRows` rows is frozen too:
+   * the rows written last would otherwise be scanned exactly by every query until the next burst of
+   * writes fills the memtable, however long that takes.
+   */
+  idleFlushMs: number;
+  idleFlushRows: number;
 }
 
 export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
@@ -40,6 +47,8 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   maxWalBytes: 64 * 1024 * 1024,
   segmentRows: 32_768,
   segmentBytes: 8 * 1024 * 1024,
+  idleFlushMs: 1000,
+  idleFlushRows: 1024,
   maxSegments: 8,
   maxDeletedFraction: 0.2,
 };
@@ -72,6 +81,7 @@ export class Checkpointer {
   private stopped = false;
   /** The error of the last automatic task, if it failed (the WAL still holds everything). */
   lastError: unknown;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly store: BlobStore,
@@ -93,6 +103,18 @@ export class Checkpointer {
     const tooMany = this.state.walSizes.size >= this.policy.maxWalObjects;
     if (tooMany || this.walBytes >= this.policy.maxWalBytes) this.schedule("checkpoint");
     if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
+    this.armIdleFlush();
+  }
+
+  /** (Re)starts the quiet-period timer after a write; see CheckpointPolicy.idleFlushMs. */
+  private armIdleFlush(): void {
+    if (this.stopped) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.collection.memtable.count >= this.policy.idleFlushRows) this.schedule("flush");
+    }, this.policy.idleFlushMs);
+    this.idleTimer.unref();
   }
 
   private memtableFull(): boolean {
@@ -150,6 +172,7 @@ export class Checkpointer {
   /** No more automatic work (the collection is closing); explicit tasks already queued still run. */
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.idleTimer);
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {

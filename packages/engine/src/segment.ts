@@ -14,8 +14,17 @@ import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "./types
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
 export const SEARCH_TUNING = {
-  /** Below this many floats to compare (rows × dimension) an exact scan beats any graph search. */
+  /**
+   * A filtered query scans its allowed rows exactly below this many floats (rows × dimension): a
+   * graph search with a predicate wastes most of its beam on rejected rows there.
+   */
   exactScanFloats: 1 << 19,
+  /**
+   * An unfiltered query scans a whole segment exactly only below this many floats. The graph's beam
+   * is calibrated to its recall target at build, and a plain-JS scan costs about 1 ms per 500k
+   * floats against about 0.1 ms for the graph, so only really small segments are scanned.
+   */
+  unfilteredExactScanFloats: 1 << 15,
   /** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
   minGraphSelectivity: 0.05,
   /** Query beam: at least this and the graph's calibrated beam, and a few times K (hnsw-graph.ts). */
@@ -132,7 +141,7 @@ export class Segment implements VectorRows {
   search(query: SegmentQuery): SegmentHit[] {
     if (this.liveCount === 0) return [];
     if (!query.filter && !query.filterNode) {
-      const small = this.liveCount * this.dimension <= SEARCH_TUNING.exactScanFloats;
+      const small = this.liveCount * this.dimension <= SEARCH_TUNING.unfilteredExactScanFloats;
       if (!this.graph || small) return this.scan(query);
       return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
     }

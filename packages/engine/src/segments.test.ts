@@ -283,3 +283,25 @@ test("deleting an index while its graph builds leaves no objects behind", async 
     await engine.close();
   });
 });
+
+test("a quiet period freezes a memtable of at least idleFlushRows rows, and leaves a smaller one", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { idleFlushMs: 30, idleFlushRows: 100 } });
+    const big = await setupIndex(engine, "big", 8, "cosine");
+    const small = await setupIndex(engine, "small", 8, "cosine");
+    await putAll(engine, big, makeRecords(300, 8, 2));
+    await engine.collection(small).put(makeRecords(50, 8, 3));
+    // Wait for the quiet-period flush (and its graph build) rather than for a fixed time.
+    const deadline = Date.now() + 20_000;
+    while (engine.collection(big).describe().memtableRows > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await engine.collection(big).settleBackground();
+    const shape = engine.collection(big).describe();
+    assert.equal(shape.memtableRows, 0);
+    assert.deepEqual(shape.segments.map((s) => [s.rows, s.graph]), [[300, true]]);
+    await engine.collection(small).settleBackground();
+    assert.equal(engine.collection(small).describe().memtableRows, 50, "below idleFlushRows the memtable stays");
+    await engine.close();
+  });
+});
