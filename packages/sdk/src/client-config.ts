@@ -6,6 +6,7 @@ import { ParamRequiredError } from "./errors.ts";
 import type { FetchLike } from "./fetch-handler.ts";
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from "./retry.ts";
 import { defaultUserAgent, isBrowser } from "./user-agent.ts";
+import { contentMd5 } from "@ossv/protocol";
 
 export interface VectorsClientConfig {
   /** General Alibaba Cloud region id, e.g. `cn-hangzhou` (not `oss-cn-hangzhou`). */
@@ -34,6 +35,13 @@ export interface VectorsClientConfig {
   additionalHeaders?: string[];
   /** Appended to the User-Agent. */
   userAgentSuffix?: string;
+  /**
+   * How to compute the Content-MD5 header every request carries. The default is a portable pure-JS
+   * MD5, which costs about 15 ms per MB of body; pass a faster one where the platform has it (on
+   * Node: `(body) => createHash("md5").update(body).digest("base64")`), or `false` to send none
+   * (the service then relies on TCP/TLS integrity alone).
+   */
+  contentMd5?: false | ((body: Uint8Array) => string);
 }
 
 export interface ResolvedClientConfig {
@@ -47,6 +55,8 @@ export interface ResolvedClientConfig {
   clock: SigningClock;
   additionalHeaders: string[];
   userAgent: string | undefined;
+  /** undefined: send no Content-MD5. */
+  contentMd5: ((body: Uint8Array) => string) | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -66,5 +76,6 @@ export function resolveClientConfig(config: VectorsClientConfig): ResolvedClient
     clock: new SigningClock(config.now),
     additionalHeaders: (config.additionalHeaders ?? []).map((name) => name.toLowerCase()),
     userAgent: isBrowser() ? undefined : defaultUserAgent(config.userAgentSuffix),
+    contentMd5: config.contentMd5 === false ? undefined : config.contentMd5 ?? contentMd5,
   };
 }

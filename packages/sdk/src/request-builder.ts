@@ -1,7 +1,7 @@
 // Typed request -> HttpRequest: the operation's method and sub-resource from the protocol table,
 // the URL from the endpoint settings, a body with its Content-MD5 (always, like the Go SDK: an
 // empty body gets the MD5 of nothing) and Content-Type for JSON bodies.
-import { contentMd5, OPERATIONS, uriEncode } from "@ossv/protocol";
+import { OPERATIONS, uriEncode } from "@ossv/protocol";
 import { isValidBucketName, locate, type ResolvedEndpoint } from "./endpoint.ts";
 import { InvalidParamError } from "./errors.ts";
 import type { HttpRequest } from "./http.ts";
@@ -13,7 +13,9 @@ export interface RequestSettings {
   endpoint: ResolvedEndpoint;
   accountId: string;
   /** Omitted in browsers, which do not let scripts set it. */
-  userAgent?: string;
+  userAgent?: string | undefined;
+  /** undefined: send no Content-MD5 (VectorsClientConfig.contentMd5 = false). */
+  contentMd5?: ((body: Uint8Array) => string) | undefined;
 }
 
 export interface BuiltRequest {
@@ -49,7 +51,7 @@ export function buildRequest<I, R extends ResultMetadata>(
   const body = encodeBody(serialized.json, serialized.text);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(serialized.headers ?? {})) headers[name.toLowerCase()] = value;
-  headers["content-md5"] = contentMd5(body ?? new Uint8Array(0));
+  if (settings.contentMd5) headers["content-md5"] = settings.contentMd5(body ?? new Uint8Array(0));
   if (body !== undefined) headers["content-type"] = "application/json";
   if (settings.userAgent) headers["user-agent"] = settings.userAgent;
   const location = locate(settings.endpoint, settings.accountId, bucket);
