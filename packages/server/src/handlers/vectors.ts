@@ -119,8 +119,7 @@ export const queryVectors: Handler = (ctx) => {
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
   const vectors = hits.map((hit) => {
     const out = wireVector(hit.record, false, withMetadata);
-    // 1 - cos can round to a tiny negative for identical directions; a distance is never below 0.
-    if (withDistance) out.distance = Math.max(0, hit.distance);
+    if (withDistance) out.distance = hit.distance;
     return out;
   });
   return { json: JSON.stringify({ vectors }) };
