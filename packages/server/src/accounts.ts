@@ -1,6 +1,6 @@
 // The first account and its root key (design §4): taken from the operator (OSSV_* variables via the
 // CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { AccessKeyRecord, Catalog } from "@ossv/engine";
 import type { SecretBox } from "./secret-box.ts";
 
@@ -13,14 +13,7 @@ export interface RootAccount {
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function randomBase62(length: number): string {
-  const bytes = randomBytes(length * 2);
-  let out = "";
-  for (let i = 0; out.length < length; i++) {
-    const byte = bytes[i % bytes.length]!;
-    if (byte < 248) out += BASE62[byte % 62]; // 248 = 4 * 62: keeps the draw unbiased
-    if (i >= bytes.length - 1) return out + randomBase62(length - out.length);
-  }
-  return out;
+  return Array.from({ length }, () => BASE62[randomInt(BASE62.length)]).join("");
 }
 
 /** Alibaba-shaped identifiers: 16-digit account ids, `LTAI…` key ids, 30-character secrets. */
