@@ -35,9 +35,10 @@ export default tseslint.config(
     }],
   } },
   { files: ["packages/server/**"], rules: forbid("sdk", "cli") },
-  // The SDK's tests, test servers and build scripts run on Node only: node: imports are fine there.
+  // The SDK's tests, test servers and build scripts run on Node only, as does its "node" entry (the
+  // package.json export condition): node: imports are fine there.
   {
-    files: ["packages/sdk/**/*.test.ts", "packages/sdk/src/testing/**"],
+    files: ["packages/sdk/**/*.test.ts", "packages/sdk/src/testing/**", "packages/sdk/src/node/**", "packages/sdk/src/index.node.ts"],
     rules: forbid("engine", "cli"),
   },
 );

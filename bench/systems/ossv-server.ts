@@ -57,7 +57,9 @@ function stopProcess(child: ChildProcess): Promise<void> {
 
 export async function startOssvServer(dataDir: string): Promise<RunningServer> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--quiet"], {
+  // OSSV_BENCH_NODE_FLAGS: extra node flags for the server process, e.g. "--cpu-prof" when profiling.
+  const nodeFlags = process.env.OSSV_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeFlags, CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--quiet"], {
     env: {
       ...process.env,
       OSSV_ACCOUNT_ID: BENCH_ACCOUNT.accountId,

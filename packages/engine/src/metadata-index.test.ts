@@ -50,6 +50,17 @@ test("evaluate() agrees with protocol's evaluateFilter on random metadata and fi
   }
 });
 
+test("matchingRows() lists exactly the rows evaluate() allows, ascending", () => {
+  const random = seededRandom(12);
+  const metadata = Array.from({ length: 300 }, () => randomMetadata(random));
+  const index = new MetadataIndex(metadata.length, metadata, []);
+  const filters = [...Array.from({ length: 200 }, () => randomFilter(random)), { op: "eq", key: "genre", value: "drama" }, { op: "in", key: "year", values: [2020] }, { op: "eq", key: "missing", value: 1 }] as FilterNode[];
+  for (const filter of filters) {
+    const expected = [...index.evaluate(filter).entries()].filter(([, allowed]) => allowed === 1).map(([row]) => row);
+    assert.deepEqual([...index.matchingRows(filter)], expected, JSON.stringify(filter));
+  }
+});
+
 test("non-filterable keys are not indexed", () => {
   const index = new MetadataIndex(2, [{ body: "a" }, { body: "b" }], ["body"]);
   assert.deepEqual([...index.evaluate({ op: "eq", key: "body", value: "a" })], [0, 0]);

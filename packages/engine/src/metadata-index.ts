@@ -13,7 +13,7 @@ export type RowBitmap = Uint8Array;
 
 interface KeyIndex {
   /** Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. */
-  postings: Map<string, number[]>;
+  postings: Map<string, number[] | Int32Array>;
   present: number[];
   numericRows: number[];
   numericValues: number[];
@@ -36,6 +36,10 @@ export class MetadataIndex {
       if (entries === undefined) continue;
       for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) this.add(row, key, value);
     }
+    // Compact once built: typed postings cost a quarter of the memory and can be handed out as they are.
+    for (const index of this.keys.values()) {
+      for (const [posting, rowList] of index.postings) index.postings.set(posting, Int32Array.from(rowList));
+    }
   }
 
   private keyIndex(key: string): KeyIndex {
@@ -56,7 +60,7 @@ export class MetadataIndex {
       const posting = postingKey(item);
       if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
       seen.add(posting);
-      let rows = index.postings.get(posting);
+      let rows = index.postings.get(posting) as number[] | undefined;
       if (!rows) index.postings.set(posting, (rows = []));
       rows.push(row);
       if (typeof item === "number") {
@@ -66,15 +70,30 @@ export class MetadataIndex {
     }
   }
 
-  /** The rows `node` allows, deleted rows included (the caller masks those). */
+  /**
+   * The rows `node` allows, ascending, deleted rows included (the caller skips those). An equality on
+   * one value is answered with its posting list itself, in time independent of the segment's size;
+   * the result is shared, so it must not be changed.
+   */
+  matchingRows(node: FilterNode): Int32Array {
+    const single = node.op === "eq" ? node.value : node.op === "in" && node.values.length === 1 ? node.values[0] : undefined;
+    if (single !== undefined) {
+      const key = (node as { key: string }).key;
+      const posting = this.keys.get(key)?.postings.get(postingKey(single));
+      return (posting as Int32Array | undefined) ?? new Int32Array(0);
+    }
+    return rowsOfBitmap(this.evaluate(node));
+  }
+
+  /** The rows `node` allows as a bitmap, deleted rows included (the caller masks those). */
   evaluate(node: FilterNode): RowBitmap {
     switch (node.op) {
       case "all":
         return new Uint8Array(this.rows).fill(1);
       case "and":
-        return this.combine(node.children, (a, b) => a & b);
+        return this.combine(node.children, "and");
       case "or":
-        return this.combine(node.children, (a, b) => a | b);
+        return this.combine(node.children, "or");
       case "eq":
         return this.withValues(node.key, [node.value]);
       case "ne":
@@ -92,12 +111,13 @@ export class MetadataIndex {
     }
   }
 
-  private combine(children: readonly FilterNode[], merge: (a: number, b: number) => number): RowBitmap {
+  private combine(children: readonly FilterNode[], op: "and" | "or"): RowBitmap {
     const [first, ...rest] = children;
     const result = first === undefined ? new Uint8Array(this.rows).fill(1) : this.evaluate(first);
     for (const child of rest) {
       const other = this.evaluate(child);
-      for (let row = 0; row < this.rows; row++) result[row] = merge(result[row] as number, other[row] as number);
+      if (op === "and") for (let row = 0; row < this.rows; row++) result[row] = (result[row] as number) & (other[row] as number);
+      else for (let row = 0; row < this.rows; row++) result[row] = (result[row] as number) | (other[row] as number);
     }
     return result;
   }
@@ -136,6 +156,16 @@ const RANGE_TESTS = {
   lt: (actual: number, bound: number) => actual < bound,
   lte: (actual: number, bound: number) => actual <= bound,
 } as const;
+
+/** The set rows of a bitmap, ascending. */
+export function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
+  let count = 0;
+  for (let row = 0; row < bitmap.length; row++) count += bitmap[row] as number;
+  const rows = new Int32Array(count);
+  let next = 0;
+  for (let row = 0; row < bitmap.length; row++) if (bitmap[row] === 1) rows[next++] = row;
+  return rows;
+}
 
 function invert(bitmap: RowBitmap): RowBitmap {
   for (let row = 0; row < bitmap.length; row++) bitmap[row] = bitmap[row] === 1 ? 0 : 1;

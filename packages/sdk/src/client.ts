@@ -4,7 +4,7 @@ import { ClientError } from "./errors.ts";
 import { clockSkewMiddleware } from "./clock.ts";
 import { resolveClientConfig, type ResolvedClientConfig, type VectorsClientConfig } from "./client-config.ts";
 import * as C from "./commands.ts";
-import { fetchHandler, serviceErrorMiddleware } from "./fetch-handler.ts";
+import { serviceErrorMiddleware } from "./fetch-handler.ts";
 import type { HttpResponse } from "./http.ts";
 import { MiddlewareStack } from "./middleware-stack.ts";
 import { presignCommand, type PresignedRequest, type PresignOptions } from "./presign.ts";
@@ -39,7 +39,7 @@ export class VectorsClient {
     const { definition } = command;
     throwIfAborted(options.abortSignal, definition.name);
     const { request, bucket } = buildRequest(definition, command.input, this.config);
-    const handler = this.middlewareStack.resolve(fetchHandler(this.config.fetch));
+    const handler = this.middlewareStack.resolve(this.config.send);
     const response = await handler(request, {
       operation: definition.name, bucket, abortSignal: options.abortSignal,
       timeoutMs: options.timeoutMs ?? this.config.timeoutMs, attempt: 1,

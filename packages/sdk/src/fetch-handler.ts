@@ -1,8 +1,8 @@
 // The send step: one HTTP exchange through the platform's fetch, with the attempt's timeout and the
 // caller's AbortSignal covering both the headers and the whole body.
-import { AbortError, NetworkError, TimeoutError } from "./errors.ts";
+import { startAttempt } from "./attempt.ts";
 import { toServiceError } from "./error-response.ts";
-import { requestUrl, type Handler, type HandlerContext, type HttpResponse, type Middleware } from "./http.ts";
+import { requestUrl, type Handler, type HttpResponse, type Middleware } from "./http.ts";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -34,48 +34,6 @@ function toHttpResponse(response: Response, body: Uint8Array): HttpResponse {
     headers[name.toLowerCase()] = value;
   });
   return { statusCode: response.status, statusText: response.statusText, headers, body };
-}
-
-interface Attempt {
-  signal: AbortSignal;
-  classify(error: unknown): Error;
-  release(): void;
-}
-
-/** One AbortController per attempt, fired by the timer or by the caller's signal, whichever is first. */
-function startAttempt(context: HandlerContext): Attempt {
-  const controller = new AbortController();
-  const { abortSignal: callerSignal, timeoutMs = 0, operation } = context;
-  let timedOut = false;
-  const onCallerAbort = () => controller.abort(callerSignal?.reason);
-  if (callerSignal?.aborted) throw new AbortError({ operation, cause: callerSignal.reason });
-  callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
-  const timer = timeoutMs > 0
-    ? setTimeout(() => {
-      timedOut = true;
-      controller.abort(new TimeoutError(timeoutMs, { operation }));
-    }, timeoutMs)
-    : undefined;
-  return {
-    signal: controller.signal,
-    classify(error) {
-      if (timedOut) return new TimeoutError(timeoutMs, { operation, cause: error });
-      if (callerSignal?.aborted) return new AbortError({ operation, cause: callerSignal.reason });
-      const detail = error instanceof Error ? errorDetail(error) : String(error);
-      return new NetworkError(`network failure: ${detail}`, { operation, cause: error });
-    },
-    release() {
-      if (timer !== undefined) clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onCallerAbort);
-    },
-  };
-}
-
-/** Node's fetch says only "fetch failed"; the useful part (ECONNRESET, "other side closed") is the cause. */
-function errorDetail(error: Error): string {
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  const extra = cause?.code ?? cause?.message;
-  return extra ? `${error.message} (${extra})` : error.message;
 }
 
 /** Turns non-2xx responses into ServiceError, so the retry step can judge them by status and code. */
