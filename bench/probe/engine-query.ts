@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileFilter, parseFilter } from "@ossv/protocol";
-import { openEngine } from "../../packages/engine/src/index.ts";
+import { openEngine, type DurableCollection } from "../../packages/engine/src/index.ts";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
 import { K, loadOrComputeTruth } from "../lib/ground-truth.ts";
 import { SEARCH_TUNING } from "../../packages/engine/src/segment.ts";
@@ -24,7 +24,7 @@ if (!existing) {
   await engine.catalog.createIndex("a", "b", { name: "i", dimension, distanceMetric: "cosine", dataType: "float32", nonFilterableMetadataKeys: [] }, 100);
 }
 const index = engine.catalog.getIndex("a", "b", "i")!;
-const collection = engine.collection(index);
+const collection = engine.collection(index) as DurableCollection;
 let t = performance.now();
 if (!existing) for (let start = 0; start < rows; start += 500) {
   const batch = [];
@@ -34,8 +34,8 @@ if (!existing) for (let start = 0; start < rows; start += 500) {
 console.log(`put: ${((rows / (performance.now() - t)) * 1000).toFixed(0)} vectors/s`);
 t = performance.now();
 await new Promise((r) => setTimeout(r, 1500));
-await (collection as any).settleBackground();
-console.log(`settle: ${((performance.now() - t) / 1000).toFixed(1)} s`, JSON.stringify((collection as any).describe()));
+await collection.settleBackground();
+console.log(`settle: ${((performance.now() - t) / 1000).toFixed(1)} s`, JSON.stringify(collection.describe()));
 const truth = loadOrComputeTruth(data, new URL("../.cache", import.meta.url).pathname, console.log);
 // PROBE_TUNING='{"minEf":16}' overrides engine search settings for an experiment.
 Object.assign(SEARCH_TUNING, JSON.parse(process.env.PROBE_TUNING ?? "{}"));
