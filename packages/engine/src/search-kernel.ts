@@ -4,6 +4,7 @@
 //
 // Ranking scores: euclidean ranks by the squared distance (the square root is monotonic and taken only
 // for the K results); cosine ranks by 1 - cos similarity directly.
+import type { VectorBlock } from "./kernel/vector-block.ts";
 import { TopK } from "./top-k.ts";
 import type { DistanceMetric, Metadata } from "./types.ts";
 
@@ -14,6 +15,8 @@ export interface VectorRows {
   readonly dimension: number;
   /** Rows [0, highWater) may be live; the others are never looked at. */
   readonly highWater: number;
+  /** Set when `data` lives in a WebAssembly block: scans then run in the SIMD kernel. */
+  readonly block?: VectorBlock | undefined;
 }
 
 export interface ScanInput {
@@ -100,23 +103,54 @@ export function scoreToDistance(score: number, metric: DistanceMetric): number {
 }
 
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { arena, slotKeys, slotMetadata, metric, vector, filter, onlyRows } = input;
-  const dimension = arena.dimension;
+  const { arena, slotKeys, metric, vector } = input;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
-  const data = arena.data;
-  const norms = arena.norms;
+  const euclidean = metric === "euclidean";
+  if (arena.block) scanBlock(input, arena.block, heap);
+  else scanPlain(input, heap);
+  return heap.sorted().map(({ slot, score }) => ({ slot, distance: euclidean ? Math.sqrt(score) : score }));
+}
+
+/** Whether a row takes part in the scan: live, and accepted by the filter when there is one. */
+function eligible(input: ScanInput, slot: number): boolean {
+  if (input.slotKeys[slot] === undefined) return false;
+  return input.filter === undefined || input.filter(input.slotMetadata[slot] as Metadata);
+}
+
+function scanPlain(input: ScanInput, heap: TopK): void {
+  const { arena, metric, vector, onlyRows } = input;
+  const { data, norms, dimension } = arena;
   const queryNorm = vectorNorm(vector);
   const euclidean = metric === "euclidean";
   const end = onlyRows ? onlyRows.length : arena.highWater;
   for (let i = 0; i < end; i++) {
     const slot = onlyRows ? (onlyRows[i] as number) : i;
-    if (slotKeys[slot] === undefined) continue;
-    if (filter !== undefined && !filter(slotMetadata[slot] as Metadata)) continue;
+    if (!eligible(input, slot)) continue;
     const base = slot * dimension;
     const score = euclidean
       ? squaredDistance(data, base, vector, dimension)
       : cosineDistance(dot(data, base, vector, dimension), norms[slot] as number, queryNorm);
     if (score <= heap.threshold) heap.offer(slot, score);
   }
-  return heap.sorted().map(({ slot, score }) => ({ slot, distance: euclidean ? Math.sqrt(score) : score }));
+}
+
+/** The same scan with the rows' raw scores computed in one call of the SIMD kernel. */
+function scanBlock(input: ScanInput, block: VectorBlock, heap: TopK): void {
+  const { arena, metric, vector, onlyRows } = input;
+  const rowList = block.rowList;
+  let count = 0;
+  const end = onlyRows ? onlyRows.length : arena.highWater;
+  for (let i = 0; i < end; i++) {
+    const slot = onlyRows ? (onlyRows[i] as number) : i;
+    if (eligible(input, slot)) rowList[count++] = slot;
+  }
+  const euclidean = metric === "euclidean";
+  const raw = block.score(vector, count, euclidean);
+  const norms = arena.norms;
+  const queryNorm = vectorNorm(vector);
+  for (let j = 0; j < count; j++) {
+    const slot = rowList[j] as number;
+    const score = euclidean ? (raw[j] as number) : cosineDistance(raw[j] as number, norms[slot] as number, queryNorm);
+    if (score <= heap.threshold) heap.offer(slot, score);
+  }
 }

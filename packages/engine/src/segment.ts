@@ -7,6 +7,7 @@
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
+import { VectorBlock } from "./kernel/vector-block.ts";
 import type { Memtable } from "./memtable.ts";
 import { MetadataIndex, rowsOfBitmap, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
@@ -83,6 +84,9 @@ export class Segment implements VectorRows {
   /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
   readonly liveKeys: (string | undefined)[];
   liveCount: number;
+  /** The vectors, rows x dimension; in `block`'s WebAssembly memory when the segment is large. */
+  readonly data: Float32Array;
+  readonly block: VectorBlock | undefined;
   private readonly rowByKey = new Map<string, number>();
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
@@ -91,12 +95,15 @@ export class Segment implements VectorRows {
     readonly dimension: number,
     readonly keys: readonly string[],
     readonly metadata: readonly Metadata[],
-    readonly data: Float32Array,
+    data: Float32Array,
     private readonly nonFilterableKeys: readonly string[] = [],
     /** Vector norms when the caller has them already (computed exactly as here). */
     norms?: Float64Array,
   ) {
     const rows = keys.length;
+    this.block = VectorBlock.create(rows, dimension);
+    this.block?.data.set(data.subarray(0, rows * dimension));
+    this.data = this.block?.data ?? data;
     this.highWater = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
@@ -104,7 +111,7 @@ export class Segment implements VectorRows {
     this.norms = norms ?? new Float64Array(rows);
     for (let row = 0; row < rows; row++) {
       this.rowByKey.set(keys[row] as string, row);
-      if (!norms) this.norms[row] = Math.sqrt(dotSelf(data, row * dimension, dimension));
+      if (!norms) this.norms[row] = Math.sqrt(dotSelf(this.data, row * dimension, dimension));
     }
   }
 

@@ -2,10 +2,14 @@
 // reused, so the arena stays dense under churn and a scan walks contiguous memory. Norms are kept per
 // slot for cosine distance, computed once at write time instead of on every query.
 
+import { VectorBlock } from "./kernel/vector-block.ts";
+
 const INITIAL_SLOTS = 16;
 
 export class VectorArena {
   data: Float32Array;
+  /** Once the arena is large, its vectors live in a WebAssembly block that the SIMD scan uses. */
+  block: VectorBlock | undefined;
   norms: Float64Array;
   /** Slots [0, highWater) have been handed out at some point; some of them may be free again. */
   highWater = 0;
@@ -23,8 +27,10 @@ export class VectorArena {
   private grow(minSlots: number): void {
     let slots = this.capacity * 2;
     while (slots < minSlots) slots *= 2;
-    const data = new Float32Array(slots * this.dimension);
+    const block = VectorBlock.create(slots, this.dimension);
+    const data = block?.data ?? new Float32Array(slots * this.dimension);
     data.set(this.data);
+    this.block = block;
     const norms = new Float64Array(slots);
     norms.set(this.norms);
     this.data = data;
