@@ -57,6 +57,19 @@ async function waitForGraphs(server: RunningServer): Promise<{ seconds: number; 
   }
 }
 
+/**
+ * The counterpart of LanceDB's optimize and index build: wait for the background graph builds, then
+ * merge all segments into one graph (the engine would do that itself after 10 s without writes, the
+ * idle merge; asking for it makes the timing explicit and keeps it out of the query measurements).
+ */
+async function buildIndex(server: RunningServer): Promise<{ seconds: number; flushSeconds: number; shape: IndexShape }> {
+  const started = performance.now();
+  const flushed = await waitForGraphs(server);
+  await adminFor(server).compactIndex(BUCKET, INDEX);
+  const compacted = await waitForGraphs(server);
+  return { seconds: (performance.now() - started) / 1000, flushSeconds: flushed.seconds, shape: compacted.shape };
+}
+
 function describeShape(shape: IndexShape): string {
   return `${shape.segments.length} segments (${shape.segments.map((s) => s.rows).join(", ")} rows), ${shape.memtableRows} rows in the memtable`;
 }
@@ -120,9 +133,12 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
     const idleRss = residentBytes(server.pid);
     let client = clientFor(server);
     await ingest(ctx, client, m);
-    const built = await waitForGraphs(server);
-    m.index_build = { seconds: built.seconds, note: `background HNSW builds after the last acknowledged put: ${describeShape(built.shape)}` };
-    ctx.log(`    graphs built ${built.seconds.toFixed(1)} s after ingest: ${describeShape(built.shape)}`);
+    const built = await buildIndex(server);
+    m.index_build = {
+      seconds: built.seconds,
+      note: `background HNSW builds after the last acknowledged put (${built.flushSeconds.toFixed(1)} s), then ossv admin index compact: ${describeShape(built.shape)}`,
+    };
+    ctx.log(`    index built ${built.seconds.toFixed(1)} s after ingest: ${describeShape(built.shape)}`);
     m.memory_after_ingest = memory(server, idleRss, ctx.data.spec.count);
     m.disk_after_ingest = { bytes_on_disk: bytesOnDisk(dataDir) };
     await measureQueryMatrix(ctx, searchWith(ctx, client), { afterDelete: false, ...auto }, m, sweeps);

@@ -40,6 +40,16 @@ export interface CheckpointPolicy extends CompactionPolicy {
    */
   idleFlushMs: number;
   idleFlushRows: number;
+  /**
+   * After this long without writes (0: never), all segments are merged into one when they hold at
+   * most `idleMergeMaxRows` live rows and the ones besides the largest hold at least
+   * `idleMergeMinShare` of them. A query pays a graph search per segment, so the one graph of a
+   * merged collection answers fastest; the share keeps a trickle of new rows from rebuilding a big
+   * graph again and again.
+   */
+  idleMergeMs: number;
+  idleMergeMaxRows: number;
+  idleMergeMinShare: number;
 }
 
 export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
@@ -49,6 +59,9 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   segmentBytes: 8 * 1024 * 1024,
   idleFlushMs: 1000,
   idleFlushRows: 1024,
+  idleMergeMs: 10_000,
+  idleMergeMaxRows: 2_000_000,
+  idleMergeMinShare: 0.05,
   maxSegments: 8,
   maxDeletedFraction: 0.2,
 };
@@ -64,7 +77,8 @@ export interface CheckpointState {
   nextSegmentId: number;
 }
 
-type Task = "checkpoint" | "flush" | "compact";
+/** "merge" is the idle merge: like an explicit compact(), all segments into one. */
+type Task = "checkpoint" | "flush" | "compact" | "merge";
 
 export class Checkpointer {
   private readonly queue = new SerialQueue();
@@ -82,6 +96,7 @@ export class Checkpointer {
   /** The error of the last automatic task, if it failed (the WAL still holds everything). */
   lastError: unknown;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleMergeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly store: BlobStore,
@@ -115,6 +130,22 @@ export class Checkpointer {
       if (this.collection.memtable.count >= this.policy.idleFlushRows) this.schedule("flush");
     }, this.policy.idleFlushMs);
     this.idleTimer.unref();
+    if (this.policy.idleMergeMs <= 0) return;
+    clearTimeout(this.idleMergeTimer);
+    this.idleMergeTimer = setTimeout(() => {
+      this.idleMergeTimer = undefined;
+      if (this.worthMergingWhenIdle()) this.schedule("merge");
+    }, this.policy.idleMergeMs);
+    this.idleMergeTimer.unref();
+  }
+
+  private worthMergingWhenIdle(): boolean {
+    const segments = this.collection.segments;
+    if (segments.length < 2) return false;
+    const live = segments.map((segment) => segment.liveCount);
+    const total = live.reduce((sum, rows) => sum + rows, 0);
+    const others = total - Math.max(...live);
+    return total <= this.policy.idleMergeMaxRows && others >= total * this.policy.idleMergeMinShare;
   }
 
   private memtableFull(): boolean {
@@ -134,7 +165,8 @@ export class Checkpointer {
     return this.enqueue(async () => {
       if (automatic) this.scheduled.delete(task);
       if (automatic && this.stopped) return;
-      if (task === "compact") await this.compactNow(!automatic);
+      if (task === "merge") await this.compactNow(true);
+      else if (task === "compact") await this.compactNow(!automatic);
       else await this.checkpointNow(task === "flush");
       if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
     });
@@ -173,6 +205,7 @@ export class Checkpointer {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.idleMergeTimer);
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {

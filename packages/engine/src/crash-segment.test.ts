@@ -12,7 +12,7 @@ import type { IndexRecord, VectorRecord } from "./types.ts";
 import { CrashingStore, dumpCollection, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
 
 /** No automatic flushes or compactions: the test decides when each happens. */
-const MANUAL = { segmentRows: 1_000_000, maxSegments: 100, maxDeletedFraction: 1 };
+const MANUAL = { segmentRows: 1_000_000, maxSegments: 100, maxDeletedFraction: 1, idleMergeMs: 0 };
 
 type Dump = ReturnType<typeof dumpCollection>;
 

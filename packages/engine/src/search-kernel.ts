@@ -103,7 +103,7 @@ export function scoreToDistance(score: number, metric: DistanceMetric): number {
 }
 
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { arena, slotKeys, metric, vector } = input;
+  const { arena, slotKeys, metric } = input;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
   const euclidean = metric === "euclidean";
   if (arena.block) scanBlock(input, arena.block, heap);

@@ -9,7 +9,7 @@ import { SEARCH_TUNING } from "./segment.ts";
 import type { DistanceMetric, IndexRecord, Metadata, QueryOptions, VectorRecord } from "./types.ts";
 import { dumpCollection, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
 
-const SMALL_SEGMENTS = { segmentRows: 1_000_000, maxSegments: 4, maxDeletedFraction: 0.2 };
+const SMALL_SEGMENTS = { segmentRows: 1_000_000, maxSegments: 4, maxDeletedFraction: 0.2, idleMergeMs: 0 };
 
 /** Exact top-K over a model of the collection: the ground truth the engine is held to. */
 function exactTopK(model: Map<string, VectorRecord>, options: QueryOptions, metric: DistanceMetric): string[] {
@@ -302,6 +302,33 @@ test("a quiet period freezes a memtable of at least idleFlushRows rows, and leav
     assert.deepEqual(shape.segments.map((s) => [s.rows, s.graph]), [[300, true]]);
     await engine.collection(small).settleBackground();
     assert.equal(engine.collection(small).describe().memtableRows, 50, "below idleFlushRows the memtable stays");
+    await engine.close();
+  });
+});
+
+test("a longer quiet period merges the segments into one, but not for a small trickle of new rows", async () => {
+  await withTempDir(async (dir) => {
+    const policy = { segmentRows: 400, idleFlushMs: 20, idleFlushRows: 10, idleMergeMs: 150, idleMergeMinShare: 0.2, maxSegments: 100 };
+    const engine = await openTestEngine(dir, { checkpoint: policy });
+    const index = await setupIndex(engine, "merged", 8, "cosine");
+    const collection = engine.collection(index);
+    const records = makeRecords(1300, 8, 4);
+    await putAll(engine, index, records);
+    const waitFor = async (done: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await collection.settleBackground();
+    };
+    await waitFor(() => collection.describe().segments.length === 1 && collection.describe().memtableRows === 0);
+    assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.graph]), [[1300, true]]);
+    assert.equal(collection.query({ vector: records[7]!.data, topK: 1 })[0]?.record.key, records[7]!.key);
+
+    // 100 new rows are 7 % of the whole, below the 20 % share: frozen into a segment of their own, kept apart.
+    await collection.put(makeRecords(100, 8, 5, "new"));
+    await waitFor(() => collection.describe().memtableRows === 0);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // well past idleMergeMs
+    await collection.settleBackground();
+    assert.deepEqual(collection.describe().segments.map((s) => s.rows), [1300, 100]);
     await engine.close();
   });
 });
