@@ -108,6 +108,9 @@ export class Checkpointer {
     private readonly state: CheckpointState,
   ) {
     for (const size of state.walSizes.values()) this.walBytes += size;
+    // A recovered collection is as quiet as one whose writes just stopped: its memtable tail and
+    // segments get the same idle flush and merge.
+    this.armIdleFlush();
   }
 
   /** Called after each WAL commit (already applied to memory); schedules background work. */
