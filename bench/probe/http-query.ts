@@ -48,6 +48,8 @@ if (fresh) {
   }));
   console.log(`ingest, 4 writers: ${(rows / ((performance.now() - started) / 1000)).toFixed(0)} vectors/s`);
 }
+// As the bench does: merge the segments into one graph before measuring (PROBE_NO_COMPACT=1 skips it).
+if (!process.env.PROBE_NO_COMPACT) await admin.compactIndex("bench", "main");
 for (;;) {
   const shape = (await admin.describeIndex("bench", "main")) as { memtableRows: number; segments: { rows: number; graph: boolean }[] };
   if (shape.segments.every((s) => s.graph) && shape.memtableRows < 1024) {

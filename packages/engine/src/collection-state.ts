@@ -143,8 +143,19 @@ export class CollectionState {
       }
     }
     candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
-    return candidates.slice(0, topK).map((hit) => ({ record: hit.record(), distance: hit.distance }));
+    return candidates.slice(0, topK).map(lazyHit);
   }
+}
+
+function lazyHit({ key, distance, record }: Candidate): QueryHit {
+  let made: VectorRecord | undefined;
+  return {
+    key,
+    distance,
+    get record() {
+      return (made ??= record());
+    },
+  };
 }
 
 export interface RowSource {

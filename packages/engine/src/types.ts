@@ -123,8 +123,10 @@ export interface QueryOptions {
 }
 
 export interface QueryHit {
-  record: VectorRecord;
+  key: string;
   distance: number;
+  /** The whole record (a copy), made only when read: most queries need just keys and distances. */
+  readonly record: VectorRecord;
 }
 
 /** One vector index's data. Writes resolve only once they are durable. */

@@ -118,7 +118,8 @@ export const queryVectors: Handler = (ctx) => {
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
   const vectors = hits.map((hit) => {
-    const out = wireVector(hit.record, false, withMetadata);
+    // hit.record copies the row: read it only when metadata is asked for.
+    const out: WireVector = withMetadata ? wireVector(hit.record, false, true) : { key: hit.key };
     if (withDistance) out.distance = hit.distance;
     return out;
   });
