@@ -137,7 +137,8 @@ export class Checkpointer {
     clearTimeout(this.idleMergeTimer);
     this.idleMergeTimer = setTimeout(() => {
       this.idleMergeTimer = undefined;
-      if (this.worthMergingWhenIdle()) this.schedule("merge");
+      // Judged when the task runs, after flushes queued before it have frozen their rows.
+      this.schedule("merge");
     }, this.policy.idleMergeMs);
     this.idleMergeTimer.unref();
   }
@@ -168,8 +169,9 @@ export class Checkpointer {
     return this.enqueue(async () => {
       if (automatic) this.scheduled.delete(task);
       if (automatic && this.stopped) return;
-      if (task === "merge") await this.compactNow(true);
-      else if (task === "compact") await this.compactNow(!automatic);
+      if (task === "merge") {
+        if (this.worthMergingWhenIdle()) await this.compactNow(true);
+      } else if (task === "compact") await this.compactNow(!automatic);
       else await this.checkpointNow(task === "flush");
       if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
     });
