@@ -110,7 +110,7 @@ export class Checkpointer {
     for (const size of state.walSizes.values()) this.walBytes += size;
     // A recovered collection is as quiet as one whose writes just stopped: its memtable tail and
     // segments get the same idle flush and merge.
-    this.armIdleFlush();
+    this.armIdleTimers();
   }
 
   /** Called after each WAL commit (already applied to memory); schedules background work. */
@@ -121,11 +121,11 @@ export class Checkpointer {
     const tooMany = this.state.walSizes.size >= this.policy.maxWalObjects;
     if (tooMany || this.walBytes >= this.policy.maxWalBytes) this.schedule("checkpoint");
     if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
-    this.armIdleFlush();
+    this.armIdleTimers();
   }
 
-  /** (Re)starts the quiet-period timer after a write; see CheckpointPolicy.idleFlushMs. */
-  private armIdleFlush(): void {
+  /** (Re)starts the quiet-period timers after a write; see CheckpointPolicy.idleFlushMs and idleMergeMs. */
+  private armIdleTimers(): void {
     if (this.stopped) return;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {

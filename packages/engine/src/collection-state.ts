@@ -135,7 +135,7 @@ export class CollectionState {
       metric,
       topK,
       ...(filter && { filter }),
-      ...(filterNode && { filterNode, filterKey: JSON.stringify(filterNode) }),
+      ...(filterNode && { indexedFilter: { node: filterNode, key: JSON.stringify(filterNode) } }),
     };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {

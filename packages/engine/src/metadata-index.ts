@@ -77,12 +77,9 @@ export class MetadataIndex {
    */
   matchingRows(node: FilterNode): Int32Array {
     const single = node.op === "eq" ? node.value : node.op === "in" && node.values.length === 1 ? node.values[0] : undefined;
-    if (single !== undefined) {
-      const key = (node as { key: string }).key;
-      const posting = this.keys.get(key)?.postings.get(postingKey(single));
-      return (posting as Int32Array | undefined) ?? new Int32Array(0);
-    }
-    return rowsOfBitmap(this.evaluate(node));
+    if (single === undefined) return rowsOfBitmap(this.evaluate(node));
+    // Built postings are Int32Arrays (the constructor compacts them).
+    return (this.posting((node as { key: string }).key, single) as Int32Array | undefined) ?? new Int32Array(0);
   }
 
   /** The rows `node` allows as a bitmap, deleted rows included (the caller masks those). */
@@ -124,12 +121,15 @@ export class MetadataIndex {
 
   private withValues(key: string, values: readonly MetadataScalar[]): RowBitmap {
     const bitmap = new Uint8Array(this.rows);
-    const index = this.keys.get(key);
-    if (!index) return bitmap;
     for (const value of values) {
-      for (const row of index.postings.get(postingKey(value)) ?? []) bitmap[row] = 1;
+      for (const row of this.posting(key, value) ?? []) bitmap[row] = 1;
     }
     return bitmap;
+  }
+
+  /** The rows holding `value` under `key`, ascending; undefined when there are none. */
+  private posting(key: string, value: MetadataScalar): number[] | Int32Array | undefined {
+    return this.keys.get(key)?.postings.get(postingKey(value));
   }
 
   private fromRows(rows: readonly number[]): RowBitmap {

@@ -50,9 +50,11 @@ export interface SegmentQuery {
   metric: DistanceMetric;
   topK: number;
   filter?: (metadata: Metadata) => boolean;
-  filterNode?: FilterNode;
-  /** A canonical text of filterNode: segments remember the rows of recent filters under it. */
-  filterKey?: string;
+  /**
+   * The same filter as an AST for the inverted indexes, with its canonical text as `key`, made once
+   * per query: segments remember the rows of recent filters under it.
+   */
+  indexedFilter?: { node: FilterNode; key: string };
 }
 
 /** The rows a filter allows in a segment, deleted ones included (they are skipped at search time). */
@@ -173,7 +175,7 @@ export class Segment implements VectorRows {
 
   search(query: SegmentQuery): SegmentHit[] {
     if (this.liveCount === 0) return [];
-    if (!query.filter && !query.filterNode) {
+    if (!query.filter && !query.indexedFilter) {
       const small = this.liveCount * this.dimension <= SEARCH_TUNING.unfilteredExactScanFloats;
       if (!this.graph || small) return this.scan(query);
       return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
@@ -191,15 +193,15 @@ export class Segment implements VectorRows {
 
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */
   private filterMatch(query: SegmentQuery): FilterMatch {
-    const { filterNode, filterKey } = query;
-    if (!filterNode) return { rows: this.rowsPassing(query.filter as (metadata: Metadata) => boolean) };
-    const key = filterKey ?? JSON.stringify(filterNode);
+    const { indexedFilter } = query;
+    if (!indexedFilter) return { rows: this.rowsPassing(query.filter as (metadata: Metadata) => boolean) };
+    const { node, key } = indexedFilter;
     let match = this.filterCache.get(key);
     if (match) {
       this.filterCache.delete(key); // re-inserted below: the Map's order is the recency order
     } else {
       this.metadataIndex ??= new MetadataIndex(this.rows, this.metadata, this.nonFilterableKeys);
-      match = { rows: this.metadataIndex.matchingRows(filterNode) };
+      match = { rows: this.metadataIndex.matchingRows(node) };
       if (this.filterCache.size >= FILTER_CACHE_ENTRIES) this.filterCache.delete(this.filterCache.keys().next().value as string);
     }
     this.filterCache.set(key, match);

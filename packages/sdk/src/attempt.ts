@@ -4,14 +4,29 @@
 import { AbortError, NetworkError, TimeoutError } from "./errors.ts";
 import type { HandlerContext } from "./http.ts";
 
-export interface Attempt {
+/**
+ * Runs one exchange as an attempt: `exchange` gets the attempt's signal, and whatever it throws comes
+ * out classified. Every send step is this plus its transport.
+ */
+export async function runAttempt<T>(context: HandlerContext, exchange: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const attempt = startAttempt(context);
+  try {
+    return await exchange(attempt.signal);
+  } catch (error) {
+    throw attempt.classify(error);
+  } finally {
+    attempt.release();
+  }
+}
+
+interface Attempt {
   signal: AbortSignal;
   classify(error: unknown): Error;
   release(): void;
 }
 
 /** One AbortController per attempt, fired by the timer or by the caller's signal, whichever is first. */
-export function startAttempt(context: HandlerContext): Attempt {
+function startAttempt(context: HandlerContext): Attempt {
   const controller = new AbortController();
   const { abortSignal: callerSignal, timeoutMs = 0, operation } = context;
   let timedOut = false;

@@ -1,8 +1,8 @@
 // The send step: one HTTP exchange through the platform's fetch, with the attempt's timeout and the
 // caller's AbortSignal covering both the headers and the whole body.
-import { startAttempt } from "./attempt.ts";
+import { runAttempt } from "./attempt.ts";
 import { toServiceError } from "./error-response.ts";
-import { requestUrl, type Handler, type HttpResponse, type Middleware } from "./http.ts";
+import { requestUrl, sendableBody, type Handler, type HttpResponse, type Middleware } from "./http.ts";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -10,22 +10,12 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 const TRANSPORT_OWNED = new Set(["host", "content-length", "connection"]);
 
 export function fetchHandler(fetchImpl: FetchLike): Handler {
-  return async (request, context) => {
-    const attempt = startAttempt(context);
-    try {
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !TRANSPORT_OWNED.has(name)));
-      const hasBody = request.method !== "GET" && request.body !== undefined && request.body.length > 0;
-      const response = await fetchImpl(requestUrl(request), {
-        method: request.method, headers, body: hasBody ? (request.body as Uint8Array<ArrayBuffer>) : undefined, signal: attempt.signal,
-      });
-      const body = new Uint8Array(await response.arrayBuffer());
-      return toHttpResponse(response, body);
-    } catch (error) {
-      throw attempt.classify(error);
-    } finally {
-      attempt.release();
-    }
-  };
+  return (request, context) => runAttempt(context, async (signal) => {
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !TRANSPORT_OWNED.has(name)));
+    const body = sendableBody(request) as Uint8Array<ArrayBuffer> | undefined;
+    const response = await fetchImpl(requestUrl(request), { method: request.method, headers, body, signal });
+    return toHttpResponse(response, new Uint8Array(await response.arrayBuffer()));
+  });
 }
 
 function toHttpResponse(response: Response, body: Uint8Array): HttpResponse {

@@ -40,6 +40,11 @@ export interface HandlerContext {
 export type Handler = (request: HttpRequest, context: HandlerContext) => Promise<HttpResponse>;
 export type Middleware = (next: Handler) => Handler;
 
+/** The body to send: none for GET or an empty body, whatever the request object carries. */
+export function sendableBody(request: HttpRequest): Uint8Array | undefined {
+  return request.method !== "GET" && request.body !== undefined && request.body.length > 0 ? request.body : undefined;
+}
+
 export function requestUrl(request: HttpRequest): string {
   const query = request.rawQuery ? `?${request.rawQuery}` : "";
   return `${request.protocol}//${request.host}${request.path}${query}`;

@@ -5,8 +5,8 @@
 // is the default transport (index.node.ts); the fetch handler stays for every other platform.
 import http from "node:http";
 import https from "node:https";
-import { startAttempt } from "../attempt.ts";
-import type { Handler, HttpRequest, HttpResponse } from "../http.ts";
+import { runAttempt } from "../attempt.ts";
+import { sendableBody, type Handler, type HttpRequest, type HttpResponse } from "../http.ts";
 
 export interface NodeHttpHandlerOptions {
   /** Agent for http: endpoints; default a keep-alive agent owned by the handler. */
@@ -20,22 +20,13 @@ export function nodeHttpHandler(options: NodeHttpHandlerOptions = {}): Handler {
   // LIFO reuses the most recently active socket, the one least likely to have been closed as idle.
   const httpAgent = options.httpAgent ?? new http.Agent({ keepAlive: true, scheduling: "lifo" });
   const httpsAgent = options.httpsAgent ?? new https.Agent({ keepAlive: true, scheduling: "lifo" });
-  return async (request, context) => {
-    const attempt = startAttempt(context);
-    try {
-      const agent = request.protocol === "https:" ? httpsAgent : httpAgent;
-      return await exchange(request, agent, attempt.signal);
-    } catch (error) {
-      throw attempt.classify(error);
-    } finally {
-      attempt.release();
-    }
-  };
+  return (request, context) =>
+    runAttempt(context, (signal) => exchange(request, request.protocol === "https:" ? httpsAgent : httpAgent, signal));
 }
 
 function exchange(request: HttpRequest, agent: http.Agent, signal: AbortSignal): Promise<HttpResponse> {
   const send = request.protocol === "https:" ? https.request : http.request;
-  const body = request.method !== "GET" && request.body !== undefined && request.body.length > 0 ? request.body : undefined;
+  const body = sendableBody(request);
   const headers: Record<string, string> = { ...request.headers };
   // Sent even when empty, as fetch does, so servers never wait for a body that is not coming.
   if (request.method !== "GET") headers["content-length"] = String(body?.length ?? 0);
