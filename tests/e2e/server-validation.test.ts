@@ -103,3 +103,33 @@ test("wrongly typed fields in every vector operation are 4xx, never 500", async 
     }
   }
 });
+
+test("vector values in any JSON number form are stored as the float32 JSON.parse would give", async () => {
+  const bucket = await bucketWithIndex("cosine");
+  const forms = ["0.30000001192092896", "-2.5E-3", "1e-45", " 3.4028234663852886e38 ", "-0.0", "123456789012345678901234", "7e-1"];
+  const rows = [forms.slice(0, 3), forms.slice(3, 6), [forms[6]!, "1", "\n2"]];
+  const text = `{"indexName":"idx","vectors":[${rows.map((row, i) => `{"key":"n${i}","data":{"float32":[${row.join(",")}]}}`).join(",")}]}`;
+  const put = await t.send({ method: "POST", bucket, query: "putVectors", body: text, headers: { "content-type": "application/json" } });
+  assert.equal(put.status, 200, put.text);
+  const got = await post(bucket, "getVectors", { indexName: "idx", keys: ["n0", "n1", "n2"], returnData: true });
+  const byKey = new Map((got.json().vectors as { key: string; data: { float32: number[] } }[]).map((v) => [v.key, v.data.float32]));
+  rows.forEach((row, i) => {
+    const stored = byKey.get(`n${i}`)!.map((value) => Math.fround(value));
+    assert.deepEqual(stored, row.map((form) => Math.fround(Number(form)) || 0), `row ${i}`);
+  });
+});
+
+test("a vector of the wrong length or all zeros is refused with its field named, however it is written", async () => {
+  const bucket = await bucketWithIndex("cosine");
+  const cases: [string, string][] = [
+    ['{"indexName":"idx","vectors":[{"key":"a","data":{"float32":[1.5,2.5]}}]}', "vectors[0].data.float32 has 2 values; the index dimension is 3"],
+    ['{"indexName":"idx","vectors":[{"key":"a","data":{"float32":[0,-0.0,0e5]}}]}', "vectors[0].data.float32 is a zero vector"],
+    ['{"indexName":"idx","queryVector":{"float32":[1,2]},"topK":1}', "queryVector.float32 has 2 values"],
+  ];
+  for (const [body, message] of cases) {
+    const query = body.includes("queryVector") ? "queryVectors" : "putVectors";
+    const res = await t.send({ method: "POST", bucket, query, body, headers: { "content-type": "application/json" } });
+    assert.equal(res.status, 400, res.text);
+    assert.ok(res.json().Error.Message.includes(message), res.text);
+  }
+});

@@ -7,7 +7,7 @@
 // Out: one message { graph: Uint8Array (hnswlib's own file format, transferred), searchEf: number }.
 import { parentPort, workerData } from "node:worker_threads";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 
@@ -16,6 +16,21 @@ const TARGET_RECALL = 0.97;
 const SAMPLE_QUERIES = 48;
 const K = 10;
 const EF_STEPS = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
+
+/**
+ * Builds yield to request handling: on Linux a nice value is per thread, so this lowers only this
+ * worker. At 10 it still gets about a tenth of a core that requests want, so graphs keep coming
+ * under steady load, but a burst of writes or queries is no longer slowed by a build beside it.
+ * Elsewhere (macOS) the call would renice the whole server, so it is made on Linux only.
+ */
+const BUILD_NICENESS = 10;
+if (process.platform === "linux") {
+  try {
+    setPriority(BUILD_NICENESS);
+  } catch {
+    // Not permitted in some sandboxes; the build just runs at normal priority.
+  }
+}
 
 const { space, dimension, rows, m, efConstruction, seed } = workerData;
 const vectors = new Float32Array(workerData.vectors);

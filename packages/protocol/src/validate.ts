@@ -271,6 +271,7 @@ export function validateFloat32Vector(
   values: unknown, dimension: number, metric: DistanceMetric, fieldName: string,
 ): Float32Array {
   requirePresent(values, fieldName);
+  if (values instanceof Float32Array) return checkFloat32Vector(values, dimension, metric, fieldName);
   if (!Array.isArray(values)) invalid(`${fieldName} must be an array of numbers, got ${describe(values)}`);
   if (values.length !== dimension) invalid(`${fieldName} has ${values.length} values; the index dimension is ${dimension}`);
   const vector = new Float32Array(dimension);
@@ -285,8 +286,25 @@ export function validateFloat32Vector(
     if (!Number.isFinite(rounded)) invalid(`${fieldName}[${i}] = ${value} is outside the float32 range`);
     if (rounded !== 0) allZero = false;
   }
-  if (metric === "cosine" && allZero) {
-    invalid(`${fieldName} is a zero vector (as float32), which the cosine metric cannot use`);
-  }
+  if (metric === "cosine" && allZero) invalid(zeroVectorMessage(fieldName));
   return vector;
+}
+
+const zeroVectorMessage = (fieldName: string): string =>
+  `${fieldName} is a zero vector (as float32), which the cosine metric cannot use`;
+
+/**
+ * The same checks for values already in float32 (the server reads request vectors straight into
+ * Float32Arrays): the length, finiteness, and no zero vector under cosine.
+ */
+function checkFloat32Vector(values: Float32Array, dimension: number, metric: DistanceMetric, fieldName: string): Float32Array {
+  if (values.length !== dimension) invalid(`${fieldName} has ${values.length} values; the index dimension is ${dimension}`);
+  let allZero = true;
+  for (let i = 0; i < dimension; i++) {
+    const value = values[i] as number;
+    if (!Number.isFinite(value)) invalid(`${fieldName}[${i}] must be a finite number, got ${String(value)}`);
+    if (value !== 0) allZero = false;
+  }
+  if (metric === "cosine" && allZero) invalid(zeroVectorMessage(fieldName));
+  return values;
 }

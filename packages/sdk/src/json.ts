@@ -2,25 +2,50 @@
 // produces) so a given request always has the same bytes, Content-MD5 and signature; responses are
 // read tolerating key-case differences, as the Go and Python SDKs do (spec §2.3).
 
+import { ByteWriter } from "./float32-decimal.ts";
+
 export type JsonObject = Record<string, unknown>;
 
-/** Compact JSON with object keys sorted and `undefined` members dropped; typed arrays as arrays. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+/**
+ * Compact JSON as UTF-8, object keys sorted and `undefined` members dropped. A Float32Array is
+ * written as float32 values (float32-decimal.ts); other typed arrays as arrays of their numbers.
+ */
+export function encodeJson(value: unknown): Uint8Array {
+  const writer = new ByteWriter();
+  writeValue(writer, value);
+  return writer.result();
 }
 
-function sortKeys(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return Array.from(value as unknown as ArrayLike<number>);
+function writeValue(writer: ByteWriter, value: unknown): void {
+  if (value instanceof Float32Array) writer.float32List(value);
+  else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) writeValue(writer, Array.from(value as unknown as ArrayLike<number>));
+  else if (Array.isArray(value)) writeArray(writer, value);
+  else if (value !== null && typeof value === "object") writeObject(writer, value as JsonObject);
+  else writer.text(JSON.stringify(value) ?? "null"); // as in an array, where JSON.stringify writes null
+}
+
+function writeArray(writer: ByteWriter, items: readonly unknown[]): void {
+  writer.byte(0x5b); // [
+  items.forEach((item, i) => {
+    if (i > 0) writer.byte(0x2c); // ,
+    writeValue(writer, item);
+  });
+  writer.byte(0x5d); // ]
+}
+
+function writeObject(writer: ByteWriter, object: JsonObject): void {
+  writer.byte(0x7b); // {
+  let first = true;
+  for (const key of Object.keys(object).sort()) {
+    const member = object[key];
+    if (member === undefined || typeof member === "function" || typeof member === "symbol") continue;
+    if (!first) writer.byte(0x2c);
+    first = false;
+    writer.text(JSON.stringify(key));
+    writer.byte(0x3a); // :
+    writeValue(writer, member);
   }
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  const sorted: JsonObject = {};
-  for (const key of Object.keys(value).sort()) {
-    const member = (value as JsonObject)[key];
-    if (member !== undefined) sorted[key] = sortKeys(member);
-  }
-  return sorted;
+  writer.byte(0x7d); // }
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {

@@ -5,7 +5,7 @@ import { OPERATIONS, uriEncode } from "@ossv/protocol";
 import { isValidBucketName, locate, type ResolvedEndpoint } from "./endpoint.ts";
 import { InvalidParamError } from "./errors.ts";
 import type { HttpRequest } from "./http.ts";
-import { stableStringify } from "./json.ts";
+import { encodeJson } from "./json.ts";
 import type { OperationDefinition, QueryParam } from "./operation.ts";
 import type { ResultMetadata } from "./types.ts";
 
@@ -34,7 +34,7 @@ export function encodeQuery(subResource: string, params: readonly QueryParam[] =
 
 function encodeBody(json: object | undefined, text: string | undefined): Uint8Array | undefined {
   if (text !== undefined) return new TextEncoder().encode(text);
-  if (json !== undefined) return new TextEncoder().encode(stableStringify(json));
+  if (json !== undefined) return encodeJson(json);
   return undefined;
 }
 

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from "node:http";
 import { createHash } from "node:crypto";
 import { ApiError } from "@ossv/protocol";
+import { parseVectorBody } from "./vector-body.ts";
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
@@ -30,13 +31,15 @@ export function checkContentMd5(header: string | undefined, body: Buffer): void 
   }
 }
 
-/** The body as a JSON object; empty means `{}`. Anything else is 400 MalformedJson. */
+/**
+ * The body as a JSON object; empty means `{}`. Anything else is 400 MalformedJson. Vector arrays come
+ * back as Float32Arrays (vector-body.ts).
+ */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
-  const text = body.toString("utf8");
-  if (text.trim() === "") return {};
+  if (isBlank(body)) return {};
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseVectorBody(body);
   } catch (error) {
     throw new ApiError("MalformedJson", `The request body is not valid JSON: ${(error as Error).message}`);
   }
@@ -44,4 +47,10 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
     throw new ApiError("MalformedJson", "The request body must be a JSON object.");
   }
   return value as Record<string, unknown>;
+}
+
+/** Only JSON whitespace (or nothing): the same test as trimming the text, without decoding it. */
+function isBlank(body: Buffer): boolean {
+  for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
 }

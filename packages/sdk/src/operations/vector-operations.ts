@@ -17,14 +17,17 @@ function requireIndex(input: { bucket: string; indexName: string }, operation: O
   requireParam(input, "indexName", operation);
 }
 
-/** `{float32: [...]}` with a Float32Array turned into a plain array (JSON has no typed arrays). */
-export function toWireData(data: VectorDataInput | undefined, param: string, operation: OperationName): { float32: number[] } {
+/** `{float32: [...]}`: a number[] copied, a Float32Array kept for the body writer (json.ts). */
+export function toWireData(
+  data: VectorDataInput | undefined, param: string, operation: OperationName,
+): { float32: number[] | Float32Array } {
   const values = data?.float32;
   if (values === undefined || values === null) throw new ParamRequiredError(`${param}.float32`, { operation });
   if (!Array.isArray(values) && !(values instanceof Float32Array)) {
     throw new InvalidParamError(`${param}.float32`, "must be a number[] or a Float32Array", { operation });
   }
-  return { float32: Array.from(values) };
+  // A Float32Array is kept: the body writer sends its values with float32 precision (9 digits).
+  return { float32: values instanceof Float32Array ? values : Array.from(values) };
 }
 
 function toWireVector(vector: VectorInput, position: number, operation: OperationName) {

@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFloat32 } from "./float32-decimal.ts";
+import { encodeJson } from "./json.ts";
+
+function textOf(value: number): string {
+  const out = new Uint8Array(32);
+  return new TextDecoder().decode(out.subarray(0, writeFloat32(out, 0, value)));
+}
+
+test("every float32 written comes back as itself, never longer than JSON.stringify writes it", () => {
+  const bits = new Uint32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
+  // A fixed stride through all 2^32 bit patterns: every exponent, subnormals and both signs.
+  for (let pattern = 0; pattern < 2 ** 32; pattern += 9_973) {
+    bits[0] = pattern;
+    const value = asFloat[0] as number;
+    if (!Number.isFinite(value)) continue;
+    const text = textOf(value);
+    assert.equal(Math.fround(JSON.parse(text) as number), value === 0 ? 0 : value, text);
+    assert.ok(text.length <= JSON.stringify(value).length, `${text} is longer than ${JSON.stringify(value)}`);
+  }
+});
+
+test("float32 values are written as JavaScript would place the point, with at most 9 digits", () => {
+  const cases: [number, string][] = [
+    [0.5, "0.5"], [-2, "-2"], [0.1, "0.100000001"], [1e-7, "1.00000001e-7"], [123456, "123456"],
+    [16777216, "16777216"], [3e10, "30000001000"], [1e25, "9.99999956e+24"], [3.4028234663852886e38, "3.40282347e+38"], [1e-6, "9.99999997e-7"],
+    [0.000125, "0.000125000006"], [0.375, "0.375"], [1.401298464324817e-45, "1.40129846e-45"], [0, "0"], [-0, "0"],
+  ];
+  for (const [value, text] of cases) assert.equal(textOf(Math.fround(value)), text, String(value));
+  assert.equal(textOf(Number.NaN), "null");
+});
+
+test("a JSON body has sorted keys, drops undefined members and writes Float32Arrays at float32 precision", () => {
+  const value = {
+    b: [1, undefined, "x"], a: { z: null, y: true, skip: undefined }, data: { float32: Float32Array.of(0.1, -3) },
+    ints: Int16Array.of(1, -2), text: "ünï\"code\n",
+  };
+  const text = new TextDecoder().decode(encodeJson(value));
+  assert.equal(text, '{"a":{"y":true,"z":null},"b":[1,null,"x"],"data":{"float32":[0.100000001,-3]},"ints":[1,-2],"text":"ünï\\"code\\n"}');
+  const big = { vectors: Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, data: { float32: new Float32Array(64).fill(i / 7) } })) };
+  const parsed = JSON.parse(new TextDecoder().decode(encodeJson(big))) as typeof big;
+  assert.equal(parsed.vectors.length, 300);
+  assert.equal(Math.fround((parsed.vectors[299]!.data.float32 as unknown as number[])[63]!), Math.fround(299 / 7));
+});

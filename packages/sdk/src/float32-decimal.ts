@@ -1,0 +1,132 @@
+// Writing float32 values as JSON numbers with at most 9 significant digits.
+//
+// A Float32Array's values read back as doubles, and JSON.stringify writes a double with up to 17
+// digits (0.1f is 0.10000000149011612). Nine significant digits always identify a float32 (the
+// 9-digit grid is finer than half a float32 step), so the server recovers the same float32 from a
+// body about 40 % smaller, and writing it takes half the time of JSON.stringify. Trailing zeros are
+// dropped, so a value that is short as a double (0.5) stays short.
+
+/** 10^k for k in [POWER_OFFSET_MIN, 56], as JavaScript parses `1ek` (correctly rounded). */
+const POWER_OFFSET_MIN = -32;
+const POWERS = Array.from({ length: 56 - POWER_OFFSET_MIN + 1 }, (_, i) => Number(`1e${i + POWER_OFFSET_MIN}`));
+const power10 = (k: number): number => POWERS[k - POWER_OFFSET_MIN] as number;
+const LOG10_2 = Math.log10(2);
+const SIGNIFICANT = 9;
+/** Scaled magnitudes at or above this round to 10^9 and need one more decimal exponent. */
+const TOO_MANY_DIGITS = 999_999_999.5;
+const TOO_FEW_DIGITS = 99_999_999.5;
+
+const ZERO = 48, DOT = 46, MINUS = 45, PLUS = 43, LOWER_E = 101;
+
+// The binary exponent of a float32 gives its decimal exponent to within one.
+const bitsAsFloat = new Float32Array(1);
+const bitsAsInt = new Uint32Array(bitsAsFloat.buffer);
+const digitBytes = new Uint8Array(SIGNIFICANT);
+
+/** A growable byte buffer that JSON text is written into. */
+export class ByteWriter {
+  private bytes = new Uint8Array(4096);
+  private length = 0;
+  private readonly encoder = new TextEncoder();
+
+  /** Room for `count` more bytes. */
+  reserve(count: number): void {
+    if (this.length + count <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + count) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = value;
+  }
+
+  text(value: string): void {
+    this.reserve(value.length * 3); // the most UTF-8 bytes per UTF-16 unit
+    this.length += this.encoder.encodeInto(value, this.bytes.subarray(this.length)).written;
+  }
+
+  /** `[v0,v1,...]` with each value written by writeFloat32. */
+  float32List(values: Float32Array): void {
+    this.reserve(2 + values.length * 16);
+    this.bytes[this.length++] = 0x5b; // [
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.bytes[this.length++] = 0x2c; // ,
+      this.length = writeFloat32(this.bytes, this.length, values[i] as number);
+    }
+    this.bytes[this.length++] = 0x5d; // ]
+  }
+
+  /** The bytes written, in a buffer of their own. */
+  result(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/**
+ * Writes a float32 value at `at` (at most 15 bytes) and returns the index after it. Non-finite
+ * values are written as `null`, as JSON.stringify does; the caller's validation refuses them first.
+ */
+export function writeFloat32(out: Uint8Array, at: number, value: number): number {
+  let i = at;
+  if (value === 0 || !Number.isFinite(value)) {
+    if (value === 0) out[i++] = ZERO;
+    else for (const byte of [110, 117, 108, 108]) out[i++] = byte; // null
+    return i;
+  }
+  let magnitude = value;
+  if (value < 0) {
+    out[i++] = MINUS;
+    magnitude = -value;
+  }
+  bitsAsFloat[0] = magnitude;
+  let exponent = Math.floor((((bitsAsInt[0] as number) >>> 23) - 127) * LOG10_2);
+  let scaled = magnitude * power10(SIGNIFICANT - 1 - exponent);
+  // The estimate is at most one low for normal values; subnormals (biased exponent 0) may be high.
+  while (scaled >= TOO_MANY_DIGITS) scaled = magnitude * power10(SIGNIFICANT - 1 - ++exponent);
+  while (scaled < TOO_FEW_DIGITS) scaled = magnitude * power10(SIGNIFICANT - 1 - --exponent);
+  let digits = Math.round(scaled);
+  let count = SIGNIFICANT;
+  while (digits % 10 === 0) {
+    digits /= 10;
+    count--;
+  }
+  for (let d = count - 1; d >= 0; d--) {
+    digitBytes[d] = ZERO + (digits % 10);
+    digits = Math.floor(digits / 10);
+  }
+  return writeDecimal(out, i, count, exponent);
+}
+
+/** Places the decimal point (or an exponent) as JavaScript would for a number this size. */
+function writeDecimal(out: Uint8Array, at: number, count: number, exponent: number): number {
+  let i = at;
+  if (exponent >= 0 && exponent < 21) {
+    const whole = exponent + 1;
+    for (let d = 0; d < whole; d++) out[i++] = d < count ? (digitBytes[d] as number) : ZERO;
+    if (count > whole) {
+      out[i++] = DOT;
+      for (let d = whole; d < count; d++) out[i++] = digitBytes[d] as number;
+    }
+  } else if (exponent < 0 && exponent >= -6) {
+    out[i++] = ZERO;
+    out[i++] = DOT;
+    for (let z = -1; z > exponent; z--) out[i++] = ZERO;
+    for (let d = 0; d < count; d++) out[i++] = digitBytes[d] as number;
+  } else {
+    out[i++] = digitBytes[0] as number;
+    if (count > 1) {
+      out[i++] = DOT;
+      for (let d = 1; d < count; d++) out[i++] = digitBytes[d] as number;
+    }
+    out[i++] = LOWER_E;
+    out[i++] = exponent > 0 ? PLUS : MINUS;
+    const size = Math.abs(exponent);
+    if (size >= 10) out[i++] = ZERO + Math.floor(size / 10);
+    out[i++] = ZERO + (size % 10);
+  }
+  return i;
+}
