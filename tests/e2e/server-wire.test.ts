@@ -86,6 +86,9 @@ describe("formats", () => {
     assert.equal(res.headers["content-type"], "application/json");
     assert.match(String(res.headers["x-oss-request-id"]), /^[0-9A-F]{24}$/);
     assert.deepEqual(Object.keys(res.json()), ["ListAllMyBucketsResult"]);
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) ids.add(String((await t.send({ method: "GET", query: "max-keys=1" })).headers["x-oss-request-id"]));
+    assert.equal(ids.size, 20, "every response has its own request id");
   });
 
   test("deletes answer 204 with no body", async () => {

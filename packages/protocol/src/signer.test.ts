@@ -19,6 +19,18 @@ test("signingKey() derives the golden kSigning", () => {
     "b412a03b134ebddd720f5167b5de6db66620ebb3b01cff4d49e3ccb09f8de97f");
 });
 
+test("signingKey() remembers keys per secret, day and region, and stays right past its memory", () => {
+  const golden = "b412a03b134ebddd720f5167b5de6db66620ebb3b01cff4d49e3ccb09f8de97f";
+  assert.equal(bytesToHex(signingKey("sk", "20231216", "cn-hangzhou")), golden);
+  assert.notEqual(bytesToHex(signingKey("sk2", "20231216", "cn-hangzhou")), golden);
+  assert.notEqual(bytesToHex(signingKey("sk", "20231217", "cn-hangzhou")), golden);
+  assert.notEqual(bytesToHex(signingKey("sk", "20231216", "cn-beijing")), golden);
+  // A secret that makes the same joined text with another day or region must not share its key.
+  assert.notEqual(bytesToHex(signingKey("cn-hangzhou/sk", "20231216", "x")), bytesToHex(signingKey("sk", "20231216", "x/cn-hangzhou")));
+  for (let i = 0; i < 600; i++) signingKey(`secret-${i}`, "20231216", "cn-hangzhou");
+  assert.equal(bytesToHex(signingKey("sk", "20231216", "cn-hangzhou")), golden);
+});
+
 const PUT_VECTORS_BODY = '{"indexName":"index1","vectors":[{"data":{"float32":[0.1,0.2,0.3]},"key":"doc-1","metadata":{"genre":"drama"}}]}';
 const exampleB: SigningTarget = {
   method: "POST", region: "cn-hangzhou", accountId: "1234567890123456", bucket: "examplebucket", rawQuery: "putVectors",

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 
-/** 24 upper-case hex characters, as the service's x-oss-request-id (spec §2.3). */
+/**
+ * 24 upper-case hex characters, as the service's x-oss-request-id (spec §2.3): a random per-process
+ * prefix and a counter, unique within the process and unlikely to repeat across processes, without
+ * asking the system for random bytes on every request.
+ */
+const processPrefix = randomBytes(6).toString("hex").toUpperCase();
+let sequence = Math.floor(Math.random() * 2 ** 40);
+
 export function newRequestId(): string {
-  return randomBytes(12).toString("hex").toUpperCase();
+  sequence = (sequence + 1) % 2 ** 48;
+  return processPrefix + sequence.toString(16).toUpperCase().padStart(12, "0");
 }
