@@ -49,7 +49,7 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Only JSON whitespace (or nothing): the same test as trimming the text, without decoding it. */
+/** Nothing but JSON whitespace, checked on the bytes (a large body is not decoded twice). */
 function isBlank(body: Buffer): boolean {
   for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
   return true;
