@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import hnswlib from "hnswlib-node";
+import { seededRandom } from "./seeded-random.mjs";
 
 /** Recall@10 the calibrated beam must reach on the sample (above the 0.95 promise, for margin). */
 const TARGET_RECALL = 0.97;
@@ -68,18 +69,6 @@ function exactNeighbours(query, queryNorm, norms, skip = -1) {
   return best.map(([, row]) => row);
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so calibration is repeatable. */
-function seeded(seedValue) {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A query like a new point near `row` rather than the stored row itself (which the graph finds
  * trivially, overstating recall): the row moved in a random direction by its distance to its nearest
@@ -100,7 +89,7 @@ function probeNear(row, norms, random) {
 function calibrate(graph) {
   if (rows <= K * 4) return EF_STEPS[0];
   const norms = Array.from({ length: rows }, (_, row) => Math.hypot(...rowOf(row)));
-  const random = seeded(seed);
+  const random = seededRandom(seed); // a fixed seed: the same rows always calibrate to the same beam
   const stride = Math.max(1, Math.floor(rows / SAMPLE_QUERIES));
   const probes = [];
   for (let row = 0; row < rows && probes.length < SAMPLE_QUERIES; row += stride) {

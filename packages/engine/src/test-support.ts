@@ -7,6 +7,8 @@ import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts
 import type { LocalBlobStore } from "./local-blob-store.ts";
 import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "./types.ts";
 
+export { seededRandom } from "./seeded-random.mjs";
+
 export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "ossv-engine-"));
   try {
@@ -14,18 +16,6 @@ export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomVector(random: () => number, dimension: number): Float32Array {

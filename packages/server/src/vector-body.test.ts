@@ -2,17 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { liftFloat32Array } from "./float32-lift.ts";
 import { parseVectorBody } from "./vector-body.ts";
+import { seededRandom } from "../../engine/src/test-support.ts";
 
-/** A deterministic stream of numbers in [0, 1), so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the server did before the lift: JSON.parse, then float32 rounding. */
 const expected = (text: string): number => Math.fround(Number(text));
@@ -22,7 +13,7 @@ function liftOne(text: string): number | undefined {
 }
 
 test("lifted numbers equal Math.fround(Number(text)) for float32 values written as doubles", () => {
-  const random = seeded(1);
+  const random = seededRandom(1);
   const bits = new Uint32Array(1);
   const asFloat = new Float32Array(bits.buffer);
   for (let i = 0; i < 200_000; i++) {
@@ -35,7 +26,7 @@ test("lifted numbers equal Math.fround(Number(text)) for float32 values written 
 });
 
 test("lifted numbers equal Math.fround(Number(text)) for arbitrary decimals, float32 midpoints included", () => {
-  const random = seeded(2);
+  const random = seededRandom(2);
   const digits = (count: number) => Array.from({ length: count }, () => Math.floor(random() * 10)).join("");
   for (let i = 0; i < 100_000; i++) {
     const whole = random() < 0.5 ? "0" : String(1 + Math.floor(random() * 9)) + digits(Math.floor(random() * 8));
