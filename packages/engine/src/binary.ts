@@ -8,8 +8,9 @@ const HOST_IS_LITTLE_ENDIAN = endianness() === "LE";
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
-export function checksum(bytes: Uint8Array): number {
-  return crc32(bytes) >>> 0;
+/** CRC-32 of `bytes`; pass the checksum of the bytes before them to checksum a body in parts. */
+export function checksum(bytes: Uint8Array, before = 0): number {
+  return crc32(bytes, before) >>> 0;
 }
 
 export class ByteWriter {

@@ -6,10 +6,9 @@
 //                                                                                   (48 bytes)
 //   body    vectors: rows × dimension float32 (one block), then rows × (key, metadata JSON) as
 //           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph.
-import { crc32 } from "node:zlib";
 import { ByteReader, ByteWriter, checksum } from "./binary.ts";
 import { DecodeError } from "./errors.ts";
-import { yieldToEventLoop } from "./event-loop-steps.ts";
+import { runInSteps } from "./event-loop-steps.ts";
 import type { Metadata } from "./types.ts";
 
 const MAGIC = 0x4753564f; // "OVSG" as a little-endian u32
@@ -26,15 +25,18 @@ export interface SegmentContents {
   searchEf: number;
 }
 
-/** Rows encoded between two yields to the event loop: a few milliseconds of work each. */
+/** Rows encoded per step (see event-loop-steps.ts): a few milliseconds of work each. */
 const ROWS_PER_STEP = 2048;
-
 
 /**
  * Encodes in steps, yielding to the event loop between them: a segment of 100k rows takes about
  * 200 ms to encode, which in one piece would stall every request for that long.
  */
-export async function encodeSegment(segment: SegmentContents): Promise<Uint8Array> {
+export function encodeSegment(segment: SegmentContents): Promise<Uint8Array> {
+  return runInSteps(encodeSteps(segment));
+}
+
+function* encodeSteps(segment: SegmentContents): Generator<void, Uint8Array> {
   const { dimension, keys, metadata, data, graph, searchEf } = segment;
   const rows = keys.length;
   const parts: Uint8Array[] = [];
@@ -42,7 +44,7 @@ export async function encodeSegment(segment: SegmentContents): Promise<Uint8Arra
     const writer = new ByteWriter(Math.min(ROWS_PER_STEP, rows - start) * dimension * 4);
     writer.floats(data.subarray(start * dimension, Math.min(rows, start + ROWS_PER_STEP) * dimension));
     parts.push(writer.finish());
-    await yieldToEventLoop();
+    yield;
   }
   for (let start = 0; start < rows; start += ROWS_PER_STEP) {
     const writer = new ByteWriter(ROWS_PER_STEP * 64);
@@ -51,14 +53,16 @@ export async function encodeSegment(segment: SegmentContents): Promise<Uint8Arra
       writer.string(JSON.stringify(metadata[row]));
     }
     parts.push(writer.finish());
-    await yieldToEventLoop();
+    yield;
   }
   parts.push(graph);
-  return await assemble(parts, { dimension, rows, searchEf, graphLength: graph.length });
+  return yield* assemble(parts, { dimension, rows, searchEf, graphLength: graph.length });
 }
 
-/** Header plus body parts in one buffer; copying and checksumming also yield between parts. */
-async function assemble(parts: Uint8Array[], fields: { dimension: number; rows: number; searchEf: number; graphLength: number }): Promise<Uint8Array> {
+/** Header plus body parts in one buffer; copying and checksumming also go part by part. */
+function* assemble(
+  parts: Uint8Array[], fields: { dimension: number; rows: number; searchEf: number; graphLength: number },
+): Generator<void, Uint8Array> {
   const bodyLength = parts.reduce((sum, part) => sum + part.length, 0);
   const bytes = new Uint8Array(HEADER_BYTES + bodyLength);
   let offset = HEADER_BYTES;
@@ -66,17 +70,18 @@ async function assemble(parts: Uint8Array[], fields: { dimension: number; rows: 
   for (const part of parts) {
     bytes.set(part, offset);
     offset += part.length;
-    bodyCrc = crc32(part, bodyCrc);
-    await yieldToEventLoop();
+    bodyCrc = checksum(part, bodyCrc);
+    yield;
   }
   const header = new ByteWriter(HEADER_BYTES);
   for (const value of [MAGIC, VERSION, fields.dimension, fields.rows, fields.searchEf, 0]) header.u32(value);
   header.u64(fields.graphLength);
   header.u64(bodyLength);
-  header.u32(bodyCrc >>> 0);
+  header.u32(bodyCrc);
   header.u32(0); // header checksum, patched below
-  header.patchU32(44, checksum(header.finish().subarray(0, 44)));
-  bytes.set(header.finish(), 0);
+  const headerBytes = header.finish();
+  header.patchU32(44, checksum(headerBytes.subarray(0, 44)));
+  bytes.set(headerBytes, 0);
   return bytes;
 }
 
