@@ -100,7 +100,7 @@ export class MetadataIndex {
       case "nin":
         return invert(this.withValues(node.key, node.values));
       case "exists": {
-        const present = this.fromRows(this.keys.get(node.key)?.present ?? []);
+        const present = bitmapOfRows(this.keys.get(node.key)?.present ?? [], this.rows);
         return node.exists ? present : invert(present);
       }
       default:
@@ -132,11 +132,6 @@ export class MetadataIndex {
     return this.keys.get(key)?.postings.get(postingKey(value));
   }
 
-  private fromRows(rows: readonly number[]): RowBitmap {
-    const bitmap = new Uint8Array(this.rows);
-    for (const row of rows) bitmap[row] = 1;
-    return bitmap;
-  }
 
   private inRange(key: string, compare: (actual: number, bound: number) => boolean, bound: number): RowBitmap {
     const bitmap = new Uint8Array(this.rows);
@@ -156,6 +151,13 @@ const RANGE_TESTS = {
   lt: (actual: number, bound: number) => actual < bound,
   lte: (actual: number, bound: number) => actual <= bound,
 } as const;
+
+/** A bitmap of `size` rows with `rows` set: the inverse of rowsOfBitmap. */
+export function bitmapOfRows(rows: ArrayLike<number>, size: number): RowBitmap {
+  const bitmap = new Uint8Array(size);
+  for (let i = 0; i < rows.length; i++) bitmap[rows[i] as number] = 1;
+  return bitmap;
+}
 
 /** The set rows of a bitmap, ascending. */
 export function rowsOfBitmap(bitmap: RowBitmap): Int32Array {

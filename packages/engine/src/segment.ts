@@ -9,7 +9,7 @@
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import type { Memtable } from "./memtable.ts";
-import { MetadataIndex, rowsOfBitmap, type RowBitmap } from "./metadata-index.ts";
+import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
 import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "./types.ts";
 
@@ -186,7 +186,7 @@ export class Segment implements VectorRows {
     const selective = candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
     const small = candidates * this.dimension <= SEARCH_TUNING.exactScanFloats;
     if (!this.graph || small || selective) return this.scan(query, match.rows);
-    match.bitmap ??= bitmapOf(match.rows, this.rows);
+    match.bitmap ??= bitmapOfRows(match.rows, this.rows);
     const hits = this.graphSearch(this.graph, query, Math.min(query.topK, candidates), candidates, match.bitmap);
     return hits ?? this.scan(query, match.rows);
   }
@@ -209,9 +209,9 @@ export class Segment implements VectorRows {
   }
 
   private rowsPassing(filter: (metadata: Metadata) => boolean): Int32Array {
-    const bitmap = new Uint8Array(this.rows);
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) bitmap[row] = 1;
-    return rowsOfBitmap(bitmap);
+    const rows: number[] = [];
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) rows.push(row);
+    return Int32Array.from(rows);
   }
 
   private liveAmong(rows: Int32Array): number {
@@ -261,8 +261,3 @@ function dotSelf(data: Float32Array, base: number, dimension: number): number {
   return sum;
 }
 
-function bitmapOf(rows: Int32Array, size: number): RowBitmap {
-  const bitmap = new Uint8Array(size);
-  for (let i = 0; i < rows.length; i++) bitmap[rows[i] as number] = 1;
-  return bitmap;
-}
