@@ -1,4 +1,5 @@
 // The options of `new VectorsClient(...)` and their resolved form.
+import { contentMd5 } from "@ossv/protocol";
 import { SigningClock } from "./clock.ts";
 import { toCredentialsProvider, type CredentialsOption, type CredentialsProvider } from "./credentials.ts";
 import { resolveEndpoint, type ResolvedEndpoint } from "./endpoint.ts";
@@ -7,7 +8,6 @@ import { fetchHandler, type FetchLike } from "./fetch-handler.ts";
 import type { Handler } from "./http.ts";
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from "./retry.ts";
 import { defaultUserAgent, isBrowser } from "./user-agent.ts";
-import { contentMd5 } from "@ossv/protocol";
 
 export interface VectorsClientConfig {
   /** General Alibaba Cloud region id, e.g. `cn-hangzhou` (not `oss-cn-hangzhou`). */

@@ -1,6 +1,7 @@
 // Typed request -> HttpRequest: the operation's method and sub-resource from the protocol table,
-// the URL from the endpoint settings, a body with its Content-MD5 (always, like the Go SDK: an
-// empty body gets the MD5 of nothing) and Content-Type for JSON bodies.
+// the URL from the endpoint settings, a body with its Content-MD5 (on every request, like the Go SDK:
+// an empty body gets the MD5 of nothing; none only when the client is configured with
+// contentMd5: false) and Content-Type for JSON bodies.
 import { OPERATIONS, uriEncode } from "@ossv/protocol";
 import { isValidBucketName, locate, type ResolvedEndpoint } from "./endpoint.ts";
 import { InvalidParamError } from "./errors.ts";
