@@ -10,7 +10,9 @@ export interface QueryPlan {
   concurrency: number;
   /** How many queries exist; each repeat starts where the last one stopped, wrapping around. */
   queryCount: number;
+  /** The warm-up runs at least this many queries, and for at least `warmupSeconds`. */
   warmupQueries: number;
+  warmupSeconds: number;
   repeats: number;
   maxQueriesPerRepeat: number;
   maxSecondsPerRepeat: number;
@@ -71,11 +73,13 @@ interface RepeatResult {
 }
 
 /** Runs queries from `firstQuery` on `concurrency` workers until the count or time bound is reached. */
-async function runBounded(search: SearchFn, plan: QueryPlan, firstQuery: number, maxQueries: number, onAnswer?: (q: number, rows: number[]) => void): Promise<RepeatResult> {
+async function runBounded(
+  search: SearchFn, plan: QueryPlan, firstQuery: number, maxQueries: number, maxSeconds: number, onAnswer?: (q: number, rows: number[]) => void,
+): Promise<RepeatResult> {
   const latencies: number[] = [];
   let issued = 0;
   const started = performance.now();
-  const deadline = started + plan.maxSecondsPerRepeat * 1000;
+  const deadline = started + maxSeconds * 1000;
   const worker = async () => {
     while (issued < maxQueries && performance.now() < deadline) {
       const query = (firstQuery + issued++) % plan.queryCount;
@@ -89,14 +93,27 @@ async function runBounded(search: SearchFn, plan: QueryPlan, firstQuery: number,
   return { seconds: (performance.now() - started) / 1000, latencies, nextQuery: (firstQuery + issued) % plan.queryCount };
 }
 
+/**
+ * Runs until `warmupSeconds` have passed and at least `warmupQueries` were answered. Time, not a count:
+ * a process that serves over HTTP (ossv's server, and the bench process as its client) takes a few
+ * thousand requests before the JIT has compiled its request path; 20 warm-up queries measured ossv's
+ * first cell at about 0.6x its steady rate (bench/README.md, "Warm-up").
+ */
+async function warmUp(search: SearchFn, plan: QueryPlan): Promise<number> {
+  const timed = await runBounded(search, plan, 0, Number.MAX_SAFE_INTEGER, plan.warmupSeconds);
+  const missing = plan.warmupQueries - timed.latencies.length;
+  if (missing <= 0) return timed.nextQuery;
+  return (await runBounded(search, plan, timed.nextQuery, missing, Number.POSITIVE_INFINITY)).nextQuery;
+}
+
 export async function measureQueries(search: SearchFn, plan: QueryPlan): Promise<QueryFigures> {
-  let next = (await runBounded(search, plan, 0, plan.warmupQueries)).nextQuery;
+  let next = await warmUp(search, plan);
   const tally: Tally = { recallSum: 0, answered: 0, short: 0, forbiddenHits: 0 };
   const qps: number[] = [];
   const p50: number[] = [];
   const p99: number[] = [];
   for (let r = 0; r < plan.repeats; r++) {
-    const run = await runBounded(search, plan, next, plan.maxQueriesPerRepeat, (q, rows) => score(plan, q, rows, tally));
+    const run = await runBounded(search, plan, next, plan.maxQueriesPerRepeat, plan.maxSecondsPerRepeat, (q, rows) => score(plan, q, rows, tally));
     next = run.nextQuery;
     const sorted = run.latencies.sort((a, b) => a - b);
     qps.push(run.latencies.length / run.seconds);

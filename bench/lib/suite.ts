@@ -52,7 +52,7 @@ function planFor(ctx: BenchContext, kind: FilterKind, concurrency: number, after
   const { data, truth, profile } = ctx;
   const truthRows = afterDelete ? truthAfterDelete(data, truth, kind, isDeletedRow) : truth[kind].map((rows) => rows.slice(0, K));
   return {
-    concurrency, queryCount: data.spec.queries, warmupQueries: profile.warmupQueries, repeats: profile.repeats,
+    concurrency, queryCount: data.spec.queries, warmupQueries: profile.warmupQueries, warmupSeconds: profile.warmupSeconds, repeats: profile.repeats,
     maxQueriesPerRepeat: profile.maxQueriesPerRepeat, maxSecondsPerRepeat: profile.maxSecondsPerRepeat,
     truth: truthRows, matching: matchingRows(data, kind, afterDelete ? isDeletedRow : undefined),
     ...(afterDelete ? { forbidden: isDeletedRow } : {}),
@@ -123,7 +123,7 @@ export async function measureQueryMatrix<S>(ctx: BenchContext, search: FilteredS
  */
 async function tuneToRecall<S>(ctx: BenchContext, tuning: Tuning<S>, search: SearchFn, base: QueryPlan): Promise<{ chosen: S; reached: boolean; sweep: SweepPoint[] }> {
   const sweep: SweepPoint[] = [];
-  const plan: QueryPlan = { ...base, repeats: 1, warmupQueries: 10, maxQueriesPerRepeat: ctx.profile.sweepQueries, maxSecondsPerRepeat: ctx.profile.maxSecondsPerSweepPoint };
+  const plan: QueryPlan = { ...base, repeats: 1, warmupQueries: 10, warmupSeconds: 0, maxQueriesPerRepeat: ctx.profile.sweepQueries, maxSecondsPerRepeat: ctx.profile.maxSecondsPerSweepPoint };
   let chosen: S | undefined;
   for (const setting of tuning.settings) {
     await tuning.apply(setting);
