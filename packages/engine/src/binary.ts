@@ -4,7 +4,7 @@ import { crc32 } from "node:zlib";
 import { endianness } from "node:os";
 import { DecodeError } from "./errors.ts";
 
-const HOST_IS_LITTLE_ENDIAN = endianness() === "LE";
+export const HOST_IS_LITTLE_ENDIAN = endianness() === "LE";
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -4,6 +4,9 @@
 // primitive a local file system, S3 (If-None-Match: *) and OSS (x-oss-forbid-overwrite) all share, so
 // nothing above this interface may rely on in-place replace, rename or compare-and-swap.
 
+/** An object's bytes: one buffer, or parts that are stored back to back (so big objects need no join). */
+export type BlobBody = Uint8Array | readonly Uint8Array[];
+
 export interface BlobStore {
   /** Stores `bytes` under `name`, replacing any earlier object. Not used for commits. */
   put(name: string, bytes: Uint8Array): Promise<void>;
@@ -19,5 +22,5 @@ export interface BlobStore {
    * Creates `name` with `bytes` atomically and durably, unless it exists. Resolves true when this call
    * created it, false when the name was taken. Readers never see a partly written object.
    */
-  createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean>;
+  createIfAbsent(name: string, bytes: BlobBody): Promise<boolean>;
 }

@@ -8,7 +8,7 @@
 //
 // Segment objects are written before the manifest that first names them; graphs are built in a worker
 // (hnsw-graph.ts) while queries and writes go on, and frozen rows stay searchable exactly meanwhile.
-import type { BlobStore } from "./blob-store.ts";
+import type { BlobBody, BlobStore } from "./blob-store.ts";
 import type { CollectionLayout } from "./collection-layout.ts";
 import type { CollectionState } from "./collection-state.ts";
 import { mergeLiveRows, needsCompaction, pickSegments, type CompactionPolicy } from "./compaction.ts";
@@ -275,7 +275,7 @@ export class Checkpointer {
     await this.prune(previous.manifestSeq, previous.segmentIds, walFrom);
   }
 
-  private async create(name: string, bytes: Uint8Array): Promise<void> {
+  private async create(name: string, bytes: BlobBody): Promise<void> {
     if (!(await this.store.createIfAbsent(name, bytes))) throw new CorruptionError(name, "exists already: another writer?");
   }
 

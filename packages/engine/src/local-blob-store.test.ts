@@ -29,6 +29,17 @@ test("createIfAbsent() leaves no temp files behind", async () => {
   });
 });
 
+test("an object given in parts is stored as their bytes back to back", async () => {
+  await withTempDir(async (dir) => {
+    const store = new LocalBlobStore(dir);
+    const big = new Uint8Array(3 << 20).map((_, i) => i % 251); // larger than one write chunk
+    const parts = [bytes("head:"), new Uint8Array(0), big.subarray(7), bytes(":tail")];
+    assert.equal(await store.createIfAbsent("seg/1", parts), true);
+    const stored = await store.get("seg/1");
+    assert.ok(stored && Buffer.concat(parts).equals(stored));
+  });
+});
+
 test("get() returns undefined for a missing object", async () => {
   await withTempDir(async (dir) => {
     assert.equal(await new LocalBlobStore(dir).get("nope/x"), undefined);

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
-import type { BlobStore } from "./blob-store.ts";
+import type { BlobBody, BlobStore } from "./blob-store.ts";
 
 const TEMP_DIR = ".tmp";
 const NAME_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
@@ -57,13 +57,14 @@ export class LocalBlobStore implements BlobStore {
     this.knownDirs.add(dir);
   }
 
-  private async writeTemp(bytes: Uint8Array): Promise<string> {
+  private async writeTemp(bytes: BlobBody): Promise<string> {
     const tempDir = join(this.root, TEMP_DIR);
     await this.ensureDir(tempDir);
     const path = join(tempDir, randomBytes(12).toString("hex"));
     const handle = await open(path, "wx");
     try {
-      await handle.writeFile(bytes);
+      // writeFile writes from the handle's position and finishes partial writes, so parts land in order.
+      for (const part of bytes instanceof Uint8Array ? [bytes] : bytes) await handle.writeFile(part);
       await handle.sync();
     } catch (error) {
       await handle.close();
@@ -74,7 +75,7 @@ export class LocalBlobStore implements BlobStore {
     return path;
   }
 
-  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
+  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
     const finalPath = this.pathOf(name);
     const tempPath = await this.writeTemp(bytes);
     try {

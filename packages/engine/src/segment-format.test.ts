@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeSegment, encodeSegment } from "./segment-format.ts";
 import { DecodeError } from "./errors.ts";
+import { HOST_IS_LITTLE_ENDIAN } from "./binary.ts";
+import { joinBody } from "./test-support.ts";
 
 const contents = {
   dimension: 2,
@@ -13,7 +15,7 @@ const contents = {
 };
 
 test("segments round-trip across encoding steps, float32 bits and graph bytes included", async () => {
-  const decoded = decodeSegment(await encodeSegment(contents), 2);
+  const decoded = decodeSegment(joinBody(await encodeSegment(contents)), 2);
   assert.deepEqual(decoded.keys, contents.keys);
   assert.deepEqual(decoded.metadata, contents.metadata);
   assert.deepEqual(decoded.data, contents.data);
@@ -23,7 +25,7 @@ test("segments round-trip across encoding steps, float32 bits and graph bytes in
 });
 
 test("a segment with a flipped header byte, of another dimension or cut short does not decode", async () => {
-  const bytes = await encodeSegment(contents);
+  const bytes = joinBody(await encodeSegment(contents));
   for (let offset = 0; offset < 48; offset++) {
     const flipped = bytes.slice();
     flipped[offset] = (flipped[offset] as number) ^ 0x01;
@@ -31,4 +33,10 @@ test("a segment with a flipped header byte, of another dimension or cut short do
   }
   assert.throws(() => decodeSegment(bytes, 3), DecodeError);
   assert.throws(() => decodeSegment(bytes.subarray(0, bytes.length - 1), 2), DecodeError);
+});
+
+test("encoding a segment copies neither its vectors (on little-endian hosts) nor its graph", async () => {
+  const parts = await encodeSegment(contents);
+  assert.ok(parts.some((part) => part.buffer === contents.graph.buffer), "graph part is the builder's buffer");
+  if (HOST_IS_LITTLE_ENDIAN) assert.ok(parts.some((part) => part.buffer === contents.data.buffer), "vectors part is a view");
 });

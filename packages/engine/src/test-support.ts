@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BlobStore } from "./blob-store.ts";
+import type { BlobBody, BlobStore } from "./blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts";
 import type { LocalBlobStore } from "./local-blob-store.ts";
 import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "./types.ts";
@@ -61,6 +61,11 @@ export function dumpCollection(engine: OssvEngine, index: IndexRecord): Map<stri
   return out;
 }
 
+/** The bytes of a blob body in one new buffer. */
+export function joinBody(body: BlobBody): Uint8Array {
+  return body instanceof Uint8Array ? body.slice() : Buffer.concat(body);
+}
+
 /** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
 export class CrashingStore implements BlobStore {
   captured: { name: string; bytes: Uint8Array } | undefined;
@@ -75,11 +80,11 @@ export class CrashingStore implements BlobStore {
     if (this.crashed) throw new Error("simulated crash: store unavailable");
   }
 
-  async createIfAbsent(name: string, bytes: Uint8Array): Promise<boolean> {
+  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
     this.check();
     if (this.crashOn(name)) {
       this.crashed = true;
-      this.captured = { name, bytes: bytes.slice() };
+      this.captured = { name, bytes: joinBody(bytes) };
       throw new Error("simulated crash");
     }
     return this.inner.createIfAbsent(name, bytes);
