@@ -88,15 +88,17 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
   // The estimate is at most one low for normal values; subnormals (biased exponent 0) may be high.
   while (scaled >= TOO_MANY_DIGITS) scaled = magnitude * power10(SIGNIFICANT - 1 - ++exponent);
   while (scaled < TOO_FEW_DIGITS) scaled = magnitude * power10(SIGNIFICANT - 1 - --exponent);
-  let digits = Math.round(scaled);
+  // At most 999,999,999: small-integer arithmetic from here on, which V8 keeps out of float division.
+  let digits = Math.round(scaled) | 0;
   let count = SIGNIFICANT;
-  while (digits % 10 === 0) {
-    digits /= 10;
+  for (let tenth = (digits / 10) | 0; digits === tenth * 10; tenth = (digits / 10) | 0) {
+    digits = tenth;
     count--;
   }
   for (let d = count - 1; d >= 0; d--) {
-    digitBytes[d] = ZERO + (digits % 10);
-    digits = Math.floor(digits / 10);
+    const tenth = (digits / 10) | 0;
+    digitBytes[d] = ZERO + digits - tenth * 10;
+    digits = tenth;
   }
   return writeDecimal(out, i, count, exponent);
 }
