@@ -13,6 +13,15 @@ export function checksum(bytes: Uint8Array, before = 0): number {
   return crc32(bytes, before) >>> 0;
 }
 
+/** `values` as little-endian bytes: a view of them on a little-endian host, a converted copy elsewhere. */
+export function littleEndianFloatBytes(values: Float32Array): Uint8Array {
+  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const bytes = new Uint8Array(values.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? 0, true);
+  return bytes;
+}
+
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;
@@ -78,12 +87,7 @@ export class ByteWriter {
   }
 
   floats(values: Float32Array): void {
-    const at = this.reserve(values.length * 4);
-    if (HOST_IS_LITTLE_ENDIAN) {
-      this.buffer.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
-      return;
-    }
-    for (let i = 0; i < values.length; i++) this.view.setFloat32(at + i * 4, values[i] ?? 0, true);
+    this.buffer.set(littleEndianFloatBytes(values), this.reserve(values.length * 4));
   }
 
   /** The written bytes (a view, valid until the next write). */

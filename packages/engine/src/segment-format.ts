@@ -6,7 +6,7 @@
 //                                                                                   (48 bytes)
 //   body    vectors: rows × dimension float32 (one block), then rows × (key, metadata JSON) as
 //           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph.
-import { ByteReader, ByteWriter, checksum, HOST_IS_LITTLE_ENDIAN } from "./binary.ts";
+import { ByteReader, ByteWriter, checksum, littleEndianFloatBytes } from "./binary.ts";
 import { DecodeError } from "./errors.ts";
 import { runInSteps } from "./event-loop-steps.ts";
 import type { Metadata } from "./types.ts";
@@ -44,7 +44,7 @@ export function encodeSegment(segment: SegmentContents): Promise<Uint8Array[]> {
 function* encodeSteps(segment: SegmentContents): Generator<void, Uint8Array[]> {
   const { dimension, keys, metadata, data, graph, searchEf } = segment;
   const rows = keys.length;
-  const parts: Uint8Array[] = [littleEndianBytes(data.subarray(0, rows * dimension))];
+  const parts: Uint8Array[] = [littleEndianFloatBytes(data.subarray(0, rows * dimension))];
   for (let start = 0; start < rows; start += ROWS_PER_STEP) {
     const writer = new ByteWriter(ROWS_PER_STEP * 64);
     for (let row = start; row < Math.min(rows, start + ROWS_PER_STEP); row++) {
@@ -56,13 +56,6 @@ function* encodeSteps(segment: SegmentContents): Generator<void, Uint8Array[]> {
   }
   parts.push(graph);
   return yield* withHeader(parts, { dimension, rows, searchEf, graphLength: graph.length });
-}
-
-function littleEndianBytes(values: Float32Array): Uint8Array {
-  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const writer = new ByteWriter(values.length * 4);
-  writer.floats(values);
-  return writer.finish();
 }
 
 /** The header (which checksums the body, a few MB per step) followed by the body parts. */
