@@ -10,7 +10,7 @@ import { join } from "node:path";
 const packageDir = process.cwd();
 const manifestPath = join(packageDir, "package.json");
 const backupPath = join(packageDir, "package.json.monorepo");
-const FIELDS = ["main", "types", "exports"];
+const FIELDS = ["main", "types", "exports", "imports"];
 
 const action = process.argv[2];
 if (action === "apply") {

@@ -29,6 +29,12 @@ const indexKey = (accountId: string, bucket: string, name: string): string =>
   `${accountId}\u0000${bucket}\u0000${name}`;
 const now = (): string => new Date().toISOString();
 
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
 function byName<T extends { name: string }>(records: T[]): T[] {
   return records.sort((a, b) => compareKeys(a.name, b.name));
 }
@@ -71,58 +77,65 @@ export class CatalogState {
     this.indexesById.set(index.id, index);
   }
 
-  // Reads return copies: callers may not change the catalog except through its methods.
+  /**
+   * Deep-freezes every record. The durable catalog calls it on a state before making it visible: reads
+   * then hand out the records themselves, with no copy per request, and a caller that tried to change
+   * one would throw instead of changing the catalog behind its back. Changes run on a clone (a draft),
+   * whose records structuredClone has made fresh and unfrozen.
+   */
+  freeze(): this {
+    for (const records of [this.accounts, this.accessKeys, this.buckets, this.indexes, this.users]) {
+      for (const record of records.values()) deepFreeze(record);
+    }
+    return this;
+  }
+
+  // Reads return frozen records (see freeze) or new arrays of them.
 
   getAccount(accountId: string): AccountRecord | undefined {
-    const account = this.accounts.get(accountId);
-    return account && structuredClone(account);
+    return this.accounts.get(accountId);
   }
 
   listAccounts(): AccountRecord[] {
-    return structuredClone([...this.accounts.values()]).sort((a, b) => compareKeys(a.accountId, b.accountId));
+    return [...this.accounts.values()].sort((a, b) => compareKeys(a.accountId, b.accountId));
   }
 
   getAccessKey(accessKeyId: string): AccessKeyRecord | undefined {
-    const key = this.accessKeys.get(accessKeyId);
-    return key && structuredClone(key);
+    return this.accessKeys.get(accessKeyId);
   }
 
   listAccessKeys(accountId: string): AccessKeyRecord[] {
     const keys = [...this.accessKeys.values()].filter((key) => key.accountId === accountId);
-    return structuredClone(keys).sort((a, b) => compareKeys(a.accessKeyId, b.accessKeyId));
+    return keys.sort((a, b) => compareKeys(a.accessKeyId, b.accessKeyId));
   }
 
   getUser(accountId: string, userName: string): UserRecord | undefined {
-    const user = this.users.get(userKey(accountId, userName));
-    return user && structuredClone(user);
+    return this.users.get(userKey(accountId, userName));
   }
 
   listUsers(accountId: string): UserRecord[] {
     const users = [...this.users.values()].filter((user) => user.accountId === accountId);
-    return structuredClone(users).sort((a, b) => compareKeys(a.userName, b.userName));
+    return users.sort((a, b) => compareKeys(a.userName, b.userName));
   }
 
   getBucket(accountId: string, name: string): BucketRecord | undefined {
-    const bucket = this.buckets.get(bucketKey(accountId, name));
-    return bucket && structuredClone(bucket);
+    return this.buckets.get(bucketKey(accountId, name));
   }
 
   listBuckets(accountId: string): BucketRecord[] {
-    return byName(structuredClone([...this.buckets.values()].filter((bucket) => bucket.accountId === accountId)));
+    return byName([...this.buckets.values()].filter((bucket) => bucket.accountId === accountId));
   }
 
   getIndex(accountId: string, bucket: string, name: string): IndexRecord | undefined {
-    const index = this.indexes.get(indexKey(accountId, bucket, name));
-    return index && structuredClone(index);
+    return this.indexes.get(indexKey(accountId, bucket, name));
   }
 
   getIndexById(id: string): IndexRecord | undefined {
-    const index = this.indexesById.get(id);
-    return index && structuredClone(index);
+    return this.indexesById.get(id);
   }
 
   allIndexes(): IndexRecord[] {
-    return structuredClone([...this.indexes.values()]);
+    return [...this.indexes.values()];
   }
 
   hasIndexId(id: string): boolean {
@@ -131,7 +144,7 @@ export class CatalogState {
 
   listIndexes(accountId: string, bucket: string): IndexRecord[] {
     const matching = [...this.indexes.values()].filter((index) => index.accountId === accountId && index.bucket === bucket);
-    return byName(structuredClone(matching));
+    return byName(matching);
   }
 
   // Changes, applied to a draft.

@@ -162,14 +162,19 @@ test("indexes: create, get, list sorted, limit, delete, and their errors", async
   });
 });
 
-test("records handed out are copies: changing them does not change the catalog", async () => {
+test("records handed out cannot change the catalog: a change's result is a copy, reads are frozen", async () => {
   await withEngine(async ({ catalog }) => {
     await catalog.createAccount(ACCOUNT);
     const bucket = await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "r", tags: { a: "1" } });
     bucket.tags = { changed: "yes" };
-    const listed = catalog.listBuckets(ACCOUNT)[0];
-    if (listed?.tags) listed.tags.a = "2";
+    const listed = catalog.listBuckets(ACCOUNT)[0]!;
+    assert.throws(() => { listed.tags!.a = "2"; }, TypeError);
+    assert.throws(() => { catalog.getBucket(ACCOUNT, BUCKET)!.region = "elsewhere"; }, TypeError);
     assert.deepEqual(catalog.getBucket(ACCOUNT, BUCKET)?.tags, { a: "1" });
+    assert.equal(catalog.getBucket(ACCOUNT, BUCKET)?.region, "r");
+    // A later change still works on its own unfrozen draft and becomes visible.
+    await catalog.setBucketPolicy(ACCOUNT, BUCKET, "{}");
+    assert.equal(catalog.getBucket(ACCOUNT, BUCKET)?.policy, "{}");
   });
 });
 

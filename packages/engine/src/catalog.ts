@@ -50,7 +50,7 @@ async function recoverCatalog(store: BlobStore): Promise<Recovered> {
       if (!bytes) throw new DecodeError("vanished while reading");
       const doc = decodeCatalog(bytes, object.seq);
       const liveSeqs = objects.slice(0, i + 1).map((o) => o.seq);
-      return { state: CatalogState.from(doc), seq: object.seq, liveSeqs };
+      return { state: CatalogState.from(doc).freeze(), seq: object.seq, liveSeqs };
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       if (i !== objects.length - 1) throw new CorruptionError(object.name, `unreadable: ${error.message}`);
@@ -116,7 +116,7 @@ export class DurableCatalog implements Catalog {
       this.failure = new CorruptionError(numberedName(CATALOG_DIR, seq, CATALOG_EXT), "exists: another writer?");
       throw this.failure;
     }
-    this.state = draft;
+    this.state = draft.freeze();
     this.seq = seq;
     this.liveSeqs.push(seq);
     await this.prune();

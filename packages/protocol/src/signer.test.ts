@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import { sha256 } from "@noble/hashes/sha2";
 import {
-  canonicalQuery, canonicalRequest, canonicalUri, parseAuthorization, parseOssDate, presignQuery,
-  signatureFor, signingKey, signRequest, type HeaderMap, type SigningTarget,
+  canonicalQuery, canonicalRequest, canonicalUri, formatAmzDate, parseAuthorization, parseOssDate, presignQuery,
+  signatureFor, signingKey, signRequest, uriEncode, type HeaderMap, type SigningTarget,
 } from "./signer.ts";
 import { contentMd5 } from "./digest.ts";
 
@@ -125,4 +125,33 @@ test("parseOssDate() reads the x-oss-date form and refuses impossible dates", ()
   assert.equal(parseOssDate(OSS_DATE)?.getTime(), TIME.getTime());
   assert.equal(parseOssDate("20231332T000000Z"), undefined);
   assert.equal(parseOssDate("2023-12-16T16:20:57Z"), undefined);
+});
+
+/** RFC 3986 percent-encoding byte by byte: the plain definition the fast uriEncode must equal. */
+function referenceUriEncode(value: string, keepSlash: boolean): string {
+  let out = "";
+  for (const byte of new TextEncoder().encode(value)) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-._~]/.test(ch) || (keepSlash && ch === "/")) out += ch;
+    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+test("uriEncode() escapes every byte but the unreserved ones, lone surrogates included", () => {
+  const samples = [
+    "", "/acs:ossvector:cn-hangzhou:123:bucket/", "a b+c&d=e", "!'()*", "~-._", "é漢😀", "%2F/%", "\ud800x", "x\udfff",
+    Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join(""),
+  ];
+  for (const sample of samples) {
+    for (const keepSlash of [false, true]) {
+      assert.equal(uriEncode(sample, keepSlash), referenceUriEncode(sample, keepSlash), JSON.stringify(sample));
+    }
+  }
+});
+
+test("formatAmzDate() writes the compact UTC form, and keeps the signed form of years past 9999", () => {
+  assert.equal(formatAmzDate(TIME), OSS_DATE);
+  assert.equal(formatAmzDate(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 678))), "20240102T030405Z");
+  assert.equal(formatAmzDate(new Date(Date.UTC(10000, 0, 1))), "+0100000101T000000Z");
 });

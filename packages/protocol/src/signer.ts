@@ -1,9 +1,7 @@
 // OSS4-HMAC-SHA256 for vector buckets (spec §5): canonicalisation, signing and the pieces a server
 // needs to verify. Pure and synchronous so the server and the SDK (browsers included) share one
 // implementation and can never disagree.
-import { hmac } from "@noble/hashes/hmac";
-import { sha256 } from "@noble/hashes/sha2";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
+import { hmacSha256, hmacSha256Hex, sha256Hex } from "#hashing";
 
 export const ALGORITHM = "OSS4-HMAC-SHA256";
 export const PRODUCT = "oss";
@@ -33,7 +31,9 @@ export interface SigningTarget {
 
 /** `20231216T162057Z` */
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const iso = date.toISOString(); // 2023-12-16T16:20:57.000Z, or a six-digit signed year
+  if (iso.length !== 24) return iso.replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 /** Parses `20231216T162057Z`; undefined when malformed. */
@@ -47,8 +47,19 @@ export function parseOssDate(value: string): Date | undefined {
 
 /** Percent-encodes every byte except RFC 3986 unreserved characters (and `/` when asked). */
 export function uriEncode(value: string, keepSlash = false): string {
+  let encoded: string;
+  try {
+    // encodeURIComponent leaves only !'()* of the reserved set unescaped, and writes upper-case hex.
+    encoded = encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    return uriEncodeBytes(value, keepSlash); // a lone surrogate: encode its UTF-8 replacement, as TextEncoder does
+  }
+  return keepSlash ? encoded.replace(/%2F/g, "/") : encoded;
+}
+
+function uriEncodeBytes(value: string, keepSlash: boolean): string {
   let out = "";
-  for (const byte of utf8ToBytes(value)) {
+  for (const byte of new TextEncoder().encode(value)) {
     const ch = String.fromCharCode(byte);
     if (/[A-Za-z0-9\-._~]/.test(ch) || (keepSlash && ch === "/")) out += ch;
     else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
@@ -117,7 +128,7 @@ export function credentialScope(ossDate: string, region: string): string {
 }
 
 export function stringToSign(ossDate: string, scope: string, canonical: string): string {
-  return [ALGORITHM, ossDate, scope, bytesToHex(sha256(utf8ToBytes(canonical)))].join("\n");
+  return `${ALGORITHM}\n${ossDate}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
 /**
@@ -140,14 +151,14 @@ export function signingKey(secret: string, day: string, region: string): Uint8Ar
 }
 
 function deriveSigningKey(secret: string, day: string, region: string): Uint8Array {
-  const kDate = hmac(sha256, utf8ToBytes("aliyun_v4" + secret), utf8ToBytes(day));
-  const kRegion = hmac(sha256, kDate, utf8ToBytes(region));
-  const kProduct = hmac(sha256, kRegion, utf8ToBytes(PRODUCT));
-  return hmac(sha256, kProduct, utf8ToBytes("aliyun_v4_request"));
+  const kDate = hmacSha256(new TextEncoder().encode("aliyun_v4" + secret), day);
+  const kRegion = hmacSha256(kDate, region);
+  const kProduct = hmacSha256(kRegion, PRODUCT);
+  return hmacSha256(kProduct, "aliyun_v4_request");
 }
 
 export function computeSignature(key: Uint8Array, toSign: string): string {
-  return bytesToHex(hmac(sha256, key, utf8ToBytes(toSign)));
+  return hmacSha256Hex(key, toSign);
 }
 
 /** The signature of a request whose x-oss-date (and any token) headers are already in `headers`. */

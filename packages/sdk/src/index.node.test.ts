@@ -1,4 +1,4 @@
-// The Node entry's defaults: node:http for the send step and node:crypto's MD5, each overridable.
+// The Node entry's defaults: node:http for the send step, overridable; Content-MD5 as everywhere.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { contentMd5 } from "@ossv/protocol";
@@ -44,7 +44,7 @@ test("an explicit fetch option wins over the Node default transport", async () =
   assert.equal(calls, 1);
 });
 
-test("the Node client's native Content-MD5 equals the portable one, and false still turns it off", async () => {
+test("the Node client sends a correct Content-MD5, and false turns it off", async () => {
   const before = server.requests.length;
   server.enqueue(respondJson(200, {}), respondJson(200, {}));
   await clientWith().putVectors({ bucket: "demo", indexName: "idx", vectors: [{ key: "k", data: { float32: [1, 2, 3] } }] });

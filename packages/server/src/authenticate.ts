@@ -146,19 +146,6 @@ function checkPayloadHash(input: AuthInput): void {
   }
 }
 
-const keyCache = new Map<string, Uint8Array>();
-
-function cachedSigningKey(secret: string, day: string, region: string): Uint8Array {
-  const id = `${day}\n${region}\n${secret}`;
-  let key = keyCache.get(id);
-  if (!key) {
-    if (keyCache.size > 1000) keyCache.clear();
-    key = signingKey(secret, day, region);
-    keyCache.set(id, key);
-  }
-  return key;
-}
-
 function verifySignature(claim: SignedClaim, input: AuthInput, secret: string, region: string): void {
   const target: SigningTarget = { method: input.method, region, rawQuery: claim.signedQuery };
   if (input.bucket !== undefined) {
@@ -169,7 +156,7 @@ function verifySignature(claim: SignedClaim, input: AuthInput, secret: string, r
   const additional = normaliseAdditionalHeaders(claim.auth.additionalHeaders, input.headers);
   const canonical = canonicalRequest(target, input.headers, additional);
   const toSign = stringToSign(claim.ossDate, credentialScope(claim.ossDate, region), canonical);
-  const expected = computeSignature(cachedSigningKey(secret, claim.auth.day, region), toSign);
+  const expected = computeSignature(signingKey(secret, claim.auth.day, region), toSign);
   if (!signaturesEqual(expected, claim.auth.signature)) {
     throw new ApiError("SignatureDoesNotMatch", undefined, {
       SignatureProvided: claim.auth.signature, StringToSign: toSign, CanonicalRequest: canonical,
