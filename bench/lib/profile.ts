@@ -8,6 +8,8 @@ export interface Profile {
   warmupQueries: number;
   /** Each query cell warms up for at least this long (lib/measure.ts says why). */
   warmupSeconds: number;
+  /** Before a system's first query cell: unfiltered queries at 1 client for this long (lib/measure.ts). */
+  systemWarmupSeconds: number;
   repeats: number;
   maxQueriesPerRepeat: number;
   maxSecondsPerRepeat: number;
@@ -32,14 +34,14 @@ const SHARED = { recallTarget: 0.95, concurrentWriters: 4, highConcurrency: 8, b
 export function quickProfile(): Profile {
   return {
     name: "quick", datasets: [spec("quick-20k-128", 20_000, 128, 200)],
-    warmupQueries: 20, warmupSeconds: 0.5, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 200, maxSecondsPerSweepPoint: 3, ...SHARED,
+    warmupQueries: 20, warmupSeconds: 0.5, systemWarmupSeconds: 2, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 200, maxSecondsPerSweepPoint: 3, ...SHARED,
   };
 }
 
 export function standardProfile(): Profile {
   return {
     name: "standard", datasets: [spec("std-200k-128", 200_000, 128, 300), spec("std-50k-768", 50_000, 768, 300)],
-    warmupQueries: 20, warmupSeconds: 2, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 1.5, sweepQueries: 300, maxSecondsPerSweepPoint: 5, ...SHARED,
+    warmupQueries: 20, warmupSeconds: 2, systemWarmupSeconds: 8, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 1.5, sweepQueries: 300, maxSecondsPerSweepPoint: 5, ...SHARED,
   };
 }
 

@@ -2,7 +2,7 @@
 // delete phase, and the recall/QPS tuning sweep. Each system supplies only its own calls.
 import { FILTER_KINDS, isDeletedRow, type Dataset, type FilterKind } from "./dataset.ts";
 import { K, matchingRows, truthAfterDelete, type Truth } from "./ground-truth.ts";
-import { itemsPerSecond, measureQueries, type QueryFigures, type QueryPlan, type SearchFn } from "./measure.ts";
+import { itemsPerSecond, measureQueries, warmUpSystem, type QueryFigures, type QueryPlan, type SearchFn } from "./measure.ts";
 import type { Profile } from "./profile.ts";
 import { notAvailable, type Measurement, type SweepPoint } from "./report-types.ts";
 
@@ -92,6 +92,8 @@ function describe(name: string, figures: QueryFigures): string {
  */
 export async function measureQueryMatrix<S>(ctx: BenchContext, search: FilteredSearch, options: MatrixOptions<S>, into: Record<string, Measurement>, sweeps: Sweeps): Promise<void> {
   const prefix = options.afterDelete ? "after_delete_query" : "query";
+  // After the delete the system has been answering queries in this same process for minutes.
+  if (!options.afterDelete) await warmUpSystem(search("none"), planFor(ctx, "none", 1, false), ctx.profile.systemWarmupSeconds);
   for (const kind of options.kinds ?? FILTER_KINDS) {
     let setting = options.fixedSetting;
     let reached: boolean | undefined;
