@@ -28,11 +28,11 @@ export interface VectorsClientConfig {
   retry?: RetryOptions | false;
   /** Limit for each attempt (headers and body); 0 disables. Default 60 000 ms. */
   timeoutMs?: number;
-  /** A fetch implementation; default the global one (on Node the default transport is node:http). */
+  /** A fetch implementation; default the global one (on Node the default transport is undici's request). */
   fetch?: FetchLike;
   /**
    * The send step itself (one HTTP exchange, see `Handler`); wins over `fetch`. On Node the package's
-   * default is `nodeHttpHandler()`, which costs far less CPU per request than fetch.
+   * default is `undiciHandler()`, which costs far less CPU per request than fetch.
    */
   requestHandler?: Handler;
   /** Clock used for signing; for tests and for callers with their own time source. */

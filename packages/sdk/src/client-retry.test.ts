@@ -1,11 +1,13 @@
 // Retries, clock-skew correction, timeouts and aborts against a local server that misbehaves on
-// purpose over real sockets, through both send steps: the portable fetch one and Node's node:http one.
+// purpose over real sockets, through every send step: the portable fetch one, Node's default (undici)
+// and the node:http one.
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { VectorsClient } from "./client.ts";
 import type { VectorsClientConfig } from "./client-config.ts";
 import { AbortError, NetworkError, ServiceError, TimeoutError } from "./errors.ts";
 import { nodeHttpHandler } from "./node/node-http-handler.ts";
+import { undiciHandler } from "./node/undici-handler.ts";
 import {
   dropConnection, respondEmpty, respondError, respondJson, signatureVerifies, stallBody, startScriptedServer,
   type ScriptedServer,
@@ -29,6 +31,7 @@ const INDEX_BODY = { index: { indexName: "idx", dimension: 3 } };
 const TRANSPORTS: [string, () => Partial<VectorsClientConfig>][] = [
   ["fetch", () => ({ fetch: (input, init) => globalThis.fetch(input, init) })],
   ["node:http", () => ({ requestHandler: nodeHttpHandler() })],
+  ["undici", () => ({ requestHandler: undiciHandler() })],
 ];
 
 for (const [name, transport] of TRANSPORTS) {

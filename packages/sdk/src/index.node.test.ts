@@ -1,4 +1,4 @@
-// The Node entry's defaults: node:http for the send step, overridable; Content-MD5 as everywhere.
+// The Node entry's defaults: undici for the send step, overridable; Content-MD5 as everywhere.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { contentMd5 } from "@ossv/protocol";
@@ -21,7 +21,7 @@ function clientWith(overrides: Partial<VectorsClientConfig> = {}): VectorsClient
   });
 }
 
-test("the Node client sends through node:http, not the global fetch", async () => {
+test("the Node client sends through its own transport (undici), not the global fetch", async () => {
   const original = globalThis.fetch;
   globalThis.fetch = () => Promise.reject(new Error("global fetch must not be used"));
   try {

@@ -1,14 +1,15 @@
 /// <reference types="node" />
 // @ossv/sdk on Node (the package's "node" export condition): everything of the portable entry, with a
-// VectorsClient whose send step defaults to node:http with keep-alive. Explicit `fetch` or
-// `requestHandler` options win. (Hashing is native on Node without help from here: @ossv/protocol
+// VectorsClient whose send step defaults to undici's dispatcher API with keep-alive. Explicit `fetch`
+// or `requestHandler` options win. (Hashing is native on Node without help from here: @ossv/protocol
 // loads its node:crypto hashes under the "node" condition.)
 import { VectorsClient as PortableVectorsClient } from "./client.ts";
 import type { VectorsClientConfig } from "./client-config.ts";
-import { nodeHttpHandler } from "./node/node-http-handler.ts";
+import { undiciHandler } from "./node/undici-handler.ts";
 
 export * from "./index.ts";
 export { nodeHttpHandler, type NodeHttpHandlerOptions } from "./node/node-http-handler.ts";
+export { undiciHandler, type UndiciHandlerOptions } from "./node/undici-handler.ts";
 
 export class VectorsClient extends PortableVectorsClient {
   constructor(config: VectorsClientConfig) {
@@ -18,6 +19,6 @@ export class VectorsClient extends PortableVectorsClient {
 
 function withNodeDefaults(config: VectorsClientConfig): VectorsClientConfig {
   if (!config) return config; // let the portable constructor report the missing options
-  const transport = config.fetch || config.requestHandler ? {} : { requestHandler: nodeHttpHandler() };
+  const transport = config.fetch || config.requestHandler ? {} : { requestHandler: undiciHandler() };
   return { ...transport, ...config };
 }
