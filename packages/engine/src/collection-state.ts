@@ -13,10 +13,16 @@ import type { IndexRecord, QueryHit, QueryOptions, VectorRecord } from "./types.
 
 const BTree = sortedBtree.default;
 
+/** The memtable or a segment: where a candidate's whole record is read from, if it is asked for. */
+interface RecordSource {
+  recordAt(row: number): VectorRecord;
+}
+
 interface Candidate {
   key: string;
   distance: number;
-  record: () => VectorRecord;
+  source: RecordSource;
+  row: number;
 }
 
 export class CollectionState {
@@ -126,7 +132,7 @@ export class CollectionState {
     const { arena, slotKeys, slotMetadata } = this.memtable;
     const memtable = this.memtable;
     for (const { slot, distance } of scanTopK({ arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
-      candidates.push({ key: slotKeys[slot] as string, distance, record: () => memtable.recordAt(slot) });
+      candidates.push({ key: slotKeys[slot] as string, distance, source: memtable, row: slot });
     }
     const segmentQuery: SegmentQuery = {
       vector,
@@ -139,23 +145,28 @@ export class CollectionState {
     };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {
-        candidates.push({ key: segment.keys[row] as string, distance, record: () => segment.recordAt(row) });
+        candidates.push({ key: segment.keys[row] as string, distance, source: segment, row });
       }
     }
     candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
-    return candidates.slice(0, topK).map(lazyHit);
+    return candidates.slice(0, topK).map((candidate) => new LazyHit(candidate));
   }
 }
 
-function lazyHit({ key, distance, record }: Candidate): QueryHit {
-  let made: VectorRecord | undefined;
-  return {
-    key,
-    distance,
-    get record() {
-      return (made ??= record());
-    },
-  };
+/** A hit whose record is copied out only when read (a class, not a closure per hit: queries are hot). */
+class LazyHit implements QueryHit {
+  readonly key: string;
+  readonly distance: number;
+  private made: VectorRecord | undefined;
+
+  constructor(private readonly candidate: Candidate) {
+    this.key = candidate.key;
+    this.distance = candidate.distance;
+  }
+
+  get record(): VectorRecord {
+    return (this.made ??= this.candidate.source.recordAt(this.candidate.row));
+  }
 }
 
 export interface RowSource {
