@@ -5,17 +5,36 @@ import { createHash } from "node:crypto";
 import { ApiError } from "@ossv/protocol";
 import { parseVectorBody } from "./vector-body.ts";
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) throw new ApiError("EntityTooLarge", `The request body exceeds ${maxBytes} bytes.`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new ApiError("EntityTooLarge", `The request body exceeds ${maxBytes} bytes.`);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Stream events rather than `for await`: an async iterator costs a promise per chunk, and breaking
+  // out of one destroys the socket before the error response can be written.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: Error | undefined) => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) settle(tooLarge(maxBytes)); // the rest is never read: the error closes the connection
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle(undefined);
+    const onError = (error: Error) => settle(error);
+    // A complete request may close before its buffered data has been read; 'end' settles that one.
+    const onClose = () => {
+      if (!req.complete) settle(new Error("the request closed before its body was complete"));
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError("EntityTooLarge", `The request body exceeds ${maxBytes} bytes.`);
 }
 
 /** Refuses a body whose Content-MD5 header is malformed or does not match (400 InvalidDigest). */
