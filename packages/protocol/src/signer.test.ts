@@ -125,6 +125,10 @@ test("parseOssDate() reads the x-oss-date form and refuses impossible dates", ()
   assert.equal(parseOssDate(OSS_DATE)?.getTime(), TIME.getTime());
   assert.equal(parseOssDate("20231332T000000Z"), undefined);
   assert.equal(parseOssDate("2023-12-16T16:20:57Z"), undefined);
+  for (const bad of ["20231216T246000Z", "20231216T126000Z", "20231216T120060Z", "20230229T000000Z", "00501216T000000Z", "20231200T000000Z"]) {
+    assert.equal(parseOssDate(bad), undefined, bad);
+  }
+  assert.equal(parseOssDate("20240229T235959Z")?.toISOString(), "2024-02-29T23:59:59.000Z");
 });
 
 /** RFC 3986 percent-encoding byte by byte: the plain definition the fast uriEncode must equal. */

@@ -42,7 +42,10 @@ export function parseOssDate(value: string): Date | undefined {
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
   const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
-  return Number.isNaN(date.getTime()) || formatAmzDate(date) !== value ? undefined : date;
+  // Date.UTC carries overflow over (month 13, 25 o'clock) and maps years 0-99 to 1900-1999: refuse both.
+  const exact = date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d
+    && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
+  return exact ? date : undefined;
 }
 
 /** Percent-encodes every byte except RFC 3986 unreserved characters (and `/` when asked). */
