@@ -55,10 +55,16 @@ export function isJsonObject(value: unknown): value is JsonObject {
 /** `object[name]`, or the member whose name matches case-insensitively. */
 export function readField(object: unknown, name: string): unknown {
   if (!isJsonObject(object)) return undefined;
-  if (name in object) return object[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(object).find((candidate) => candidate.toLowerCase() === lower);
-  return key === undefined ? undefined : object[key];
+  if (Object.hasOwn(object, name)) return object[name];
+  // Answers read many absent members (no data, no metadata): compare only names of the same length,
+  // so a miss allocates nothing.
+  let lower: string | undefined;
+  for (const key in object) {
+    if (key.length !== name.length || !Object.hasOwn(object, key)) continue;
+    lower ??= name.toLowerCase();
+    if (key.toLowerCase() === lower) return object[key];
+  }
+  return undefined;
 }
 
 export function readString(object: unknown, name: string): string | undefined {

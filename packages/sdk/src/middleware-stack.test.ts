@@ -29,6 +29,29 @@ test("MiddlewareStack runs steps outermost first and places them relative to nam
   assert.throws(() => stack.add(tagging("x", log), { name: "y", before: "nope" }));
 });
 
+test("MiddlewareStack composes its chain once, and again only after a step is added or removed", async () => {
+  const log: string[] = [];
+  let compositions = 0;
+  const counting: Middleware = (next) => {
+    compositions++;
+    return next;
+  };
+  const terminal = async () => ({ statusCode: 200, statusText: "", headers: {}, body: new Uint8Array() });
+  const call = (stack: MiddlewareStack) => stack.resolve(terminal)(
+    { method: "GET", protocol: "http:", host: "h", path: "/", rawQuery: "", headers: {} }, { operation: "ListVectorBuckets", attempt: 1 });
+  const stack = new MiddlewareStack().add(counting, { name: "counting" });
+  for (let i = 0; i < 3; i++) await call(stack);
+  assert.equal(compositions, 1);
+  stack.add(tagging("late", log), { name: "late" });
+  await call(stack);
+  assert.equal(compositions, 2);
+  assert.deepEqual(log, ["late>", "<late"]);
+  stack.remove("late");
+  await call(stack);
+  assert.equal(compositions, 3);
+  assert.deepEqual(log, ["late>", "<late"], "a removed step no longer runs");
+});
+
 let server: ScriptedServer;
 before(async () => {
   server = await startScriptedServer();

@@ -18,12 +18,15 @@ interface Entry {
 
 export class MiddlewareStack {
   readonly #entries: Entry[] = [];
+  /** The chain last composed, kept until the stack changes: composing it per request costs a closure per step. */
+  #composed: { terminal: Handler; handler: Handler } | undefined;
 
   /** Adds a step; without `before`/`after` it becomes the outermost one. */
   add(middleware: Middleware, placement: MiddlewarePlacement): this {
     if (this.#entries.some((entry) => entry.name === placement.name)) {
       throw new Error(`middleware "${placement.name}" is already in the stack`);
     }
+    this.#composed = undefined;
     const entry = { name: placement.name, middleware };
     const anchor = placement.before ?? placement.after;
     if (anchor === undefined) {
@@ -39,7 +42,10 @@ export class MiddlewareStack {
   /** Removes a step by name; returns whether it was there. */
   remove(name: string): boolean {
     const at = this.#entries.findIndex((entry) => entry.name === name);
-    if (at >= 0) this.#entries.splice(at, 1);
+    if (at >= 0) {
+      this.#entries.splice(at, 1);
+      this.#composed = undefined;
+    }
     return at >= 0;
   }
 
@@ -48,8 +54,16 @@ export class MiddlewareStack {
     return this.#entries.map((entry) => entry.name);
   }
 
-  /** Wraps `terminal` in every step, outermost first. */
+  /**
+   * Wraps `terminal` in every step, outermost first. The chain is composed once and reused until a
+   * step is added or removed, so a step's outer function runs once per composition, not per request:
+   * per-request state belongs in the handler it returns.
+   */
   resolve(terminal: Handler): Handler {
-    return this.#entries.reduceRight((next, entry) => entry.middleware(next), terminal);
+    if (this.#composed?.terminal !== terminal) {
+      const handler = this.#entries.reduceRight((next, entry) => entry.middleware(next), terminal);
+      this.#composed = { terminal, handler };
+    }
+    return this.#composed.handler;
   }
 }
