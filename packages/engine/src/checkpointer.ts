@@ -201,6 +201,11 @@ export class Checkpointer {
     return this.run("compact");
   }
 
+  /** Flushes, checkpoints, merges and compactions queued or running now. */
+  get pendingTasks(): number {
+    return this.pending;
+  }
+
   /** Resolves once no task is queued or running, including automatic ones that tasks queued. */
   async drain(): Promise<void> {
     while (this.pending > 0) await this.queue.drain();

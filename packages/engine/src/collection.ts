@@ -145,7 +145,7 @@ export class DurableCollection implements Collection {
   }
 
   /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
-  describe(): { memtableRows: number; segments: SegmentSummary[] } {
+  describe(): { memtableRows: number; backgroundTasks: number; segments: SegmentSummary[] } {
     const segments = this.state.segments.map((segment) => ({
       id: segment.id,
       rows: segment.rows,
@@ -153,7 +153,7 @@ export class DurableCollection implements Collection {
       graph: segment.graph !== undefined,
       searchEf: segment.graph?.searchEf ?? 0,
     }));
-    return { memtableRows: this.state.memtable.count, segments };
+    return { memtableRows: this.state.memtable.count, backgroundTasks: this.checkpointer.pendingTasks, segments };
   }
 
   /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */

@@ -214,6 +214,11 @@ test("the memtable freezes automatically past segmentRows; queries are served wh
     await collection.settleBackground();
     clearInterval(timer);
     assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.graph]), [[3000, true]]);
+    assert.equal(collection.describe().backgroundTasks, 0);
+    const compacting = collection.compact();
+    assert.ok(collection.describe().backgroundTasks >= 1, "a requested compaction counts as background work until it ends");
+    await compacting;
+    assert.equal(collection.describe().backgroundTasks, 0);
     assert.equal(collection.query({ vector: records[5]?.data as Float32Array, topK: 1 })[0]?.record.key, "k5");
     assert.ok(longestGap < 250, `the event loop stalled for ${longestGap} ms`);
     await engine.close();

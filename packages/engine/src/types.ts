@@ -140,8 +140,11 @@ export interface Collection {
   count(): number;
   /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */
   compact(): Promise<void>;
-  /** Segment sizes and graph state, for diagnostics. */
-  describe(): { memtableRows: number; segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }> };
+  /**
+   * Segment sizes and graph state, for diagnostics; backgroundTasks counts the flushes, checkpoints,
+   * merges and compactions queued or running.
+   */
+  describe(): { memtableRows: number; backgroundTasks: number; segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }> };
 }
 
 export type EngineErrorCode =

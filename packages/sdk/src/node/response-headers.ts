@@ -1,4 +1,3 @@
-/// <reference types="node" />
 /** Response headers as one string per name: lists (set-cookie, or any repeated header) joined with ", ". */
 export function joinedHeaders(incoming: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
