@@ -132,7 +132,6 @@ export class MetadataIndex {
     return this.keys.get(key)?.postings.get(postingKey(value));
   }
 
-
   private inRange(key: string, compare: (actual: number, bound: number) => boolean, bound: number): RowBitmap {
     const bitmap = new Uint8Array(this.rows);
     const index = this.keys.get(key);

@@ -260,4 +260,3 @@ function dotSelf(data: Float32Array, base: number, dimension: number): number {
   for (let i = 0; i < dimension; i++) sum += (data[base + i] as number) * (data[base + i] as number);
   return sum;
 }
-

@@ -45,9 +45,24 @@ export function sendableBody(request: HttpRequest): Uint8Array | undefined {
   return request.method !== "GET" && request.body !== undefined && request.body.length > 0 ? request.body : undefined;
 }
 
+/** The request target: the path, then `?` and the raw query when there is one. */
+export function requestTarget(request: HttpRequest): string {
+  return request.rawQuery ? `${request.path}?${request.rawQuery}` : request.path;
+}
+
 export function requestUrl(request: HttpRequest): string {
-  const query = request.rawQuery ? `?${request.rawQuery}` : "";
-  return `${request.protocol}//${request.host}${request.path}${query}`;
+  return `${request.protocol}//${request.host}${requestTarget(request)}`;
+}
+
+/**
+ * Headers for a transport that writes them itself (node:http, undici): the request's, plus
+ * Content-Length on every non-GET request, even when empty, as fetch does, so servers never wait for
+ * a body that is not coming.
+ */
+export function headersWithLength(request: HttpRequest, body: Uint8Array | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.method !== "GET") headers["content-length"] = String(body?.length ?? 0);
+  return headers;
 }
 
 /** A copy whose headers can be changed (signing writes into them) without touching the original. */

@@ -4,7 +4,6 @@ import { liftFloat32Array } from "./float32-lift.ts";
 import { parseVectorBody } from "./vector-body.ts";
 import { seededRandom } from "../../engine/src/test-support.ts";
 
-
 /** What the server did before the lift: JSON.parse, then float32 rounding. */
 const expected = (text: string): number => Math.fround(Number(text));
 

@@ -6,7 +6,7 @@
 import http from "node:http";
 import https from "node:https";
 import { runAttempt } from "../attempt.ts";
-import { sendableBody, type Handler, type HttpRequest, type HttpResponse } from "../http.ts";
+import { headersWithLength, requestTarget, sendableBody, type Handler, type HttpRequest, type HttpResponse } from "../http.ts";
 import { joinedHeaders } from "./response-headers.ts";
 
 export interface NodeHttpHandlerOptions {
@@ -28,11 +28,9 @@ export function nodeHttpHandler(options: NodeHttpHandlerOptions = {}): Handler {
 function exchange(request: HttpRequest, agent: http.Agent, signal: AbortSignal): Promise<HttpResponse> {
   const send = request.protocol === "https:" ? https.request : http.request;
   const body = sendableBody(request);
-  const headers: Record<string, string> = { ...request.headers };
-  // Sent even when empty, as fetch does, so servers never wait for a body that is not coming.
-  if (request.method !== "GET") headers["content-length"] = String(body?.length ?? 0);
+  const headers = headersWithLength(request, body);
   const { hostname, port } = splitHost(request.host);
-  const path = request.rawQuery ? `${request.path}?${request.rawQuery}` : request.path;
+  const path = requestTarget(request);
   return new Promise((resolve, reject) => {
     const outgoing = send({ protocol: request.protocol, hostname, port, method: request.method, path, headers, agent, signal }, (incoming) => {
       const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from "node:http";
 import { Agent, type Dispatcher } from "undici";
 import { runAttempt } from "../attempt.ts";
-import { sendableBody, type Handler, type HttpRequest, type HttpResponse } from "../http.ts";
+import { headersWithLength, requestTarget, sendableBody, type Handler, type HttpRequest, type HttpResponse } from "../http.ts";
 import { joinedHeaders } from "./response-headers.ts";
 
 export interface UndiciHandlerOptions {
@@ -25,14 +25,11 @@ export function undiciHandler(options: UndiciHandlerOptions = {}): Handler {
 
 async function exchange(dispatcher: Dispatcher, request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
   const body = sendableBody(request);
-  const headers: Record<string, string> = { ...request.headers };
-  // Sent even when empty, as fetch does, so servers never wait for a body that is not coming.
-  if (request.method !== "GET") headers["content-length"] = String(body?.length ?? 0);
   const response = await dispatcher.request({
     origin: `${request.protocol}//${request.host}`,
-    path: request.rawQuery ? `${request.path}?${request.rawQuery}` : request.path,
+    path: requestTarget(request),
     method: request.method,
-    headers,
+    headers: headersWithLength(request, body),
     body: body ?? null,
     signal,
   });
