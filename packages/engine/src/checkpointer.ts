@@ -11,7 +11,7 @@
 import type { BlobBody, BlobStore } from "./blob-store.ts";
 import type { CollectionLayout } from "./collection-layout.ts";
 import type { CollectionState } from "./collection-state.ts";
-import { mergeLiveRows, needsCompaction, pickSegments, type CompactionPolicy } from "./compaction.ts";
+import { baseFirst, graphBaseOf, mergeLiveRows, needsCompaction, pickSegments, type CompactionPolicy } from "./compaction.ts";
 import { encodeDeletions } from "./deletion-format.ts";
 import { CorruptionError } from "./errors.ts";
 import { buildGraph, HnswGraph } from "./hnsw-graph.ts";
@@ -41,6 +41,14 @@ export interface CheckpointPolicy extends CompactionPolicy {
   idleFlushMs: number;
   idleFlushRows: number;
   /**
+   * A frozen memtable is merged at once into the largest written segment holding at most this many
+   * times its rows (0: never), growing that segment's graph instead of building one of its own. A
+   * graph grows by inserting the new rows, so a stream of writes ends as one graph paid for about
+   * once, rather than as graphs per freeze that a later merge builds again from the start; the bound
+   * keeps a small freeze from rewriting a much larger segment, so a row is rewritten a few times at most.
+   */
+  freezeMergeRatio: number;
+  /**
    * After this long without writes (0: never), all segments are merged into one when they hold at
    * most `idleMergeMaxRows` live rows and the ones besides the largest hold at least
    * `idleMergeMinShare` of them. A query pays a graph search per segment, so the one graph of a
@@ -59,6 +67,7 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   segmentBytes: 8 * 1024 * 1024,
   idleFlushMs: 1000,
   idleFlushRows: 1024,
+  freezeMergeRatio: 4,
   idleMergeMs: 10_000,
   idleMergeMaxRows: 2_000_000,
   idleMergeMinShare: 0.05,
@@ -219,7 +228,11 @@ export class Checkpointer {
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {
-    if (this.collection.memtable.count > 0 && (freeze || this.memtableFull())) this.collection.freeze();
+    if (this.collection.memtable.count > 0 && (freeze || this.memtableFull())) {
+      const frozen = this.collection.freeze();
+      const partner = frozen && this.freezePartner(frozen);
+      if (frozen && partner) await this.mergeSegments([partner, frozen]);
+    }
     await this.persistSegments();
     const unchanged = this.nextWalSeq() === this.state.walFrom && this.state.manifestSeq > 0 && this.sameSegments();
     if (!unchanged) await this.commit();
@@ -230,15 +243,31 @@ export class Checkpointer {
     return segments.length === this.state.segmentIds.size && segments.every((segment) => this.state.segmentIds.has(segment.id));
   }
 
+  /** The written segment a freeze is merged into (see CheckpointPolicy.freezeMergeRatio), if any. */
+  private freezePartner(frozen: Segment): Segment | undefined {
+    const limit = this.policy.freezeMergeRatio * frozen.rows;
+    return graphBaseOf(this.collection.segments.filter((segment) => segment.id > 0 && segment.rows <= limit));
+  }
+
   private async compactNow(everything: boolean): Promise<void> {
     await this.persistSegments();
     const chosen = pickSegments(this.collection.segments, this.policy, everything);
     if (chosen.length === 0) return;
-    const { dimension, nonFilterableMetadataKeys } = this.collection.index;
-    const merged = mergeLiveRows(chosen, dimension, nonFilterableMetadataKeys);
-    if (merged.segment) await this.persistSegment(merged.segment);
-    this.collection.replaceSegments(chosen, merged.segment, merged.sources);
+    await this.mergeSegments(chosen);
     await this.commit();
+  }
+
+  /**
+   * Copies the live rows of `chosen` into one new segment, written with its graph, and swaps it in.
+   * The graph grows from one input's graph when one qualifies (graphBaseOf), so a merge costs the
+   * insertions of its other inputs' rows only.
+   */
+  private async mergeSegments(chosen: readonly Segment[]): Promise<void> {
+    const { dimension, nonFilterableMetadataKeys } = this.collection.index;
+    const base = graphBaseOf(chosen);
+    const merged = mergeLiveRows(baseFirst(chosen, base), dimension, nonFilterableMetadataKeys);
+    if (merged.segment) await this.persistSegment(merged.segment, base?.graph);
+    this.collection.replaceSegments(chosen, merged.segment, merged.sources);
   }
 
   /** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
@@ -246,10 +275,11 @@ export class Checkpointer {
     for (const segment of this.collection.segments) if (segment.id === 0) await this.persistSegment(segment);
   }
 
-  private async persistSegment(segment: Segment): Promise<void> {
+  /** Builds the segment's graph (growing `base`, whose rows come first, if given) and writes it. */
+  private async persistSegment(segment: Segment, base?: HnswGraph): Promise<void> {
     const { distanceMetric: metric, dimension } = this.collection.index;
     if (!segment.pendingGraph) {
-      segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data });
+      segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data, base });
       segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows));
     }
     const id = this.state.nextSegmentId++;

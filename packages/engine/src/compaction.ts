@@ -30,6 +30,25 @@ export function needsCompaction(segments: readonly Segment[], policy: Compaction
   return pickSegments(segments, policy).length > 0;
 }
 
+/**
+ * The segment whose graph a merge of `segments` can grow instead of building one afresh: the largest
+ * with a graph and every row live (its rows then keep their numbers, the graph's labels, as the first
+ * rows of the merge). Undefined when none qualifies.
+ */
+export function graphBaseOf(segments: readonly Segment[]): Segment | undefined {
+  let base: Segment | undefined;
+  for (const segment of segments) {
+    if (!segment.graph || segment.liveCount !== segment.rows) continue;
+    if (!base || segment.rows > base.rows) base = segment;
+  }
+  return base;
+}
+
+/** `segments` with `first` moved to the front (mergeLiveRows keeps their order). */
+export function baseFirst(segments: readonly Segment[], first: Segment | undefined): Segment[] {
+  return first ? [first, ...segments.filter((segment) => segment !== first)] : [...segments];
+}
+
 export interface MergedRows {
   segment: Segment | undefined;
   /** For row i of `segment`: the segment and row it was copied from. */

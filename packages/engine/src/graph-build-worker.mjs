@@ -3,7 +3,8 @@
 // worker's entry module through the tsx loader, so a TypeScript worker would not start under
 // `node --import tsx`.
 //
-// In:  workerData = { space, dimension, rows, m, efConstruction, seed, vectors (ArrayBuffer, row-major) }
+// In:  workerData = { space, dimension, rows, m, efConstruction, seed, vectors (ArrayBuffer, row-major),
+//       base? ({ path, rows }: a graph file whose labels are rows 0..base.rows-1, to extend) }
 // Out: one message { graph: Uint8Array (hnswlib's own file format, transferred), searchEf: number }.
 import { parentPort, workerData } from "node:worker_threads";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,14 +34,27 @@ if (process.platform === "linux") {
   }
 }
 
-const { space, dimension, rows, m, efConstruction, seed } = workerData;
+const { space, dimension, rows, m, efConstruction, seed, base } = workerData;
 const vectors = new Float32Array(workerData.vectors);
 const rowOf = (row) => vectors.subarray(row * dimension, (row + 1) * dimension);
 
+/**
+ * A new graph, or the base graph grown by the rows after it. HNSW is built by insertion anyway, so
+ * extending a graph costs only the new rows' insertions: a merge pays for its smaller inputs, not
+ * for all of its rows again.
+ */
 function build() {
   const graph = new hnswlib.HierarchicalNSW(space, dimension);
-  graph.initIndex({ maxElements: Math.max(rows, 1), m, efConstruction, randomSeed: seed });
-  for (let row = 0; row < rows; row++) graph.addPoint(Array.from(rowOf(row)), row);
+  let first = 0;
+  if (base) {
+    graph.readIndexSync(base.path);
+    if (graph.getCurrentCount() !== base.rows) throw new Error(`base graph holds ${graph.getCurrentCount()} rows, expected ${base.rows}`);
+    graph.resizeIndex(Math.max(rows, 1));
+    first = base.rows;
+  } else {
+    graph.initIndex({ maxElements: Math.max(rows, 1), m, efConstruction, randomSeed: seed });
+  }
+  for (let row = first; row < rows; row++) graph.addPoint(Array.from(rowOf(row)), row);
   return graph;
 }
 

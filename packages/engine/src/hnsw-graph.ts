@@ -36,6 +36,11 @@ export interface GraphBuildInput {
   rows: number;
   /** rows × dimension floats; copied, so the caller may keep using it. */
   vectors: Float32Array;
+  /**
+   * A graph to extend instead of starting afresh: its labels 0..base.rows-1 must be the first rows of
+   * `vectors`, in order. Its state when the build starts is copied; the base itself is not changed.
+   */
+  base?: HnswGraph;
 }
 
 export interface BuiltGraph {
@@ -47,10 +52,25 @@ export interface BuiltGraph {
 
 /** Builds a graph over rows 0..rows-1 in a worker thread and calibrates its query beam. */
 export function buildGraph(input: GraphBuildInput): Promise<BuiltGraph> {
-  return buildQueue.run(() => runWorker(input));
+  if (input.base && input.base.rows > input.rows) {
+    return Promise.reject(new RangeError(`a graph of ${input.base.rows} rows cannot grow into one of ${input.rows}`));
+  }
+  return buildQueue.run(() => (input.base ? buildOnBase(input, input.base) : runWorker(input)));
 }
 
-function runWorker(input: GraphBuildInput): Promise<BuiltGraph> {
+/** The base graph goes to the worker as a file, written off the event loop by hnswlib itself. */
+async function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-graph-base-"));
+  try {
+    const path = join(dir, "base.hnsw");
+    await base.writeTo(path);
+    return await runWorker(input, { path, rows: base.rows });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }): Promise<BuiltGraph> {
   const vectors = input.vectors.slice(0, input.rows * input.dimension).buffer;
   const workerData = {
     space: spaceOf(input.metric),
@@ -60,6 +80,7 @@ function runWorker(input: GraphBuildInput): Promise<BuiltGraph> {
     efConstruction: GRAPH_EF_CONSTRUCTION,
     seed: GRAPH_SEED,
     vectors,
+    base,
   };
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./graph-build-worker.mjs", import.meta.url), { workerData, transferList: [vectors] });
@@ -97,9 +118,22 @@ export class HnswGraph {
     }
   }
 
-  /** Deleted rows stay in the graph as waypoints but are never returned. */
+  /** Serialises the graph to a file (on a libuv thread: searches and marks may go on meanwhile). */
+  async writeTo(path: string): Promise<void> {
+    await this.native.writeIndex(path);
+  }
+
+  /**
+   * Deleted rows stay in the graph as waypoints but are never returned. Marking a row twice is
+   * allowed: a graph extended from a base copied while a delete reached the base can carry the mark
+   * already when its segment passes the delete on.
+   */
   markDeleted(row: number): void {
-    this.native.markDelete(row);
+    try {
+      this.native.markDelete(row);
+    } catch (error) {
+      if (!(error instanceof Error && /already deleted/.test(error.message))) throw error;
+    }
   }
 
   /**

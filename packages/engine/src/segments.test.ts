@@ -337,3 +337,87 @@ test("a longer quiet period merges the segments into one, but not for a small tr
     await engine.close();
   });
 });
+
+test("a freeze grows a written segment of at most freezeMergeRatio times its rows; a larger one is left alone", async () => {
+  await withTempDir(async (dir) => {
+    const policy = { ...SMALL_SEGMENTS, freezeMergeRatio: 4 };
+    let engine = await openTestEngine(dir, { checkpoint: policy });
+    const index = await setupIndex(engine, "index1", 8, "cosine");
+    const first = makeRecords(300, 8, 11, "a");
+    const second = makeRecords(100, 8, 12, "b");
+    const third = makeRecords(50, 8, 13, "c");
+    const collection = engine.collection(index);
+    await putAll(engine, index, first);
+    await collection.flush();
+    await putAll(engine, index, second);
+    await collection.flush(); // 300 <= 4 x 100: one segment of 400 rows, the first graph grown
+    assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.live, s.graph]), [[400, 400, true]]);
+    await putAll(engine, index, third);
+    await collection.flush(); // 400 > 4 x 50: a segment of its own
+    assert.deepEqual(collection.describe().segments.map((s) => s.rows), [400, 50]);
+    const model = new Map([...first, ...second, ...third].map((r) => [r.key, r]));
+    const check = (label: string): void => {
+      for (const probe of [first[3], second[7], third[9]] as VectorRecord[]) {
+        const hits = engine.collection(index).query({ vector: probe.data, topK: 10 });
+        assert.equal(hits[0]?.record.key, probe.key, label);
+        assert.deepEqual(hits.map((h) => h.record.key), exactTopK(model, { vector: probe.data, topK: 10 }, "cosine"), label);
+      }
+    };
+    check("after the freezes");
+    const segmentDir = join(dir, "indexes", index.id, "segment");
+    assert.equal((await readdir(segmentDir)).length, 2, "the segment a freeze grew is deleted once replaced");
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: policy });
+    assert.deepEqual(engine.collection(index).describe().segments.map((s) => s.rows), [400, 50]);
+    check("after reopen");
+    await engine.close();
+  });
+});
+
+test("a compaction grows the largest fully live segment's graph; deletes during it are kept, recall holds", async () => {
+  const saved = { ...SEARCH_TUNING };
+  SEARCH_TUNING.exactScanFloats = 0; // answers must come from the grown graph
+  SEARCH_TUNING.unfilteredExactScanFloats = 0;
+  try {
+    await withTempDir(async (dir) => {
+      const policy = { ...SMALL_SEGMENTS, freezeMergeRatio: 0, maxSegments: 10 };
+      let engine = await openTestEngine(dir, { checkpoint: policy });
+      const index = await setupIndex(engine, "index1", 16, "euclidean");
+      const collection = engine.collection(index);
+      const parts = [makeRecords(2500, 16, 21, "a"), makeRecords(1000, 16, 22, "b"), makeRecords(1000, 16, 23, "c")];
+      for (const part of parts) {
+        await putAll(engine, index, part);
+        await collection.flush();
+      }
+      assert.deepEqual(collection.describe().segments.map((s) => s.rows), [2500, 1000, 1000]);
+      const model = new Map(parts.flat().map((r) => [r.key, r]));
+      // Deletes in the largest segment while its graph is being copied and grown: they must hold.
+      const compacting = collection.compact();
+      const deleted = parts[0]!.filter((_, i) => i % 5 === 0).map((r) => r.key);
+      await collection.delete(deleted);
+      for (const key of deleted) model.delete(key);
+      await compacting;
+      await collection.compact(); // drops the rows deleted during the first one
+      assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
+      const check = (label: string): void => {
+        const random = seededRandom(24);
+        let total = 0;
+        for (let i = 0; i < 40; i++) {
+          const options = { vector: randomVector(random, 16), topK: 10 };
+          const got = engine.collection(index).query(options).map((h) => h.record.key);
+          assert.equal(got.length, 10, label);
+          assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was returned`);
+          total += recall(got, exactTopK(model, options, "euclidean"));
+        }
+        assert.ok(total / 40 >= 0.95, `${label}: recall ${total / 40}`);
+      };
+      check("after compaction");
+      await engine.close();
+      engine = await openTestEngine(dir, { checkpoint: policy });
+      check("after reopen");
+      await engine.close();
+    });
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+});
