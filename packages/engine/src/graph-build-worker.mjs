@@ -69,29 +69,37 @@ function distance(a, b, normA, normB) {
   return normA * normB === 0 ? 1 : 1 - sum / (normA * normB);
 }
 
-/** The exact K nearest rows of `query` (leaving out row `skip`), nearest first. */
-function exactNeighbours(query, queryNorm, norms, skip = -1) {
-  const best = [];
+/**
+ * The exact K nearest rows of each query, nearest first, in one pass over the rows: each row is read
+ * from memory once for all the queries instead of once per query.
+ */
+function exactNeighboursOfAll(queries, norms) {
+  const queryNorms = queries.map((query) => Math.hypot(...query));
+  const best = queries.map(() => []); // [distance, row] pairs, nearest first, at most K
   for (let row = 0; row < rows; row++) {
-    if (row === skip) continue;
-    const d = distance(query, rowOf(row), queryNorm, norms[row]);
-    if (best.length === K && d >= best[K - 1][0]) continue;
-    best.push([d, row]);
-    best.sort((x, y) => x[0] - y[0]);
-    if (best.length > K) best.pop();
+    const vector = rowOf(row);
+    for (let q = 0; q < queries.length; q++) {
+      const d = distance(queries[q], vector, queryNorms[q], norms[row]);
+      const list = best[q];
+      if (list.length === K && d >= list[K - 1][0]) continue;
+      let at = Math.min(list.length, K - 1);
+      while (at > 0 && list[at - 1][0] > d) at--;
+      list.splice(at, 0, [d, row]);
+      if (list.length > K) list.pop();
+    }
   }
-  return best.map(([, row]) => row);
+  return best.map((list) => list.map(([, row]) => row));
 }
 
 /**
  * A query like a new point near `row` rather than the stored row itself (which the graph finds
  * trivially, overstating recall): the row moved in a random direction by its distance to its nearest
- * neighbour.
+ * neighbour, as the graph finds it (a step size needs no exact answer).
  */
-function probeNear(row, norms, random) {
+function probeNear(graph, row, random) {
   const base = rowOf(row);
-  const [nearest] = exactNeighbours(base, norms[row], norms, row);
-  const other = rowOf(nearest);
+  const { neighbors } = graph.searchKnn(Array.from(base), 2);
+  const other = rowOf(neighbors.find((label) => label !== row) ?? row);
   let step = 0;
   for (let i = 0; i < dimension; i++) step += (base[i] - other[i]) ** 2;
   const direction = Float32Array.from({ length: dimension }, () => random() * 2 - 1);
@@ -105,16 +113,17 @@ function calibrate(graph) {
   const norms = Array.from({ length: rows }, (_, row) => Math.hypot(...rowOf(row)));
   const random = seededRandom(seed); // a fixed seed: the same rows always calibrate to the same beam
   const stride = Math.max(1, Math.floor(rows / SAMPLE_QUERIES));
-  const probes = [];
-  for (let row = 0; row < rows && probes.length < SAMPLE_QUERIES; row += stride) {
-    const query = probeNear(row, norms, random);
-    probes.push({ query: Array.from(query), truth: new Set(exactNeighbours(query, Math.hypot(...query), norms)) });
-  }
+  const queries = [];
+  graph.setEf(EF_STEPS[EF_STEPS.length - 1]);
+  for (let row = 0; row < rows && queries.length < SAMPLE_QUERIES; row += stride) queries.push(probeNear(graph, row, random));
+  const truths = exactNeighboursOfAll(queries, norms).map((rowsFound) => new Set(rowsFound));
   for (const ef of EF_STEPS) {
     graph.setEf(ef);
     let found = 0;
-    for (const { query, truth } of probes) found += graph.searchKnn(query, K).neighbors.filter((label) => truth.has(label)).length;
-    if (found / (probes.length * K) >= TARGET_RECALL) return ef;
+    queries.forEach((query, q) => {
+      found += graph.searchKnn(Array.from(query), K).neighbors.filter((label) => truths[q].has(label)).length;
+    });
+    if (found / (queries.length * K) >= TARGET_RECALL) return ef;
   }
   return EF_STEPS[EF_STEPS.length - 1];
 }
