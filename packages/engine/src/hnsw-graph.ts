@@ -22,7 +22,7 @@ type Native = InstanceType<typeof hnswlib.HierarchicalNSW>;
  */
 export const GRAPH_M = 16;
 export const GRAPH_EF_CONSTRUCTION = 160;
-/** Fixed seed: the same rows always give the same graph, which keeps tests and benchmarks repeatable. */
+/** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
 const GRAPH_SEED = 100;
 
 const spaceOf = (metric: DistanceMetric): "cosine" | "l2" => (metric === "cosine" ? "cosine" : "l2");
