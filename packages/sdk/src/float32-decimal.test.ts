@@ -32,6 +32,20 @@ test("float32 values are written as JavaScript would place the point, with at mo
   assert.equal(textOf(Number.NaN), "null");
 });
 
+test("values in [1e-6, 1), the common case for embeddings, are written as 0.<zeros><digits> and read back exactly", () => {
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let n = 0; n < 200_000; n++) {
+    const value = Math.fround((random() < 0.5 ? -1 : 1) * 10 ** (-6 * random()));
+    if (Math.abs(value) < 1e-6 || Math.abs(value) >= 1) continue;
+    const text = textOf(value);
+    const match = /^-?0\.(0*)([1-9][0-9]*)$/.exec(text);
+    assert.ok(match, text);
+    assert.ok((match[2] as string).length <= 9 && !text.endsWith("0"), text);
+    assert.equal(Math.fround(Number(text)), value, text);
+  }
+});
+
 test("a JSON body has sorted keys, drops undefined members and writes Float32Arrays at float32 precision", () => {
   const value = {
     b: [1, undefined, "x"], a: { z: null, y: true, skip: undefined }, data: { float32: Float32Array.of(0.1, -3) },

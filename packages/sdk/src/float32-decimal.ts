@@ -22,6 +22,8 @@ const ZERO = 48, DOT = 46, MINUS = 45, PLUS = 43, LOWER_E = 101;
 const bitsAsFloat = new Float32Array(1);
 const bitsAsInt = new Uint32Array(bitsAsFloat.buffer);
 const digitBytes = new Uint8Array(SIGNIFICANT);
+/** "00" to "99" as byte pairs: two digits per division when writing a number's digits. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
 
 /** A growable byte buffer that JSON text is written into. */
 export class ByteWriter {
@@ -95,12 +97,39 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
     digits = tenth;
     count--;
   }
+  // The common case for embeddings, |value| in [1e-6, 1): "0.", the zeros after the point, the digits.
+  if (exponent < 0 && exponent >= -6) {
+    out[i++] = ZERO;
+    out[i++] = DOT;
+    for (let z = -1; z > exponent; z--) out[i++] = ZERO;
+    return writeDigits(out, i, digits, count);
+  }
   for (let d = count - 1; d >= 0; d--) {
     const tenth = (digits / 10) | 0;
     digitBytes[d] = ZERO + digits - tenth * 10;
     digits = tenth;
   }
   return writeDecimal(out, i, count, exponent);
+}
+
+/** Writes the `count` digits of `digits` (which has exactly that many) at `at`, two at a time from the end. */
+function writeDigits(out: Uint8Array, at: number, digits: number, count: number): number {
+  let rest = digits;
+  let p = at + count;
+  while (rest >= 100) {
+    const hundredth = (rest / 100) | 0;
+    const pair = (rest - hundredth * 100) << 1;
+    out[--p] = DIGIT_PAIRS[pair + 1] as number;
+    out[--p] = DIGIT_PAIRS[pair] as number;
+    rest = hundredth;
+  }
+  if (rest >= 10) {
+    out[--p] = DIGIT_PAIRS[(rest << 1) + 1] as number;
+    out[--p] = DIGIT_PAIRS[rest << 1] as number;
+  } else {
+    out[--p] = ZERO + rest;
+  }
+  return at + count;
 }
 
 /** Places the decimal point (or an exponent) as JavaScript would for a number this size. */
