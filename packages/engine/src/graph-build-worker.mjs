@@ -17,7 +17,8 @@ import { seededRandom } from "./seeded-random.mjs";
 const TARGET_RECALL = 0.97;
 const SAMPLE_QUERIES = 48;
 const K = 10;
-// Steps of an eighth to a quarter: a coarser ladder (32, 48, 64) overshot the target by up to a third of the beam.
+// Steps of an eighth to a quarter of the beam: on the coarser ladder (32, 48, 64, ...) a graph just
+// short of the target at one step paid up to a third more beam at the next.
 const EF_STEPS = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 256, 320, 384, 512, 768, 1024];
 
 /**
