@@ -97,19 +97,17 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
     digits = tenth;
     count--;
   }
-  // The common case for embeddings, |value| in [1e-6, 1): "0.", the zeros after the point, the digits.
-  if (exponent < 0 && exponent >= -6) {
-    out[i++] = ZERO;
-    out[i++] = DOT;
-    for (let z = -1; z > exponent; z--) out[i++] = ZERO;
-    return writeDigits(out, i, digits, count);
-  }
+  return writeDecimal(out, i, digits, count, exponent);
+}
+
+/** Spreads the `count` digits of `digits` into digitBytes, for the layouts that split them. */
+function spreadDigits(digits: number, count: number): void {
+  let rest = digits;
   for (let d = count - 1; d >= 0; d--) {
-    const tenth = (digits / 10) | 0;
-    digitBytes[d] = ZERO + digits - tenth * 10;
-    digits = tenth;
+    const tenth = (rest / 10) | 0;
+    digitBytes[d] = ZERO + rest - tenth * 10;
+    rest = tenth;
   }
-  return writeDecimal(out, i, count, exponent);
 }
 
 /** Writes the `count` digits of `digits` (which has exactly that many) at `at`, two at a time from the end. */
@@ -132,9 +130,21 @@ function writeDigits(out: Uint8Array, at: number, digits: number, count: number)
   return at + count;
 }
 
-/** Places the decimal point (or an exponent) as JavaScript would for a number this size. */
-function writeDecimal(out: Uint8Array, at: number, count: number, exponent: number): number {
+/**
+ * Places the decimal point (or an exponent) as JavaScript would for a number this size, given its
+ * `count` significant digits as the integer `digits` and its decimal exponent.
+ */
+function writeDecimal(out: Uint8Array, at: number, digits: number, count: number, exponent: number): number {
   let i = at;
+  // The common case for embeddings, |value| in [1e-6, 1): "0.", the zeros after the point, the digits
+  // written straight from the integer.
+  if (exponent < 0 && exponent >= -6) {
+    out[i++] = ZERO;
+    out[i++] = DOT;
+    for (let z = -1; z > exponent; z--) out[i++] = ZERO;
+    return writeDigits(out, i, digits, count);
+  }
+  spreadDigits(digits, count);
   if (exponent >= 0 && exponent < 21) {
     const whole = exponent + 1;
     for (let d = 0; d < whole; d++) out[i++] = d < count ? (digitBytes[d] as number) : ZERO;
@@ -142,11 +152,6 @@ function writeDecimal(out: Uint8Array, at: number, count: number, exponent: numb
       out[i++] = DOT;
       for (let d = whole; d < count; d++) out[i++] = digitBytes[d] as number;
     }
-  } else if (exponent < 0 && exponent >= -6) {
-    out[i++] = ZERO;
-    out[i++] = DOT;
-    for (let z = -1; z > exponent; z--) out[i++] = ZERO;
-    for (let d = 0; d < count; d++) out[i++] = digitBytes[d] as number;
   } else {
     out[i++] = digitBytes[0] as number;
     if (count > 1) {
