@@ -59,12 +59,18 @@ export function buildGraph(input: GraphBuildInput): Promise<BuiltGraph> {
 }
 
 /** The base graph goes to the worker as a file, written off the event loop by hnswlib itself. */
-async function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
-  const dir = await mkdtemp(join(tmpdir(), "ossv-graph-base-"));
-  try {
-    const path = join(dir, "base.hnsw");
+function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
+  return withGraphFile(async (path) => {
     await base.writeTo(path);
-    return await runWorker(input, { path, rows: base.rows });
+    return runWorker(input, { path, rows: base.rows });
+  });
+}
+
+/** Runs `use` with the path of a graph file in a temp directory of its own, removed afterwards. */
+async function withGraphFile<T>(use: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-graph-"));
+  try {
+    return await use(join(dir, "graph.hnsw"));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -103,19 +109,15 @@ export class HnswGraph {
   ) {}
 
   /** Loads serialised graph bytes (hnswlib reads only files, so they pass through a temp file). */
-  static async load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
+  static load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
     const { bytes, searchEf } = built;
-    const dir = await mkdtemp(join(tmpdir(), "ossv-graph-"));
-    try {
-      const path = join(dir, "graph.hnsw");
+    return withGraphFile(async (path) => {
       await writeFile(path, bytes);
       const native = new hnswlib.HierarchicalNSW(spaceOf(metric), dimension);
       await native.readIndex(path);
       if (native.getCurrentCount() !== rows) throw new Error(`graph holds ${native.getCurrentCount()} rows, segment ${rows}`);
       return new HnswGraph(native, rows, searchEf);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 
   /** Serialises the graph to a file (on a libuv thread: searches and marks may go on meanwhile). */
