@@ -50,6 +50,17 @@ function recall(got: string[], expected: string[]): number {
   return expected.length === 0 ? 1 : got.filter((key) => want.has(key)).length / expected.length;
 }
 
+/** Runs `body` with SEARCH_TUNING changed by `overrides`, and restores it afterwards. */
+async function withSearchTuning(overrides: Partial<typeof SEARCH_TUNING>, body: () => Promise<void>): Promise<void> {
+  const saved = { ...SEARCH_TUNING };
+  Object.assign(SEARCH_TUNING, overrides);
+  try {
+    await body();
+  } finally {
+    Object.assign(SEARCH_TUNING, saved);
+  }
+}
+
 test("flush() freezes the memtable into a segment with a graph; queries find the same rows", async () => {
   await withTempDir(async (dir) => {
     let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
@@ -78,122 +89,105 @@ test("flush() freezes the memtable into a segment with a graph; queries find the
 });
 
 test("graph search reaches recall@10 >= 0.95 and never returns fewer than K", async () => {
-  const saved = { ...SEARCH_TUNING };
-  SEARCH_TUNING.exactScanFloats = 0; // force the graph path even for a small segment
-  try {
-    await withTempDir(async (dir) => {
-      const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      const index = await setupIndex(engine, "index1", 16, "euclidean");
-      const records = makeRecords(4000, 16, 2);
-      await putAll(engine, index, records);
-      await engine.collection(index).flush();
-      const model = new Map(records.map((r) => [r.key, r]));
-      const random = seededRandom(3);
-      let total = 0;
-      for (let i = 0; i < 50; i++) {
-        const options = { vector: randomVector(random, 16), topK: 10 };
-        const got = engine.collection(index).query(options).map((h) => h.record.key);
-        assert.equal(got.length, 10);
-        total += recall(got, exactTopK(model, options, "euclidean"));
-      }
-      assert.ok(total / 50 >= 0.95, `recall ${total / 50}`);
-      await engine.close();
-    });
-  } finally {
-    Object.assign(SEARCH_TUNING, saved);
-  }
+  // Exact scans off: the graph path even for a small segment.
+  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    const index = await setupIndex(engine, "index1", 16, "euclidean");
+    const records = makeRecords(4000, 16, 2);
+    await putAll(engine, index, records);
+    await engine.collection(index).flush();
+    const model = new Map(records.map((r) => [r.key, r]));
+    const random = seededRandom(3);
+    let total = 0;
+    for (let i = 0; i < 50; i++) {
+      const options = { vector: randomVector(random, 16), topK: 10 };
+      const got = engine.collection(index).query(options).map((h) => h.record.key);
+      assert.equal(got.length, 10);
+      total += recall(got, exactTopK(model, options, "euclidean"));
+    }
+    assert.ok(total / 50 >= 0.95, `recall ${total / 50}`);
+    await engine.close();
+  }));
 });
 
 test("deletes and upserts of frozen rows are never ranked, and survive reopen and compaction", async () => {
-  const saved = { ...SEARCH_TUNING };
-  SEARCH_TUNING.exactScanFloats = 0;
-  try {
-    await withTempDir(async (dir) => {
-      let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      const index = await setupIndex(engine, "index1", 4, "euclidean");
-      const records = makeRecords(600, 4, 4);
-      await putAll(engine, index, records);
-      await engine.collection(index).flush();
-      const model = new Map(records.map((r) => [r.key, r]));
-      const deleted = records.filter((_, i) => i % 2 === 0).map((r) => r.key);
-      await engine.collection(index).delete(deleted);
-      for (const key of deleted) model.delete(key);
-      const moved = { key: "k1", data: Float32Array.from([9, 9, 9, 9]), metadata: { moved: true } };
-      await engine.collection(index).put([moved]);
-      model.set("k1", moved);
-      const check = (label: string): void => {
-        const collection = engine.collection(index);
-        assert.equal(collection.count(), model.size, label);
-        for (const probe of records.slice(0, 40)) {
-          const options = { vector: probe.data, topK: 15 };
-          const got = collection.query(options).map((h) => h.record.key);
-          assert.equal(got.length, 15, label);
-          assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was ranked`);
-          assert.ok(recall(got, exactTopK(model, options, "euclidean")) >= 0.8, label);
-        }
-        const all = collection.query({ vector: Float32Array.from([9, 9, 9, 9]), topK: 1 });
-        assert.deepEqual(all[0]?.record, moved, label);
-        assert.equal(dumpCollection(engine, index).size, model.size, label);
-      };
-      check("after deletes");
-      await engine.close();
-      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      check("after reopen (no checkpoint: WAL replay onto the segment)");
-      await engine.collection(index).checkpoint();
-      await engine.close();
-      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      check("after checkpoint and reopen (deletion bitmap)");
-      const segmentDir = join(dir, "indexes", index.id, "segment");
-      await engine.collection(index).flush();
-      await engine.collection(index).compact();
-      assert.deepEqual(engine.collection(index).describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
-      assert.equal((await readdir(segmentDir)).length, 1, "merged-away segment objects are deleted");
-      check("after compaction");
-      await engine.close();
-      engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      check("after compaction and reopen");
-      await engine.close();
-    });
-  } finally {
-    Object.assign(SEARCH_TUNING, saved);
-  }
+  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+    let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    const index = await setupIndex(engine, "index1", 4, "euclidean");
+    const records = makeRecords(600, 4, 4);
+    await putAll(engine, index, records);
+    await engine.collection(index).flush();
+    const model = new Map(records.map((r) => [r.key, r]));
+    const deleted = records.filter((_, i) => i % 2 === 0).map((r) => r.key);
+    await engine.collection(index).delete(deleted);
+    for (const key of deleted) model.delete(key);
+    const moved = { key: "k1", data: Float32Array.from([9, 9, 9, 9]), metadata: { moved: true } };
+    await engine.collection(index).put([moved]);
+    model.set("k1", moved);
+    const check = (label: string): void => {
+      const collection = engine.collection(index);
+      assert.equal(collection.count(), model.size, label);
+      for (const probe of records.slice(0, 40)) {
+        const options = { vector: probe.data, topK: 15 };
+        const got = collection.query(options).map((h) => h.record.key);
+        assert.equal(got.length, 15, label);
+        assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was ranked`);
+        assert.ok(recall(got, exactTopK(model, options, "euclidean")) >= 0.8, label);
+      }
+      const all = collection.query({ vector: Float32Array.from([9, 9, 9, 9]), topK: 1 });
+      assert.deepEqual(all[0]?.record, moved, label);
+      assert.equal(dumpCollection(engine, index).size, model.size, label);
+    };
+    check("after deletes");
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    check("after reopen (no checkpoint: WAL replay onto the segment)");
+    await engine.collection(index).checkpoint();
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    check("after checkpoint and reopen (deletion bitmap)");
+    const segmentDir = join(dir, "indexes", index.id, "segment");
+    await engine.collection(index).flush();
+    await engine.collection(index).compact();
+    assert.deepEqual(engine.collection(index).describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
+    assert.equal((await readdir(segmentDir)).length, 1, "merged-away segment objects are deleted");
+    check("after compaction");
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    check("after compaction and reopen");
+    await engine.close();
+  }));
 });
 
 test("filtered queries return the true top-K of matching rows, K of them while K match", async () => {
-  const saved = { ...SEARCH_TUNING };
-  SEARCH_TUNING.exactScanFloats = 0;
-  try {
-    await withTempDir(async (dir) => {
-      const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
-      const index = await setupIndex(engine, "index1", 8, "cosine");
-      const records = makeRecords(3000, 8, 5);
-      await putAll(engine, index, records.slice(0, 2500));
-      await engine.collection(index).flush();
-      await putAll(engine, index, records.slice(2500)); // some rows stay in the memtable
-      const model = new Map(records.map((r) => [r.key, r]));
-      const filters: { node: QueryOptions["filterNode"] & object; test: (m: Metadata) => boolean }[] = [
-        { node: { op: "eq", key: "tag", value: "rare" }, test: (m) => m.tag === "rare" }, // 1 %
-        { node: { op: "eq", key: "group", value: 3 }, test: (m) => m.group === 3 }, // 10 %
-        { node: { op: "ne", key: "group", value: 3 }, test: (m) => m.group !== 3 }, // 90 %
-        { node: { op: "gte", key: "group", value: 5 }, test: (m) => (m.group as number) >= 5 },
-        { node: { op: "in", key: "tags", values: ["t1", "t2"] }, test: (m) => Array.isArray(m.tags) && (m.tags.includes("t1") || m.tags.includes("t2")) },
-      ];
-      const random = seededRandom(6);
-      for (const { node, test: predicate } of filters) {
-        for (let i = 0; i < 10; i++) {
-          const options = { vector: randomVector(random, 8), topK: 40, filter: predicate, filterNode: node };
-          const got = engine.collection(index).query(options).map((h) => h.record.key);
-          const expected = exactTopK(model, options, "cosine");
-          assert.equal(got.length, expected.length, JSON.stringify(node));
-          assert.ok(got.every((key) => predicate((model.get(key) as VectorRecord).metadata)));
-          assert.ok(recall(got, expected) >= 0.9, `${JSON.stringify(node)} recall ${recall(got, expected)}`);
-        }
+  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
+    const index = await setupIndex(engine, "index1", 8, "cosine");
+    const records = makeRecords(3000, 8, 5);
+    await putAll(engine, index, records.slice(0, 2500));
+    await engine.collection(index).flush();
+    await putAll(engine, index, records.slice(2500)); // some rows stay in the memtable
+    const model = new Map(records.map((r) => [r.key, r]));
+    const filters: { node: QueryOptions["filterNode"] & object; test: (m: Metadata) => boolean }[] = [
+      { node: { op: "eq", key: "tag", value: "rare" }, test: (m) => m.tag === "rare" }, // 1 %
+      { node: { op: "eq", key: "group", value: 3 }, test: (m) => m.group === 3 }, // 10 %
+      { node: { op: "ne", key: "group", value: 3 }, test: (m) => m.group !== 3 }, // 90 %
+      { node: { op: "gte", key: "group", value: 5 }, test: (m) => (m.group as number) >= 5 },
+      { node: { op: "in", key: "tags", values: ["t1", "t2"] }, test: (m) => Array.isArray(m.tags) && (m.tags.includes("t1") || m.tags.includes("t2")) },
+    ];
+    const random = seededRandom(6);
+    for (const { node, test: predicate } of filters) {
+      for (let i = 0; i < 10; i++) {
+        const options = { vector: randomVector(random, 8), topK: 40, filter: predicate, filterNode: node };
+        const got = engine.collection(index).query(options).map((h) => h.record.key);
+        const expected = exactTopK(model, options, "cosine");
+        assert.equal(got.length, expected.length, JSON.stringify(node));
+        assert.ok(got.every((key) => predicate((model.get(key) as VectorRecord).metadata)));
+        assert.ok(recall(got, expected) >= 0.9, `${JSON.stringify(node)} recall ${recall(got, expected)}`);
       }
-      await engine.close();
-    });
-  } finally {
-    Object.assign(SEARCH_TUNING, saved);
-  }
+    }
+    await engine.close();
+  }));
 });
 
 test("the memtable freezes automatically past segmentRows; queries are served while the graph builds", async () => {
@@ -226,56 +220,51 @@ test("the memtable freezes automatically past segmentRows; queries are served wh
 });
 
 test("random puts, deletes, flushes and compactions with tiny segments match a model across reopens", async () => {
-  const saved = { ...SEARCH_TUNING };
-  SEARCH_TUNING.exactScanFloats = 0; // tiny graphs, searched through hnswlib all the same
   const policy = { segmentRows: 25, maxSegments: 3, maxDeletedFraction: 0.2, maxWalObjects: 10 };
-  try {
-    await withTempDir(async (dir) => {
-      const random = seededRandom(77);
-      const model = new Map<string, VectorRecord>();
-      let engine = await openTestEngine(dir, { checkpoint: policy });
-      const index = await setupIndex(engine, "index1", 4, "cosine");
-      for (let round = 0; round < 5; round++) {
-        const writes: Promise<void>[] = [];
-        for (let op = 0; op < 120; op++) {
-          const key = `k${Math.floor(random() * 150)}`;
-          if (random() < 0.3) {
-            writes.push(engine.collection(index).delete([key]));
-            model.delete(key);
-          } else {
-            const record = { key, data: randomVector(random, 4), metadata: { round, odd: op % 2 === 1 } };
-            writes.push(engine.collection(index).put([record]));
-            model.set(key, record);
-          }
-          if (random() < 0.2) await Promise.all(writes.splice(0));
+  // Exact scans off: tiny graphs, searched through hnswlib all the same.
+  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+    const random = seededRandom(77);
+    const model = new Map<string, VectorRecord>();
+    let engine = await openTestEngine(dir, { checkpoint: policy });
+    const index = await setupIndex(engine, "index1", 4, "cosine");
+    for (let round = 0; round < 5; round++) {
+      const writes: Promise<void>[] = [];
+      for (let op = 0; op < 120; op++) {
+        const key = `k${Math.floor(random() * 150)}`;
+        if (random() < 0.3) {
+          writes.push(engine.collection(index).delete([key]));
+          model.delete(key);
+        } else {
+          const record = { key, data: randomVector(random, 4), metadata: { round, odd: op % 2 === 1 } };
+          writes.push(engine.collection(index).put([record]));
+          model.set(key, record);
         }
-        await Promise.all(writes);
-        if (round % 2 === 1) await engine.collection(index).compact();
-        const check = (label: string): void => {
-          const collection = engine.collection(index);
-          assert.equal(collection.count(), model.size, label);
-          assert.deepEqual([...dumpCollection(engine, index).keys()].sort(), [...model.keys()].sort(), label);
-          for (let i = 0; i < 10; i++) {
-            const odd = (m: Metadata): boolean => m.odd === true;
-            const options = { vector: randomVector(random, 4), topK: 12, filter: odd, filterNode: { op: "eq", key: "odd", value: true } as const };
-            const got = collection.query(options).map((h) => h.record.key);
-            const expected = exactTopK(model, options, "cosine");
-            assert.equal(got.length, expected.length, label);
-            assert.ok(got.every((key) => model.has(key) && odd((model.get(key) as VectorRecord).metadata)), label);
-            assert.ok(recall(got, expected) >= 0.75, `${label}: recall ${recall(got, expected)}`);
-          }
-        };
-        check(`round ${round}`);
-        await engine.close();
-        engine = await openTestEngine(dir, { checkpoint: policy });
-        check(`round ${round} after reopen`);
+        if (random() < 0.2) await Promise.all(writes.splice(0));
       }
-      assert.ok(engine.collection(index).describe().segments.length > 0, "segments were made");
+      await Promise.all(writes);
+      if (round % 2 === 1) await engine.collection(index).compact();
+      const check = (label: string): void => {
+        const collection = engine.collection(index);
+        assert.equal(collection.count(), model.size, label);
+        assert.deepEqual([...dumpCollection(engine, index).keys()].sort(), [...model.keys()].sort(), label);
+        for (let i = 0; i < 10; i++) {
+          const odd = (m: Metadata): boolean => m.odd === true;
+          const options = { vector: randomVector(random, 4), topK: 12, filter: odd, filterNode: { op: "eq", key: "odd", value: true } as const };
+          const got = collection.query(options).map((h) => h.record.key);
+          const expected = exactTopK(model, options, "cosine");
+          assert.equal(got.length, expected.length, label);
+          assert.ok(got.every((key) => model.has(key) && odd((model.get(key) as VectorRecord).metadata)), label);
+          assert.ok(recall(got, expected) >= 0.75, `${label}: recall ${recall(got, expected)}`);
+        }
+      };
+      check(`round ${round}`);
       await engine.close();
-    });
-  } finally {
-    Object.assign(SEARCH_TUNING, saved);
-  }
+      engine = await openTestEngine(dir, { checkpoint: policy });
+      check(`round ${round} after reopen`);
+    }
+    assert.ok(engine.collection(index).describe().segments.length > 0, "segments were made");
+    await engine.close();
+  }));
 });
 
 test("deleting an index while its graph builds leaves no objects behind", async () => {
@@ -375,49 +364,43 @@ test("a freeze grows a written segment of at most freezeMergeRatio times its row
 });
 
 test("a compaction grows the largest fully live segment's graph; deletes during it are kept, recall holds", async () => {
-  const saved = { ...SEARCH_TUNING };
-  SEARCH_TUNING.exactScanFloats = 0; // answers must come from the grown graph
-  SEARCH_TUNING.unfilteredExactScanFloats = 0;
-  try {
-    await withTempDir(async (dir) => {
-      const policy = { ...SMALL_SEGMENTS, freezeMergeRatio: 0, maxSegments: 10 };
-      let engine = await openTestEngine(dir, { checkpoint: policy });
-      const index = await setupIndex(engine, "index1", 16, "euclidean");
-      const collection = engine.collection(index);
-      const parts = [makeRecords(2500, 16, 21, "a"), makeRecords(1000, 16, 22, "b"), makeRecords(1000, 16, 23, "c")];
-      for (const part of parts) {
-        await putAll(engine, index, part);
-        await collection.flush();
+  // Exact scans off: answers must come from the grown graph.
+  await withSearchTuning({ exactScanFloats: 0, unfilteredExactScanFloats: 0 }, () => withTempDir(async (dir) => {
+    const policy = { ...SMALL_SEGMENTS, freezeMergeRatio: 0, maxSegments: 10 };
+    let engine = await openTestEngine(dir, { checkpoint: policy });
+    const index = await setupIndex(engine, "index1", 16, "euclidean");
+    const collection = engine.collection(index);
+    const parts = [makeRecords(2500, 16, 21, "a"), makeRecords(1000, 16, 22, "b"), makeRecords(1000, 16, 23, "c")];
+    for (const part of parts) {
+      await putAll(engine, index, part);
+      await collection.flush();
+    }
+    assert.deepEqual(collection.describe().segments.map((s) => s.rows), [2500, 1000, 1000]);
+    const model = new Map(parts.flat().map((r) => [r.key, r]));
+    // Deletes in the largest segment while its graph is being copied and grown: they must hold.
+    const compacting = collection.compact();
+    const deleted = parts[0]!.filter((_, i) => i % 5 === 0).map((r) => r.key);
+    await collection.delete(deleted);
+    for (const key of deleted) model.delete(key);
+    await compacting;
+    await collection.compact(); // drops the rows deleted during the first one
+    assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
+    const check = (label: string): void => {
+      const random = seededRandom(24);
+      let total = 0;
+      for (let i = 0; i < 40; i++) {
+        const options = { vector: randomVector(random, 16), topK: 10 };
+        const got = engine.collection(index).query(options).map((h) => h.record.key);
+        assert.equal(got.length, 10, label);
+        assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was returned`);
+        total += recall(got, exactTopK(model, options, "euclidean"));
       }
-      assert.deepEqual(collection.describe().segments.map((s) => s.rows), [2500, 1000, 1000]);
-      const model = new Map(parts.flat().map((r) => [r.key, r]));
-      // Deletes in the largest segment while its graph is being copied and grown: they must hold.
-      const compacting = collection.compact();
-      const deleted = parts[0]!.filter((_, i) => i % 5 === 0).map((r) => r.key);
-      await collection.delete(deleted);
-      for (const key of deleted) model.delete(key);
-      await compacting;
-      await collection.compact(); // drops the rows deleted during the first one
-      assert.deepEqual(collection.describe().segments.map((s) => [s.rows, s.live]), [[model.size, model.size]]);
-      const check = (label: string): void => {
-        const random = seededRandom(24);
-        let total = 0;
-        for (let i = 0; i < 40; i++) {
-          const options = { vector: randomVector(random, 16), topK: 10 };
-          const got = engine.collection(index).query(options).map((h) => h.record.key);
-          assert.equal(got.length, 10, label);
-          assert.ok(got.every((key) => model.has(key)), `${label}: a deleted row was returned`);
-          total += recall(got, exactTopK(model, options, "euclidean"));
-        }
-        assert.ok(total / 40 >= 0.95, `${label}: recall ${total / 40}`);
-      };
-      check("after compaction");
-      await engine.close();
-      engine = await openTestEngine(dir, { checkpoint: policy });
-      check("after reopen");
-      await engine.close();
-    });
-  } finally {
-    Object.assign(SEARCH_TUNING, saved);
-  }
+      assert.ok(total / 40 >= 0.95, `${label}: recall ${total / 40}`);
+    };
+    check("after compaction");
+    await engine.close();
+    engine = await openTestEngine(dir, { checkpoint: policy });
+    check("after reopen");
+    await engine.close();
+  }));
 });
