@@ -24,7 +24,8 @@ export interface Profile {
   batchSize: number;
 }
 
-function spec(name: string, count: number, dimension: number, queries: number): DatasetSpec {
+/** The bench's data set of this size: the same rows and queries wherever it is drawn (probes included). */
+export function datasetSpec(name: string, count: number, dimension: number, queries: number): DatasetSpec {
   // 300 centres ("a few hundred"); spread 0.75 keeps neighbours inside a cluster but not trivially.
   return { name, count, dimension, clusters: 300, spread: 0.75, queries, seed: 20261122 + dimension };
 }
@@ -33,19 +34,19 @@ const SHARED = { recallTarget: 0.95, concurrentWriters: 4, highConcurrency: 8, b
 
 export function quickProfile(): Profile {
   return {
-    name: "quick", datasets: [spec("quick-20k-128", 20_000, 128, 200)],
+    name: "quick", datasets: [datasetSpec("quick-20k-128", 20_000, 128, 200)],
     warmupQueries: 20, warmupSeconds: 0.5, systemWarmupSeconds: 2, repeats: 3, maxQueriesPerRepeat: 200, maxSecondsPerRepeat: 0.6, sweepQueries: 200, maxSecondsPerSweepPoint: 3, ...SHARED,
   };
 }
 
 export function standardProfile(): Profile {
   return {
-    name: "standard", datasets: [spec("std-200k-128", 200_000, 128, 300), spec("std-50k-768", 50_000, 768, 300)],
+    name: "standard", datasets: [datasetSpec("std-200k-128", 200_000, 128, 300), datasetSpec("std-50k-768", 50_000, 768, 300)],
     warmupQueries: 20, warmupSeconds: 2, systemWarmupSeconds: 8, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 1.5, sweepQueries: 300, maxSecondsPerSweepPoint: 5, ...SHARED,
   };
 }
 
 /** `--size N`: one 128-d data set of N vectors with the standard timings. */
 export function sizedProfile(count: number): Profile {
-  return { ...standardProfile(), name: "custom", datasets: [spec(`size-${count}-128`, count, 128, 300)] };
+  return { ...standardProfile(), name: "custom", datasets: [datasetSpec(`size-${count}-128`, count, 128, 300)] };
 }

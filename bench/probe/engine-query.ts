@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { compileFilter, parseFilter } from "@ossv/protocol";
 import { openEngine, type DurableCollection } from "../../packages/engine/src/index.ts";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
+import { datasetSpec } from "../lib/profile.ts";
 import { K, loadOrComputeTruth } from "../lib/ground-truth.ts";
 import { SEARCH_TUNING } from "../../packages/engine/src/segment.ts";
 
 const rows = Number(process.argv[2] ?? 200_000);
 const dimension = Number(process.argv[3] ?? 128);
 // The standard 200k data set's name and seed, so its cached ground truth (bench/.cache) is reused.
-const data = generateDataset({ name: rows === 200_000 && dimension === 128 ? "std-200k-128" : `probe-${rows}-${dimension}`, count: rows, dimension, clusters: 300, spread: 0.75, queries: 300, seed: 20261250 });
+const data = generateDataset(datasetSpec(rows === 200_000 && dimension === 128 ? "std-200k-128" : `probe-${rows}-${dimension}`, rows, dimension, 300));
 // PROBE_DIR keeps the data directory between runs (ingest and graph builds take a minute at 200k).
 const keep = process.env.PROBE_DIR;
 const dir = keep ?? (await mkdtemp(join(tmpdir(), "ossv-probe-")));

@@ -8,12 +8,13 @@ import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
 import { AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
+import { datasetSpec } from "../lib/profile.ts";
 import { BENCH_ACCOUNT, startOssvServer } from "../systems/ossv-server.ts";
 import { ossvFilter } from "../systems/ossv.ts";
 
 const rows = Number(process.argv[2] ?? 200_000);
 const dimension = Number(process.argv[3] ?? 128);
-const data = generateDataset({ name: "probe", count: rows, dimension, clusters: 300, spread: 0.75, queries: 300, seed: 20261250 });
+const data = generateDataset(datasetSpec("probe", rows, dimension, 300));
 const keep = process.env.PROBE_DIR;
 const dir = keep ?? (await mkdtemp(join(tmpdir(), "ossv-probe-")));
 const fresh = !existsSync(join(dir, "catalog"));

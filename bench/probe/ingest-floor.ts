@@ -20,6 +20,7 @@ import { Agent } from "undici";
 import { ByteWriter } from "../../packages/sdk/src/float32-decimal.ts";
 import { liftFloat32Array } from "../../packages/server/src/float32-lift.ts";
 import { generateDataset, rowVector } from "../lib/dataset.ts";
+import { datasetSpec } from "../lib/profile.ts";
 
 const BATCH = 500;
 const OPEN_BRACKET = 0x5b;
@@ -131,7 +132,7 @@ async function drive(): Promise<void> {
   const resultsFile = process.argv[2] ?? "bench/results/latest.json";
   const count = Number(process.argv[3] ?? 100_000);
   const dimension = Number(process.argv[4] ?? 128);
-  const data = generateDataset({ name: "floor", count, dimension, clusters: 300, spread: 0.75, queries: 1, seed: 20261250 });
+  const data = generateDataset(datasetSpec("floor", count, dimension, 1));
   const vectors = new Float32Array(count * dimension);
   for (let row = 0; row < count; row++) vectors.set(rowVector(data, row), row * dimension);
   const server = await startServer();

@@ -7,9 +7,10 @@
 import { createServer } from "node:http";
 import hnswlib from "hnswlib-node";
 import { generateDataset, queryVector, rowVector } from "../lib/dataset.ts";
+import { datasetSpec } from "../lib/profile.ts";
 
 const [rows, dimension, ef] = process.argv.slice(2).map(Number) as [number, number, number];
-const data = generateDataset({ name: "floor", count: rows, dimension, clusters: 300, spread: 0.75, queries: 300, seed: 20261250 });
+const data = generateDataset(datasetSpec("floor", rows, dimension, 300));
 const index = new hnswlib.HierarchicalNSW("ip", dimension);
 index.initIndex(rows, 16, 128, 100);
 for (let row = 0; row < rows; row++) index.addPoint(Array.from(rowVector(data, row)), row);

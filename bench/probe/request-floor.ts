@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Agent } from "undici";
 import { generateDataset, queryVector } from "../lib/dataset.ts";
+import { datasetSpec } from "../lib/profile.ts";
 
 const resultsFile = process.argv[2] ?? "bench/results/latest.json";
 const rows = Number(process.argv[3] ?? 200_000);
@@ -41,7 +42,7 @@ async function startServer(): Promise<{ port: number; inProcessQps: number; stop
 }
 
 // Only the queries are needed here: they depend on the seed, not on the count of rows.
-const data = generateDataset({ name: "floor", count: 1, dimension, clusters: 300, spread: 0.75, queries: 300, seed: 20261250 });
+const data = generateDataset(datasetSpec("floor", 1, dimension, 300));
 const bodies = Array.from({ length: data.spec.queries }, (_, q) => Buffer.from(queryVector(data, q).slice().buffer));
 
 async function rate(agent: Agent, origin: string, path: string, clients: number, seconds: number): Promise<number> {
