@@ -36,6 +36,11 @@ export class ByteWriter {
     return this.used;
   }
 
+  /**
+   * Makes room for `extra` more bytes and returns where they start. It may replace `buffer` and
+   * `view`, so callers must call it before reading either: `this.buffer.set(x, this.reserve(n))`
+   * evaluates `this.buffer` first and writes into the old, outgrown buffer.
+   */
   private reserve(extra: number): number {
     const at = this.used;
     const needed = at + extra;
@@ -52,15 +57,18 @@ export class ByteWriter {
   }
 
   u8(value: number): void {
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1);
+    this.view.setUint8(at, value);
   }
 
   u32(value: number): void {
-    this.view.setUint32(this.reserve(4), value, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value, true);
   }
 
   u64(value: number): void {
-    this.view.setBigUint64(this.reserve(8), BigInt(value), true);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt(value), true);
   }
 
   /** Overwrites a u32 written earlier (lengths and checksums known only afterwards). */
@@ -73,7 +81,8 @@ export class ByteWriter {
   }
 
   bytes(value: Uint8Array): void {
-    this.buffer.set(value, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
   }
 
   /** A u32 byte length followed by the UTF-8 bytes. */
@@ -87,7 +96,8 @@ export class ByteWriter {
   }
 
   floats(values: Float32Array): void {
-    this.buffer.set(littleEndianFloatBytes(values), this.reserve(values.length * 4));
+    const at = this.reserve(values.length * 4);
+    this.buffer.set(littleEndianFloatBytes(values), at);
   }
 
   /** The written bytes (a view, valid until the next write). */
