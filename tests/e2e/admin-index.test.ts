@@ -1,7 +1,10 @@
-// Asking for compaction over the admin API: the index keeps exactly its live vectors, and deleted
-// ones stay gone through compaction and a restart.
+// The admin API's index commands: compaction on request keeps exactly the live vectors, deleted ones
+// stay gone; describe shows background work, including a failure and its recovery.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { BackgroundFailureEvent } from "@ossv/engine";
 import { AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { startTestServer } from "./raw-client.ts";
 
@@ -34,3 +37,48 @@ test("index compact merges segments, keeps the live vectors and never brings bac
     await t.stop();
   }
 });
+
+test("index describe shows a failing background flush, and that it healed once the fault was gone", async () => {
+  const failures: BackgroundFailureEvent[] = [];
+  const t = await startTestServer({ onBackgroundFailure: (event) => failures.push(event) });
+  try {
+    const admin = new AdminClient({ endpoint: t.server.url, region: "cn-hangzhou", credentials: t.credentials });
+    const post = (op: string, body: unknown) => t.send({ method: "POST", bucket: "faulty", query: op, body: JSON.stringify(body) });
+    await t.send({ method: "PUT", bucket: "faulty" });
+    await post("putVectorIndex", { indexName: "idx", dataType: "float32", dimension: 4, distanceMetric: "euclidean" });
+    type Described = { memtableRows: number; lastBackgroundFailure: { task: string; error: string; attempts: number; resolved: boolean } | null };
+    const describe = async () => await admin.describeIndex("faulty", "idx") as Described;
+    assert.equal((await describe()).lastBackgroundFailure, null);
+    // A real fault: the directory segments go to is a plain file, so writing one fails (ENOTDIR).
+    const index = t.server.engine.catalog.getIndex(t.server.accountId, "faulty", "idx");
+    const segmentDir = join(t.dataDir, "indexes", index!.id, "segment");
+    await mkdir(join(segmentDir, ".."), { recursive: true });
+    await writeFile(segmentDir, "");
+    const vectors = Array.from({ length: 1100 }, (_, i) => ({ key: `k${i}`, data: { float32: [i, 1, 2, 3] } }));
+    for (let i = 0; i < vectors.length; i += 500) {
+      assert.equal((await post("putVectors", { indexName: "idx", vectors: vectors.slice(i, i + 500) })).status, 200);
+    }
+    // Past idleFlushRows, so the quiet-period flush starts after a second, and fails.
+    const failing = await waitFor(describe, (d) => d.lastBackgroundFailure !== null);
+    assert.equal(failing.lastBackgroundFailure?.task, "flush");
+    assert.equal(failing.lastBackgroundFailure?.resolved, false);
+    assert.match(failing.lastBackgroundFailure?.error ?? "", /ENOTDIR|EEXIST/);
+    assert.equal(failures[0]?.indexName, "idx", "the failure was reported to the server's log");
+    await rm(segmentDir);
+    const healed = await waitFor(describe, (d) => d.lastBackgroundFailure?.resolved === true);
+    assert.equal(healed.memtableRows, 0);
+    assert.ok((healed.lastBackgroundFailure?.attempts ?? 0) >= 1);
+  } finally {
+    await t.stop();
+  }
+});
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

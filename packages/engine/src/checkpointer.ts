@@ -8,6 +8,9 @@
 //
 // Segment objects are written before the manifest that first names them; graphs are built in a worker
 // (hnsw-graph.ts) while queries and writes go on, and frozen rows stay searchable exactly meanwhile.
+import {
+  errorText, retryDelay, type BackgroundFailure, type BackgroundTask, type RetryPolicy, type TaskFailureReporter,
+} from "./background-failures.ts";
 import type { BlobBody, BlobStore } from "./blob-store.ts";
 import type { CollectionLayout } from "./collection-layout.ts";
 import type { CollectionState } from "./collection-state.ts";
@@ -21,7 +24,7 @@ import { encodeSegment } from "./segment-format.ts";
 import { SerialQueue } from "./serial-queue.ts";
 import { captureMemtable, encodeSnapshotInSteps } from "./snapshot-format.ts";
 
-export interface CheckpointPolicy extends CompactionPolicy {
+export interface CheckpointPolicy extends CompactionPolicy, RetryPolicy {
   /** Checkpoint once this many WAL objects exist since the last checkpoint. */
   maxWalObjects: number;
   /** ... or once they hold this many bytes. */
@@ -73,6 +76,8 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   idleMergeMinShare: 0.05,
   maxSegments: 8,
   maxDeletedFraction: 0.2,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
 };
 
 /** What the manifest in force says, and the WAL objects written since. */
@@ -87,7 +92,7 @@ export interface CheckpointState {
 }
 
 /** "merge" is the idle merge: like an explicit compact(), all segments into one. */
-type Task = "checkpoint" | "flush" | "compact" | "merge";
+type Task = BackgroundTask;
 
 export class Checkpointer {
   private readonly queue = new SerialQueue();
@@ -102,8 +107,14 @@ export class Checkpointer {
   private pending = 0;
   /** Set by stop(): automatic tasks are no longer scheduled, and queued ones are skipped. */
   private stopped = false;
-  /** The error of the last automatic task, if it failed (the WAL still holds everything). */
-  lastError: unknown;
+  /** The last failed task, kept after a retry succeeds (see background-failures.ts). */
+  private lastFailure: BackgroundFailure | undefined;
+  /**
+   * Set while waiting to retry after a failure. Automatic tasks asked for meanwhile wait in `deferred`
+   * for it, so a failing disk is tried again after a growing pause, not on every write.
+   */
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly deferred = new Set<Task>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private idleMergeTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -115,6 +126,7 @@ export class Checkpointer {
     private readonly nextWalSeq: () => number,
     private readonly policy: CheckpointPolicy,
     private readonly state: CheckpointState,
+    private readonly report: TaskFailureReporter,
   ) {
     for (const size of state.walSizes.values()) this.walBytes += size;
     // A recovered collection is as quiet as one whose writes just stopped: its memtable tail and
@@ -168,22 +180,64 @@ export class Checkpointer {
 
   private schedule(task: Task): void {
     if (this.scheduled.has(task) || this.stopped) return;
+    if (this.retryTimer !== undefined) {
+      this.deferred.add(task);
+      return;
+    }
     this.scheduled.add(task);
-    this.run(task, true).catch((error: unknown) => {
-      this.lastError = error;
-    });
+    // run() has recorded, reported and scheduled a retry of any failure; nobody else awaits this.
+    this.run(task, true).catch(() => undefined);
   }
 
   private run(task: Task, automatic = false): Promise<void> {
     return this.enqueue(async () => {
       if (automatic) this.scheduled.delete(task);
       if (automatic && this.stopped) return;
-      if (task === "merge") {
-        if (this.worthMergingWhenIdle()) await this.compactNow(true);
-      } else if (task === "compact") await this.compactNow(!automatic);
-      else await this.checkpointNow(task === "flush");
+      try {
+        await this.perform(task, automatic);
+      } catch (error) {
+        this.noteFailure(task, error);
+        throw error;
+      }
+      if (this.lastFailure?.task === task && !this.lastFailure.resolved) {
+        this.lastFailure = { ...this.lastFailure, resolved: true, retryAt: null };
+      }
       if (needsCompaction(this.collection.segments, this.policy)) this.schedule("compact");
     });
+  }
+
+  private async perform(task: Task, automatic: boolean): Promise<void> {
+    if (task === "merge") {
+      if (this.worthMergingWhenIdle()) await this.compactNow(true);
+    } else if (task === "compact") await this.compactNow(!automatic);
+    else await this.checkpointNow(task === "flush");
+  }
+
+  /** Records and reports a failed task and, unless closing, tries background work again later. */
+  private noteFailure(task: Task, error: unknown): void {
+    const previous = this.lastFailure;
+    const attempts = previous && !previous.resolved ? previous.attempts + 1 : 1;
+    const retryInMs = this.stopped ? null : retryDelay(this.policy, attempts);
+    const now = Date.now();
+    this.lastFailure = {
+      task, error: errorText(error), at: new Date(now).toISOString(), attempts,
+      retryAt: retryInMs === null ? null : new Date(now + retryInMs).toISOString(), resolved: false,
+    };
+    this.report({ task, error, attempts, retryInMs });
+    if (retryInMs === null) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      const tasks = [task, ...this.deferred];
+      this.deferred.clear();
+      for (const next of tasks) this.schedule(next);
+    }, retryInMs);
+    this.retryTimer.unref();
+  }
+
+  /** The last failed background task, if any has failed since the collection was opened. */
+  get failure(): BackgroundFailure | undefined {
+    return this.lastFailure;
   }
 
   private async enqueue(task: () => Promise<void>): Promise<void> {
@@ -225,6 +279,9 @@ export class Checkpointer {
     this.stopped = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.idleMergeTimer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.deferred.clear();
   }
 
   private async checkpointNow(freeze: boolean): Promise<void> {

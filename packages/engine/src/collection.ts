@@ -3,6 +3,9 @@
 // (bounded recovery, segment flushes, compaction).
 // Writes resolve once their WAL object is durable; they change memory only then, in WAL order, so
 // reads see exactly the acknowledged writes.
+import {
+  logBackgroundFailure, type BackgroundFailure, type BackgroundFailureReporter, type TaskFailureReporter,
+} from "./background-failures.ts";
 import type { BlobStore } from "./blob-store.ts";
 import { Checkpointer, DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
 import { CollectionLayout } from "./collection-layout.ts";
@@ -44,23 +47,29 @@ export class DurableCollection implements Collection {
     readonly index: IndexRecord,
     recovered: RecoveredCollection,
     policy: CheckpointPolicy,
+    report: BackgroundFailureReporter,
   ) {
     const layout = new CollectionLayout(index.id);
     this.state = recovered.state;
     this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
     const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
     const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
-    this.checkpointer = new Checkpointer(store, layout, this.state, () => this.wal.nextSeq, policy, checkpointState);
+    const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
+    this.checkpointer = new Checkpointer(store, layout, this.state, () => this.wal.nextSeq, policy, checkpointState, reportTask);
   }
 
   /** Opens an index's collection, recovering it from the store. */
-  static async open(store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY): Promise<DurableCollection> {
+  static async open(
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+  ): Promise<DurableCollection> {
     const recovered = await recoverCollection(store, new CollectionLayout(index.id), index);
-    return new DurableCollection(store, index, recovered, policy);
+    return new DurableCollection(store, index, recovered, policy, report);
   }
 
   /** A collection for an index created in this process: nothing can be stored for its fresh id yet. */
-  static createEmpty(store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY): DurableCollection {
+  static createEmpty(
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+  ): DurableCollection {
     const empty: RecoveredCollection = {
       state: new CollectionState(index),
       manifestSeq: 0,
@@ -70,7 +79,7 @@ export class DurableCollection implements Collection {
       segmentIds: new Set(),
       nextSegmentId: 1,
     };
-    return new DurableCollection(store, index, empty, policy);
+    return new DurableCollection(store, index, empty, policy, report);
   }
 
   private assertUsable(): void {
@@ -145,7 +154,9 @@ export class DurableCollection implements Collection {
   }
 
   /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
-  describe(): { memtableRows: number; backgroundTasks: number; segments: SegmentSummary[] } {
+  describe(): {
+    memtableRows: number; backgroundTasks: number; lastBackgroundFailure: BackgroundFailure | null; segments: SegmentSummary[];
+  } {
     const segments = this.state.segments.map((segment) => ({
       id: segment.id,
       rows: segment.rows,
@@ -153,7 +164,12 @@ export class DurableCollection implements Collection {
       graph: segment.graph !== undefined,
       searchEf: segment.graph?.searchEf ?? 0,
     }));
-    return { memtableRows: this.state.memtable.count, backgroundTasks: this.checkpointer.pendingTasks, segments };
+    return {
+      memtableRows: this.state.memtable.count,
+      backgroundTasks: this.checkpointer.pendingTasks,
+      lastBackgroundFailure: this.checkpointer.failure ?? null,
+      segments,
+    };
   }
 
   /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */

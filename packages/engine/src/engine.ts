@@ -2,6 +2,7 @@
 // catalog is recovered at open (reads are synchronous, so a collection must be in memory before it is
 // handed out); storage of indexes the catalog no longer knows is removed then too.
 import { mkdir } from "node:fs/promises";
+import { logBackgroundFailure, type BackgroundFailureReporter } from "./background-failures.ts";
 import type { BlobStore } from "./blob-store.ts";
 import { DurableCatalog } from "./catalog.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
@@ -16,6 +17,8 @@ export interface OpenEngineOptions extends EngineOptions {
   store?: BlobStore;
   /** When to checkpoint a collection's WAL; defaults to 256 objects or 64 MiB. */
   checkpoint?: Partial<CheckpointPolicy>;
+  /** Told of every failed background flush, checkpoint, merge or compaction; default: a line on stderr. */
+  onBackgroundFailure?: BackgroundFailureReporter;
 }
 
 /** Collections recovered at once during open: enough to overlap I/O, few enough to bound memory spikes. */
@@ -31,6 +34,7 @@ export class OssvEngine implements Engine {
     private readonly store: BlobStore,
     private readonly policy: CheckpointPolicy,
     private readonly lock?: DirLock,
+    private readonly reportFailure: BackgroundFailureReporter = logBackgroundFailure,
   ) {}
 
   collection(index: IndexRecord): DurableCollection {
@@ -40,7 +44,7 @@ export class OssvEngine implements Engine {
     const current = this.catalog.getIndexById(index.id);
     if (!current) throw new EngineError("NO_SUCH_INDEX", `vector index ${index.name} does not exist`);
     // Every index present at open was recovered then, so one missing here was created since: empty.
-    const created = DurableCollection.createEmpty(this.store, current, this.policy);
+    const created = DurableCollection.createEmpty(this.store, current, this.policy, this.reportFailure);
     this.collections.set(index.id, created);
     return created;
   }
@@ -68,7 +72,7 @@ export class OssvEngine implements Engine {
     const queue = [...indexes];
     const worker = async (): Promise<void> => {
       for (let index = queue.shift(); index; index = queue.shift()) {
-        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy));
+        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy, this.reportFailure));
       }
     };
     await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
@@ -97,7 +101,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     await local.sweepTemp();
     store = local;
   }
-  const engine = new OssvEngine(store, { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint }, lock);
+  const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint };
+  const engine = new OssvEngine(store, policy, lock, options.onBackgroundFailure);
   try {
     engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
     await engine.removeOrphans();

@@ -10,3 +10,6 @@ export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer
 export { CorruptionError } from "./errors.ts";
 export { compareKeys } from "./byte-order.ts";
 export { segmentOf } from "./list-pages.ts";
+export {
+  logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
+} from "./background-failures.ts";

@@ -110,3 +110,14 @@ export class CrashingStore implements BlobStore {
     return this.inner.deletePrefix(prefix);
   }
 }
+
+/**
+ * The seed of a randomized test: OSSV_SEED when set (to replay a failure), else a fresh one. It is
+ * printed either way, so any failing run can be replayed.
+ */
+export function seedFromEnv(label: string): number {
+  const given = process.env.OSSV_SEED;
+  const seed = given !== undefined ? Number(given) : Math.floor(Math.random() * 0x7fffffff);
+  console.log(`# ${label}: seed ${seed} (replay with OSSV_SEED=${seed})`);
+  return seed;
+}

@@ -1,5 +1,6 @@
 // The engine's public contract: what the server (and later the admin/CLI) may call. The engine knows
 // nothing of HTTP; failures are EngineError with a typed code that the server maps to an API code.
+import type { BackgroundFailure } from "./background-failures.ts";
 
 export type MetadataScalar = string | number | boolean;
 export type MetadataValue = MetadataScalar | MetadataScalar[];
@@ -144,7 +145,13 @@ export interface Collection {
    * Segment sizes and graph state, for diagnostics; backgroundTasks counts the flushes, checkpoints,
    * merges and compactions queued or running.
    */
-  describe(): { memtableRows: number; backgroundTasks: number; segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }> };
+  describe(): {
+    memtableRows: number;
+    backgroundTasks: number;
+    /** The last failed background task (kept after a retry succeeds, marked resolved), or null. */
+    lastBackgroundFailure: BackgroundFailure | null;
+    segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }>;
+  };
 }
 
 export type EngineErrorCode =

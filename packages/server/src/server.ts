@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
-import { openEngine, type Engine } from "@ossv/engine";
+import { openEngine, type BackgroundFailureReporter, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
@@ -28,6 +28,8 @@ export interface ServerOptions {
   /** Receives one access-log entry per request; default: none. */
   onRequest?: (entry: AccessLogEntry) => void;
   onInternalError?: (error: unknown, requestId: string) => void;
+  /** Told of every failed background flush, checkpoint, merge or compaction; default: a line on stderr. */
+  onBackgroundFailure?: BackgroundFailureReporter;
   now?: () => number;
 }
 
@@ -75,7 +77,9 @@ function urlFor(server: Server, tls: boolean): string {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
-  const engine = await openEngine({ dataDir: options.dataDir });
+  const engine = await openEngine({
+    dataDir: options.dataDir, ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
+  });
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { root, generated } = await bootstrapAccount(engine.catalog, secrets, options.account);
   const settings = {
