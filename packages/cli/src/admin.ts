@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
+import { replaceRootKey } from "@ossv/server";
 import { AdminApiError, AdminClient } from "./admin-client.ts";
+import { configuredAccount } from "./serve.ts";
 
 export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--region ID]
 
@@ -19,8 +21,12 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
   policy detach NAME POLICY [--role]
   sts issue NAME [--role] [--policy-file F] [--duration-seconds N]
                                    temporary credentials    -> {..., "securityToken", "expiration"}
-  index describe BUCKET INDEX      rows, segments and graph state of an index
+  index describe BUCKET INDEX      rows, segments, graph state and background work of an index
   index compact BUCKET INDEX       merge segments and drop deleted rows now
+  root-key reset --data-dir DIR    offline (server stopped): a new root key for the directory's
+                                   account, printed once; every other root key is deleted. With
+                                   OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and _SECRET set, that
+                                   key is installed instead of a generated one
 
 Credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the account's root key).
 --endpoint defaults to http://localhost:9000, --region to cn-hangzhou.
@@ -39,6 +45,7 @@ function parse(argv: string[]) {
       "policy-file": { type: "string" },
       "duration-seconds": { type: "string" },
       role: { type: "boolean", default: false },
+      "data-dir": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -60,6 +67,7 @@ function need(value: string | undefined, what: string): string {
 
 async function dispatch(args: Args): Promise<unknown> {
   const [group, action, first, second] = args.positionals;
+  if (`${group} ${action}` === "root-key reset") return resetRootKey(args);
   const api = client(args);
   switch (`${group} ${action}`) {
     case "user create": return api.createUser(need(first, "NAME"));
@@ -79,6 +87,15 @@ async function dispatch(args: Args): Promise<unknown> {
     case "index compact": return api.compactIndex(need(first, "BUCKET"), need(second, "INDEX"));
     default: throw new UsageError(`unknown admin command "${[group, action].filter(Boolean).join(" ")}"`);
   }
+}
+
+/** Needs no server: it works on the data directory itself, which must not be in use. */
+async function resetRootKey(args: Args): Promise<unknown> {
+  const dataDir = need(args.values["data-dir"], "--data-dir");
+  const account = configuredAccount(process.env);
+  const masterKey = process.env["OSSV_MASTER_KEY"];
+  const root = await replaceRootKey(dataDir, { ...(account && { account }), ...(masterKey && { masterKey }) });
+  return { accountId: root.accountId, accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret };
 }
 
 function attach(api: AdminClient, name: string, args: Args): Promise<unknown> {

@@ -25,7 +25,7 @@ Access key secrets are stored sealed with a master key: OSSV_MASTER_KEY
 Keep that file (or the variable) apart from copies of the data directory.
 `;
 
-function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
+export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
   const { OSSV_ACCOUNT_ID: accountId, OSSV_ROOT_ACCESS_KEY_ID: accessKeyId, OSSV_ROOT_ACCESS_KEY_SECRET: accessKeySecret } = env;
   if (!accountId && !accessKeyId && !accessKeySecret) return undefined;
   if (!accountId || !accessKeyId || !accessKeySecret) {

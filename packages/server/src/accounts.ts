@@ -1,8 +1,8 @@
 // The first account and its root key (design §4): taken from the operator (OSSV_* variables via the
 // CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
 import { randomInt } from "node:crypto";
-import type { AccessKeyRecord, Catalog } from "@ossv/engine";
-import type { SecretBox } from "./secret-box.ts";
+import { openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
+import { loadMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface RootAccount {
   accountId: string;
@@ -41,6 +41,42 @@ async function ensureRootKey(catalog: Catalog, secrets: SecretBox, root: RootAcc
   await catalog.putAccessKey(key);
 }
 
+/** The account's long-term keys of its own (not a RAM user's, not temporary credentials). */
+function isRootKey(key: AccessKeyRecord): boolean {
+  return key.userName === undefined && key.securityToken === undefined;
+}
+
+export interface ReplaceRootKeyOptions {
+  /** The key to install (its accountId must exist); default: a new key for the first account. */
+  account?: RootAccount;
+  /** As ServerOptions.masterKey. */
+  masterKey?: string;
+}
+
+/**
+ * Offline, on a data directory no server holds: gives the account a new root key and deletes its
+ * other root keys, so a root key that was lost, never shown or leaked stops working. Opening the
+ * engine takes the directory's lock, so this refuses to run beside a server.
+ */
+export async function replaceRootKey(dataDir: string, options: ReplaceRootKeyOptions = {}): Promise<RootAccount> {
+  const engine = await openEngine({ dataDir });
+  try {
+    const { catalog } = engine;
+    const accountId = options.account?.accountId ?? catalog.listAccounts()[0]?.accountId;
+    if (accountId === undefined) throw new Error(`${dataDir} has no account yet: start ossv serve on it once`);
+    if (!catalog.getAccount(accountId)) throw new Error(`${dataDir} has no account ${accountId}`);
+    const secrets = new SecretBox(await loadMasterKey(dataDir, options.masterKey));
+    const root = options.account ?? { accountId, ...newAccessKey() };
+    await ensureRootKey(catalog, secrets, root);
+    for (const key of catalog.listAccessKeys(accountId)) {
+      if (isRootKey(key) && key.accessKeyId !== root.accessKeyId) await catalog.deleteAccessKey(key.accessKeyId);
+    }
+    return root;
+  } finally {
+    await engine.close();
+  }
+}
+
 export async function bootstrapAccount(catalog: Catalog, secrets: SecretBox, configured?: RootAccount): Promise<BootstrapResult> {
   if (configured) {
     if (!catalog.getAccount(configured.accountId)) await catalog.createAccount(configured.accountId);
@@ -49,7 +85,7 @@ export async function bootstrapAccount(catalog: Catalog, secrets: SecretBox, con
   }
   const first = catalog.listAccounts()[0];
   if (first) {
-    const key = catalog.listAccessKeys(first.accountId).find((k) => k.userName === undefined && k.securityToken === undefined);
+    const key = catalog.listAccessKeys(first.accountId).find(isRootKey);
     if (key) {
       const root = { accountId: first.accountId, accessKeyId: key.accessKeyId, accessKeySecret: secrets.open(key.accessKeySecret) };
       await ensureRootKey(catalog, secrets, root); // seals a secret stored before sealing existed

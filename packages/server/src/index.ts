@@ -1,3 +1,3 @@
 export { startServer, type RunningServer, type ServerOptions } from "./server.ts";
 export type { AccessLogEntry } from "./pipeline.ts";
-export { newAccessKey, newAccountId, type RootAccount } from "./accounts.ts";
+export { newAccessKey, newAccountId, replaceRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";

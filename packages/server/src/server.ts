@@ -3,10 +3,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
+import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { openEngine, type BackgroundFailureReporter, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
+import { newRequestId } from "./request-id.ts";
+import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface ServerOptions {
@@ -80,8 +82,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const engine = await openEngine({
     dataDir: options.dataDir, ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
   });
+  try {
+    return await serveEngine(engine, region, options);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}
+
+/**
+ * Binds the port first and only then creates the first account: a start that cannot serve (the port
+ * is taken, say) must not leave behind an account whose generated root key was never shown.
+ */
+async function serveEngine(engine: Engine, region: string, options: ServerOptions): Promise<RunningServer> {
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
-  const { root, generated } = await bootstrapAccount(engine.catalog, secrets, options.account);
+  let listener = answerNotReady;
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
+  const server = options.tls ? createHttpsServer(options.tls, dispatch) : createHttpServer(dispatch);
+  server.keepAliveTimeout = 30_000;
+  await listenWithFallback(server, options.port ?? 9000, options.host);
+  let bootstrap;
+  try {
+    bootstrap = await bootstrapAccount(engine.catalog, secrets, options.account);
+  } catch (error) {
+    await new Promise((resolve) => server.close(resolve));
+    throw error;
+  }
   const settings = {
     engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
@@ -90,10 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: options.onRequest ?? (() => {}),
     onInternalError: options.onInternalError ?? ((error: unknown, id: string) => console.error(`[${id}] internal error:`, error)),
   };
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handleRequest(req, res, settings);
-  const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
-  server.keepAliveTimeout = 30_000;
-  await listenWithFallback(server, options.port ?? 9000, options.host);
+  listener = (req, res) => void handleRequest(req, res, settings);
+  const { root, generated } = bootstrap;
   let closing: Promise<void> | undefined;
   return {
     url: urlFor(server, options.tls !== undefined),
@@ -102,6 +126,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
     close: () => (closing ??= shutdown(server, engine)),
   };
+}
+
+/** Requests that arrive in the moment between binding the port and the account being ready. */
+function answerNotReady(req: IncomingMessage, res: ServerResponse): void {
+  const info = { requestId: newRequestId(), host: req.headers.host ?? "" };
+  req.resume();
+  sendError(res, info, new ApiError("ServiceUnavailable", "ossv is starting; try again in a moment."), { "retry-after": "1" });
 }
 
 async function shutdown(server: Server, engine: Engine): Promise<void> {
