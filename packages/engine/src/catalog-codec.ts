@@ -1,9 +1,13 @@
-// Catalog objects: the whole catalog as one JSON document, committed as `catalog/<seq>.json`.
+// Catalog objects: the whole catalog as one JSON document, committed as `catalog/<seq>.json`, with a
+// checksum line (checked-json.ts) since version 2.
 import { DecodeError } from "./errors.ts";
 import type { CatalogSnapshot } from "./catalog-state.ts";
+import { decodeCheckedJson, encodeCheckedJson } from "./checked-json.ts";
 
 const FORMAT = "ossv-catalog";
-const VERSION = 1;
+const VERSION = 2;
+/** The last version written without a checksum line. */
+const UNCHECKED_VERSION = 1;
 
 export interface CatalogDocument extends CatalogSnapshot {
   seq: number;
@@ -11,8 +15,7 @@ export interface CatalogDocument extends CatalogSnapshot {
 
 export function encodeCatalog(document: CatalogDocument): Uint8Array {
   const { seq, accounts, accessKeys, buckets, indexes, users } = document;
-  const json = JSON.stringify({ format: FORMAT, version: VERSION, seq, accounts, accessKeys, buckets, indexes, users });
-  return new TextEncoder().encode(`${json}\n`);
+  return encodeCheckedJson({ format: FORMAT, version: VERSION, seq, accounts, accessKeys, buckets, indexes, users });
 }
 
 function isRecordArray(value: unknown, requiredStrings: string[]): value is Record<string, unknown>[] {
@@ -29,17 +32,9 @@ function isRecordArray(value: unknown, requiredStrings: string[]): value is Reco
 
 /** Parses and checks a catalog object; throws DecodeError when it is torn or not ours. */
 export function decodeCatalog(bytes: Uint8Array, expectedSeq: number): CatalogDocument {
-  // The closing newline marks a complete object: a cut that removed only it is still a cut.
-  if (bytes[bytes.length - 1] !== 0x0a) throw new DecodeError("catalog object does not end in a newline");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new DecodeError("catalog object is not complete JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null) throw new DecodeError("catalog object is not an object");
-  const doc = parsed as Record<string, unknown>;
-  if (doc.format !== FORMAT || doc.version !== VERSION || doc.seq !== expectedSeq) {
+  const { value: doc, checked } = decodeCheckedJson(bytes, "catalog object");
+  const version = checked ? VERSION : UNCHECKED_VERSION;
+  if (doc.format !== FORMAT || doc.version !== version || doc.seq !== expectedSeq) {
     throw new DecodeError("catalog object has the wrong format, version or sequence number");
   }
   // Catalogs written before users existed have none.

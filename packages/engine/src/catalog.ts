@@ -1,6 +1,6 @@
 // The durable catalog. Every change runs through one queue: validate against the latest state, write
 // the whole new state as the next numbered object `catalog/<seq>.json` with createIfAbsent, and only
-// then make it visible and resolve. Recovery takes the newest object that parses.
+// then make it visible and resolve. Recovery reads the newest object, and stops if it is damaged.
 import type { BlobStore } from "./blob-store.ts";
 import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
 import { CatalogState } from "./catalog-state.ts";
@@ -37,27 +37,23 @@ interface Recovered {
 }
 
 /**
- * Newest catalog object that decodes. Only the newest may be torn (created objects are complete,
- * so a torn one is a commit that never finished); it is removed so its number can be used again.
+ * The newest catalog object, which must decode. Objects are created whole, so one that does not
+ * decode is damage, not an unfinished commit: falling back to an older one would silently undo
+ * changes, revoked keys and removed policies among them, so recovery stops instead.
  */
 async function recoverCatalog(store: BlobStore): Promise<Recovered> {
   const objects = await listNumbered(store, CATALOG_DIR, CATALOG_EXT);
-  for (let i = objects.length - 1; i >= 0; i--) {
-    const object = objects[i];
-    if (!object) continue;
-    try {
-      const bytes = await store.get(object.name);
-      if (!bytes) throw new DecodeError("vanished while reading");
-      const doc = decodeCatalog(bytes, object.seq);
-      const liveSeqs = objects.slice(0, i + 1).map((o) => o.seq);
-      return { state: CatalogState.from(doc).freeze(), seq: object.seq, liveSeqs };
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      if (i !== objects.length - 1) throw new CorruptionError(object.name, `unreadable: ${error.message}`);
-      await store.delete(object.name);
-    }
+  const newest = objects.at(-1);
+  if (newest === undefined) return { state: new CatalogState(), seq: 0, liveSeqs: [] };
+  const bytes = await store.get(newest.name);
+  if (!bytes) throw new CorruptionError(newest.name, "catalog object vanished while being read");
+  try {
+    const doc = decodeCatalog(bytes, newest.seq);
+    return { state: CatalogState.from(doc).freeze(), seq: newest.seq, liveSeqs: objects.map((o) => o.seq) };
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CorruptionError(newest.name, `unreadable catalog object: ${error.message}`);
+    throw error;
   }
-  return { state: new CatalogState(), seq: 0, liveSeqs: [] };
 }
 
 export class DurableCatalog implements Catalog {
@@ -138,6 +134,11 @@ export class DurableCatalog implements Catalog {
   /** The index with this storage id, if it still exists. */
   getIndexById(id: string): IndexRecord | undefined {
     return this.visible().getIndexById(id);
+  }
+
+  /** False until the first change is committed: an empty data directory. */
+  get hasCommitted(): boolean {
+    return this.seq > 0;
   }
 
   hasIndexId(id: string): boolean {

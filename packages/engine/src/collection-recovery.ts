@@ -1,9 +1,13 @@
-// Recovery of one collection: newest valid manifest -> its snapshot, segments (with their persisted
-// graphs: nothing is rebuilt at open) and deletion bitmaps -> replay of the WAL objects after it, in
-// order. What may legitimately be broken is only what a crash can leave behind: the newest
-// manifest (a checkpoint that never finished) and the last WAL object (a commit that was never
-// acknowledged). Anything else that is unreadable or missing would lose acknowledged data, so recovery
-// fails loudly instead. Leftovers are deleted only after the whole plan has succeeded.
+// Recovery of one collection: newest manifest -> its snapshot, segments (with their persisted graphs:
+// nothing is rebuilt at open) and deletion bitmaps -> replay of the WAL objects after it, in order.
+//
+// Every object is created whole (the store writes, syncs and then links or uploads it), so a crash
+// never leaves a torn object: one that exists but does not decode is damage, and recovery stops with
+// a CorruptionError naming it rather than guess. Nothing is deleted then; `ossv admin fsck` says what
+// the damage costs and can quarantine it. A crash can only leave objects that no manifest names yet
+// (a checkpoint or merge that never committed), and objects a newer manifest made unnecessary.
+// Those are deleted, once the whole plan has succeeded, and only when provably unneeded (see
+// provenUnfinished).
 import type { BlobStore } from "./blob-store.ts";
 import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type CollectionLayout } from "./collection-layout.ts";
 import { CollectionState } from "./collection-state.ts";
@@ -43,28 +47,19 @@ interface Base {
   nextSegmentId: number;
 }
 
+/** The newest manifest, which must decode; the older ones it supersedes become garbage. */
 async function chooseManifest(store: BlobStore, manifests: NumberedObject[], garbage: string[]): Promise<Manifest | undefined> {
-  for (let i = manifests.length - 1; i >= 0; i--) {
-    const object = manifests[i] as NumberedObject;
-    try {
-      const bytes = await store.get(object.name);
-      if (!bytes) throw new DecodeError("vanished while reading");
-      const manifest = decodeManifest(bytes, object.seq);
-      for (const older of manifests.slice(0, i)) garbage.push(older.name);
-      return manifest;
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      if (i !== manifests.length - 1) throw new CorruptionError(object.name, `unreadable manifest: ${error.message}`);
-      garbage.push(object.name);
-    }
-  }
-  return undefined;
+  const newest = manifests.at(-1);
+  if (newest === undefined) return undefined;
+  const manifest = await readRequired(store, newest.name, "manifest", (bytes) => decodeManifest(bytes, newest.seq));
+  for (const older of manifests.slice(0, -1)) garbage.push(older.name);
+  return manifest;
 }
 
-/** Reads an object the manifest in force names; it must exist and decode, or data would be lost. */
+/** Reads an object recovery relies on; it must exist and decode, or data would be lost. */
 async function readRequired<T>(store: BlobStore, name: string, what: string, decode: (bytes: Uint8Array) => T): Promise<T> {
   const bytes = await store.get(name);
-  if (!bytes) throw new CorruptionError(name, `${what} named by the manifest is missing`);
+  if (!bytes) throw new CorruptionError(name, `${what} is missing`);
   try {
     return decode(bytes);
   } catch (error) {
@@ -73,9 +68,40 @@ async function readRequired<T>(store: BlobStore, name: string, what: string, dec
   }
 }
 
-/** Objects in `dir` other than those the manifest in force names are older versions or orphans. */
-async function collectUnnamed(store: BlobStore, dir: string, ext: string, keep: (seq: number) => boolean, garbage: string[]): Promise<void> {
-  for (const object of await listNumbered(store, dir, ext)) if (!keep(object.seq)) garbage.push(object.name);
+/**
+ * Sorts the objects in `dir` that the manifest in force does not name: numbered below `newestNamed`
+ * they were superseded by it (garbage); above it, an unfinished checkpoint or merge left them.
+ */
+async function collectUnnamed(
+  store: BlobStore, dir: string, ext: string, named: (seq: number) => boolean, newestNamed: number, found: Leftovers,
+): Promise<void> {
+  for (const object of await listNumbered(store, dir, ext)) {
+    if (named(object.seq)) continue;
+    (object.seq < newestNamed ? found.superseded : found.unfinished).push(object);
+  }
+}
+
+interface Leftovers {
+  superseded: NumberedObject[];
+  unfinished: NumberedObject[];
+}
+
+/**
+ * Objects newer than the manifest in force are deleted only when nothing but them could hold data:
+ * a checkpoint writes its snapshot before its manifest and prunes the WAL only after it, so each
+ * such snapshot must start at a WAL position recovery still has. One that starts beyond the WAL's
+ * end belongs to a committed checkpoint whose manifest is gone: stop rather than lose its data.
+ */
+async function provenUnfinished(store: BlobStore, layout: CollectionLayout, index: IndexShape, leftovers: NumberedObject[], walEnd: number): Promise<void> {
+  for (const object of leftovers) {
+    if (!object.name.startsWith(`${layout.snapshotDir}/`)) continue;
+    const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
+    const { walFrom } = await readRequired(store, object.name, "snapshot of an unfinished checkpoint", decode);
+    if (walFrom > walEnd) {
+      throw new CorruptionError(layout.manifestName(object.seq),
+        `missing: snapshot ${object.seq} was written after WAL object ${walFrom - 1}, but the WAL ends before ${walEnd}`);
+    }
+  }
 }
 
 async function loadSegments(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Segment[]> {
@@ -98,13 +124,14 @@ async function loadSegments(store: BlobStore, layout: CollectionLayout, index: I
   return segments;
 }
 
-async function loadBase(store: BlobStore, layout: CollectionLayout, index: IndexShape, garbage: string[]): Promise<Base> {
+async function loadBase(store: BlobStore, layout: CollectionLayout, index: IndexShape, garbage: string[], leftovers: Leftovers): Promise<Base> {
   const manifests = await listNumbered(store, layout.manifestDir, MANIFEST_EXT);
   const manifest = await chooseManifest(store, manifests, garbage);
   const named = new Set(manifest?.segments ?? []);
-  await collectUnnamed(store, layout.snapshotDir, SNAPSHOT_EXT, (seq) => seq === manifest?.snapshot, garbage);
-  await collectUnnamed(store, layout.deletesDir, DELETES_EXT, (seq) => seq === manifest?.deletes, garbage);
-  await collectUnnamed(store, layout.segmentDir, SEGMENT_EXT, (id) => named.has(id), garbage);
+  const seq = manifest?.seq ?? 0;
+  await collectUnnamed(store, layout.snapshotDir, SNAPSHOT_EXT, (n) => n === manifest?.snapshot, seq, leftovers);
+  await collectUnnamed(store, layout.deletesDir, DELETES_EXT, (n) => n === manifest?.deletes, seq, leftovers);
+  await collectUnnamed(store, layout.segmentDir, SEGMENT_EXT, (id) => named.has(id), Math.max(0, ...named), leftovers);
   if (!manifest) {
     return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
   }
@@ -125,21 +152,15 @@ async function replayWal(store: BlobStore, layout: CollectionLayout, base: Base,
   for (const covered of objects) if (covered.seq < base.walFrom) garbage.push(covered.name);
   const walSizes = new Map<number, number>();
   let nextWalSeq = base.walFrom;
-  for (const [i, object] of live.entries()) {
+  for (const object of live) {
     if (object.seq !== nextWalSeq) throw new CorruptionError(layout.walName(nextWalSeq), "WAL object missing");
-    const bytes = await store.get(object.name);
-    let records;
-    try {
-      if (!bytes) throw new DecodeError("vanished while reading");
-      records = decodeWalObject(bytes);
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      if (i !== live.length - 1) throw new CorruptionError(object.name, `unreadable WAL object: ${error.message}`);
-      garbage.push(object.name); // never acknowledged: drop it so its number is used again
-      break;
-    }
+    let size = 0;
+    const records = await readRequired(store, object.name, "WAL object", (bytes) => {
+      size = bytes.length;
+      return decodeWalObject(bytes);
+    });
     for (const record of records) base.state.apply(record);
-    walSizes.set(object.seq, bytes.length);
+    walSizes.set(object.seq, size);
     nextWalSeq++;
   }
   return { ...base, nextWalSeq, walSizes };
@@ -147,8 +168,11 @@ async function replayWal(store: BlobStore, layout: CollectionLayout, base: Base,
 
 export async function recoverCollection(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<RecoveredCollection> {
   const garbage: string[] = [];
-  const base = await loadBase(store, layout, index, garbage);
+  const leftovers: Leftovers = { superseded: [], unfinished: [] };
+  const base = await loadBase(store, layout, index, garbage, leftovers);
   const recovered = await replayWal(store, layout, base, garbage);
+  await provenUnfinished(store, layout, index, leftovers.unfinished, recovered.nextWalSeq);
+  garbage.push(...leftovers.superseded.map((o) => o.name), ...leftovers.unfinished.map((o) => o.name));
   for (const name of garbage) await store.delete(name);
   return recovered;
 }

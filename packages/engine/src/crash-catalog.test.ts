@@ -1,12 +1,13 @@
-// Crash tests for the catalog: the newest catalog object cut at any byte must open with the state
-// before that change (or, uncut, after it); damage anywhere else must fail loudly.
+// Damage to the catalog: objects are created whole, so a catalog object that does not decode is
+// damage, never an unfinished commit. Open stops with an error naming it and changes nothing; it
+// never falls back to an older object, which could revive a deleted key or a removed policy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptionError } from "./errors.ts";
 import type { OssvEngine } from "./engine.ts";
-import { ACCOUNT, BUCKET, openTestEngine, setupIndex, withTempDir } from "./test-support.ts";
+import { ACCOUNT, BUCKET, assertRefusedUnchanged, damageOffsets, flipBit, openTestEngine, setupIndex, withTempDir } from "./test-support.ts";
 
 function catalogView(engine: OssvEngine): unknown {
   const { catalog } = engine;
@@ -22,7 +23,7 @@ async function catalogFiles(dir: string): Promise<string[]> {
   return (await readdir(join(dir, "catalog"))).sort().map((name) => join(dir, "catalog", name));
 }
 
-test("the newest catalog object cut at every byte offset opens with the previous or the full state", async () => {
+test("the newest catalog object cut at any byte or with any bit flipped stops open, naming it, and changes nothing", async () => {
   await withTempDir(async (dir) => {
     const engine = await openTestEngine(dir);
     await setupIndex(engine);
@@ -33,39 +34,42 @@ test("the newest catalog object cut at every byte offset opens with the previous
       status: "active",
       createdAt: "2025-01-01T00:00:00.000Z",
     });
-    const before = catalogView(engine);
     await engine.catalog.setBucketPolicy(ACCOUNT, BUCKET, '{"Statement":[]}');
     const after = catalogView(engine);
     await engine.close();
     const files = await catalogFiles(dir);
     const newest = files[files.length - 1] as string;
     const bytes = await readFile(newest);
-    // Recovery deletes a torn newest object, so the file is written anew for every cut.
-    for (let offset = 0; offset <= bytes.length; offset++) {
-      await writeFile(newest, bytes.subarray(0, offset));
-      const reopened = await openTestEngine(dir);
-      assert.deepEqual(catalogView(reopened), offset === bytes.length ? after : before, `cut at ${offset}`);
-      await reopened.close();
+    const damaged = damageOffsets(bytes.length).flatMap((offset) => [
+      { label: `cut at ${offset}`, bytes: bytes.subarray(0, offset) },
+      { label: `bit ${offset % 8} of byte ${offset} flipped`, bytes: flipBit(bytes, offset, offset % 8) },
+    ]);
+    for (const damage of damaged) {
+      await writeFile(newest, damage.bytes);
+      await assertRefusedUnchanged(dir, /^catalog\/0+\d+\.json$/, damage.label);
     }
+    await writeFile(newest, bytes);
+    const reopened = await openTestEngine(dir);
+    assert.deepEqual(catalogView(reopened), after, "the undamaged object opens with every change");
+    await reopened.close();
   });
 });
 
-test("after a torn catalog object is discarded, the next change reuses its number and survives", async () => {
+test("a revoked key never comes back: damaging the catalog that revoked it stops open instead of rolling back", async () => {
   await withTempDir(async (dir) => {
-    let engine = await openTestEngine(dir);
-    await engine.catalog.createAccount("1");
-    await engine.catalog.createAccount("2");
+    const engine = await openTestEngine(dir);
+    await setupIndex(engine);
+    const key = { accessKeyId: "LTAIrevoked", accessKeySecret: "s", accountId: ACCOUNT, status: "active" as const, createdAt: "2025-01-01T00:00:00.000Z" };
+    await engine.catalog.putAccessKey(key);
+    await engine.catalog.deleteAccessKey(key.accessKeyId);
     await engine.close();
     const files = await catalogFiles(dir);
-    await writeFile(files[files.length - 1] as string, "{");
-    engine = await openTestEngine(dir);
-    assert.deepEqual(engine.catalog.listAccounts().map((a) => a.accountId), ["1"]);
-    await engine.catalog.createAccount("3");
-    await engine.close();
-    assert.deepEqual(await catalogFiles(dir), files);
-    engine = await openTestEngine(dir);
-    assert.deepEqual(engine.catalog.listAccounts().map((a) => a.accountId), ["1", "3"]);
-    await engine.close();
+    const newest = files[files.length - 1] as string;
+    const bytes = await readFile(newest);
+    for (const damage of [bytes.subarray(0, bytes.length - 1), flipBit(bytes, 40), flipBit(bytes, bytes.length - 3)]) {
+      await writeFile(newest, damage);
+      await assertRefusedUnchanged(dir, /^catalog\//, "revoking catalog damaged");
+    }
   });
 });
 

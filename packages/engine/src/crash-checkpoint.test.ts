@@ -1,13 +1,15 @@
-// Crash tests for checkpoints: a crash can stop a checkpoint after its snapshot was (partly) written,
-// or with its manifest cut at any byte, before the WAL objects it covers were removed. Recovery must
-// always come back with every acknowledged write, and deletes must never be undone.
+// Crash tests for checkpoints: a crash can stop a checkpoint before or after any of its objects was
+// created, before the WAL objects it covers were removed. Recovery must always come back with every
+// acknowledged write, and deletes must never be undone; an object that exists but is damaged stops it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import type { IndexRecord } from "./types.ts";
-import { CrashingStore, dumpCollection, openTestEngine, seededRandom, setupIndex, vector, withTempDir } from "./test-support.ts";
+import {
+  assertRefusedUnchanged, CrashingStore, damageOffsets, dumpCollection, flipBit, openTestEngine, seededRandom, setupIndex, vector, withTempDir,
+} from "./test-support.ts";
 
 type Dump = ReturnType<typeof dumpCollection>;
 
@@ -40,37 +42,54 @@ async function crashSecondCheckpoint(dir: string, crashOn: (name: string) => boo
   return { index, expected, captured: store.captured };
 }
 
-async function assertEveryCutRecovers(root: string, crashed: CrashedCheckpoint, original: string): Promise<void> {
-  const { captured, expected, index } = crashed;
+/** Opens a fresh copy of `original` with `bytes` (or nothing) at the object the crash stopped. */
+async function copyWith(root: string, original: string, name: string, bytes: Uint8Array | undefined): Promise<string> {
   const copy = join(root, "copy");
-  for (let offset = 0; offset <= captured.bytes.length; offset++) {
-    await rm(copy, { recursive: true, force: true });
-    await cp(original, copy, { recursive: true });
-    const path = join(copy, ...captured.name.split("/"));
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, captured.bytes.subarray(0, offset));
+  await rm(copy, { recursive: true, force: true });
+  await cp(original, copy, { recursive: true });
+  const path = join(copy, ...name.split("/"));
+  await mkdir(dirname(path), { recursive: true });
+  if (bytes) await writeFile(path, bytes);
+  return copy;
+}
+
+/**
+ * A crash stops a create before the object exists, or after it exists whole (the store links a
+ * synced file into place): either way recovery keeps everything. The same object damaged (cut, or a
+ * bit flipped) can only be damage: open stops, naming it, and changes nothing.
+ */
+async function assertCrashRecoversAndDamageStops(root: string, crashed: CrashedCheckpoint, original: string): Promise<void> {
+  const { captured, expected, index } = crashed;
+  for (const [label, bytes] of [["never created", undefined], ["created whole", captured.bytes]] as const) {
+    const copy = await copyWith(root, original, captured.name, bytes);
     const engine = await openTestEngine(copy);
-    assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} cut at ${offset}`);
+    assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} ${label}`);
     assert.deepEqual(engine.collection(index).get(["gone"]), []);
     await engine.close();
   }
+  const objectName = new RegExp(`^${captured.name.replace(/[.]/g, "\\.")}$`);
+  for (const offset of damageOffsets(captured.bytes.length)) {
+    for (const [label, bytes] of [[`cut at ${offset}`, captured.bytes.subarray(0, offset)], [`byte ${offset} flipped`, flipBit(captured.bytes, offset, offset % 8)]] as const) {
+      await assertRefusedUnchanged(await copyWith(root, original, captured.name, bytes), objectName, `${captured.name} ${label}`);
+    }
+  }
 }
 
-test("a manifest cut at every byte offset: recovery keeps every acknowledged write and delete", async () => {
+test("a checkpoint's manifest: absent or whole, recovery keeps every acknowledged write and delete; damaged, open stops", async () => {
   await withTempDir(async (root) => {
     const original = join(root, "original");
     const crashed = await crashSecondCheckpoint(original, isSecond("manifest"));
     assert.match(crashed.captured.name, /manifest\/0+2\.json$/);
-    await assertEveryCutRecovers(root, crashed, original);
+    await assertCrashRecoversAndDamageStops(root, crashed, original);
   });
 });
 
-test("a snapshot cut at every byte offset (manifest never written): recovery keeps everything", async () => {
+test("a checkpoint's snapshot (manifest never written): absent or whole, recovery keeps everything; damaged, open stops", async () => {
   await withTempDir(async (root) => {
     const original = join(root, "original");
     const crashed = await crashSecondCheckpoint(original, isSecond("snapshot"));
     assert.match(crashed.captured.name, /snapshot\/0+2\.snap$/);
-    await assertEveryCutRecovers(root, crashed, original);
+    await assertCrashRecoversAndDamageStops(root, crashed, original);
   });
 });
 

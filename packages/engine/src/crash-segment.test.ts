@@ -1,6 +1,7 @@
-// Crash tests for flushes and compactions: a crash can leave a segment object, a deletion object or a
-// manifest cut anywhere. Recovery must come back with every acknowledged write, never undo a delete,
-// and afterwards clean up and carry on.
+// Crash tests for flushes and compactions: a crash can stop one before or after any of its objects
+// was created. Recovery must come back with every acknowledged write, never undo a delete, and
+// afterwards clean up and carry on. Objects no manifest names yet are removed whatever their state;
+// a damaged manifest stops open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
@@ -9,7 +10,7 @@ import { LocalBlobStore } from "./local-blob-store.ts";
 import { decodeSegment } from "./segment-format.ts";
 import { DecodeError } from "./errors.ts";
 import type { IndexRecord, VectorRecord } from "./types.ts";
-import { CrashingStore, dumpCollection, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
+import { assertRefusedUnchanged, CrashingStore, dumpCollection, flipBit, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
 
 /** No automatic flushes or compactions: the test decides when each happens. */
 const MANUAL = { segmentRows: 1_000_000, maxSegments: 100, maxDeletedFraction: 1, idleMergeMs: 0 };
@@ -64,41 +65,78 @@ function cutOffsets(length: number): number[] {
   return [...offsets];
 }
 
-async function assertCutsRecover(root: string, original: string, crashed: Crashed): Promise<void> {
-  const { captured, expected, index } = crashed;
+/** A fresh copy of `original` with `bytes` (or nothing) at the object the crash stopped. */
+async function copyWith(root: string, original: string, name: string, bytes: Uint8Array | undefined): Promise<string> {
   const copy = join(root, "copy");
-  for (const offset of cutOffsets(captured.bytes.length)) {
-    await rm(copy, { recursive: true, force: true });
-    await cp(original, copy, { recursive: true });
-    const path = join(copy, ...captured.name.split("/"));
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, captured.bytes.subarray(0, offset));
+  await rm(copy, { recursive: true, force: true });
+  await cp(original, copy, { recursive: true });
+  const path = join(copy, ...name.split("/"));
+  await mkdir(dirname(path), { recursive: true });
+  if (bytes) await writeFile(path, bytes);
+  return copy;
+}
+
+/** `bytes` of the crashed object: absent, whole, or cut at each of cutOffsets. */
+function variants(captured: Crashed["captured"]): Array<[string, Uint8Array | undefined]> {
+  return [
+    ["never created", undefined],
+    ...cutOffsets(captured.bytes.length).map((offset): [string, Uint8Array] => [`cut at ${offset}`, captured.bytes.subarray(0, offset)]),
+  ];
+}
+
+/**
+ * An object no manifest names yet (a segment or deletion object of a flush or merge that never
+ * committed) holds nothing the manifest in force and the WAL lack: absent, whole or damaged, recovery
+ * keeps every acknowledged write and removes it.
+ */
+async function assertLeftoverRecovers(root: string, original: string, crashed: Crashed): Promise<void> {
+  const { captured, expected, index } = crashed;
+  for (const [label, bytes] of variants(captured)) {
+    const copy = await copyWith(root, original, captured.name, bytes);
     const engine = await openTestEngine(copy, { checkpoint: MANUAL });
     const collection = engine.collection(index);
-    assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} cut at ${offset}`);
-    assert.deepEqual(collection.get(["a1", "a2", "a3"]), [], `deletes stay deleted (${offset})`);
+    assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} ${label}`);
+    assert.deepEqual(collection.get(["a1", "a2", "a3"]), [], `deletes stay deleted (${label})`);
     const nearest = collection.query({ vector: Float32Array.from([7, 7, 7]), topK: 1 });
-    assert.equal(nearest[0]?.record.key, "a4", `the upsert wins over the frozen row (${offset})`);
+    assert.equal(nearest[0]?.record.key, "a4", `the upsert wins over the frozen row (${label})`);
     await engine.close();
   }
 }
 
-const cases: [string, "flush" | "compact", RegExp][] = [
-  ["a flush's segment object", "flush", /\/segment\/0+2\.seg$/],
-  ["a flush's deletion object", "flush", /\/deletes\/0+2\.del$/],
-  ["a flush's manifest", "flush", /\/manifest\/0+2\.json$/],
-  ["a compaction's merged segment object", "compact", /\/segment\/0+3\.seg$/],
-  ["a compaction's deletion object", "compact", /\/deletes\/0+3\.del$/],
-  ["a compaction's manifest", "compact", /\/manifest\/0+3\.json$/],
+/** A manifest exists only once created whole: absent, recovery keeps everything; damaged, open stops. */
+async function assertManifestDamageStops(root: string, original: string, crashed: Crashed): Promise<void> {
+  const { captured } = crashed;
+  for (const bytes of [undefined, captured.bytes]) {
+    const engine = await openTestEngine(await copyWith(root, original, captured.name, bytes), { checkpoint: MANUAL });
+    assert.deepEqual(dumpCollection(engine, crashed.index), crashed.expected, `manifest ${bytes ? "whole" : "never created"}`);
+    await engine.close();
+  }
+  const damaged = [
+    ...variants(captured).filter(([, bytes]) => bytes !== undefined && bytes.length < captured.bytes.length),
+    ...cutOffsets(captured.bytes.length - 1).map((offset): [string, Uint8Array] => [`byte ${offset} flipped`, flipBit(captured.bytes, offset, offset % 8)]),
+  ];
+  for (const [label, bytes] of damaged) {
+    const copy = await copyWith(root, original, crashed.captured.name, bytes);
+    await assertRefusedUnchanged(copy, /\/manifest\//, `manifest ${label}`, () => openTestEngine(copy, { checkpoint: MANUAL }));
+  }
+}
+
+const cases: [string, "flush" | "compact", RegExp, typeof assertLeftoverRecovers][] = [
+  ["a flush's segment object", "flush", /\/segment\/0+2\.seg$/, assertLeftoverRecovers],
+  ["a flush's deletion object", "flush", /\/deletes\/0+2\.del$/, assertLeftoverRecovers],
+  ["a flush's manifest", "flush", /\/manifest\/0+2\.json$/, assertManifestDamageStops],
+  ["a compaction's merged segment object", "compact", /\/segment\/0+3\.seg$/, assertLeftoverRecovers],
+  ["a compaction's deletion object", "compact", /\/deletes\/0+3\.del$/, assertLeftoverRecovers],
+  ["a compaction's manifest", "compact", /\/manifest\/0+3\.json$/, assertManifestDamageStops],
 ];
 
-for (const [what, task, crashOn] of cases) {
-  test(`${what} cut anywhere: recovery keeps every acknowledged write and delete`, async () => {
+for (const [what, task, crashOn, check] of cases) {
+  test(`${what}, absent or cut anywhere: every acknowledged write and delete is kept, or open stops`, async () => {
     await withTempDir(async (root) => {
       const original = join(root, "original");
       const crashed = await crashDuring(original, task, crashOn);
       assert.match(crashed.captured.name, crashOn);
-      await assertCutsRecover(root, original, crashed);
+      await check(root, original, crashed);
     });
   });
 }

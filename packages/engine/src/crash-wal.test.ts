@@ -1,14 +1,17 @@
-// Crash tests for the WAL: a crash can leave the last WAL object cut at any byte. Every cut must open,
-// keep every acknowledged write and delete, and show the cut batch either not at all or (uncut) whole.
+// Crash and damage tests for the WAL. A WAL object is created whole (written, synced, then linked into
+// place) before its writes are acknowledged, so a crash leaves the last one either absent or whole;
+// one that exists but does not decode is damage, and open stops rather than drop acknowledged writes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptionError } from "./errors.ts";
 import { decodeWalObject } from "./wal-format.ts";
 import type { IndexRecord, VectorRecord } from "./types.ts";
 import type { OssvEngine } from "./engine.ts";
-import { dumpCollection, openTestEngine, setupIndex, vector, withTempDir } from "./test-support.ts";
+import {
+  assertRefusedUnchanged, damageOffsets, dumpCollection, flipBit, openTestEngine, setupIndex, vector, withTempDir,
+} from "./test-support.ts";
 
 type Model = Map<string, { data: number[]; metadata: Record<string, unknown> }>;
 
@@ -68,38 +71,39 @@ async function writeHistory(dir: string): Promise<History> {
   return { index, before, after: model };
 }
 
-test("a WAL object cut at every byte offset: open succeeds, acknowledged data survives, the cut batch is all or nothing", async () => {
+test("the last WAL object cut at any byte or with a bit flipped stops open, naming it, and changes nothing", async () => {
   await withTempDir(async (root) => {
     const dir = join(root, "original");
-    const { index, before, after } = await writeHistory(dir);
+    const { index, after } = await writeHistory(dir);
     const files = await walFiles(dir, index);
     const last = files[files.length - 1] as string;
     const lastBytes = await readFile(last);
     assert.equal(decodeWalObject(lastBytes).length, 3, "the last three writes were group-committed");
-    assert.ok(files.length >= 2, "an earlier WAL object precedes the cut one");
+    assert.ok(files.length >= 2, "an earlier WAL object precedes the damaged one");
     assert.equal((await readdir(join(dir, "indexes", index.id, "manifest"))).length, 1, "a checkpoint precedes it");
     const copy = join(root, "copy");
-    for (let offset = 0; offset <= lastBytes.length; offset++) {
-      await rm(copy, { recursive: true, force: true });
-      await cp(dir, copy, { recursive: true });
-      await truncate(join(copy, last.slice(dir.length)), offset);
-      const engine = await openTestEngine(copy);
-      const expected = offset === lastBytes.length ? after : before;
-      assert.deepEqual(dumpCollection(engine, index), expected, `cut at ${offset} of ${lastBytes.length}`);
-      await engine.close();
+    const walName = new RegExp(`${last.slice(dir.length + 1).replace(/[.]/g, "\\.")}$`);
+    for (const offset of damageOffsets(lastBytes.length)) {
+      for (const [label, bytes] of [[`cut at ${offset}`, lastBytes.subarray(0, offset)], [`byte ${offset} flipped`, flipBit(lastBytes, offset, offset % 8)]] as const) {
+        await rm(copy, { recursive: true, force: true });
+        await cp(dir, copy, { recursive: true });
+        await writeFile(join(copy, last.slice(dir.length)), bytes);
+        await assertRefusedUnchanged(copy, walName, `${label} of ${lastBytes.length}`);
+      }
     }
+    const engine = await openTestEngine(dir);
+    assert.deepEqual(dumpCollection(engine, index), after, "the undamaged WAL opens with every write");
+    await engine.close();
   });
 });
 
-test("after a torn WAL object is discarded, its number is reused and new writes survive reopen", async () => {
+test("a last WAL object never created (a crash before its commit) opens without it, and its number is used again", async () => {
   await withTempDir(async (dir) => {
     const { index, before } = await writeHistory(dir);
     const files = await walFiles(dir, index);
-    const last = files[files.length - 1] as string;
-    await truncate(last, 25);
+    await rm(files[files.length - 1] as string);
     let engine = await openTestEngine(dir);
     assert.deepEqual(dumpCollection(engine, index), before);
-    assert.deepEqual(await walFiles(dir, index), files.slice(0, -1));
     await engine.collection(index).put([vector("later", [1, 1, 1])]);
     assert.deepEqual(await walFiles(dir, index), files);
     await engine.close();

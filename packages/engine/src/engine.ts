@@ -10,6 +10,7 @@ import { DurableCollection } from "./collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./collection-layout.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./dir-lock.ts";
+import { CorruptionError } from "./errors.ts";
 import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
@@ -78,12 +79,19 @@ export class OssvEngine implements Engine {
     await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
   }
 
-  /** Removes the objects of indexes deleted from the catalog whose data removal a crash interrupted. */
+  /**
+   * Removes the objects of indexes deleted from the catalog whose data removal a crash interrupted.
+   * An index's objects appear only after the catalog commit that created it, so a catalog that was
+   * never written while index objects exist means the catalog itself is gone: stop, delete nothing.
+   */
   async removeOrphans(): Promise<void> {
     const ids = new Set<string>();
     for (const name of await this.store.list(`${INDEXES_DIR}/`)) {
       const id = storageIdOf(name);
       if (id !== undefined) ids.add(id);
+    }
+    if (ids.size > 0 && !this.catalog.hasCommitted) {
+      throw new CorruptionError("catalog/", `missing, yet the data of ${ids.size} index(es) is present under ${INDEXES_DIR}/`);
     }
     for (const id of ids) {
       if (!this.catalog.hasIndexId(id)) await this.store.deletePrefix(new CollectionLayout(id).root);

@@ -1,13 +1,19 @@
 // Failures that are not part of the API contract (EngineError) but mean the stored data cannot be
 // trusted. The server reports them as InternalError; an operator has to look at the data directory.
 
-/** A stored object that was acknowledged once is unreadable or missing; recovery refuses to guess. */
+/**
+ * A stored object that was acknowledged once is unreadable or missing; recovery refuses to guess.
+ * The message names the object and says what to do, since an operator reads it at start-up.
+ */
 export class CorruptionError extends Error {
   readonly objectName: string;
-  constructor(objectName: string, message: string) {
-    super(`${objectName}: ${message}`);
+  readonly problem: string;
+  constructor(objectName: string, problem: string) {
+    super(`${objectName}: ${problem}. Nothing was changed; \`ossv admin fsck --data-dir DIR\` lists every `
+      + "damaged object and what it holds, and with --repair moves them aside");
     this.name = "CorruptionError";
     this.objectName = objectName;
+    this.problem = problem;
   }
 }
 

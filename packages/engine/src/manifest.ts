@@ -2,10 +2,12 @@
 // is a new numbered JSON object `indexes/<id>/manifest/<seq>.json`; its snapshot (the memtable's rows)
 // and its deletion object (the segments' deletion bitmaps) have the same number. Version 2 added the
 // segments; version 1 manifests (no segments) are still read.
+// Version 3 added the checksum line (checked-json.ts); older versions are read without one.
+import { decodeCheckedJson, encodeCheckedJson } from "./checked-json.ts";
 import { DecodeError } from "./errors.ts";
 
 const FORMAT = "ossv-manifest";
-const VERSION = 2;
+const VERSION = 3;
 
 export interface Manifest {
   seq: number;
@@ -22,28 +24,16 @@ export interface Manifest {
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
-  const json = JSON.stringify({ format: FORMAT, version: VERSION, ...manifest });
-  return new TextEncoder().encode(`${json}\n`);
+  return encodeCheckedJson({ format: FORMAT, version: VERSION, ...manifest });
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
-function parse(bytes: Uint8Array): Record<string, unknown> {
-  // The closing newline marks a complete object: a cut that removed only it is still a cut.
-  if (bytes[bytes.length - 1] !== 0x0a) throw new DecodeError("manifest does not end in a newline");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new DecodeError("manifest is not complete JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null) throw new DecodeError("manifest is not an object");
-  return parsed as Record<string, unknown>;
-}
-
 export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest {
-  const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0 } = parse(bytes);
-  if (format !== FORMAT || (version !== 1 && version !== VERSION) || seq !== expectedSeq) {
+  const { value, checked } = decodeCheckedJson(bytes, "manifest");
+  const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0 } = value;
+  const versionOk = checked ? version === VERSION : version === 1 || version === 2;
+  if (format !== FORMAT || !versionOk || seq !== expectedSeq) {
     throw new DecodeError("manifest has the wrong format, version or sequence number");
   }
   if (!isCount(snapshot) || !isCount(walFrom) || !isCount(count) || !isCount(deletes)) {

@@ -1,9 +1,12 @@
 // Shared helpers for the engine's tests (not exported from the package).
-import { mkdtemp, rm } from "node:fs/promises";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BlobBody, BlobStore } from "./blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts";
+import { CorruptionError } from "./errors.ts";
 import type { LocalBlobStore } from "./local-blob-store.ts";
 import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "./types.ts";
 
@@ -120,4 +123,54 @@ export function seedFromEnv(label: string): number {
   const seed = given !== undefined ? Number(given) : Math.floor(Math.random() * 0x7fffffff);
   console.log(`# ${label}: seed ${seed} (replay with OSSV_SEED=${seed})`);
   return seed;
+}
+
+/**
+ * Every file under `dir` (path -> SHA-256 of its bytes), leaving out the lock and temp files, to
+ * prove that a refused open changed nothing.
+ */
+export async function fileTree(dir: string): Promise<Map<string, string>> {
+  const tree = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const relative = path.slice(dir.length + 1);
+    if (relative === "LOCK" || relative.startsWith(".tmp")) continue;
+    tree.set(relative, createHash("sha256").update(await readFile(path)).digest("hex"));
+  }
+  return tree;
+}
+
+/** Opening `dir` must fail with a CorruptionError naming an object that matches `object`, and change no file. */
+export async function assertRefusedUnchanged(dir: string, object: RegExp, label: string, open = () => openTestEngine(dir)): Promise<CorruptionError> {
+  const before = await fileTree(dir);
+  let caught: unknown;
+  try {
+    const engine = await open();
+    await engine.close();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof CorruptionError, `${label}: expected a CorruptionError, got ${String(caught)}`);
+  assert.match(caught.objectName, object, label);
+  assert.match(caught.message, /ossv admin fsck/, `${label}: the message says what to do`);
+  assert.deepEqual(await fileTree(dir), before, `${label}: a refused open changed files`);
+  return caught;
+}
+
+/** A copy of `bytes` with bit `bit` of byte `offset` flipped. */
+export function flipBit(bytes: Uint8Array, offset: number, bit = 0): Uint8Array {
+  const copy = Uint8Array.from(bytes); // not bytes.slice(): on a Buffer that is a view, not a copy
+  copy[offset] = (copy[offset] as number) ^ (1 << bit);
+  return copy;
+}
+
+/**
+ * Byte offsets to damage an object of `length` bytes at: every one near both ends, where headers,
+ * trailers and checksums sit, and every `step`-th in between, so each test opens a bounded number of times.
+ */
+export function damageOffsets(length: number, step = 13): number[] {
+  const offsets = new Set<number>();
+  for (let i = 0; i < length; i++) if (i < 32 || i >= length - 32 || i % step === 0) offsets.add(i);
+  return [...offsets];
 }
