@@ -4,6 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
+import { signRequest } from "@ossv/protocol";
 import { startTestServer, type TestServer } from "./raw-client.ts";
 
 const LIMIT = 4096;
@@ -31,12 +32,19 @@ async function listedKeys(): Promise<string[]> {
   return res.json().vectors.map((v: { key: string }) => v.key);
 }
 
-/** Sends the body in pieces with chunked transfer encoding: no Content-Length for the server to check first. */
-function sendChunked(pieces: string[]): Promise<{ status: number; body: string }> {
+/**
+ * Sends the body in pieces with chunked transfer encoding: no Content-Length for the server to check
+ * first. Signed (the signature covers the headers only), so the server goes on to read the body.
+ */
+function sendChunked(pieces: string[], signed = true): Promise<{ status: number; body: string }> {
+  const headers: Record<string, string> = { "transfer-encoding": "chunked", "content-type": "application/json" };
+  if (signed) {
+    const target = { method: "POST", region: t.server.region, rawQuery: "putVectors", bucket: "capped", accountId: t.server.accountId };
+    signRequest(target, headers, { credentials: t.credentials, time: new Date() });
+  }
   return new Promise((resolve, reject) => {
     const req = request({
-      host: "127.0.0.1", port: t.server.port, method: "POST", path: "/capped/?putVectors",
-      headers: { "transfer-encoding": "chunked", "content-type": "application/json" },
+      host: "127.0.0.1", port: t.server.port, method: "POST", path: "/capped/?putVectors", headers,
     }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -68,9 +76,10 @@ test("a body just under the cap is read whole, in one piece or in chunks", async
   assert.ok(whole.length <= LIMIT);
   const res = await t.send({ method: "POST", bucket: "capped", query: "putVectors", body: whole });
   assert.equal(res.status, 200, res.text);
-  // Unsigned, so refused at authentication: which proves the whole chunked body was read first.
-  const chunked = await sendChunked([whole.slice(0, 1000), whole.slice(1000)]);
-  assert.equal(JSON.parse(chunked.body).Error.Code, "AccessDenied", chunked.body);
+  const chunkedBody = putBody(LIMIT - 200, "chunked-under");
+  const chunked = await sendChunked([chunkedBody.slice(0, 1000), chunkedBody.slice(1000)]);
+  assert.equal(chunked.status, 200, chunked.body);
   const stored = (await listedKeys()).filter((key) => key.startsWith("under"));
   assert.equal(stored.length, JSON.parse(whole).vectors.length);
+  assert.equal((await listedKeys()).filter((key) => key.startsWith("chunked-under")).length, JSON.parse(chunkedBody).vectors.length);
 });

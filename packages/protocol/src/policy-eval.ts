@@ -56,6 +56,45 @@ export function statementApplies(statement: PolicyStatement, query: AccessQuery)
     && conditionsHold(statement, query.facts);
 }
 
+/**
+ * Whether `pattern` matches `prefix` followed by some string: the pattern can consume all of the
+ * prefix (any pattern left over matches some suffix, since `*`, `?` and literals each can).
+ */
+export function wildcardMatchesSomeExtension(pattern: string, prefix: string): boolean {
+  // The pattern positions reachable after consuming the prefix so far (a glob run as an NFA).
+  let states = new Set<number>([0]);
+  const closeStars = (set: Set<number>) => {
+    for (const p of set) if (pattern[p] === "*") set.add(p + 1);
+    return set;
+  };
+  states = closeStars(states);
+  for (const char of prefix) {
+    const next = new Set<number>();
+    for (const p of states) {
+      if (p >= pattern.length) continue;
+      const token = pattern[p];
+      if (token === "*") next.add(p);
+      else if (token === "?" || token === char) next.add(p + 1);
+    }
+    states = closeStars(next);
+    if (states.size === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Before the body is read the index a request names is unknown: could any Allow statement of the
+ * document apply to some index under `indexPrefixes` (each an ARN ending in `/index/`)? Denies are
+ * left to the full evaluation once the index is known.
+ */
+export function mayAllowSomeIndex(document: PolicyDocument, query: Omit<AccessQuery, "resources">, indexPrefixes: string[]): boolean {
+  return document.statements.some((statement) => statement.effect === "Allow"
+    && statement.actions.some((a) => actionMatches(a, query.action))
+    && statement.resources.some((pattern) => indexPrefixes.some((prefix) => wildcardMatchesSomeExtension(pattern, prefix)))
+    && principalMatches(statement, query.principalIds)
+    && conditionsHold(statement, query.facts));
+}
+
 /** Deny when any applicable statement denies, allow when one allows, otherwise none. */
 export function evaluatePolicy(document: PolicyDocument, query: AccessQuery): Decision {
   let decision: Decision = "none";

@@ -1,5 +1,6 @@
 // Who is calling (design §2 step 4): OSS4-HMAC-SHA256 in the Authorization header or in the query
-// (presigned), temporary credentials through x-oss-security-token, or nobody (anonymous).
+// (presigned), temporary credentials through x-oss-security-token, or nobody (anonymous). The
+// signature covers the request line and headers only, so it is checked before any body is read.
 import { createHash } from "node:crypto";
 import {
   ALGORITHM, ApiError, canonicalRequest, credentialScope, computeSignature, normaliseAdditionalHeaders,
@@ -24,7 +25,6 @@ export interface AuthInput {
   callerAccountId?: string;
   /** The admin API signs its path as the canonical URI's key part. */
   objectKey?: string;
-  rawBody: Buffer;
 }
 
 export interface AuthSettings {
@@ -53,7 +53,6 @@ export function authenticate(input: AuthInput, settings: AuthSettings): Principa
   const key = lookUpKey(claim, settings);
   checkScope(claim, settings);
   checkTime(claim, settings);
-  checkPayloadHash(input);
   verifySignature(claim, { ...input, callerAccountId: key.accountId }, settings.openSecret(key.accessKeySecret), settings.region);
   return key.userName === undefined
     ? { kind: "key", key, accountId: key.accountId }
@@ -136,11 +135,14 @@ function skewed(date: Date, now: number): ApiError {
   });
 }
 
-/** A client may sign the real body hash instead of UNSIGNED-PAYLOAD; then the body must match it. */
-function checkPayloadHash(input: AuthInput): void {
-  const declared = input.headers["x-oss-content-sha256"];
+/**
+ * A client may sign the real body hash instead of UNSIGNED-PAYLOAD; then the body, read once the
+ * signature over the headers has checked out, must match it.
+ */
+export function checkPayloadHash(headers: HeaderMap, rawBody: Buffer): void {
+  const declared = headers["x-oss-content-sha256"];
   if (declared === undefined || declared === UNSIGNED_PAYLOAD) return;
-  const actual = createHash("sha256").update(input.rawBody).digest("hex");
+  const actual = createHash("sha256").update(rawBody).digest("hex");
   if (declared.toLowerCase() !== actual) {
     throw new ApiError("InvalidDigest", "x-oss-content-sha256 does not match the SHA-256 of the body.");
   }

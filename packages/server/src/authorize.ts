@@ -4,7 +4,7 @@
 // bucket policy. An explicit Deny in any applicable policy wins, and temporary credentials can do
 // no more than their session policy allows.
 import {
-  ApiError, evaluatePolicy, parsePolicy, ramAction, resourceArns,
+  ApiError, evaluatePolicy, mayAllowSomeIndex, parsePolicy, ramAction, resourceArns,
   type AccessQuery, type Decision, type OperationSpec, type PolicyDocument, type RequestFacts,
 } from "@ossv/protocol";
 import type { Catalog } from "@ossv/engine";
@@ -97,6 +97,39 @@ export function authorize(request: AccessRequest): void {
   if (denied || !allowed || session !== "allow") {
     const why = denied ? "an explicit Deny applies" : session !== "allow" ? "the session policy does not allow it" : "no policy allows it";
     throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${query.action} on ${query.resources[0]}: ${why}.`);
+  }
+}
+
+/** Index and vector operations name their index in the JSON body, which is not read yet. */
+function namesIndexInBody(operation: OperationSpec): boolean {
+  return operation.scope === "index" || operation.scope === "vectors";
+}
+
+/**
+ * The check that runs before a request body is read, so a caller who may not do this never gets a
+ * body buffered. Where the resource is known without the body this is the full check. Where the
+ * index is named in the body, it refuses callers that no Allow of an applicable policy could cover
+ * for any index of the bucket; the full check runs again once the body names the index.
+ */
+export function authorizeBeforeBody(request: Omit<AccessRequest, "indexName">): void {
+  if (isOwnerRoot(request)) return;
+  if (!namesIndexInBody(request.operation)) return authorize(request);
+  const { principal, operation } = request;
+  const action = ramAction(operation.name);
+  const prefixes = resourceArns({ region: request.region, accountId: request.resourceAccountId, bucket: request.bucket })
+    .map((arn) => `${arn}/index/`);
+  const base = { action, facts: request.facts };
+  const mayAllow = (text: string, bucketPolicy: boolean, principalIdsOf?: string[]) =>
+    mayAllowSomeIndex(policyOf(text, bucketPolicy), principalIdsOf ? { ...base, principalIds: principalIdsOf } : base, prefixes);
+  const user = principal.kind === "key" && principal.userName !== undefined
+    ? request.catalog.getUser(principal.accountId, principal.userName) : undefined;
+  const sameAccount = principal.kind === "key" && principal.accountId === request.resourceAccountId;
+  const identity = sameAccount && Object.values(user?.policies ?? {}).some((text) => mayAllow(text, false));
+  const bucketPolicy = request.bucket === undefined ? undefined : request.catalog.getBucket(request.resourceAccountId, request.bucket)?.policy;
+  const bucket = bucketPolicy !== undefined && mayAllow(bucketPolicy, true, principalIds(principal, request.catalog));
+  const session = principal.kind !== "key" || principal.key.sessionPolicy === undefined || mayAllow(principal.key.sessionPolicy, false);
+  if (!((identity || bucket) && session)) {
+    throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${action} on any index of ${prefixes[0]?.slice(0, -7)}: no policy allows it.`);
   }
 }
 

@@ -1,12 +1,13 @@
 // One request's way through the server (design §2): request id, addressing, operation, body and
 // Content-MD5, authentication, authorisation, handler, response; every failure becomes one OSS error.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ApiError, resolveOperation, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
+import { ApiError, resolveOperation, type HeaderMap, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
 import type { Engine } from "@ossv/engine";
 import { parseRequestUrl, queryNames, queryParams, resolveTarget, type Target } from "./addressing.ts";
-import { authenticate, type Principal } from "./authenticate.ts";
-import { authorize } from "./authorize.ts";
-import { checkContentMd5, parseJsonObject, readBody } from "./body.ts";
+import { authenticate, checkPayloadHash, type Principal } from "./authenticate.ts";
+import { authorize, authorizeBeforeBody } from "./authorize.ts";
+import { checkContentMd5, drainThenClose, parseJsonObject, readBody } from "./body.ts";
+import type { BodyBudget, BodyLease } from "./body-budget.ts";
 import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
 import { newRequestId } from "./request-id.ts";
@@ -21,6 +22,8 @@ export interface PipelineSettings {
   limits: LimitsProfile;
   region: string;
   maxBodyBytes: number;
+  /** Request-body bytes held in memory at once, across all requests. */
+  bodyBudget: BodyBudget;
   maxSkewMs: number;
   /** Reported as a bucket's Extranet/IntranetEndpoint; default: the endpoint the request reached. */
   publicEndpoint?: string;
@@ -87,23 +90,46 @@ function requestFacts(req: IncomingMessage, settings: PipelineSettings): Request
   };
 }
 
-async function readAndAuthenticate(req: IncomingMessage, target: Target, settings: PipelineSettings, objectKey?: string) {
-  const headers = headerMap(req);
-  const rawBody = await readBody(req, settings.maxBodyBytes);
-  checkContentMd5(headers["content-md5"], rawBody);
-  const principal = authenticate(
-    { method: req.method ?? "GET", headers, rawQuery: target.rawQuery, rawBody, bucket: target.bucket, accountId: target.accountId, objectKey },
+/** Who signed the request, from its request line and headers alone. */
+function authenticateHeaders(req: IncomingMessage, target: Target, settings: PipelineSettings, headers: HeaderMap, objectKey?: string): Principal {
+  return authenticate(
+    { method: req.method ?? "GET", headers, rawQuery: target.rawQuery, bucket: target.bucket, accountId: target.accountId, objectKey },
     {
       catalog: settings.engine.catalog, region: settings.region, maxSkewMs: settings.maxSkewMs, now: settings.now,
       openSecret: (stored) => settings.secrets.open(stored),
     },
   );
-  return { principal, rawBody };
 }
 
-async function runAdmin(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry, path: string): Promise<Outcome> {
+/** The body of a request already allowed to send it, checked against the digests it declares. */
+async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, settings: PipelineSettings, lease: BodyLease): Promise<Buffer> {
+  const rawBody = await readBody(req, settings.maxBodyBytes, lease);
+  checkContentMd5(headers["content-md5"], rawBody);
+  checkPayloadHash(headers, rawBody);
+  return rawBody;
+}
+
+/** One answer for every refused anonymous request, so it tells nothing of which buckets exist. */
+const ANONYMOUS_DENIED = "Anonymous access is not allowed here.";
+
+function refuseAnonymousUniformly(principal: Principal, check: () => void): void {
+  if (principal.kind !== "anonymous") return check();
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ApiError && (error.code === "AccessDenied" || error.code === "NoSuchBucket")) {
+      throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
+    }
+    throw error;
+  }
+}
+
+async function runAdmin(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry, path: string, lease: BodyLease): Promise<Outcome> {
   entry.operation = "Admin";
-  const { principal, rawBody } = await readAndAuthenticate(req, target, settings, path.slice(1));
+  const headers = headerMap(req);
+  const principal = authenticateHeaders(req, target, settings, headers, path.slice(1));
+  if (principal.kind === "anonymous") throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
+  const rawBody = await readCheckedBody(req, headers, settings, lease);
   const result = await handleAdmin({
     method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
     engine: settings.engine, catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
@@ -111,18 +137,27 @@ async function runAdmin(req: IncomingMessage, target: Target, settings: Pipeline
   return { status: result.status, ...(result.json !== undefined ? { json: JSON.stringify(result.json) } : {}) };
 }
 
-async function run(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry): Promise<Outcome> {
+/**
+ * Authenticate and authorise from the request line and headers, then read the body: a caller that
+ * may not do what it asks never has its body buffered or parsed.
+ */
+async function run(req: IncomingMessage, target: Target, settings: PipelineSettings, entry: AccessLogEntry, lease: BodyLease): Promise<Outcome> {
   const operation = pickOperation(req, target);
   entry.operation = operation.name;
-  const { principal, rawBody } = await readAndAuthenticate(req, target, settings);
+  const headers = headerMap(req);
+  const principal = authenticateHeaders(req, target, settings, headers);
   const accountId = resourceAccount(target, principal, settings.engine);
-  if (accountId === undefined) throw new ApiError("AccessDenied", "Anonymous requests must name the bucket's account in the host.");
+  // Only an anonymous caller can leave the account unknown (path style, a bucket name no one or many own).
+  if (accountId === undefined) throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
+  const access = {
+    principal, operation, region: settings.region, resourceAccountId: accountId, bucket: target.bucket,
+    facts: requestFacts(req, settings), catalog: settings.engine.catalog,
+  };
+  refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
+  const rawBody = await readCheckedBody(req, headers, settings, lease);
   const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
   const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
-  authorize({
-    principal, operation, region: settings.region, resourceAccountId: accountId, bucket: target.bucket, indexName,
-    facts: requestFacts(req, settings), catalog: settings.engine.catalog,
-  });
+  authorize({ ...access, indexName });
   const ctx: OpContext = {
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
     serviceEndpoint: settings.publicEndpoint ?? target.serviceEndpoint,
@@ -139,6 +174,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     requestId, method: req.method ?? "", operation: "-", status: 0, durationMs: 0, remote: req.socket.remoteAddress ?? "",
   };
   let info: ResponseInfo = { requestId, host: "" };
+  const lease = settings.bodyBudget.lease();
   try {
     const url = parseRequestUrl(req.url ?? "/", req.headers.host);
     const isAdmin = url.path.startsWith(ADMIN_PREFIX);
@@ -147,7 +183,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
       : resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
     info = { requestId, host: url.host, ...(target.bucket ? { bucket: target.bucket } : {}) };
     if (target.bucket) entry.bucket = target.bucket;
-    const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path) : await run(req, target, settings, entry);
+    const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path, lease) : await run(req, target, settings, entry, lease);
     entry.status = result.status;
     if (result.json !== undefined) sendJson(res, info, result.status, result.json);
     else sendEmpty(res, info, result.status);
@@ -159,7 +195,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     const close: Record<string, string> = req.complete ? {} : { connection: "close" };
     if (!res.headersSent) sendError(res, info, apiError, close);
     else res.destroy();
+    drainThenClose(req);
   } finally {
+    lease.release();
     entry.durationMs = performance.now() - started;
     settings.log(entry);
   }

@@ -7,6 +7,7 @@ import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { openEngine, type BackgroundFailureReporter, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
+import { BodyBudget } from "./body-budget.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Base64 of 32 bytes that seals access key secrets at rest; default: `<dataDir>/master.key`. */
   masterKey?: string;
   maxBodyBytes?: number;
+  /** Request-body bytes held in memory at once across all requests (default 4 x maxBodyBytes); past it, 503. */
+  maxBodyBytesInFlight?: number;
   maxSkewMs?: number;
   /** Receives one access-log entry per request; default: none. */
   onRequest?: (entry: AccessLogEntry) => void;
@@ -108,9 +111,11 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const settings = {
     engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
-    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    maxBodyBytes,
+    bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
     maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
     now: options.now ?? Date.now,
     log: options.onRequest ?? (() => {}),
