@@ -15,6 +15,9 @@ const SERVE_USAGE = `usage: ossv serve [options]
   --public-endpoint HOST[:PORT]
                      endpoint to report in bucket info (default: the one each request reached)
   --quiet            no per-request log lines
+  --max-body-bytes-in-flight N
+                     request-body bytes held at once across all requests
+                     (default 256 MiB); past it, requests get 503
 
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
 OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
@@ -56,6 +59,7 @@ function parseServeArgs(argv: string[]) {
       "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
       "public-endpoint": { type: "string" },
+      "max-body-bytes-in-flight": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -77,6 +81,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = Number(args.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`ossv serve: --port must be 0-65535\n`);
+    return 2;
+  }
+  const inFlight = args["max-body-bytes-in-flight"];
+  if (inFlight !== undefined && !(Number.isSafeInteger(Number(inFlight)) && Number(inFlight) > 0)) {
+    process.stderr.write("ossv serve: --max-body-bytes-in-flight must be a positive whole number of bytes\n");
     return 2;
   }
   if (Boolean(args["tls-cert"]) !== Boolean(args["tls-key"])) {
@@ -102,6 +111,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     dataDir: args["data-dir"]!, port, region: args.region!,
     ...(args.host ? { host: args.host } : {}),
     ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
+    ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),
     ...(tls ? { tls } : {}),
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
     ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),

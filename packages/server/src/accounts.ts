@@ -41,6 +41,15 @@ async function ensureRootKey(catalog: Catalog, secrets: SecretBox, root: RootAcc
   await catalog.putAccessKey(key);
 }
 
+/** Any secret the catalog stores sealed, to check a master key against; undefined when there is none. */
+export function sealedSecretSample(catalog: Catalog): string | undefined {
+  for (const account of catalog.listAccounts()) {
+    const sealed = catalog.listAccessKeys(account.accountId).find((key) => key.accessKeySecret.startsWith("enc:"));
+    if (sealed) return sealed.accessKeySecret;
+  }
+  return undefined;
+}
+
 /** The account's long-term keys of its own (not a RAM user's, not temporary credentials). */
 function isRootKey(key: AccessKeyRecord): boolean {
   return key.userName === undefined && key.securityToken === undefined;
@@ -65,7 +74,7 @@ export async function replaceRootKey(dataDir: string, options: ReplaceRootKeyOpt
     const accountId = options.account?.accountId ?? catalog.listAccounts()[0]?.accountId;
     if (accountId === undefined) throw new Error(`${dataDir} has no account yet: start ossv serve on it once`);
     if (!catalog.getAccount(accountId)) throw new Error(`${dataDir} has no account ${accountId}`);
-    const secrets = new SecretBox(await loadMasterKey(dataDir, options.masterKey));
+    const secrets = new SecretBox(await loadMasterKey(dataDir, options.masterKey, sealedSecretSample(catalog)));
     const root = options.account ?? { accountId, ...newAccessKey() };
     await ensureRootKey(catalog, secrets, root);
     for (const key of catalog.listAccessKeys(accountId)) {

@@ -60,9 +60,18 @@ export async function handleAdmin(req: AdminRequest): Promise<AdminResult> {
   }
   for (const [method, pattern, route] of ROUTES) {
     const match = pattern.exec(req.path);
-    if (match && method === req.method) return route(req, principal.accountId, match.slice(1).map(decodeURIComponent));
+    if (match && method === req.method) return route(req, principal.accountId, match.slice(1).map(decodePathPart));
   }
   throw new ApiError("MethodNotAllowed", `No admin operation matches ${req.method} ${ADMIN_PREFIX}${req.path}.`);
+}
+
+/** A %-escaped path part; a malformed escape is the caller's mistake (400), not a crash (500). */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ApiError("InvalidArgument", `The admin path part "${part}" has a malformed %-escape.`);
+  }
 }
 
 function jsonBody(req: AdminRequest): Record<string, unknown> {

@@ -41,13 +41,21 @@ export function readBody(req: IncomingMessage, maxBytes: number, lease: BodyLeas
       chunks.push(chunk);
     };
     const onEnd = () => settle(undefined);
-    const onError = (error: Error) => settle(error);
+    const onError = () => settle(new ClientClosedError());
     // A complete request may close before its buffered data has been read; 'end' settles that one.
     const onClose = () => {
-      if (!req.complete) settle(new Error("the request closed before its body was complete"));
+      if (!req.complete) settle(new ClientClosedError());
     };
     req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
   });
+}
+
+/** The client went away before sending its whole body: nobody is left to answer, and it is no server fault. */
+export class ClientClosedError extends Error {
+  constructor() {
+    super("the client closed the connection before its request body was complete");
+    this.name = "ClientClosedError";
+  }
 }
 
 function tooLarge(maxBytes: number): ApiError {

@@ -6,7 +6,7 @@ import type { Engine } from "@ossv/engine";
 import { parseRequestUrl, queryNames, queryParams, resolveTarget, type Target } from "./addressing.ts";
 import { authenticate, checkPayloadHash, type Principal } from "./authenticate.ts";
 import { authorize, authorizeBeforeBody } from "./authorize.ts";
-import { checkContentMd5, drainThenClose, parseJsonObject, readBody } from "./body.ts";
+import { checkContentMd5, ClientClosedError, drainThenClose, parseJsonObject, readBody } from "./body.ts";
 import type { BodyBudget, BodyLease } from "./body-budget.ts";
 import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
@@ -43,6 +43,9 @@ export interface AccessLogEntry {
   remote: string;
   errorCode?: string;
 }
+
+/** Logged for a request whose client left before sending its body (nginx's convention); never sent. */
+const CLIENT_CLOSED_STATUS = 499;
 
 /** Operations whose body is a JSON object the handler reads field by field. */
 function hasJsonBody(operation: OperationSpec): boolean {
@@ -188,6 +191,12 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (result.json !== undefined) sendJson(res, info, result.status, result.json);
     else sendEmpty(res, info, result.status);
   } catch (error) {
+    if (error instanceof ClientClosedError) {
+      entry.status = CLIENT_CLOSED_STATUS;
+      entry.errorCode = "ClientClosedRequest";
+      res.destroy();
+      return;
+    }
     const apiError = toApiError(error) ?? internalError(error, requestId, settings);
     entry.status = apiError.status;
     entry.errorCode = apiError.code;

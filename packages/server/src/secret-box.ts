@@ -3,8 +3,8 @@
 // kept apart from the catalog: OSSV_MASTER_KEY, or a `master.key` file that can be moved out of the
 // data directory. A copy of the catalog alone then hands out no usable key.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { chmod, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { link, open, readFile, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 const PREFIX = "enc:v1:";
 
@@ -38,21 +38,74 @@ export class SecretBox {
   }
 }
 
-/** The master key from a base64 value, else from `<dataDir>/master.key`, created on first start. */
-export async function loadMasterKey(dataDir: string, configured?: string): Promise<Buffer> {
-  if (configured) {
-    const key = Buffer.from(configured, "base64");
-    if (key.length !== 32) throw new Error("OSSV_MASTER_KEY must be 32 bytes, base64-encoded");
+/** Does this key open `sealed` (a stored secret)? A wrong key fails GCM's authentication. */
+function opens(key: Buffer, sealed: string): boolean {
+  try {
+    new SecretBox(key).open(sealed);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseKey(base64: string, source: string): Buffer {
+  const key = Buffer.from(base64.trim(), "base64");
+  if (key.length !== 32) throw new Error(`${source} must hold 32 bytes, base64-encoded; it holds ${key.length}`);
+  return key;
+}
+
+/** Creates `path` with `text` durably: written and synced under a temp name, then linked into place. */
+async function createDurably(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, path); // fails if another start created it meanwhile: never replace a key
+  } finally {
+    await unlink(temp);
+  }
+  const dir = await open(dirname(path), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
+ * The master key: OSSV_MASTER_KEY (`configured`) when set, else `<dataDir>/master.key`, created
+ * durably on a first start. `sealedSample` is any secret the catalog stores sealed: the key must open
+ * it, so a wrong, damaged or replaced key stops the start with a message instead of failing every
+ * request later; and a missing file is recreated only while no secret depends on it.
+ */
+export async function loadMasterKey(dataDir: string, configured?: string, sealedSample?: string): Promise<Buffer> {
+  const path = join(dataDir, "master.key");
+  let key: Buffer | undefined;
+  if (configured) key = parseKey(configured, "OSSV_MASTER_KEY");
+  else {
+    const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (text !== undefined) key = parseKey(text, path);
+  }
+  const source = configured ? "OSSV_MASTER_KEY" : path;
+  if (key !== undefined) {
+    if (sealedSample !== undefined && !opens(key, sealedSample)) {
+      throw new Error(`${source} does not open the access key secrets stored in ${dataDir}: it is not the key they were sealed with`);
+    }
     return key;
   }
-  const path = join(dataDir, "master.key");
-  try {
-    return Buffer.from((await readFile(path, "utf8")).trim(), "base64");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  if (sealedSample !== undefined) {
+    throw new Error(`${path} is missing, but ${dataDir} holds access key secrets sealed with it: put the file back from where `
+      + "you keep it, or set OSSV_MASTER_KEY to its contents");
   }
-  const key = randomBytes(32);
-  await writeFile(path, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-  await chmod(path, 0o600);
-  return key;
+  const fresh = randomBytes(32);
+  await createDurably(path, fresh.toString("base64") + "\n");
+  return fresh;
 }

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { openEngine, type BackgroundFailureReporter, type Engine } from "@ossv/engine";
-import { bootstrapAccount, type RootAccount } from "./accounts.ts";
+import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { newRequestId } from "./request-id.ts";
@@ -98,7 +98,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * is taken, say) must not leave behind an account whose generated root key was never shown.
  */
 async function serveEngine(engine: Engine, region: string, options: ServerOptions): Promise<RunningServer> {
-  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
+  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
   let listener = answerNotReady;
   const dispatch = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
   const server = options.tls ? createHttpsServer(options.tls, dispatch) : createHttpServer(dispatch);
