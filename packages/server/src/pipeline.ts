@@ -140,6 +140,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   };
   let info: ResponseInfo = { requestId, host: "" };
   try {
+    if (req.headers.host === undefined && req.httpVersion === "1.1") {
+      throw new ApiError("InvalidRequest", "An HTTP/1.1 request must carry a Host header.");
+    }
     const url = parseRequestUrl(req.url ?? "/", req.headers.host);
     const isAdmin = url.path.startsWith(ADMIN_PREFIX);
     const target: Target = isAdmin

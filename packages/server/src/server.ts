@@ -8,6 +8,7 @@ import { openEngine, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
+import { answerClientError, trackInFlight, type InFlight } from "./client-error.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -86,8 +87,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: options.onRequest ?? (() => {}),
     onInternalError: options.onInternalError ?? ((error: unknown, id: string) => console.error(`[${id}] internal error:`, error)),
   };
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handleRequest(req, res, settings);
-  const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
+  const inFlight: InFlight = new WeakMap();
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    trackInFlight(inFlight, req, res);
+    void handleRequest(req, res, settings);
+  };
+  // A missing Host is refused by the pipeline, in OSS's error shape, rather than by node with a bare 400.
+  const httpOptions = { requireHostHeader: false };
+  const server = options.tls ? createHttpsServer({ ...options.tls, ...httpOptions }, listener) : createHttpServer(httpOptions, listener);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, inFlight));
   server.keepAliveTimeout = 30_000;
   await listenWithFallback(server, options.port ?? 9000, options.host);
   let closing: Promise<void> | undefined;
