@@ -46,11 +46,21 @@ function hasJsonBody(operation: OperationSpec): boolean {
   return operation.method === "POST" || operation.name === "PutBucketLogging";
 }
 
+/**
+ * Headers that carry one value. Repeated ones would be joined with "," like list headers, and two
+ * Authorization headers joined that way parse as one whose fields come from both (the same one twice
+ * was even accepted), so a repeat is refused instead.
+ */
+const SINGLE_VALUED = new Set(["authorization"]);
+
 function headerMap(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
+    if (name in headers && SINGLE_VALUED.has(name)) {
+      throw new ApiError("InvalidArgument", `The request carries more than one ${req.rawHeaders[i]} header.`);
+    }
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   return headers;
