@@ -62,3 +62,15 @@ test("garbage after a complete request leaves that request's answer whole", asyn
   assertOssError(first, 403, "AccessDenied");
   assert.equal(rest.length, 0);
 });
+
+test("CONNECT is a JSON 405 MethodNotAllowed, not a dropped connection", async () => {
+  const [first, ...rest] = await answers({ method: "CONNECT", target: `127.0.0.1:${t.server.port}` });
+  assertOssError(first, 405, "MethodNotAllowed");
+  assert.equal(rest.length, 0);
+});
+
+test("an Expect other than 100-continue is ignored: the request is served (here, refused on its merits)", async () => {
+  const [first, ...rest] = await answers({ method: "GET", target: "/", headers: [host(), ["Expect", "the-unexpected"], ["Connection", "close"]] });
+  assertOssError(first, 403, "AccessDenied");
+  assert.equal(rest.length, 0);
+});

@@ -3,7 +3,7 @@
 // missing Host) never reach the pipeline. Node's own answer is a bare `400 Bad Request` with no body
 // and no request id, which an OSS client cannot read as an error; these answer the same JSON error,
 // with x-oss-request-id and x-oss-ec, as every other refusal.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ApiError } from "@ossv/protocol";
 import { errorBody, sendError } from "./respond.ts";
@@ -30,7 +30,7 @@ export function rawErrorResponse(error: ApiError): Buffer {
   const requestId = newRequestId();
   const body = Buffer.from(JSON.stringify({ Error: errorBody(error, { requestId, host: "" }) }), "utf8");
   const head = [
-    `HTTP/1.1 ${error.status} ${error.status === 400 ? "Bad Request" : "Error"}`,
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}`,
     `x-oss-request-id: ${requestId}`,
     `date: ${new Date().toUTCString()}`,
     "server: ossv",
@@ -63,4 +63,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
     return;
   }
   socket.end(rawErrorResponse(refusal(error)));
+}
+
+/** CONNECT (a proxy tunnel) is no vector operation: 405, as for any other method none takes. */
+export function refuseConnect(socket: Duplex): void {
+  socket.end(rawErrorResponse(new ApiError("MethodNotAllowed", "CONNECT is not a vector operation.")));
 }

@@ -8,7 +8,8 @@ import { openEngine, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
-import { answerClientError, trackInFlight, type InFlight } from "./client-error.ts";
+import { answerClientError, refuseConnect, trackInFlight, type InFlight } from "./client-error.ts";
+import type { Duplex } from "node:stream";
 
 export interface ServerOptions {
   dataDir: string;
@@ -96,6 +97,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpOptions = { requireHostHeader: false };
   const server = options.tls ? createHttpsServer({ ...options.tls, ...httpOptions }, listener) : createHttpServer(httpOptions, listener);
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, inFlight));
+  // Node answers an Expect other than 100-continue with a bare 417 of its own; HTTP lets a server
+  // ignore an expectation it does not know, so such requests are served like any other.
+  server.on("checkExpectation", listener);
+  // Without a 'connect' listener node drops CONNECT requests without a word; no operation takes it.
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   server.keepAliveTimeout = 30_000;
   await listenWithFallback(server, options.port ?? 9000, options.host);
   let closing: Promise<void> | undefined;
