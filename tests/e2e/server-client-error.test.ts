@@ -74,3 +74,20 @@ test("an Expect other than 100-continue is ignored: the request is served (here,
   assertOssError(first, 403, "AccessDenied");
   assert.equal(rest.length, 0);
 });
+
+test("a client that stops mid-body leaves no request waiting on its body", async () => {
+  const finished: string[] = [];
+  const own = await startTestServer({ onRequest: (entry) => finished.push(entry.operation), onInternalError: () => {} });
+  try {
+    const { responses, hungUp } = await exchange(own.server.port, {
+      method: "POST", target: "/b1/?putVectors", body: Buffer.from("{}"), hangUpAfterMs: 20,
+      headers: [["Host", `127.0.0.1:${own.server.port}`], ["Content-Length", "50"], ["Connection", "close"]],
+    });
+    assert.deepEqual([responses.length, hungUp], [0, true]);
+    // The request's handling ends (and is logged) once the connection is gone, instead of never.
+    for (let waited = 0; finished.length === 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(finished, ["PutVectors"]);
+  } finally {
+    await own.stop();
+  }
+});

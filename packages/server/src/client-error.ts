@@ -46,8 +46,9 @@ export function rawErrorResponse(error: ApiError): Buffer {
  * The server's 'clientError' listener. When the bad bytes follow a complete request that is still
  * being answered (a body longer than its Content-Length, data after `Connection: close`), that answer
  * is let finish and the connection closed after it: a second answer written into the middle of the
- * first would garble both. When they are inside the request's own body (broken chunk framing), that
- * request can never complete, so it is answered with the refusal.
+ * first would garble both. When they are inside the request's own body (broken chunk framing, or a
+ * client that stops sending mid-body), that request can never complete, so it is answered with the
+ * refusal.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, inFlight: InFlight): void {
   if (!socket.writable || error.code === "ECONNRESET") {
@@ -60,6 +61,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
   if (pending) {
     sendError(pending.res, { requestId: newRequestId(), host: "" }, refusal(error), { connection: "close" });
     pending.res.once("finish", () => socket.end());
+    // The body will never complete, and node no longer aborts an answered request when its
+    // connection closes: end it here, or whatever is still reading the body waits forever.
+    socket.once("close", () => pending.req.destroy());
     return;
   }
   socket.end(rawErrorResponse(refusal(error)));
