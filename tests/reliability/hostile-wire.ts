@@ -104,10 +104,10 @@ export function parseResponses(bytes: Buffer, firstIsHead = false): WireResponse
     if (!match) throw new Error(`not an HTTP status line: ${JSON.stringify(statusLine)}`);
     const headers = parseHeaderLines(lines);
     // The answer to HEAD declares the length of a body it does not carry.
-    const { body, end } = firstIsHead && responses.length === 0
-      ? { body: Buffer.alloc(0), end: headEnd + 4 }
-      : readBody(bytes, headEnd + 4, headers);
-    responses.push({ status: Number(match[1]), headers, body });
+    const bodiless = match[1]!.startsWith("1") || (firstIsHead && responses.length === 0);
+    const { body, end } = bodiless ? { body: Buffer.alloc(0), end: headEnd + 4 } : readBody(bytes, headEnd + 4, headers);
+    // An interim answer (100 Continue to `Expect: 100-continue`) precedes the real one.
+    if (!match[1]!.startsWith("1")) responses.push({ status: Number(match[1]), headers, body });
     at = end;
   }
   return responses;
