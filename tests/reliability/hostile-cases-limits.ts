@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS as L } from "@ossv/protocol";
 import { withFields, type OperationName } from "./hostile-ops.ts";
 import { expecting, hostileCase, invalidParameter, outcome, type Expectation, type HostileCase } from "./hostile-oracle.ts";
 import { signedCase } from "./hostile-cases-body.ts";
-import { DIMENSION, INDEX, LONG_BUCKET, LONG_INDEX, NON_FILTERABLE, SHORT_BUCKET } from "./hostile-world.ts";
+import { DIMENSION, INDEX, LONG_BUCKET, LONG_INDEX, NEW_BUCKET, NON_FILTERABLE, SHORT_BUCKET } from "./hostile-world.ts";
 
 interface Edge {
   op: OperationName;
@@ -144,6 +144,12 @@ const BUCKET_NAME_EDGES: Array<{ name: string; expect: Expectation }> = [
   { name: LONG_BUCKET, expect: exists("BucketAlreadyExists") },
 ];
 
+/** ListVectorBuckets takes its page size from the query: max-keys must be 1 to 1000. */
+const MAX_KEYS_EDGES = ["0", String(L.listBucketsMax + 1), "-1", "1.5", "abc", "1e3", " 5", "99999999999999999999"];
+
+/** PutVectorBucket's x-oss-bucket-tagging must be k1=v1&k2=v2 with non-empty, decodable keys. */
+const BAD_TAGGINGS = ["=v", "%zz=1", "a=%E0%A4%A", "k=v&=w", "%"];
+
 const EDGES = [...INDEX_EDGES, ...PUT_EDGES, ...KEY_EDGES, ...LIST_EDGES, ...QUERY_EDGES];
 
 /** Built once: some bodies are large, and every draw of the same edge sends the same bytes. */
@@ -160,6 +166,22 @@ export const limitCases: fc.Arbitrary<HostileCase> = fc.oneof(
     arbitrary: fc.constantFrom(...BUCKET_NAME_EDGES).map(({ name, expect }) => hostileCase({
       category: "limits", op: "PutVectorBucket", what: `bucket name of ${name.length}`,
       intent: { method: "PUT", bucket: name, query: "", body: Buffer.alloc(0) }, signing: { mode: "header" }, expect,
+    })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.constantFrom(...MAX_KEYS_EDGES).map((value) => hostileCase({
+      category: "limits", op: "ListVectorBuckets", what: `max-keys=${value}`,
+      intent: { method: "GET", query: `max-keys=${encodeURIComponent(value)}`, body: Buffer.alloc(0) }, signing: { mode: "header" },
+      expect: expecting(outcome(400, "InvalidArgument", "max-keys")),
+    })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.constantFrom(...BAD_TAGGINGS).map((tagging) => hostileCase({
+      category: "limits", op: "PutVectorBucket", what: `x-oss-bucket-tagging ${JSON.stringify(tagging)}`,
+      intent: { method: "PUT", bucket: NEW_BUCKET, query: "", body: Buffer.alloc(0), headers: { "x-oss-bucket-tagging": tagging } },
+      signing: { mode: "header" }, expect: expecting(outcome(400, "InvalidArgument", "tagging")),
     })),
     weight: 1,
   },
