@@ -19,9 +19,8 @@ import { checkExchange, type HostileCase } from "./hostile-oracle.ts";
 import { MAIN_BUCKET, seedWorld, snapshot } from "./hostile-world.ts";
 import { indexNameCases, jsonSyntaxCases, jsonTypeCases } from "./hostile-cases-body.ts";
 import { limitCases } from "./hostile-cases-limits.ts";
-import {
-  bucketNameCases, framingCases, headerCases, MAX_BODY_BYTES, methodCases, oversizeChunkedCases, setTargetPort,
-} from "./hostile-cases-wire.ts";
+import { framingCases, MAX_BODY_BYTES, oversizeChunkedCases } from "./hostile-cases-framing.ts";
+import { bucketNameCases, headerCases, methodCases, setTargetPort } from "./hostile-cases-addressing.ts";
 import { anonymousBadBodyCases, authCases } from "./hostile-cases-auth.ts";
 
 const LANES = 4;
