@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { OperationName } from "@ossv/protocol";
-import type { Framing, Intent, Signing, World } from "./hostile-request.ts";
+import type { Framing, Intent, Signing } from "./hostile-request.ts";
 import type { Exchange, WireResponse } from "./hostile-wire.ts";
 
 export interface Outcome {
@@ -97,5 +97,3 @@ export function checkExchange(c: HostileCase, ex: Exchange): string {
   assert.ok(ok, `got ${res.status} ${error.Code} "${error.Message}"`);
   return String(res.status);
 }
-
-export type { World };
