@@ -22,3 +22,13 @@ export function testSeed(label: string): number {
 export function propertyParameters(label: string, ciRuns: number, tortureRuns: number): fc.Parameters<unknown> {
   return { seed: testSeed(label), numRuns: scaled(ciRuns, tortureRuns), verbose: 1, endOnFailure: false };
 }
+
+/**
+ * Parameters for `lanes` copies of one property run side by side (a few sockets at once): one seed
+ * is printed, lane i uses seed + i, and the runs are split between the lanes.
+ */
+export function laneParameters(label: string, lanes: number, ciRuns: number, tortureRuns: number): fc.Parameters<unknown>[] {
+  const seed = testSeed(label);
+  const runs = Math.ceil(scaled(ciRuns, tortureRuns) / lanes);
+  return Array.from({ length: lanes }, (_, lane) => ({ seed: seed + lane, numRuns: runs, verbose: 1, endOnFailure: false, includeErrorInReport: true }));
+}

@@ -52,11 +52,21 @@ function hasJsonBody(operation: OperationSpec): boolean {
   return operation.method === "POST" || operation.name === "PutBucketLogging";
 }
 
+/**
+ * Headers that carry one value. Repeated ones would be joined with "," like list headers, and two
+ * Authorization headers joined that way parse as one whose fields come from both (the same one twice
+ * was even accepted), so a repeat is refused instead.
+ */
+const SINGLE_VALUED = new Set(["authorization"]);
+
 function headerMap(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
     const value = req.rawHeaders[i + 1]!;
+    if (name in headers && SINGLE_VALUED.has(name)) {
+      throw new ApiError("InvalidArgument", `The request carries more than one ${req.rawHeaders[i]} header.`);
+    }
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   return headers;
@@ -179,6 +189,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   let info: ResponseInfo = { requestId, host: "" };
   const lease = settings.bodyBudget.lease();
   try {
+    if (req.headers.host === undefined && req.httpVersion === "1.1") {
+      throw new ApiError("InvalidRequest", "An HTTP/1.1 request must carry a Host header.");
+    }
     const url = parseRequestUrl(req.url ?? "/", req.headers.host);
     const isAdmin = url.path.startsWith(ADMIN_PREFIX);
     const target: Target = isAdmin
@@ -192,7 +205,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     else sendEmpty(res, info, result.status);
   } catch (error) {
     if (error instanceof ClientClosedError) {
-      entry.status = CLIENT_CLOSED_STATUS;
+      // The parser's refusal of a broken body may have been sent before the connection went.
+      entry.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
       entry.errorCode = "ClientClosedRequest";
       res.destroy();
       return;

@@ -11,6 +11,8 @@ import { BodyBudget } from "./body-budget.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
+import { answerClientError, refuseConnect, trackInFlight, type InFlight } from "./client-error.ts";
+import type { Duplex } from "node:stream";
 
 export interface ServerOptions {
   dataDir: string;
@@ -100,8 +102,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function serveEngine(engine: Engine, region: string, options: ServerOptions): Promise<RunningServer> {
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
   let listener = answerNotReady;
-  const dispatch = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
-  const server = options.tls ? createHttpsServer(options.tls, dispatch) : createHttpServer(dispatch);
+  const inFlight: InFlight = new WeakMap();
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+    trackInFlight(inFlight, req, res);
+    listener(req, res);
+  };
+  // A missing Host is refused by the pipeline, in OSS's error shape, rather than by node with a bare 400.
+  const httpOptions = { requireHostHeader: false };
+  const server = options.tls ? createHttpsServer({ ...options.tls, ...httpOptions }, dispatch) : createHttpServer(httpOptions, dispatch);
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, inFlight));
+  // Node answers an Expect other than 100-continue with a bare 417 of its own; HTTP lets a server
+  // ignore an expectation it does not know, so such requests are served like any other.
+  server.on("checkExpectation", dispatch);
+  // Without a 'connect' listener node drops CONNECT requests without a word; no operation takes it.
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   server.keepAliveTimeout = 30_000;
   await listenWithFallback(server, options.port ?? 9000, options.host);
   let bootstrap;
