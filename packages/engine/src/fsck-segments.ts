@@ -37,15 +37,26 @@ async function readSegment(scope: CollectionScope, id: number, deleted: Uint8Arr
   });
 }
 
-function reportDeletionLoss(scope: CollectionScope, manifest: Manifest, failure: string, snapshotRows: number | undefined): void {
+/** Rows of the segments a lost deletion object covered, read only for the report (they are dropped). */
+async function rowsOf(scope: CollectionScope, ids: number[]): Promise<number> {
+  let rows = 0;
+  for (const id of ids) {
+    const outcome = await scope.ctx.readObject(scope.layout.segmentName(id), (bytes) => decodeSegment(bytes, scope.index.dimension));
+    if (outcome.status === "ok") rows += outcome.value.keys.length;
+  }
+  return rows;
+}
+
+async function reportDeletionLoss(scope: CollectionScope, manifest: Manifest, failure: string, snapshotRows: number | undefined): Promise<void> {
   const { layout, label, ctx } = scope;
-  const rows = snapshotRows === undefined ? undefined : manifest.count - snapshotRows;
+  const live = snapshotRows === undefined ? undefined : manifest.count - snapshotRows;
   const ids = manifest.segments.join(", ");
+  const rows = await rowsOf(scope, manifest.segments);
   ctx.report({
     object: layout.deletesName(manifest.deletes), index: label, severity: "damage", problem: failure,
-    holds: `the deletion bitmaps of segments ${ids}; without them rows deleted or overwritten since those segments were `
-      + `written would come back, so repair drops the segments (${rows ?? "an unknown number of"} live rows)`,
-    ...(rows !== undefined && { lost: { rows } }),
+    holds: `the deletion bitmaps of segments ${ids} (${rows} rows); without them rows deleted or overwritten since those `
+      + `segments were written would come back, so repair drops the segments (${live ?? "an unknown number of"} live rows)`,
+    ...(live !== undefined && { lost: { rows: live } }),
     repair: `moved to quarantine with segments ${ids}; their live rows are lost`,
   });
   ctx.quarantine(layout.deletesName(manifest.deletes), ...manifest.segments.map((id) => layout.segmentName(id)));
@@ -55,7 +66,7 @@ export async function checkSegments(scope: CollectionScope, manifest: Manifest, 
   if (manifest.segments.length === 0) return { kept: [], liveInForce: 0, changed: false };
   const deletions = await scope.ctx.readObject(scope.layout.deletesName(manifest.deletes), decodeDeletions);
   if (deletions.status !== "ok") {
-    reportDeletionLoss(scope, manifest, describeFailure(deletions), snapshotRows);
+    await reportDeletionLoss(scope, manifest, describeFailure(deletions), snapshotRows);
     return { kept: [], liveInForce: undefined, changed: true };
   }
   const bitmaps = new Map(deletions.value.map((entry: SegmentDeletions) => [entry.segmentId, entry.deleted]));
