@@ -3,7 +3,7 @@
 // indexes the rolled-back catalog does not know goes to quarantine; a damaged older object is harmless.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fsck } from "./fsck.ts";
 import { fsckExitCode } from "./fsck-report.ts";
@@ -119,5 +119,22 @@ test("a damaged older catalog object is harmless: reported, moved aside, and not
     } finally {
       await reopened.close();
     }
+  });
+});
+
+test("the catalog directory gone while index data remains: the data is reported and quarantined, not deleted", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir);
+    const index = await populate(engine);
+    await engine.close();
+    await rm(join(dir, "catalog"), { recursive: true });
+    const { report } = await fsck(dir);
+    assert.deepEqual(report.problems.map((problem) => [problem.object, problem.severity]), [[`indexes/${index.id}/`, "damage"]]);
+    const repaired = (await fsck(dir, { repair: true })).report;
+    assert.deepEqual(repaired.moved, [`indexes/${index.id}/`]);
+    await stat(join(dir, repaired.quarantine as string, "indexes", index.id));
+    const reopened = await openTestEngine(dir);
+    assert.deepEqual(reopened.catalog.listAccounts(), [], "the directory opens as a new one");
+    await reopened.close();
   });
 });

@@ -119,6 +119,16 @@ test("a WAL object in the middle with a flipped bit: it and the later ones go, t
   assert.deepEqual(problem.lost, { unknownWalObjects: 1, putKeys: 10, deleteKeys: 2 });
 });
 
+test("a WAL object in the middle removed: reported missing, the later ones go, their deletes are kept", async () => {
+  const problem = await damageAndRepair(async (dir) => {
+    const name = await only(dir, fixture.layout.walDir, 2);
+    await unlink(join(dir, name));
+    return name;
+  }, (model) => without(model, keyRange(710, 729)));
+  assert.equal(problem.problem, "missing");
+  assert.deepEqual(problem.lost, { unknownWalObjects: 1, putKeys: 10, deleteKeys: 2 });
+});
+
 test("the last WAL object cut in half: only its writes are lost", async () => {
   const problem = await damageAndRepair(async (dir) => {
     const name = await only(dir, fixture.layout.walDir, -1);

@@ -72,3 +72,13 @@ export async function checkCollection(ctx: FsckContext, index: IndexRecord): Pro
 export function needsCheckpoint(check: CollectionCheck): boolean {
   return check.base !== undefined && (check.base.changed || check.wal?.damaged === true);
 }
+
+/**
+ * Drops the decoded rows of a collection that repair will not rewrite, so a check holds at most the
+ * segments of the collections it must checkpoint, not those of the whole directory.
+ */
+export function releaseUnneeded(check: CollectionCheck): void {
+  if (needsCheckpoint(check)) return;
+  if (check.base) check.base.segments = [];
+  if (check.wal) check.wal.records = [];
+}

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import type { CatalogDocument } from "./catalog-codec.ts";
 import { checkCatalog, writeRevokedCatalog, type CatalogCheck } from "./fsck-catalog.ts";
 import { acquireDirLock } from "./dir-lock.ts";
-import { checkCollection, needsCheckpoint, type CollectionCheck } from "./fsck-collection.ts";
+import { checkCollection, needsCheckpoint, releaseUnneeded, type CollectionCheck } from "./fsck-collection.ts";
 import { FsckContext } from "./fsck-context.ts";
 import { writeFreshCheckpoint } from "./fsck-checkpoint.ts";
 import { checkOrphans } from "./fsck-orphans.ts";
@@ -38,7 +38,11 @@ async function checkAll(ctx: FsckContext): Promise<Findings> {
   const catalog = await checkCatalog(ctx);
   const indexes = catalog.document?.indexes ?? [];
   const collections: CollectionCheck[] = [];
-  for (const index of indexes) collections.push(await checkCollection(ctx, index));
+  for (const index of indexes) {
+    const check = await checkCollection(ctx, index);
+    releaseUnneeded(check);
+    collections.push(check);
+  }
   await checkOrphans(ctx, indexes, catalog.document !== undefined && !catalog.rolledBack);
   return { ctx, catalog, collections };
 }
