@@ -2,7 +2,9 @@
 // problems found, and what repair is to move aside. Reading goes through readObject, which turns
 // every way an object can fail (absent, cut, flipped, not ours) into an outcome instead of a throw.
 import type { BlobStore } from "./blob-store.ts";
+import type { CollectionLayout } from "./collection-layout.ts";
 import type { FsckProblem } from "./fsck-report.ts";
+import type { IndexRecord } from "./types.ts";
 
 export type ReadOutcome<T> =
   | { status: "ok"; value: T }
@@ -51,8 +53,8 @@ export function describeFailure(outcome: ReadOutcome<unknown>): string {
 /** One catalogued index being checked: where its objects are and how to name it in a report. */
 export interface CollectionScope {
   ctx: FsckContext;
-  layout: import("./collection-layout.ts").CollectionLayout;
-  index: import("./types.ts").IndexRecord;
+  layout: CollectionLayout;
+  index: IndexRecord;
   /** "bucket/index", for the report. */
   label: string;
 }
