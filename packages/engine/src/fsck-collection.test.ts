@@ -56,6 +56,18 @@ async function damageAndRepair(damage: (dir: string) => Promise<string>, survivo
   });
 }
 
+test("an undamaged directory: every object is read, the report is clean, and nothing changes", async () => {
+  await withTempDir(async (dir) => {
+    await copyFixture(template, dir);
+    const untouched = await fileTree(dir);
+    const { report } = await fsck(dir, { repair: true });
+    // 3 catalog objects; manifest, snapshot, deletion object, 2 segments; 5 WAL objects.
+    assert.deepEqual([report.clean, report.objectsChecked, report.problems, fsckExitCode(report)], [true, 13, [], 0]);
+    assert.equal(report.moved, undefined, "a clean repair moves nothing");
+    assert.deepEqual(await fileTree(dir), untouched);
+  });
+});
+
 const only = async (dir: string, sub: string, at: number): Promise<string> => (await filesIn(dir, sub)).at(at) as string;
 
 test("the newest manifest cut by a byte: rebuilt from its snapshot and deletion object, nothing lost", async () => {

@@ -12,7 +12,8 @@ export type ReadOutcome<T> =
   | { status: "damaged"; reason: string };
 
 export class FsckContext {
-  objectsChecked = 0;
+  /** Names read so far (a rebuild may read an object twice; it is counted once). */
+  private readonly read = new Set<string>();
   readonly problems: FsckProblem[] = [];
   /** Object names (or directory names ending in "/") that repair moves into quarantine. */
   readonly toQuarantine = new Set<string>();
@@ -27,12 +28,16 @@ export class FsckContext {
   async readObject<T>(name: string, decode: (bytes: Uint8Array) => T | Promise<T>): Promise<ReadOutcome<T>> {
     const bytes = await this.store.get(name);
     if (bytes === undefined) return { status: "missing" };
-    this.objectsChecked++;
+    this.read.add(name);
     try {
       return { status: "ok", value: await decode(bytes) };
     } catch (error) {
       return { status: "damaged", reason: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  get objectsChecked(): number {
+    return this.read.size;
   }
 
   report(problem: FsckProblem): void {
