@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { replaceRootKey } from "@ossv/server";
 import { AdminApiError, AdminClient } from "./admin-client.ts";
+import { fsckCommand } from "./fsck.ts";
 import { configuredAccount } from "./serve.ts";
 
 export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--region ID]
@@ -27,6 +28,11 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
                                    account, printed once; every other root key is deleted. With
                                    OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and _SECRET set, that
                                    key is installed instead of a generated one
+  fsck --data-dir DIR [--repair]   offline (server stopped): read every stored object and report
+                                   each damaged one with the acknowledged data it holds (JSON; exit
+                                   1 when problems are found). --repair moves what cannot be read
+                                   to DIR/quarantine/ (never deletes), rebuilds what can be, and
+                                   writes a state the server opens; it loses what the report lists
 
 Credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (the account's root key).
 --endpoint defaults to http://localhost:9000, --region to cn-hangzhou.
@@ -45,6 +51,7 @@ function parse(argv: string[]) {
       "policy-file": { type: "string" },
       "duration-seconds": { type: "string" },
       role: { type: "boolean", default: false },
+      repair: { type: "boolean", default: false },
       "data-dir": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -126,6 +133,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
       process.stdout.write(ADMIN_USAGE);
       return args.values.help ? 0 : 2;
     }
+    if (args.positionals[0] === "fsck") return await fsckCommand(need(args.values["data-dir"], "--data-dir"), args.values.repair!);
     process.stdout.write(JSON.stringify(await dispatch(args), null, 2) + "\n");
     return 0;
   } catch (error) {

@@ -20,8 +20,8 @@ import {
   type NewBucket,
 } from "./types.ts";
 
-const CATALOG_DIR = "catalog";
-const CATALOG_EXT = "json";
+export const CATALOG_DIR = "catalog";
+export const CATALOG_EXT = "json";
 /** Older catalog objects kept after a commit; only the newest is ever read. */
 const KEEP_OBJECTS = 3;
 

@@ -13,3 +13,5 @@ export { segmentOf } from "./list-pages.ts";
 export {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
 } from "./background-failures.ts";
+export { fsck, type FsckOptions, type FsckResult } from "./fsck.ts";
+export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck-report.ts";

@@ -8,6 +8,11 @@ import { dirname, join } from "node:path";
 
 const PREFIX = "enc:v1:";
 
+/** True for a secret stored sealed (which only the master key opens). */
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(PREFIX);
+}
+
 export class SecretBox {
   private readonly opened = new Map<string, string>();
 
