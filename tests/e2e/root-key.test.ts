@@ -118,3 +118,28 @@ test("root-key reset names what is wrong: no account yet, or an account the dire
     assert.match(other.stderr, /no account 9999999999999999/);
   });
 });
+
+test("a lost master.key: the server refuses to start, and root-key reset --new-master-key gets the directory back", async () => {
+  await withDataDir(async (dataDir) => {
+    const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
+    const old = printedKey(first.output());
+    assert.ok(old);
+    await stop(first);
+    await rm(join(dataDir, "master.key"));
+    const refused = spawnSync(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--port", "0"], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /master\.key is missing/);
+
+    const reset = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir, "--new-master-key"], { encoding: "utf8" });
+    assert.equal(reset.status, 0, reset.stderr);
+    const fresh = JSON.parse(reset.stdout) as { accountId: string; accessKeyId: string; accessKeySecret: string; deletedKeys: string[] };
+    assert.deepEqual(fresh.deletedKeys, [old.accessKeyId], "keys sealed with the lost master key can never sign again");
+    const again = await spawnServe(["--data-dir", dataDir, "--quiet"]);
+    try {
+      assert.equal(await statusWith(again.port, fresh), 200);
+      assert.equal(await statusWith(again.port, old), 403);
+    } finally {
+      await stop(again);
+    }
+  });
+});

@@ -27,7 +27,10 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
   root-key reset --data-dir DIR    offline (server stopped): a new root key for the directory's
                                    account, printed once; every other root key is deleted. With
                                    OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and _SECRET set, that
-                                   key is installed instead of a generated one
+                                   key is installed instead of a generated one.
+                                   --new-master-key: the master key is lost; write a new
+                                   master.key (the old file is kept beside it) and delete every
+                                   key sealed with the old one (listed as deletedKeys)
   fsck --data-dir DIR [--repair]   offline (server stopped): read every stored object and report
                                    each damaged one with the acknowledged data it holds (JSON; exit
                                    1 when problems are found). --repair moves what cannot be read
@@ -53,6 +56,7 @@ function parse(argv: string[]) {
       role: { type: "boolean", default: false },
       repair: { type: "boolean", default: false },
       "data-dir": { type: "string" },
+      "new-master-key": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -101,8 +105,12 @@ async function resetRootKey(args: Args): Promise<unknown> {
   const dataDir = need(args.values["data-dir"], "--data-dir");
   const account = configuredAccount(process.env);
   const masterKey = process.env["OSSV_MASTER_KEY"];
-  const root = await replaceRootKey(dataDir, { ...(account && { account }), ...(masterKey && { masterKey }) });
-  return { accountId: root.accountId, accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret };
+  const newMasterKey = args.values["new-master-key"] === true;
+  const { root, deletedKeys } = await replaceRootKey(dataDir, { ...(account && { account }), ...(masterKey && { masterKey }), newMasterKey });
+  return {
+    accountId: root.accountId, accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret,
+    ...(newMasterKey && { deletedKeys }),
+  };
 }
 
 function attach(api: AdminClient, name: string, args: Args): Promise<unknown> {

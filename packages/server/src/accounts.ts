@@ -2,7 +2,7 @@
 // CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
 import { randomInt } from "node:crypto";
 import { openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
-import { loadMasterKey, SecretBox } from "./secret-box.ts";
+import { loadMasterKey, replaceMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface RootAccount {
   accountId: string;
@@ -60,6 +60,17 @@ export interface ReplaceRootKeyOptions {
   account?: RootAccount;
   /** As ServerOptions.masterKey. */
   masterKey?: string;
+  /**
+   * The master key is lost: write a new master.key first. Every access key sealed with the old one
+   * can never sign again, so those keys are deleted (they are listed in the result).
+   */
+  newMasterKey?: boolean;
+}
+
+export interface ReplacedRootKey {
+  root: RootAccount;
+  /** Keys deleted because their sealed secrets no longer open (only with newMasterKey). */
+  deletedKeys: string[];
 }
 
 /**
@@ -67,23 +78,41 @@ export interface ReplaceRootKeyOptions {
  * other root keys, so a root key that was lost, never shown or leaked stops working. Opening the
  * engine takes the directory's lock, so this refuses to run beside a server.
  */
-export async function replaceRootKey(dataDir: string, options: ReplaceRootKeyOptions = {}): Promise<RootAccount> {
+export async function replaceRootKey(dataDir: string, options: ReplaceRootKeyOptions = {}): Promise<ReplacedRootKey> {
+  if (options.newMasterKey && options.masterKey) throw new Error("a new master key is written to master.key: unset OSSV_MASTER_KEY");
   const engine = await openEngine({ dataDir });
   try {
     const { catalog } = engine;
     const accountId = options.account?.accountId ?? catalog.listAccounts()[0]?.accountId;
     if (accountId === undefined) throw new Error(`${dataDir} has no account yet: start ossv serve on it once`);
     if (!catalog.getAccount(accountId)) throw new Error(`${dataDir} has no account ${accountId}`);
-    const secrets = new SecretBox(await loadMasterKey(dataDir, options.masterKey, sealedSecretSample(catalog)));
+    const deletedKeys = options.newMasterKey ? await deleteSealedKeys(catalog) : [];
+    const masterKey = options.newMasterKey
+      ? await replaceMasterKey(dataDir)
+      : await loadMasterKey(dataDir, options.masterKey, sealedSecretSample(catalog));
+    const secrets = new SecretBox(masterKey);
     const root = options.account ?? { accountId, ...newAccessKey() };
     await ensureRootKey(catalog, secrets, root);
     for (const key of catalog.listAccessKeys(accountId)) {
       if (isRootKey(key) && key.accessKeyId !== root.accessKeyId) await catalog.deleteAccessKey(key.accessKeyId);
     }
-    return root;
+    return { root, deletedKeys };
   } finally {
     await engine.close();
   }
+}
+
+/** Deletes every key whose secret is sealed (before the master key that sealed it is replaced). */
+async function deleteSealedKeys(catalog: Catalog): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const account of catalog.listAccounts()) {
+    for (const key of catalog.listAccessKeys(account.accountId)) {
+      if (!key.accessKeySecret.startsWith("enc:")) continue;
+      await catalog.deleteAccessKey(key.accessKeyId);
+      deleted.push(key.accessKeyId);
+    }
+  }
+  return deleted;
 }
 
 export async function bootstrapAccount(catalog: Catalog, secrets: SecretBox, configured?: RootAccount): Promise<BootstrapResult> {

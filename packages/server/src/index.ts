@@ -1,4 +1,4 @@
 export { startServer, type RunningServer, type ServerOptions } from "./server.ts";
 export type { AccessLogEntry } from "./pipeline.ts";
-export { newAccessKey, newAccountId, replaceRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
+export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
 export { checkMasterKey } from "./master-key-check.ts";

@@ -47,6 +47,7 @@ export async function checkMasterKey(dataDir: string, accessKeys: AccessKeyRecor
     holds: `the key that opens the ${sealed.length} sealed access key secret(s) of the catalog: without it none of those keys `
       + "can sign a request",
     repair: `none: fsck never makes a new master key, which would not open them. Restore ${source} from where it was kept, `
-      + "or run `ossv admin root-key reset --data-dir DIR` (a new root key under a new master key; delete and re-create the other keys)",
+      + "or run `ossv admin root-key reset --data-dir DIR --new-master-key` (a new master key and root key; the keys sealed with "
+      + "the lost one are deleted, to be created again)",
   };
 }

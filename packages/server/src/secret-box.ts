@@ -3,7 +3,7 @@
 // kept apart from the catalog: OSSV_MASTER_KEY, or a `master.key` file that can be moved out of the
 // data directory. A copy of the catalog alone then hands out no usable key.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { link, open, readFile, unlink } from "node:fs/promises";
+import { link, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 const PREFIX = "enc:v1:";
@@ -80,6 +80,21 @@ async function createDurably(path: string, text: string): Promise<void> {
   } finally {
     await dir.close();
   }
+}
+
+/**
+ * Offline, when the master key is lost: a new `<dataDir>/master.key`, the old file (if any) kept
+ * beside it as `master.key.replaced-<time>`. Secrets sealed with the old key no longer open.
+ */
+export async function replaceMasterKey(dataDir: string): Promise<Buffer> {
+  const path = join(dataDir, "master.key");
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  await rename(path, `${path}.replaced-${stamp}`).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  const fresh = randomBytes(32);
+  await createDurably(path, fresh.toString("base64") + "\n");
+  return fresh;
 }
 
 /**
