@@ -4,6 +4,18 @@
 // primitive a local file system, S3 (If-None-Match: *) and OSS (x-oss-forbid-overwrite) all share, so
 // nothing above this interface may rely on in-place replace, rename or compare-and-swap.
 
+/**
+ * What createIfAbsent throws when it failed before the object could exist (a full disk while writing
+ * it, say): the name is still free, so a writer may try the same name again once the cause is gone.
+ * Any other error leaves it unknown whether the object exists.
+ */
+export class BlobNotCreatedError extends Error {
+  constructor(readonly objectName: string, cause: unknown) {
+    super(`${objectName} was not created: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "BlobNotCreatedError";
+  }
+}
+
 /** An object's bytes: one buffer, or parts that are stored back to back (so big objects need no join). */
 export type BlobBody = Uint8Array | readonly Uint8Array[];
 
@@ -20,7 +32,8 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
   /**
    * Creates `name` with `bytes` atomically and durably, unless it exists. Resolves true when this call
-   * created it, false when the name was taken. Readers never see a partly written object.
+   * created it, false when the name was taken. Readers never see a partly written object. Throws
+   * BlobNotCreatedError when it failed before the object could exist.
    */
   createIfAbsent(name: string, bytes: BlobBody): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 // The durable catalog. Every change runs through one queue: validate against the latest state, write
 // the whole new state as the next numbered object `catalog/<seq>.json` with createIfAbsent, and only
 // then make it visible and resolve. Recovery reads the newest object, and stops if it is damaged.
-import type { BlobStore } from "./blob-store.ts";
+import { BlobNotCreatedError, type BlobStore } from "./blob-store.ts";
 import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
 import { CatalogState } from "./catalog-state.ts";
 import { CorruptionError, DecodeError } from "./errors.ts";
@@ -105,7 +105,8 @@ export class DurableCatalog implements Catalog {
     try {
       created = await this.store.createIfAbsent(numberedName(CATALOG_DIR, seq, CATALOG_EXT), bytes);
     } catch (error) {
-      this.failure = error;
+      // Only a failure that may have left the object behind makes its number unusable.
+      if (!(error instanceof BlobNotCreatedError)) this.failure = error;
       throw error;
     }
     if (!created) {

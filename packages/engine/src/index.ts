@@ -2,7 +2,7 @@
 // that callers may use for tests, tools and other stores.
 export * from "./types.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
-export type { BlobStore } from "./blob-store.ts";
+export { BlobNotCreatedError, type BlobStore } from "./blob-store.ts";
 export { LocalBlobStore } from "./local-blob-store.ts";
 export { DurableCatalog } from "./catalog.ts";
 export { DurableCollection, type SegmentSummary } from "./collection.ts";

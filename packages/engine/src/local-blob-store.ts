@@ -6,9 +6,9 @@
 // ever points at a complete, synced file, so a reader never sees half an object. The directory is
 // fsynced afterwards so the new entry itself survives a power cut.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, readdir, rename, rm, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
-import type { BlobBody, BlobStore } from "./blob-store.ts";
+import { BlobNotCreatedError, type BlobBody, type BlobStore } from "./blob-store.ts";
 
 const TEMP_DIR = ".tmp";
 const NAME_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
@@ -77,19 +77,49 @@ export class LocalBlobStore implements BlobStore {
 
   async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
     const finalPath = this.pathOf(name);
-    const tempPath = await this.writeTemp(bytes);
+    let tempPath: string | undefined;
     try {
+      tempPath = await this.writeTemp(bytes);
       await this.ensureDir(dirname(finalPath));
       try {
         await link(tempPath, finalPath);
       } catch (error) {
         if (errorCode(error) === "EEXIST") return false;
-        throw error;
+        throw new BlobNotCreatedError(name, error);
       }
-      await fsyncDir(dirname(finalPath));
+      await this.syncNewEntry(name, finalPath);
       return true;
+    } catch (error) {
+      // Nothing was linked into place before these steps failed: the name is still free.
+      if (error instanceof BlobNotCreatedError) throw error;
+      if (!(await this.exists(finalPath))) throw new BlobNotCreatedError(name, error);
+      throw error;
     } finally {
-      await unlink(tempPath).catch(() => undefined);
+      if (tempPath !== undefined) await unlink(tempPath).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Makes a just-linked entry durable. If that fails the object was never acknowledged, so it is
+   * unlinked again, leaving the name free to try once more (a crash meanwhile may still bring it
+   * back whole, which is fine for writes nobody was told had succeeded).
+   */
+  private async syncNewEntry(name: string, finalPath: string): Promise<void> {
+    try {
+      await fsyncDir(dirname(finalPath));
+    } catch (error) {
+      await unlink(finalPath);
+      throw new BlobNotCreatedError(name, error);
+    }
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      await stat(path);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return false;
+      throw error;
     }
   }
 

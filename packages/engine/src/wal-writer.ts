@@ -2,7 +2,7 @@
 // waits and then goes out together as the next object (one fsync for many requests). An object is the
 // next number, created with createIfAbsent; only after that resolves are its records handed to
 // `onDurable` (in order) and the callers' promises resolved.
-import type { BlobStore } from "./blob-store.ts";
+import { BlobNotCreatedError, type BlobStore } from "./blob-store.ts";
 import type { CollectionLayout } from "./collection-layout.ts";
 import { CorruptionError } from "./errors.ts";
 import { encodeWalObject } from "./wal-format.ts";
@@ -26,8 +26,10 @@ export class WalWriter {
   private readonly pending: PendingWrite[] = [];
   private committing: Promise<void> | undefined;
   /**
-   * Set when a commit failed: whether its object exists is then unknown, so its number can be
-   * neither reused nor skipped safely. Later writes fail until the collection is reopened.
+   * Set when a commit failed in a way that leaves unknown whether its object exists: its number can
+   * then be neither reused nor skipped safely, and later writes fail until the collection is
+   * reopened. A commit that failed before its object could exist (BlobNotCreatedError: a full disk,
+   * say) sets nothing: its writes are refused, and the next batch tries the same number again.
    */
   private failure: unknown;
 
@@ -85,7 +87,7 @@ export class WalWriter {
       this.nextSeq = seq + 1;
       this.onDurable({ seq, records, objectBytes: object.length });
     } catch (error) {
-      this.failure ??= error;
+      if (!(error instanceof BlobNotCreatedError)) this.failure ??= error;
       for (const write of batch) write.reject(error);
       return;
     }

@@ -21,9 +21,27 @@ const API_CODE_FOR: Record<EngineErrorCode, ErrorCode> = {
   LOCKED: "ServiceUnavailable",
 };
 
+/** Error codes of a file system that has no room left (ENOSPC) or a quota that is spent (EDQUOT). */
+const NO_ROOM = new Set(["ENOSPC", "EDQUOT"]);
+
+/** Whether `error`, or an error it wraps, says the disk is full. */
+function isDiskFull(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (NO_ROOM.has(String((current as NodeJS.ErrnoException).code))) return true;
+  }
+  return false;
+}
+
+/**
+ * A full disk is the server's trouble, not the client's, and it passes: 503 ServiceUnavailable, which
+ * the SDKs retry, with a message that says what happened and that nothing was stored.
+ */
+export const DISK_FULL_MESSAGE = "The server's disk is full: nothing was stored. Retry once space has been freed.";
+
 /** Engine failures become API errors with the table's default message, except where ours helps. */
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (isDiskFull(error)) return new ApiError("ServiceUnavailable", DISK_FULL_MESSAGE);
   if (!(error instanceof EngineError)) return undefined;
   const code = API_CODE_FOR[error.code];
   const keepMessage = error.code === "INVALID_TOKEN" || error.code === "INDEX_LIMIT";
