@@ -56,7 +56,7 @@ test(`${CLIENTS} clients for ${RUN_MS / 1000} s on overlapping keys: linearizabl
     const last = meanKib(samples, RUN_MS - WINDOW_MS, RUN_MS);
     const total = Object.values(stats.ops).reduce((sum, count) => sum + count, 0);
     console.log(`# concurrency: ${total} operations ${JSON.stringify(stats.ops)}; ${history.writesAcknowledged} key writes acknowledged; `
-      + `${result.reads} reads of ${result.keys} keys checked, ${result.violations.length} linearizability violations; `
+      + `${result.reads} reads of ${result.keys} keys checked, ${result.violationCount} linearizability violations; `
       + `${stats.errors.length} errors, ${stats.problems.length} wrong answers; server RSS mean ${(first / 1024).toFixed(1)} MiB `
       + `at ${WARM_UP_MS / 1000}-${(WARM_UP_MS + WINDOW_MS) / 1000} s, ${(last / 1024).toFixed(1)} MiB in the last ${WINDOW_MS / 1000} s `
       + `(${samples.length} samples, peak ${(Math.max(...samples.map((sample) => sample.kib)) / 1024).toFixed(1)} MiB)`);

@@ -17,6 +17,9 @@ import type { History, ReadEvent, Value, WriteEvent } from "./history.ts";
 export interface CheckResult {
   keys: number;
   reads: number;
+  /** How many violations there were in all ... */
+  violationCount: number;
+  /** ... and the first few of them. */
   violations: string[];
 }
 
@@ -25,13 +28,15 @@ const MAX_REPORTED = 20;
 export function checkHistory(history: History): CheckResult {
   const violations: string[] = [];
   let reads = 0;
+  let violationCount = 0;
   for (const key of history.keys()) {
     const keyReads = history.readsByKey.get(key) ?? [];
     reads += keyReads.length;
     const found = checkKey(history.writesByKey.get(key) ?? [], keyReads);
-    violations.push(...found.slice(0, MAX_REPORTED - violations.length));
+    violationCount += found.length;
+    violations.push(...found.slice(0, Math.max(0, MAX_REPORTED - violations.length)));
   }
-  return { keys: history.keys().length, reads, violations };
+  return { keys: history.keys().length, reads, violationCount, violations };
 }
 
 const end = (write: WriteEvent) => write.respondedAt ?? Infinity;
@@ -54,7 +59,7 @@ function explainRead(read: ReadEvent, puts: Map<number, WriteEvent>, supersededA
   const seen = `${read.key}: ${read.via} [${read.invokedAt.toFixed(1)}, ${read.respondedAt.toFixed(1)}] saw ${describe(read.value)}`;
   if (read.value === null) {
     // The initial state has ended at -Infinity; it is superseded as soon as any write finished.
-    return Math.max(deleteEnd, -Infinity) >= supersededAt ? undefined : `${seen}, but a put finished after every possible delete and before the read`;
+    return deleteEnd >= supersededAt ? undefined : `${seen}, but a put finished after every delete that could explain it, before the read began`;
   }
   const put = puts.get(read.value);
   if (!put) return `${seen}, which no put of this key wrote (or recovery dropped)`;
