@@ -30,11 +30,15 @@ const POLICY = { segmentRows: 48, maxWalObjects: 8, maxSegments: 3, maxDeletedFr
 const KILL_AFTER_ACKS: [number, number] = [10, 600];
 /** ... or after a random delay in this range (ms), whichever the round drew. */
 const KILL_AFTER_MS: [number, number] = [20, 1500];
+/** A quiet kill comes this long (ms) after the load has stopped. */
+const QUIET_KILL_MS: [number, number] = [0, 1000];
 /** No round waits longer than this for its kill trigger (the load may be slow on a busy machine). */
 const ROUND_LIMIT_MS = 20_000;
 
 interface Totals {
   kills: number;
+  /** Kills after the load had stopped (see loadAndKill). */
+  quietKills: number;
   acknowledgedChecked: number;
   keysChecked: number;
   /** Sets: a key found wrong stays wrong in later rounds, and is counted once. */
@@ -62,26 +66,38 @@ function loadMix(port: number): LoadOptions["mix"] {
 
 const between = ([low, high]: [number, number], random: () => number) => low + Math.floor(random() * (high - low));
 
-/** Runs the load until the round's trigger fires, then SIGKILLs the server; returns the kill time. */
+/**
+ * Runs the load until the round's trigger fires, then SIGKILLs the server; returns the kill time. A
+ * quarter of the rounds let the load finish first and kill within a second after it: that is when the
+ * idle flush and idle merge run, with no write in flight.
+ */
 async function loadAndKill(server: ServeProcess, history: History, keys: KeyChooser, random: () => number, totals: Totals): Promise<number> {
   const byAcks = random() < 0.5;
+  const quietMs = random() < 0.25 ? between(QUIET_KILL_MS, random) : undefined;
   const startAcks = history.writesAcknowledged;
   const acks = between(KILL_AFTER_ACKS, random);
   const delayUntil = performance.now() + between(KILL_AFTER_MS, random);
+  let stopping = false;
   let gone = false;
   let ended = false;
   const load = runLoad({
     clients: Array.from({ length: CLIENTS }, () => sdkClient(server.port)), history, keys, mix: loadMix(server.port),
     seed: Math.floor(random() * 2 ** 31), maxOpsPerClient: 100_000, deadlineMs: ROUND_LIMIT_MS,
-    shouldStop: () => gone, serverGone: () => gone,
+    shouldStop: () => stopping, serverGone: () => gone,
   }).finally(() => { ended = true; });
   const fired = () => (byAcks ? history.writesAcknowledged - startAcks >= acks : performance.now() >= delayUntil);
   const limit = performance.now() + ROUND_LIMIT_MS;
   while (!fired() && !ended && performance.now() < limit) await new Promise((resolve) => setTimeout(resolve, 2));
+  stopping = true;
+  if (quietMs !== undefined) {
+    addStats(totals, await load);
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    totals.quietKills++;
+  }
   const killedAt = history.now();
   gone = true;
   await killServe(server);
-  addStats(totals, await load);
+  if (quietMs === undefined) addStats(totals, await load);
   totals.kills++;
   return killedAt;
 }
@@ -110,7 +126,7 @@ test(`SIGKILL of ossv serve under a 16-client load, ${KILLS} times: nothing ackn
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-crash-"));
   const history = new History();
   const keys = new KeyChooser(KEYS, true);
-  const totals: Totals = { kills: 0, acknowledgedChecked: 0, keysChecked: 0, lost: new Set(), resurrected: new Set(), segmentsSeen: 0, errors: [], problems: [], ops: {}, started: {}, cut: 0 };
+  const totals: Totals = { kills: 0, quietKills: 0, acknowledgedChecked: 0, keysChecked: 0, lost: new Set(), resurrected: new Set(), segmentsSeen: 0, errors: [], problems: [], ops: {}, started: {}, cut: 0 };
   const started = performance.now();
   try {
     let killedAt: number | undefined;
@@ -127,7 +143,7 @@ test(`SIGKILL of ossv serve under a 16-client load, ${KILLS} times: nothing ackn
     await rm(dataDir, { recursive: true, force: true });
   }
   const linearizability = checkHistory(history);
-  console.log(`# crash torture: ${totals.kills} kills in ${((performance.now() - started) / 1000).toFixed(1)} s; `
+  console.log(`# crash torture: ${totals.kills} kills (${totals.quietKills} after the load stopped) in ${((performance.now() - started) / 1000).toFixed(1)} s; `
     + `${history.writesAcknowledged} acknowledged writes, ${totals.acknowledgedChecked} acknowledged key states checked after restarts `
     + `(${totals.keysChecked} keys); lost ${totals.lost.size}, resurrected ${totals.resurrected.size}; `
     + `${linearizability.reads} reads checked for linearizability, ${linearizability.violationCount} violations; `
