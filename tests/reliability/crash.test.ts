@@ -128,18 +128,21 @@ test(`SIGKILL of ossv serve under a 16-client load, ${KILLS} times: nothing ackn
   const keys = new KeyChooser(KEYS, true);
   const totals: Totals = { kills: 0, quietKills: 0, acknowledgedChecked: 0, keysChecked: 0, lost: new Set(), resurrected: new Set(), segmentsSeen: 0, errors: [], problems: [], ops: {}, started: {}, cut: 0 };
   const started = performance.now();
+  let server: ServeProcess | undefined;
   try {
     let killedAt: number | undefined;
     for (let round = 0; round < KILLS && totals.errors.length === 0; round++) {
-      const server = await startServe(dataDir, POLICY);
+      server = await startServe(dataDir, POLICY);
       if (killedAt === undefined) await createBucketAndIndex(sdkClient(server.port));
       else await recoverAndCheck(server, history, keys, killedAt, totals);
       killedAt = await loadAndKill(server, history, keys, random, totals);
     }
-    const last = await startServe(dataDir, POLICY);
-    await recoverAndCheck(last, history, keys, killedAt as number, totals);
-    assert.equal(await stopServe(last), 0, "the server stops cleanly after the last recovery");
+    server = await startServe(dataDir, POLICY);
+    await recoverAndCheck(server, history, keys, killedAt as number, totals);
+    assert.equal(await stopServe(server), 0, "the server stops cleanly after the last recovery");
   } finally {
+    // A check that threw leaves its server running; no child may outlive the test.
+    if (server && server.child.exitCode === null && server.child.signalCode === null) await killServe(server);
     await rm(dataDir, { recursive: true, force: true });
   }
   const linearizability = checkHistory(history);
