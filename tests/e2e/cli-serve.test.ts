@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { configuredCheckpointPolicy } from "../../packages/cli/src/serve.ts";
 
 test("the first start prints the new root key once; a restart does not", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
@@ -48,6 +49,14 @@ test("bad flags exit 2 with usage", async () => {
   const res = spawnSync(process.execPath, [bin, "serve", "--port", "nope"], { encoding: "utf8" });
   assert.equal(res.status, 2);
   assert.match(res.stderr, /--port/);
+});
+
+test("OSSV_CHECKPOINT_POLICY overrides known policy fields with numbers, and nothing else", () => {
+  assert.equal(configuredCheckpointPolicy({}), undefined);
+  assert.deepEqual(configuredCheckpointPolicy({ OSSV_CHECKPOINT_POLICY: '{"segmentRows":64,"idleFlushMs":100}' }), { segmentRows: 64, idleFlushMs: 100 });
+  assert.throws(() => configuredCheckpointPolicy({ OSSV_CHECKPOINT_POLICY: '{"segmentRow":64}' }), /unknown field segmentRow/);
+  assert.throws(() => configuredCheckpointPolicy({ OSSV_CHECKPOINT_POLICY: '{"segmentRows":"64"}' }), /must be a number/);
+  assert.throws(() => configuredCheckpointPolicy({ OSSV_CHECKPOINT_POLICY: "[64]" }), /JSON object/);
 });
 
 test("ossv admin creates a user and a key, printing JSON", async () => {

@@ -2,7 +2,7 @@
 // cleanly on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startServer, type AccessLogEntry, type RootAccount } from "@ossv/server";
+import { DEFAULT_CHECKPOINT_POLICY, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
 
 const SERVE_USAGE = `usage: ossv serve [options]
 
@@ -26,6 +26,11 @@ directory gets a new account whose root key is printed once.
 Access key secrets are stored sealed with a master key: OSSV_MASTER_KEY
 (base64 of 32 bytes) when set, else <data-dir>/master.key, made on first start.
 Keep that file (or the variable) apart from copies of the data directory.
+
+OSSV_CHECKPOINT_POLICY, a JSON object such as {"segmentRows":64}, overrides
+fields of the storage engine's checkpoint policy (when it checkpoints, flushes
+and compacts). It exists so crash tests can make that happen often; the
+defaults suit every other use.
 `;
 
 export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
@@ -36,6 +41,19 @@ export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefin
   }
   if (!/^\d+$/.test(accountId)) throw new Error("OSSV_ACCOUNT_ID must be all digits");
   return { accountId, accessKeyId, accessKeySecret };
+}
+
+/** Fields of OSSV_CHECKPOINT_POLICY, each a known policy field holding a number >= 0. */
+export function configuredCheckpointPolicy(env: NodeJS.ProcessEnv): Partial<CheckpointPolicy> | undefined {
+  const text = env["OSSV_CHECKPOINT_POLICY"];
+  if (!text) return undefined;
+  const parsed: unknown = JSON.parse(text);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("OSSV_CHECKPOINT_POLICY must be a JSON object");
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!(name in DEFAULT_CHECKPOINT_POLICY)) throw new Error(`OSSV_CHECKPOINT_POLICY: unknown field ${name}`);
+    if (typeof value !== "number" || !(value >= 0)) throw new Error(`OSSV_CHECKPOINT_POLICY: ${name} must be a number >= 0`);
+  }
+  return parsed as Partial<CheckpointPolicy>;
 }
 
 export function formatAccessLog(entry: AccessLogEntry): string {
@@ -107,6 +125,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     ? { cert: readFileSync(args["tls-cert"]), key: readFileSync(args["tls-key"]) }
     : undefined;
   const log = (line: string) => process.stdout.write(line + "\n");
+  const checkpoint = configuredCheckpointPolicy(process.env);
   const server = await startServer({
     dataDir: args["data-dir"]!, port, region: args.region!,
     ...(args.host ? { host: args.host } : {}),
@@ -114,6 +133,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),
     ...(tls ? { tls } : {}),
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
     ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),
     ...(args.quiet ? {} : { onRequest: (entry: AccessLogEntry) => log(formatAccessLog(entry)) }),
   });

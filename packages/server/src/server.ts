@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
-import { openEngine, type BackgroundFailureReporter, type Engine } from "@ossv/engine";
+import { openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
@@ -38,6 +38,8 @@ export interface ServerOptions {
   /** Told of every failed background flush, checkpoint, merge or compaction; default: a line on stderr. */
   onBackgroundFailure?: BackgroundFailureReporter;
   now?: () => number;
+  /** When the engine checkpoints, flushes and compacts; default DEFAULT_CHECKPOINT_POLICY. */
+  checkpoint?: Partial<CheckpointPolicy>;
 }
 
 export interface RunningServer {
@@ -85,7 +87,9 @@ function urlFor(server: Server, tls: boolean): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
   const engine = await openEngine({
-    dataDir: options.dataDir, ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
+    dataDir: options.dataDir,
+    ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
+    ...(options.checkpoint && { checkpoint: options.checkpoint }),
   });
   try {
     return await serveEngine(engine, region, options);
