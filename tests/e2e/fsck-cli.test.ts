@@ -4,24 +4,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openEngine, type FsckReport } from "@ossv/engine";
 import { replaceRootKey } from "@ossv/server";
+import { withTempDir } from "./temp-dir.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 const ACCOUNT = "1000000000000001";
-
-async function withDataDir(run: (dataDir: string) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ossv-fsck-cli-"));
-  try {
-    await run(dataDir);
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
 
 function runFsck(dataDir: string, ...extra: string[]): { status: number | null; report: FsckReport | undefined; stderr: string } {
   const env = { ...process.env };
@@ -42,7 +33,7 @@ async function indexWithWal(dataDir: string) {
 }
 
 test("ossv admin fsck: refuses a directory in use, reports a damaged WAL object, repairs it, then is clean", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-fsck-cli-", async (dataDir) => {
     const { engine, index } = await indexWithWal(dataDir);
     const busy = runFsck(dataDir);
     assert.equal(busy.status, 1);
@@ -74,7 +65,7 @@ test("ossv admin fsck: refuses a directory in use, reports a damaged WAL object,
 });
 
 test("ossv admin fsck: a missing master.key with sealed secrets is reported, and repair makes no new key", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-fsck-cli-", async (dataDir) => {
     const engine = await openEngine({ dataDir });
     await engine.catalog.createAccount(ACCOUNT);
     await engine.close();

@@ -3,24 +3,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { withTempDir } from "./temp-dir.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
-
-async function withDataDir(run: (dataDir: string) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ossv-root-key-"));
-  try {
-    await run(dataDir);
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
 
 function printedKey(output: string): { accountId: string; accessKeyId: string; accessKeySecret: string } | undefined {
   const accountId = /account (\d+) is ready/.exec(output)?.[1];
@@ -49,7 +40,7 @@ async function statusWith(port: number, key: { accountId: string; accessKeyId: s
 }
 
 test("a first start whose port is taken creates no account, so the next start shows the root key", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-root-key-", async (dataDir) => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const takenPort = (blocker.address() as AddressInfo).port;
@@ -72,7 +63,7 @@ test("a first start whose port is taken creates no account, so the next start sh
 });
 
 test("root-key reset replaces a data directory's root key offline, and refuses while a server holds it", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-root-key-", async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const lost = printedKey(first.output());
     assert.ok(lost);
@@ -106,7 +97,7 @@ test("root-key reset replaces a data directory's root key offline, and refuses w
 });
 
 test("root-key reset names what is wrong: no account yet, or an account the directory lacks", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-root-key-", async (dataDir) => {
     const empty = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
     assert.equal(empty.status, 1);
     assert.match(empty.stderr, /no account yet/);
@@ -120,7 +111,7 @@ test("root-key reset names what is wrong: no account yet, or an account the dire
 });
 
 test("a lost master.key: the server refuses to start, and root-key reset --new-master-key gets the directory back", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-root-key-", async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const old = printedKey(first.output());
     assert.ok(old);

@@ -4,14 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signRequest } from "@ossv/protocol";
 import { startServer, type AccessLogEntry, type ServerOptions } from "@ossv/server";
 import { AdminApiError, AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { startTestServer } from "./raw-client.ts";
+import { withTempDir } from "./temp-dir.ts";
 
 test("a malformed %-escape in an admin path is 400, not 500", async () => {
   const t = await startTestServer();
@@ -51,19 +51,10 @@ test("a client that leaves mid-body is logged as such, not as an internal error"
   }
 });
 
-async function withDataDir(run: (dataDir: string) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ossv-master-key-"));
-  try {
-    await run(dataDir);
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
-
 const options = (dataDir: string, extra: Partial<ServerOptions> = {}): ServerOptions => ({ dataDir, port: 0, host: "127.0.0.1", ...extra });
 
 test("master.key is made once, private, and a start refuses one that is missing, damaged or not the sealing key", async () => {
-  await withDataDir(async (dataDir) => {
+  await withTempDir("ossv-master-key-", async (dataDir) => {
     const first = await startServer(options(dataDir));
     await first.close();
     const path = join(dataDir, "master.key");

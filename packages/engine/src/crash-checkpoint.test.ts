@@ -3,12 +3,12 @@
 // acknowledged write, and deletes must never be undone; an object that exists but is damaged stops it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import type { IndexRecord } from "./types.ts";
 import {
-  assertRefusedUnchanged, CrashingStore, damageOffsets, dumpCollection, flipBit, openTestEngine, seededRandom, setupIndex, vector, withTempDir,
+  assertRefusedUnchanged, copyWithObject, CrashingStore, damageOffsets, dumpCollection, flipBit, openTestEngine, seededRandom, setupIndex, vector, withTempDir,
 } from "./test-support.ts";
 
 type Dump = ReturnType<typeof dumpCollection>;
@@ -42,17 +42,6 @@ async function crashSecondCheckpoint(dir: string, crashOn: (name: string) => boo
   return { index, expected, captured: store.captured };
 }
 
-/** Opens a fresh copy of `original` with `bytes` (or nothing) at the object the crash stopped. */
-async function copyWith(root: string, original: string, name: string, bytes: Uint8Array | undefined): Promise<string> {
-  const copy = join(root, "copy");
-  await rm(copy, { recursive: true, force: true });
-  await cp(original, copy, { recursive: true });
-  const path = join(copy, ...name.split("/"));
-  await mkdir(dirname(path), { recursive: true });
-  if (bytes) await writeFile(path, bytes);
-  return copy;
-}
-
 /**
  * A crash stops a create before the object exists, or after it exists whole (the store links a
  * synced file into place): either way recovery keeps everything. The same object damaged (cut, or a
@@ -61,7 +50,7 @@ async function copyWith(root: string, original: string, name: string, bytes: Uin
 async function assertCrashRecoversAndDamageStops(root: string, crashed: CrashedCheckpoint, original: string): Promise<void> {
   const { captured, expected, index } = crashed;
   for (const [label, bytes] of [["never created", undefined], ["created whole", captured.bytes]] as const) {
-    const copy = await copyWith(root, original, captured.name, bytes);
+    const copy = await copyWithObject(root, original, captured.name, bytes);
     const engine = await openTestEngine(copy);
     assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} ${label}`);
     assert.deepEqual(engine.collection(index).get(["gone"]), []);
@@ -70,7 +59,7 @@ async function assertCrashRecoversAndDamageStops(root: string, crashed: CrashedC
   const objectName = new RegExp(`^${captured.name.replace(/[.]/g, "\\.")}$`);
   for (const offset of damageOffsets(captured.bytes.length)) {
     for (const [label, bytes] of [[`cut at ${offset}`, captured.bytes.subarray(0, offset)], [`byte ${offset} flipped`, flipBit(captured.bytes, offset, offset % 8)]] as const) {
-      await assertRefusedUnchanged(await copyWith(root, original, captured.name, bytes), objectName, `${captured.name} ${label}`);
+      await assertRefusedUnchanged(await copyWithObject(root, original, captured.name, bytes), objectName, `${captured.name} ${label}`);
     }
   }
 }

@@ -4,13 +4,13 @@
 // a damaged manifest stops open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import { decodeSegment } from "./segment-format.ts";
 import { DecodeError } from "./errors.ts";
 import type { IndexRecord, VectorRecord } from "./types.ts";
-import { assertRefusedUnchanged, CrashingStore, dumpCollection, flipBit, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
+import { assertRefusedUnchanged, copyWithObject, CrashingStore, dumpCollection, flipBit, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "./test-support.ts";
 
 /** No automatic flushes or compactions: the test decides when each happens. */
 const MANUAL = { segmentRows: 1_000_000, maxSegments: 100, maxDeletedFraction: 1, idleMergeMs: 0 };
@@ -65,17 +65,6 @@ function cutOffsets(length: number): number[] {
   return [...offsets];
 }
 
-/** A fresh copy of `original` with `bytes` (or nothing) at the object the crash stopped. */
-async function copyWith(root: string, original: string, name: string, bytes: Uint8Array | undefined): Promise<string> {
-  const copy = join(root, "copy");
-  await rm(copy, { recursive: true, force: true });
-  await cp(original, copy, { recursive: true });
-  const path = join(copy, ...name.split("/"));
-  await mkdir(dirname(path), { recursive: true });
-  if (bytes) await writeFile(path, bytes);
-  return copy;
-}
-
 /** `bytes` of the crashed object: absent, whole, or cut at each of cutOffsets. */
 function variants(captured: Crashed["captured"]): Array<[string, Uint8Array | undefined]> {
   return [
@@ -92,7 +81,7 @@ function variants(captured: Crashed["captured"]): Array<[string, Uint8Array | un
 async function assertLeftoverRecovers(root: string, original: string, crashed: Crashed): Promise<void> {
   const { captured, expected, index } = crashed;
   for (const [label, bytes] of variants(captured)) {
-    const copy = await copyWith(root, original, captured.name, bytes);
+    const copy = await copyWithObject(root, original, captured.name, bytes);
     const engine = await openTestEngine(copy, { checkpoint: MANUAL });
     const collection = engine.collection(index);
     assert.deepEqual(dumpCollection(engine, index), expected, `${captured.name} ${label}`);
@@ -107,7 +96,7 @@ async function assertLeftoverRecovers(root: string, original: string, crashed: C
 async function assertManifestDamageStops(root: string, original: string, crashed: Crashed): Promise<void> {
   const { captured } = crashed;
   for (const bytes of [undefined, captured.bytes]) {
-    const engine = await openTestEngine(await copyWith(root, original, captured.name, bytes), { checkpoint: MANUAL });
+    const engine = await openTestEngine(await copyWithObject(root, original, captured.name, bytes), { checkpoint: MANUAL });
     assert.deepEqual(dumpCollection(engine, crashed.index), crashed.expected, `manifest ${bytes ? "whole" : "never created"}`);
     await engine.close();
   }
@@ -116,7 +105,7 @@ async function assertManifestDamageStops(root: string, original: string, crashed
     ...cutOffsets(captured.bytes.length - 1).map((offset): [string, Uint8Array] => [`byte ${offset} flipped`, flipBit(captured.bytes, offset, offset % 8)]),
   ];
   for (const [label, bytes] of damaged) {
-    const copy = await copyWith(root, original, crashed.captured.name, bytes);
+    const copy = await copyWithObject(root, original, crashed.captured.name, bytes);
     await assertRefusedUnchanged(copy, /\/manifest\//, `manifest ${label}`, () => openTestEngine(copy, { checkpoint: MANUAL }));
   }
 }

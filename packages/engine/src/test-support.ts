@@ -1,9 +1,9 @@
 // Shared helpers for the engine's tests (not exported from the package).
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { BlobBody, BlobStore } from "./blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "./engine.ts";
 import { CorruptionError } from "./errors.ts";
@@ -173,4 +173,19 @@ export function damageOffsets(length: number, step = 13): number[] {
   const offsets = new Set<number>();
   for (let i = 0; i < length; i++) if (i < 32 || i >= length - 32 || i % step === 0) offsets.add(i);
   return [...offsets];
+}
+
+/**
+ * A fresh copy of the directory `original` at `<root>/copy`, with `bytes` written at the object
+ * `name` (or that object left as it is in the original when `bytes` is undefined): one crash or
+ * damage case per copy, so cases never see each other's files.
+ */
+export async function copyWithObject(root: string, original: string, name: string, bytes: Uint8Array | undefined): Promise<string> {
+  const copy = join(root, "copy");
+  await rm(copy, { recursive: true, force: true });
+  await cp(original, copy, { recursive: true });
+  const path = join(copy, ...name.split("/"));
+  await mkdir(dirname(path), { recursive: true });
+  if (bytes) await writeFile(path, bytes);
+  return copy;
 }
