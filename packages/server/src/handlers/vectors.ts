@@ -7,6 +7,7 @@ import type { IndexRecord, Metadata, VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
 import { indexNameOf } from "./indexes.ts";
 import { float32ArrayToJson } from "./float32-json.ts";
+import { listVectorsJson, vectorsJson } from "./vector-json.ts";
 import {
   checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
 } from "./params.ts";
@@ -67,8 +68,8 @@ export const getVectors: Handler = (ctx) => {
   const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const vectors = ctx.engine.collection(index).get(keys).map((r) => wireVector(r, withData, withMetadata));
-  return { json: JSON.stringify({ vectors }) };
+  const records = ctx.engine.collection(index).get(keys);
+  return { pieces: vectorsJson(records, (r) => wireVector(r, withData, withMetadata)) };
 };
 
 export const deleteVectors: Handler = async (ctx) => {
@@ -98,12 +99,16 @@ export const listVectors: Handler = (ctx) => {
   }
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const page = ctx.engine.collection(index).list({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
-  const response: { vectors: WireVector[]; nextToken?: string } = {
-    vectors: page.vectors.map((r) => wireVector(r, withData, withMetadata)),
+  const collection = ctx.engine.collection(index);
+  // Keys only: each record is read when its turn comes, and most of a page of large vectors may not
+  // fit the response budget at all.
+  const page = collection.listKeys({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
+  return {
+    pieces: listVectorsJson({
+      page, read: (key) => collection.get([key])[0], toWire: (r) => wireVector(r, withData, withMetadata),
+      budgetBytes: ctx.listResponseBytes,
+    }),
   };
-  if (page.nextToken) response.nextToken = page.nextToken;
-  return { json: JSON.stringify(response) };
 };
 
 export const queryVectors: Handler = (ctx) => {
@@ -123,5 +128,6 @@ export const queryVectors: Handler = (ctx) => {
     if (withDistance) out.distance = hit.distance;
     return out;
   });
-  return { json: JSON.stringify({ vectors }) };
+  // The rows are read now, at one instant; only their serialization is spread out.
+  return { pieces: vectorsJson(vectors, (v) => v) };
 };

@@ -1,0 +1,65 @@
+// Large JSON answers (a GetVectors of 100 maximal vectors is ~10 MiB) are built and written a step at
+// a time: each step serializes about STEP_CHARS of JSON (around a millisecond of work), writes it, and
+// then lets the event loop run (waiting for the socket to drain when it is full), so one big answer
+// never holds up other clients for more than a step, and memory per answer stays near one step.
+// An answer that is complete within its first step goes out whole with Content-Length, as before.
+import type { ServerResponse } from "node:http";
+import { ClientClosedError } from "./body.ts";
+import { sendJson, jsonHeaders, type ResponseInfo } from "./respond.ts";
+
+/** Characters of JSON built per step: one maximal vector (~100 KB) is one or two steps. */
+const STEP_CHARS = 64 * 1024;
+
+interface Step {
+  text: string;
+  last: boolean;
+}
+
+function takeStep(pieces: Iterator<string>): Step {
+  let text = "";
+  while (text.length < STEP_CHARS) {
+    const next = pieces.next();
+    if (next.done) return { text, last: true };
+    text += next.value;
+  }
+  return { text, last: false };
+}
+
+/** Resolves on the next turn of the event loop, or once a full socket has drained (or closed). */
+function readyForMore(res: ServerResponse, flowing: boolean): Promise<void> {
+  if (flowing) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/**
+ * Sends the concatenation of `pieces` as a JSON body. Past the first step it goes out chunked (its
+ * length is not known until the end); an error thrown by `pieces` then can only cut the connection,
+ * which the caller does. A client that leaves mid-answer stops the serialization (ClientClosedError).
+ */
+export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, status: number, pieces: Iterable<string>): Promise<void> {
+  const iterator = pieces[Symbol.iterator]();
+  let step = takeStep(iterator);
+  if (step.last) return sendJson(res, info, status, step.text);
+  let closed = false;
+  res.once("close", () => (closed = true));
+  res.writeHead(status, jsonHeaders(info));
+  for (;;) {
+    const flowing = res.write(step.text);
+    if (step.last) break;
+    await readyForMore(res, flowing);
+    if (closed || res.destroyed) {
+      iterator.return?.();
+      throw new ClientClosedError("the client closed the connection before its answer was complete");
+    }
+    step = takeStep(iterator);
+  }
+  res.end();
+}
