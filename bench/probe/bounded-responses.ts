@@ -8,7 +8,7 @@
 // Usage: npx tsx bench/probe/bounded-responses.ts [vectors]
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -25,14 +25,14 @@ interface ServerChild { port: number; ask(line: string): Promise<string>; stop()
 
 async function startServerChild(dataDir: string): Promise<ServerChild> {
   const script = fileURLToPath(new URL("./bounded-responses-server.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, dataDir], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...(process.env["PROBE_SERVER_NODE_ARGS"]?.split(" ") ?? []), "--import", "tsx", script, dataDir], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value as string;
   const { port } = JSON.parse(await next()) as { port: number };
   return {
     port,
-    ask: async (line) => { child.stdin!.write(`${line}\n`); return line === "report" ? next() : ""; },
+    ask: async (line) => { child.stdin!.write(`${line}\n`); return line === "reset" ? "" : next(); },
     stop: () => {
       child.stdin!.end();
       return exited;
@@ -108,6 +108,7 @@ try {
   const big = new VectorsClient(config);
   console.log(`putting ${VECTORS} vectors of ${DIMENSION} dimensions with ~40 KB metadata...`);
   await populate(big);
+  await server.ask("settle");
   // Warm both paths a little so the figures are not of the first, unoptimised runs.
   for (let i = 0; i < 200; i++) await small.getVectors({ bucket: BUCKET, indexName: "small", keys: ["s"], returnData: true, returnMetadata: true });
   await server.ask("reset");
@@ -116,12 +117,14 @@ try {
   const smallRun = await smallClientUntil(small, listing);
   const listed = await listing;
   const seconds = (performance.now() - started) / 1000;
-  const loop = JSON.parse(await server.ask("report")) as { maxMs: number; p99Ms: number; rssMiB: number };
+  const loop = JSON.parse(await server.ask("report")) as { maxMs: number; p99Ms: number; maxCpuMs: number; rssMiB: number };
   const [pages, bytes, largest] = listed[0]!;
   const { latencies } = smallRun;
   console.log(`${LISTERS} listers, each: ${pages} pages, ${(bytes / 2 ** 20).toFixed(1)} MiB, largest page ${(largest / 2 ** 20).toFixed(2)} MiB; ${seconds.toFixed(1)} s in all`);
   console.log(`small GetVectors: ${latencies.length} requests, ${smallRun.errors} errors, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
-  console.log(`server event loop: longest block ${loop.maxMs.toFixed(1)} ms, p99 delay ${loop.p99Ms.toFixed(1)} ms; RSS ${loop.rssMiB.toFixed(0)} MiB`);
+  console.log(`server event loop: longest delay ${loop.maxMs.toFixed(1)} ms, p99 delay ${loop.p99Ms.toFixed(1)} ms, `
+    + `most CPU between two 5 ms ticks ${loop.maxCpuMs.toFixed(1)} ms; RSS ${loop.rssMiB.toFixed(0)} MiB`);
+  console.log(`machine load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
 } finally {
   await server.stop();
   await rm(dataDir, { recursive: true, force: true });

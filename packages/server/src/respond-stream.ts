@@ -25,9 +25,9 @@ function takeStep(pieces: Iterator<string>): Step {
   return { text, last: false };
 }
 
-/** Resolves on the next turn of the event loop, or once a full socket has drained (or closed). */
-function readyForMore(res: ServerResponse, flowing: boolean): Promise<void> {
-  if (flowing) return new Promise((resolve) => setImmediate(resolve));
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off("drain", done);
@@ -37,6 +37,16 @@ function readyForMore(res: ServerResponse, flowing: boolean): Promise<void> {
     res.on("drain", done);
     res.on("close", done);
   });
+}
+
+/**
+ * Resolves once a full socket has drained (or closed), and then only on the next turn of the event
+ * loop: a write the kernel takes at once reports 'drain' from process.nextTick, and continuing from
+ * there would chain every step of the answer without ever letting other requests in.
+ */
+async function readyForMore(res: ServerResponse, flowing: boolean): Promise<void> {
+  if (!flowing) await drained(res);
+  await nextTurn();
 }
 
 /**
