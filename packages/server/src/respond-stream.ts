@@ -1,5 +1,5 @@
 // Large JSON answers (a GetVectors of 100 maximal vectors is ~10 MiB) are built and written a step at
-// a time: each step serializes about STEP_CHARS of JSON (around a millisecond of work), writes it, and
+// a time: each step serializes up to STEP_CHARS of JSON or for up to STEP_MS, writes it, and
 // then lets the event loop run (waiting for the socket to drain when it is full), so one big answer
 // never holds up other clients for more than a step, and memory per answer stays near one step.
 // An answer that is complete within its first step goes out whole with Content-Length, as before.
@@ -7,17 +7,24 @@ import type { ServerResponse } from "node:http";
 import { ClientClosedError } from "./body.ts";
 import { sendJson, jsonHeaders, type ResponseInfo } from "./respond.ts";
 
-/** Characters of JSON built per step: one maximal vector (~100 KB) is one or two steps. */
+/** JSON characters built per step at most. */
 const STEP_CHARS = 64 * 1024;
+/**
+ * Time spent building one step at most: with several large answers under way, a small request
+ * waits for about one step of each of them, so steps are kept short.
+ */
+const STEP_MS = 2;
 
 interface Step {
   text: string;
   last: boolean;
 }
 
+/** Pieces are small (a few hundred vector values at most), so a step ends soon after either limit. */
 function takeStep(pieces: Iterator<string>): Step {
+  const started = performance.now();
   let text = "";
-  while (text.length < STEP_CHARS) {
+  while (text.length < STEP_CHARS && performance.now() - started < STEP_MS) {
     const next = pieces.next();
     if (next.done) return { text, last: true };
     text += next.value;

@@ -6,8 +6,7 @@ import {
 import type { IndexRecord, Metadata, VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
 import { indexNameOf } from "./indexes.ts";
-import { float32ArrayToJson } from "./float32-json.ts";
-import { listVectorsJson, vectorsJson } from "./vector-json.ts";
+import { listVectorsJson, vectorJsonParts, vectorsJson } from "./vector-json.ts";
 import {
   checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
 } from "./params.ts";
@@ -16,12 +15,6 @@ function indexOf(ctx: OpContext): IndexRecord {
   return requireIndex(ctx, indexNameOf(ctx));
 }
 
-function wireVector(record: VectorRecord, withData: boolean, withMetadata: boolean): WireVector {
-  const out: WireVector = { key: record.key };
-  if (withData) out.data = { float32: float32ArrayToJson(record.data) };
-  if (withMetadata) out.metadata = record.metadata as WireMetadata;
-  return out;
-}
 
 function readVectorData(value: unknown, index: IndexRecord, field: string): Float32Array {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
@@ -68,8 +61,9 @@ export const getVectors: Handler = (ctx) => {
   const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  // The rows are read now, at one instant; only their serialization is spread out.
   const records = ctx.engine.collection(index).get(keys);
-  return { pieces: vectorsJson(records, (r) => wireVector(r, withData, withMetadata)) };
+  return { pieces: vectorsJson(records, (r) => vectorJsonParts(r, { withData, withMetadata })) };
 };
 
 export const deleteVectors: Handler = async (ctx) => {
@@ -105,7 +99,7 @@ export const listVectors: Handler = (ctx) => {
   const page = collection.listKeys({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
   return {
     pieces: listVectorsJson({
-      page, read: (key) => collection.get([key])[0], toWire: (r) => wireVector(r, withData, withMetadata),
+      page, read: (key) => collection.get([key])[0], shape: { withData, withMetadata },
       budgetBytes: ctx.listResponseBytes,
     }),
   };
@@ -124,10 +118,11 @@ export const queryVectors: Handler = (ctx) => {
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.
-    const out: WireVector = withMetadata ? wireVector(hit.record, false, true) : { key: hit.key };
+    const out: WireVector = { key: hit.key };
+    if (withMetadata) out.metadata = hit.record.metadata as WireMetadata;
     if (withDistance) out.distance = hit.distance;
     return out;
   });
   // The rows are read now, at one instant; only their serialization is spread out.
-  return { pieces: vectorsJson(vectors, (v) => v) };
+  return { pieces: vectorsJson(vectors, (v) => [JSON.stringify(v)]) };
 };
