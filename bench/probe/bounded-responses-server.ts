@@ -2,12 +2,12 @@
 // delay it reports is the server's alone (the probe's clients parse responses in another process).
 // Prints {"port": N} once listening; then answers each line on stdin: "reset" clears the delay
 // histogram, "settle" waits for background flushes and merges of every index and prints "{}",
-// "report" prints {"maxMs", "p99Ms", "maxCpuMs", "rssMiB"}.
+// "report" prints {"maxMs", "p99Ms", "maxCpuMs", "maxGcMs", "rssMiB"}.
 // On a shared machine a timer can also be late because the process was not running at all, so
 // besides the delay histogram (maxMs, p99Ms) it reports maxCpuMs: the most CPU time the process used
 // between two ticks of a 5 ms timer, which only the server's own work (or its GC) can make large.
 // Usage (spawned by bounded-responses.ts): bounded-responses-server.ts <dataDir>
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import type { DurableCollection } from "@ossv/engine";
 import { startServer } from "@ossv/server";
@@ -22,6 +22,10 @@ process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
 const toMs = (ns: number) => ns / 1e6;
 
 let maxCpuMs = 0;
+let maxGcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) maxGcMs = Math.max(maxGcMs, entry.duration);
+}).observe({ entryTypes: ["gc"] });
 let lastCpu = process.cpuUsage();
 setInterval(() => {
   const used = process.cpuUsage(lastCpu);
@@ -43,13 +47,14 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line === "reset") {
     delay.reset();
     maxCpuMs = 0;
+    maxGcMs = 0;
   }
   if (line === "settle") {
     await settle();
     process.stdout.write("{}\n");
   }
   if (line === "report") {
-    const figures = { maxMs: toMs(delay.max), p99Ms: toMs(delay.percentile(99)), maxCpuMs, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+    const figures = { maxMs: toMs(delay.max), p99Ms: toMs(delay.percentile(99)), maxCpuMs, maxGcMs, rssMiB: process.memoryUsage().rss / 2 ** 20 };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   }
 }

@@ -117,13 +117,13 @@ try {
   const smallRun = await smallClientUntil(small, listing);
   const listed = await listing;
   const seconds = (performance.now() - started) / 1000;
-  const loop = JSON.parse(await server.ask("report")) as { maxMs: number; p99Ms: number; maxCpuMs: number; rssMiB: number };
+  const loop = JSON.parse(await server.ask("report")) as { maxMs: number; p99Ms: number; maxCpuMs: number; maxGcMs: number; rssMiB: number };
   const [pages, bytes, largest] = listed[0]!;
   const { latencies } = smallRun;
   console.log(`${LISTERS} listers, each: ${pages} pages, ${(bytes / 2 ** 20).toFixed(1)} MiB, largest page ${(largest / 2 ** 20).toFixed(2)} MiB; ${seconds.toFixed(1)} s in all`);
   console.log(`small GetVectors: ${latencies.length} requests, ${smallRun.errors} errors, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
   console.log(`server event loop: longest delay ${loop.maxMs.toFixed(1)} ms, p99 delay ${loop.p99Ms.toFixed(1)} ms, `
-    + `most CPU between two 5 ms ticks ${loop.maxCpuMs.toFixed(1)} ms; RSS ${loop.rssMiB.toFixed(0)} MiB`);
+    + `most CPU between two 5 ms ticks ${loop.maxCpuMs.toFixed(1)} ms, longest GC pause ${loop.maxGcMs.toFixed(1)} ms; RSS ${loop.rssMiB.toFixed(0)} MiB`);
   console.log(`machine load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);
 } finally {
   await server.stop();

@@ -119,7 +119,7 @@ try {
   const [sent, reads] = await load;
   const totalSent = sent.reduce((a, b) => a + b, 0);
   const { latencies } = reads;
-  console.log(`${UPLOADERS} unsigned uploaders for ${SECONDS} s: ${[...outcomes].map(([k, v]) => `${v} x ${k}`).join(", ")}; ${totalSent.toFixed(0)} MiB written by them in all`);
+  console.log(`${UPLOADERS} unsigned uploaders for ${SECONDS} s: ${[...outcomes].map(([k, v]) => `${v} x ${k}`).join(", ")}; ${totalSent.toFixed(0)} MiB handed to their sockets in all`);
   console.log(`server RSS: ${idleRss.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB during`);
   console.log(`signed small GetVectors: ${latencies.length} requests, ${reads.errors} errors, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
 } finally {
