@@ -5,7 +5,9 @@
 // that client waits is measured by bench/probe/bounded-responses.ts, not asserted here.)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { paginateListVectors, type Middleware, type Vector, type VectorsClient } from "@ossv/sdk";
+import { request } from "node:http";
+import { GetVectorsCommand, paginateListVectors, type Middleware, type Vector, type VectorsClient } from "@ossv/sdk";
+import type { AccessLogEntry } from "@ossv/server";
 import { startSdkServer, type SdkServer } from "./sdk-server.ts";
 
 const DIMENSION = 4096;
@@ -55,11 +57,12 @@ async function listAll(client: VectorsClient, segment?: { segmentCount: number; 
 describe("responses of maximal vectors", () => {
   let sdk: SdkServer;
   let sizes: Seen[];
+  const log: AccessLogEntry[] = [];
   const puts = Array.from({ length: COUNT }, (_, i) => maximalVector(i));
   const byKey = new Map(puts.map((p) => [p.key, p]));
 
   before(async () => {
-    sdk = await startSdkServer();
+    sdk = await startSdkServer({ onRequest: (entry) => log.push(entry) });
     const { client } = sdk;
     await client.putVectorBucket({ bucket: BUCKET });
     await client.putVectorIndex({
@@ -123,6 +126,28 @@ describe("responses of maximal vectors", () => {
     assert.equal(result.vectors[0]!.key, target.key);
     assert.equal(result.vectors[0]!.distance, 0);
     for (const vector of result.vectors) assert.deepEqual(vector.metadata, byKey.get(vector.key)!.metadata);
+    sizes.splice(0);
+  });
+
+  test("a client that leaves in the middle of a large answer stops it; the server carries on", async () => {
+    const keys = puts.slice(0, 100).map((p) => p.key);
+    const signed = await sdk.client.presign(new GetVectorsCommand({ bucket: BUCKET, indexName: INDEX, keys, returnData: true, returnMetadata: true }));
+    const firstBytes = await new Promise<number>((resolve, reject) => {
+      const req = request(signed.url, { method: signed.method, headers: signed.headers }, (res) => {
+        res.once("data", (chunk: Buffer) => {
+          req.destroy();
+          resolve(chunk.length);
+        });
+      });
+      req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+      req.end(signed.body);
+    });
+    assert.ok(firstBytes > 0);
+    while (!log.some((e) => e.operation === "GetVectors" && e.errorCode === "ClientClosedRequest")) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { vectors } = await sdk.client.getVectors({ bucket: BUCKET, indexName: INDEX, keys: keys.slice(0, 2), returnData: true });
+    assert.deepEqual(vectors.map((v) => v.key), keys.slice(0, 2));
     sizes.splice(0);
   });
 
