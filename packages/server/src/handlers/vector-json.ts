@@ -1,5 +1,5 @@
-// The JSON bodies of GetVectors, ListVectors and QueryVectors as sequences of pieces (a few hundred
-// vector values at most), serialized only as the response writer asks for them (respond-stream.ts).
+// The JSON bodies of GetVectors, ListVectors and QueryVectors as sequences of pieces, serialized a few
+// hundred vector values at a time and only as the response writer asks for them (respond-stream.ts).
 //
 // ListVectors also keeps its body within a byte budget: it stops before the vector that would pass it
 // and returns a nextToken that continues right after the last vector returned, so a client asking for

@@ -15,7 +15,6 @@ function indexOf(ctx: OpContext): IndexRecord {
   return requireIndex(ctx, indexNameOf(ctx));
 }
 
-
 function readVectorData(value: unknown, index: IndexRecord, field: string): Float32Array {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalid(`"${field}" must be an object like {"float32": [...]}.`);
