@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
 import { configuredCheckpointPolicy } from "../../packages/cli/src/serve.ts";
 
@@ -49,6 +50,31 @@ test("bad flags exit 2 with usage", async () => {
   const res = spawnSync(process.execPath, [bin, "serve", "--port", "nope"], { encoding: "utf8" });
   assert.equal(res.status, 2);
   assert.match(res.stderr, /--port/);
+  const budget = spawnSync(process.execPath, [bin, "serve", "--max-list-response-bytes", "0"], { encoding: "utf8" });
+  assert.equal(budget.status, 2);
+  assert.match(budget.stderr, /--max-list-response-bytes must be a positive whole number/);
+});
+
+test("--max-list-response-bytes bounds ListVectors pages", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+  const proc = await spawnServe(["--data-dir", dataDir, "--quiet", "--max-list-response-bytes", "60"], TEST_ACCOUNT);
+  try {
+    const client = new VectorsClient({
+      region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${proc.port}`, retry: false,
+      credentials: { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET },
+    });
+    await client.putVectorBucket({ bucket: "paged" });
+    await client.putVectorIndex({ bucket: "paged", indexName: "idx", dataType: "float32", dimension: 1, distanceMetric: "euclidean" });
+    await client.putVectors({ bucket: "paged", indexName: "idx", vectors: ["a", "b", "c"].map((key) => ({ key, data: { float32: [1] } })) });
+    // {"vectors":[{"key":"a"},{"key":"b"}],"nextToken":"..."} is over 60 bytes; one vector and a token fit.
+    const first = await client.listVectors({ bucket: "paged", indexName: "idx", maxResults: 10 });
+    assert.deepEqual(first.vectors.map((v) => v.key), ["a"]);
+    assert.ok(first.nextToken);
+  } finally {
+    proc.child.kill("SIGTERM");
+    await proc.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
 
 test("OSSV_CHECKPOINT_POLICY overrides known policy fields with numbers, and nothing else", () => {

@@ -18,6 +18,10 @@ const SERVE_USAGE = `usage: ossv serve [options]
   --max-body-bytes-in-flight N
                      request-body bytes held at once across all requests
                      (default 256 MiB); past it, requests get 503
+  --max-list-response-bytes N
+                     most bytes in a ListVectors response body (default
+                     1 MiB); a page that would pass it returns fewer vectors
+                     and a nextToken (a page always holds at least one)
 
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
 OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
@@ -78,6 +82,7 @@ function parseServeArgs(argv: string[]) {
       quiet: { type: "boolean", default: false },
       "public-endpoint": { type: "string" },
       "max-body-bytes-in-flight": { type: "string" },
+      "max-list-response-bytes": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -101,10 +106,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stderr.write(`ossv serve: --port must be 0-65535\n`);
     return 2;
   }
-  const inFlight = args["max-body-bytes-in-flight"];
-  if (inFlight !== undefined && !(Number.isSafeInteger(Number(inFlight)) && Number(inFlight) > 0)) {
-    process.stderr.write("ossv serve: --max-body-bytes-in-flight must be a positive whole number of bytes\n");
-    return 2;
+  for (const option of ["max-body-bytes-in-flight", "max-list-response-bytes"] as const) {
+    const value = args[option];
+    if (value !== undefined && !(Number.isSafeInteger(Number(value)) && Number(value) > 0)) {
+      process.stderr.write(`ossv serve: --${option} must be a positive whole number of bytes\n`);
+      return 2;
+    }
   }
   if (Boolean(args["tls-cert"]) !== Boolean(args["tls-key"])) {
     process.stderr.write("ossv serve: --tls-cert and --tls-key go together\n");
@@ -131,6 +138,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     ...(args.host ? { host: args.host } : {}),
     ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
     ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),
+    ...(args["max-list-response-bytes"] ? { maxListResponseBytes: Number(args["max-list-response-bytes"]) } : {}),
     ...(tls ? { tls } : {}),
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
     ...(checkpoint ? { checkpoint } : {}),

@@ -176,6 +176,24 @@ test("list() continues correctly when the last key of a page is deleted between 
   });
 });
 
+test("listKeys() gives list()'s keys and a token to continue after any of them, segments kept", async () => {
+  await withIndex(async (engine, index) => {
+    const collection = engine.collection(index);
+    await collection.put(keyed(8));
+    const page = collection.listKeys({ limit: 5 });
+    assert.deepEqual(page.keys, keysOf(collection.list({ limit: 5 }).vectors));
+    assert.equal(page.nextToken, page.tokenAfter("key-004"));
+    // A caller that returned only the first two keys continues from the third.
+    assert.deepEqual(keysOf(collection.list({ limit: 3, token: page.tokenAfter("key-001") }).vectors), ["key-002", "key-003", "key-004"]);
+    const segment = { segmentCount: 2, segmentIndex: 1 };
+    const segmentPage = collection.listKeys({ limit: 8, ...segment });
+    const [firstKey, ...rest] = segmentPage.keys;
+    const resumed = collection.listKeys({ limit: 8, ...segment, token: segmentPage.tokenAfter(firstKey!) });
+    assert.deepEqual(resumed.keys, rest);
+    assert.throws(() => collection.listKeys({ limit: 8, token: segmentPage.tokenAfter(firstKey!) }), (e: unknown) => e instanceof EngineError && e.code === "INVALID_TOKEN");
+  });
+});
+
 test("list() segments partition the keys disjointly and completely", async () => {
   await withIndex(async (engine, index) => {
     await engine.collection(index).put(keyed(100));

@@ -18,6 +18,7 @@ import {
   EngineError,
   type Collection,
   type IndexRecord,
+  type ListKeysPage,
   type ListVectorsOptions,
   type ListVectorsPage,
   type QueryHit,
@@ -119,6 +120,11 @@ export class DurableCollection implements Collection {
     const page = listKeys(this.state, options);
     const vectors = page.keys.map((key) => this.state.get(key) as VectorRecord);
     return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
+  }
+
+  listKeys(options: ListVectorsOptions): ListKeysPage {
+    this.assertUsable();
+    return listKeys(this.state, options);
   }
 
   query(options: QueryOptions): QueryHit[] {

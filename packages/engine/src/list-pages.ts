@@ -3,7 +3,7 @@
 // key ahead, so there is never a trailing empty page). The token is opaque to clients: base64url of
 // JSON naming the last key returned and the segment parameters it is valid for.
 import { crc32 } from "node:zlib";
-import { EngineError, type ListVectorsOptions } from "./types.ts";
+import { EngineError, type ListKeysPage, type ListVectorsOptions } from "./types.ts";
 
 /** Anything that yields its keys in byte order, starting strictly after a given key. */
 export interface SortedKeys {
@@ -62,24 +62,18 @@ function checkOptions(options: ListVectorsOptions): void {
   }
 }
 
-export interface KeyPage {
-  keys: string[];
-  nextToken?: string;
-}
-
 /** One page of keys (the caller turns keys into records). */
-export function listKeys(memtable: SortedKeys, options: ListVectorsOptions): KeyPage {
+export function listKeys(memtable: SortedKeys, options: ListVectorsOptions): ListKeysPage {
   checkOptions(options);
   const segmentCount = options.segmentCount ?? 0;
   const segmentIndex = options.segmentIndex ?? 0;
   const after = options.token === undefined ? undefined : decodeListToken(options.token, segmentCount, segmentIndex);
+  const tokenAfter = (key: string) => encodeListToken(key, segmentCount, segmentIndex);
   const keys: string[] = [];
   for (const key of memtable.keysAfter(after)) {
     if (segmentCount > 0 && segmentOf(key, segmentCount) !== segmentIndex) continue;
-    if (keys.length === options.limit) {
-      return { keys, nextToken: encodeListToken(keys[keys.length - 1] as string, segmentCount, segmentIndex) };
-    }
+    if (keys.length === options.limit) return { keys, nextToken: tokenAfter(keys[keys.length - 1] as string), tokenAfter };
     keys.push(key);
   }
-  return { keys };
+  return { keys, tokenAfter };
 }

@@ -93,6 +93,18 @@ export interface ListVectorsOptions {
   segmentIndex?: number;
 }
 
+/**
+ * A ListVectors page as keys only, for a caller that reads each record itself and may return fewer
+ * than all of them (to keep a response within a size budget): it continues with `tokenAfter`.
+ */
+export interface ListKeysPage {
+  keys: string[];
+  /** Present only when more keys match after the last of `keys`. */
+  nextToken?: string;
+  /** The token that continues right after `key`, with the same segment parameters. */
+  tokenAfter(key: string): string;
+}
+
 export interface ListVectorsPage {
   vectors: VectorRecord[];
   /** Present only when more vectors remain. */
@@ -137,6 +149,8 @@ export interface Collection {
   /** Existing records for the given keys, in request order; missing keys are left out. */
   get(keys: string[]): VectorRecord[];
   list(options: ListVectorsOptions): ListVectorsPage;
+  /** Like list, without reading the records: throws INVALID_TOKEN the same way. */
+  listKeys(options: ListVectorsOptions): ListKeysPage;
   query(options: QueryOptions): QueryHit[];
   count(): number;
   /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */

@@ -52,8 +52,8 @@ export function readBody(req: IncomingMessage, maxBytes: number, lease: BodyLeas
 
 /** The client went away before sending its whole body: nobody is left to answer, and it is no server fault. */
 export class ClientClosedError extends Error {
-  constructor() {
-    super("the client closed the connection before its request body was complete");
+  constructor(message = "the client closed the connection before its request body was complete") {
+    super(message);
     this.name = "ClientClosedError";
   }
 }

@@ -16,12 +16,15 @@ import type { SecretBox } from "./secret-box.ts";
 import type { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@ossv/protocol";
 import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
+import { sendJsonPieces } from "./respond-stream.ts";
 
 export interface PipelineSettings {
   engine: Engine;
   limits: LimitsProfile;
   region: string;
   maxBodyBytes: number;
+  /** Most bytes in a ListVectors response body (see handlers/vector-json.ts). */
+  listResponseBytes: number;
   /** Request-body bytes held in memory at once, across all requests. */
   bodyBudget: BodyBudget;
   maxSkewMs: number;
@@ -91,6 +94,7 @@ function resourceAccount(target: Target, principal: Principal, engine: Engine): 
 interface Outcome {
   status: number;
   json?: string;
+  pieces?: Iterable<string>;
 }
 
 /** What policy conditions can test about a request (acs:SourceIp, acs:SecureTransport, ...). */
@@ -175,9 +179,10 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
     serviceEndpoint: settings.publicEndpoint ?? target.serviceEndpoint,
     bucketName: target.bucket, params: queryParams(target.rawQuery), headers: req.headers, rawBody, body,
+    listResponseBytes: settings.listResponseBytes,
   };
   const result = await HANDLERS[operation.name](ctx);
-  return { status: operation.successStatus, ...(result.json !== undefined ? { json: result.json } : {}) };
+  return { status: operation.successStatus, ...result };
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, settings: PipelineSettings): Promise<void> {
@@ -201,7 +206,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (target.bucket) entry.bucket = target.bucket;
     const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path, lease) : await run(req, target, settings, entry, lease);
     entry.status = result.status;
-    if (result.json !== undefined) sendJson(res, info, result.status, result.json);
+    if (result.pieces !== undefined) await sendJsonPieces(res, info, result.status, result.pieces);
+    else if (result.json !== undefined) sendJson(res, info, result.status, result.json);
     else sendEmpty(res, info, result.status);
   } catch (error) {
     if (error instanceof ClientClosedError) {

@@ -13,9 +13,14 @@ function baseHeaders(info: ResponseInfo): Record<string, string> {
   return { "x-oss-request-id": info.requestId, "date": new Date().toUTCString(), "server": "ossv" };
 }
 
+/** Headers of a JSON answer, without its length. */
+export function jsonHeaders(info: ResponseInfo): Record<string, string> {
+  return { ...baseHeaders(info), "content-type": "application/json" };
+}
+
 export function sendJson(res: ServerResponse, info: ResponseInfo, status: number, body: string): void {
   const bytes = Buffer.from(body, "utf8");
-  res.writeHead(status, { ...baseHeaders(info), "content-type": "application/json", "content-length": bytes.length });
+  res.writeHead(status, { ...jsonHeaders(info), "content-length": bytes.length });
   res.end(bytes);
 }
 

@@ -32,6 +32,11 @@ export interface ServerOptions {
   /** Request-body bytes held in memory at once across all requests (default 4 x maxBodyBytes); past it, 503. */
   maxBodyBytesInFlight?: number;
   maxSkewMs?: number;
+  /**
+   * Most bytes in a ListVectors response body (default 1 MiB): a page that would pass it holds fewer
+   * vectors than maxResults, with a nextToken that continues after the last one.
+   */
+  maxListResponseBytes?: number;
   /** Receives one access-log entry per request; default: none. */
   onRequest?: (entry: AccessLogEntry) => void;
   onInternalError?: (error: unknown, requestId: string) => void;
@@ -55,6 +60,12 @@ export interface RunningServer {
 }
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
+/**
+ * A ListVectors page of 1,000 vectors of 4,096 dimensions with 40 KiB of metadata each is ~90 MB of
+ * JSON; 1 MiB pages (the size AWS S3 Vectors gives for its ListVectors) keep each answer quick to
+ * build and hold, at about ten maximal vectors a page, and every small vector fits 1,000 to a page.
+ */
+export const DEFAULT_LIST_RESPONSE_BYTES = 1024 * 1024;
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -133,6 +144,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
   const settings = {
     engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
     maxBodyBytes,
+    listResponseBytes: options.maxListResponseBytes ?? DEFAULT_LIST_RESPONSE_BYTES,
     bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
     maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
     now: options.now ?? Date.now,

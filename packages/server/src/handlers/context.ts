@@ -19,11 +19,15 @@ export interface OpContext {
   rawBody: Buffer;
   /** The body parsed as a JSON object (empty body = `{}`). */
   body: Record<string, unknown>;
+  /** Most bytes in a ListVectors response body; a page that would pass it ends early, with a nextToken. */
+  listResponseBytes: number;
 }
 
 export interface OpResult {
   /** JSON text of the response body, for operations that return one. */
   json?: string;
+  /** Or the JSON body in pieces, for large answers serialized a step at a time (respond-stream.ts). */
+  pieces?: Iterable<string>;
 }
 
 export type Handler = (ctx: OpContext) => Promise<OpResult> | OpResult;

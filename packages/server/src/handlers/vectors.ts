@@ -6,20 +6,13 @@ import {
 import type { IndexRecord, Metadata, VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
 import { indexNameOf } from "./indexes.ts";
-import { float32ArrayToJson } from "./float32-json.ts";
+import { listVectorsJson, vectorJsonParts, vectorsJson } from "./vector-json.ts";
 import {
   checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
 } from "./params.ts";
 
 function indexOf(ctx: OpContext): IndexRecord {
   return requireIndex(ctx, indexNameOf(ctx));
-}
-
-function wireVector(record: VectorRecord, withData: boolean, withMetadata: boolean): WireVector {
-  const out: WireVector = { key: record.key };
-  if (withData) out.data = { float32: float32ArrayToJson(record.data) };
-  if (withMetadata) out.metadata = record.metadata as WireMetadata;
-  return out;
 }
 
 function readVectorData(value: unknown, index: IndexRecord, field: string): Float32Array {
@@ -67,8 +60,9 @@ export const getVectors: Handler = (ctx) => {
   const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const vectors = ctx.engine.collection(index).get(keys).map((r) => wireVector(r, withData, withMetadata));
-  return { json: JSON.stringify({ vectors }) };
+  // The rows are read now, at one instant; only their serialization is spread out.
+  const records = ctx.engine.collection(index).get(keys);
+  return { pieces: vectorsJson(records, (r) => vectorJsonParts(r, { withData, withMetadata })) };
 };
 
 export const deleteVectors: Handler = async (ctx) => {
@@ -98,12 +92,16 @@ export const listVectors: Handler = (ctx) => {
   }
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const page = ctx.engine.collection(index).list({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
-  const response: { vectors: WireVector[]; nextToken?: string } = {
-    vectors: page.vectors.map((r) => wireVector(r, withData, withMetadata)),
+  const collection = ctx.engine.collection(index);
+  // Keys only: each record is read when its turn comes, and most of a page of large vectors may not
+  // fit the response budget at all.
+  const page = collection.listKeys({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
+  return {
+    pieces: listVectorsJson({
+      page, read: (key) => collection.get([key])[0], shape: { withData, withMetadata },
+      budgetBytes: ctx.listResponseBytes,
+    }),
   };
-  if (page.nextToken) response.nextToken = page.nextToken;
-  return { json: JSON.stringify(response) };
 };
 
 export const queryVectors: Handler = (ctx) => {
@@ -119,9 +117,11 @@ export const queryVectors: Handler = (ctx) => {
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.
-    const out: WireVector = withMetadata ? wireVector(hit.record, false, true) : { key: hit.key };
+    const out: WireVector = { key: hit.key };
+    if (withMetadata) out.metadata = hit.record.metadata as WireMetadata;
     if (withDistance) out.distance = hit.distance;
     return out;
   });
-  return { json: JSON.stringify({ vectors }) };
+  // The rows are read now, at one instant; only their serialization is spread out.
+  return { pieces: vectorsJson(vectors, (v) => [JSON.stringify(v)]) };
 };
