@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
-import { openEngine, type Engine } from "@ossv/engine";
+import { openEngine, type CheckpointPolicy, type Engine } from "@ossv/engine";
 import { bootstrapAccount, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
@@ -29,6 +29,8 @@ export interface ServerOptions {
   onRequest?: (entry: AccessLogEntry) => void;
   onInternalError?: (error: unknown, requestId: string) => void;
   now?: () => number;
+  /** When collections flush, checkpoint and merge; tests pass tiny values so segments form within a few writes. */
+  checkpoint?: Partial<CheckpointPolicy>;
 }
 
 export interface RunningServer {
@@ -75,7 +77,7 @@ function urlFor(server: Server, tls: boolean): string {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
-  const engine = await openEngine({ dataDir: options.dataDir });
+  const engine = await openEngine({ dataDir: options.dataDir, ...(options.checkpoint && { checkpoint: options.checkpoint }) });
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey));
   const { root, generated } = await bootstrapAccount(engine.catalog, secrets, options.account);
   const settings = {
