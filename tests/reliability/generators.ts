@@ -12,7 +12,9 @@ const LIMITS = DEFAULT_LIMITS;
 
 /** A size in [1, max], biased to 1, max, max - 1 and small values, so the edges come up often. */
 export function edgeBiasedSize(max: number, small = 8): fc.Arbitrary<number> {
+  // Cross-shrinking lets a failing maximum shrink towards the small values of the first choice.
   return fc.oneof(
+    { withCrossShrink: true },
     { arbitrary: fc.integer({ min: 1, max: Math.min(small, max) }), weight: 12 },
     { arbitrary: fc.constant(1), weight: 3 },
     { arbitrary: fc.constant(max), weight: 2 },
@@ -40,8 +42,17 @@ export function textOfLength(length: number): fc.Arbitrary<string> {
   return fc.array(CODE_POINT, { minLength: length, maxLength: length }).map((points) => String.fromCodePoint(...points));
 }
 
-/** A vector key: 1 to 1024 code points of any valid UTF-8, the maximum reached often. */
-export const vectorKeyArb: fc.Arbitrary<string> = edgeBiasedSize(LIMITS.maxVectorKeyLength).chain(textOfLength);
+/**
+ * A vector key: 1 to 1024 code points of any valid UTF-8, the maximum reached often. Built from arrays
+ * (not a length drawn first) so a failing key shrinks by dropping characters, and with cross-shrinking
+ * so even a maximum-length key can shrink to a short one.
+ */
+export const vectorKeyArb: fc.Arbitrary<string> = fc.oneof(
+  { withCrossShrink: true },
+  { arbitrary: fc.array(CODE_POINT, { minLength: 1, maxLength: 8 }), weight: 12 },
+  { arbitrary: fc.array(CODE_POINT, { minLength: 1, maxLength: LIMITS.maxVectorKeyLength, size: "max" }), weight: 3 },
+  { arbitrary: fc.array(CODE_POINT, { minLength: LIMITS.maxVectorKeyLength - 1, maxLength: LIMITS.maxVectorKeyLength }), weight: 3 },
+).map((points) => String.fromCodePoint(...points));
 
 /** Code points of a string (the unit key lengths are counted in). */
 export function codePointLength(text: string): number {
@@ -122,8 +133,9 @@ export function drawVectors(spec: VectorSpec, dimension: number, count: number):
 
 /** Index dimension: 1 to 4096, mostly small (cheap), the maximum reached regularly. */
 export const dimensionArb: fc.Arbitrary<number> = fc.oneof(
+  { withCrossShrink: true },
+  { arbitrary: fc.integer({ min: 1, max: 8 }), weight: 6 },
   { arbitrary: fc.constant(1), weight: 2 },
-  { arbitrary: fc.integer({ min: 2, max: 8 }), weight: 6 },
   { arbitrary: fc.integer({ min: 9, max: 300 }), weight: 2 },
   { arbitrary: fc.integer({ min: 301, max: LIMITS.maxDimension }), weight: 1 },
   { arbitrary: fc.constant(LIMITS.maxDimension), weight: 1 },

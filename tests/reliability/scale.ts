@@ -37,6 +37,8 @@ export async function assertAsyncProperty<T>(
     ...(propertyParameters(label, runs.ci, runs.torture) as fc.Parameters<T>),
     ...(given !== undefined && { numRuns: Number(given) }),
     interruptAfterTimeLimit: scaled(timeLimitMs.ci, timeLimitMs.torture),
+    // Only the shrunk counterexample: the list of every failure met while shrinking runs to megabytes here.
+    verbose: 0,
   };
   try {
     await fc.assert(property, parameters);
