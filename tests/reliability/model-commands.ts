@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DEFAULT_LIMITS, type WireMetadata } from "@ossv/protocol";
 import {
-  drawVectors, edgeBiasedSize, filterArb, FILTER_FIELDS, keyWithSuffix, metadataArb, NON_FILTERABLE_CHOICES, putBatchSizeArb, topKArb,
+  drawVectors, edgeBiasedSize, filterArb, FILTER_FIELDS, keyWithSuffix, metadataArb, metadataBytes, NON_FILTERABLE_CHOICES, putBatchSizeArb, topKArb,
   vectorSpecArb, type FilterJson, type VectorSpec,
 } from "./generators.ts";
 import { compareUtf8, distancesAgree, jsonNormalised, VectorModel, type Metric } from "./vector-model.ts";
@@ -37,6 +37,8 @@ export interface ModelTarget {
   readonly getRepeatsDuplicates: boolean;
   /** Whether -0 comes back as -0: the engine keeps every bit; JSON on the wire (SDK and server) writes it as 0. */
   readonly keepsNegativeZero: boolean;
+  /** The number of live rows, when the target can tell cheaply: checked after every step. */
+  count?(): Promise<number>;
   put(vectors: TargetRecord[]): Promise<void>;
   delete(keys: string[]): Promise<void>;
   get(keys: string[]): Promise<TargetRecord[]>;
@@ -114,7 +116,7 @@ export class PutCommand implements Command {
     state.model.put(vectors);
     await checkGet(target, state.model, keys.slice(0, DEFAULT_LIMITS.maxGetKeys));
   }
-  toString(): string { return `put(refs=${this.refs}, size=${this.size}, ${JSON.stringify(this.spec)}, metadata sizes ${this.metadata.map((m) => JSON.stringify(m).length)})`; }
+  toString(): string { return `put(refs=${this.refs}, size=${this.size}, ${JSON.stringify(this.spec)}, metadata bytes ${this.metadata.map(metadataBytes)})`; }
 }
 
 class DeleteCommand implements Command {
@@ -212,8 +214,10 @@ function checkQuery(state: ModelState, vector: Float32Array, topK: number, filte
 class MaintenanceCommand implements Command {
   constructor(readonly step: "flush" | "compact" | "settle" | "restart") {}
   check(): true { return true; }
-  async run(_state: ModelState, target: ModelTarget): Promise<void> {
+  async run(state: ModelState, target: ModelTarget): Promise<void> {
     await target[this.step]();
+    // A restart recovers from disk alone: everything must be back, not only the keys the next step reads.
+    if (this.step === "restart") await new ListCommand(DEFAULT_LIMITS.listVectorsMax, undefined).run(state, target);
   }
   toString(): string { return this.step; }
 }
@@ -263,7 +267,22 @@ export async function runModel(
   setup: RunSetup, commands: Iterable<Command>, target: ModelTarget,
 ): Promise<void> {
   const state: ModelState = { setup, model: new VectorModel(setup.metric) };
-  await fc.asyncModelRun(() => ({ model: state, real: target }), process.env.OSSV_MODEL_TRACE ? traced(commands) : commands);
+  const checked = target.count ? countChecked(commands) : commands;
+  await fc.asyncModelRun(() => ({ model: state, real: target }), process.env.OSSV_MODEL_TRACE ? traced(checked) : checked);
+}
+
+/** The commands, each followed by a check of the target's row count against the model's. */
+function* countChecked(commands: Iterable<Command>): Iterable<Command> {
+  for (const command of commands) {
+    yield {
+      check: (state) => command.check(state),
+      run: async (state, target) => {
+        await command.run(state, target);
+        assert.equal(await (target.count as () => Promise<number>)(), state.model.rows.size, `row count after ${String(command).slice(0, 120)}`);
+      },
+      toString: () => String(command),
+    };
+  }
 }
 
 /** OSSV_MODEL_TRACE=1 prints each command with its duration (to see where a slow run spends its time). */

@@ -54,6 +54,13 @@ class EngineTarget implements ModelTarget {
     }
     await this.collection.put(vectors.map(({ key, data, metadata }) => ({ key, data, metadata: metadata as Metadata })));
   }
+  async count(): Promise<number> {
+    return this.collection.count();
+  }
+  /** Whether the collection holds segments now (to report how many sequences reached them). */
+  hasSegments(): boolean {
+    return this.collection.describe().segments.length > 0;
+  }
   async delete(keys: string[]): Promise<void> {
     await this.collection.delete(keys);
   }
@@ -88,6 +95,7 @@ class EngineTarget implements ModelTarget {
 
 test("engine: random command sequences agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
   let sequences = 0;
+  let withSegments = 0;
   const property = fc.asyncProperty(
     modelRunArb(vectorKeyArb, dimensionArb, scaled(25, 60)),
     fc.constantFrom(2, 5, 16),
@@ -99,6 +107,7 @@ test("engine: random command sequences agree with the in-memory model", { timeou
         await target.open();
         try {
           await runModel(setup, commands, target);
+          if (target.hasSegments()) withSegments++;
         } finally {
           await target.close();
           restoreSearch();
@@ -107,5 +116,5 @@ test("engine: random command sequences agree with the in-memory model", { timeou
     },
   );
   await assertAsyncProperty("engine model", property, { ci: 20, torture: 400 }, { ci: 40_000, torture: 3_600_000 });
-  console.log(`# engine model: ${sequences} sequences run`);
+  console.log(`# engine model: ${sequences} sequences run, ${withSegments} ended with segments`);
 });
