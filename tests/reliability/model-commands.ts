@@ -228,9 +228,11 @@ export function commandsArb(
 ): fc.Arbitrary<Iterable<Command>> {
   const refs = (max: number) => fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: max });
   const filterFields = FILTER_FIELDS.filter((field) => !nonFilterable.includes(field));
+  const put = fc.tuple(refs(6), putBatchSizeArb, vectorSpecArb, fc.array(metadataArb(nonFilterable), { minLength: 1, maxLength: 3 }))
+    .map(([r, size, spec, metadata]) => new PutCommand(r, size, spec, metadata));
   const commands: fc.Arbitrary<Command>[] = [
-    fc.tuple(refs(6), putBatchSizeArb, vectorSpecArb, fc.array(metadataArb(nonFilterable), { minLength: 1, maxLength: 3 }))
-      .map(([r, size, spec, metadata]) => new PutCommand(r, size, spec, metadata)),
+    // Puts twice over: rows must pile up for the memtable to fill and segments to form.
+    put, put,
     fc.tuple(refs(6), putBatchSizeArb).map(([r, size]) => new DeleteCommand(r, size)),
     refs(DEFAULT_LIMITS.maxGetKeys).map((r) => new GetCommand(r)),
     fc.tuple(edgeBiasedSize(DEFAULT_LIMITS.listVectorsMax, 4), fc.option(edgeBiasedSize(DEFAULT_LIMITS.maxListSegments, 3), { nil: undefined }))
