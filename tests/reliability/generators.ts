@@ -219,7 +219,7 @@ export function metadataArb(nonFilterable: readonly string[]): fc.Arbitrary<Wire
   });
   const targets: SizeTarget[] = nonFilterable.length > 0 ? ["natural", "filterable-max", "total-max"] : ["natural", "filterable-max"];
   const target = fc.oneof({ arbitrary: fc.constant<SizeTarget>("natural"), weight: 4 }, { arbitrary: fc.constantFrom(...targets), weight: 2 });
-  return fc.tuple(entries, target, fc.constantFrom(...PAD_CHARS), fc.boolean())
+  return fc.tuple(entries, target, fc.constantFrom(...PAD_CHARS), fc.nat({ max: 5 }).map((n) => n === 0))
     .map(([list, size, padChar, fillKeys]) => sizedMetadata(list, size, padChar, fillKeys, nonFilterable))
     .filter((metadata): metadata is WireMetadata => metadata !== undefined);
 }
@@ -228,9 +228,10 @@ function sizedMetadata(
   list: ReadonlyArray<readonly [string, WireMetadataScalar | WireMetadataScalar[]]>,
   size: SizeTarget, padChar: string, fillKeys: boolean, nonFilterable: readonly string[],
 ): WireMetadata | undefined {
-  // `fillKeys` tops the object up to the 10-key maximum with short fields.
-  const padded = fillKeys ? fillToKeyLimit(list) : list;
-  const metadata = ownObject(padded.slice(0, LIMITS.maxMetadataKeys - 1));
+  // `fillKeys` tops the object up to the 10-key maximum with short fields (9 when a pad field comes on top).
+  const room = size === "natural" ? LIMITS.maxMetadataKeys : LIMITS.maxMetadataKeys - 1;
+  const padded = fillKeys ? fillToKeyLimit(list, room) : list;
+  const metadata = ownObject(padded.slice(0, room));
   if (size === "natural") return fitsLimits(metadata, nonFilterable) ? metadata : undefined;
   const filterableMeasure = (m: WireMetadata) => metadataBytes(filterablePart(m, nonFilterable));
   if (size === "filterable-max") {
@@ -243,10 +244,10 @@ function sizedMetadata(
 }
 
 function fillToKeyLimit(
-  list: ReadonlyArray<readonly [string, WireMetadataScalar | WireMetadataScalar[]]>,
+  list: ReadonlyArray<readonly [string, WireMetadataScalar | WireMetadataScalar[]]>, keys: number,
 ): Array<readonly [string, WireMetadataScalar | WireMetadataScalar[]]> {
   const out = [...list];
-  for (let i = 0; out.length < LIMITS.maxMetadataKeys - 1; i++) {
+  for (let i = 0; out.length < keys; i++) {
     if (!out.some(([key]) => key === `f${i}`)) out.push([`f${i}`, i]);
   }
   return out;
