@@ -292,7 +292,11 @@ export function filterArb(fields: readonly string[]): fc.Arbitrary<FilterJson> {
         .map(([op, children]) => ({ [op]: children })),
     ),
   }));
-  return tree;
+  // The recursion rarely goes past 6 levels; the limit is 8, so draw the deepest allowed nesting too.
+  const deepest = fc.tuple(keyConditions(fields), fc.array(fc.constantFrom("$and", "$or"), {
+    minLength: DEFAULT_LIMITS.maxFilterDepth, maxLength: DEFAULT_LIMITS.maxFilterDepth,
+  })).map(([leaf, ops]) => ops.reduce<FilterJson>((inner, op) => ({ [op]: [inner] }), leaf));
+  return fc.oneof({ arbitrary: tree, weight: 9 }, { arbitrary: deepest, weight: 1 });
 }
 
 function keyConditions(fields: readonly string[]): fc.Arbitrary<FilterJson> {
