@@ -211,8 +211,10 @@ function checkQuery(state: ModelState, vector: Float32Array, topK: number, filte
   });
 }
 
+type MaintenanceStep = "flush" | "compact" | "settle" | "restart";
+
 class MaintenanceCommand implements Command {
-  constructor(readonly step: "flush" | "compact" | "settle" | "restart") {}
+  constructor(readonly step: MaintenanceStep) {}
   check(): true { return true; }
   async run(state: ModelState, target: ModelTarget): Promise<void> {
     await target[this.step]();
@@ -239,7 +241,7 @@ export function commandsArb(
       .map(([pageSize, segments]) => new ListCommand(pageSize, segments)),
     fc.tuple(vectorSpecArb, topKArb, fc.option(filterArb(filterFields), { nil: undefined, freq: 2 }))
       .map(([spec, topK, filter]) => new QueryCommand(spec, topK, filter)),
-    fc.constantFrom("flush", "compact", "settle", "restart").map((step) => new MaintenanceCommand(step as "flush")),
+    fc.constantFrom<MaintenanceStep>("flush", "compact", "settle", "restart").map((step) => new MaintenanceCommand(step)),
     ...extra,
   ];
   return fc.commands(commands, { maxCommands, size: "+1" });
