@@ -34,3 +34,25 @@ test("cosine QueryVectors never reports a negative distance for an identical vec
     assert.ok(hit.distance < 1e-6, `distance of ${hit.key} is ${hit.distance}`);
   }
 });
+
+test("ListVectors takes back the nextToken it gave for a page ending at a long non-ASCII key", async () => {
+  // A token names the last key of its page; for 1024 characters of 3-byte UTF-8 it is about 5.5 KB,
+  // and the 2048-byte bound on incoming tokens refused it: paging stopped at the first such key.
+  const bucket = "compat-long-token";
+  assert.equal((await t.send({ method: "PUT", bucket })).status, 200);
+  const index = { indexName: "idx", dataType: "float32", dimension: 1, distanceMetric: "euclidean" };
+  assert.equal((await post(bucket, "putVectorIndex", index)).status, 200);
+  const keys = ["€".repeat(1024), "\u0001".repeat(1024), "😀".repeat(1024)];
+  const vectors = keys.map((key) => ({ key, data: { float32: [1] } }));
+  assert.equal((await post(bucket, "putVectors", { indexName: "idx", vectors })).status, 200);
+  const listed: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const res = await post(bucket, "listVectors", { indexName: "idx", maxResults: 1, ...(nextToken && { nextToken }) });
+    assert.equal(res.status, 200, res.text);
+    const page = res.json() as { vectors: { key: string }[]; nextToken?: string };
+    listed.push(...page.vectors.map((v) => v.key));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  assert.deepEqual(listed.sort(), [...keys].sort());
+});

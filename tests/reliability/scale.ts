@@ -32,3 +32,29 @@ export function laneParameters(label: string, lanes: number, ciRuns: number, tor
   const runs = Math.ceil(scaled(ciRuns, tortureRuns) / lanes);
   return Array.from({ length: lanes }, (_, lane) => ({ seed: seed + lane, numRuns: runs, verbose: 1, endOnFailure: false, includeErrorInReport: true }));
 }
+
+/**
+ * Runs an async property with propertyParameters(), OSSV_RUNS overriding the number of runs, and
+ * stops after `timeLimitMs` (scaled like the runs) so a slow machine runs fewer cases instead of
+ * timing out mid-shrink. On failure it prints the failing check itself first: a model test's
+ * counterexample can be megabytes of keys and metadata, and the runner cuts long messages.
+ */
+export async function assertAsyncProperty<T>(
+  label: string, property: fc.IAsyncProperty<T>, runs: { ci: number; torture: number }, timeLimitMs: { ci: number; torture: number },
+): Promise<void> {
+  const given = process.env.OSSV_RUNS;
+  const parameters: fc.Parameters<T> = {
+    ...(propertyParameters(label, runs.ci, runs.torture) as fc.Parameters<T>),
+    ...(given !== undefined && { numRuns: Number(given) }),
+    interruptAfterTimeLimit: scaled(timeLimitMs.ci, timeLimitMs.torture),
+    // Only the shrunk counterexample: the list of every failure met while shrinking runs to megabytes here.
+    verbose: 0,
+  };
+  try {
+    await fc.assert(property, parameters);
+  } catch (error) {
+    const cause = (error as Error).cause;
+    console.log(`# ${label}: first failure: ${String(cause instanceof Error ? cause.stack : error).slice(0, 3000)}`);
+    throw error;
+  }
+}

@@ -6,7 +6,8 @@ import { DecodeError } from "./errors.ts";
 
 export const HOST_IS_LITTLE_ENDIAN = endianness() === "LE";
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a string (a vector key) may begin with U+FEFF, which the decoder would otherwise strip.
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** CRC-32 of `bytes`; pass the checksum of the bytes before them to checksum a body in parts. */
 export function checksum(bytes: Uint8Array, before = 0): number {

@@ -9,7 +9,7 @@ export { DurableCollection, type SegmentSummary } from "./collection.ts";
 export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
 export { CorruptionError } from "./errors.ts";
 export { compareKeys } from "./byte-order.ts";
-export { segmentOf } from "./list-pages.ts";
+export { maxListTokenLength, segmentOf } from "./list-pages.ts";
 export {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
 } from "./background-failures.ts";

@@ -31,6 +31,16 @@ export function encodeListToken(lastKey: string, segmentCount = 0, segmentIndex 
   return Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
 }
 
+/**
+ * The longest token encodeListToken can return for keys of at most `maxKeyCodePoints` code points: a
+ * control character costs 6 bytes in JSON (\u00XX), more than any other code point, and base64 makes
+ * 4 characters of every 3 bytes. Callers that bound incoming tokens must admit this many.
+ */
+export function maxListTokenLength(maxKeyCodePoints: number): number {
+  const frame = JSON.stringify({ v: TOKEN_VERSION, k: "", n: Number.MAX_SAFE_INTEGER, i: Number.MAX_SAFE_INTEGER }).length;
+  return Math.ceil((frame + 6 * maxKeyCodePoints) / 3) * 4;
+}
+
 function invalidToken(): EngineError {
   return new EngineError("INVALID_TOKEN", "the continuation token is not valid for this request");
 }

@@ -37,3 +37,11 @@ test("a WAL object cut at any byte, or with any single byte flipped, does not de
 test("encoding refuses a vector of the wrong dimension", () => {
   assert.throws(() => encodeWalRecord({ type: "put", vectors: [vector("k", [1, 2])] }, 3), RangeError);
 });
+
+test("keys that begin with U+FEFF (a byte order mark) keep it", () => {
+  // TextDecoder drops a leading BOM unless told not to, which turned the key "\uFEFFR" into "R".
+  const put: WalRecord = { type: "put", vectors: [vector("\uFEFFR", [1, 2, 3], { "\uFEFFm": "\uFEFFv" })] };
+  const del: WalRecord = { type: "delete", keys: ["\uFEFF", "\uFEFF\uFEFFx"] };
+  assert.deepEqual(decodeWalRecord(encodeWalRecord(put, 3)), put);
+  assert.deepEqual(decodeWalRecord(encodeWalRecord(del, 3)), del);
+});

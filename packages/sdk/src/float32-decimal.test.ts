@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFloat32 } from "./float32-decimal.ts";
+import { MAX_FLOAT32_BYTES, writeFloat32 } from "./float32-decimal.ts";
 import { encodeJson } from "./json.ts";
 
 function textOf(value: number): string {
@@ -57,4 +57,18 @@ test("a JSON body has sorted keys, drops undefined members and writes Float32Arr
   const parsed = JSON.parse(new TextDecoder().decode(encodeJson(big))) as typeof big;
   assert.equal(parsed.vectors.length, 300);
   assert.equal(Math.fround((parsed.vectors[299]!.data.float32 as unknown as number[])[63]!), Math.fround(299 / 7));
+});
+
+test("a body of many vectors of large values stays valid JSON (room is reserved for the longest value)", () => {
+  // Values from 1e15 to 1e21 are written out in full (up to 22 bytes with the sign), but room was
+  // reserved for 15 per value: once a vector landed near the end of the buffer its last values were
+  // written past it and lost, and the server answered 400 "not valid JSON" to a valid PutVectors.
+  const data = new Float32Array(9).fill(-1.2345679e20);
+  const vectors = Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, data: { float32: data } }));
+  const body = JSON.parse(new TextDecoder().decode(encodeJson({ vectors }))) as { vectors: { data: { float32: number[] } }[] };
+  assert.equal(body.vectors.length, 500);
+  for (const vector of body.vectors) assert.deepEqual(Float32Array.from(vector.data.float32), data);
+  let longest = 0;
+  for (const value of [-1.2345679e20, -9.99999e20, -3.4028235e38, -1.4e-45, -1.2345679e-7]) longest = Math.max(longest, textOf(Math.fround(value)).length);
+  assert.equal(longest, MAX_FLOAT32_BYTES);
 });

@@ -53,7 +53,7 @@ export class ByteWriter {
 
   /** `[v0,v1,...]` with each value written by writeFloat32. */
   float32List(values: Float32Array): void {
-    this.reserve(2 + values.length * 16);
+    this.reserve(2 + values.length * (1 + MAX_FLOAT32_BYTES)); // brackets, and a comma and a value each
     this.bytes[this.length++] = 0x5b; // [
     for (let i = 0; i < values.length; i++) {
       if (i > 0) this.bytes[this.length++] = 0x2c; // ,
@@ -69,7 +69,13 @@ export class ByteWriter {
 }
 
 /**
- * Writes a float32 value at `at` (at most 15 bytes) and returns the index after it. Non-finite
+ * The longest value writeFloat32 writes: a sign and the 21 digits of a value just under 1e21, which
+ * is written without an exponent as JavaScript does (-123456790000000000000).
+ */
+export const MAX_FLOAT32_BYTES = 22;
+
+/**
+ * Writes a float32 value at `at` (at most MAX_FLOAT32_BYTES) and returns the index after it. Non-finite
  * values are written as `null`, as JSON.stringify does; the caller's validation refuses them first.
  */
 export function writeFloat32(out: Uint8Array, at: number, value: number): number {

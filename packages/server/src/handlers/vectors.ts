@@ -3,7 +3,7 @@ import {
   compileFilter, parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
   type WireMetadata, type WireVector,
 } from "@ossv/protocol";
-import type { IndexRecord, Metadata, VectorRecord } from "@ossv/engine";
+import { maxListTokenLength, type IndexRecord, type Metadata, type VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
 import { indexNameOf } from "./indexes.ts";
 import { listVectorsJson, vectorJsonParts, vectorsJson } from "./vector-json.ts";
@@ -87,8 +87,11 @@ export const listVectors: Handler = (ctx) => {
   const index = indexOf(ctx);
   const limit = optionalInteger(ctx.body, "maxResults", 1, ctx.limits.listVectorsMax) ?? ctx.limits.listVectorsDefault;
   const token = optionalString(ctx.body, "nextToken");
-  if (token !== undefined && (token.length === 0 || Buffer.byteLength(token) > ctx.limits.maxNextTokenBytes)) {
-    throw invalid(`"nextToken" must be 1 to ${ctx.limits.maxNextTokenBytes} bytes.`);
+  // The service's 2048 bytes, unless our own tokens can be longer: a token names the last key of its
+  // page, and 1024 non-ASCII characters make a longer one, which must still be accepted back.
+  const maxTokenBytes = Math.max(ctx.limits.maxNextTokenBytes, maxListTokenLength(ctx.limits.maxVectorKeyLength));
+  if (token !== undefined && (token.length === 0 || Buffer.byteLength(token) > maxTokenBytes)) {
+    throw invalid(`"nextToken" must be 1 to ${maxTokenBytes} bytes.`);
   }
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");

@@ -1,0 +1,120 @@
+// Model-based randomized test of the engine: sequences of puts, overwrites, deletes, gets, listings,
+// queries, flushes, compactions, waits for graph builds and restarts, checked after every step against
+// a plain in-memory model (tests/reliability/model-commands.ts). A tiny checkpoint policy makes
+// flushes, segment merges and compactions happen within a few commands; inputs span the whole allowed
+// space (tests/reliability/generators.ts). `npm run torture` runs many more sequences.
+import { test } from "node:test";
+import fc from "fast-check";
+import {
+  compileFilter, parseFilter, validateFloat32Vector, validateMetadata, validateVectorKey,
+} from "@ossv/protocol";
+import { dimensionArb, vectorKeyArb, type FilterJson } from "../../../tests/reliability/generators.ts";
+import { modelRunArb, runModel, type ModelTarget, type RunSetup, type TargetRecord } from "../../../tests/reliability/model-commands.ts";
+import { assertAsyncProperty, scaled } from "../../../tests/reliability/scale.ts";
+import { smallCheckpointPolicy, useSearchMode } from "../../../tests/reliability/search-mode.ts";
+import type { CheckpointPolicy } from "./checkpointer.ts";
+import type { DurableCollection } from "./collection.ts";
+import type { OssvEngine } from "./engine.ts";
+import { ACCOUNT, BUCKET, openTestEngine, withTempDir } from "./test-support.ts";
+import type { IndexRecord, Metadata } from "./types.ts";
+
+class EngineTarget implements ModelTarget {
+  readonly keepsNegativeZero = true;
+  readonly getRepeatsDuplicates = true;
+  private engine!: OssvEngine;
+  private index!: IndexRecord;
+
+  constructor(private readonly dir: string, private readonly setup: RunSetup, private readonly policy: Partial<CheckpointPolicy>) {}
+
+  async open(): Promise<void> {
+    this.engine = await openTestEngine(this.dir, { checkpoint: this.policy });
+    const { catalog } = this.engine;
+    this.index = catalog.getIndex(ACCOUNT, BUCKET, "model") ?? await this.createIndex();
+  }
+
+  private async createIndex(): Promise<IndexRecord> {
+    const { catalog } = this.engine;
+    await catalog.createAccount(ACCOUNT);
+    await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "cn-hangzhou" });
+    const { dimension, metric: distanceMetric, nonFilterable } = this.setup;
+    const spec = { name: "model", dimension, distanceMetric, dataType: "float32" as const, nonFilterableMetadataKeys: [...nonFilterable] };
+    return await catalog.createIndex(ACCOUNT, BUCKET, spec, 100);
+  }
+
+  private get collection(): DurableCollection {
+    return this.engine.collection(this.index);
+  }
+
+  async put(vectors: TargetRecord[]): Promise<void> {
+    // The generators promise valid input; the protocol's validators (what the server runs) confirm it.
+    for (const { key, data, metadata } of vectors) {
+      validateVectorKey(key);
+      validateMetadata(metadata, this.setup.nonFilterable);
+      validateFloat32Vector(data, this.setup.dimension, this.setup.metric, "data");
+    }
+    await this.collection.put(vectors.map(({ key, data, metadata }) => ({ key, data, metadata: metadata as Metadata })));
+  }
+  async count(): Promise<number> {
+    return this.collection.count();
+  }
+  /** Whether the collection holds segments now (to report how many sequences reached them). */
+  hasSegments(): boolean {
+    return this.collection.describe().segments.length > 0;
+  }
+  async delete(keys: string[]): Promise<void> {
+    await this.collection.delete(keys);
+  }
+  async get(keys: string[]): Promise<TargetRecord[]> {
+    return this.collection.get(keys);
+  }
+  async list(request: Parameters<ModelTarget["list"]>[0]): Promise<{ vectors: TargetRecord[]; nextToken?: string }> {
+    return this.collection.list(request);
+  }
+  async query(vector: Float32Array, topK: number, filter: FilterJson | undefined): Promise<Array<{ key: string; distance: number }>> {
+    const node = filter === undefined ? undefined : parseFilter(filter, { nonFilterableKeys: this.setup.nonFilterable });
+    const hits = this.collection.query({ vector, topK, ...(node && { filter: compileFilter(node), filterNode: node }) });
+    return hits.map(({ key, distance }) => ({ key, distance }));
+  }
+  async flush(): Promise<void> {
+    await this.collection.flush();
+  }
+  async compact(): Promise<void> {
+    await this.collection.compact();
+  }
+  async settle(): Promise<void> {
+    await this.collection.settleBackground();
+  }
+  async restart(): Promise<void> {
+    await this.engine.close();
+    await this.open();
+  }
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+}
+
+test("engine: random command sequences agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
+  let sequences = 0;
+  let withSegments = 0;
+  const property = fc.asyncProperty(
+    modelRunArb(vectorKeyArb, dimensionArb, scaled(25, 60)),
+    fc.constantFrom(2, 5, 16),
+    async ([setup, commands], segmentRows) => {
+      const restoreSearch = useSearchMode(setup.exactSearch);
+      sequences++;
+      await withTempDir(async (dir) => {
+        const target = new EngineTarget(dir, setup, smallCheckpointPolicy(segmentRows));
+        await target.open();
+        try {
+          await runModel(setup, commands, target);
+          if (target.hasSegments()) withSegments++;
+        } finally {
+          await target.close();
+          restoreSearch();
+        }
+      });
+    },
+  );
+  await assertAsyncProperty("engine model", property, { ci: 20, torture: 400 }, { ci: 40_000, torture: 3_600_000 });
+  console.log(`# engine model: ${sequences} sequences run, ${withSegments} ended with segments`);
+});
