@@ -78,3 +78,20 @@ test("the manifest of a checkpoint that pruned the WAL, lost: open stops naming 
     assert.match(error.message, /missing/);
   });
 });
+
+test("a segment, deletion object or snapshot the manifest names, damaged: open stops and changes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const { layout } = await flushedIndex(dir);
+    for (const objectDir of [layout.segmentDir, layout.deletesDir, layout.snapshotDir]) {
+      const object = await newest(join(dir, objectDir));
+      const bytes = await readFile(object);
+      for (const offset of [3, Math.floor(bytes.length / 2), bytes.length - 2]) {
+        await writeFile(object, flipBit(bytes, offset, 5));
+        await assertRefusedUnchanged(dir, new RegExp(`^${objectDir}/`), `${objectDir} byte ${offset} flipped`);
+      }
+      await writeFile(object, bytes.subarray(0, bytes.length - 1));
+      await assertRefusedUnchanged(dir, new RegExp(`^${objectDir}/`), `${objectDir} cut by one byte`);
+      await writeFile(object, bytes);
+    }
+  });
+});
