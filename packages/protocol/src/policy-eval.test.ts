@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluatePolicy, resourceArns, wildcardMatch, type AccessQuery } from "./policy-eval.ts";
+import { evaluatePolicy, resourceArns, wildcardMatch, wildcardMatchesSomeExtension, type AccessQuery } from "./policy-eval.ts";
 import { parsePolicy } from "./policy.ts";
 import { ipInCidr, parseIp } from "./ip-address.ts";
 
@@ -71,4 +71,12 @@ test("parsePolicy() refuses malformed documents with MalformedPolicy", () => {
     '{"Version":"1","Statement":[{"Effect":"Allow","Action":"*"}]}', "[]", "nope"];
   for (const text of bad) assert.throws(() => parsePolicy(text, { bucketPolicy: false }), /MalformedPolicy|malformed/);
   assert.throws(() => parsePolicy('{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}', { bucketPolicy: true }), /Principal/);
+});
+
+test("wildcardMatchesSomeExtension: could the pattern match the prefix followed by some string?", () => {
+  const prefix = "acs:ossvector:cn-hangzhou:1:bucket/b/index/";
+  const could = [`${prefix}docs`, `${prefix}*`, "acs:ossvector:*", "*", `${prefix}d?cs/*`, "acs:ossvector:cn-hangzhou:1:bucket/b*", prefix];
+  const never = ["acs:ossvector:cn-hangzhou:1:bucket/other/index/*", "acs:ossvector:cn-hangzhou:2:*", "acs:ossvector:cn-hangzhou:1:bucket/b", "x*"];
+  for (const pattern of could) assert.ok(wildcardMatchesSomeExtension(pattern, prefix), pattern);
+  for (const pattern of never) assert.ok(!wildcardMatchesSomeExtension(pattern, prefix), pattern);
 });
