@@ -4,6 +4,7 @@
 // name that already exists (409), or a later field or vector that is wrong (the message names it).
 import fc from "fast-check";
 import { DEFAULT_LIMITS as L } from "@ossv/protocol";
+import { maxListTokenLength } from "@ossv/engine";
 import { withFields, type OperationName } from "./hostile-ops.ts";
 import { expecting, hostileCase, invalidParameter, outcome, type Expectation, type HostileCase } from "./hostile-oracle.ts";
 import { signedCase } from "./hostile-cases-body.ts";
@@ -92,6 +93,7 @@ const KEY_EDGES: Edge[] = [
   edge("DeleteVectors", "key of 1025", keyBatch([longKey(L.maxVectorKeyLength + 1)]), invalidParameter("keys[0]")),
 ];
 
+const LIST_TOKEN_BYTES = Math.max(L.maxNextTokenBytes, maxListTokenLength(L.maxVectorKeyLength));
 const list = (fields: Record<string, unknown>) => () => ({ indexName: INDEX, ...fields });
 const BAD_FLAG = { returnData: "yes" };
 
@@ -106,9 +108,11 @@ const LIST_EDGES: Edge[] = [
   edge("ListVectors", "segmentCount 16, segmentIndex -1", list({ segmentCount: L.maxListSegments, segmentIndex: -1 }), invalidParameter("segmentIndex")),
   edge("ListVectors", "segmentIndex without segmentCount", list({ segmentIndex: 0 }), invalidParameter("segmentCount")),
   edge("ListVectors", "empty nextToken", list({ nextToken: "" }), invalidParameter("nextToken")),
-  edge("ListVectors", "nextToken of 2049 bytes", list({ nextToken: "a".repeat(L.maxNextTokenBytes + 1) }), invalidParameter("nextToken")),
-  edge("ListVectors", "nextToken of 2048 bytes (passes the size check, not the engine's)", list({ nextToken: "a".repeat(L.maxNextTokenBytes) }), invalidParameter("token")),
-  edge("ListVectors", "nextToken of 1025 two-byte characters (2050 bytes)", list({ nextToken: "é".repeat(1025) }), invalidParameter("nextToken")),
+  // ListVectors takes back every token it hands out, and one names a key of up to 1,024 characters,
+  // so its size bound is the longest token the engine makes, not the 2,048 bytes of other lists.
+  edge("ListVectors", "nextToken one byte past the longest the engine makes", list({ nextToken: "a".repeat(LIST_TOKEN_BYTES + 1) }), invalidParameter("nextToken")),
+  edge("ListVectors", "nextToken of 2049 bytes (passes the size check, not the engine's)", list({ nextToken: "a".repeat(L.maxNextTokenBytes + 1) }), invalidParameter("token")),
+  edge("ListVectors", "nextToken of 1025 two-byte characters (2050 bytes, not a token)", list({ nextToken: "é".repeat(1025) }), invalidParameter("token")),
   edge("ListVectorIndexes", "maxResults -1", () => ({ maxResults: -1 }), invalidParameter("maxResults")),
   edge("ListVectorIndexes", "maxResults 501", () => ({ maxResults: L.listIndexesMax + 1 }), invalidParameter("maxResults")),
   edge("ListVectorIndexes", "maxResults 500, bad prefix", () => ({ maxResults: L.listIndexesMax, prefix: 5 }), invalidParameter("prefix")),
