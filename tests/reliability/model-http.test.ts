@@ -30,7 +30,7 @@ test("server over HTTP: random command sequences agree with the in-memory model"
       }
     },
   );
-  await assertAsyncProperty("http model", property, { ci: 12, torture: 300 }, { ci: 40_000, torture: 900_000 });
+  await assertAsyncProperty("http model", property, { ci: 12, torture: 300 }, { ci: 120_000, torture: 900_000 });
   console.log(`# http model: ${sequences} sequences run`);
 });
 

@@ -115,6 +115,6 @@ test("engine: random command sequences agree with the in-memory model", { timeou
       });
     },
   );
-  await assertAsyncProperty("engine model", property, { ci: 20, torture: 400 }, { ci: 40_000, torture: 900_000 });
+  await assertAsyncProperty("engine model", property, { ci: 20, torture: 400 }, { ci: 120_000, torture: 900_000 });
   console.log(`# engine model: ${sequences} sequences run, ${withSegments} ended with segments`);
 });
