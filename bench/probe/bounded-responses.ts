@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import { ListVectorsCommand, VectorsClient } from "@ossv/sdk";
+import { describeCalls, timeCallsWhile } from "./timed-calls.ts";
 
 const VECTORS = Number(process.argv[2] ?? 1000);
 const DIMENSION = 4096;
@@ -78,27 +79,6 @@ async function listAll(client: VectorsClient): Promise<[number, number, number]>
   return [pages, bytes, largest];
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function smallClientUntil(client: VectorsClient, done: Promise<unknown>): Promise<{ latencies: number[]; errors: number }> {
-  let finished = false;
-  void done.finally(() => { finished = true; });
-  const latencies: number[] = [];
-  let errors = 0;
-  while (!finished) {
-    const started = performance.now();
-    try {
-      await client.getVectors({ bucket: BUCKET, indexName: "small", keys: ["s"], returnData: true, returnMetadata: true });
-    } catch {
-      errors++;
-    }
-    latencies.push(performance.now() - started);
-  }
-  return { latencies: latencies.sort((a, b) => a - b), errors };
-}
-
 const dataDir = await mkdtemp(join(tmpdir(), "ossv-probe-bounded-"));
 const server = await startServerChild(dataDir);
 try {
@@ -114,14 +94,15 @@ try {
   await server.ask("reset");
   const started = performance.now();
   const listing = Promise.all(Array.from({ length: LISTERS }, () => listAll(big)));
-  const smallRun = await smallClientUntil(small, listing);
-  const listed = await listing;
+  let listed = false;
+  void listing.finally(() => { listed = true; });
+  const smallRun = await timeCallsWhile(
+    () => small.getVectors({ bucket: BUCKET, indexName: "small", keys: ["s"], returnData: true, returnMetadata: true }), () => !listed);
+  const [pages, bytes, largest] = (await listing)[0]!;
   const seconds = (performance.now() - started) / 1000;
   const loop = JSON.parse(await server.ask("report")) as { maxMs: number; p99Ms: number; maxCpuMs: number; maxGcMs: number; rssMiB: number };
-  const [pages, bytes, largest] = listed[0]!;
-  const { latencies } = smallRun;
   console.log(`${LISTERS} listers, each: ${pages} pages, ${(bytes / 2 ** 20).toFixed(1)} MiB, largest page ${(largest / 2 ** 20).toFixed(2)} MiB; ${seconds.toFixed(1)} s in all`);
-  console.log(`small GetVectors: ${latencies.length} requests, ${smallRun.errors} errors, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+  console.log(describeCalls("small GetVectors", smallRun));
   console.log(`server event loop: longest delay ${loop.maxMs.toFixed(1)} ms, p99 delay ${loop.p99Ms.toFixed(1)} ms, `
     + `most CPU between two 5 ms ticks ${loop.maxCpuMs.toFixed(1)} ms, longest GC pause ${loop.maxGcMs.toFixed(1)} ms; RSS ${loop.rssMiB.toFixed(0)} MiB`);
   console.log(`machine load average ${loadavg().map((l) => l.toFixed(1)).join(" ")} on ${availableParallelism()} cores`);

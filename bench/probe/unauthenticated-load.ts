@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT } from "../../tests/e2e/serve-process.ts";
+import { describeCalls, timeCallsWhile } from "./timed-calls.ts";
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const UPLOADERS = 8;
@@ -78,25 +79,6 @@ async function uploadUntil(port: number, deadline: number, outcomes: Map<string,
   return sentMiB;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-async function smallReadsUntil(client: VectorsClient, deadline: number): Promise<{ latencies: number[]; errors: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
-  while (performance.now() < deadline) {
-    const started = performance.now();
-    try {
-      await client.getVectors({ bucket: BUCKET, indexName: "idx", keys: ["a"], returnData: true, returnMetadata: true });
-    } catch {
-      errors++;
-    }
-    latencies.push(performance.now() - started);
-  }
-  return { latencies: latencies.sort((a, b) => a - b), errors };
-}
-
 const dataDir = await mkdtemp(join(tmpdir(), "ossv-probe-unauth-"));
 const serve = await spawnServe(["--data-dir", dataDir, "--quiet"], TEST_ACCOUNT);
 try {
@@ -107,21 +89,22 @@ try {
   await client.putVectorBucket({ bucket: BUCKET });
   await client.putVectorIndex({ bucket: BUCKET, indexName: "idx", dataType: "float32", dimension: 8, distanceMetric: "euclidean" });
   await client.putVectors({ bucket: BUCKET, indexName: "idx", vectors: [{ key: "a", data: { float32: [1, 2, 3, 4, 5, 6, 7, 8] }, metadata: { m: "x" } }] });
-  await smallReadsUntil(client, performance.now() + 2000); // warm the path
+  const smallRead = () => client.getVectors({ bucket: BUCKET, indexName: "idx", keys: ["a"], returnData: true, returnMetadata: true });
+  const warmEnd = performance.now() + 2000;
+  await timeCallsWhile(smallRead, () => performance.now() < warmEnd); // warm the path
   const idleRss = await rssKiB(serve.child.pid!) / 1024;
   const deadline = performance.now() + SECONDS * 1000;
   const outcomes = new Map<string, number>();
   const load = Promise.all([
     Promise.all(Array.from({ length: UPLOADERS }, () => uploadUntil(serve.port, deadline, outcomes))),
-    smallReadsUntil(client, deadline),
+    timeCallsWhile(smallRead, () => performance.now() < deadline),
   ]);
   const peak = await peakRss(serve.child.pid!, load);
   const [sent, reads] = await load;
   const totalSent = sent.reduce((a, b) => a + b, 0);
-  const { latencies } = reads;
   console.log(`${UPLOADERS} unsigned uploaders for ${SECONDS} s: ${[...outcomes].map(([k, v]) => `${v} x ${k}`).join(", ")}; ${totalSent.toFixed(0)} MiB handed to their sockets in all`);
   console.log(`server RSS: ${idleRss.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB during`);
-  console.log(`signed small GetVectors: ${latencies.length} requests, ${reads.errors} errors, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+  console.log(describeCalls("signed small GetVectors", reads));
 } finally {
   serve.child.kill("SIGTERM");
   await serve.exited;
