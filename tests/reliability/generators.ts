@@ -6,6 +6,8 @@
 // Shared by the engine's and the server's model tests (the engine may import this: it uses only the
 // protocol package, which the layering rule allows).
 import fc from "fast-check";
+// Seeded draws for whole vectors: 4,096 x 500 values are too many to draw through fast-check one by one.
+import { seededRandom } from "../../packages/engine/src/seeded-random.mjs";
 import { DEFAULT_LIMITS, utf8ByteLength, type WireMetadata, type WireMetadataScalar } from "@ossv/protocol";
 
 const LIMITS = DEFAULT_LIMITS;
@@ -81,18 +83,6 @@ export const FLOAT32_EDGES: readonly number[] = [
   0.1, 1 / 3, -2 / 3, 16777217, 1e30, -1e-30, Math.PI,
 ];
 
-/** A small deterministic generator (mulberry32): vectors of 4096 x 500 values are too many to draw one by one. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * How one batch of vectors is drawn: a seed and the share of values taken from FLOAT32_EDGES (the
  * rest spread over [-scale, scale]). Shrinking makes the share and scale plain first.
@@ -114,7 +104,7 @@ export const vectorSpecArb: fc.Arbitrary<VectorSpec> = fc.record({
  * cosine metric refuses those; euclidean takes them, but a fixed rule keeps both metrics alike).
  */
 export function drawVectors(spec: VectorSpec, dimension: number, count: number): Float32Array[] {
-  const random = mulberry32(spec.seed);
+  const random = seededRandom(spec.seed);
   const vectors: Float32Array[] = [];
   for (let v = 0; v < count; v++) {
     const vector = new Float32Array(dimension);

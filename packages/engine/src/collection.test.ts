@@ -5,6 +5,7 @@ import { segmentOf } from "./list-pages.ts";
 import { EngineError, type DistanceMetric, type IndexRecord, type Metadata, type VectorRecord } from "./types.ts";
 import type { OssvEngine } from "./engine.ts";
 import { openTestEngine, randomVector, seededRandom, setupIndex, vector, withTempDir } from "./test-support.ts";
+import { modelDistance } from "../../../tests/reliability/vector-model.ts";
 
 async function withIndex(
   run: (engine: OssvEngine, index: IndexRecord) => Promise<void>,
@@ -241,24 +242,9 @@ function naiveTopK(
   metric: DistanceMetric,
   filter: (m: Metadata) => boolean = () => true,
 ): { key: string; distance: number }[] {
-  const distance = (a: Float32Array, b: Float32Array): number => {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    let sq = 0;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i] as number;
-      const y = b[i] as number;
-      dot += x * y;
-      na += x * x;
-      nb += y * y;
-      sq += (x - y) * (x - y);
-    }
-    return metric === "euclidean" ? Math.sqrt(sq) : 1 - dot / Math.sqrt(na * nb);
-  };
   return rows
     .filter((row) => filter(row.metadata))
-    .map((row) => ({ key: row.key, distance: distance(row.data, query) }))
+    .map((row) => ({ key: row.key, distance: modelDistance(metric, row.data, query) }))
     .sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key))
     .slice(0, topK);
 }
