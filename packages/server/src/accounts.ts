@@ -2,7 +2,7 @@
 // CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
 import { randomInt } from "node:crypto";
 import { openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
-import { loadMasterKey, replaceMasterKey, SecretBox } from "./secret-box.ts";
+import { isSealed, loadMasterKey, replaceMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface RootAccount {
   accountId: string;
@@ -33,7 +33,7 @@ export interface BootstrapResult {
 
 async function ensureRootKey(catalog: Catalog, secrets: SecretBox, root: RootAccount): Promise<void> {
   const existing = catalog.getAccessKey(root.accessKeyId);
-  const sealed = existing?.accessKeySecret.startsWith("enc:") === true;
+  const sealed = existing !== undefined && isSealed(existing.accessKeySecret);
   if (existing && sealed && existing.accountId === root.accountId && secrets.open(existing.accessKeySecret) === root.accessKeySecret) return;
   const key: AccessKeyRecord = {
     ...root, accessKeySecret: secrets.seal(root.accessKeySecret), status: "active", createdAt: new Date().toISOString(),
@@ -44,7 +44,7 @@ async function ensureRootKey(catalog: Catalog, secrets: SecretBox, root: RootAcc
 /** Any secret the catalog stores sealed, to check a master key against; undefined when there is none. */
 export function sealedSecretSample(catalog: Catalog): string | undefined {
   for (const account of catalog.listAccounts()) {
-    const sealed = catalog.listAccessKeys(account.accountId).find((key) => key.accessKeySecret.startsWith("enc:"));
+    const sealed = catalog.listAccessKeys(account.accountId).find((key) => isSealed(key.accessKeySecret));
     if (sealed) return sealed.accessKeySecret;
   }
   return undefined;
@@ -107,7 +107,7 @@ async function deleteSealedKeys(catalog: Catalog): Promise<string[]> {
   const deleted: string[] = [];
   for (const account of catalog.listAccounts()) {
     for (const key of catalog.listAccessKeys(account.accountId)) {
-      if (!key.accessKeySecret.startsWith("enc:")) continue;
+      if (!isSealed(key.accessKeySecret)) continue;
       await catalog.deleteAccessKey(key.accessKeyId);
       deleted.push(key.accessKeyId);
     }

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AccessKeyRecord, FsckProblem } from "@ossv/engine";
-import { isSealed, SecretBox } from "./secret-box.ts";
+import { isSealed, keyOpens } from "./secret-box.ts";
 
 const MASTER_KEY_FILE = "master.key";
 
@@ -20,17 +20,6 @@ async function readKey(dataDir: string, configured: string | undefined): Promise
   }
 }
 
-function opensAll(key: Buffer, sealed: AccessKeyRecord[]): boolean {
-  if (key.length !== 32) return false;
-  const box = new SecretBox(key);
-  try {
-    for (const record of sealed) box.open(record.accessKeySecret);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A problem when the catalog holds sealed secrets and the master key (OSSV_MASTER_KEY when given,
  * else `<dataDir>/master.key`) is missing or does not open them; undefined otherwise.
@@ -39,7 +28,7 @@ export async function checkMasterKey(dataDir: string, accessKeys: AccessKeyRecor
   const sealed = accessKeys.filter((key) => isSealed(key.accessKeySecret));
   if (sealed.length === 0) return undefined;
   const key = await readKey(dataDir, configured);
-  if (typeof key !== "string" && opensAll(key, sealed)) return undefined;
+  if (typeof key !== "string" && sealed.every((record) => keyOpens(key, record.accessKeySecret))) return undefined;
   const source = configured ? "OSSV_MASTER_KEY" : MASTER_KEY_FILE;
   return {
     object: source, severity: "damage", repairable: false,

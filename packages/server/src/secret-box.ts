@@ -44,7 +44,7 @@ export class SecretBox {
 }
 
 /** Does this key open `sealed` (a stored secret)? A wrong key fails GCM's authentication. */
-function opens(key: Buffer, sealed: string): boolean {
+export function keyOpens(key: Buffer, sealed: string): boolean {
   try {
     new SecretBox(key).open(sealed);
     return true;
@@ -116,7 +116,7 @@ export async function loadMasterKey(dataDir: string, configured?: string, sealed
   }
   const source = configured ? "OSSV_MASTER_KEY" : path;
   if (key !== undefined) {
-    if (sealedSample !== undefined && !opens(key, sealedSample)) {
+    if (sealedSample !== undefined && !keyOpens(key, sealedSample)) {
       throw new Error(`${source} does not open the access key secrets stored in ${dataDir}: it is not the key they were sealed with`);
     }
     return key;
