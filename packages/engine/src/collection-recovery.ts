@@ -114,9 +114,7 @@ async function loadSegments(store: BlobStore, layout: CollectionLayout, index: I
     const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
     const deleted = bitmaps.get(id);
     if (deleted?.length !== contents.keys.length) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
-    const segment = new Segment(index.dimension, contents.keys, contents.metadata, contents.data, index.nonFilterableMetadataKeys);
-    segment.id = id;
-    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
+    const segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys);
     const built = { bytes: contents.graph, searchEf: contents.searchEf };
     segment.attachGraph(await HnswGraph.load(built, index.distanceMetric, index.dimension, segment.rows));
     segments.push(segment);

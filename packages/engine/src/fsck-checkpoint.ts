@@ -14,12 +14,7 @@ function repairedState(check: CollectionCheck): CollectionState {
   const { base, wal, scope } = check;
   if (!base || !wal) throw new Error("a lost collection gets no checkpoint");
   const state = new CollectionState(scope.index, base.memtable);
-  for (const { id, contents, deleted } of base.segments) {
-    const segment = new Segment(contents.dimension, contents.keys, contents.metadata, contents.data, scope.index.nonFilterableMetadataKeys);
-    segment.id = id;
-    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
-    state.addSegment(segment);
-  }
+  for (const { id, contents, deleted } of base.segments) state.addSegment(Segment.stored(id, contents, deleted, scope.index.nonFilterableMetadataKeys));
   for (const record of wal.records) state.apply(record);
   if (wal.carriedDeletes.length > 0) state.apply({ type: "delete", keys: wal.carriedDeletes });
   return state;

@@ -120,6 +120,17 @@ export class Segment implements VectorRows {
   }
 
   /** The memtable's live rows in slot order, copied into one contiguous block. */
+  /** A written segment as stored: object `id`, its rows, and its deletion bitmap applied (graph not attached). */
+  static stored(
+    id: number, rows: { dimension: number; keys: readonly string[]; metadata: readonly Metadata[]; data: Float32Array },
+    deleted: Uint8Array, nonFilterableKeys: readonly string[],
+  ): Segment {
+    const segment = new Segment(rows.dimension, rows.keys, rows.metadata, rows.data, nonFilterableKeys);
+    segment.id = id;
+    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
+    return segment;
+  }
+
   static fromMemtable(memtable: Memtable, nonFilterableKeys: readonly string[]): Segment {
     const { dimension, arena } = memtable;
     const data = new Float32Array(memtable.count * dimension);
