@@ -10,7 +10,7 @@ import { DurableCollection } from "./collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./collection-layout.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./dir-lock.ts";
-import { CorruptionError } from "./errors.ts";
+import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./errors.ts";
 import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
@@ -117,6 +117,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     await engine.openCollections(engine.catalog.allIndexes());
   } catch (error) {
     await lock?.release();
+    // Said here rather than in every CorruptionError: only at open has nothing been changed yet.
+    if (error instanceof CorruptionError) error.message += DAMAGE_STOPS_OPEN_HINT;
     throw error;
   }
   return engine;
