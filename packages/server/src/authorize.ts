@@ -109,11 +109,15 @@ function namesIndexInBody(operation: OperationSpec): boolean {
  * The check that runs before a request body is read, so a caller who may not do this never gets a
  * body buffered. Where the resource is known without the body this is the full check. Where the
  * index is named in the body, it refuses callers that no Allow of an applicable policy could cover
- * for any index of the bucket; the full check runs again once the body names the index.
+ * for any index of the bucket, and answers "needs-index": the caller runs authorize() once the body
+ * names the index. "decided" means the request is allowed as it stands.
  */
-export function authorizeBeforeBody(request: Omit<AccessRequest, "indexName">): void {
-  if (isOwnerRoot(request)) return;
-  if (!namesIndexInBody(request.operation)) return authorize(request);
+export function authorizeBeforeBody(request: Omit<AccessRequest, "indexName">): "decided" | "needs-index" {
+  if (isOwnerRoot(request)) return "decided";
+  if (!namesIndexInBody(request.operation)) {
+    authorize(request);
+    return "decided";
+  }
   const { principal, operation } = request;
   const action = ramAction(operation.name);
   const prefixes = resourceArns({ region: request.region, accountId: request.resourceAccountId, bucket: request.bucket })
@@ -131,6 +135,7 @@ export function authorizeBeforeBody(request: Omit<AccessRequest, "indexName">): 
   if (!((identity || bucket) && session)) {
     throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${action} on any index of ${prefixes[0]?.slice(0, -7)}: no policy allows it.`);
   }
+  return "needs-index";
 }
 
 export type { Principal };

@@ -129,10 +129,10 @@ async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, setting
 /** One answer for every refused anonymous request, so it tells nothing of which buckets exist. */
 const ANONYMOUS_DENIED = "Anonymous access is not allowed here.";
 
-function refuseAnonymousUniformly(principal: Principal, check: () => void): void {
+function refuseAnonymousUniformly<T>(principal: Principal, check: () => T): T {
   if (principal.kind !== "anonymous") return check();
   try {
-    check();
+    return check();
   } catch (error) {
     if (error instanceof ApiError && (error.code === "AccessDenied" || error.code === "NoSuchBucket")) {
       throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
@@ -170,11 +170,11 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
     principal, operation, region: settings.region, resourceAccountId: accountId, bucket: target.bucket,
     facts: requestFacts(req, settings), catalog: settings.engine.catalog,
   };
-  refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
+  const decision = refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
   const rawBody = await readCheckedBody(req, headers, settings, lease);
   const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
   const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
-  authorize({ ...access, indexName });
+  if (decision === "needs-index") authorize({ ...access, indexName });
   const ctx: OpContext = {
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
     serviceEndpoint: settings.publicEndpoint ?? target.serviceEndpoint,
