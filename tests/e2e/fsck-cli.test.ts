@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openEngine, type FsckReport } from "@ossv/engine";
 import { replaceRootKey } from "@ossv/server";
-import { withTempDir } from "./temp-dir.ts";
+import { withTempDir } from "../../packages/engine/src/test-support.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 const ACCOUNT = "1000000000000001";
@@ -33,7 +33,7 @@ async function indexWithWal(dataDir: string) {
 }
 
 test("ossv admin fsck: refuses a directory in use, reports a damaged WAL object, repairs it, then is clean", async () => {
-  await withTempDir("ossv-fsck-cli-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const { engine, index } = await indexWithWal(dataDir);
     const busy = runFsck(dataDir);
     assert.equal(busy.status, 1);
@@ -65,7 +65,7 @@ test("ossv admin fsck: refuses a directory in use, reports a damaged WAL object,
 });
 
 test("ossv admin fsck: a missing master.key with sealed secrets is reported, and repair makes no new key", async () => {
-  await withTempDir("ossv-fsck-cli-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const engine = await openEngine({ dataDir });
     await engine.catalog.createAccount(ACCOUNT);
     await engine.close();

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
-import { withTempDir } from "./temp-dir.ts";
+import { withTempDir } from "../../packages/engine/src/test-support.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 
@@ -40,7 +40,7 @@ async function statusWith(port: number, key: { accountId: string; accessKeyId: s
 }
 
 test("a first start whose port is taken creates no account, so the next start shows the root key", async () => {
-  await withTempDir("ossv-root-key-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const takenPort = (blocker.address() as AddressInfo).port;
@@ -63,7 +63,7 @@ test("a first start whose port is taken creates no account, so the next start sh
 });
 
 test("root-key reset replaces a data directory's root key offline, and refuses while a server holds it", async () => {
-  await withTempDir("ossv-root-key-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const lost = printedKey(first.output());
     assert.ok(lost);
@@ -97,7 +97,7 @@ test("root-key reset replaces a data directory's root key offline, and refuses w
 });
 
 test("root-key reset names what is wrong: no account yet, or an account the directory lacks", async () => {
-  await withTempDir("ossv-root-key-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const empty = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
     assert.equal(empty.status, 1);
     assert.match(empty.stderr, /no account yet/);
@@ -111,7 +111,7 @@ test("root-key reset names what is wrong: no account yet, or an account the dire
 });
 
 test("a lost master.key: the server refuses to start, and root-key reset --new-master-key gets the directory back", async () => {
-  await withTempDir("ossv-root-key-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const old = printedKey(first.output());
     assert.ok(old);

@@ -11,7 +11,7 @@ import { signRequest } from "@ossv/protocol";
 import { startServer, type AccessLogEntry, type ServerOptions } from "@ossv/server";
 import { AdminApiError, AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { startTestServer } from "./raw-client.ts";
-import { withTempDir } from "./temp-dir.ts";
+import { withTempDir } from "../../packages/engine/src/test-support.ts";
 
 test("a malformed %-escape in an admin path is 400, not 500", async () => {
   const t = await startTestServer();
@@ -54,7 +54,7 @@ test("a client that leaves mid-body is logged as such, not as an internal error"
 const options = (dataDir: string, extra: Partial<ServerOptions> = {}): ServerOptions => ({ dataDir, port: 0, host: "127.0.0.1", ...extra });
 
 test("master.key is made once, private, and a start refuses one that is missing, damaged or not the sealing key", async () => {
-  await withTempDir("ossv-master-key-", async (dataDir) => {
+  await withTempDir(async (dataDir) => {
     const first = await startServer(options(dataDir));
     await first.close();
     const path = join(dataDir, "master.key");
