@@ -13,6 +13,29 @@ const forbid = (...names) => ({
   }],
 });
 
+// The engine's rooms, lowest first (docs/architecture.md): a room's source may import only rooms below
+// it, and no room imports the engine's top (engine.ts, index.ts) except testing/. Tests may reach up.
+const ENGINE_ROOMS = ["base", "format", "storage", "search", "state", "maintenance", "collection", "catalog", "fsck"];
+
+function engineRooms() {
+  const packageRule = forbid("server", "sdk", "cli")["no-restricted-imports"][1].patterns;
+  return ENGINE_ROOMS.map((room, level) => {
+    const above = ENGINE_ROOMS.slice(level + 1);
+    const patterns = [
+      ...above.map((higher) => ({
+        regex: `^(\\.\\./)+${higher}/`,
+        message: `engine rooms: ${room}/ sits below ${higher}/ and may not import it (docs/architecture.md)`,
+      })),
+      { regex: "^(\\.\\./)+(engine|index)\\.ts$", message: `engine rooms: ${room}/ may not import the engine's top` },
+    ];
+    return {
+      files: [`packages/engine/src/${room}/**/*.ts`, `packages/engine/src/${room}/**/*.mjs`],
+      ignores: ["**/*.test.ts"],
+      rules: { "no-restricted-imports": ["error", { patterns: [...packageRule, ...patterns] }] },
+    };
+  });
+}
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "bench/.cache/**", "ossv-data/**"] },
   js.configs.recommended,
@@ -25,6 +48,7 @@ export default tseslint.config(
   },
   { files: ["packages/protocol/**"], rules: forbid("engine", "server", "sdk", "cli") },
   { files: ["packages/engine/**"], rules: forbid("server", "sdk", "cli") },
+  ...engineRooms(),
   { files: ["packages/sdk/**"], rules: {
     ...forbid("engine", "server", "cli"),
     "no-restricted-imports": ["error", {

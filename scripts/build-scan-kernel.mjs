@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import wabtInit from "wabt";
 
-const dir = new URL("../packages/engine/src/kernel/", import.meta.url);
+const dir = new URL("../packages/engine/src/search/kernel/", import.meta.url);
 const source = readFileSync(new URL("scan-kernel.wat", dir), "utf8");
 
 export async function compileScanKernel() {

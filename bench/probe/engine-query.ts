@@ -8,7 +8,7 @@ import { openEngine, type DurableCollection } from "../../packages/engine/src/in
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
 import { datasetSpec } from "../lib/profile.ts";
 import { K, loadOrComputeTruth } from "../lib/ground-truth.ts";
-import { SEARCH_TUNING } from "../../packages/engine/src/segment.ts";
+import { SEARCH_TUNING } from "../../packages/engine/src/search/segment.ts";
 
 const rows = Number(process.argv[2] ?? 200_000);
 const dimension = Number(process.argv[3] ?? 128);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openEngine, type FsckReport } from "@ossv/engine";
 import { replaceRootKey } from "@ossv/server";
-import { withTempDir } from "../../packages/engine/src/test-support.ts";
+import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 const ACCOUNT = "1000000000000001";

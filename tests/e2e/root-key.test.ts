@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
-import { withTempDir } from "../../packages/engine/src/test-support.ts";
+import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 

@@ -11,7 +11,7 @@ import { signRequest } from "@ossv/protocol";
 import { startServer, type AccessLogEntry, type ServerOptions } from "@ossv/server";
 import { AdminApiError, AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { startTestServer } from "./raw-client.ts";
-import { withTempDir } from "../../packages/engine/src/test-support.ts";
+import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
 test("a malformed %-escape in an admin path is 400, not 500", async () => {
   const t = await startTestServer();

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "../../packages/engine/src/seeded-random.mjs";
+import { seededRandom } from "../../packages/engine/src/base/seeded-random.mjs";
 import { History } from "./load/history.ts";
 import { KeyChooser } from "./load/key-chooser.ts";
 import { deleteSome, getSome, listAll, putSome, querySome, type LoadContext } from "./load/load-ops.ts";

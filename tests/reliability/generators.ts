@@ -7,7 +7,7 @@
 // protocol package, which the layering rule allows).
 import fc from "fast-check";
 // Seeded draws for whole vectors: 4,096 x 500 values are too many to draw through fast-check one by one.
-import { seededRandom } from "../../packages/engine/src/seeded-random.mjs";
+import { seededRandom } from "../../packages/engine/src/base/seeded-random.mjs";
 import { DEFAULT_LIMITS, utf8ByteLength, type WireMetadata, type WireMetadataScalar } from "@ossv/protocol";
 
 const LIMITS = DEFAULT_LIMITS;

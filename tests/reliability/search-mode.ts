@@ -2,7 +2,7 @@
 // must return the exact top-k; graph mode sends every query that can use an HNSW graph through it,
 // so the approximate path is exercised too (and checked for validity: right rows, right distances,
 // never short). SEARCH_TUNING is process-wide, and node --test runs each test file in its own process.
-import { SEARCH_TUNING } from "../../packages/engine/src/segment.ts";
+import { SEARCH_TUNING } from "../../packages/engine/src/search/segment.ts";
 
 /** Switches the search path; returns a function that restores the previous tuning. */
 export function useSearchMode(exact: boolean): () => void {

@@ -4,10 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CollectionLayout } from "./collection-layout.ts";
+import { CollectionLayout } from "./storage/collection-layout.ts";
 import {
   ACCOUNT, BUCKET, assertRefusedUnchanged, flipBit, openTestEngine, randomVector, seededRandom, setupIndex, withTempDir,
-} from "./test-support.ts";
+} from "./testing/test-support.ts";
 
 const NO_AUTOMATIC_WORK = { segmentRows: 1_000_000, maxSegments: 100, maxDeletedFraction: 1, idleMergeMs: 0, idleFlushMs: 3_600_000 };
 

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openEngine } from "./engine.ts";
-import { EngineError } from "./types.ts";
-import { ACCOUNT, BUCKET, dumpCollection, openTestEngine, setupIndex, vector, withTempDir } from "./test-support.ts";
+import { EngineError } from "./base/types.ts";
+import { ACCOUNT, BUCKET, dumpCollection, openTestEngine, setupIndex, vector, withTempDir } from "./testing/test-support.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof EngineError && e.code === "CLOSED";
 

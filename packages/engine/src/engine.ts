@@ -2,16 +2,16 @@
 // catalog is recovered at open (reads are synchronous, so a collection must be in memory before it is
 // handed out); storage of indexes the catalog no longer knows is removed then too.
 import { mkdir } from "node:fs/promises";
-import { logBackgroundFailure, type BackgroundFailureReporter } from "./background-failures.ts";
-import type { BlobStore } from "./blob-store.ts";
-import { DurableCatalog } from "./catalog.ts";
-import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
-import { DurableCollection } from "./collection.ts";
-import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./collection-layout.ts";
-import { LocalBlobStore } from "./local-blob-store.ts";
-import { acquireDirLock, type DirLock } from "./dir-lock.ts";
-import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./errors.ts";
-import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./types.ts";
+import { logBackgroundFailure, type BackgroundFailureReporter } from "./base/background-failures.ts";
+import type { BlobStore } from "./storage/blob-store.ts";
+import { DurableCatalog } from "./catalog/catalog.ts";
+import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/checkpointer.ts";
+import { DurableCollection } from "./collection/collection.ts";
+import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection-layout.ts";
+import { LocalBlobStore } from "./storage/local-blob-store.ts";
+import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
+import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./base/errors.ts";
+import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Store to use instead of the local file system under dataDir (tests, later object stores). */

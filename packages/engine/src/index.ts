@@ -1,17 +1,17 @@
 // @ossv/engine: the storage engine (design §3). The contract is types.ts; the rest is implementation
 // that callers may use for tests, tools and other stores.
-export * from "./types.ts";
+export * from "./base/types.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
-export { BlobNotCreatedError, type BlobStore } from "./blob-store.ts";
-export { LocalBlobStore } from "./local-blob-store.ts";
-export { DurableCatalog } from "./catalog.ts";
-export { DurableCollection, type SegmentSummary } from "./collection.ts";
-export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./checkpointer.ts";
-export { CorruptionError } from "./errors.ts";
-export { compareKeys } from "./byte-order.ts";
-export { maxListTokenLength, segmentOf } from "./list-pages.ts";
+export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";
+export { LocalBlobStore } from "./storage/local-blob-store.ts";
+export { DurableCatalog } from "./catalog/catalog.ts";
+export { DurableCollection, type SegmentSummary } from "./collection/collection.ts";
+export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/checkpointer.ts";
+export { CorruptionError } from "./base/errors.ts";
+export { compareKeys } from "./base/byte-order.ts";
+export { maxListTokenLength, segmentOf } from "./collection/list-pages.ts";
 export {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
-} from "./background-failures.ts";
-export { fsck, type FsckOptions, type FsckResult } from "./fsck.ts";
-export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck-report.ts";
+} from "./base/background-failures.ts";
+export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
+export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";

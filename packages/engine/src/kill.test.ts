@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { openEngine } from "./engine.ts";
-import { KILL_TEST_KEYS, KILL_TEST_POLICY, killTestVector } from "./kill-test-child.ts";
-import { seededRandom, withTempDir } from "./test-support.ts";
+import { KILL_TEST_KEYS, KILL_TEST_POLICY, killTestVector } from "./testing/kill-test-child.ts";
+import { seededRandom, withTempDir } from "./testing/test-support.ts";
 
-const CHILD = fileURLToPath(new URL("./kill-test-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./testing/kill-test-child.ts", import.meta.url));
 const ROUNDS = 3;
 
 /** Per key: the generation it must hold (undefined = absent), or either of two while in doubt. */

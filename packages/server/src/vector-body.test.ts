@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { liftFloat32Array } from "./float32-lift.ts";
 import { parseVectorBody } from "./vector-body.ts";
-import { seededRandom } from "../../engine/src/test-support.ts";
+import { seededRandom } from "../../engine/src/testing/test-support.ts";
 
 /** What the server did before the lift: JSON.parse, then float32 rounding. */
 const expected = (text: string): number => Math.fround(Number(text));

@@ -3,7 +3,7 @@
 // deadline passes. An error while the server is up is a failure to report; once the caller has
 // declared the server gone (it is about to be killed), errors only end that client's run.
 import type { VectorsClient } from "@ossv/sdk";
-import { seededRandom } from "../../../packages/engine/src/seeded-random.mjs";
+import { seededRandom } from "../../../packages/engine/src/base/seeded-random.mjs";
 import type { History } from "./history.ts";
 import type { KeyChooser } from "./key-chooser.ts";
 import type { LoadContext } from "./load-ops.ts";

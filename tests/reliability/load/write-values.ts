@@ -1,7 +1,7 @@
 // What each write stores. Every put in a run gets a unique write id, and its vector and metadata are a
 // pure function of that id, so any vector read back names the write it came from (metadata `w`) and
 // can be compared bit for bit with what that write sent.
-import { seededRandom } from "../../../packages/engine/src/seeded-random.mjs";
+import { seededRandom } from "../../../packages/engine/src/base/seeded-random.mjs";
 
 export const DIMENSION = 8;
 

@@ -1,0 +1,242 @@
+// The durable catalog. Every change runs through one queue: validate against the latest state, write
+// the whole new state as the next numbered object `catalog/<seq>.json` with createIfAbsent, and only
+// then make it visible and resolve. Recovery reads the newest object, and stops if it is damaged.
+import { BlobNotCreatedError, type BlobStore } from "../storage/blob-store.ts";
+import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
+import { CatalogState } from "./catalog-state.ts";
+import { CorruptionError, DecodeError } from "../base/errors.ts";
+import { listNumbered, numberedName } from "../storage/numbered-objects.ts";
+import { SerialQueue } from "../base/serial-queue.ts";
+import type { UserRecord } from "../base/types.ts";
+import {
+  EngineError,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type BucketLogging,
+  type BucketRecord,
+  type Catalog,
+  type IndexRecord,
+  type IndexSpec,
+  type NewBucket,
+} from "../base/types.ts";
+
+export const CATALOG_DIR = "catalog";
+export const CATALOG_EXT = "json";
+/** Older catalog objects kept after a commit; only the newest is ever read. */
+const KEEP_OBJECTS = 3;
+
+export interface CatalogHooks {
+  /** Runs after a deleteIndex commit and before its promise resolves: drop the index's data. */
+  dropIndexData(index: IndexRecord): Promise<void>;
+}
+
+interface Recovered {
+  state: CatalogState;
+  seq: number;
+  liveSeqs: number[];
+}
+
+/**
+ * The newest catalog object, which must decode. Objects are created whole, so one that does not
+ * decode is damage, not an unfinished commit: falling back to an older one would silently undo
+ * changes, revoked keys and removed policies among them, so recovery stops instead.
+ */
+async function recoverCatalog(store: BlobStore): Promise<Recovered> {
+  const objects = await listNumbered(store, CATALOG_DIR, CATALOG_EXT);
+  const newest = objects.at(-1);
+  if (newest === undefined) return { state: new CatalogState(), seq: 0, liveSeqs: [] };
+  const bytes = await store.get(newest.name);
+  if (!bytes) throw new CorruptionError(newest.name, "catalog object vanished while being read");
+  try {
+    const doc = decodeCatalog(bytes, newest.seq);
+    return { state: CatalogState.from(doc).freeze(), seq: newest.seq, liveSeqs: objects.map((o) => o.seq) };
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CorruptionError(newest.name, `unreadable catalog object: ${error.message}`);
+    throw error;
+  }
+}
+
+export class DurableCatalog implements Catalog {
+  private readonly queue = new SerialQueue();
+  private closed = false;
+  /** Set when a commit failed in a way that leaves its object number unknown: refuse further changes. */
+  private failure: unknown;
+
+  private constructor(
+    private readonly store: BlobStore,
+    private readonly hooks: CatalogHooks,
+    private state: CatalogState,
+    private seq: number,
+    private liveSeqs: number[],
+  ) {}
+
+  static async open(store: BlobStore, hooks: CatalogHooks): Promise<DurableCatalog> {
+    const { state, seq, liveSeqs } = await recoverCatalog(store);
+    return new DurableCatalog(store, hooks, state, seq, liveSeqs);
+  }
+
+  /** Waits for queued changes, then refuses every call with CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.drain();
+  }
+
+  private visible(): CatalogState {
+    if (this.closed) throw new EngineError("CLOSED", "the engine is closed");
+    return this.state;
+  }
+
+  /** Queues a change: `change` edits a draft; the draft becomes visible once it is durable. */
+  private mutate<T>(change: (draft: CatalogState) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineError("CLOSED", "the engine is closed"));
+    return this.queue.run(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      const draft = this.state.clone();
+      const result = change(draft);
+      await this.commit(draft);
+      return result;
+    });
+  }
+
+  private async commit(draft: CatalogState): Promise<void> {
+    const seq = this.seq + 1;
+    const bytes = encodeCatalog({ seq, ...draft.toSnapshot() });
+    let created: boolean;
+    try {
+      created = await this.store.createIfAbsent(numberedName(CATALOG_DIR, seq, CATALOG_EXT), bytes);
+    } catch (error) {
+      // Only a failure that may have left the object behind makes its number unusable.
+      if (!(error instanceof BlobNotCreatedError)) this.failure = error;
+      throw error;
+    }
+    if (!created) {
+      this.failure = new CorruptionError(numberedName(CATALOG_DIR, seq, CATALOG_EXT), "exists: another writer?");
+      throw this.failure;
+    }
+    this.state = draft.freeze();
+    this.seq = seq;
+    this.liveSeqs.push(seq);
+    await this.prune();
+  }
+
+  /** Old objects are never read again; failing to remove one only costs disk space. */
+  private async prune(): Promise<void> {
+    while (this.liveSeqs.length > KEEP_OBJECTS) {
+      const oldest = this.liveSeqs.shift();
+      if (oldest !== undefined) await this.store.delete(numberedName(CATALOG_DIR, oldest, CATALOG_EXT)).catch(() => undefined);
+    }
+  }
+
+  /** Every index of every account (used to open their collections). */
+  allIndexes(): IndexRecord[] {
+    return this.visible().allIndexes();
+  }
+
+  /** The index with this storage id, if it still exists. */
+  getIndexById(id: string): IndexRecord | undefined {
+    return this.visible().getIndexById(id);
+  }
+
+  /** False until the first change is committed: an empty data directory. */
+  get hasCommitted(): boolean {
+    return this.seq > 0;
+  }
+
+  hasIndexId(id: string): boolean {
+    return this.visible().hasIndexId(id);
+  }
+
+  createAccount(accountId: string): Promise<AccountRecord> {
+    return this.mutate((draft) => draft.createAccount(accountId));
+  }
+
+  getAccount(accountId: string): AccountRecord | undefined {
+    return this.visible().getAccount(accountId);
+  }
+
+  listAccounts(): AccountRecord[] {
+    return this.visible().listAccounts();
+  }
+
+  putAccessKey(key: AccessKeyRecord): Promise<void> {
+    return this.mutate((draft) => draft.putAccessKey(key));
+  }
+
+  getAccessKey(accessKeyId: string): AccessKeyRecord | undefined {
+    return this.visible().getAccessKey(accessKeyId);
+  }
+
+  listAccessKeys(accountId: string): AccessKeyRecord[] {
+    return this.visible().listAccessKeys(accountId);
+  }
+
+  deleteAccessKey(accessKeyId: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteAccessKey(accessKeyId));
+  }
+
+  createUser(accountId: string, userName: string, userId: string, kind?: "role"): Promise<UserRecord> {
+    return this.mutate((draft) => draft.createUser(accountId, userName, userId, kind));
+  }
+
+  getUser(accountId: string, userName: string): UserRecord | undefined {
+    return this.visible().getUser(accountId, userName);
+  }
+
+  listUsers(accountId: string): UserRecord[] {
+    return this.visible().listUsers(accountId);
+  }
+
+  deleteUser(accountId: string, userName: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteUser(accountId, userName));
+  }
+
+  putUserPolicy(accountId: string, userName: string, policyName: string, document: string): Promise<void> {
+    return this.mutate((draft) => draft.putUserPolicy(accountId, userName, policyName, document));
+  }
+
+  deleteUserPolicy(accountId: string, userName: string, policyName: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteUserPolicy(accountId, userName, policyName));
+  }
+
+  createBucket(bucket: NewBucket): Promise<BucketRecord> {
+    return this.mutate((draft) => draft.createBucket(bucket));
+  }
+
+  getBucket(accountId: string, name: string): BucketRecord | undefined {
+    return this.visible().getBucket(accountId, name);
+  }
+
+  listBuckets(accountId: string): BucketRecord[] {
+    return this.visible().listBuckets(accountId);
+  }
+
+  deleteBucket(accountId: string, name: string): Promise<void> {
+    return this.mutate((draft) => draft.deleteBucket(accountId, name));
+  }
+
+  setBucketPolicy(accountId: string, name: string, policy: string | undefined): Promise<void> {
+    return this.mutate((draft) => draft.setBucketPolicy(accountId, name, policy));
+  }
+
+  setBucketLogging(accountId: string, name: string, logging: BucketLogging | undefined): Promise<void> {
+    return this.mutate((draft) => draft.setBucketLogging(accountId, name, logging));
+  }
+
+  createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): Promise<IndexRecord> {
+    return this.mutate((draft) => draft.createIndex(accountId, bucket, spec, maxIndexes));
+  }
+
+  getIndex(accountId: string, bucket: string, name: string): IndexRecord | undefined {
+    return this.visible().getIndex(accountId, bucket, name);
+  }
+
+  listIndexes(accountId: string, bucket: string): IndexRecord[] {
+    return this.visible().listIndexes(accountId, bucket);
+  }
+
+  async deleteIndex(accountId: string, bucket: string, name: string): Promise<void> {
+    const removed = await this.mutate((draft) => draft.deleteIndex(accountId, bucket, name));
+    // After the commit: a crash before the data is gone leaves an orphan that the next open removes.
+    await this.hooks.dropIndexData(removed);
+  }
+}

@@ -1,0 +1,176 @@
+// Recovery of one collection: newest manifest -> its snapshot, segments (with their persisted graphs:
+// nothing is rebuilt at open) and deletion bitmaps -> replay of the WAL objects after it, in order.
+//
+// Every object is created whole (the store writes, syncs and then links or uploads it), so a crash
+// never leaves a torn object: one that exists but does not decode is damage, and recovery stops with
+// a CorruptionError naming it rather than guess. Nothing is deleted then; `ossv admin fsck` says what
+// the damage costs and can quarantine it. A crash can only leave objects that no manifest names yet
+// (a checkpoint or merge that never committed), and objects a newer manifest made unnecessary.
+// Those are deleted, once the whole plan has succeeded, and only when provably unneeded (see
+// provenUnfinished).
+import type { BlobStore } from "../storage/blob-store.ts";
+import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
+import { CollectionState } from "../state/collection-state.ts";
+import { decodeDeletions, type SegmentDeletions } from "../format/deletion-format.ts";
+import { CorruptionError, DecodeError } from "../base/errors.ts";
+import { HnswGraph } from "../search/hnsw-graph.ts";
+import { decodeManifest, type Manifest } from "../format/manifest.ts";
+import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
+import { Segment } from "../search/segment.ts";
+import { decodeSegment } from "../format/segment-format.ts";
+import { decodeSnapshot } from "../state/memtable.ts";
+import type { IndexRecord } from "../base/types.ts";
+import { decodeWalObject } from "../format/wal-format.ts";
+
+type IndexShape = Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">;
+
+/** WAL numbering starts here for a collection that was never checkpointed. */
+export const FIRST_WAL_SEQ = 1;
+
+export interface RecoveredCollection {
+  state: CollectionState;
+  /** Number of the manifest in force, 0 when there is none yet. */
+  manifestSeq: number;
+  walFrom: number;
+  nextWalSeq: number;
+  /** Sizes of the WAL objects from walFrom on, by number. */
+  walSizes: Map<number, number>;
+  segmentIds: Set<number>;
+  nextSegmentId: number;
+}
+
+interface Base {
+  state: CollectionState;
+  manifestSeq: number;
+  walFrom: number;
+  segmentIds: Set<number>;
+  nextSegmentId: number;
+}
+
+/** The newest manifest, which must decode; the older ones it supersedes become garbage. */
+async function chooseManifest(store: BlobStore, manifests: NumberedObject[], garbage: string[]): Promise<Manifest | undefined> {
+  const newest = manifests.at(-1);
+  if (newest === undefined) return undefined;
+  const manifest = await readRequired(store, newest.name, "manifest", (bytes) => decodeManifest(bytes, newest.seq));
+  for (const older of manifests.slice(0, -1)) garbage.push(older.name);
+  return manifest;
+}
+
+/** Reads an object recovery relies on; it must exist and decode, or data would be lost. */
+async function readRequired<T>(store: BlobStore, name: string, what: string, decode: (bytes: Uint8Array) => T): Promise<T> {
+  const bytes = await store.get(name);
+  if (!bytes) throw new CorruptionError(name, `${what} is missing`);
+  try {
+    return decode(bytes);
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable ${what}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Sorts the objects in `dir` that the manifest in force does not name: numbered below `newestNamed`
+ * they were superseded by it (garbage); above it, an unfinished checkpoint or merge left them.
+ */
+async function collectUnnamed(
+  store: BlobStore, dir: string, ext: string, named: (seq: number) => boolean, newestNamed: number, found: Leftovers,
+): Promise<void> {
+  for (const object of await listNumbered(store, dir, ext)) {
+    if (named(object.seq)) continue;
+    (object.seq < newestNamed ? found.superseded : found.unfinished).push(object);
+  }
+}
+
+interface Leftovers {
+  superseded: NumberedObject[];
+  unfinished: NumberedObject[];
+}
+
+/**
+ * Objects newer than the manifest in force are deleted only when nothing but them could hold data:
+ * a checkpoint writes its snapshot before its manifest and prunes the WAL only after it, so each
+ * such snapshot must start at a WAL position recovery still has. One that starts beyond the WAL's
+ * end belongs to a committed checkpoint whose manifest is gone: stop rather than lose its data.
+ */
+async function provenUnfinished(store: BlobStore, layout: CollectionLayout, index: IndexShape, leftovers: NumberedObject[], walEnd: number): Promise<void> {
+  for (const object of leftovers) {
+    if (!object.name.startsWith(`${layout.snapshotDir}/`)) continue;
+    const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
+    const { walFrom } = await readRequired(store, object.name, "snapshot of an unfinished checkpoint", decode);
+    if (walFrom > walEnd) {
+      throw new CorruptionError(layout.manifestName(object.seq),
+        `missing: snapshot ${object.seq} was written after WAL object ${walFrom - 1}, but the WAL ends before ${walEnd}`);
+    }
+  }
+}
+
+async function loadSegments(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Segment[]> {
+  if (manifest.segments.length === 0) return [];
+  const deletions = await readRequired(store, layout.deletesName(manifest.deletes), "deletion object", decodeDeletions);
+  const bitmaps = new Map(deletions.map((entry: SegmentDeletions) => [entry.segmentId, entry.deleted]));
+  const segments: Segment[] = [];
+  for (const id of manifest.segments) {
+    const name = layout.segmentName(id);
+    const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
+    const deleted = bitmaps.get(id);
+    if (deleted?.length !== contents.keys.length) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
+    const segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys);
+    const built = { bytes: contents.graph, searchEf: contents.searchEf };
+    segment.attachGraph(await HnswGraph.load(built, index.distanceMetric, index.dimension, segment.rows));
+    segments.push(segment);
+  }
+  return segments;
+}
+
+async function loadBase(store: BlobStore, layout: CollectionLayout, index: IndexShape, garbage: string[], leftovers: Leftovers): Promise<Base> {
+  const manifests = await listNumbered(store, layout.manifestDir, MANIFEST_EXT);
+  const manifest = await chooseManifest(store, manifests, garbage);
+  const named = new Set(manifest?.segments ?? []);
+  const seq = manifest?.seq ?? 0;
+  await collectUnnamed(store, layout.snapshotDir, SNAPSHOT_EXT, (n) => n === manifest?.snapshot, seq, leftovers);
+  await collectUnnamed(store, layout.deletesDir, DELETES_EXT, (n) => n === manifest?.deletes, seq, leftovers);
+  await collectUnnamed(store, layout.segmentDir, SEGMENT_EXT, (id) => named.has(id), Math.max(0, ...named), leftovers);
+  if (!manifest) {
+    return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
+  }
+  const snapshotName = layout.snapshotName(manifest.snapshot);
+  const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
+  const { memtable, walFrom } = await readRequired(store, snapshotName, "snapshot", decode);
+  if (walFrom !== manifest.walFrom) throw new CorruptionError(snapshotName, "unreadable snapshot: snapshot and manifest disagree on walFrom");
+  const state = new CollectionState(index, memtable);
+  for (const segment of await loadSegments(store, layout, index, manifest)) state.addSegment(segment);
+  // Ids of unnamed segment objects are garbage now and may be reused; named ones never are.
+  const nextSegmentId = Math.max(0, ...manifest.segments) + 1;
+  return { state, manifestSeq: manifest.seq, walFrom, segmentIds: named, nextSegmentId };
+}
+
+async function replayWal(store: BlobStore, layout: CollectionLayout, base: Base, garbage: string[]): Promise<RecoveredCollection> {
+  const objects = await listNumbered(store, layout.walDir, WAL_EXT);
+  const live = objects.filter((object) => object.seq >= base.walFrom);
+  for (const covered of objects) if (covered.seq < base.walFrom) garbage.push(covered.name);
+  const walSizes = new Map<number, number>();
+  let nextWalSeq = base.walFrom;
+  for (const object of live) {
+    if (object.seq !== nextWalSeq) throw new CorruptionError(layout.walName(nextWalSeq), "WAL object missing");
+    let size = 0;
+    const records = await readRequired(store, object.name, "WAL object", (bytes) => {
+      size = bytes.length;
+      return decodeWalObject(bytes);
+    });
+    for (const record of records) base.state.apply(record);
+    walSizes.set(object.seq, size);
+    nextWalSeq++;
+  }
+  return { ...base, nextWalSeq, walSizes };
+}
+
+export async function recoverCollection(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<RecoveredCollection> {
+  const garbage: string[] = [];
+  const leftovers: Leftovers = { superseded: [], unfinished: [] };
+  const base = await loadBase(store, layout, index, garbage, leftovers);
+  const recovered = await replayWal(store, layout, base, garbage);
+  await provenUnfinished(store, layout, index, leftovers.unfinished, recovered.nextWalSeq);
+  garbage.push(...leftovers.superseded.map((o) => o.name), ...leftovers.unfinished.map((o) => o.name));
+  for (const name of garbage) await store.delete(name);
+  return recovered;
+}

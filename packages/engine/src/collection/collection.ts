@@ -1,0 +1,202 @@
+// One vector index's data behind the Collection interface: WAL writer (durability, group commit),
+// collection state (memtable + segments: lookups and queries), list pages (listing) and checkpointer
+// (bounded recovery, segment flushes, compaction).
+// Writes resolve once their WAL object is durable; they change memory only then, in WAL order, so
+// reads see exactly the acknowledged writes.
+import {
+  logBackgroundFailure, type BackgroundFailure, type BackgroundFailureReporter, type TaskFailureReporter,
+} from "../base/background-failures.ts";
+import type { BlobStore } from "../storage/blob-store.ts";
+import { Checkpointer, DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/checkpointer.ts";
+import { CollectionLayout } from "../storage/collection-layout.ts";
+import { FIRST_WAL_SEQ, recoverCollection, type RecoveredCollection } from "./collection-recovery.ts";
+import { CollectionState } from "../state/collection-state.ts";
+import { listKeys } from "./list-pages.ts";
+import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
+import { WalWriter, type DurableBatch } from "./wal-writer.ts";
+import {
+  EngineError,
+  type Collection,
+  type IndexRecord,
+  type ListKeysPage,
+  type ListVectorsOptions,
+  type ListVectorsPage,
+  type QueryHit,
+  type QueryOptions,
+  type VectorRecord,
+} from "../base/types.ts";
+
+type Status = "open" | "dropped" | "closed";
+
+export interface SegmentSummary {
+  id: number;
+  rows: number;
+  live: number;
+  graph: boolean;
+  /** The calibrated query beam of its graph, 0 while the graph is being built. */
+  searchEf: number;
+}
+
+export class DurableCollection implements Collection {
+  private status: Status = "open";
+  private readonly state: CollectionState;
+  private readonly wal: WalWriter;
+  private readonly checkpointer: Checkpointer;
+
+  private constructor(
+    store: BlobStore,
+    readonly index: IndexRecord,
+    recovered: RecoveredCollection,
+    policy: CheckpointPolicy,
+    report: BackgroundFailureReporter,
+  ) {
+    const layout = new CollectionLayout(index.id);
+    this.state = recovered.state;
+    this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
+    const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
+    const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
+    const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
+    this.checkpointer = new Checkpointer(store, layout, this.state, () => this.wal.nextSeq, policy, checkpointState, reportTask);
+  }
+
+  /** Opens an index's collection, recovering it from the store. */
+  static async open(
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+  ): Promise<DurableCollection> {
+    const recovered = await recoverCollection(store, new CollectionLayout(index.id), index);
+    return new DurableCollection(store, index, recovered, policy, report);
+  }
+
+  /** A collection for an index created in this process: nothing can be stored for its fresh id yet. */
+  static createEmpty(
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+  ): DurableCollection {
+    const empty: RecoveredCollection = {
+      state: new CollectionState(index),
+      manifestSeq: 0,
+      walFrom: FIRST_WAL_SEQ,
+      nextWalSeq: FIRST_WAL_SEQ,
+      walSizes: new Map(),
+      segmentIds: new Set(),
+      nextSegmentId: 1,
+    };
+    return new DurableCollection(store, index, empty, policy, report);
+  }
+
+  private assertUsable(): void {
+    if (this.status === "closed") throw new EngineError("CLOSED", "the engine is closed");
+    if (this.status === "dropped") throw new EngineError("NO_SUCH_INDEX", `vector index ${this.index.name} was deleted`);
+  }
+
+  private applyDurable(batch: DurableBatch): void {
+    for (const record of batch.records) this.state.apply(decodeWalRecord(record));
+    this.checkpointer.noteWalObject(batch.seq, batch.objectBytes);
+  }
+
+  async put(vectors: VectorRecord[]): Promise<void> {
+    this.assertUsable();
+    if (vectors.length === 0) return;
+    await this.wal.append(encodeWalRecord({ type: "put", vectors }, this.index.dimension));
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    this.assertUsable();
+    if (keys.length === 0) return;
+    await this.wal.append(encodeWalRecord({ type: "delete", keys }, this.index.dimension));
+  }
+
+  get(keys: string[]): VectorRecord[] {
+    this.assertUsable();
+    const found: VectorRecord[] = [];
+    for (const key of keys) {
+      const record = this.state.get(key);
+      if (record) found.push(record);
+    }
+    return found;
+  }
+
+  list(options: ListVectorsOptions): ListVectorsPage {
+    this.assertUsable();
+    const page = listKeys(this.state, options);
+    const vectors = page.keys.map((key) => this.state.get(key) as VectorRecord);
+    return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
+  }
+
+  listKeys(options: ListVectorsOptions): ListKeysPage {
+    this.assertUsable();
+    return listKeys(this.state, options);
+  }
+
+  query(options: QueryOptions): QueryHit[] {
+    this.assertUsable();
+    if (options.vector.length !== this.index.dimension) {
+      throw new RangeError(`query vector has ${options.vector.length} dimensions, the index ${this.index.dimension}`);
+    }
+    if (!Number.isInteger(options.topK) || options.topK < 1) throw new RangeError("topK must be a positive integer");
+    return this.state.query(options);
+  }
+
+  count(): number {
+    this.assertUsable();
+    return this.state.count;
+  }
+
+  /** Writes a checkpoint now (normally triggered by WAL size); resolves once it is durable. */
+  async checkpoint(): Promise<void> {
+    this.assertUsable();
+    await this.checkpointer.checkpoint();
+  }
+
+  /** Freezes the memtable into a segment with a graph now (normally triggered by its size). */
+  async flush(): Promise<void> {
+    this.assertUsable();
+    await this.checkpointer.flush();
+  }
+
+  /** Merges all segments into one, dropping deleted rows (normally triggered automatically). */
+  async compact(): Promise<void> {
+    this.assertUsable();
+    await this.checkpointer.compact();
+  }
+
+  /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
+  describe(): {
+    memtableRows: number; backgroundTasks: number; lastBackgroundFailure: BackgroundFailure | null; segments: SegmentSummary[];
+  } {
+    const segments = this.state.segments.map((segment) => ({
+      id: segment.id,
+      rows: segment.rows,
+      live: segment.liveCount,
+      graph: segment.graph !== undefined,
+      searchEf: segment.graph?.searchEf ?? 0,
+    }));
+    return {
+      memtableRows: this.state.memtable.count,
+      backgroundTasks: this.checkpointer.pendingTasks,
+      lastBackgroundFailure: this.checkpointer.failure ?? null,
+      segments,
+    };
+  }
+
+  /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */
+  async settleBackground(): Promise<void> {
+    await this.checkpointer.drain();
+  }
+
+  /** Waits for in-flight commits and checkpoints, then refuses calls with CLOSED. */
+  async close(): Promise<void> {
+    await this.settle("closed");
+  }
+
+  /** Like close, for an index removed from the catalog: later calls get NO_SUCH_INDEX. */
+  async drop(): Promise<void> {
+    await this.settle("dropped");
+  }
+
+  private async settle(status: Status): Promise<void> {
+    if (this.status === "open") this.status = status;
+    await this.wal.drain();
+    this.checkpointer.stop();
+    await this.checkpointer.drain();
+  }
+}

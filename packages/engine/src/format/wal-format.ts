@@ -1,0 +1,135 @@
+// WAL byte layout (docs/storage-format.md). One WAL object holds the records of one group commit:
+//
+//   header  "OVWL" | u32 version | u32 recordCount | u32 bodyLength | u32 crc32(previous 16 bytes)
+//   body    recordCount × ( u32 payloadLength | u32 crc32(payload) | payload )
+//
+// A put payload is u8 1 | u32 dimension | u32 count | count × (key, metadata JSON, float32 × dimension);
+// a delete payload is u8 2 | u32 count | count × key. Strings are u32 length + UTF-8. All integers and
+// floats little-endian. An object decodes only when every length, count and checksum agrees, so a
+// torn object is always detected and rejected whole.
+import { ByteReader, ByteWriter, checksum } from "./binary.ts";
+import { DecodeError } from "../base/errors.ts";
+import type { Metadata, VectorRecord } from "../base/types.ts";
+
+const MAGIC = 0x4c57564f; // "OVWL" read as a little-endian u32
+const VERSION = 1;
+const HEADER_BYTES = 20;
+const PUT = 1;
+const DELETE = 2;
+
+export type WalRecord = { type: "put"; vectors: VectorRecord[] } | { type: "delete"; keys: string[] };
+
+function encodePayload(record: WalRecord, dimension: number): Uint8Array {
+  if (record.type === "delete") {
+    const writer = new ByteWriter(16 + record.keys.length * 32);
+    writer.u8(DELETE);
+    writer.u32(record.keys.length);
+    for (const key of record.keys) writer.string(key);
+    return writer.finish();
+  }
+  const writer = new ByteWriter(16 + record.vectors.length * (dimension * 4 + 64));
+  writer.u8(PUT);
+  writer.u32(dimension);
+  writer.u32(record.vectors.length);
+  for (const vector of record.vectors) {
+    if (vector.data.length !== dimension) {
+      throw new RangeError(`vector ${vector.key} has ${vector.data.length} dimensions, the index ${dimension}`);
+    }
+    writer.string(vector.key);
+    writer.string(JSON.stringify(vector.metadata ?? {}));
+    writer.floats(vector.data);
+  }
+  return writer.finish();
+}
+
+/** One framed record: u32 length | u32 crc32 | payload. */
+export function encodeWalRecord(record: WalRecord, dimension: number): Uint8Array {
+  const payload = encodePayload(record, dimension);
+  const writer = new ByteWriter(payload.length + 8);
+  writer.u32(payload.length);
+  writer.u32(checksum(payload));
+  writer.bytes(payload);
+  return writer.finish().slice();
+}
+
+/** Concatenates framed records into one WAL object. */
+export function encodeWalObject(records: Uint8Array[]): Uint8Array {
+  const bodyLength = records.reduce((sum, record) => sum + record.length, 0);
+  const writer = new ByteWriter(HEADER_BYTES + bodyLength);
+  writer.u32(MAGIC);
+  writer.u32(VERSION);
+  writer.u32(records.length);
+  writer.u32(bodyLength);
+  writer.u32(checksum(writer.finish().subarray(0, 16)));
+  for (const record of records) writer.bytes(record);
+  return writer.finish();
+}
+
+function decodeMetadata(json: string): Metadata {
+  try {
+    const value: unknown = JSON.parse(json);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Metadata;
+  } catch {
+    // reported below
+  }
+  throw new DecodeError("metadata is not a JSON object");
+}
+
+function decodePayload(reader: ByteReader): WalRecord {
+  const type = reader.u8();
+  if (type === DELETE) {
+    const count = reader.u32();
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++) keys.push(reader.string());
+    return { type: "delete", keys };
+  }
+  if (type !== PUT) throw new DecodeError(`unknown record type ${type}`);
+  const dimension = reader.u32();
+  const count = reader.u32();
+  const vectors: VectorRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = reader.string();
+    const metadata = decodeMetadata(reader.string());
+    vectors.push({ key, metadata, data: reader.floats(dimension) });
+  }
+  return { type: "put", vectors };
+}
+
+function decodeFramedRecord(reader: ByteReader): WalRecord {
+  const length = reader.u32();
+  const expectedCrc = reader.u32();
+  const payload = reader.bytesView(length);
+  if (checksum(payload) !== expectedCrc) throw new DecodeError("record checksum mismatch");
+  const payloadReader = new ByteReader(payload);
+  const record = decodePayload(payloadReader);
+  if (payloadReader.remaining !== 0) throw new DecodeError("record has trailing bytes");
+  return record;
+}
+
+/** Decodes one framed record as produced by encodeWalRecord. */
+export function decodeWalRecord(bytes: Uint8Array): WalRecord {
+  const reader = new ByteReader(bytes);
+  const record = decodeFramedRecord(reader);
+  if (reader.remaining !== 0) throw new DecodeError("record has trailing bytes");
+  return record;
+}
+
+/** Decodes a whole WAL object; throws DecodeError unless it is complete and intact. */
+export function decodeWalObject(bytes: Uint8Array): WalRecord[] {
+  const reader = new ByteReader(bytes);
+  if (bytes.length < HEADER_BYTES) throw new DecodeError(`object of ${bytes.length} bytes has no full header`);
+  const magic = reader.u32();
+  const version = reader.u32();
+  const recordCount = reader.u32();
+  const bodyLength = reader.u32();
+  const headerCrc = reader.u32();
+  if (checksum(bytes.subarray(0, 16)) !== headerCrc) throw new DecodeError("header checksum mismatch");
+  if (magic !== MAGIC || version !== VERSION) throw new DecodeError("not a version 1 WAL object");
+  if (bytes.length !== HEADER_BYTES + bodyLength) {
+    throw new DecodeError(`object is ${bytes.length} bytes, header says ${HEADER_BYTES + bodyLength}`);
+  }
+  const records: WalRecord[] = [];
+  for (let i = 0; i < recordCount; i++) records.push(decodeFramedRecord(reader));
+  if (reader.remaining !== 0) throw new DecodeError("object has trailing bytes");
+  return records;
+}

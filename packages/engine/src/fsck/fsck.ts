@@ -1,0 +1,97 @@
+// `ossv admin fsck`: reads and decodes every object of a data directory, offline (it takes the
+// directory lock, so it refuses while a server runs), and reports each damaged object with the
+// acknowledged data it holds. With repair, it writes what makes the directory open again (a revoked
+// catalog after a rollback, a fresh checkpoint per damaged collection) and then moves everything it
+// could not use into quarantine/. It never deletes; what open later deletes is garbage it always did.
+import { stat } from "node:fs/promises";
+import type { CatalogDocument } from "../catalog/catalog-codec.ts";
+import { checkCatalog, writeRevokedCatalog, type CatalogCheck } from "./fsck-catalog.ts";
+import { acquireDirLock } from "../storage/dir-lock.ts";
+import { checkCollection, needsCheckpoint, releaseUnneeded, type CollectionCheck } from "./fsck-collection.ts";
+import { FsckContext } from "./fsck-context.ts";
+import { writeFreshCheckpoint } from "./fsck-checkpoint.ts";
+import { checkOrphans } from "./fsck-orphans.ts";
+import type { FsckReport } from "./fsck-report.ts";
+import { LocalBlobStore } from "../storage/local-blob-store.ts";
+import { moveToQuarantine } from "./quarantine.ts";
+import type { AccessKeyRecord } from "../base/types.ts";
+
+export interface FsckOptions {
+  repair?: boolean;
+  /** Names the quarantine run directory (tests pass a fixed one). */
+  now?: Date;
+}
+
+export interface FsckResult {
+  report: FsckReport;
+  /** The access keys of the catalog open will use (after repair), for checks the server owns. */
+  accessKeys: AccessKeyRecord[];
+}
+
+interface Findings {
+  ctx: FsckContext;
+  catalog: CatalogCheck;
+  collections: CollectionCheck[];
+}
+
+async function checkAll(ctx: FsckContext): Promise<Findings> {
+  const catalog = await checkCatalog(ctx);
+  const indexes = catalog.document?.indexes ?? [];
+  const collections: CollectionCheck[] = [];
+  for (const index of indexes) {
+    const check = await checkCollection(ctx, index);
+    releaseUnneeded(check);
+    collections.push(check);
+  }
+  await checkOrphans(ctx, indexes, catalog.document !== undefined && !catalog.rolledBack);
+  return { ctx, catalog, collections };
+}
+
+/** Writes first, then moves: a run cut short leaves the damaged objects where fsck finds them again. */
+async function repair(dataDir: string, findings: Findings, now: Date): Promise<Pick<FsckReport, "quarantine" | "moved" | "written">> {
+  const written: string[] = [];
+  const catalogName = await writeRevokedCatalog(findings.ctx, findings.catalog);
+  if (catalogName) written.push(catalogName);
+  for (const check of findings.collections) if (needsCheckpoint(check)) written.push(...(await writeFreshCheckpoint(check)));
+  const { dir, moved } = await moveToQuarantine(dataDir, findings.ctx.toQuarantine, now);
+  return { quarantine: dir, moved, written };
+}
+
+function operatorActions(findings: Findings, repaired: boolean): string[] {
+  const actions: string[] = [];
+  if (findings.ctx.problems.length > 0 && !repaired) {
+    actions.push("run `ossv admin fsck --data-dir DIR --repair` to move the damaged objects to quarantine/ and make the directory "
+      + "open again; it loses exactly what the problems' `holds` list");
+  }
+  if (findings.catalog.rolledBack && findings.catalog.document) {
+    actions.push("the catalog was rolled back with every access key disabled and every bucket policy removed: run "
+      + "`ossv admin root-key reset --data-dir DIR`, then re-enable the keys you trust (`ossv admin key enable KEYID`) and put "
+      + "back the bucket policies you still want");
+  }
+  return actions;
+}
+
+export async function fsck(dataDir: string, options: FsckOptions = {}): Promise<FsckResult> {
+  if (!(await stat(dataDir).then((info) => info.isDirectory(), () => false))) throw new Error(`${dataDir} is not a directory`);
+  const lock = await acquireDirLock(dataDir);
+  try {
+    const ctx = new FsckContext(new LocalBlobStore(dataDir));
+    const findings = await checkAll(ctx);
+    const repairing = options.repair === true && ctx.problems.length > 0;
+    const repaired = repairing ? await repair(dataDir, findings, options.now ?? new Date()) : {};
+    const report: FsckReport = {
+      dataDir, mode: options.repair ? "repair" : "check", objectsChecked: ctx.objectsChecked,
+      clean: ctx.problems.length === 0, repaired: repairing, problems: ctx.problems, ...repaired,
+      operatorActions: operatorActions(findings, repairing),
+    };
+    return { report, accessKeys: accessKeysInForce(findings.catalog, repairing) };
+  } finally {
+    await lock.release();
+  }
+}
+
+function accessKeysInForce(catalog: CatalogCheck, repaired: boolean): AccessKeyRecord[] {
+  const document: CatalogDocument | undefined = catalog.document;
+  if (!document) return [];
+  return repaired && catalog.rolledBack ? document.accessKeys.filter((key) => key.securityToken === undefined) : document.accessKeys;
+}

@@ -1,0 +1,150 @@
+// HNSW graphs through hnswlib-node (design §3: the measured choice). Builds run in a worker thread
+// (graph-build-worker.mjs), one at a time per process so the event loop keeps the other core; the
+// result is hnswlib's serialised graph, stored through the blob store and loaded here.
+//
+// Spaces: cosine uses hnswlib's "cosine" space, which stores vectors normalised and searches by inner
+// product; euclidean uses "l2" (squared distances). Either way the engine scores the returned rows
+// again with its exact kernel, so graph distances never reach a caller.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import hnswlib from "hnswlib-node";
+import { SerialQueue } from "../base/serial-queue.ts";
+import type { DistanceMetric } from "../base/types.ts";
+
+type Native = InstanceType<typeof hnswlib.HierarchicalNSW>;
+
+/**
+ * Graph degree and build beam (design §3: M 16 / efConstruction 128 gave 0.979 at ef 32 on clustered
+ * data, but only 0.87 at ef 64 on GloVe). The query beam is therefore not fixed: each build calibrates
+ * the smallest ef that reaches recall@10 0.97 on probe queries near its own rows (graph-build-worker.mjs).
+ */
+export const GRAPH_M = 16;
+export const GRAPH_EF_CONSTRUCTION = 160;
+/** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
+const GRAPH_SEED = 100;
+
+const spaceOf = (metric: DistanceMetric): "cosine" | "l2" => (metric === "cosine" ? "cosine" : "l2");
+
+/** One build at a time for the whole process: two cores, one of which serves requests. */
+const buildQueue = new SerialQueue();
+
+export interface GraphBuildInput {
+  metric: DistanceMetric;
+  dimension: number;
+  rows: number;
+  /** rows × dimension floats; copied, so the caller may keep using it. */
+  vectors: Float32Array;
+  /**
+   * A graph to extend instead of starting afresh: its labels 0..base.rows-1 must be the first rows of
+   * `vectors`, in order. Its state when the build starts is copied; the base itself is not changed.
+   */
+  base?: HnswGraph;
+}
+
+export interface BuiltGraph {
+  /** hnswlib's serialised graph. */
+  bytes: Uint8Array;
+  /** The calibrated query beam for this graph. */
+  searchEf: number;
+}
+
+/** Builds a graph over rows 0..rows-1 in a worker thread and calibrates its query beam. */
+export function buildGraph(input: GraphBuildInput): Promise<BuiltGraph> {
+  if (input.base && input.base.rows > input.rows) {
+    return Promise.reject(new RangeError(`a graph of ${input.base.rows} rows cannot grow into one of ${input.rows}`));
+  }
+  return buildQueue.run(() => (input.base ? buildOnBase(input, input.base) : runWorker(input)));
+}
+
+/** The base graph goes to the worker as a file, written off the event loop by hnswlib itself. */
+function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
+  return withGraphFile(async (path) => {
+    await base.writeTo(path);
+    return runWorker(input, { path, rows: base.rows });
+  });
+}
+
+/** Runs `use` with the path of a graph file in a temp directory of its own, removed afterwards. */
+async function withGraphFile<T>(use: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-graph-"));
+  try {
+    return await use(join(dir, "graph.hnsw"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }): Promise<BuiltGraph> {
+  const vectors = input.vectors.slice(0, input.rows * input.dimension).buffer;
+  const workerData = {
+    space: spaceOf(input.metric),
+    dimension: input.dimension,
+    rows: input.rows,
+    m: GRAPH_M,
+    efConstruction: GRAPH_EF_CONSTRUCTION,
+    seed: GRAPH_SEED,
+    vectors,
+    base,
+  };
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./graph-build-worker.mjs", import.meta.url), { workerData, transferList: [vectors] });
+    let result: BuiltGraph | undefined;
+    worker.once("message", (message: { graph: Uint8Array; searchEf: number }) => {
+      result = { bytes: message.graph, searchEf: message.searchEf };
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => (result ? resolve(result) : reject(new Error(`graph build worker exited with code ${code}`))));
+  });
+}
+
+/** A loaded, searchable graph whose labels are segment row numbers. */
+export class HnswGraph {
+  private constructor(
+    private readonly native: Native,
+    readonly rows: number,
+    /** The calibrated beam; a query uses at least this. */
+    readonly searchEf: number,
+  ) {}
+
+  /** Loads serialised graph bytes (hnswlib reads only files, so they pass through a temp file). */
+  static load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
+    const { bytes, searchEf } = built;
+    return withGraphFile(async (path) => {
+      await writeFile(path, bytes);
+      const native = new hnswlib.HierarchicalNSW(spaceOf(metric), dimension);
+      await native.readIndex(path);
+      if (native.getCurrentCount() !== rows) throw new Error(`graph holds ${native.getCurrentCount()} rows, segment ${rows}`);
+      return new HnswGraph(native, rows, searchEf);
+    });
+  }
+
+  /** Serialises the graph to a file (on a libuv thread: searches and marks may go on meanwhile). */
+  async writeTo(path: string): Promise<void> {
+    await this.native.writeIndex(path);
+  }
+
+  /**
+   * Deleted rows stay in the graph as waypoints but are never returned. Marking a row twice is
+   * allowed: a graph extended from a base copied while a delete reached the base can carry the mark
+   * already when its segment passes the delete on.
+   */
+  markDeleted(row: number): void {
+    try {
+      this.native.markDelete(row);
+    } catch (error) {
+      if (!(error instanceof Error && /already deleted/.test(error.message))) throw error;
+    }
+  }
+
+  /**
+   * Up to `k` nearest rows that are not deleted and pass `allowed` (checked during the search, so a
+   * rejected row never takes a result place). Fewer come back only when the beam runs dry.
+   */
+  search(query: number[], k: number, ef: number, allowed?: (row: number) => boolean): number[] {
+    this.native.setEf(Math.max(ef, k));
+    const result = allowed ? this.native.searchKnn(query, k, allowed) : this.native.searchKnn(query, k);
+    return result.neighbors;
+  }
+}

@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { evaluateFilter } from "@ossv/protocol";
+import { MetadataIndex } from "./metadata-index.ts";
+import { seededRandom } from "../testing/test-support.ts";
+import type { FilterNode, Metadata, MetadataScalar } from "../base/types.ts";
+
+const KEYS = ["genre", "year", "tags", "constructor", "flag"];
+const SCALARS: MetadataScalar[] = ["drama", "2020", 2020, 2021, 0, -1.5, true, false, "true", "x"];
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function randomMetadata(random: () => number): Metadata {
+  const metadata: Metadata = {};
+  for (const key of KEYS) {
+    const roll = random();
+    if (roll < 0.3) continue;
+    if (roll < 0.5) metadata[key] = Array.from({ length: Math.floor(random() * 3) }, () => pick(random, SCALARS));
+    else metadata[key] = pick(random, SCALARS);
+  }
+  return metadata;
+}
+
+function randomFilter(random: () => number, depth = 0): FilterNode {
+  const key = pick(random, KEYS);
+  const roll = random();
+  if (depth < 2 && roll < 0.2) {
+    const children = Array.from({ length: 1 + Math.floor(random() * 3) }, () => randomFilter(random, depth + 1));
+    return { op: random() < 0.5 ? "and" : "or", children };
+  }
+  if (roll < 0.35) return { op: random() < 0.5 ? "eq" : "ne", key, value: pick(random, SCALARS) };
+  if (roll < 0.55) return { op: random() < 0.5 ? "in" : "nin", key, values: [pick(random, SCALARS), pick(random, SCALARS)] };
+  if (roll < 0.65) return { op: "exists", key, exists: random() < 0.5 };
+  if (roll < 0.7) return { op: "all" };
+  return { op: pick(random, ["gt", "gte", "lt", "lte"] as const), key, value: pick(random, [2020, 0, -1.5, 2020.5]) };
+}
+
+test("evaluate() agrees with protocol's evaluateFilter on random metadata and filters", () => {
+  const random = seededRandom(11);
+  const metadata = Array.from({ length: 300 }, () => randomMetadata(random));
+  const index = new MetadataIndex(metadata.length, metadata, []);
+  for (let i = 0; i < 400; i++) {
+    const filter = randomFilter(random);
+    const bitmap = index.evaluate(filter);
+    for (const [row, entry] of metadata.entries()) {
+      assert.equal(bitmap[row] === 1, evaluateFilter(filter, entry), `${JSON.stringify(filter)} on ${JSON.stringify(entry)}`);
+    }
+  }
+});
+
+test("matchingRows() lists exactly the rows evaluate() allows, ascending", () => {
+  const random = seededRandom(12);
+  const metadata = Array.from({ length: 300 }, () => randomMetadata(random));
+  const index = new MetadataIndex(metadata.length, metadata, []);
+  const filters = [...Array.from({ length: 200 }, () => randomFilter(random)), { op: "eq", key: "genre", value: "drama" }, { op: "in", key: "year", values: [2020] }, { op: "eq", key: "missing", value: 1 }] as FilterNode[];
+  for (const filter of filters) {
+    const expected = [...index.evaluate(filter).entries()].filter(([, allowed]) => allowed === 1).map(([row]) => row);
+    assert.deepEqual([...index.matchingRows(filter)], expected, JSON.stringify(filter));
+  }
+});
+
+test("non-filterable keys are not indexed", () => {
+  const index = new MetadataIndex(2, [{ body: "a" }, { body: "b" }], ["body"]);
+  assert.deepEqual([...index.evaluate({ op: "eq", key: "body", value: "a" })], [0, 0]);
+});

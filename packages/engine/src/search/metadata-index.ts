@@ -1,0 +1,174 @@
+// Inverted indexes over one immutable segment's metadata, so a filter becomes a bitmap of allowed rows
+// before any vector is looked at (design §3: evaluate filters into a bitmap first, then choose between
+// an exact scan of those rows and a filtered graph search by how many there are).
+//
+// Per filterable key: value -> rows holding it (`$eq`, `$in` and their negations), the rows where the
+// key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.
+// Semantics match protocol's evaluateFilter exactly (docs/filters.md): no cross-type equality, arrays
+// match when any element does, negations are the complement (so a missing key satisfies `$ne`).
+import type { FilterNode, Metadata, MetadataScalar } from "../base/types.ts";
+
+/** One byte per row, 1 = allowed: cheap to combine and to test from a graph search callback. */
+export type RowBitmap = Uint8Array;
+
+interface KeyIndex {
+  /** Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. */
+  postings: Map<string, number[] | Int32Array>;
+  present: number[];
+  numericRows: number[];
+  numericValues: number[];
+}
+
+// Types are kept apart in the posting key, as evaluateFilter's strict equality keeps them apart.
+const postingKey = (value: MetadataScalar): string => `${typeof value}:${String(value)}`;
+
+export class MetadataIndex {
+  private readonly keys = new Map<string, KeyIndex>();
+
+  constructor(
+    readonly rows: number,
+    metadata: readonly Metadata[],
+    nonFilterableKeys: readonly string[],
+  ) {
+    const skip = new Set(nonFilterableKeys);
+    for (let row = 0; row < rows; row++) {
+      const entries = metadata[row];
+      if (entries === undefined) continue;
+      for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) this.add(row, key, value);
+    }
+    // Compact once built: typed postings cost a quarter of the memory and can be handed out as they are.
+    for (const index of this.keys.values()) {
+      for (const [posting, rowList] of index.postings) index.postings.set(posting, Int32Array.from(rowList));
+    }
+  }
+
+  private keyIndex(key: string): KeyIndex {
+    let index = this.keys.get(key);
+    if (!index) {
+      index = { postings: new Map(), present: [], numericRows: [], numericValues: [] };
+      this.keys.set(key, index);
+    }
+    return index;
+  }
+
+  private add(row: number, key: string, value: Metadata[string]): void {
+    const index = this.keyIndex(key);
+    index.present.push(row);
+    const values = Array.isArray(value) ? value : [value];
+    const seen = new Set<string>();
+    for (const item of values) {
+      const posting = postingKey(item);
+      if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
+      seen.add(posting);
+      let rows = index.postings.get(posting) as number[] | undefined;
+      if (!rows) index.postings.set(posting, (rows = []));
+      rows.push(row);
+      if (typeof item === "number") {
+        index.numericRows.push(row);
+        index.numericValues.push(item);
+      }
+    }
+  }
+
+  /**
+   * The rows `node` allows, ascending, deleted rows included (the caller skips those). An equality on
+   * one value is answered with its posting list itself, in time independent of the segment's size;
+   * the result is shared, so it must not be changed.
+   */
+  matchingRows(node: FilterNode): Int32Array {
+    const single = node.op === "eq" ? node.value : node.op === "in" && node.values.length === 1 ? node.values[0] : undefined;
+    if (single === undefined) return rowsOfBitmap(this.evaluate(node));
+    // Built postings are Int32Arrays (the constructor compacts them).
+    return (this.posting((node as { key: string }).key, single) as Int32Array | undefined) ?? new Int32Array(0);
+  }
+
+  /** The rows `node` allows as a bitmap, deleted rows included (the caller masks those). */
+  evaluate(node: FilterNode): RowBitmap {
+    switch (node.op) {
+      case "all":
+        return new Uint8Array(this.rows).fill(1);
+      case "and":
+        return this.combine(node.children, "and");
+      case "or":
+        return this.combine(node.children, "or");
+      case "eq":
+        return this.withValues(node.key, [node.value]);
+      case "ne":
+        return invert(this.withValues(node.key, [node.value]));
+      case "in":
+        return this.withValues(node.key, node.values);
+      case "nin":
+        return invert(this.withValues(node.key, node.values));
+      case "exists": {
+        const present = bitmapOfRows(this.keys.get(node.key)?.present ?? [], this.rows);
+        return node.exists ? present : invert(present);
+      }
+      default:
+        return this.inRange(node.key, RANGE_TESTS[node.op], node.value);
+    }
+  }
+
+  private combine(children: readonly FilterNode[], op: "and" | "or"): RowBitmap {
+    const [first, ...rest] = children;
+    const result = first === undefined ? new Uint8Array(this.rows).fill(1) : this.evaluate(first);
+    for (const child of rest) {
+      const other = this.evaluate(child);
+      if (op === "and") for (let row = 0; row < this.rows; row++) result[row] = (result[row] as number) & (other[row] as number);
+      else for (let row = 0; row < this.rows; row++) result[row] = (result[row] as number) | (other[row] as number);
+    }
+    return result;
+  }
+
+  private withValues(key: string, values: readonly MetadataScalar[]): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    for (const value of values) {
+      for (const row of this.posting(key, value) ?? []) bitmap[row] = 1;
+    }
+    return bitmap;
+  }
+
+  /** The rows holding `value` under `key`, ascending; undefined when there are none. */
+  private posting(key: string, value: MetadataScalar): number[] | Int32Array | undefined {
+    return this.keys.get(key)?.postings.get(postingKey(value));
+  }
+
+  private inRange(key: string, compare: (actual: number, bound: number) => boolean, bound: number): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    const index = this.keys.get(key);
+    if (!index) return bitmap;
+    const { numericRows, numericValues } = index;
+    for (let i = 0; i < numericRows.length; i++) {
+      if (compare(numericValues[i] as number, bound)) bitmap[numericRows[i] as number] = 1;
+    }
+    return bitmap;
+  }
+}
+
+const RANGE_TESTS = {
+  gt: (actual: number, bound: number) => actual > bound,
+  gte: (actual: number, bound: number) => actual >= bound,
+  lt: (actual: number, bound: number) => actual < bound,
+  lte: (actual: number, bound: number) => actual <= bound,
+} as const;
+
+/** A bitmap of `size` rows with `rows` set: the inverse of rowsOfBitmap. */
+export function bitmapOfRows(rows: ArrayLike<number>, size: number): RowBitmap {
+  const bitmap = new Uint8Array(size);
+  for (let i = 0; i < rows.length; i++) bitmap[rows[i] as number] = 1;
+  return bitmap;
+}
+
+/** The set rows of a bitmap, ascending. */
+export function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
+  let count = 0;
+  for (let row = 0; row < bitmap.length; row++) count += bitmap[row] as number;
+  const rows = new Int32Array(count);
+  let next = 0;
+  for (let row = 0; row < bitmap.length; row++) if (bitmap[row] === 1) rows[next++] = row;
+  return rows;
+}
+
+function invert(bitmap: RowBitmap): RowBitmap {
+  for (let row = 0; row < bitmap.length; row++) bitmap[row] = bitmap[row] === 1 ? 0 : 1;
+  return bitmap;
+}

@@ -1,0 +1,156 @@
+// Exact (brute-force) top-K search over the arena. The filter runs first and decides which rows are
+// ranked at all, so a filtered query returns the true top-K of the matching rows and never comes up
+// short while K rows match. Inner loops use typed arrays only and allocate nothing per row.
+//
+// Ranking scores: euclidean ranks by the squared distance (the square root is monotonic and taken only
+// for the K results); cosine ranks by 1 - cos similarity directly.
+import type { VectorBlock } from "./kernel/vector-block.ts";
+import { TopK } from "./top-k.ts";
+import type { DistanceMetric, Metadata } from "../base/types.ts";
+
+/** Row-major vectors with per-row norms: the memtable's arena or a segment's vector block. */
+export interface VectorRows {
+  readonly data: Float32Array;
+  readonly norms: Float64Array;
+  readonly dimension: number;
+  /** Rows [0, highWater) may be live; the others are never looked at. */
+  readonly highWater: number;
+  /** Set when `data` lives in a WebAssembly block: scans then run in the SIMD kernel. */
+  readonly block?: VectorBlock | undefined;
+}
+
+export interface ScanInput {
+  arena: VectorRows;
+  slotKeys: readonly (string | undefined)[];
+  slotMetadata: readonly (Metadata | undefined)[];
+  metric: DistanceMetric;
+  vector: Float32Array;
+  topK: number;
+  filter?: (metadata: Metadata) => boolean;
+  /** Scan only these rows (ascending), e.g. the few a filter allows; still skipping free ones. */
+  onlyRows?: Int32Array;
+}
+
+export interface ScoredSlot {
+  slot: number;
+  distance: number;
+}
+
+// Four independent accumulators let the CPU overlap the multiply-adds (about 1.5x over one).
+function squaredDistance(data: Float32Array, base: number, query: Float32Array, dimension: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < dimension; i += 4) {
+    const d0 = (data[base + i] as number) - (query[i] as number);
+    const d1 = (data[base + i + 1] as number) - (query[i + 1] as number);
+    const d2 = (data[base + i + 2] as number) - (query[i + 2] as number);
+    const d3 = (data[base + i + 3] as number) - (query[i + 3] as number);
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; i < dimension; i++) {
+    const d = (data[base + i] as number) - (query[i] as number);
+    s0 += d * d;
+  }
+  return s0 + s1 + (s2 + s3);
+}
+
+function dot(data: Float32Array, base: number, query: Float32Array, dimension: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < dimension; i += 4) {
+    s0 += (data[base + i] as number) * (query[i] as number);
+    s1 += (data[base + i + 1] as number) * (query[i + 1] as number);
+    s2 += (data[base + i + 2] as number) * (query[i + 2] as number);
+    s3 += (data[base + i + 3] as number) * (query[i + 3] as number);
+  }
+  for (; i < dimension; i++) s0 += (data[base + i] as number) * (query[i] as number);
+  return s0 + s1 + (s2 + s3);
+}
+
+/** 1 - cos similarity; a zero vector has no direction and counts as orthogonal (distance 1). */
+export function cosineDistance(dotProduct: number, normA: number, normB: number): number {
+  const denominator = normA * normB;
+  // 1 - cos rounds to a tiny negative for identical directions; a distance is never below 0.
+  return denominator === 0 ? 1 : Math.max(0, 1 - dotProduct / denominator);
+}
+
+export function vectorNorm(vector: Float32Array): number {
+  return Math.sqrt(dot(vector, 0, vector, vector.length));
+}
+
+/**
+ * The ranking score of one row: squared L2 for euclidean, 1 - cos for cosine. Graph hits are scored
+ * again with this, so every source of a query ranks with the very same arithmetic as the exact scan.
+ */
+export function scoreRow(rows: VectorRows, row: number, vector: Float32Array, queryNorm: number, metric: DistanceMetric): number {
+  const base = row * rows.dimension;
+  if (metric === "euclidean") return squaredDistance(rows.data, base, vector, rows.dimension);
+  return cosineDistance(dot(rows.data, base, vector, rows.dimension), rows.norms[row] as number, queryNorm);
+}
+
+/** Turns a ranking score into the distance the API reports. */
+export function scoreToDistance(score: number, metric: DistanceMetric): number {
+  return metric === "euclidean" ? Math.sqrt(score) : score;
+}
+
+export function scanTopK(input: ScanInput): ScoredSlot[] {
+  const { arena, slotKeys, metric } = input;
+  const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
+  const euclidean = metric === "euclidean";
+  if (arena.block) scanBlock(input, arena.block, heap);
+  else scanPlain(input, heap);
+  return heap.sorted().map(({ slot, score }) => ({ slot, distance: euclidean ? Math.sqrt(score) : score }));
+}
+
+/** Whether a row takes part in the scan: live, and accepted by the filter when there is one. */
+function eligible(input: ScanInput, slot: number): boolean {
+  if (input.slotKeys[slot] === undefined) return false;
+  return input.filter === undefined || input.filter(input.slotMetadata[slot] as Metadata);
+}
+
+function scanPlain(input: ScanInput, heap: TopK): void {
+  const { arena, metric, vector, onlyRows } = input;
+  const { data, norms, dimension } = arena;
+  const queryNorm = vectorNorm(vector);
+  const euclidean = metric === "euclidean";
+  const end = onlyRows ? onlyRows.length : arena.highWater;
+  for (let i = 0; i < end; i++) {
+    const slot = onlyRows ? (onlyRows[i] as number) : i;
+    if (!eligible(input, slot)) continue;
+    const base = slot * dimension;
+    const score = euclidean
+      ? squaredDistance(data, base, vector, dimension)
+      : cosineDistance(dot(data, base, vector, dimension), norms[slot] as number, queryNorm);
+    if (score <= heap.threshold) heap.offer(slot, score);
+  }
+}
+
+/** The same scan with the rows' raw scores computed in one call of the SIMD kernel. */
+function scanBlock(input: ScanInput, block: VectorBlock, heap: TopK): void {
+  const { arena, metric, vector, onlyRows } = input;
+  const rowList = block.rowList;
+  let count = 0;
+  const end = onlyRows ? onlyRows.length : arena.highWater;
+  for (let i = 0; i < end; i++) {
+    const slot = onlyRows ? (onlyRows[i] as number) : i;
+    if (eligible(input, slot)) rowList[count++] = slot;
+  }
+  const euclidean = metric === "euclidean";
+  const raw = block.score(vector, count, euclidean);
+  const norms = arena.norms;
+  const queryNorm = vectorNorm(vector);
+  for (let j = 0; j < count; j++) {
+    const slot = rowList[j] as number;
+    const score = euclidean ? (raw[j] as number) : cosineDistance(raw[j] as number, norms[slot] as number, queryNorm);
+    if (score <= heap.threshold) heap.offer(slot, score);
+  }
+}

@@ -1,0 +1,186 @@
+// The in-memory state of one collection: the mutable memtable (newest rows, searched exactly) and the
+// immutable segments (older rows, searched through their graphs), with one directory over both. Each
+// live key is in exactly one place: a put of a key held by a segment marks that row deleted and moves
+// the key to the memtable, so a superseded row can never be ranked. Like the memtable before it, this
+// changes only by applying durable WAL records, plus freezes and compaction swaps that keep contents.
+import sortedBtree from "sorted-btree";
+import { compareKeys } from "../base/byte-order.ts";
+import { Memtable } from "./memtable.ts";
+import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
+import { Segment, type SegmentQuery } from "../search/segment.ts";
+import type { WalRecord } from "../format/wal-format.ts";
+import type { IndexRecord, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
+
+const BTree = sortedBtree.default;
+
+/** The memtable or a segment: where a candidate's whole record is read from, if it is asked for. */
+interface RecordSource {
+  recordAt(row: number): VectorRecord;
+}
+
+interface Candidate {
+  key: string;
+  distance: number;
+  source: RecordSource;
+  row: number;
+}
+
+export class CollectionState {
+  memtable: Memtable;
+  segments: Segment[] = [];
+  /** Keys whose live row is in a segment (all others are in the memtable). */
+  private readonly segmentOfKey = new Map<string, Segment>();
+  /** Every live key, for listing across memtable and segments in byte order. */
+  private readonly sortedKeys = new BTree<string, undefined>(undefined, compareKeys);
+
+  constructor(
+    readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">,
+    memtable = new Memtable(index.dimension),
+  ) {
+    this.memtable = memtable;
+    for (const key of memtable.keys()) this.sortedKeys.set(key, undefined);
+  }
+
+  get count(): number {
+    return this.memtable.count + this.segmentOfKey.size;
+  }
+
+  apply(record: WalRecord): void {
+    if (record.type === "put") for (const vector of record.vectors) this.upsert(vector);
+    else for (const key of record.keys) this.remove(key);
+  }
+
+  private upsert(vector: VectorRecord): void {
+    if (!this.detachFromSegment(vector.key) && !this.memtable.has(vector.key)) this.sortedKeys.set(vector.key, undefined);
+    this.memtable.upsert(vector);
+  }
+
+  private remove(key: string): void {
+    if (this.detachFromSegment(key)) this.sortedKeys.delete(key);
+    else if (this.memtable.has(key)) {
+      this.memtable.remove(key);
+      this.sortedKeys.delete(key);
+    }
+  }
+
+  /** Marks the key's segment row deleted; true when the key lived in a segment. */
+  private detachFromSegment(key: string): boolean {
+    const segment = this.segmentOfKey.get(key);
+    if (!segment) return false;
+    segment.markDeleted(segment.rowOf(key) as number);
+    this.segmentOfKey.delete(key);
+    return true;
+  }
+
+  get(key: string): VectorRecord | undefined {
+    const segment = this.segmentOfKey.get(key);
+    if (segment) return segment.recordAt(segment.rowOf(key) as number);
+    return this.memtable.get(key);
+  }
+
+  *keysAfter(after?: string): IterableIterator<string> {
+    for (const key of this.sortedKeys.keys(after)) {
+      if (after !== undefined && key === after) continue;
+      yield key;
+    }
+  }
+
+  /** Moves every memtable row into a new segment (searched exactly until its graph arrives). */
+  freeze(): Segment | undefined {
+    if (this.memtable.count === 0) return undefined;
+    const segment = this.memtable.toSegment(this.index.nonFilterableMetadataKeys);
+    this.memtable = new Memtable(this.index.dimension);
+    this.addSegment(segment, true);
+    return segment;
+  }
+
+  /** Adds a segment whose live keys are in no other place (recovery; freeze, where they are listed). */
+  addSegment(segment: Segment, keysListed = false): void {
+    this.segments.push(segment);
+    for (let row = 0; row < segment.rows; row++) {
+      const key = segment.liveKeys[row];
+      if (key === undefined) continue;
+      this.segmentOfKey.set(key, segment);
+      if (!keysListed) this.sortedKeys.set(key, undefined);
+    }
+  }
+
+  /**
+   * Compaction's swap: `merged` holds copies of rows of `replaced` taken earlier (row i came from
+   * `sources[i]`). Rows deleted or overwritten since then are marked deleted in `merged` too; the rest
+   * move over. Runs synchronously, so no query sees a row twice or not at all.
+   */
+  replaceSegments(replaced: readonly Segment[], merged: Segment | undefined, sources: readonly RowSource[]): void {
+    if (merged) {
+      for (let row = 0; row < merged.rows; row++) {
+        const source = sources[row] as RowSource;
+        const key = merged.keys[row] as string;
+        if (source.segment.deleted[source.row] === 1) merged.markDeleted(row);
+        else this.segmentOfKey.set(key, merged);
+      }
+    }
+    const gone = new Set(replaced);
+    this.segments = this.segments.filter((segment) => !gone.has(segment));
+    if (merged) this.segments.push(merged);
+  }
+
+  query(options: QueryOptions): QueryHit[] {
+    const { topK, vector, filter, filterNode } = options;
+    if (filterNode && !filter) throw new RangeError("filterNode needs the compiled filter too (the memtable evaluates it row by row)");
+    const metric = this.index.distanceMetric;
+    const candidates: Candidate[] = [];
+    const { arena, slotKeys, slotMetadata } = this.memtable;
+    const memtable = this.memtable;
+    for (const { slot, distance } of scanTopK({ arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
+      candidates.push({ key: slotKeys[slot] as string, distance, source: memtable, row: slot });
+    }
+    const segmentQuery: SegmentQuery = {
+      vector,
+      vectorArray: plainArrayOf(vector),
+      queryNorm: vectorNorm(vector),
+      metric,
+      topK,
+      ...(filter && { filter }),
+      ...(filterNode && { indexedFilter: { node: filterNode, key: JSON.stringify(filterNode) } }),
+    };
+    for (const segment of this.segments) {
+      for (const { row, distance } of segment.search(segmentQuery)) {
+        candidates.push({ key: segment.keys[row] as string, distance, source: segment, row });
+      }
+    }
+    candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
+    return candidates.slice(0, topK).map((candidate) => new LazyHit(candidate));
+  }
+}
+
+/**
+ * The query as the plain number array hnswlib-node takes. A loop, not Array.from: on a typed array
+ * Array.from goes through the iterator protocol, a result object per element (about 5 KB of garbage
+ * per 128-d query, the largest share of a query's allocations).
+ */
+function plainArrayOf(vector: Float32Array): number[] {
+  const values: number[] = [];
+  for (let i = 0; i < vector.length; i++) values.push(vector[i] as number);
+  return values;
+}
+
+/** A hit whose record is copied out only when read (a class, not a closure per hit: queries are hot). */
+class LazyHit implements QueryHit {
+  readonly key: string;
+  readonly distance: number;
+  private made: VectorRecord | undefined;
+
+  constructor(private readonly candidate: Candidate) {
+    this.key = candidate.key;
+    this.distance = candidate.distance;
+  }
+
+  get record(): VectorRecord {
+    return (this.made ??= this.candidate.source.recordAt(this.candidate.row));
+  }
+}
+
+export interface RowSource {
+  segment: Segment;
+  row: number;
+}
