@@ -7,6 +7,7 @@ import {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureReporter, type TaskFailureReporter,
 } from "../base/background-failures.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
+import { invariant } from "../base/invariant.ts";
 import { BackgroundWork } from "../maintenance/background-work.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/policy.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
@@ -120,7 +121,12 @@ export class DurableCollection implements Collection {
   list(options: ListVectorsOptions): ListVectorsPage {
     this.assertUsable();
     const page = listKeys(this.state, options);
-    const vectors = page.keys.map((key) => this.state.get(key) as VectorRecord);
+    // The page was read from the same state just now, with nothing in between: every key is there.
+    const vectors = page.keys.map((key) => {
+      const record = this.state.get(key);
+      invariant(record !== undefined, "a listed key has a record", { key, index: this.index.id });
+      return record;
+    });
     return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
   }
 

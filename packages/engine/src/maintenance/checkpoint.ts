@@ -4,9 +4,11 @@
 // deletes}`, and only then delete what it made unnecessary (WAL objects below walFrom, the previous
 // checkpoint's objects, segments merged away). Each step is a new numbered object, so a crash anywhere
 // leaves either the old or the new manifest in force with every object it names still present.
+import type { Segment } from "../search/segment.ts";
 import { encodeDeletions } from "../format/deletion-format.ts";
 import { encodeManifest } from "../format/manifest.ts";
 import { encodeSnapshotInSteps } from "../format/snapshot-format.ts";
+import { invariant } from "../base/invariant.ts";
 import { createObject, type MaintenanceContext } from "./maintenance-context.ts";
 import { freezeMemtable, type FlushPolicy } from "./flush.ts";
 import type { MergePolicy } from "./merge.ts";
@@ -65,6 +67,7 @@ export class Checkpointer {
     // Captured synchronously: snapshot and deletions match exactly the WAL objects below walFrom.
     const walFrom = this.context.nextWalSeq();
     const segments = [...collection.segments];
+    assertWritten(segments);
     const memtable = collection.memtable.capture();
     const deletions = encodeDeletions(segments.map((segment) => ({ segmentId: segment.id, deleted: segment.deleted })));
     const count = collection.count;
@@ -98,4 +101,14 @@ export class Checkpointer {
     }
     for (const id of previousSegments) if (!state.segmentIds.has(id)) await store.delete(layout.segmentName(id));
   }
+}
+
+/**
+ * A manifest names segments by object id, and id 0 means "not written yet": every task writes its
+ * segments before it commits, so one left unwritten here is a bug that would make the manifest name
+ * an object that does not exist.
+ */
+function assertWritten(segments: readonly Segment[]): void {
+  const unwritten = segments.filter((segment) => segment.id === 0).length;
+  invariant(unwritten === 0, "a checkpoint names only written segments", { unwritten, segments: segments.length });
 }

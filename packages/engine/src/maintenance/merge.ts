@@ -6,6 +6,7 @@
 import { Segment } from "../search/segment.ts";
 import type { RowSource } from "../state/collection-state.ts";
 import type { Metadata } from "../base/types.ts";
+import { invariant } from "../base/invariant.ts";
 import type { MaintenanceContext } from "./maintenance-context.ts";
 import { persistSegment } from "./segment-writer.ts";
 
@@ -92,6 +93,10 @@ export function mergeLiveRows(segments: readonly Segment[], dimension: number, n
   const metadata: Metadata[] = [];
   const sources: RowSource[] = [];
   for (const segment of segments) {
+    // A segment's rows are its keys; its metadata must match them one for one.
+    invariant(segment.metadata.length === segment.rows, "a segment has one metadata entry per row", {
+      segment: segment.id, rows: segment.rows, metadata: segment.metadata.length,
+    });
     for (let row = 0; row < segment.rows; row++) {
       if (segment.deleted[row] === 1) continue;
       data.set(segment.data.subarray(row * dimension, (row + 1) * dimension), keys.length * dimension);
