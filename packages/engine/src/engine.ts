@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { logBackgroundFailure, type BackgroundFailureReporter } from "./base/background-failures.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DurableCatalog } from "./catalog/catalog.ts";
-import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/checkpointer.ts";
+import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
 import { DurableCollection } from "./collection/collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection-layout.ts";
 import { LocalBlobStore } from "./storage/local-blob-store.ts";

@@ -6,7 +6,7 @@ export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";
 export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";
 export { DurableCollection, type SegmentSummary } from "./collection/collection.ts";
-export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/checkpointer.ts";
+export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
 export { CorruptionError } from "./base/errors.ts";
 export { compareKeys } from "./base/byte-order.ts";
 export { maxListTokenLength, segmentOf } from "./collection/list-pages.ts";

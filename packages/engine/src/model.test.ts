@@ -12,7 +12,7 @@ import { dimensionArb, vectorKeyArb, type FilterJson } from "../../../tests/reli
 import { modelRunArb, runModel, type ModelTarget, type RunSetup, type TargetRecord } from "../../../tests/reliability/model-commands.ts";
 import { assertAsyncProperty, scaled } from "../../../tests/reliability/scale.ts";
 import { smallCheckpointPolicy, useSearchMode } from "../../../tests/reliability/search-mode.ts";
-import type { CheckpointPolicy } from "./maintenance/checkpointer.ts";
+import type { CheckpointPolicy } from "./maintenance/policy.ts";
 import type { DurableCollection } from "./collection/collection.ts";
 import type { OssvEngine } from "./engine.ts";
 import { ACCOUNT, BUCKET, openTestEngine, withTempDir } from "./testing/test-support.ts";

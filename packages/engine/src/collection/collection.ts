@@ -1,13 +1,15 @@
 // One vector index's data behind the Collection interface: WAL writer (durability, group commit),
-// collection state (memtable + segments: lookups and queries), list pages (listing) and checkpointer
-// (bounded recovery, segment flushes, compaction).
+// collection state (memtable + segments: lookups and queries), list pages (listing) and background
+// work (bounded recovery, segment flushes, merges, compaction).
 // Writes resolve once their WAL object is durable; they change memory only then, in WAL order, so
 // reads see exactly the acknowledged writes.
 import {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureReporter, type TaskFailureReporter,
 } from "../base/background-failures.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
-import { Checkpointer, DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/checkpointer.ts";
+import { invariant } from "../base/invariant.ts";
+import { BackgroundWork } from "../maintenance/background-work.ts";
+import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/policy.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
 import { FIRST_WAL_SEQ, recoverCollection, type RecoveredCollection } from "./collection-recovery.ts";
 import { CollectionState } from "../state/collection-state.ts";
@@ -41,7 +43,7 @@ export class DurableCollection implements Collection {
   private status: Status = "open";
   private readonly state: CollectionState;
   private readonly wal: WalWriter;
-  private readonly checkpointer: Checkpointer;
+  private readonly background: BackgroundWork;
 
   private constructor(
     store: BlobStore,
@@ -55,8 +57,9 @@ export class DurableCollection implements Collection {
     this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
     const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
     const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
+    const context = { store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
-    this.checkpointer = new Checkpointer(store, layout, this.state, () => this.wal.nextSeq, policy, checkpointState, reportTask);
+    this.background = new BackgroundWork(context, policy, reportTask);
   }
 
   /** Opens an index's collection, recovering it from the store. */
@@ -90,7 +93,7 @@ export class DurableCollection implements Collection {
 
   private applyDurable(batch: DurableBatch): void {
     for (const record of batch.records) this.state.apply(decodeWalRecord(record));
-    this.checkpointer.noteWalObject(batch.seq, batch.objectBytes);
+    this.background.noteWalObject(batch.seq, batch.objectBytes);
   }
 
   async put(vectors: VectorRecord[]): Promise<void> {
@@ -118,7 +121,12 @@ export class DurableCollection implements Collection {
   list(options: ListVectorsOptions): ListVectorsPage {
     this.assertUsable();
     const page = listKeys(this.state, options);
-    const vectors = page.keys.map((key) => this.state.get(key) as VectorRecord);
+    // The page was read from the same state just now, with nothing in between: every key is there.
+    const vectors = page.keys.map((key) => {
+      const record = this.state.get(key);
+      invariant(record !== undefined, "a listed key has a record", { key, index: this.index.id });
+      return record;
+    });
     return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
   }
 
@@ -144,19 +152,19 @@ export class DurableCollection implements Collection {
   /** Writes a checkpoint now (normally triggered by WAL size); resolves once it is durable. */
   async checkpoint(): Promise<void> {
     this.assertUsable();
-    await this.checkpointer.checkpoint();
+    await this.background.checkpoint();
   }
 
   /** Freezes the memtable into a segment with a graph now (normally triggered by its size). */
   async flush(): Promise<void> {
     this.assertUsable();
-    await this.checkpointer.flush();
+    await this.background.flush();
   }
 
   /** Merges all segments into one, dropping deleted rows (normally triggered automatically). */
   async compact(): Promise<void> {
     this.assertUsable();
-    await this.checkpointer.compact();
+    await this.background.compact();
   }
 
   /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
@@ -172,15 +180,15 @@ export class DurableCollection implements Collection {
     }));
     return {
       memtableRows: this.state.memtable.count,
-      backgroundTasks: this.checkpointer.pendingTasks,
-      lastBackgroundFailure: this.checkpointer.failure ?? null,
+      backgroundTasks: this.background.pendingTasks,
+      lastBackgroundFailure: this.background.failure ?? null,
       segments,
     };
   }
 
   /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */
   async settleBackground(): Promise<void> {
-    await this.checkpointer.drain();
+    await this.background.drain();
   }
 
   /** Waits for in-flight commits and checkpoints, then refuses calls with CLOSED. */
@@ -196,7 +204,7 @@ export class DurableCollection implements Collection {
   private async settle(status: Status): Promise<void> {
     if (this.status === "open") this.status = status;
     await this.wal.drain();
-    this.checkpointer.stop();
-    await this.checkpointer.drain();
+    this.background.stop();
+    await this.background.drain();
   }
 }

@@ -1,0 +1,151 @@
+// A collection's background work, what the collection talks to: it notes each WAL commit, decides
+// which task is due (flush.ts, checkpoint.ts, compaction.ts, and merge.ts after a quiet period), and
+// runs the tasks one at a time in one queue, since each ends with a commit that takes the next
+// checkpoint number. A failed task goes to the retry gate (retry-gate.ts). drain() and stop() let the
+// collection wait for the work and end it when closing.
+import type { BackgroundFailure, BackgroundTask, TaskFailureReporter } from "../base/background-failures.ts";
+import { SerialQueue } from "../base/serial-queue.ts";
+import { Checkpointer } from "./checkpoint.ts";
+import { needsCompaction, runCompaction } from "./compaction.ts";
+import { idleFlushDue, memtableFull } from "./flush.ts";
+import type { MaintenanceContext } from "./maintenance-context.ts";
+import { worthMergingWhenIdle } from "./merge.ts";
+import type { CheckpointPolicy } from "./policy.ts";
+import { RetryGate } from "./retry-gate.ts";
+
+/** "merge" is the idle merge: like an explicit compact(), all segments into one. */
+type Task = BackgroundTask;
+
+export class BackgroundWork {
+  private readonly queue = new SerialQueue();
+  private readonly scheduled = new Set<Task>();
+  private readonly checkpointer: Checkpointer;
+  private readonly gate: RetryGate;
+  /** Tasks queued or running; drain() waits until none are left, including ones queued meanwhile. */
+  private pending = 0;
+  /** Set by stop(): automatic tasks are no longer scheduled, and queued ones are skipped. */
+  private stopped = false;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleMergeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly context: MaintenanceContext,
+    private readonly policy: CheckpointPolicy,
+    report: TaskFailureReporter,
+  ) {
+    this.checkpointer = new Checkpointer(context, policy);
+    this.gate = new RetryGate(policy, report, (task) => this.schedule(task));
+    // A recovered collection is as quiet as one whose writes just stopped: its memtable tail and
+    // segments get the same idle flush and merge.
+    this.armIdleTimers();
+  }
+
+  /** Called after each WAL commit (already applied to memory); schedules background work. */
+  noteWalObject(seq: number, bytes: number): void {
+    const checkpointDue = this.checkpointer.noteWalObject(seq, bytes);
+    if (memtableFull(this.context.collection, this.policy)) this.schedule("flush");
+    if (checkpointDue) this.schedule("checkpoint");
+    if (needsCompaction(this.context.collection.segments, this.policy)) this.schedule("compact");
+    this.armIdleTimers();
+  }
+
+  /** (Re)starts the quiet-period timers after a write; see CheckpointPolicy.idleFlushMs and idleMergeMs. */
+  private armIdleTimers(): void {
+    if (this.stopped) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (idleFlushDue(this.context.collection, this.policy)) this.schedule("flush");
+    }, this.policy.idleFlushMs);
+    this.idleTimer.unref();
+    if (this.policy.idleMergeMs <= 0) return;
+    clearTimeout(this.idleMergeTimer);
+    this.idleMergeTimer = setTimeout(() => {
+      this.idleMergeTimer = undefined;
+      // Judged when the task runs, after flushes queued before it have frozen their rows.
+      this.schedule("merge");
+    }, this.policy.idleMergeMs);
+    this.idleMergeTimer.unref();
+  }
+
+  private schedule(task: Task): void {
+    if (this.scheduled.has(task) || this.stopped) return;
+    if (this.gate.defer(task)) return;
+    this.scheduled.add(task);
+    // run() has recorded, reported and scheduled a retry of any failure; nobody else awaits this.
+    this.run(task, true).catch(() => undefined);
+  }
+
+  private run(task: Task, automatic = false): Promise<void> {
+    return this.enqueue(async () => {
+      if (automatic) this.scheduled.delete(task);
+      if (automatic && this.stopped) return;
+      try {
+        await this.perform(task, automatic);
+      } catch (error) {
+        this.gate.failed(task, error, this.stopped);
+        throw error;
+      }
+      this.gate.succeeded(task);
+      if (needsCompaction(this.context.collection.segments, this.policy)) this.schedule("compact");
+    });
+  }
+
+  private async perform(task: Task, automatic: boolean): Promise<void> {
+    if (task === "merge") {
+      if (worthMergingWhenIdle(this.context.collection.segments, this.policy)) await this.runCompaction(true);
+    } else if (task === "compact") await this.runCompaction(!automatic);
+    else await this.checkpointer.checkpoint(task === "flush");
+  }
+
+  private runCompaction(everything: boolean): Promise<void> {
+    return runCompaction(this.context, this.policy, this.checkpointer, everything);
+  }
+
+  private async enqueue(task: () => Promise<void>): Promise<void> {
+    this.pending++;
+    try {
+      await this.queue.run(task);
+    } finally {
+      this.pending--;
+    }
+  }
+
+  /** The last failed background task, if any has failed since the collection was opened. */
+  get failure(): BackgroundFailure | undefined {
+    return this.gate.failure;
+  }
+
+  /** Writes a checkpoint of the state as it is when the task starts (after queued tasks). */
+  checkpoint(): Promise<void> {
+    return this.run("checkpoint");
+  }
+
+  /** Freezes the memtable into a segment whatever its size, builds its graph and commits. */
+  flush(): Promise<void> {
+    return this.run("flush");
+  }
+
+  /** Merges every segment into one, dropping deleted rows, and commits. */
+  compact(): Promise<void> {
+    return this.run("compact");
+  }
+
+  /** Flushes, checkpoints, merges and compactions queued or running now. */
+  get pendingTasks(): number {
+    return this.pending;
+  }
+
+  /** Resolves once no task is queued or running, including automatic ones that tasks queued. */
+  async drain(): Promise<void> {
+    while (this.pending > 0) await this.queue.drain();
+  }
+
+  /** No more automatic work (the collection is closing); explicit tasks already queued still run. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.idleMergeTimer);
+    this.gate.stop();
+  }
+}

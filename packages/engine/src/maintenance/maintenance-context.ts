@@ -1,0 +1,35 @@
+// What every background task works on: the collection's store and object names, its state in
+// memory, and what the manifest in force says. The flush, merge, compaction and checkpoint files
+// take it as an argument, so none of them depends on the coordinator that runs them.
+import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
+import type { CollectionLayout } from "../storage/collection-layout.ts";
+import type { CollectionState } from "../state/collection-state.ts";
+import { CorruptionError } from "../base/errors.ts";
+
+/** What the manifest in force says, and the WAL objects written since. */
+export interface CheckpointState {
+  manifestSeq: number;
+  walFrom: number;
+  walSizes: Map<number, number>;
+  /** Ids of the segments the manifest in force names. */
+  segmentIds: Set<number>;
+  /** The next segment object id to use. */
+  nextSegmentId: number;
+}
+
+export interface MaintenanceContext {
+  readonly store: BlobStore;
+  readonly layout: CollectionLayout;
+  readonly collection: CollectionState;
+  /** The next WAL number: memory holds exactly the WAL objects below it. */
+  readonly nextWalSeq: () => number;
+  readonly state: CheckpointState;
+}
+
+/**
+ * Creates a new numbered object. Numbers are never reused, so one that exists already means a second
+ * writer on the same directory: stop rather than overwrite it.
+ */
+export async function createObject(context: MaintenanceContext, name: string, bytes: BlobBody): Promise<void> {
+  if (!(await context.store.createIfAbsent(name, bytes))) throw new CorruptionError(name, "exists already: another writer?");
+}

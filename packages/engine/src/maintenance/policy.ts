@@ -1,0 +1,27 @@
+// Every knob of a collection's background work in one object, as the engine's `checkpoint` option
+// (and the server's OSSV_CHECKPOINT_POLICY) sets it. Each part is documented beside the policy it
+// drives: flush.ts, merge.ts, compaction.ts, checkpoint.ts, and retries in base/background-failures.ts.
+import type { RetryPolicy } from "../base/background-failures.ts";
+import type { WalLimitPolicy } from "./checkpoint.ts";
+import type { CompactionPolicy } from "./compaction.ts";
+import type { FlushPolicy } from "./flush.ts";
+import type { MergePolicy } from "./merge.ts";
+
+export interface CheckpointPolicy extends WalLimitPolicy, FlushPolicy, MergePolicy, CompactionPolicy, RetryPolicy {}
+
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
+  maxWalObjects: 256,
+  maxWalBytes: 64 * 1024 * 1024,
+  segmentRows: 32_768,
+  segmentBytes: 8 * 1024 * 1024,
+  idleFlushMs: 1000,
+  idleFlushRows: 1024,
+  freezeMergeRatio: 4,
+  idleMergeMs: 10_000,
+  idleMergeMaxRows: 2_000_000,
+  idleMergeMinShare: 0.05,
+  maxSegments: 8,
+  maxDeletedFraction: 0.2,
+  retryBaseMs: 1000,
+  retryMaxMs: 60_000,
+};

@@ -1,0 +1,30 @@
+// Writing a segment, the step flushes and merges both end with: build its HNSW graph, then create
+// the segment object under the next id. Segment objects are written before the manifest that first
+// names them; graphs are built in a worker (hnsw-graph.ts) while queries and writes go on, and frozen
+// rows stay searchable exactly meanwhile.
+import { buildGraph, HnswGraph } from "../search/hnsw-graph.ts";
+import type { Segment } from "../search/segment.ts";
+import { encodeSegment } from "../format/segment-format.ts";
+import { createObject, type MaintenanceContext } from "./maintenance-context.ts";
+
+/** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
+export async function persistSegments(context: MaintenanceContext): Promise<void> {
+  for (const segment of context.collection.segments) if (segment.id === 0) await persistSegment(context, segment);
+}
+
+/**
+ * Builds the segment's graph (growing `base`, whose rows come first, if given) and writes it. A graph
+ * built by an attempt whose write failed is kept, so the retry only writes.
+ */
+export async function persistSegment(context: MaintenanceContext, segment: Segment, base?: HnswGraph): Promise<void> {
+  const { distanceMetric: metric, dimension } = context.collection.index;
+  if (!segment.pendingGraph) {
+    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data, base });
+    segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows));
+  }
+  const id = context.state.nextSegmentId++;
+  const { bytes: graph, searchEf } = segment.pendingGraph;
+  await createObject(context, context.layout.segmentName(id), await encodeSegment({ ...segment, graph, searchEf }));
+  segment.id = id;
+  segment.pendingGraph = undefined;
+}
