@@ -32,7 +32,7 @@ export interface BackgroundFailureEvent {
 
 export type BackgroundFailureReporter = (event: BackgroundFailureEvent) => void;
 
-/** What a collection's checkpointer reports; the collection adds which index it is. */
+/** What a collection's background work reports; the collection adds which index it is. */
 export type TaskFailureReporter = (event: Omit<BackgroundFailureEvent, "indexId" | "indexName" | "bucket">) => void;
 
 export interface RetryPolicy {
