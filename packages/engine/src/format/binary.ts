@@ -1,4 +1,4 @@
-// Little-endian byte writer and bounds-checked reader shared by the WAL and snapshot formats. Float32
+// Little-endian byte writer and bounds-checked reader shared by the binary formats. Float32
 // data is copied as raw bytes (never as JSON numbers), so a vector reads back bit for bit.
 import { crc32 } from "node:zlib";
 import { endianness } from "node:os";

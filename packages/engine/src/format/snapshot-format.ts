@@ -5,14 +5,20 @@
 //           | u32 crc32(body) | u32 crc32(previous 36 bytes)                         (40 bytes)
 //   body    vectors: count × dimension float32, row after row (one contiguous block, so loading is one
 //           copy into the arena), then rows: count × (key, metadata JSON) as u32 length + UTF-8.
-import { ByteReader, ByteWriter, checksum } from "./binary.ts";
+import { ByteReader, ByteWriter } from "./binary.ts";
+import { FramedObject } from "./framed-object.ts";
 import { DecodeError } from "../base/errors.ts";
 import { runAtOnce, runInSteps } from "../base/event-loop-steps.ts";
 import type { Metadata, VectorRecord } from "../base/types.ts";
 
-const MAGIC = 0x4e53564f; // "OVSN" as a little-endian u32
-const VERSION = 1;
-const HEADER_BYTES = 40;
+const SNAPSHOT = new FramedObject({
+  what: "snapshot",
+  magic: "OVSN",
+  version: 1,
+  fields: [["dimension", "u32"], ["count", "u32"], ["walFrom", "u64"]],
+  bodyLength: "u64",
+  bodyChecksum: true,
+});
 
 /** Rows encoded per step (see event-loop-steps.ts). */
 const ROWS_PER_STEP = 2048;
@@ -37,12 +43,8 @@ function* encodeSteps(capture: MemtableCapture, walFrom: number): Generator<void
   const { dimension } = capture;
   const slots: number[] = [];
   for (let slot = 0; slot < capture.keys.length; slot++) if (capture.keys[slot] !== undefined) slots.push(slot);
-  const writer = new ByteWriter(HEADER_BYTES + slots.length * (dimension * 4 + 64));
-  for (const value of [MAGIC, VERSION, dimension, slots.length]) writer.u32(value);
-  writer.u64(walFrom);
-  writer.u64(0); // body length, patched below
-  writer.u32(0); // body checksum, patched below
-  writer.u32(0); // header checksum, patched below
+  const writer = new ByteWriter(SNAPSHOT.headerBytes + slots.length * (dimension * 4 + 64));
+  SNAPSHOT.begin(writer, { dimension, count: slots.length, walFrom });
   for (const [i, slot] of slots.entries()) {
     writer.floats(capture.data.subarray(slot * dimension, (slot + 1) * dimension));
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
@@ -52,11 +54,7 @@ function* encodeSteps(capture: MemtableCapture, walFrom: number): Generator<void
     writer.string(JSON.stringify(capture.metadata[slot]));
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
-  const bytes = writer.finish();
-  writer.patchU64(24, bytes.length - HEADER_BYTES);
-  writer.patchU32(32, checksum(bytes.subarray(HEADER_BYTES)));
-  writer.patchU32(36, checksum(bytes.subarray(0, 36)));
-  return bytes;
+  return SNAPSHOT.seal(writer);
 }
 
 /** Encodes a captured memtable, yielding to the event loop between steps. */
@@ -68,40 +66,17 @@ export function encodeSnapshot(capture: MemtableCapture, walFrom: number): Uint8
   return runAtOnce(encodeSteps(capture, walFrom));
 }
 
-interface SnapshotHeader {
-  dimension: number;
-  count: number;
-  walFrom: number;
-}
-
-function decodeHeader(bytes: Uint8Array, reader: ByteReader): SnapshotHeader {
-  if (bytes.length < HEADER_BYTES) throw new DecodeError("snapshot shorter than its header");
-  const magic = reader.u32();
-  const version = reader.u32();
-  const dimension = reader.u32();
-  const count = reader.u32();
-  const walFrom = reader.u64();
-  const bodyLength = reader.u64();
-  const bodyCrc = reader.u32();
-  const headerCrc = reader.u32();
-  if (checksum(bytes.subarray(0, 36)) !== headerCrc) throw new DecodeError("snapshot header checksum mismatch");
-  if (magic !== MAGIC || version !== VERSION) throw new DecodeError("not a version 1 snapshot");
-  if (bytes.length !== HEADER_BYTES + bodyLength) throw new DecodeError("snapshot length does not match its header");
-  if (checksum(bytes.subarray(HEADER_BYTES)) !== bodyCrc) throw new DecodeError("snapshot body checksum mismatch");
-  return { dimension, count, walFrom };
-}
-
 /**
  * Decodes the rows into `target` (an empty memtable of the index's dimension) and returns the WAL
  * sequence the snapshot covers up to; throws DecodeError unless the snapshot is complete and intact,
  * in which case `target` holds part of it and must be thrown away.
  */
 export function decodeSnapshotInto(bytes: Uint8Array, target: SnapshotTarget): number {
-  const reader = new ByteReader(bytes);
-  const { dimension, count, walFrom } = decodeHeader(bytes, reader);
+  const { fields, body } = SNAPSHOT.open(bytes);
+  const { dimension, count, walFrom } = fields;
   if (dimension !== target.dimension) throw new DecodeError(`snapshot has dimension ${dimension}, index ${target.dimension}`);
-  const vectors = new ByteReader(bytes, reader.offset, reader.offset + count * dimension * 4);
-  const rows = new ByteReader(bytes, reader.offset + count * dimension * 4);
+  const vectors = new ByteReader(bytes, body.offset, body.offset + count * dimension * 4);
+  const rows = new ByteReader(bytes, body.offset + count * dimension * 4);
   target.reserve(count);
   const scratch = new Float32Array(dimension);
   for (let i = 0; i < count; i++) {

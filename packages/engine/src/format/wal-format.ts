@@ -8,12 +8,20 @@
 // floats little-endian. An object decodes only when every length, count and checksum agrees, so a
 // torn object is always detected and rejected whole.
 import { ByteReader, ByteWriter, checksum } from "./binary.ts";
+import { FramedObject } from "./framed-object.ts";
 import { DecodeError } from "../base/errors.ts";
 import type { Metadata, VectorRecord } from "../base/types.ts";
 
-const MAGIC = 0x4c57564f; // "OVWL" read as a little-endian u32
-const VERSION = 1;
-const HEADER_BYTES = 20;
+// No body checksum in the header: each record carries its own, so a record can be checked (and
+// decodeWalRecord can decode one) without the object around it.
+const WAL_OBJECT = new FramedObject({
+  what: "WAL object",
+  magic: "OVWL",
+  version: 1,
+  fields: [["recordCount", "u32"]],
+  bodyLength: "u32",
+  bodyChecksum: false,
+});
 const PUT = 1;
 const DELETE = 2;
 
@@ -55,14 +63,10 @@ export function encodeWalRecord(record: WalRecord, dimension: number): Uint8Arra
 /** Concatenates framed records into one WAL object. */
 export function encodeWalObject(records: Uint8Array[]): Uint8Array {
   const bodyLength = records.reduce((sum, record) => sum + record.length, 0);
-  const writer = new ByteWriter(HEADER_BYTES + bodyLength);
-  writer.u32(MAGIC);
-  writer.u32(VERSION);
-  writer.u32(records.length);
-  writer.u32(bodyLength);
-  writer.u32(checksum(writer.finish().subarray(0, 16)));
+  const writer = new ByteWriter(WAL_OBJECT.headerBytes + bodyLength);
+  WAL_OBJECT.begin(writer, { recordCount: records.length });
   for (const record of records) writer.bytes(record);
-  return writer.finish();
+  return WAL_OBJECT.seal(writer);
 }
 
 function decodeMetadata(json: string): Metadata {
@@ -116,20 +120,9 @@ export function decodeWalRecord(bytes: Uint8Array): WalRecord {
 
 /** Decodes a whole WAL object; throws DecodeError unless it is complete and intact. */
 export function decodeWalObject(bytes: Uint8Array): WalRecord[] {
-  const reader = new ByteReader(bytes);
-  if (bytes.length < HEADER_BYTES) throw new DecodeError(`object of ${bytes.length} bytes has no full header`);
-  const magic = reader.u32();
-  const version = reader.u32();
-  const recordCount = reader.u32();
-  const bodyLength = reader.u32();
-  const headerCrc = reader.u32();
-  if (checksum(bytes.subarray(0, 16)) !== headerCrc) throw new DecodeError("header checksum mismatch");
-  if (magic !== MAGIC || version !== VERSION) throw new DecodeError("not a version 1 WAL object");
-  if (bytes.length !== HEADER_BYTES + bodyLength) {
-    throw new DecodeError(`object is ${bytes.length} bytes, header says ${HEADER_BYTES + bodyLength}`);
-  }
+  const { fields, body } = WAL_OBJECT.open(bytes);
   const records: WalRecord[] = [];
-  for (let i = 0; i < recordCount; i++) records.push(decodeFramedRecord(reader));
-  if (reader.remaining !== 0) throw new DecodeError("object has trailing bytes");
+  for (let i = 0; i < fields.recordCount; i++) records.push(decodeFramedRecord(body));
+  if (body.remaining !== 0) throw new DecodeError("WAL object has trailing bytes");
   return records;
 }

@@ -1,0 +1,171 @@
+// The header every binary object of the engine begins with (WAL object, segment, snapshot, deletion
+// object; docs/storage-format.md has each one's table):
+//
+//   4 bytes magic | u32 version | the object's own fields, u32 or u64 each | bodyLength (u32 or u64)
+//   | u32 crc32(body), unless the body checksums itself | u32 crc32(every header byte before this one)
+//
+// and the body follows at once. A codec declares its own fields; the frame writes the header, fills in
+// the length and checksums once the body is known, and on reading verifies all of them before the codec
+// looks at a body byte, so a torn or damaged object of any kind is refused the same way, as a DecodeError.
+import { ByteReader, ByteWriter, checksum } from "./binary.ts";
+import { DecodeError } from "../base/errors.ts";
+import { invariant } from "../base/invariant.ts";
+
+export type FieldWidth = "u32" | "u64";
+
+export interface FrameLayout<Field extends string> {
+  /** What the object is called in error messages ("segment", "WAL object"). */
+  readonly what: string;
+  /** Four ASCII characters, written as they read ("OVSG"). */
+  readonly magic: string;
+  readonly version: number;
+  /** The object's own header fields in byte order, between the version and the body length. */
+  readonly fields: readonly (readonly [Field, FieldWidth])[];
+  readonly bodyLength: FieldWidth;
+  /** False where the body checksums itself: a WAL object's records each carry their own CRC. */
+  readonly bodyChecksum: boolean;
+}
+
+export type FrameFields<Field extends string> = Record<Field, number>;
+
+export interface OpenedFrame<Field extends string> {
+  readonly fields: FrameFields<Field>;
+  /** The body: starts right after the header and ends with the object. */
+  readonly body: ByteReader;
+}
+
+const WIDTH_BYTES: Record<FieldWidth, number> = { u32: 4, u64: 8 };
+const U32_MAX = 0xffffffff;
+/** Bytes of a body checksummed per step by headerInSteps (a few milliseconds each). */
+const CHECKSUM_STEP_BYTES = 4 << 20;
+const asciiEncoder = new TextEncoder();
+
+export class FramedObject<const Field extends string> {
+  readonly headerBytes: number;
+  private readonly magicBytes: Uint8Array;
+  private readonly bodyLengthAt: number;
+  private readonly bodyChecksumAt: number | undefined;
+  private readonly headerChecksumAt: number;
+
+  constructor(private readonly layout: FrameLayout<Field>) {
+    invariant(/^[\x20-\x7e]{4}$/.test(layout.magic), "a frame's magic is four ASCII characters", { magic: layout.magic });
+    this.magicBytes = asciiEncoder.encode(layout.magic);
+    this.bodyLengthAt = 8 + layout.fields.reduce((sum, [, width]) => sum + WIDTH_BYTES[width], 0);
+    const bodyLengthEnd = this.bodyLengthAt + WIDTH_BYTES[layout.bodyLength];
+    this.bodyChecksumAt = layout.bodyChecksum ? bodyLengthEnd : undefined;
+    this.headerChecksumAt = bodyLengthEnd + (layout.bodyChecksum ? 4 : 0);
+    this.headerBytes = this.headerChecksumAt + 4;
+  }
+
+  /**
+   * Starts an object in an empty writer: the header, with its length and checksums left zero for
+   * seal() to fill in once the body has been written after it.
+   */
+  begin(writer: ByteWriter, fields: FrameFields<Field>): void {
+    invariant(writer.length === 0, "a framed object starts at the writer's first byte", { what: this.layout.what, length: writer.length });
+    this.writeHeader(writer, fields);
+  }
+
+  /** Fills in the header begun by begin() for the body written since, and returns the whole object. */
+  seal(writer: ByteWriter): Uint8Array {
+    const body = writer.finish().subarray(this.headerBytes);
+    this.patchSums(writer, body.length, this.layout.bodyChecksum ? checksum(body) : 0);
+    return writer.finish();
+  }
+
+  /**
+   * The header alone, for a body kept as separate parts (a segment's, which is never joined into one
+   * buffer); checksums the body a few MB per step, yielding between steps.
+   */
+  *headerInSteps(fields: FrameFields<Field>, body: readonly Uint8Array[]): Generator<void, Uint8Array> {
+    let bodyLength = 0;
+    let bodyChecksum = 0;
+    for (const part of body) {
+      bodyLength += part.length;
+      if (!this.layout.bodyChecksum) continue;
+      for (let at = 0; at < part.length; at += CHECKSUM_STEP_BYTES) {
+        bodyChecksum = checksum(part.subarray(at, at + CHECKSUM_STEP_BYTES), bodyChecksum);
+        yield;
+      }
+    }
+    const writer = new ByteWriter(this.headerBytes);
+    this.writeHeader(writer, fields);
+    this.patchSums(writer, bodyLength, bodyChecksum);
+    return writer.finish();
+  }
+
+  /**
+   * The header's fields and a reader of the body; throws DecodeError unless the object is as long as
+   * its header says and every checksum the header holds matches.
+   */
+  open(bytes: Uint8Array): OpenedFrame<Field> {
+    const { what } = this.layout;
+    if (bytes.length < this.headerBytes) {
+      throw new DecodeError(`${what} of ${bytes.length} bytes is shorter than its ${this.headerBytes}-byte header`);
+    }
+    const reader = new ByteReader(bytes);
+    const magic = reader.bytesView(4);
+    const version = reader.u32();
+    const fields = this.readFields(reader);
+    const bodyLength = readField(reader, this.layout.bodyLength);
+    const bodyChecksum = this.layout.bodyChecksum ? reader.u32() : undefined;
+    const headerChecksum = reader.u32();
+    // The header checksum first: a damaged magic or version is damage, not an object of another kind.
+    if (checksum(bytes.subarray(0, this.headerChecksumAt)) !== headerChecksum) throw new DecodeError(`${what} header checksum mismatch`);
+    this.checkKind(magic, version);
+    if (bytes.length !== this.headerBytes + bodyLength) {
+      throw new DecodeError(`${what} is ${bytes.length} bytes, its header says ${this.headerBytes + bodyLength}`);
+    }
+    if (bodyChecksum !== undefined && checksum(bytes.subarray(this.headerBytes)) !== bodyChecksum) {
+      throw new DecodeError(`${what} body checksum mismatch`);
+    }
+    return { fields, body: reader };
+  }
+
+  private writeHeader(writer: ByteWriter, fields: FrameFields<Field>): void {
+    writer.bytes(this.magicBytes);
+    writer.u32(this.layout.version);
+    for (const [name, width] of this.layout.fields) writeField(writer, width, fields[name], name);
+    writeField(writer, this.layout.bodyLength, 0, "bodyLength");
+    if (this.layout.bodyChecksum) writer.u32(0);
+    writer.u32(0); // the header checksum
+  }
+
+  /** Writes the body's length and checksum into the header, then the header's own checksum. */
+  private patchSums(writer: ByteWriter, bodyLength: number, bodyChecksum: number): void {
+    checkFits(this.layout.bodyLength, bodyLength, "bodyLength");
+    if (this.layout.bodyLength === "u32") writer.patchU32(this.bodyLengthAt, bodyLength);
+    else writer.patchU64(this.bodyLengthAt, bodyLength);
+    if (this.bodyChecksumAt !== undefined) writer.patchU32(this.bodyChecksumAt, bodyChecksum);
+    writer.patchU32(this.headerChecksumAt, checksum(writer.finish().subarray(0, this.headerChecksumAt)));
+  }
+
+  private readFields(reader: ByteReader): FrameFields<Field> {
+    const fields: Partial<FrameFields<Field>> = {};
+    for (const [name, width] of this.layout.fields) fields[name] = readField(reader, width);
+    return fields as FrameFields<Field>;
+  }
+
+  private checkKind(magic: Uint8Array, version: number): void {
+    const { what } = this.layout;
+    if (!magic.every((byte, i) => byte === this.magicBytes[i])) {
+      throw new DecodeError(`not a ${what}: it begins with bytes ${Buffer.from(magic).toString("hex")}, not "${this.layout.magic}"`);
+    }
+    if (version !== this.layout.version) throw new DecodeError(`${what} has format version ${version}; this build reads version ${this.layout.version}`);
+  }
+}
+
+function checkFits(width: FieldWidth, value: number, name: string): void {
+  const fits = Number.isSafeInteger(value) && value >= 0 && (width === "u64" || value <= U32_MAX);
+  invariant(fits, "a header field holds a non-negative integer of its width", { name, width, value });
+}
+
+function writeField(writer: ByteWriter, width: FieldWidth, value: number, name: string): void {
+  checkFits(width, value, name);
+  if (width === "u32") writer.u32(value);
+  else writer.u64(value);
+}
+
+function readField(reader: ByteReader, width: FieldWidth): number {
+  return width === "u32" ? reader.u32() : reader.u64();
+}
