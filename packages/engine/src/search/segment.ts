@@ -81,7 +81,8 @@ export class Segment implements VectorRows {
   graph: HnswGraph | undefined;
   /** The serialised graph, kept only until the segment object that carries it has been written. */
   pendingGraph: BuiltGraph | undefined;
-  readonly highWater: number;
+  /** Rows in the segment, deleted ones included. */
+  readonly rows: number;
   readonly norms: Float64Array;
   readonly deleted: Uint8Array;
   /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
@@ -107,7 +108,7 @@ export class Segment implements VectorRows {
     this.block = VectorBlock.create(rows, dimension);
     this.block?.data.set(data.subarray(0, rows * dimension));
     this.data = this.block?.data ?? data;
-    this.highWater = rows;
+    this.rows = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
     this.liveKeys = [...keys];
@@ -127,10 +128,6 @@ export class Segment implements VectorRows {
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
-  }
-
-  get rows(): number {
-    return this.highWater;
   }
 
   get deletedFraction(): number {
@@ -215,7 +212,7 @@ export class Segment implements VectorRows {
   /** Exact top-K over the live rows, or over `onlyRows` (already filtered) when given. */
   private scan(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
     const hits = scanTopK({
-      arena: this,
+      vectors: this,
       slotKeys: this.liveKeys,
       slotMetadata: this.metadata,
       metric: query.metric,

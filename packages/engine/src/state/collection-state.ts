@@ -131,7 +131,7 @@ export class CollectionState {
     const candidates: Candidate[] = [];
     const { arena, slotKeys, slotMetadata } = this.memtable;
     const memtable = this.memtable;
-    for (const { slot, distance } of scanTopK({ arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
+    for (const { slot, distance } of scanTopK({ vectors: arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
       candidates.push({ key: slotKeys[slot] as string, distance, source: memtable, row: slot });
     }
     const segmentQuery: SegmentQuery = {
