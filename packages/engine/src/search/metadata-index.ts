@@ -6,7 +6,8 @@
 // key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.
 // Semantics match protocol's evaluateFilter exactly (docs/filters.md): no cross-type equality, arrays
 // match when any element does, negations are the complement (so a missing key satisfies `$ne`).
-import type { FilterNode, Metadata, MetadataScalar } from "../base/types.ts";
+import type { FilterNode } from "@ossv/protocol";
+import type { Metadata, MetadataScalar } from "../base/types.ts";
 
 /** One byte per row, 1 = allowed: cheap to combine and to test from a graph search callback. */
 export type RowBitmap = Uint8Array;

@@ -10,7 +10,8 @@ import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
-import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "../base/types.ts";
+import type { FilterNode } from "@ossv/protocol";
+import type { DistanceMetric, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
 export const SEARCH_TUNING = {
@@ -48,12 +49,11 @@ export interface SegmentQuery {
   queryNorm: number;
   metric: DistanceMetric;
   topK: number;
-  filter?: (metadata: Metadata) => boolean;
   /**
-   * The same filter as an AST for the inverted indexes, with its canonical text as `key`, made once
-   * per query: segments remember the rows of recent filters under it.
+   * The parsed filter, answered through the inverted indexes, with its canonical text as `key`, made
+   * once per query: segments remember the rows of recent filters under it.
    */
-  indexedFilter?: { node: FilterNode; key: string };
+  filter?: { node: FilterNode; key: string };
 }
 
 /** The rows a filter allows in a segment, deleted ones included (they are skipped at search time). */
@@ -164,12 +164,12 @@ export class Segment implements VectorRows {
 
   search(query: SegmentQuery): SegmentHit[] {
     if (this.liveCount === 0) return [];
-    if (!query.filter && !query.indexedFilter) {
+    if (!query.filter) {
       const small = this.liveCount * this.dimension <= SEARCH_TUNING.unfilteredExactScanFloats;
       if (!this.graph || small) return this.scan(query);
       return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
     }
-    const match = this.filterMatch(query);
+    const match = this.filterMatch(query.filter);
     const candidates = this.liveAmong(match.rows);
     if (candidates === 0) return [];
     const selective = candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
@@ -181,10 +181,8 @@ export class Segment implements VectorRows {
   }
 
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */
-  private filterMatch(query: SegmentQuery): FilterMatch {
-    const { indexedFilter } = query;
-    if (!indexedFilter) return { rows: this.rowsPassing(query.filter as (metadata: Metadata) => boolean) };
-    const { node, key } = indexedFilter;
+  private filterMatch(filter: NonNullable<SegmentQuery["filter"]>): FilterMatch {
+    const { node, key } = filter;
     let match = this.filterCache.get(key);
     if (match) {
       this.filterCache.delete(key); // re-inserted below: the Map's order is the recency order
@@ -195,12 +193,6 @@ export class Segment implements VectorRows {
     }
     this.filterCache.set(key, match);
     return match;
-  }
-
-  private rowsPassing(filter: (metadata: Metadata) => boolean): Int32Array {
-    const rows: number[] = [];
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) rows.push(row);
-    return Int32Array.from(rows);
   }
 
   private liveAmong(rows: Int32Array): number {

@@ -4,6 +4,7 @@
 // the key to the memtable, so a superseded row can never be ranked. Like the memtable before it, this
 // changes only by applying durable WAL records, plus freezes and compaction swaps that keep contents.
 import sortedBtree from "sorted-btree";
+import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
 import { Memtable } from "./memtable.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
@@ -125,13 +126,15 @@ export class CollectionState {
   }
 
   query(options: QueryOptions): QueryHit[] {
-    const { topK, vector, filter, filterNode } = options;
-    if (filterNode && !filter) throw new RangeError("filterNode needs the compiled filter too (the memtable evaluates it row by row)");
+    const { topK, vector, filter } = options;
     const metric = this.index.distanceMetric;
     const candidates: Candidate[] = [];
-    const { arena, slotKeys, slotMetadata } = this.memtable;
     const memtable = this.memtable;
-    for (const { slot, distance } of scanTopK({ vectors: arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
+    const { slotKeys, slotMetadata } = memtable;
+    // The memtable tests the filter row by row; segments answer the same parsed filter from their
+    // inverted indexes.
+    const scan = { vectors: memtable.arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter: compileFilter(filter) }) };
+    for (const { slot, distance } of scanTopK(scan)) {
       candidates.push({ key: slotKeys[slot] as string, distance, source: memtable, row: slot });
     }
     const segmentQuery: SegmentQuery = {
@@ -140,8 +143,7 @@ export class CollectionState {
       queryNorm: vectorNorm(vector),
       metric,
       topK,
-      ...(filter && { filter }),
-      ...(filterNode && { indexedFilter: { node: filterNode, key: JSON.stringify(filterNode) } }),
+      ...(filter && { filter: { node: filter, key: JSON.stringify(filter) } }),
     };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {
