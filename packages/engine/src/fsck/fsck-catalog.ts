@@ -32,7 +32,7 @@ async function readAll(ctx: FsckContext): Promise<ReadCatalog[]> {
 }
 
 /** What the revocation of a rolled-back catalog takes away, counted on `document`. */
-export function revocationSummary(document: CatalogDocument): string {
+function revocationSummary(document: CatalogDocument): string {
   const keys = document.accessKeys.filter((key) => key.securityToken === undefined).length;
   const temporary = document.accessKeys.length - keys;
   const policies = document.buckets.filter((bucket) => bucket.policy !== undefined).length;
@@ -77,7 +77,7 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
 }
 
 /** The rolled-back catalog with all access revoked (see the file comment). */
-export function revokedCopy(document: CatalogDocument, seq: number): CatalogDocument {
+function revokedCopy(document: CatalogDocument, seq: number): CatalogDocument {
   const copy = structuredClone(document);
   copy.seq = seq;
   copy.accessKeys = copy.accessKeys.filter((key) => key.securityToken === undefined).map((key) => ({ ...key, status: "disabled" as const }));

@@ -160,7 +160,7 @@ export function bitmapOfRows(rows: ArrayLike<number>, size: number): RowBitmap {
 }
 
 /** The set rows of a bitmap, ascending. */
-export function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
+function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
   let count = 0;
   for (let row = 0; row < bitmap.length; row++) count += bitmap[row] as number;
   const rows = new Int32Array(count);

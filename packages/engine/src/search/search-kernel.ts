@@ -77,7 +77,7 @@ function dot(data: Float32Array, base: number, query: Float32Array, dimension: n
 }
 
 /** 1 - cos similarity; a zero vector has no direction and counts as orthogonal (distance 1). */
-export function cosineDistance(dotProduct: number, normA: number, normB: number): number {
+function cosineDistance(dotProduct: number, normA: number, normB: number): number {
   const denominator = normA * normB;
   // 1 - cos rounds to a tiny negative for identical directions; a distance is never below 0.
   return denominator === 0 ? 1 : Math.max(0, 1 - dotProduct / denominator);
