@@ -60,10 +60,10 @@ function checkOptions(options: ListVectorsOptions): void {
   if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError("limit must be a positive integer");
   const { segmentCount, segmentIndex } = options;
   if (segmentCount === undefined && segmentIndex === undefined) return;
-  if (!Number.isInteger(segmentCount) || (segmentCount as number) < 1) {
+  if (segmentCount === undefined || !Number.isInteger(segmentCount) || segmentCount < 1) {
     throw new RangeError("segmentCount must be a positive integer");
   }
-  if (!Number.isInteger(segmentIndex) || (segmentIndex as number) < 0 || (segmentIndex as number) >= (segmentCount as number)) {
+  if (segmentIndex === undefined || !Number.isInteger(segmentIndex) || segmentIndex < 0 || segmentIndex >= segmentCount) {
     throw new RangeError("segmentIndex must be in [0, segmentCount)");
   }
 }

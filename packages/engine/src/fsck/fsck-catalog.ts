@@ -62,7 +62,8 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
   const read = await readAll(ctx);
   const highestSeq = read.at(-1)?.object.seq ?? 0;
   const newestOk = read.findLastIndex((entry) => entry.outcome.status === "ok");
-  const chosen = newestOk < 0 ? undefined : (read[newestOk]?.outcome as { value: CatalogDocument }).value;
+  const newest = read[newestOk]?.outcome; // read[-1] is undefined: no readable catalog
+  const chosen = newest?.status === "ok" ? newest.value : undefined;
   for (const { object, outcome } of read.slice(0, Math.max(0, newestOk))) {
     if (outcome.status === "ok") continue;
     ctx.report({
