@@ -11,6 +11,7 @@ import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
 import type { FilterNode } from "@ossv/protocol";
+import { invariant } from "../base/invariant.ts";
 import type { DistanceMetric, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
@@ -159,7 +160,10 @@ export class Segment implements VectorRows {
   }
 
   recordAt(row: number): VectorRecord {
-    return { key: this.keys[row] as string, data: this.vectorOf(row), metadata: structuredClone(this.metadata[row] as Metadata) };
+    const key = this.keys[row];
+    const metadata = this.metadata[row];
+    invariant(key !== undefined && metadata !== undefined, "a record is read from a row of the segment", { segment: this.id, row, rows: this.rows });
+    return { key, data: this.vectorOf(row), metadata: structuredClone(metadata) };
   }
 
   search(query: SegmentQuery): SegmentHit[] {

@@ -94,10 +94,12 @@ export class Memtable implements SnapshotTarget {
     for (let slot = 0; slot < arena.rows; slot++) {
       const key = this.slotKeys[slot];
       if (key === undefined) continue;
+      const rowMetadata = this.slotMetadata[slot];
+      invariant(rowMetadata !== undefined, "a live memtable slot has metadata", { slot, key });
       data.set(arena.data.subarray(slot * dimension, (slot + 1) * dimension), keys.length * dimension);
       norms[keys.length] = arena.norms[slot] as number;
       keys.push(key);
-      metadata.push(this.slotMetadata[slot] as Metadata);
+      metadata.push(rowMetadata);
     }
     return new Segment(dimension, keys, metadata, data, nonFilterableKeys, norms);
   }
