@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compileFilter, parseFilter } from "@ossv/protocol";
+import { parseFilter } from "@ossv/protocol";
 import { openEngine, type DurableCollection } from "../../packages/engine/src/index.ts";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
 import { datasetSpec } from "../lib/profile.ts";
@@ -41,16 +41,15 @@ const truth = loadOrComputeTruth(data, new URL("../.cache", import.meta.url).pat
 // PROBE_TUNING='{"minEf":16}' overrides engine search settings for an experiment.
 Object.assign(SEARCH_TUNING, JSON.parse(process.env.PROBE_TUNING ?? "{}"));
 for (const [name, json] of [["none", undefined], ["category", { category: { $eq: "c3" } }], ["tenant", { tenant: { $eq: "t42" } }]] as const) {
-  const filterNode = json && parseFilter(json);
-  const filter = filterNode && compileFilter(filterNode);
+  const filter = json && parseFilter(json);
   const n = 300;
-  for (let q = 0; q < 20; q++) collection.query({ vector: queryVector(data, q), topK: 10, ...(filter && { filter, filterNode }) });
+  for (let q = 0; q < 20; q++) collection.query({ vector: queryVector(data, q), topK: 10, ...(filter && { filter }) });
   t = performance.now();
-  for (let q = 0; q < n; q++) collection.query({ vector: queryVector(data, q % 300), topK: 10, ...(filter && { filter, filterNode }) });
+  for (let q = 0; q < n; q++) collection.query({ vector: queryVector(data, q % 300), topK: 10, ...(filter && { filter }) });
   const ms = (performance.now() - t) / n;
   let found = 0;
   for (let q = 0; q < 300; q++) {
-    const hits = collection.query({ vector: queryVector(data, q), topK: K, ...(filter && { filter, filterNode }) });
+    const hits = collection.query({ vector: queryVector(data, q), topK: K, ...(filter && { filter }) });
     const expected = new Set(truth[name][q]!.slice(0, K));
     found += hits.filter((hit) => expected.has(rowOfKey(hit.record.key))).length;
   }

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import fc from "fast-check";
 import {
-  compileFilter, parseFilter, validateFloat32Vector, validateMetadata, validateVectorKey,
+  parseFilter, validateFloat32Vector, validateMetadata, validateVectorKey,
 } from "@ossv/protocol";
 import { dimensionArb, vectorKeyArb, type FilterJson } from "../../../tests/reliability/generators.ts";
 import { modelRunArb, runModel, type ModelTarget, type RunSetup, type TargetRecord } from "../../../tests/reliability/model-commands.ts";
@@ -72,7 +72,7 @@ class EngineTarget implements ModelTarget {
   }
   async query(vector: Float32Array, topK: number, filter: FilterJson | undefined): Promise<Array<{ key: string; distance: number }>> {
     const node = filter === undefined ? undefined : parseFilter(filter, { nonFilterableKeys: this.setup.nonFilterable });
-    const hits = this.collection.query({ vector, topK, ...(node && { filter: compileFilter(node), filterNode: node }) });
+    const hits = this.collection.query({ vector, topK, ...(node && { filter: node }) });
     return hits.map(({ key, distance }) => ({ key, distance }));
   }
   async flush(): Promise<void> {

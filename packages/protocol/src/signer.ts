@@ -160,9 +160,8 @@ function deriveSigningKey(secret: string, day: string, region: string): Uint8Arr
   return hmacSha256(kProduct, "aliyun_v4_request");
 }
 
-export function computeSignature(key: Uint8Array, toSign: string): string {
-  return hmacSha256Hex(key, toSign);
-}
+/** A request's signature: the hex HMAC-SHA256 of its string to sign under the signing key. */
+export { hmacSha256Hex as computeSignature };
 
 /** The signature of a request whose x-oss-date (and any token) headers are already in `headers`. */
 export function signatureFor(
@@ -170,7 +169,7 @@ export function signatureFor(
 ): string {
   const canonical = canonicalRequest(target, headers, additional);
   const toSign = stringToSign(ossDate, credentialScope(ossDate, target.region), canonical);
-  return computeSignature(signingKey(secret, ossDate.slice(0, 8), target.region), toSign);
+  return hmacSha256Hex(signingKey(secret, ossDate.slice(0, 8), target.region), toSign);
 }
 
 export interface SignOptions {

@@ -3,9 +3,8 @@ import assert from "node:assert/strict";
 import { ApiError, type ErrorCode } from "./errors.ts";
 import { withLimits } from "./limits.ts";
 import {
-  utf8ByteLength, validateBucketName, validateDataType, validateDimension, validateDistanceMetric,
-  validateFloat32Vector, validateIndexName, validateIntegerInRange, validateKeyBatch, validateMetadata,
-  validateNonFilterableKeys, validateTopK, validateVectorKey,
+  utf8ByteLength, validateBucketName, validateFloat32Vector, validateIndexName, validateKeyBatch, validateMetadata,
+  validateNonFilterableKeys, validateVectorKey,
 } from "./validate.ts";
 
 function assertApiError(run: () => unknown, code: ErrorCode, fragment: string): void {
@@ -83,43 +82,6 @@ test("validateKeyBatch() checks count, keys and, for deletes, uniqueness", () =>
   assertApiError(() => validateKeyBatch(["a", "b", "a"], { max: 500, unique: true }), code, 'keys[2] "a" repeats keys[0]');
   assertApiError(() => validateKeyBatch(["a", ""], { max: 100 }), code, "keys[1] is 0 characters");
   assertApiError(() => validateKeyBatch(undefined, { max: 100 }), "MissingArgument", "keys is required");
-});
-
-test("validateDimension() accepts 1 to 4096 integers", () => {
-  validateDimension(1);
-  validateDimension(4096);
-  const code = "VectorIndexParameterInvalid";
-  assertApiError(() => validateDimension(4097), code, "dimension must be an integer from 1 to 4096, got 4097");
-  assertApiError(() => validateDimension(0), code, "got 0");
-  assertApiError(() => validateDimension(1.5), code, "got 1.5");
-  assertApiError(() => validateDimension("128"), code, "got a string");
-  assertApiError(() => validateDimension(undefined), "MissingArgument", "dimension is required");
-});
-
-test("validateTopK() accepts 1 to the profile's maximum", () => {
-  validateTopK(1);
-  validateTopK(100);
-  assertApiError(() => validateTopK(101), "VectorIndexParameterInvalid", "topK must be an integer from 1 to 100, got 101");
-  assertApiError(() => validateTopK(0), "VectorIndexParameterInvalid", "got 0");
-  validateTopK(500, withLimits({ maxTopK: 500 }));
-  assertApiError(() => validateTopK(31, withLimits({ maxTopK: 30 })), "VectorIndexParameterInvalid", "from 1 to 30");
-});
-
-test("validateIntegerInRange() names the field it checks", () => {
-  validateIntegerInRange(15, 0, 15, "segmentIndex");
-  assertApiError(() => validateIntegerInRange(16, 0, 15, "segmentIndex"), "VectorIndexParameterInvalid", "segmentIndex must be");
-});
-
-test("validateDistanceMetric() and validateDataType() accept exactly the service's lower-case values", () => {
-  validateDistanceMetric("euclidean");
-  validateDistanceMetric("cosine");
-  validateDataType("float32");
-  const code = "VectorIndexParameterInvalid";
-  assertApiError(() => validateDistanceMetric("Cosine"), code, 'distanceMetric must be "euclidean" or "cosine", got "Cosine"');
-  assertApiError(() => validateDistanceMetric("dotproduct"), code, '"dotproduct"');
-  assertApiError(() => validateDistanceMetric(undefined), "MissingArgument", "distanceMetric is required");
-  assertApiError(() => validateDataType("float16"), code, 'dataType must be "float32", got "float16"');
-  assertApiError(() => validateDataType(null), "MissingArgument", "dataType is required");
 });
 
 test("validateNonFilterableKeys() returns the keys and accepts absent or empty lists", () => {

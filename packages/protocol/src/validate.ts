@@ -135,41 +135,6 @@ export function validateKeyBatch(
   });
 }
 
-/** validateIntegerInRange() checks a required JSON integer in [min, max]. */
-export function validateIntegerInRange(
-  value: unknown, min: number, max: number, fieldName: string,
-): asserts value is number {
-  requirePresent(value, fieldName);
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    const got = typeof value === "number" ? String(value) : describe(value);
-    invalid(`${fieldName} must be an integer from ${min} to ${max}, got ${got}`);
-  }
-}
-
-export function validateDimension(dimension: unknown, limits: LimitsProfile = DEFAULT_LIMITS): asserts dimension is number {
-  validateIntegerInRange(dimension, 1, limits.maxDimension, "dimension");
-}
-
-export function validateTopK(topK: unknown, limits: LimitsProfile = DEFAULT_LIMITS): asserts topK is number {
-  validateIntegerInRange(topK, 1, limits.maxTopK, "topK");
-}
-
-/** validateDistanceMetric() accepts exactly "euclidean" or "cosine" (lower-case, as the service). */
-export function validateDistanceMetric(metric: unknown): asserts metric is DistanceMetric {
-  requirePresent(metric, "distanceMetric");
-  if (metric !== "euclidean" && metric !== "cosine") {
-    invalid(`distanceMetric must be "euclidean" or "cosine", got ${typeof metric === "string" ? quote(metric) : describe(metric)}`);
-  }
-}
-
-/** validateDataType() accepts only "float32", the one data type of the service. */
-export function validateDataType(dataType: unknown): asserts dataType is "float32" {
-  requirePresent(dataType, "dataType");
-  if (dataType !== "float32") {
-    invalid(`dataType must be "float32", got ${typeof dataType === "string" ? quote(dataType) : describe(dataType)}`);
-  }
-}
-
 /**
  * validateNonFilterableKeys() checks `metadata.nonFilterableMetadataKeys` of PutVectorIndex and
  * returns the keys ([] when absent): at most 10 unique keys of 1-63 bytes of [A-Za-z0-9_], starting

@@ -16,14 +16,6 @@ export interface WireVector {
   distance?: number;
 }
 
-export interface PutVectorIndexBody {
-  indexName: string;
-  dataType: "float32";
-  dimension: number;
-  distanceMetric: DistanceMetric;
-  metadata?: { nonFilterableMetadataKeys?: string[] };
-}
-
 export interface WireIndex {
   indexName: string;
   vectorBucketName: string;
@@ -34,62 +26,6 @@ export interface WireIndex {
   distanceMetric: string;
   metadata?: { nonFilterableMetadataKeys?: string[] };
   status: string;
-}
-
-export interface IndexNameBody {
-  indexName: string;
-}
-
-export interface ListVectorIndexesBody {
-  maxResults?: number;
-  nextToken?: string;
-  prefix?: string;
-}
-
-export interface ListVectorIndexesResponse {
-  indexes: WireIndex[];
-  nextToken?: string;
-}
-
-export interface PutVectorsBody {
-  indexName: string;
-  vectors: WireVector[];
-}
-
-export interface GetVectorsBody {
-  indexName: string;
-  keys: string[];
-  returnData?: boolean;
-  returnMetadata?: boolean;
-}
-
-export interface ListVectorsBody {
-  indexName: string;
-  maxResults?: number;
-  nextToken?: string;
-  returnData?: boolean;
-  returnMetadata?: boolean;
-  segmentCount?: number;
-  segmentIndex?: number;
-}
-
-export interface QueryVectorsBody {
-  indexName: string;
-  queryVector: WireVectorData;
-  topK: number;
-  filter?: unknown;
-  returnDistance?: boolean;
-  returnMetadata?: boolean;
-}
-
-export interface DeleteVectorsBody {
-  indexName: string;
-  keys: string[];
-}
-
-export interface VectorsResponse {
-  vectors: WireVector[];
-  nextToken?: string;
 }
 
 export interface WireBucketInfo {

@@ -78,7 +78,7 @@ function safeDecode(path: string): string {
   }
 }
 
-export function isIpAddress(host: string): boolean {
+function isIpAddress(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[") || host.includes(":");
 }
 

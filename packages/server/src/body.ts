@@ -105,9 +105,9 @@ function isBlank(body: Buffer): boolean {
  * the client reads it; on loopback a sender passes 64 KiB within a millisecond, so the bound is
  * generous in bytes and tight in time.
  */
-export const REFUSED_BODY_DRAIN_BYTES = 8 * 1024 * 1024;
+const REFUSED_BODY_DRAIN_BYTES = 8 * 1024 * 1024;
 /** ... and for at most this long, so a slow sender cannot hold the connection. */
-export const REFUSED_BODY_DRAIN_MS = 2000;
+const REFUSED_BODY_DRAIN_MS = 2000;
 
 /**
  * After an error answer to a request whose body was not read: reads and drops a bounded amount (most

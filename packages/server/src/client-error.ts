@@ -26,7 +26,7 @@ function refusal(error: NodeJS.ErrnoException): ApiError {
 }
 
 /** The whole HTTP message of a JSON error, written straight to a socket that has no response object. */
-export function rawErrorResponse(error: ApiError): Buffer {
+function rawErrorResponse(error: ApiError): Buffer {
   const requestId = newRequestId();
   const body = Buffer.from(JSON.stringify({ Error: errorBody(error, { requestId, host: "" }) }), "utf8");
   const head = [

@@ -36,7 +36,7 @@ function isDiskFull(error: unknown): boolean {
  * A full disk is the server's trouble, not the client's, and it passes: 503 ServiceUnavailable, which
  * the SDKs retry, with a message that says what happened and that nothing was stored.
  */
-export const DISK_FULL_MESSAGE = "The server's disk is full: nothing was stored. Retry once space has been freed.";
+const DISK_FULL_MESSAGE = "The server's disk is full: nothing was stored. Retry once space has been freed.";
 
 /** Engine failures become API errors with the table's default message, except where ours helps. */
 export function toApiError(error: unknown): ApiError | undefined {

@@ -65,7 +65,7 @@ const FIFTEEN_MINUTES = 15 * 60 * 1000;
  * JSON; 1 MiB pages (the size AWS S3 Vectors gives for its ListVectors) keep each answer quick to
  * build and hold, at about ten maximal vectors a page, and every small vector fits 1,000 to a page.
  */
-export const DEFAULT_LIST_RESPONSE_BYTES = 1024 * 1024;
+const DEFAULT_LIST_RESPONSE_BYTES = 1024 * 1024;
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {

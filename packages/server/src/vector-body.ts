@@ -77,7 +77,7 @@ interface Lift {
 }
 
 /** The vector arrays of the body, in order; empty when there are none or the scan gives up. */
-export function findVectorArrays(bytes: Uint8Array): Lift[] {
+function findVectorArrays(bytes: Uint8Array): Lift[] {
   const lifts: Lift[] = [];
   const stack: Frame[] = [];
   let expectKey = false;

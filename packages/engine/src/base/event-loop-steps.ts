@@ -2,14 +2,12 @@
 // that yield between steps of a few milliseconds. Run in steps, they let requests in between; run to
 // completion, the same code serves tests and small objects.
 
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /** Runs the steps, giving the event loop a turn after each. */
 export async function runInSteps<T>(steps: Generator<void, T>): Promise<T> {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await yieldToEventLoop();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

@@ -1,5 +1,6 @@
 // The engine's public contract: what the server (and later the admin/CLI) may call. The engine knows
 // nothing of HTTP; failures are EngineError with a typed code that the server maps to an API code.
+import type { FilterNode } from "@ossv/protocol";
 import type { BackgroundFailure } from "./background-failures.ts";
 
 export type MetadataScalar = string | number | boolean;
@@ -111,28 +112,15 @@ export interface ListVectorsPage {
   nextToken?: string;
 }
 
-/**
- * A parsed metadata filter (the same shape as protocol's `FilterNode`, declared here so the engine
- * depends on no other package). Segments turn it into row bitmaps through their inverted indexes.
- */
-export type FilterNode =
-  | { readonly op: "all" }
-  | { readonly op: "and" | "or"; readonly children: readonly FilterNode[] }
-  | { readonly op: "eq" | "ne"; readonly key: string; readonly value: MetadataScalar }
-  | { readonly op: "gt" | "gte" | "lt" | "lte"; readonly key: string; readonly value: number }
-  | { readonly op: "in" | "nin"; readonly key: string; readonly values: readonly MetadataScalar[] }
-  | { readonly op: "exists"; readonly key: string; readonly exists: boolean };
-
 export interface QueryOptions {
   vector: Float32Array;
   topK: number;
-  /** A compiled metadata filter; rows it rejects are never ranked. */
-  filter?: (metadata: Metadata) => boolean;
   /**
-   * The same filter as an AST, when the caller has it: lets segments use inverted indexes instead of
-   * calling `filter` once per row. When both are given they must agree.
+   * The parsed metadata filter (protocol's parseFilter); rows it rejects are never ranked. The engine
+   * compiles it for the rows it tests one by one and answers it from inverted indexes elsewhere, so
+   * both always apply the very same filter.
    */
-  filterNode?: FilterNode;
+  filter?: FilterNode;
 }
 
 export interface QueryHit {

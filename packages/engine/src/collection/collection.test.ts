@@ -266,12 +266,12 @@ for (const metric of ["euclidean", "cosine"] as const) {
         const deleted = new Set(rows.filter((_, i) => i % 7 === 0).map((r) => r.key));
         await collection.delete([...deleted]);
         const live = rows.filter((r) => !deleted.has(r.key));
-        const rare = (m: Metadata): boolean => m.group === 3;
+        const rare = { node: { op: "eq", key: "group", value: 3 } as const, test: (m: Metadata): boolean => m.group === 3 };
         for (let q = 0; q < 10; q++) {
           const query = randomVector(random, dimension);
           for (const [topK, filter] of [[10, undefined], [1, undefined], [100, rare], [5, rare], [1000, rare]] as const) {
-            const hits = collection.query({ vector: query, topK, ...(filter && { filter }) });
-            const expected = naiveTopK(live, query, topK, metric, filter);
+            const hits = collection.query({ vector: query, topK, ...(filter && { filter: filter.node }) });
+            const expected = naiveTopK(live, query, topK, metric, filter?.test);
             assert.deepEqual(hits.map((h) => h.record.key), expected.map((e) => e.key));
             hits.forEach((hit, i) => assert.ok(Math.abs(hit.distance - (expected[i]?.distance ?? NaN)) < 1e-9));
             for (const hit of hits) assert.ok(!deleted.has(hit.record.key));
@@ -317,7 +317,7 @@ test("query() with a filter returns K rows whenever K rows match, however far aw
   await withIndex(async (engine, index) => {
     const rows = Array.from({ length: 200 }, (_, i) => vector(`k${i}`, [i, 0, 0, 0], { far: i >= 190 }));
     await engine.collection(index).put(rows);
-    const hits = engine.collection(index).query({ vector: Float32Array.from([0, 0, 0, 0]), topK: 5, filter: (m) => m.far === true });
+    const hits = engine.collection(index).query({ vector: Float32Array.from([0, 0, 0, 0]), topK: 5, filter: { op: "eq", key: "far", value: true } });
     assert.deepEqual(hits.map((h) => h.record.key), ["k190", "k191", "k192", "k193", "k194"]);
   });
 });

@@ -4,11 +4,7 @@
 // JSON naming the last key returned and the segment parameters it is valid for.
 import { crc32 } from "node:zlib";
 import { EngineError, type ListKeysPage, type ListVectorsOptions } from "../base/types.ts";
-
-/** Anything that yields its keys in byte order, starting strictly after a given key. */
-export interface SortedKeys {
-  keysAfter(after?: string): IterableIterator<string>;
-}
+import type { CollectionState } from "../state/collection-state.ts";
 
 const TOKEN_VERSION = 1;
 
@@ -26,7 +22,7 @@ export function segmentOf(key: string, segmentCount: number): number {
   return (crc32(key) >>> 0) % segmentCount;
 }
 
-export function encodeListToken(lastKey: string, segmentCount = 0, segmentIndex = 0): string {
+function encodeListToken(lastKey: string, segmentCount = 0, segmentIndex = 0): string {
   const body: TokenBody = { v: TOKEN_VERSION, k: lastKey, n: segmentCount, i: segmentIndex };
   return Buffer.from(JSON.stringify(body), "utf8").toString("base64url");
 }
@@ -46,7 +42,7 @@ function invalidToken(): EngineError {
 }
 
 /** The last key named by `token`; throws INVALID_TOKEN when it is malformed or for other segments. */
-export function decodeListToken(token: string, segmentCount = 0, segmentIndex = 0): string {
+function decodeListToken(token: string, segmentCount = 0, segmentIndex = 0): string {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalidToken();
   let body: unknown;
   try {
@@ -64,23 +60,23 @@ function checkOptions(options: ListVectorsOptions): void {
   if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError("limit must be a positive integer");
   const { segmentCount, segmentIndex } = options;
   if (segmentCount === undefined && segmentIndex === undefined) return;
-  if (!Number.isInteger(segmentCount) || (segmentCount as number) < 1) {
+  if (segmentCount === undefined || !Number.isInteger(segmentCount) || segmentCount < 1) {
     throw new RangeError("segmentCount must be a positive integer");
   }
-  if (!Number.isInteger(segmentIndex) || (segmentIndex as number) < 0 || (segmentIndex as number) >= (segmentCount as number)) {
+  if (segmentIndex === undefined || !Number.isInteger(segmentIndex) || segmentIndex < 0 || segmentIndex >= segmentCount) {
     throw new RangeError("segmentIndex must be in [0, segmentCount)");
   }
 }
 
-/** One page of keys (the caller turns keys into records). */
-export function listKeys(memtable: SortedKeys, options: ListVectorsOptions): ListKeysPage {
+/** One page of the collection's live keys, in byte order (the caller turns keys into records). */
+export function listKeys(state: CollectionState, options: ListVectorsOptions): ListKeysPage {
   checkOptions(options);
   const segmentCount = options.segmentCount ?? 0;
   const segmentIndex = options.segmentIndex ?? 0;
   const after = options.token === undefined ? undefined : decodeListToken(options.token, segmentCount, segmentIndex);
   const tokenAfter = (key: string) => encodeListToken(key, segmentCount, segmentIndex);
   const keys: string[] = [];
-  for (const key of memtable.keysAfter(after)) {
+  for (const key of state.keysAfter(after)) {
     if (segmentCount > 0 && segmentOf(key, segmentCount) !== segmentIndex) continue;
     if (keys.length === options.limit) return { keys, nextToken: tokenAfter(keys[keys.length - 1] as string), tokenAfter };
     keys.push(key);

@@ -32,7 +32,7 @@ async function readAll(ctx: FsckContext): Promise<ReadCatalog[]> {
 }
 
 /** What the revocation of a rolled-back catalog takes away, counted on `document`. */
-export function revocationSummary(document: CatalogDocument): string {
+function revocationSummary(document: CatalogDocument): string {
   const keys = document.accessKeys.filter((key) => key.securityToken === undefined).length;
   const temporary = document.accessKeys.length - keys;
   const policies = document.buckets.filter((bucket) => bucket.policy !== undefined).length;
@@ -62,7 +62,8 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
   const read = await readAll(ctx);
   const highestSeq = read.at(-1)?.object.seq ?? 0;
   const newestOk = read.findLastIndex((entry) => entry.outcome.status === "ok");
-  const chosen = newestOk < 0 ? undefined : (read[newestOk]?.outcome as { value: CatalogDocument }).value;
+  const newest = read[newestOk]?.outcome; // read[-1] is undefined: no readable catalog
+  const chosen = newest?.status === "ok" ? newest.value : undefined;
   for (const { object, outcome } of read.slice(0, Math.max(0, newestOk))) {
     if (outcome.status === "ok") continue;
     ctx.report({
@@ -77,7 +78,7 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
 }
 
 /** The rolled-back catalog with all access revoked (see the file comment). */
-export function revokedCopy(document: CatalogDocument, seq: number): CatalogDocument {
+function revokedCopy(document: CatalogDocument, seq: number): CatalogDocument {
   const copy = structuredClone(document);
   copy.seq = seq;
   copy.accessKeys = copy.accessKeys.filter((key) => key.securityToken === undefined).map((key) => ({ ...key, status: "disabled" as const }));

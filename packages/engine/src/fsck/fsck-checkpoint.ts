@@ -9,10 +9,9 @@ import type { CollectionCheck } from "./fsck-collection.ts";
 import { encodeManifest } from "../format/manifest.ts";
 import { Segment } from "../search/segment.ts";
 import { encodeSnapshot } from "../format/snapshot-format.ts";
+import { invariant } from "../base/invariant.ts";
 
-function repairedState(check: CollectionCheck): CollectionState {
-  const { base, wal, scope } = check;
-  if (!base || !wal) throw new Error("a lost collection gets no checkpoint");
+function repairedState(scope: CollectionCheck["scope"], base: NonNullable<CollectionCheck["base"]>, wal: NonNullable<CollectionCheck["wal"]>): CollectionState {
   const state = new CollectionState(scope.index, base.memtable);
   for (const { id, contents, deleted } of base.segments) state.addSegment(Segment.stored(id, contents, deleted, scope.index.nonFilterableMetadataKeys));
   for (const record of wal.records) state.apply(record);
@@ -22,10 +21,13 @@ function repairedState(check: CollectionCheck): CollectionState {
 
 /** Writes the checkpoint; returns the names written. */
 export async function writeFreshCheckpoint(check: CollectionCheck): Promise<string[]> {
-  const { scope, wal } = check;
-  const state = repairedState(check);
+  const { scope, base, wal } = check;
+  invariant(base !== undefined && wal !== undefined, "a fresh checkpoint is written only for a collection that was not lost", {
+    index: scope.label, base: base !== undefined, wal: wal !== undefined,
+  });
+  const state = repairedState(scope, base, wal);
   const seq = check.highestNumber + 1;
-  const walFrom = wal?.resumeAt as number;
+  const walFrom = wal.resumeAt;
   const { layout } = scope;
   const objects: [string, Uint8Array][] = [[layout.snapshotName(seq), encodeSnapshot(state.memtable.capture(), walFrom)]];
   const segments = state.segments;

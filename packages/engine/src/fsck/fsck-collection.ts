@@ -21,7 +21,7 @@ export interface CollectionCheck {
   highestNumber: number;
 }
 
-export const indexLabel = (index: IndexRecord): string => `${index.bucket}/${index.name}`;
+const indexLabel = (index: IndexRecord): string => `${index.bucket}/${index.name}`;
 
 async function highestNumber(scope: CollectionScope): Promise<number> {
   const { store } = scope.ctx;

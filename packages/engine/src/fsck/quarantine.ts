@@ -4,7 +4,7 @@
 import { mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-export const QUARANTINE_DIR = "quarantine";
+const QUARANTINE_DIR = "quarantine";
 
 async function fsyncDir(path: string): Promise<void> {
   const handle = await open(path, "r");

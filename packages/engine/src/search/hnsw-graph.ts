@@ -20,8 +20,8 @@ type Native = InstanceType<typeof hnswlib.HierarchicalNSW>;
  * data, but only 0.87 at ef 64 on GloVe). The query beam is therefore not fixed: each build calibrates
  * the smallest ef that reaches recall@10 0.97 on probe queries near its own rows (graph-build-worker.mjs).
  */
-export const GRAPH_M = 16;
-export const GRAPH_EF_CONSTRUCTION = 160;
+const GRAPH_M = 16;
+const GRAPH_EF_CONSTRUCTION = 160;
 /** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
 const GRAPH_SEED = 100;
 

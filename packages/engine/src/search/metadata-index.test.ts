@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { evaluateFilter } from "@ossv/protocol";
+import { evaluateFilter, type FilterNode } from "@ossv/protocol";
 import { MetadataIndex } from "./metadata-index.ts";
 import { seededRandom } from "../testing/test-support.ts";
-import type { FilterNode, Metadata, MetadataScalar } from "../base/types.ts";
+import type { Metadata, MetadataScalar } from "../base/types.ts";
 
 const KEYS = ["genre", "year", "tags", "constructor", "flag"];
 const SCALARS: MetadataScalar[] = ["drama", "2020", 2020, 2021, 0, -1.5, true, false, "true", "x"];

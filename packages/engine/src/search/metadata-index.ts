@@ -6,14 +6,20 @@
 // key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.
 // Semantics match protocol's evaluateFilter exactly (docs/filters.md): no cross-type equality, arrays
 // match when any element does, negations are the complement (so a missing key satisfies `$ne`).
-import type { FilterNode, Metadata, MetadataScalar } from "../base/types.ts";
+import type { FilterNode } from "@ossv/protocol";
+import type { Metadata, MetadataScalar } from "../base/types.ts";
 
 /** One byte per row, 1 = allowed: cheap to combine and to test from a graph search callback. */
 export type RowBitmap = Uint8Array;
 
 interface KeyIndex {
-  /** Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. */
-  postings: Map<string, number[] | Int32Array>;
+  /**
+   * Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. Typed postings cost a
+   * quarter of the memory of arrays and can be handed out as they are.
+   */
+  postings: Map<string, Int32Array>;
+  /** The same as growable arrays while the index is built; undefined after. */
+  building: Map<string, number[]> | undefined;
   present: number[];
   numericRows: number[];
   numericValues: number[];
@@ -36,16 +42,16 @@ export class MetadataIndex {
       if (entries === undefined) continue;
       for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) this.add(row, key, value);
     }
-    // Compact once built: typed postings cost a quarter of the memory and can be handed out as they are.
     for (const index of this.keys.values()) {
-      for (const [posting, rowList] of index.postings) index.postings.set(posting, Int32Array.from(rowList));
+      for (const [posting, rowList] of index.building ?? []) index.postings.set(posting, Int32Array.from(rowList));
+      index.building = undefined;
     }
   }
 
   private keyIndex(key: string): KeyIndex {
     let index = this.keys.get(key);
     if (!index) {
-      index = { postings: new Map(), present: [], numericRows: [], numericValues: [] };
+      index = { postings: new Map(), building: new Map(), present: [], numericRows: [], numericValues: [] };
       this.keys.set(key, index);
     }
     return index;
@@ -60,8 +66,9 @@ export class MetadataIndex {
       const posting = postingKey(item);
       if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
       seen.add(posting);
-      let rows = index.postings.get(posting) as number[] | undefined;
-      if (!rows) index.postings.set(posting, (rows = []));
+      const building = (index.building ??= new Map());
+      let rows = building.get(posting);
+      if (!rows) building.set(posting, (rows = []));
       rows.push(row);
       if (typeof item === "number") {
         index.numericRows.push(row);
@@ -76,10 +83,10 @@ export class MetadataIndex {
    * the result is shared, so it must not be changed.
    */
   matchingRows(node: FilterNode): Int32Array {
+    const key = node.op === "eq" || node.op === "in" ? node.key : undefined;
     const single = node.op === "eq" ? node.value : node.op === "in" && node.values.length === 1 ? node.values[0] : undefined;
-    if (single === undefined) return rowsOfBitmap(this.evaluate(node));
-    // Built postings are Int32Arrays (the constructor compacts them).
-    return (this.posting((node as { key: string }).key, single) as Int32Array | undefined) ?? new Int32Array(0);
+    if (key === undefined || single === undefined) return rowsOfBitmap(this.evaluate(node));
+    return this.posting(key, single) ?? new Int32Array(0);
   }
 
   /** The rows `node` allows as a bitmap, deleted rows included (the caller masks those). */
@@ -128,7 +135,7 @@ export class MetadataIndex {
   }
 
   /** The rows holding `value` under `key`, ascending; undefined when there are none. */
-  private posting(key: string, value: MetadataScalar): number[] | Int32Array | undefined {
+  private posting(key: string, value: MetadataScalar): Int32Array | undefined {
     return this.keys.get(key)?.postings.get(postingKey(value));
   }
 
@@ -159,7 +166,7 @@ export function bitmapOfRows(rows: ArrayLike<number>, size: number): RowBitmap {
 }
 
 /** The set rows of a bitmap, ascending. */
-export function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
+function rowsOfBitmap(bitmap: RowBitmap): Int32Array {
   let count = 0;
   for (let row = 0; row < bitmap.length; row++) count += bitmap[row] as number;
   const rows = new Int32Array(count);

@@ -1,4 +1,4 @@
-// Exact (brute-force) top-K search over the arena. The filter runs first and decides which rows are
+// Exact (brute-force) top-K search over rows of vectors (the memtable's arena or a segment). The filter runs first and decides which rows are
 // ranked at all, so a filtered query returns the true top-K of the matching rows and never comes up
 // short while K rows match. Inner loops use typed arrays only and allocate nothing per row.
 //
@@ -13,14 +13,14 @@ export interface VectorRows {
   readonly data: Float32Array;
   readonly norms: Float64Array;
   readonly dimension: number;
-  /** Rows [0, highWater) may be live; the others are never looked at. */
-  readonly highWater: number;
+  /** Rows [0, rows) may be live; the others are never looked at. */
+  readonly rows: number;
   /** Set when `data` lives in a WebAssembly block: scans then run in the SIMD kernel. */
   readonly block?: VectorBlock | undefined;
 }
 
 export interface ScanInput {
-  arena: VectorRows;
+  vectors: VectorRows;
   slotKeys: readonly (string | undefined)[];
   slotMetadata: readonly (Metadata | undefined)[];
   metric: DistanceMetric;
@@ -77,7 +77,7 @@ function dot(data: Float32Array, base: number, query: Float32Array, dimension: n
 }
 
 /** 1 - cos similarity; a zero vector has no direction and counts as orthogonal (distance 1). */
-export function cosineDistance(dotProduct: number, normA: number, normB: number): number {
+function cosineDistance(dotProduct: number, normA: number, normB: number): number {
   const denominator = normA * normB;
   // 1 - cos rounds to a tiny negative for identical directions; a distance is never below 0.
   return denominator === 0 ? 1 : Math.max(0, 1 - dotProduct / denominator);
@@ -103,10 +103,10 @@ export function scoreToDistance(score: number, metric: DistanceMetric): number {
 }
 
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { arena, slotKeys, metric } = input;
+  const { vectors, slotKeys, metric } = input;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
   const euclidean = metric === "euclidean";
-  if (arena.block) scanBlock(input, arena.block, heap);
+  if (vectors.block) scanBlock(input, vectors.block, heap);
   else scanPlain(input, heap);
   return heap.sorted().map(({ slot, score }) => ({ slot, distance: euclidean ? Math.sqrt(score) : score }));
 }
@@ -118,11 +118,11 @@ function eligible(input: ScanInput, slot: number): boolean {
 }
 
 function scanPlain(input: ScanInput, heap: TopK): void {
-  const { arena, metric, vector, onlyRows } = input;
-  const { data, norms, dimension } = arena;
+  const { vectors, metric, vector, onlyRows } = input;
+  const { data, norms, dimension } = vectors;
   const queryNorm = vectorNorm(vector);
   const euclidean = metric === "euclidean";
-  const end = onlyRows ? onlyRows.length : arena.highWater;
+  const end = onlyRows ? onlyRows.length : vectors.rows;
   for (let i = 0; i < end; i++) {
     const slot = onlyRows ? (onlyRows[i] as number) : i;
     if (!eligible(input, slot)) continue;
@@ -136,17 +136,17 @@ function scanPlain(input: ScanInput, heap: TopK): void {
 
 /** The same scan with the rows' raw scores computed in one call of the SIMD kernel. */
 function scanBlock(input: ScanInput, block: VectorBlock, heap: TopK): void {
-  const { arena, metric, vector, onlyRows } = input;
+  const { vectors, metric, vector, onlyRows } = input;
   const rowList = block.rowList;
   let count = 0;
-  const end = onlyRows ? onlyRows.length : arena.highWater;
+  const end = onlyRows ? onlyRows.length : vectors.rows;
   for (let i = 0; i < end; i++) {
     const slot = onlyRows ? (onlyRows[i] as number) : i;
     if (eligible(input, slot)) rowList[count++] = slot;
   }
   const euclidean = metric === "euclidean";
   const raw = block.score(vector, count, euclidean);
-  const norms = arena.norms;
+  const norms = vectors.norms;
   const queryNorm = vectorNorm(vector);
   for (let j = 0; j < count; j++) {
     const slot = rowList[j] as number;

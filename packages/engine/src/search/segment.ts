@@ -10,7 +10,9 @@ import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
-import type { DistanceMetric, FilterNode, Metadata, VectorRecord } from "../base/types.ts";
+import type { FilterNode } from "@ossv/protocol";
+import { invariant } from "../base/invariant.ts";
+import type { DistanceMetric, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
 export const SEARCH_TUNING = {
@@ -48,12 +50,11 @@ export interface SegmentQuery {
   queryNorm: number;
   metric: DistanceMetric;
   topK: number;
-  filter?: (metadata: Metadata) => boolean;
   /**
-   * The same filter as an AST for the inverted indexes, with its canonical text as `key`, made once
-   * per query: segments remember the rows of recent filters under it.
+   * The parsed filter, answered through the inverted indexes, with its canonical text as `key`, made
+   * once per query: segments remember the rows of recent filters under it.
    */
-  indexedFilter?: { node: FilterNode; key: string };
+  filter?: { node: FilterNode; key: string };
 }
 
 /** The rows a filter allows in a segment, deleted ones included (they are skipped at search time). */
@@ -81,7 +82,8 @@ export class Segment implements VectorRows {
   graph: HnswGraph | undefined;
   /** The serialised graph, kept only until the segment object that carries it has been written. */
   pendingGraph: BuiltGraph | undefined;
-  readonly highWater: number;
+  /** Rows in the segment, deleted ones included. */
+  readonly rows: number;
   readonly norms: Float64Array;
   readonly deleted: Uint8Array;
   /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
@@ -107,7 +109,7 @@ export class Segment implements VectorRows {
     this.block = VectorBlock.create(rows, dimension);
     this.block?.data.set(data.subarray(0, rows * dimension));
     this.data = this.block?.data ?? data;
-    this.highWater = rows;
+    this.rows = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
     this.liveKeys = [...keys];
@@ -127,10 +129,6 @@ export class Segment implements VectorRows {
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
-  }
-
-  get rows(): number {
-    return this.highWater;
   }
 
   get deletedFraction(): number {
@@ -162,17 +160,20 @@ export class Segment implements VectorRows {
   }
 
   recordAt(row: number): VectorRecord {
-    return { key: this.keys[row] as string, data: this.vectorOf(row), metadata: structuredClone(this.metadata[row] as Metadata) };
+    const key = this.keys[row];
+    const metadata = this.metadata[row];
+    invariant(key !== undefined && metadata !== undefined, "a record is read from a row of the segment", { segment: this.id, row, rows: this.rows });
+    return { key, data: this.vectorOf(row), metadata: structuredClone(metadata) };
   }
 
   search(query: SegmentQuery): SegmentHit[] {
     if (this.liveCount === 0) return [];
-    if (!query.filter && !query.indexedFilter) {
+    if (!query.filter) {
       const small = this.liveCount * this.dimension <= SEARCH_TUNING.unfilteredExactScanFloats;
       if (!this.graph || small) return this.scan(query);
       return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
     }
-    const match = this.filterMatch(query);
+    const match = this.filterMatch(query.filter);
     const candidates = this.liveAmong(match.rows);
     if (candidates === 0) return [];
     const selective = candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
@@ -184,10 +185,8 @@ export class Segment implements VectorRows {
   }
 
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */
-  private filterMatch(query: SegmentQuery): FilterMatch {
-    const { indexedFilter } = query;
-    if (!indexedFilter) return { rows: this.rowsPassing(query.filter as (metadata: Metadata) => boolean) };
-    const { node, key } = indexedFilter;
+  private filterMatch(filter: NonNullable<SegmentQuery["filter"]>): FilterMatch {
+    const { node, key } = filter;
     let match = this.filterCache.get(key);
     if (match) {
       this.filterCache.delete(key); // re-inserted below: the Map's order is the recency order
@@ -200,12 +199,6 @@ export class Segment implements VectorRows {
     return match;
   }
 
-  private rowsPassing(filter: (metadata: Metadata) => boolean): Int32Array {
-    const rows: number[] = [];
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0 && filter(this.metadata[row] as Metadata)) rows.push(row);
-    return Int32Array.from(rows);
-  }
-
   private liveAmong(rows: Int32Array): number {
     let live = 0;
     for (let i = 0; i < rows.length; i++) live += (this.deleted[rows[i] as number] as number) ^ 1;
@@ -215,7 +208,7 @@ export class Segment implements VectorRows {
   /** Exact top-K over the live rows, or over `onlyRows` (already filtered) when given. */
   private scan(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
     const hits = scanTopK({
-      arena: this,
+      vectors: this,
       slotKeys: this.liveKeys,
       slotMetadata: this.metadata,
       metric: query.metric,

@@ -4,7 +4,9 @@
 // the key to the memtable, so a superseded row can never be ranked. Like the memtable before it, this
 // changes only by applying durable WAL records, plus freezes and compaction swaps that keep contents.
 import sortedBtree from "sorted-btree";
+import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
+import { invariant } from "../base/invariant.ts";
 import { Memtable } from "./memtable.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
@@ -67,14 +69,14 @@ export class CollectionState {
   private detachFromSegment(key: string): boolean {
     const segment = this.segmentOfKey.get(key);
     if (!segment) return false;
-    segment.markDeleted(segment.rowOf(key) as number);
+    segment.markDeleted(liveRowOf(segment, key));
     this.segmentOfKey.delete(key);
     return true;
   }
 
   get(key: string): VectorRecord | undefined {
     const segment = this.segmentOfKey.get(key);
-    if (segment) return segment.recordAt(segment.rowOf(key) as number);
+    if (segment) return segment.recordAt(liveRowOf(segment, key));
     return this.memtable.get(key);
   }
 
@@ -112,8 +114,9 @@ export class CollectionState {
    */
   replaceSegments(replaced: readonly Segment[], merged: Segment | undefined, sources: readonly RowSource[]): void {
     if (merged) {
+      invariant(sources.length === merged.rows, "a merged segment has one source per row", { rows: merged.rows, sources: sources.length });
       for (let row = 0; row < merged.rows; row++) {
-        const source = sources[row] as RowSource;
+        const source = sources[row] as RowSource; // within the length checked above
         const key = merged.keys[row] as string;
         if (source.segment.deleted[source.row] === 1) merged.markDeleted(row);
         else this.segmentOfKey.set(key, merged);
@@ -125,14 +128,18 @@ export class CollectionState {
   }
 
   query(options: QueryOptions): QueryHit[] {
-    const { topK, vector, filter, filterNode } = options;
-    if (filterNode && !filter) throw new RangeError("filterNode needs the compiled filter too (the memtable evaluates it row by row)");
+    const { topK, vector, filter } = options;
     const metric = this.index.distanceMetric;
     const candidates: Candidate[] = [];
-    const { arena, slotKeys, slotMetadata } = this.memtable;
     const memtable = this.memtable;
-    for (const { slot, distance } of scanTopK({ arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter }) })) {
-      candidates.push({ key: slotKeys[slot] as string, distance, source: memtable, row: slot });
+    const { slotKeys, slotMetadata } = memtable;
+    // The memtable tests the filter row by row; segments answer the same parsed filter from their
+    // inverted indexes.
+    const scan = { vectors: memtable.arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter: compileFilter(filter) }) };
+    for (const { slot, distance } of scanTopK(scan)) {
+      const key = slotKeys[slot];
+      invariant(key !== undefined, "the memtable scan returns only live slots", { slot, distance });
+      candidates.push({ key, distance, source: memtable, row: slot });
     }
     const segmentQuery: SegmentQuery = {
       vector,
@@ -140,17 +147,25 @@ export class CollectionState {
       queryNorm: vectorNorm(vector),
       metric,
       topK,
-      ...(filter && { filter }),
-      ...(filterNode && { indexedFilter: { node: filterNode, key: JSON.stringify(filterNode) } }),
+      ...(filter && { filter: { node: filter, key: JSON.stringify(filter) } }),
     };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {
-        candidates.push({ key: segment.keys[row] as string, distance, source: segment, row });
+        const key = segment.keys[row];
+        invariant(key !== undefined, "a segment search returns rows of the segment", { segment: segment.id, row, rows: segment.rows });
+        candidates.push({ key, distance, source: segment, row });
       }
     }
     candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
     return candidates.slice(0, topK).map((candidate) => new LazyHit(candidate));
   }
+}
+
+/** The row of a key the directory places in `segment`, which must hold it live. */
+function liveRowOf(segment: Segment, key: string): number {
+  const row = segment.rowOf(key);
+  invariant(row !== undefined, "a key the directory places in a segment is live there", { key, segment: segment.id, rows: segment.rows });
+  return row;
 }
 
 /**

@@ -75,7 +75,7 @@ export class Memtable implements SnapshotTarget {
    * typed-array and array copies; metadata objects are never mutated in place, so sharing them is safe.
    */
   capture(): MemtableCapture {
-    const slots = this.arena.highWater;
+    const slots = this.arena.rows;
     return {
       dimension: this.dimension,
       data: this.arena.data.slice(0, slots * this.dimension),
@@ -91,13 +91,15 @@ export class Memtable implements SnapshotTarget {
     const norms = new Float64Array(this.count);
     const keys: string[] = [];
     const metadata: Metadata[] = [];
-    for (let slot = 0; slot < arena.highWater; slot++) {
+    for (let slot = 0; slot < arena.rows; slot++) {
       const key = this.slotKeys[slot];
       if (key === undefined) continue;
+      const rowMetadata = this.slotMetadata[slot];
+      invariant(rowMetadata !== undefined, "a live memtable slot has metadata", { slot, key });
       data.set(arena.data.subarray(slot * dimension, (slot + 1) * dimension), keys.length * dimension);
       norms[keys.length] = arena.norms[slot] as number;
       keys.push(key);
-      metadata.push(this.slotMetadata[slot] as Metadata);
+      metadata.push(rowMetadata);
     }
     return new Segment(dimension, keys, metadata, data, nonFilterableKeys, norms);
   }

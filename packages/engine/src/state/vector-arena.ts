@@ -11,8 +11,8 @@ export class VectorArena {
   /** Once the arena is large, its vectors live in a WebAssembly block that the SIMD scan uses. */
   block: VectorBlock | undefined;
   norms: Float64Array;
-  /** Slots [0, highWater) have been handed out at some point; some of them may be free again. */
-  highWater = 0;
+  /** Slots [0, rows) have been handed out at some point; some of them may be free again. */
+  rows = 0;
   private readonly freeSlots: number[] = [];
 
   constructor(readonly dimension: number) {
@@ -39,15 +39,15 @@ export class VectorArena {
 
   /** Makes room for `slots` more rows up front (bulk loads), avoiding repeated doubling. */
   reserve(slots: number): void {
-    const needed = this.highWater + slots;
+    const needed = this.rows + slots;
     if (needed > this.capacity) this.grow(needed);
   }
 
   allocate(): number {
     const reused = this.freeSlots.pop();
     if (reused !== undefined) return reused;
-    if (this.highWater === this.capacity) this.grow(this.highWater + 1);
-    return this.highWater++;
+    if (this.rows === this.capacity) this.grow(this.rows + 1);
+    return this.rows++;
   }
 
   release(slot: number): void {

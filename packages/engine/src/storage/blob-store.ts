@@ -20,8 +20,6 @@ export class BlobNotCreatedError extends Error {
 export type BlobBody = Uint8Array | readonly Uint8Array[];
 
 export interface BlobStore {
-  /** Stores `bytes` under `name`, replacing any earlier object. Not used for commits. */
-  put(name: string, bytes: Uint8Array): Promise<void>;
   /** The object's bytes, or undefined when it does not exist. */
   get(name: string): Promise<Uint8Array | undefined>;
   /** Names of all objects whose name starts with `prefix`, sorted. */

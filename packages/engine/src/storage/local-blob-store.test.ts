@@ -46,12 +46,11 @@ test("get() returns undefined for a missing object", async () => {
   });
 });
 
-test("put() replaces and delete() removes; deleting twice is fine", async () => {
+test("delete() removes; deleting twice is fine", async () => {
   await withTempDir(async (dir) => {
     const store = new LocalBlobStore(dir);
-    await store.put("x/y", bytes("one"));
-    await store.put("x/y", bytes("two"));
-    assert.equal(text(await store.get("x/y")), "two");
+    await store.createIfAbsent("x/y", bytes("one"));
+    assert.equal(text(await store.get("x/y")), "one");
     await store.delete("x/y");
     await store.delete("x/y");
     assert.equal(await store.get("x/y"), undefined);

@@ -6,7 +6,7 @@
 // ever points at a complete, synced file, so a reader never sees half an object. The directory is
 // fsynced afterwards so the new entry itself survives a power cut.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { BlobNotCreatedError, type BlobBody, type BlobStore } from "./blob-store.ts";
 
@@ -119,19 +119,6 @@ export class LocalBlobStore implements BlobStore {
       return true;
     } catch (error) {
       if (errorCode(error) === "ENOENT") return false;
-      throw error;
-    }
-  }
-
-  async put(name: string, bytes: Uint8Array): Promise<void> {
-    const finalPath = this.pathOf(name);
-    const tempPath = await this.writeTemp(bytes);
-    try {
-      await this.ensureDir(dirname(finalPath));
-      await rename(tempPath, finalPath);
-      await fsyncDir(dirname(finalPath));
-    } catch (error) {
-      await unlink(tempPath).catch(() => undefined);
       throw error;
     }
   }

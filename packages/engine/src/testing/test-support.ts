@@ -92,10 +92,6 @@ export class CrashingStore implements BlobStore {
     }
     return this.inner.createIfAbsent(name, bytes);
   }
-  async put(name: string, bytes: Uint8Array): Promise<void> {
-    this.check();
-    return this.inner.put(name, bytes);
-  }
   async get(name: string): Promise<Uint8Array | undefined> {
     this.check();
     return this.inner.get(name);

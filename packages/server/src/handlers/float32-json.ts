@@ -2,7 +2,7 @@
 // fewest digits that still round-trip to the same float32 gives back what the user sent (0.1), as a
 // float32-native service would.
 
-export function shortestFloat32(value: number): number {
+function shortestFloat32(value: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   for (let digits = 6; digits <= 9; digits++) {
     const candidate = Number(value.toPrecision(digits));
@@ -20,7 +20,7 @@ function shortestBelowSix(value: number, sixDigits: number): number {
   return sixDigits;
 }
 
-export function float32ArrayToJson(values: Float32Array): number[] {
+function float32ArrayToJson(values: Float32Array): number[] {
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) out[i] = shortestFloat32(values[i]!);
   return out;

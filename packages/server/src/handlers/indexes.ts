@@ -6,7 +6,7 @@ import type { DistanceMetric, IndexRecord } from "@ossv/engine";
 import { requireBucket, requireIndex, type Handler, type OpContext } from "./context.ts";
 import { invalid, optionalInteger, optionalString, requiredField, requiredString } from "./params.ts";
 
-export function wireIndex(index: IndexRecord, region: string): WireIndex {
+function wireIndex(index: IndexRecord, region: string): WireIndex {
   return {
     indexName: index.name,
     vectorBucketName: index.bucket,

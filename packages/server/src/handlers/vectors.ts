@@ -1,6 +1,6 @@
 // PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (spec §3.9–3.13).
 import {
-  compileFilter, parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
+  parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
   type WireMetadata, type WireVector,
 } from "@ossv/protocol";
 import { maxListTokenLength, type IndexRecord, type Metadata, type VectorRecord } from "@ossv/engine";
@@ -112,12 +112,12 @@ export const queryVectors: Handler = (ctx) => {
   const vector = readVectorData(requiredField(ctx.body, "queryVector"), index, "queryVector");
   const topK = checkInteger(requiredField(ctx.body, "topK"), "topK", 1, ctx.limits.maxTopK);
   const rawFilter = ctx.body["filter"];
-  const filterNode = rawFilter === undefined || rawFilter === null
+  const filter = rawFilter === undefined || rawFilter === null
     ? undefined
     : parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits });
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filterNode ? { filter: compileFilter(filterNode), filterNode } : {}) });
+  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter && { filter }) });
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.
     const out: WireVector = { key: hit.key };

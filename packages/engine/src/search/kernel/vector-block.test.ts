@@ -18,7 +18,7 @@ function rowsPair(rows: number, dimension: number, random: () => number): { plai
     for (let i = 0; i < dimension; i++) sum += (data[row * dimension + i] as number) ** 2;
     norms[row] = Math.sqrt(sum);
   }
-  return { plain: { data: Float32Array.from(data), norms, dimension, highWater: rows }, simd: { data, norms, dimension, highWater: rows, block } };
+  return { plain: { data: Float32Array.from(data), norms, dimension, rows }, simd: { data, norms, dimension, rows, block } };
 }
 
 for (const dimension of [1, 5, 128, 131]) {
@@ -34,9 +34,9 @@ for (const dimension of [1, 5, 128, 131]) {
       const variants: Partial<ScanInput>[] = [{}, { onlyRows }, { filter: (metadata) => metadata.even === true }];
       for (const variant of variants) {
         const input = { slotKeys, slotMetadata, metric, vector, topK: 25, ...variant };
-        const expected = scanTopK({ ...input, arena: plain });
+        const expected = scanTopK({ ...input, vectors: plain });
         assert.equal(expected.length, 25);
-        assert.deepEqual(scanTopK({ ...input, arena: simd }), expected);
+        assert.deepEqual(scanTopK({ ...input, vectors: simd }), expected);
       }
     });
   }
