@@ -51,7 +51,7 @@ function parseConditions(value: unknown, where: string): ConditionBlock {
     block[operator] = {};
     for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) {
       const values = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === "boolean" || typeof v === "number" ? String(v) : v));
-      block[operator]![key] = stringList(values, `${where}.Condition.${operator}.${key}`);
+      block[operator][key] = stringList(values, `${where}.Condition.${operator}.${key}`);
     }
   }
   return block;

@@ -8,7 +8,6 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackgroundFailureEvent } from "./background-failures.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
-import type { DurableCollection } from "../collection/collection.ts";
 import { openTestEngine, setupIndex, vector, withTempDir } from "../testing/test-support.ts";
 
 const POLICY = { segmentRows: 50, retryBaseMs: 20, retryMaxMs: 80, idleMergeMs: 0 };
@@ -33,7 +32,7 @@ test("a failing flush is reported, retried with growing pauses, shown by describ
     const segmentDir = join(dataDir, new CollectionLayout(index.id).segmentDir);
     await mkdir(join(segmentDir, ".."), { recursive: true });
     await writeFile(segmentDir, "not a directory");
-    const collection = engine.collection(index) as DurableCollection;
+    const collection = engine.collection(index);
 
     await collection.put(rows(60)); // past segmentRows: an automatic flush starts and fails
     await until(() => events.length >= 3, "three failed attempts were reported");
@@ -68,7 +67,7 @@ test("a healthy collection reports no background failure", async () => {
   await withTempDir(async (dataDir) => {
     const events: BackgroundFailureEvent[] = [];
     const engine = await openTestEngine(dataDir, { checkpoint: POLICY, onBackgroundFailure: (event) => events.push(event) });
-    const collection = engine.collection(await setupIndex(engine)) as DurableCollection;
+    const collection = engine.collection(await setupIndex(engine));
     await collection.put(rows(120));
     await collection.flush();
     await collection.compact();
