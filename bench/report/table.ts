@@ -1,8 +1,7 @@
 // The stdout table (Markdown, so the README can quote it): one row per figure, one column per system,
 // then the ratios ossv / LanceDB and ossv / raw hnswlib. A cell a system cannot fill says "n/a", and
 // the reasons are listed under the table.
-import type { DatasetReport } from "../run.ts";
-import { isNotAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
+import { isNotAvailable, type DatasetReport, type Measurement, type SystemReport } from "../lib/report-types.ts";
 
 type Value = number[] | { na: string } | undefined;
 
