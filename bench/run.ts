@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { generateDataset, type DatasetSpec } from "./lib/dataset.ts";
 import { loadOrComputeTruth } from "./lib/ground-truth.ts";
 import { quickProfile, sizedProfile, standardProfile, type Profile } from "./lib/profile.ts";
-import type { SystemReport } from "./lib/report-types.ts";
+import type { DatasetReport, SystemReport } from "./lib/report-types.ts";
 import { machineDescription } from "./lib/system-stats.ts";
 import type { BenchContext } from "./lib/suite.ts";
 import { renderChart } from "./report/chart.ts";
@@ -19,12 +19,6 @@ import { SYSTEMS, type SystemName } from "./systems/registry.ts";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const log = (line: string) => process.stdout.write(line + "\n");
-
-export interface DatasetReport {
-  spec: DatasetSpec;
-  systems: SystemReport[];
-  chart?: string;
-}
 
 function chooseProfile(values: { quick?: boolean; size?: string }): Profile {
   if (values.size) {

@@ -2,12 +2,38 @@
 // Runs every *.test.ts under packages/ and tests/ with node's own test runner (TypeScript through tsx).
 // Node 20's --test does not expand globs, so the file list is gathered here.
 // Usage: npm test [-- path-substring ...] to run only matching files.
-import { readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+//        npm run test:unit [-- path-substring ...] (--unit) for the unit tests only, see UNIT_ROOT.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
 
 const roots = ["packages", "tests"];
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const filters = args.filter((arg) => arg !== "--unit");
+
+/**
+ * The unit tests are the test files beside the source, under packages/<name>/src/, except those named
+ * in SLOW. Everything under tests/ starts servers, CLIs or child processes and is not a unit test.
+ * A unit test may use a temporary directory or a loopback socket inside its own process (the SDK's
+ * scripted server), but kills no process and sweeps no crash point by point.
+ */
+const UNIT_ROOT = /^packages\/[^/]+\/src\//;
+const SLOW = [
+  "packages/engine/src/kill.test.ts", // SIGKILLs a child process at random points
+  "packages/engine/src/storage/dir-lock.test.ts", // a second process tries the lock
+  "packages/engine/src/model.test.ts", // long random command sequences against a model
+  "packages/engine/src/search/segments.test.ts", // builds many graphs; random flush/compaction runs
+  "packages/engine/src/catalog/crash-catalog.test.ts", // crash sweeps: every byte cut, every bit flipped
+  "packages/engine/src/collection/crash-segment.test.ts",
+  "packages/engine/src/collection/crash-wal.test.ts",
+  "packages/engine/src/maintenance/crash-checkpoint.test.ts",
+];
+// A renamed or moved slow test would otherwise quietly join the unit tests.
+if (unitOnly) {
+  for (const file of SLOW) if (!existsSync(file)) throw new Error(`run-tests.mjs: SLOW names ${file}, which does not exist`);
+}
+const isUnit = (file) => UNIT_ROOT.test(file.split(sep).join("/")) && !SLOW.includes(file.split(sep).join("/"));
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -20,6 +46,7 @@ function walk(dir, out) {
 }
 
 const files = roots.flatMap((root) => walk(root, []))
+  .filter((f) => !unitOnly || isUnit(f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {

@@ -1,4 +1,5 @@
 // The shape of bench/results/latest.json: per data set, per system, named measurements.
+import type { DatasetSpec } from "./dataset.ts";
 import type { QueryFigures } from "./measure.ts";
 
 /** A measurement a system cannot make, with the reason; never left out silently. */
@@ -20,6 +21,13 @@ export interface SystemReport {
   measurements: Record<string, Measurement>;
   /** Per `<phase>_<filter>`: recall vs single-client QPS at each tried setting (the chart). */
   sweeps: Record<string, SweepPoint[]>;
+}
+
+/** One data set's part of the results: its spec, each system's report, and its chart's file. */
+export interface DatasetReport {
+  spec: DatasetSpec;
+  systems: SystemReport[];
+  chart?: string;
 }
 
 export function notAvailable(reason: string): NotAvailable {

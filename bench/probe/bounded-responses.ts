@@ -28,14 +28,14 @@ async function startServerChild(dataDir: string): Promise<ServerChild> {
   const script = fileURLToPath(new URL("./bounded-responses-server.ts", import.meta.url));
   const child = spawn(process.execPath, [...(process.env["PROBE_SERVER_NODE_ARGS"]?.split(" ") ?? []), "--import", "tsx", script, dataDir], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value as string;
   const { port } = JSON.parse(await next()) as { port: number };
   return {
     port,
-    ask: async (line) => { child.stdin!.write(`${line}\n`); return line === "reset" ? "" : next(); },
+    ask: async (line) => { child.stdin.write(`${line}\n`); return line === "reset" ? "" : next(); },
     stop: () => {
-      child.stdin!.end();
+      child.stdin.end();
       return exited;
     },
   };

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFilter } from "@ossv/protocol";
-import { openEngine, type DurableCollection } from "../../packages/engine/src/index.ts";
+import { openEngine } from "../../packages/engine/src/index.ts";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
 import { datasetSpec } from "../lib/profile.ts";
 import { K, loadOrComputeTruth } from "../lib/ground-truth.ts";
@@ -25,7 +25,7 @@ if (!existing) {
   await engine.catalog.createIndex("a", "b", { name: "i", dimension, distanceMetric: "cosine", dataType: "float32", nonFilterableMetadataKeys: [] }, 100);
 }
 const index = engine.catalog.getIndex("a", "b", "i")!;
-const collection = engine.collection(index) as DurableCollection;
+const collection = engine.collection(index);
 let t = performance.now();
 if (!existing) for (let start = 0; start < rows; start += 500) {
   const batch = [];

@@ -3,8 +3,7 @@
 // (prebuilt binary from npm, no browser). QPS is on a log scale: the systems differ by 1000x.
 import { writeFileSync } from "node:fs";
 import { Resvg } from "@resvg/resvg-js";
-import type { DatasetReport } from "../run.ts";
-import type { SweepPoint } from "../lib/report-types.ts";
+import type { DatasetReport, SweepPoint } from "../lib/report-types.ts";
 
 const PANELS = [
   { key: "query_none", title: "no filter" },

@@ -2,7 +2,7 @@
 // `npx tsx bench/report/rerender.ts [bench/results/latest.json]`.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { DatasetReport } from "../run.ts";
+import type { DatasetReport } from "../lib/report-types.ts";
 import { renderChart } from "./chart.ts";
 import { formatTables } from "./table.ts";
 

@@ -1,8 +1,7 @@
 // The stdout table (Markdown, so the README can quote it): one row per figure, one column per system,
 // then the ratios ossv / LanceDB and ossv / raw hnswlib. A cell a system cannot fill says "n/a", and
 // the reasons are listed under the table.
-import type { DatasetReport } from "../run.ts";
-import { isNotAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
+import { isNotAvailable, type DatasetReport, type Measurement, type SystemReport } from "../lib/report-types.ts";
 
 type Value = number[] | { na: string } | undefined;
 
@@ -53,7 +52,7 @@ function valueOf(system: SystemReport | undefined, row: RowSpec): Value {
   if (measurement === undefined) return undefined;
   if (isNotAvailable(measurement)) return measurement;
   const figures = row.fields.map((field) => (measurement as unknown as Record<string, unknown>)[field]);
-  return figures.every((f) => typeof f === "number") ? (figures as number[]) : undefined;
+  return figures.every((f) => typeof f === "number") ? figures : undefined;
 }
 
 function formatNumber(value: number, digits: number): string {
@@ -74,7 +73,7 @@ function ratio(ours: Value, theirs: Value): string {
   if (!Array.isArray(ours) || !Array.isArray(theirs)) return "";
   // Two significant digits below 1, so that 0.0033x does not print as 0.00x.
   const format = (r: number) => (Math.abs(r) < 1 ? r.toPrecision(2) : r.toFixed(2));
-  return ours.map((v, i) => (theirs[i] ? `${format(v / theirs[i]!)}x` : "-")).join(" / ");
+  return ours.map((v, i) => (theirs[i] ? `${format(v / theirs[i])}x` : "-")).join(" / ");
 }
 
 /** Marks a recall cell whose most accurate tried setting still stayed below the recall target. */

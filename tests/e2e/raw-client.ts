@@ -39,7 +39,7 @@ export interface TestServer {
   server: RunningServer;
   dataDir: string;
   credentials: Credentials;
-  send(req: RawRequest): Promise<RawResponse>;
+  send: (req: RawRequest) => Promise<RawResponse>;
   stop(): Promise<void>;
 }
 

@@ -34,8 +34,8 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
         resolve({ child, port: Number(match[1]), output: () => output, exited });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`ossv serve exited with ${code}:\n${output}`));

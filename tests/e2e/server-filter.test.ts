@@ -10,7 +10,7 @@ const DATA: Array<[string, Record<string, string | number | boolean | string[]>]
   ["a", { genre: "drama", year: 2019, tags: ["new", "hot"], free: true }],
   ["b", { genre: "comedy", year: 2020, tags: ["old"] }],
   ["c", { genre: "drama", year: 2021, free: false }],
-  ["d", { genre: "documentary", year: "2020" as unknown as number }],
+  ["d", { genre: "documentary", year: "2020" }],
   ["e", { year: 2022, tags: ["hot"] }],
 ];
 

@@ -194,7 +194,7 @@ export function padToBytes(
 
 /** Builds an object with own properties only (`__proto__` included, as data, not as the prototype). */
 export function ownObject(entries: ReadonlyArray<readonly [string, WireMetadataScalar | WireMetadataScalar[]]>): WireMetadata {
-  return Object.fromEntries(entries) as WireMetadata;
+  return Object.fromEntries<WireMetadataScalar | WireMetadataScalar[]>(entries);
 }
 
 /** Metadata for an index with these non-filterable keys: empty, ordinary, or exactly at a size limit. */
@@ -291,7 +291,7 @@ export function filterArb(fields: readonly string[]): fc.Arbitrary<FilterJson> {
 
 function keyConditions(fields: readonly string[]): fc.Arbitrary<FilterJson> {
   return fc.uniqueArray(fc.tuple(fc.constantFrom(...fields), conditionArb()), { maxLength: 3, selector: ([key]) => key })
-    .map((entries) => Object.fromEntries(entries) as FilterJson);
+    .map((entries): FilterJson => Object.fromEntries(entries));
 }
 
 /** topK of QueryVectors: 1 to 100. */

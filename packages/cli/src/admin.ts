@@ -66,7 +66,7 @@ function client(args: Args): AdminClient {
   const accessKeyId = process.env["OSS_ACCESS_KEY_ID"];
   const accessKeySecret = process.env["OSS_ACCESS_KEY_SECRET"];
   if (!accessKeyId || !accessKeySecret) throw new UsageError("set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET to the root key");
-  return new AdminClient({ endpoint: args.values.endpoint!, region: args.values.region!, credentials: { accessKeyId, accessKeySecret } });
+  return new AdminClient({ endpoint: args.values.endpoint, region: args.values.region, credentials: { accessKeyId, accessKeySecret } });
 }
 
 class UsageError extends Error {}
@@ -92,7 +92,7 @@ async function dispatch(args: Args): Promise<unknown> {
     case "role list": return api.listRoles();
     case "role delete": return api.deleteRole(need(first, "NAME")).then(() => ({ deleted: first }));
     case "policy attach": return attach(api, need(first, "NAME"), args);
-    case "policy detach": return detach(api, need(first, "NAME"), need(second, "POLICY"), args.values.role!).then(() => ({ detached: second }));
+    case "policy detach": return detach(api, need(first, "NAME"), need(second, "POLICY"), args.values.role).then(() => ({ detached: second }));
     case "sts issue": return issue(api, need(first, "NAME"), args);
     case "index describe": return api.describeIndex(need(first, "BUCKET"), need(second, "INDEX"));
     case "index compact": return api.compactIndex(need(first, "BUCKET"), need(second, "INDEX"));
@@ -128,7 +128,7 @@ function issue(api: AdminClient, userName: string, args: Args): Promise<unknown>
   const policyFile = args.values["policy-file"];
   const duration = args.values["duration-seconds"];
   return api.issueTemporaryCredentials(userName, {
-    role: args.values.role!,
+    role: args.values.role,
     ...(policyFile ? { policy: readFileSync(policyFile, "utf8") } : {}),
     ...(duration ? { durationSeconds: Number(duration) } : {}),
   });
@@ -141,7 +141,7 @@ export async function adminCommand(argv: string[]): Promise<number> {
       process.stdout.write(ADMIN_USAGE);
       return args.values.help ? 0 : 2;
     }
-    if (args.positionals[0] === "fsck") return await fsckCommand(need(args.values["data-dir"], "--data-dir"), args.values.repair!);
+    if (args.positionals[0] === "fsck") return await fsckCommand(need(args.values["data-dir"], "--data-dir"), args.values.repair);
     process.stdout.write(JSON.stringify(await dispatch(args), null, 2) + "\n");
     return 0;
   } catch (error) {

@@ -57,7 +57,7 @@ export function configuredCheckpointPolicy(env: NodeJS.ProcessEnv): Partial<Chec
     if (!(name in DEFAULT_CHECKPOINT_POLICY)) throw new Error(`OSSV_CHECKPOINT_POLICY: unknown field ${name}`);
     if (typeof value !== "number" || !(value >= 0)) throw new Error(`OSSV_CHECKPOINT_POLICY: ${name} must be a number >= 0`);
   }
-  return parsed as Partial<CheckpointPolicy>;
+  return parsed;
 }
 
 export function formatAccessLog(entry: AccessLogEntry): string {
@@ -134,7 +134,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
   const log = (line: string) => process.stdout.write(line + "\n");
   const checkpoint = configuredCheckpointPolicy(process.env);
   const server = await startServer({
-    dataDir: args["data-dir"]!, port, region: args.region!,
+    dataDir: args["data-dir"], port, region: args.region,
     ...(args.host ? { host: args.host } : {}),
     ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
     ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseFilter } from "@ossv/protocol";
 import { openEngine, type DurableCollection, type IndexRecord, type VectorRecord } from "../src/index.ts";
 
 const DIMENSION = 128;
@@ -47,7 +48,7 @@ async function measureQueries(collection: DurableCollection): Promise<void> {
     return 100;
   });
   await timed("exact query top-10, 10% filter", async () => {
-    for (let q = 0; q < 100; q++) collection.query({ vector: query, topK: 10, filter: (m) => m.group === 3 });
+    for (let q = 0; q < 100; q++) collection.query({ vector: query, topK: 10, filter: parseFilter({ group: { $eq: 3 } }) });
     return 100;
   });
 }

@@ -16,7 +16,7 @@ import type { CheckpointPolicy } from "./maintenance/policy.ts";
 import type { DurableCollection } from "./collection/collection.ts";
 import type { OssvEngine } from "./engine.ts";
 import { ACCOUNT, BUCKET, openTestEngine, withTempDir } from "./testing/test-support.ts";
-import type { IndexRecord, Metadata } from "./base/types.ts";
+import type { IndexRecord } from "./base/types.ts";
 
 class EngineTarget implements ModelTarget {
   readonly keepsNegativeZero = true;
@@ -52,7 +52,7 @@ class EngineTarget implements ModelTarget {
       validateMetadata(metadata, this.setup.nonFilterable);
       validateFloat32Vector(data, this.setup.dimension, this.setup.metric, "data");
     }
-    await this.collection.put(vectors.map(({ key, data, metadata }) => ({ key, data, metadata: metadata as Metadata })));
+    await this.collection.put(vectors.map(({ key, data, metadata }) => ({ key, data, metadata })));
   }
   async count(): Promise<number> {
     return this.collection.count();

@@ -2,7 +2,7 @@
 // (action, resource, principal, conditions) and what they decide. The caller combines the decisions
 // of the identity, bucket and session policies; see the server's authorize step.
 import { ipInCidr } from "./ip-address.ts";
-import type { PolicyDocument, PolicyStatement } from "./policy.ts";
+import { isConditionOperator, type ConditionOperator, type PolicyDocument, type PolicyStatement } from "./policy.ts";
 
 export type Decision = "allow" | "deny" | "none";
 
@@ -112,7 +112,7 @@ type FactValue = string | boolean | Date;
 const lower = (v: FactValue) => String(v).toLowerCase();
 const time = (v: FactValue) => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
 
-const OPERATORS: Record<string, { test: ConditionTest; negated?: boolean }> = {
+const OPERATORS: Record<ConditionOperator, { test: ConditionTest; negated?: boolean }> = {
   stringequals: { test: (a, e) => String(a) === e },
   stringnotequals: { test: (a, e) => String(a) === e, negated: true },
   stringequalsignorecase: { test: (a, e) => lower(a) === e.toLowerCase() },
@@ -130,8 +130,6 @@ const OPERATORS: Record<string, { test: ConditionTest; negated?: boolean }> = {
   dategreaterthanequals: { test: (a, e) => time(a) >= Date.parse(e) },
 };
 
-export const CONDITION_OPERATORS: readonly string[] = Object.keys(OPERATORS);
-
 function factFor(key: string, facts: RequestFacts): FactValue | undefined {
   switch (key.toLowerCase()) {
     case "acs:sourceip": return facts.sourceIp;
@@ -145,8 +143,9 @@ function factFor(key: string, facts: RequestFacts): FactValue | undefined {
 /** Every operator and key must hold (AND); any listed value may match (OR); negated ones match none. */
 function conditionsHold(statement: PolicyStatement, facts: RequestFacts): boolean {
   for (const [operator, keys] of Object.entries(statement.conditions)) {
-    const spec = OPERATORS[operator.toLowerCase()];
-    if (!spec) return false;
+    const name = operator.toLowerCase();
+    if (!isConditionOperator(name)) return false;
+    const spec = OPERATORS[name];
     for (const [key, values] of Object.entries(keys)) {
       const actual = factFor(key, facts);
       if (actual === undefined) return false;

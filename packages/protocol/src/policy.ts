@@ -1,7 +1,6 @@
 // Policy documents (spec §10.2): RAM identity policies and bucket policies share one shape. This
 // module parses and validates them; evaluation (issue #6) builds on the normalised form.
 import { ApiError } from "./errors.ts";
-import { CONDITION_OPERATORS } from "./policy-eval.ts";
 
 export type Effect = "Allow" | "Deny";
 
@@ -24,6 +23,23 @@ export interface PolicyDocument {
 
 export const MAX_POLICY_BYTES = 16 * 1024;
 
+/**
+ * The condition operators a policy may use, lower-cased (operator names match case-insensitively).
+ * Parsing refuses any other; policy-eval.ts gives each its test and the compiler keeps the two in step.
+ */
+export const CONDITION_OPERATORS = [
+  "stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase",
+  "stringlike", "stringnotlike", "ipaddress", "notipaddress", "bool",
+  "dateequals", "datenotequals", "datelessthan", "datelessthanequals", "dategreaterthan", "dategreaterthanequals",
+] as const;
+
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+
+/** `name` must already be lower-cased. */
+export function isConditionOperator(name: string): name is ConditionOperator {
+  return (CONDITION_OPERATORS as readonly string[]).includes(name);
+}
+
 function malformed(reason: string): ApiError {
   return new ApiError("MalformedPolicy", `The policy document is malformed: ${reason}`);
 }
@@ -45,13 +61,13 @@ function parseConditions(value: unknown, where: string): ConditionBlock {
     if (keys === null || typeof keys !== "object" || Array.isArray(keys)) {
       throw malformed(`${where}.Condition.${operator} must map condition keys to values.`);
     }
-    if (!CONDITION_OPERATORS.includes(operator.toLowerCase())) {
+    if (!isConditionOperator(operator.toLowerCase())) {
       throw malformed(`${where}.Condition uses the unsupported operator ${operator}.`);
     }
     block[operator] = {};
     for (const [key, raw] of Object.entries(keys as Record<string, unknown>)) {
       const values = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === "boolean" || typeof v === "number" ? String(v) : v));
-      block[operator]![key] = stringList(values, `${where}.Condition.${operator}.${key}`);
+      block[operator][key] = stringList(values, `${where}.Condition.${operator}.${key}`);
     }
   }
   return block;

@@ -40,8 +40,8 @@ export function formatAmzDate(date: Date): string {
 export function parseOssDate(value: string): Date | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
+  const [, y, mo, d, h, mi, s] = match.map(Number);
+  const date = new Date(Date.UTC(y!, mo! - 1, d, h, mi, s));
   // Date.UTC carries overflow over (month 13, 25 o'clock) and maps years 0-99 to 1900-1999: refuse both.
   const exact = date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d
     && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
@@ -82,10 +82,10 @@ export function canonicalUri(target: Pick<SigningTarget, "region" | "accountId" 
 export function canonicalQuery(rawQuery: string): string {
   if (rawQuery === "") return "";
   const items = rawQuery.replace(/\+/g, "%20").split("&").filter((item) => item !== "");
-  const pairs = items.map((item) => {
+  const pairs = items.map((item): [string, string] => {
     const eq = item.indexOf("=");
     return eq < 0 ? [item, ""] : [item.slice(0, eq), item.slice(eq + 1)];
-  }) as [string, string][];
+  });
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return pairs.map(([k, v]) => (v === "" ? k : `${k}=${v}`)).join("&");
 }

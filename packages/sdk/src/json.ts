@@ -70,6 +70,8 @@ export function readField(object: unknown, name: string): unknown {
 export function readString(object: unknown, name: string): string | undefined {
   const value = readField(object, name);
   if (value === undefined || value === null) return undefined;
+  // Lenient on purpose: a number or boolean where a string belongs reads as its text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return typeof value === "string" ? value : String(value);
 }
 

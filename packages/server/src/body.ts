@@ -17,7 +17,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, lease: BodyLeas
   try {
     if (declared > 0) lease.take((reserved = declared));
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error);
   }
   // Stream events rather than `for await`: setting up the async iterator and its promise per chunk
   // showed as about 0.01 ms of a small query's server time in profiles.

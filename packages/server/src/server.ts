@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
-import { handleRequest, type AccessLogEntry } from "./pipeline.ts";
+import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
@@ -140,17 +140,9 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const settings = {
-    engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
-    maxBodyBytes,
-    listResponseBytes: options.maxListResponseBytes ?? DEFAULT_LIST_RESPONSE_BYTES,
-    bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
-    maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
-    now: options.now ?? Date.now,
-    log: options.onRequest ?? (() => {}),
-    onInternalError: options.onInternalError ?? ((error: unknown, id: string) => console.error(`[${id}] internal error:`, error)),
-  };
+  const settings = pipelineSettings(engine, region, secrets, options);
+  // Node does not await a request listener. handleRequest turns every failure of a request into its
+  // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);
   const { root, generated } = bootstrap;
   let closing: Promise<void> | undefined;
@@ -160,6 +152,21 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     region, accountId: root.accountId, generatedRootKey: generated, engine,
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
     close: () => (closing ??= shutdown(server, engine)),
+  };
+}
+
+/** The options' settings for the request pipeline, defaults filled in (the in-process test helper uses it too). */
+export function pipelineSettings(engine: Engine, region: string, secrets: SecretBox, options: Omit<ServerOptions, "dataDir">): PipelineSettings {
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  return {
+    engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
+    maxBodyBytes,
+    listResponseBytes: options.maxListResponseBytes ?? DEFAULT_LIST_RESPONSE_BYTES,
+    bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
+    maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
+    now: options.now ?? Date.now,
+    log: options.onRequest ?? (() => {}),
+    onInternalError: options.onInternalError ?? ((error: unknown, id: string) => console.error(`[${id}] internal error:`, error)),
   };
 }
 

@@ -65,7 +65,7 @@ function asValidated(parsed: unknown): unknown {
   const round = (holder: unknown) => {
     const data = holder as { float32?: unknown } | null;
     if (data && typeof data === "object" && Array.isArray(data.float32) && data.float32.every((v) => typeof v === "number")) {
-      data.float32 = Float32Array.from(data.float32 as number[]);
+      data.float32 = Float32Array.from(data.float32);
     }
   };
   round(body["queryVector"]);

@@ -12,7 +12,6 @@ import type { BackgroundFailureEvent } from "./background-failures.ts";
 import type { BlobBody } from "../storage/blob-store.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
-import type { DurableCollection } from "../collection/collection.ts";
 import { openTestEngine, setupIndex, vector, withTempDir } from "../testing/test-support.ts";
 
 const POLICY = { segmentRows: 50, retryBaseMs: 20, retryMaxMs: 80, idleMergeMs: 0 };
@@ -50,7 +49,7 @@ test("a failing flush is reported, retried with growing pauses, shown by describ
     const segmentDir = join(dataDir, new CollectionLayout(index.id).segmentDir);
     await mkdir(join(segmentDir, ".."), { recursive: true });
     await writeFile(segmentDir, "not a directory");
-    const collection = engine.collection(index) as DurableCollection;
+    const collection = engine.collection(index);
 
     await collection.put(rows(60)); // past segmentRows: an automatic flush starts and fails
     await until(() => events.length >= 3, "three failed attempts were reported");
@@ -87,7 +86,7 @@ test("a failing checkpoint is reported as one, retried, shown by describe, and h
     const events: BackgroundFailureEvent[] = [];
     const policy = { ...POLICY, maxWalObjects: 3 };
     const engine = await openTestEngine(dataDir, { store, checkpoint: policy, onBackgroundFailure: (event) => events.push(event) });
-    const collection = engine.collection(await setupIndex(engine)) as DurableCollection;
+    const collection = engine.collection(await setupIndex(engine));
 
     store.fault = MANIFESTS;
     for (const row of rows(3)) await collection.put([row]); // the third WAL object starts an automatic checkpoint
@@ -113,7 +112,7 @@ test("a failing automatic compaction is reported as one and heals by itself", as
     const events: BackgroundFailureEvent[] = [];
     const policy = { ...POLICY, freezeMergeRatio: 0 };
     const engine = await openTestEngine(dataDir, { store, checkpoint: policy, onBackgroundFailure: (event) => events.push(event) });
-    const collection = engine.collection(await setupIndex(engine)) as DurableCollection;
+    const collection = engine.collection(await setupIndex(engine));
     await collection.put(rows(10));
     await collection.flush();
 
@@ -148,7 +147,7 @@ test("a failing idle merge is reported as one and heals by itself", async () => 
     const events: BackgroundFailureEvent[] = [];
     const policy = { ...POLICY, freezeMergeRatio: 0, idleMergeMs: 50 };
     const engine = await openTestEngine(dataDir, { store, checkpoint: policy, onBackgroundFailure: (event) => events.push(event) });
-    const reopened = engine.collection(index) as DurableCollection;
+    const reopened = engine.collection(index);
     assert.equal(reopened.describe().segments.length, 2);
     await until(() => events.length >= 1, "a failed attempt was reported");
     assert.deepEqual([events[0]?.task, events[0]?.attempts], ["merge", 1]);
@@ -165,7 +164,7 @@ test("a healthy collection reports no background failure", async () => {
   await withTempDir(async (dataDir) => {
     const events: BackgroundFailureEvent[] = [];
     const engine = await openTestEngine(dataDir, { checkpoint: POLICY, onBackgroundFailure: (event) => events.push(event) });
-    const collection = engine.collection(await setupIndex(engine)) as DurableCollection;
+    const collection = engine.collection(await setupIndex(engine));
     await collection.put(rows(120));
     await collection.flush();
     await collection.compact();

@@ -58,11 +58,26 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  const server = createServer(async (req, res) => {
-    const recorded = await record(req);
+  // Node does not await a request listener, so serve() settles every failure itself: a client that
+  // left mid-body has nobody to answer, and a responder that throws is reported and its socket
+  // dropped (the client then sees the failure) rather than left to crash the test process.
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    let recorded: RecordedRequest;
+    try {
+      recorded = await record(req);
+    } catch {
+      res.destroy();
+      return;
+    }
     state.requests.push(recorded);
-    await (queue.shift() ?? state.fallback)(recorded, res);
-  });
+    try {
+      await (queue.shift() ?? state.fallback)(recorded, res);
+    } catch (error) {
+      console.error("scripted server: a responder failed:", error);
+      res.destroy();
+    }
+  };
+  const server = createServer((req, res) => void serve(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   state.port = (server.address() as AddressInfo).port;
   state.url = `http://127.0.0.1:${state.port}`;

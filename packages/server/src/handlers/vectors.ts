@@ -1,9 +1,9 @@
 // PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (spec §3.9–3.13).
 import {
   parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
-  type WireMetadata, type WireVector,
+  type WireVector,
 } from "@ossv/protocol";
-import { maxListTokenLength, type IndexRecord, type Metadata, type VectorRecord } from "@ossv/engine";
+import { maxListTokenLength, type IndexRecord, type VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
 import { indexNameOf } from "./indexes.ts";
 import { listVectorsJson, vectorJsonParts, vectorsJson } from "./vector-json.ts";
@@ -33,7 +33,7 @@ function readVector(item: unknown, position: number, index: IndexRecord, ctx: Op
   const data = readVectorData(requiredField(vector, "data"), index, `${field}.data`);
   const metadata = vector["metadata"] ?? {};
   validateMetadata(metadata, index.nonFilterableMetadataKeys, ctx.limits, `${field}.metadata`);
-  return { key: key as string, data, metadata: metadata as Metadata };
+  return { key, data, metadata };
 }
 
 export const putVectors: Handler = async (ctx) => {
@@ -121,7 +121,7 @@ export const queryVectors: Handler = (ctx) => {
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.
     const out: WireVector = { key: hit.key };
-    if (withMetadata) out.metadata = hit.record.metadata as WireMetadata;
+    if (withMetadata) out.metadata = hit.record.metadata;
     if (withDistance) out.distance = hit.distance;
     return out;
   });
