@@ -1,7 +1,7 @@
 // Lint = typescript-eslint's type-checked recommended rules (they read the types, so they catch a
 // promise nobody awaits or a promise handed to something that ignores it) plus the layering rule of
-// design §1: protocol imports nothing of ours; engine may not import server; sdk may not import
-// engine or server.
+// docs/architecture.md#packages-and-layering: protocol imports nothing of ours; engine may not import
+// server; sdk may not import engine or server.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
@@ -10,13 +10,14 @@ const forbid = (...names) => ({
   "no-restricted-imports": ["error", {
     patterns: names.map((name) => ({
       group: [`@ossv/${name}`, `@ossv/${name}/*`, `**/${name}/src/**`],
-      message: `layering (design §1): this package may not import @ossv/${name}`,
+      message: `layering (docs/architecture.md#packages-and-layering): this package may not import @ossv/${name}`,
     })),
   }],
 });
 
-// The engine's rooms, lowest first (docs/architecture.md): a room's source may import only rooms below
-// it, and no room imports the engine's top (engine.ts, index.ts) except testing/. Tests may reach up.
+// The engine's rooms, lowest first (docs/architecture.md#engine-rooms): a room's source may import only
+// rooms below it, and no room imports the engine's top (engine.ts, index.ts) except testing/. Tests may
+// reach up.
 const ENGINE_ROOMS = ["base", "format", "storage", "search", "state", "maintenance", "collection", "catalog", "fsck"];
 
 function engineRooms() {
@@ -26,7 +27,7 @@ function engineRooms() {
     const patterns = [
       ...above.map((higher) => ({
         regex: `^(\\.\\./)+${higher}/`,
-        message: `engine rooms: ${room}/ sits below ${higher}/ and may not import it (docs/architecture.md)`,
+        message: `engine rooms: ${room}/ sits below ${higher}/ and may not import it (docs/architecture.md#engine-rooms)`,
       })),
       { regex: "^(\\.\\./)+(engine|index)\\.ts$", message: `engine rooms: ${room}/ may not import the engine's top` },
     ];

@@ -1,6 +1,6 @@
-// Every operation's behaviour, the errors the spec lists, and pagination edges (exact page counts,
-// no trailing empty page), through @ossv/sdk against a real server. Malformed requests, which the SDK
-// would never send, are in server-validation.test.ts.
+// Every operation's behaviour, the errors the documentation lists (docs/protocol.md#error-codes), and
+// pagination edges (exact page counts, no trailing empty page), through @ossv/sdk against a real server.
+// Malformed requests, which the SDK would never send, are in server-validation.test.ts.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_LIMITS, withLimits } from "@ossv/protocol";

@@ -1,5 +1,5 @@
-// @ossv/engine: the storage engine (design §3). The contract is types.ts; the rest is implementation
-// that callers may use for tests, tools and other stores.
+// @ossv/engine: the storage engine (docs/architecture.md#the-engine). The contract is types.ts; the rest
+// is implementation that callers may use for tests, tools and other stores.
 export * from "./base/types.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
 export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";

@@ -1,15 +1,19 @@
-// OSS error codes (spec §8.3): each code's HTTP status, EC and default message. The server turns an
-// ApiError into the JSON error body from this table; the SDK uses it to recognise codes.
+// OSS error codes (docs/protocol.md#error-codes): each code's HTTP status, EC and default message. The
+// server turns an ApiError into the JSON error body from this table; the SDK uses it to recognise codes.
 
 export interface ErrorSpec {
   readonly status: number;
-  /** The EC value sent in the body and the x-oss-ec header; "" where the spec records none. */
+  /**
+   * The EC value sent in the body and the x-oss-ec header; "" where the documentation gives none
+   * (docs/protocol.md#error-codes).
+   */
   readonly ec: string;
   readonly message: string;
 }
 
-// EC values marked in the spec are carried over; the others follow OSS's numbering scheme for the
-// same class of error and are inferred (spec §8.3 lists "–" for them).
+// EC values the documentation gives are carried over (docs/protocol.md#error-codes); the others follow
+// OSS's numbering scheme for the same class of error and are inferred (the documentation gives none for
+// them; docs/protocol.md#error-codes).
 export const ERROR_CODES = {
   NoSuchBucket: { status: 404, ec: "0015-00000101", message: "The specified bucket does not exist." },
   BucketAlreadyExists: { status: 409, ec: "0015-00000104", message: "The requested bucket name is not available." },

@@ -195,7 +195,7 @@ test("parseFilter() builds the AST an engine can walk", () => {
   for (const [json, expected] of cases) assert.deepEqual(parseFilter(json), expected, JSON.stringify(json));
 });
 
-test("the filters of the spec's examples parse and match", () => {
+test("the filters of the documentation's examples parse and match", () => {
   const example = JSON.parse('{"$and":[{"type":{"$in":["comedy","documentary"]}},{"year":{"$eq":"2020"}}]}');
   const predicate = compileFilter(parseFilter(example));
   assert.equal(predicate({ type: "comedy", year: "2020" }), true);

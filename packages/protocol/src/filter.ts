@@ -1,8 +1,8 @@
-// The QueryVectors metadata filter (spec §9): parse the Mongo-style JSON into a small AST, then compile
-// the AST into closures that run once per candidate row. The AST is exported so an engine can also
-// turn it into bitmaps through inverted indexes instead of evaluating it row by row.
+// The QueryVectors metadata filter (docs/filters.md): parse the Mongo-style JSON into a small AST, then
+// compile the AST into closures that run once per candidate row. The AST is exported so an engine can
+// also turn it into bitmaps through inverted indexes instead of evaluating it row by row.
 //
-// The docs leave several points open (spec §9, §11.10). Our answers, all [inferred]:
+// The docs leave several points open (docs/filters.md#semantics). Our answers, all [inferred]:
 // - several keys in one object, and several operators on one key, are ANDed;
 // - a bare value `{"genre": "drama"}` is shorthand for `$eq`;
 // - `$ne` and `$nin` are true when the key is missing (MongoDB semantics);

@@ -1,4 +1,4 @@
-// The limits profile (design §5, spec §6). Defaults are the values of the API reference; the docs
+// The limits profile (docs/protocol.md#limits). Defaults are the values of the API reference; the docs
 // drift between revisions (topK 30/100/500, filter 64 KB vs 20 KB, 10 vs 100 non-filterable keys), so
 // a server may be started with another profile built by withLimits(). Validators and the filter
 // parser take the profile as an argument instead of reading constants, so a profile applies

@@ -1,9 +1,13 @@
-// The 19 OSS Vectors operations (spec §3): how each is addressed on the wire and which RAM action
-// guards it. Shared by the server (routing, authorisation) and the SDK (request building).
+// The 19 OSS Vectors operations (docs/protocol.md#operations): how each is addressed on the wire and
+// which RAM action guards it. Shared by the server (routing, authorisation) and the SDK (request
+// building).
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE";
 
-/** Which resource an operation acts on; drives addressing and the policy resource (spec §10.3). */
+/**
+ * Which resource an operation acts on; drives addressing and the policy resource
+ * (docs/protocol.md#resource-arns).
+ */
 export type OperationScope = "service" | "bucket" | "index" | "vectors";
 
 export interface OperationSpec {
@@ -57,7 +61,7 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
   DeleteBucketLogging: op("DeleteBucketLogging", "DELETE", "logging", "bucket", 204, false),
 };
 
-/** The RAM action that authorises an operation (spec §10.1). */
+/** The RAM action that authorises an operation (docs/protocol.md#ram-actions). */
 export function ramAction(name: OperationName): string {
   return `oss:${name}`;
 }

@@ -1,6 +1,7 @@
-// Evaluating policy documents against a request (spec §10, design §2 step 5): which statements apply
-// (action, resource, principal, conditions) and what they decide. The caller combines the decisions
-// of the identity, bucket and session policies; see the server's authorize step.
+// Evaluating policy documents against a request (docs/protocol.md#access-control,
+// docs/architecture.md#authorization): which statements apply (action, resource, principal, conditions)
+// and what they decide. The caller combines the decisions of the identity, bucket and session policies;
+// see the server's authorize step.
 import { ipInCidr } from "./ip-address.ts";
 import { isConditionOperator, type ConditionOperator, type PolicyDocument, type PolicyStatement } from "./policy.ts";
 
@@ -38,7 +39,10 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   return regex.test(value);
 }
 
-/** `ossvector:PutVectors` is accepted as another name of `oss:PutVectors` [inferred, spec §10.1]. */
+/**
+ * `ossvector:PutVectors` is accepted as another name of `oss:PutVectors` [inferred,
+ * docs/protocol.md#ram-actions].
+ */
 function actionMatches(pattern: string, action: string): boolean {
   const normalised = pattern.replace(/^ossvector:/i, "oss:");
   return wildcardMatch(normalised, action, true);
@@ -166,7 +170,7 @@ export interface ResourceTarget {
 }
 
 /**
- * The ARNs a request's resource answers to [inferred, spec §10.3]: the documented
+ * The ARNs a request's resource answers to [inferred, docs/protocol.md#resource-arns]: the documented
  * `acs:ossvector:{region}:{account}:bucket/{bucket}/index/{index}` forms, and the identity form
  * `...:{account}:{bucket}` that GetVectorBucket returns as a bucket's Name.
  */

@@ -1,5 +1,5 @@
-// Policy documents (spec §10.2): RAM identity policies and bucket policies share one shape. This
-// module parses and validates them; evaluation (issue #6) builds on the normalised form.
+// Policy documents (docs/protocol.md#policy-documents): RAM identity policies and bucket policies share
+// one shape. This module parses and validates them; evaluation (issue #6) builds on the normalised form.
 import { ApiError } from "./errors.ts";
 
 export type Effect = "Allow" | "Deny";

@@ -8,7 +8,8 @@ import {
 } from "./signer.ts";
 import { contentMd5 } from "./digest.ts";
 
-// The golden vectors of spec §5.8: ak "ak", sk "sk", 2023-12-16T16:20:57Z, region cn-hangzhou.
+// The golden vectors of docs/protocol.md#test-vectors: ak "ak", sk "sk", 2023-12-16T16:20:57Z, region
+// cn-hangzhou.
 const TIME = new Date(1702743657 * 1000);
 const CREDS = { accessKeyId: "ak", accessKeySecret: "sk" };
 const OSS_DATE = "20231216T162057Z";

@@ -1,6 +1,6 @@
-// OSS4-HMAC-SHA256 for vector buckets (spec §5): canonicalisation, signing and the pieces a server
-// needs to verify. Pure and synchronous so the server and the SDK (browsers included) share one
-// implementation and can never disagree.
+// OSS4-HMAC-SHA256 for vector buckets (docs/protocol.md#signatures): canonicalisation, signing and the
+// pieces a server needs to verify. Pure and synchronous so the server and the SDK (browsers included)
+// share one implementation and can never disagree.
 import { hmacSha256, hmacSha256Hex, sha256Hex } from "#hashing";
 
 export const ALGORITHM = "OSS4-HMAC-SHA256";
@@ -23,7 +23,10 @@ export interface SigningTarget {
   /** Required whenever `bucket` is set; the canonical URI names the bucket's owner. */
   accountId?: string;
   bucket?: string;
-  /** Object key; never used by vector operations, kept for the presign examples of spec §5.8. */
+  /**
+   * Object key; never used by vector operations, kept for the presign examples of
+   * docs/protocol.md#test-vectors.
+   */
   key?: string;
   /** The query string exactly as sent, without the leading `?`. */
   rawQuery: string;
@@ -70,7 +73,10 @@ function uriEncodeBytes(value: string, keepSlash: boolean): string {
   return out;
 }
 
-/** The ARN-shaped canonical URI of spec §5.2; independent of the URL style actually used. */
+/**
+ * The ARN-shaped canonical URI of docs/protocol.md#canonical-uri; independent of the URL style actually
+ * used.
+ */
 export function canonicalUri(target: Pick<SigningTarget, "region" | "accountId" | "bucket" | "key">): string {
   let uri = `/acs:ossvector:${target.region}:`;
   uri += target.bucket ? `${target.accountId ?? ""}:${target.bucket}/` : ":/";
@@ -78,7 +84,10 @@ export function canonicalUri(target: Pick<SigningTarget, "region" | "accountId" 
   return uriEncode(uri, true);
 }
 
-/** Spec §5.3: raw items, not decoded, `+` as `%20`, sorted by key, valueless items as the bare key. */
+/**
+ * docs/protocol.md#canonical-query-string: raw items, not decoded, `+` as `%20`, sorted by key,
+ * valueless items as the bare key.
+ */
 export function canonicalQuery(rawQuery: string): string {
   if (rawQuery === "") return "";
   const items = rawQuery.replace(/\+/g, "%20").split("&").filter((item) => item !== "");
@@ -94,7 +103,10 @@ function isDefaultSigned(name: string): boolean {
   return name.startsWith("x-oss-") || name === "content-type" || name === "content-md5";
 }
 
-/** Spec §5.4: the caller's extra signed headers, lower-cased, present, not default-signed, sorted. */
+/**
+ * docs/protocol.md#signed-headers: the caller's extra signed headers, lower-cased, present, not
+ * default-signed, sorted.
+ */
 export function normaliseAdditionalHeaders(additional: readonly string[], headers: HeaderMap): string[] {
   const names = new Set<string>();
   for (const raw of additional) {
@@ -141,7 +153,10 @@ export function stringToSign(ossDate: string, scope: string, canonical: string):
 const recentSigningKeys = new Map<string, Uint8Array>();
 const RECENT_SIGNING_KEYS = 256;
 
-/** kSigning of spec §5.6, remembered for the triple's next request. */
+/**
+ * kSigning of docs/protocol.md#signing-key-and-authorization-header, remembered for the triple's next
+ * request.
+ */
 export function signingKey(secret: string, day: string, region: string): Uint8Array {
   const id = `${day.length}:${day}${region.length}:${region}${secret}`; // length-prefixed: unambiguous
   let key = recentSigningKeys.get(id);
@@ -199,13 +214,13 @@ export function signRequest(target: SigningTarget, headers: HeaderMap, options: 
 }
 
 export interface PresignOptions extends SignOptions {
-  /** Seconds the URL stays valid; default 900 (spec §5.7). */
+  /** Seconds the URL stays valid; default 900 (docs/protocol.md#presigned-urls). */
   expiresSeconds?: number;
 }
 
 /**
- * Query-string authentication (spec §5.7). Returns the raw query string to send (the original
- * query plus the x-oss-* parameters and x-oss-signature).
+ * Query-string authentication (docs/protocol.md#presigned-urls). Returns the raw query string to send
+ * (the original query plus the x-oss-* parameters and x-oss-signature).
  */
 export function presignQuery(target: SigningTarget, headers: HeaderMap, options: PresignOptions): string {
   const ossDate = formatAmzDate(options.time);
@@ -237,7 +252,8 @@ export interface ParsedAuthorization {
 
 /**
  * Parses `OSS4-HMAC-SHA256 Credential=AK/scope,AdditionalHeaders=a;b,Signature=hex`, tolerating
- * spaces after the commas (spec §5.6). Undefined when it is not that shape.
+ * spaces after the commas (docs/protocol.md#signing-key-and-authorization-header). Undefined when it is
+ * not that shape.
  */
 export function parseAuthorization(value: string): ParsedAuthorization | undefined {
   if (!value.startsWith(ALGORITHM + " ")) return undefined;

@@ -168,8 +168,8 @@ function isMetadataScalar(value: unknown): value is WireMetadataScalar {
 }
 
 // Values are strings, finite numbers, booleans, or arrays of those (mixed, possibly empty) [inferred,
-// spec §11.9: the docs say strings, the newer filter docs compare numbers and booleans]. null, objects
-// and nested arrays are refused because no filter operator could address them.
+// docs/protocol.md#metadata-values: the docs say strings, the newer filter docs compare numbers and
+// booleans]. null, objects and nested arrays are refused because no filter operator could address them.
 function validateMetadataValue(value: unknown, at: string): void {
   if (isMetadataScalar(value)) return;
   if (Array.isArray(value)) {

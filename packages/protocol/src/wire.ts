@@ -1,5 +1,6 @@
-// Request and response bodies as they travel (spec §3, §4): lowerCamel keys for index and vector
-// payloads, PascalCase single-root wrappers for bucket, logging and error bodies.
+// Request and response bodies as they travel (docs/protocol.md#operations, docs/protocol.md#data-model):
+// lowerCamel keys for index and vector payloads, PascalCase single-root wrappers for bucket, logging and
+// error bodies.
 
 export type WireMetadataScalar = string | number | boolean;
 export type WireMetadata = Record<string, WireMetadataScalar | WireMetadataScalar[]>;
@@ -68,19 +69,20 @@ export function bucketArn(region: string, accountId: string, bucket: string): st
   return `acs:ossvector:${region}:${accountId}:${bucket}`;
 }
 
-/** The public service endpoint of a region (spec §1.1). */
+/** The public service endpoint of a region (docs/protocol.md#endpoints). */
 export function publicEndpoint(region: string): string {
   return `${region}.oss-vectors.aliyuncs.com`;
 }
 
-/** The internal (VPC) endpoint of a region (spec §1.1). */
+/** The internal (VPC) endpoint of a region (docs/protocol.md#endpoints). */
 export function internalEndpoint(region: string): string {
   return `${region}-internal.oss-vectors.aliyuncs.com`;
 }
 
 /**
- * Splits a virtual-hosted first DNS label `{bucket}-{accountId}` at its last `-` [inferred, spec
- * §1.2]. Undefined when the tail is not all digits or the head is empty.
+ * Splits a virtual-hosted first DNS label `{bucket}-{accountId}` at its last `-` [inferred,
+ * docs/protocol.md#virtual-hosted-style]. Undefined when the tail is not all digits or the head is
+ * empty.
  */
 export function splitBucketLabel(label: string): { bucket: string; accountId: string } | undefined {
   const dash = label.lastIndexOf("-");

@@ -137,7 +137,7 @@ export async function getVectorsInBatches(
 export async function deleteVectorsInBatches(
   client: Pick<VectorsClient, "deleteVectors">, input: DeleteVectorsInBatchesRequest, options: BatchOptions = {},
 ): Promise<DeleteVectorsInBatchesResult> {
-  // DeleteVectors wants unique keys within a request (spec §3.13).
+  // DeleteVectors wants unique keys within a request (docs/protocol.md#deletevectors).
   const batches = chunk([...new Set(input.keys)], batchSize(options, MAX_DELETE_BATCH));
   const succeeded: boolean[] = [];
   const failures = await runBatches(batches, (keys) => keys, async (keys, index) => {

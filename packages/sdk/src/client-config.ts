@@ -37,7 +37,7 @@ export interface VectorsClientConfig {
   requestHandler?: Handler;
   /** Clock used for signing; for tests and for callers with their own time source. */
   now?: () => Date;
-  /** Extra headers to sign (spec §5.4), e.g. `["host"]`. */
+  /** Extra headers to sign (docs/protocol.md#signed-headers), e.g. `["host"]`. */
   additionalHeaders?: string[];
   /** Appended to the User-Agent. */
   userAgentSuffix?: string;

@@ -1,6 +1,6 @@
 // Signing time. The service rejects requests more than ~15 minutes off its clock with
-// RequestTimeTooSkewed (spec §5.6); when that happens the server's `Date` header tells us how far
-// off we are, and every later signature uses the corrected time.
+// RequestTimeTooSkewed (docs/protocol.md#signing-key-and-authorization-header); when that happens the
+// server's `Date` header tells us how far off we are, and every later signature uses the corrected time.
 import { ServiceError } from "./errors.ts";
 import type { Middleware } from "./http.ts";
 

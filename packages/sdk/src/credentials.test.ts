@@ -1,4 +1,4 @@
-// Credentials providers (spec §7.1) and how the client signs (or does not) with them.
+// Credentials providers (docs/protocol.md#credentials) and how the client signs (or does not) with them.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { VectorsClient } from "./client.ts";

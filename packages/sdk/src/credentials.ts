@@ -1,5 +1,5 @@
-// Where the access key comes from (spec §7.1). A provider is asked before every signing, so a
-// refreshing provider can swap temporary credentials between attempts.
+// Where the access key comes from (docs/protocol.md#credentials). A provider is asked before every
+// signing, so a refreshing provider can swap temporary credentials between attempts.
 import type { Credentials as SigningCredentials } from "@ossv/protocol";
 import { CredentialsError } from "./errors.ts";
 

@@ -11,7 +11,7 @@ import type { VectorFilter } from "./types.ts";
 export interface DeleteVectorsByFilterRequest {
   bucket: string;
   indexName: string;
-  /** The QueryVectors filter language (spec §9); `{}` matches every vector. */
+  /** The QueryVectors filter language (docs/filters.md); `{}` matches every vector. */
   filter: VectorFilter;
 }
 

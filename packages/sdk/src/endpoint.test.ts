@@ -1,4 +1,4 @@
-// Endpoint resolution (spec §1) and both URL styles on the wire.
+// Endpoint resolution (docs/protocol.md#endpoints-and-addressing) and both URL styles on the wire.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { VectorsClient } from "./client.ts";

@@ -1,5 +1,6 @@
-// Where a request goes (spec §1): the region's public or internal endpoint unless one is configured,
-// then virtual-hosted `{bucket}-{accountId}.{endpoint}` or path-style `{endpoint}/{bucket}/`.
+// Where a request goes (docs/protocol.md#endpoints-and-addressing): the region's public or internal
+// endpoint unless one is configured, then virtual-hosted `{bucket}-{accountId}.{endpoint}` or path-style
+// `{endpoint}/{bucket}/`.
 import { internalEndpoint, publicEndpoint } from "@ossv/protocol";
 import { InvalidParamError } from "./errors.ts";
 
@@ -65,8 +66,8 @@ export function locate(endpoint: ResolvedEndpoint, accountId: string, bucket?: s
   return { protocol, host: `${bucket}-${accountId}.${host}`, path: "/" };
 }
 
-// The generic OSS rule the Go and Python SDKs check (spec §6); the service's own rule is stricter
-// but docs disagree on it, so the server stays the judge. This check only keeps the name a safe
+// The generic OSS rule the Go and Python SDKs check (docs/protocol.md#limits); the service's own rule is
+// stricter but docs disagree on it, so the server stays the judge. This check only keeps the name a safe
 // DNS label / path segment.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 

@@ -1,4 +1,4 @@
-// The error-body branches of spec §8.2, served by a real local server.
+// The error-body branches of docs/protocol.md#how-clients-read-errors, served by a real local server.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { VectorsClient } from "./client.ts";

@@ -1,5 +1,6 @@
-// Turns an error response into a ServiceError, reading the body the three ways spec §8.2 describes
-// (the same branches the Go, Python and Java SDKs take), then falling back to headers and status.
+// Turns an error response into a ServiceError, reading the body the three ways the official SDKs do
+// (docs/protocol.md#how-clients-read-errors) (the same branches the Go, Python and Java SDKs take), then
+// falling back to headers and status.
 import type { OperationName } from "@ossv/protocol";
 import { ServiceError } from "./errors.ts";
 import type { HttpResponse } from "./http.ts";
@@ -50,7 +51,7 @@ export function toServiceError(response: HttpResponse, context: ErrorContext = {
 export function parseErrorBody(response: HttpResponse): ParsedErrorBody {
   const text = new TextDecoder().decode(response.body);
   const errorType = response.headers["x-oss-error-type"];
-  // Only this exact media type means JSON here; `; charset=...` does not (spec §2.3).
+  // Only this exact media type means JSON here; `; charset=...` does not (docs/protocol.md#responses).
   const isJson = (response.headers["content-type"] ?? "").trim().toLowerCase() === "application/json";
   const json = isJson || errorType ? tryParseJson(text) : undefined;
   const errorObject = readField(json, "Error");

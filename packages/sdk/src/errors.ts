@@ -1,10 +1,11 @@
 // Every failure the SDK reports is one of these classes, so callers can branch on `instanceof` and on
-// `retryable` without parsing messages (design §7: errors carry status, code, request id, retryability).
+// `retryable` without parsing messages (docs/protocol.md#errors-in-clients: errors carry status, code,
+// request id, retryability).
 import type { OperationName } from "@ossv/protocol";
 
-/** Status codes that spec §7.3 retries regardless of the error code. */
+/** Status codes that the official SDKs retry (docs/protocol.md#retries) regardless of the error code. */
 const RETRYABLE_STATUS = new Set([401, 408, 429]);
-/** Error codes that spec §7.3 retries regardless of the status. */
+/** Error codes that the official SDKs retry (docs/protocol.md#retries) regardless of the status. */
 const RETRYABLE_CODES = new Set(["RequestTimeTooSkewed", "BadRequest"]);
 
 export function isRetryableServiceFailure(statusCode: number, code: string): boolean {

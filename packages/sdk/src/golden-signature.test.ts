@@ -1,4 +1,5 @@
-// The SDK end to end (request building + signing) reproduces the golden examples of spec §5.8.
+// The SDK end to end (request building + signing) reproduces the golden examples of
+// docs/protocol.md#test-vectors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { VectorsClient } from "./client.ts";

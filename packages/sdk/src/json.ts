@@ -1,6 +1,6 @@
 // JSON in and out. Bodies are written with object keys sorted (what the Go SDK's map encoding
 // produces) so a given request always has the same bytes, Content-MD5 and signature; responses are
-// read tolerating key-case differences, as the Go and Python SDKs do (spec §2.3).
+// read tolerating key-case differences, as the Go and Python SDKs do (docs/protocol.md#responses).
 
 import { ByteWriter } from "./float32-decimal.ts";
 

@@ -1,5 +1,6 @@
 // Async iterators over every page of the three list operations. They stop when the service sends no
-// (or an empty) continuation token, which is how the real service marks the last page (spec §3.7).
+// (or an empty) continuation token, which is how the real service marks the last page
+// (docs/protocol.md#listvectorindexes).
 import { ClientError } from "./errors.ts";
 import type { VectorsClient } from "./client.ts";
 import type {
@@ -21,7 +22,7 @@ export async function* paginateListVectorBuckets(
   for (;;) {
     const page = await client.listVectorBuckets({ ...input, marker }, options);
     yield page;
-    // A missing IsTruncated means "not truncated" (spec §3.3).
+    // A missing IsTruncated means "not truncated" (docs/protocol.md#listvectorbuckets).
     if (!page.isTruncated || !page.nextMarker) return;
     assertProgress(marker, page.nextMarker, "ListVectorBuckets");
     marker = page.nextMarker;

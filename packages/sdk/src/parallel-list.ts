@@ -1,6 +1,7 @@
-// Segmented ListVectors (spec §3.11): the index is split into `segmentCount` disjoint segments that
-// are listed concurrently, and vectors are yielded in whatever order pages arrive. Each segment keeps
-// at most one request in flight, so a slow consumer slows the listing down instead of buffering it.
+// Segmented ListVectors (docs/protocol.md#listvectors): the index is split into `segmentCount` disjoint
+// segments that are listed concurrently, and vectors are yielded in whatever order pages arrive. Each
+// segment keeps at most one request in flight, so a slow consumer slows the listing down instead of
+// buffering it.
 import type { VectorsClient } from "./client.ts";
 import { InvalidParamError } from "./errors.ts";
 import { paginateListVectors } from "./paginators.ts";

@@ -1,6 +1,6 @@
-// Query-string signed requests (spec §5.7): a URL someone without the keys can call until it expires.
-// The signature covers Content-MD5 and Content-Type, so the body and those headers must be sent as
-// returned.
+// Query-string signed requests (docs/protocol.md#presigned-urls): a URL someone without the keys can
+// call until it expires. The signature covers Content-MD5 and Content-Type, so the body and those
+// headers must be sent as returned.
 import { presignQuery, type HttpMethod } from "@ossv/protocol";
 import type { ResolvedClientConfig } from "./client-config.ts";
 import type { Command } from "./commands.ts";
@@ -24,7 +24,8 @@ export interface PresignedRequest {
   expiration: Date;
 }
 
-// Seven days is the ceiling of OSS V4 presigning; for vectors it is [inferred] (spec §5.7 gives only the default).
+// Seven days is the ceiling of OSS V4 presigning; for vectors it is [inferred] (the documentation gives
+// only the default; docs/protocol.md#presigned-urls).
 const MAX_EXPIRES_SECONDS = 7 * 24 * 3600;
 
 export async function presignCommand<I, R extends ResultMetadata>(

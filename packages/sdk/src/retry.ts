@@ -1,6 +1,6 @@
-// The retry step (spec §7.3): up to `maxAttempts` tries with full-jitter exponential backoff on
-// throttling, server errors, skew, timeouts and network failures. Each try goes down the rest of the
-// stack again, so it is re-signed with a fresh (and possibly skew-corrected) time.
+// The retry step (docs/protocol.md#retries): up to `maxAttempts` tries with full-jitter exponential
+// backoff on throttling, server errors, skew, timeouts and network failures. Each try goes down the rest
+// of the stack again, so it is re-signed with a fresh (and possibly skew-corrected) time.
 import { sleep } from "./abort.ts";
 import { ClientError, isRetryableError, ServiceError } from "./errors.ts";
 import { cloneRequest, type Middleware } from "./http.ts";

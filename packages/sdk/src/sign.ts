@@ -1,5 +1,5 @@
 // The signing step: asks the credentials provider, then signs with OSS4-HMAC-SHA256 from
-// @ossv/protocol (spec §5). Anonymous providers leave the request unsigned.
+// @ossv/protocol (docs/protocol.md#signatures). Anonymous providers leave the request unsigned.
 import { signRequest } from "@ossv/protocol";
 import type { SigningClock } from "./clock.ts";
 import type { CredentialsProvider } from "./credentials.ts";
@@ -11,7 +11,7 @@ export interface SignerSettings {
   accountId: string;
   credentials: CredentialsProvider;
   clock: SigningClock;
-  /** Extra headers to cover with the signature (spec §5.4), e.g. `host`. */
+  /** Extra headers to cover with the signature (docs/protocol.md#signed-headers), e.g. `host`. */
   additionalHeaders?: readonly string[];
 }
 

@@ -42,7 +42,9 @@ export type PutVectorBucketResult = ResultMetadata;
 export type GetVectorBucketRequest = BucketRequest;
 
 export interface VectorBucketInfo {
-  /** The bucket's ARN, `acs:ossvector:{region}:{accountId}:{bucket}` (spec §3.2). */
+  /**
+   * The bucket's ARN, `acs:ossvector:{region}:{accountId}:{bucket}` (docs/protocol.md#getvectorbucket).
+   */
   name: string;
   /** OSS-style location, e.g. `oss-cn-hangzhou`. */
   location?: string;
@@ -150,7 +152,7 @@ export interface Vector {
   data?: { float32: number[] };
   /** Present when `returnMetadata` was set. */
   metadata?: WireMetadata;
-  /** QueryVectors with `returnDistance`; smaller is closer [inferred, spec §11.4]. */
+  /** QueryVectors with `returnDistance`; smaller is closer [inferred, docs/protocol.md#distances]. */
   distance?: number;
 }
 
@@ -188,7 +190,7 @@ export interface ListVectorsResult extends ResultMetadata {
   nextToken?: string;
 }
 
-/** A metadata filter in the service's Mongo-style language (spec §9). */
+/** A metadata filter in the service's Mongo-style language (docs/filters.md). */
 export type VectorFilter = Record<string, unknown>;
 
 export interface QueryVectorsRequest extends IndexRequest {
@@ -243,7 +245,10 @@ export type PutBucketLoggingResult = ResultMetadata;
 export type GetBucketLoggingRequest = BucketRequest;
 
 export interface GetBucketLoggingResult extends ResultMetadata {
-  /** After DeleteBucketLogging the service still answers, with an empty `loggingEnabled` [inferred, spec §3.18]. */
+  /**
+   * After DeleteBucketLogging the service still answers, with an empty `loggingEnabled` [inferred,
+   * docs/protocol.md#getbucketlogging].
+   */
   bucketLoggingStatus: { loggingEnabled?: Partial<LoggingEnabled> };
 }
 

@@ -1,5 +1,5 @@
 // `ossv-sdk-js/{version} ({runtime})/vectors-client`, shaped like the official SDKs' agents
-// (spec §7.6); the service does not depend on it, it only helps server logs.
+// (docs/protocol.md#user-agent); the service does not depend on it, it only helps server logs.
 import { SDK_VERSION } from "./version.ts";
 
 interface RuntimeGlobals {

@@ -1,5 +1,6 @@
-// The first account and its root key (design §4): taken from the operator (OSSV_* variables via the
-// CLI) or created on an empty data directory, so a fresh `ossv serve` is usable at once.
+// The first account and its root key (docs/architecture.md#accounts-and-keys): taken from the operator
+// (OSSV_* variables via the CLI) or created on an empty data directory, so a fresh `ossv serve` is
+// usable at once.
 import { randomInt } from "node:crypto";
 import { openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
 import { isSealed, loadMasterKey, replaceMasterKey, SecretBox } from "./secret-box.ts";

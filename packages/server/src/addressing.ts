@@ -1,6 +1,7 @@
-// Where a request points (design §2 step 1): the bucket and its account from a virtual-hosted name
-// `{bucket}-{accountId}.{anything}`, or the bucket from a path-style `/{bucket}/`, or no bucket for
-// the account-level ListVectorBuckets. Absolute-form request targets (proxies) are honoured.
+// Where a request points (docs/architecture.md#addressing): the bucket and its account from a
+// virtual-hosted name `{bucket}-{accountId}.{anything}`, or the bucket from a path-style `/{bucket}/`,
+// or no bucket for the account-level ListVectorBuckets. Absolute-form request targets (proxies) are
+// honoured.
 import { splitBucketLabel } from "@ossv/protocol";
 
 export interface Target {

@@ -1,6 +1,6 @@
-// Who is calling (design §2 step 4): OSS4-HMAC-SHA256 in the Authorization header or in the query
-// (presigned), temporary credentials through x-oss-security-token, or nobody (anonymous). The
-// signature covers the request line and headers only, so it is checked before any body is read.
+// Who is calling (docs/architecture.md#authentication): OSS4-HMAC-SHA256 in the Authorization header or
+// in the query (presigned), temporary credentials through x-oss-security-token, or nobody (anonymous).
+// The signature covers the request line and headers only, so it is checked before any body is read.
 import { createHash } from "node:crypto";
 import {
   ALGORITHM, ApiError, canonicalRequest, credentialScope, computeSignature, normaliseAdditionalHeaders,
@@ -18,7 +18,7 @@ export interface AuthInput {
   method: string;
   headers: HeaderMap;
   rawQuery: string;
-  /** Bucket name and, for virtual-hosted requests, its account (spec §5.9 step 2). */
+  /** Bucket name and, for virtual-hosted requests, its account (docs/protocol.md#verification). */
   bucket?: string;
   accountId?: string;
   /** Filled in once the key is known: path-style requests sign with the caller's own account. */

@@ -1,8 +1,8 @@
-// May this principal run this operation here? (design §2 step 5, spec §10). The bucket owner's root
-// key may do anything in its account. Everyone else needs an Allow: a RAM user from its identity
-// policies (same account) or from the bucket policy; another account, or anyone (`*`), from the
-// bucket policy. An explicit Deny in any applicable policy wins, and temporary credentials can do
-// no more than their session policy allows.
+// May this principal run this operation here? (docs/architecture.md#authorization,
+// docs/protocol.md#access-control). The bucket owner's root key may do anything in its account. Everyone
+// else needs an Allow: a RAM user from its identity policies (same account) or from the bucket policy;
+// another account, or anyone (`*`), from the bucket policy. An explicit Deny in any applicable policy
+// wins, and temporary credentials can do no more than their session policy allows.
 import {
   ApiError, evaluatePolicy, mayAllowSomeIndex, parsePolicy, ramAction, resourceArns,
   type AccessQuery, type Decision, type OperationSpec, type PolicyDocument, type RequestFacts,

@@ -1,4 +1,4 @@
-// The one table that turns engine error codes into API error codes (design §7).
+// The one table that turns engine error codes into API error codes (docs/architecture.md#errors).
 import { ApiError, type ErrorCode } from "@ossv/protocol";
 import { EngineError, type EngineErrorCode } from "@ossv/engine";
 

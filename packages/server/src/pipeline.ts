@@ -1,5 +1,6 @@
-// One request's way through the server (design §2): request id, addressing, operation, body and
-// Content-MD5, authentication, authorisation, handler, response; every failure becomes one OSS error.
+// One request's way through the server (docs/architecture.md#the-request-path): request id, addressing,
+// operation, body and Content-MD5, authentication, authorisation, handler, response; every failure
+// becomes one OSS error.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError, resolveOperation, type HeaderMap, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
 import type { Engine } from "@ossv/engine";

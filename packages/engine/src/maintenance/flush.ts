@@ -11,7 +11,8 @@ export interface FlushPolicy {
   segmentRows: number;
   /**
    * ... or this many bytes of vectors. Every query scans the memtable exactly, and a scan costs by
-   * bytes (design §3: memory bandwidth), so this bound keeps that scan to a few milliseconds.
+   * bytes (docs/architecture.md#exact-scans: memory bandwidth), so this bound keeps that scan to a few
+   * milliseconds.
    */
   segmentBytes: number;
   /**

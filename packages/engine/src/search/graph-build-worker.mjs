@@ -1,7 +1,7 @@
-// Builds one HNSW graph off the event loop (design §3: index builds never block queries or writes),
-// then calibrates the query beam (ef) for it. Plain JavaScript on purpose: Node 20 does not pass a
-// worker's entry module through the tsx loader, so a TypeScript worker would not start under
-// `node --import tsx`.
+// Builds one HNSW graph off the event loop (docs/architecture.md#never-blocks: index builds never block
+// queries or writes), then calibrates the query beam (ef) for it. Plain JavaScript on purpose: Node 20
+// does not pass a worker's entry module through the tsx loader, so a TypeScript worker would not start
+// under `node --import tsx`.
 //
 // In:  workerData = { space, dimension, rows, m, efConstruction, seed, vectors (ArrayBuffer, row-major),
 //       base? ({ path, rows }: a graph file whose labels are rows 0..base.rows-1, to extend) }

@@ -1,6 +1,7 @@
-// HNSW graphs through hnswlib-node (design §3: the measured choice). Builds run in a worker thread
-// (graph-build-worker.mjs), one at a time per process so the event loop keeps the other core; the
-// result is hnswlib's serialised graph, stored through the blob store and loaded here.
+// HNSW graphs through hnswlib-node (docs/architecture.md#approximate-search: the measured choice).
+// Builds run in a worker thread (graph-build-worker.mjs), one at a time per process so the event loop
+// keeps the other core; the result is hnswlib's serialised graph, stored through the blob store and
+// loaded here.
 //
 // Spaces: cosine uses hnswlib's "cosine" space, which stores vectors normalised and searches by inner
 // product; euclidean uses "l2" (squared distances). Either way the engine scores the returned rows
@@ -16,9 +17,10 @@ import type { DistanceMetric } from "../base/types.ts";
 type Native = InstanceType<typeof hnswlib.HierarchicalNSW>;
 
 /**
- * Graph degree and build beam (design §3: M 16 / efConstruction 128 gave 0.979 at ef 32 on clustered
- * data, but only 0.87 at ef 64 on GloVe). The query beam is therefore not fixed: each build calibrates
- * the smallest ef that reaches recall@10 0.97 on probe queries near its own rows (graph-build-worker.mjs).
+ * Graph degree and build beam (docs/architecture.md#approximate-search: M 16 / efConstruction 128 gave
+ * 0.979 at ef 32 on clustered data, but only 0.87 at ef 64 on GloVe). The query beam is therefore not
+ * fixed: each build calibrates the smallest ef that reaches recall@10 0.97 on probe queries near its own
+ * rows (graph-build-worker.mjs).
  */
 const GRAPH_M = 16;
 const GRAPH_EF_CONSTRUCTION = 160;

@@ -1,6 +1,7 @@
 // Inverted indexes over one immutable segment's metadata, so a filter becomes a bitmap of allowed rows
-// before any vector is looked at (design §3: evaluate filters into a bitmap first, then choose between
-// an exact scan of those rows and a filtered graph search by how many there are).
+// before any vector is looked at (docs/architecture.md#filtered-search: evaluate filters into a bitmap
+// first, then choose between an exact scan of those rows and a filtered graph search by how many there
+// are).
 //
 // Per filterable key: value -> rows holding it (`$eq`, `$in` and their negations), the rows where the
 // key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.

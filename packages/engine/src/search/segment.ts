@@ -27,7 +27,10 @@ export const SEARCH_TUNING = {
    * floats against about 0.1 ms for the graph, so only really small segments are scanned.
    */
   unfilteredExactScanFloats: 1 << 15,
-  /** A filtered graph search collapses when few rows match (design §3); below this share, scan. */
+  /**
+   * A filtered graph search collapses when few rows match (docs/architecture.md#filtered-search); below
+   * this share, scan.
+   */
   minGraphSelectivity: 0.05,
   /** Query beam: at least this and the graph's calibrated beam, and a few times K (hnsw-graph.ts). */
   minEf: 32,

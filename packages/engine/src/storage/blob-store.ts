@@ -1,8 +1,8 @@
-// All engine files go through this interface (design §3). Names are '/'-separated paths such as
-// `indexes/9f2c…/wal/00000000000000000007.wal`. Commits use createIfAbsent alone: every commit is the
-// next numbered immutable object, and whoever creates number N first wins. That is the one atomic
-// primitive a local file system, S3 (If-None-Match: *) and OSS (x-oss-forbid-overwrite) all share, so
-// nothing above this interface may rely on in-place replace, rename or compare-and-swap.
+// All engine files go through this interface (docs/architecture.md#blob-store). Names are '/'-separated
+// paths such as `indexes/9f2c…/wal/00000000000000000007.wal`. Commits use createIfAbsent alone: every
+// commit is the next numbered immutable object, and whoever creates number N first wins. That is the one
+// atomic primitive a local file system, S3 (If-None-Match: *) and OSS (x-oss-forbid-overwrite) all
+// share, so nothing above this interface may rely on in-place replace, rename or compare-and-swap.
 
 /**
  * What createIfAbsent throws when it failed before the object could exist (a full disk while writing

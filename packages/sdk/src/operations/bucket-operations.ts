@@ -1,5 +1,6 @@
-// PutVectorBucket, GetVectorBucket, ListVectorBuckets, DeleteVectorBucket (spec §3.1–3.4). Bucket
-// bodies are the PascalCase single-root wrappers of plain OSS (`BucketInfo`, `ListAllMyBucketsResult`).
+// PutVectorBucket, GetVectorBucket, ListVectorBuckets, DeleteVectorBucket
+// (docs/protocol.md#bucket-operations). Bucket bodies are the PascalCase single-root wrappers of plain
+// OSS (`BucketInfo`, `ListAllMyBucketsResult`).
 import { uriEncode, type OperationName } from "@ossv/protocol";
 import { ClientError } from "../errors.ts";
 import { compact, isJsonObject, readArray, readBoolean, readField, readNumber, readString } from "../json.ts";

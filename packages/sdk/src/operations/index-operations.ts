@@ -1,5 +1,5 @@
-// PutVectorIndex, GetVectorIndex, ListVectorIndexes, DeleteVectorIndex (spec §3.5–3.8): all POST with
-// the index name in a lowerCamel JSON body.
+// PutVectorIndex, GetVectorIndex, ListVectorIndexes, DeleteVectorIndex
+// (docs/protocol.md#index-operations): all POST with the index name in a lowerCamel JSON body.
 import { ClientError } from "../errors.ts";
 import { isJsonObject, readArray, readField, readString, withCanonicalKeys } from "../json.ts";
 import {
@@ -59,7 +59,8 @@ export const listVectorIndexes: OperationDefinition<ListVectorIndexesRequest, Li
     requireParam(input, "bucket", this.name);
     const { maxResults, nextToken, prefix } = input;
     const json = definedOnly({ maxResults, nextToken, prefix });
-    // With no options the Go and Python SDKs send no body at all (spec §2.2); so do we.
+    // With no options the Go and Python SDKs send no body at all (docs/protocol.md#request-bodies); so
+    // do we.
     return Object.keys(json).length > 0 ? { bucket: input.bucket, json } : { bucket: input.bucket };
   },
   deserialize(response) {

@@ -1,5 +1,6 @@
-// Put/Get/DeleteBucketPolicy and Put/Get/DeleteBucketLogging (spec §3.14–3.19): plain-OSS bucket
-// sub-resources. The policy travels as raw JSON text; logging as the PascalCase `BucketLoggingStatus`.
+// Put/Get/DeleteBucketPolicy and Put/Get/DeleteBucketLogging (docs/protocol.md#operations): plain-OSS
+// bucket sub-resources. The policy travels as raw JSON text; logging as the PascalCase
+// `BucketLoggingStatus`.
 import { InvalidParamError } from "../errors.ts";
 import { compact, isJsonObject, readField, readString } from "../json.ts";
 import { readJsonBody, requireParam, type OperationDefinition } from "../operation.ts";
@@ -14,7 +15,8 @@ export const putBucketPolicy: OperationDefinition<PutBucketPolicyRequest, PutBuc
   serialize(input) {
     requireParam(input, "bucket", this.name);
     requireParam(input, "policy", this.name);
-    // A string is sent untouched because the service stores and returns the exact text (spec §3.14).
+    // A string is sent untouched because the service stores and returns the exact text
+    // (docs/protocol.md#putbucketpolicy).
     const text = typeof input.policy === "string" ? input.policy : JSON.stringify(input.policy);
     return { bucket: input.bucket, text };
   },

@@ -1,5 +1,5 @@
-// PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (spec §3.9–3.13). Vectors travel
-// as `{"key":..,"data":{"float32":[..]},"metadata":{..}}`; results keep those names.
+// PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (docs/protocol.md#vector-operations).
+// Vectors travel as `{"key":..,"data":{"float32":[..]},"metadata":{..}}`; results keep those names.
 import type { OperationName, WireMetadata } from "@ossv/protocol";
 import { InvalidParamError, ParamRequiredError } from "../errors.ts";
 import { isJsonObject, readArray, readField, readNumber, readString } from "../json.ts";

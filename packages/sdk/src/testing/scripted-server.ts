@@ -108,7 +108,7 @@ export function respondRaw(status: number, contentType: string, body: string, he
   return (_req, res) => void res.writeHead(status, { "content-type": contentType, ...requestIdHeader(), ...headers }).end(body);
 }
 
-/** The OSS JSON error body of spec §8.1. */
+/** The OSS JSON error body of docs/protocol.md#error-body. */
 export function respondError(status: number, code: string, headers: Record<string, string> = {}): Responder {
   const ids = requestIdHeader();
   const body = { Error: { Code: code, Message: `${code} happened`, RequestId: ids["x-oss-request-id"], EC: "0015-00000101", HostId: "h" } };

@@ -1,11 +1,13 @@
-// Bucket policy (spec §3.14–3.16) and bucket logging (spec §3.17–3.19).
+// Bucket policy (docs/protocol.md#bucket-policy-operations) and bucket logging
+// (docs/protocol.md#bucket-logging-operations).
 import { ApiError, parsePolicy, type WireLoggingEnabled } from "@ossv/protocol";
 import type { BucketLogging } from "@ossv/engine";
 import { requireBucket, type Handler } from "./context.ts";
 
 export const putBucketPolicy: Handler = async (ctx) => {
   const bucket = requireBucket(ctx);
-  // Stored byte for byte: GetBucketPolicy must return exactly what was sent (spec §3.14).
+  // Stored byte for byte: GetBucketPolicy must return exactly what was sent
+  // (docs/protocol.md#putbucketpolicy).
   const text = ctx.rawBody.toString("utf8");
   if (text.trim() === "") throw new ApiError("MissingArgument", "The request body must be a policy document.");
   parsePolicy(text, { bucketPolicy: true });
@@ -62,7 +64,8 @@ export const putBucketLogging: Handler = async (ctx) => {
 
 export const getBucketLogging: Handler = (ctx) => {
   const logging = requireBucket(ctx).logging;
-  // With logging off the service still answers 200 with an empty LoggingEnabled (spec §3.18, inferred).
+  // With logging off the service still answers 200 with an empty LoggingEnabled
+  // (docs/protocol.md#getbucketlogging, inferred).
   const enabled: WireLoggingEnabled = {};
   if (logging) {
     enabled.TargetBucket = logging.targetBucket;

@@ -1,4 +1,5 @@
-// PutVectorBucket, GetVectorBucket, ListVectorBuckets, DeleteVectorBucket (spec §3.1–3.4).
+// PutVectorBucket, GetVectorBucket, ListVectorBuckets, DeleteVectorBucket
+// (docs/protocol.md#bucket-operations).
 import {
   ApiError, bucketArn, formatTimestamp, validateBucketName,
   type ListAllMyBucketsResult, type WireBucketInfo,

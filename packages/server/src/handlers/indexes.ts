@@ -1,4 +1,5 @@
-// PutVectorIndex, GetVectorIndex, ListVectorIndexes, DeleteVectorIndex (spec §3.5–3.8).
+// PutVectorIndex, GetVectorIndex, ListVectorIndexes, DeleteVectorIndex
+// (docs/protocol.md#index-operations).
 import {
   ApiError, bucketArn, formatTimestamp, validateIndexName, validateNonFilterableKeys, type LimitsProfile, type WireIndex,
 } from "@ossv/protocol";

@@ -1,4 +1,4 @@
-// PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (spec §3.9–3.13).
+// PutVectors, GetVectors, ListVectors, QueryVectors, DeleteVectors (docs/protocol.md#vector-operations).
 import {
   parseFilter, validateFloat32Vector, validateKeyBatch, validateMetadata, validateVectorKey,
   type WireVector,
