@@ -4,6 +4,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { signRequest } from "@ossv/protocol";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startTestServer, type RawResponse, type TestServer } from "./raw-client.ts";
 import { exchange, type WireRequest, type WireResponse } from "../reliability/hostile-wire.ts";
 
@@ -187,6 +193,24 @@ describe("without --cors-origin", () => {
     for (const headers of [ok.headers, missing.headers, parser.headers]) {
       assertNoCors(headers, JSON.stringify(headers));
       assert.equal(headers["vary"], undefined);
+    }
+  });
+});
+
+describe("ossv serve --cors-origin", () => {
+  test("an origin that is not scheme, host and port stops the start, before the data directory is made", async () => {
+    const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+    const parent = await mkdtemp(join(tmpdir(), "ossv-cors-cli-"));
+    try {
+      for (const [value, message] of [["app.example.com", /not an origin such as https:\/\/app\.example\.com/], [`${PAGE},`, /empty origin/], [`*,${PAGE}`, /alone/]] as const) {
+        const dataDir = join(parent, "data");
+        const res = spawnSync(process.execPath, [bin, "serve", "--port", "0", "--data-dir", dataDir, "--cors-origin", value], { encoding: "utf8" });
+        assert.equal(res.status, 1, res.stderr);
+        assert.match(res.stderr, message);
+        assert.equal(existsSync(dataDir), false);
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });

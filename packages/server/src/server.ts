@@ -103,6 +103,8 @@ function urlFor(server: Server, tls: boolean): string {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
+  // Bad CORS origins are refused before the data directory is touched.
+  if (options.cors) corsPolicy(options.cors);
   const engine = await openEngine({
     dataDir: options.dataDir,
     ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
