@@ -2,7 +2,7 @@
 // cleanly on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_CHECKPOINT_POLICY, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
+import { DEFAULT_CHECKPOINT_POLICY, parseCorsOriginList, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
 
 const SERVE_USAGE = `usage: ossv serve [options]
 
@@ -14,6 +14,10 @@ const SERVE_USAGE = `usage: ossv serve [options]
   --tls-key FILE     ... and this private key (PEM)
   --public-endpoint HOST[:PORT]
                      endpoint to report in bucket info (default: the one each request reached)
+  --cors-origin ORIGINS
+                     let browser pages on these origins call the server: a
+                     comma-separated list such as https://app.example.com,
+                     or * for every origin (default: none, no CORS)
   --quiet            no per-request log lines
   --max-body-bytes-in-flight N
                      request-body bytes held at once across all requests
@@ -81,6 +85,7 @@ function parseServeArgs(argv: string[]) {
       "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
       "public-endpoint": { type: "string" },
+      "cors-origin": { type: "string" },
       "max-body-bytes-in-flight": { type: "string" },
       "max-list-response-bytes": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -137,6 +142,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     dataDir: args["data-dir"], port, region: args.region,
     ...(args.host ? { host: args.host } : {}),
     ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
+    ...(args["cors-origin"] !== undefined ? { cors: { origins: parseCorsOriginList(args["cors-origin"]) } } : {}),
     ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),
     ...(args["max-list-response-bytes"] ? { maxListResponseBytes: Number(args["max-list-response-bytes"]) } : {}),
     ...(tls ? { tls } : {}),

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   SignatureDoesNotMatch: { status: 403, ec: "0002-00000040", message: "The request signature we calculated does not match the signature you provided." },
   RequestTimeTooSkewed: { status: 403, ec: "0002-00000504", message: "The difference between the request time and the current time is too large." },
   AccessDenied: { status: 403, ec: "0003-00000001", message: "You have no right to access this resource." },
+  // A browser's preflight that ossv's CORS settings do not allow (docs/protocol.md#cors).
+  AccessForbidden: { status: 403, ec: "0034-00000002", message: "This CORS request is not allowed." },
   UserDisable: { status: 403, ec: "0003-00000801", message: "The access key or user is disabled." },
   InvalidSecurityToken: { status: 403, ec: "0002-00000060", message: "The security token you provided is invalid." },
   SecurityTokenExpired: { status: 403, ec: "0002-00000061", message: "The security token you provided has expired." },

@@ -3,3 +3,4 @@ export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "@ossv/engine";
 export type { AccessLogEntry } from "./pipeline.ts";
 export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
 export { checkMasterKey } from "./master-key-check.ts";
+export { parseCorsOriginList, type CorsOptions } from "./cors.ts";

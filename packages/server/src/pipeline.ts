@@ -18,6 +18,7 @@ import type { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@ossv/protocol";
 import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
 import { sendJsonPieces } from "./respond-stream.ts";
+import { answerPreflight, corsResponseHeaders, isPreflight, type CorsPolicy } from "./cors.ts";
 
 export interface PipelineSettings {
   engine: Engine;
@@ -31,6 +32,8 @@ export interface PipelineSettings {
   maxSkewMs: number;
   /** Reported as a bucket's Extranet/IntranetEndpoint; default: the endpoint the request reached. */
   publicEndpoint?: string;
+  /** Origins whose pages may call this server (cors.ts); undefined: no CORS. */
+  cors?: CorsPolicy;
   now: () => number;
   secrets: SecretBox;
   log: (entry: AccessLogEntry) => void;
@@ -192,9 +195,16 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   const entry: AccessLogEntry = {
     requestId, method: req.method ?? "", operation: "-", status: 0, durationMs: 0, remote: req.socket.remoteAddress ?? "",
   };
-  let info: ResponseInfo = { requestId, host: "" };
+  const cors = corsResponseHeaders(settings.cors, req.headers.origin);
+  let info: ResponseInfo = { requestId, host: "", cors };
   const lease = settings.bodyBudget.lease();
   try {
+    // A preflight carries no credentials: it is answered from the CORS settings alone.
+    if (isPreflight(req.method, req.headers)) {
+      entry.operation = "Preflight";
+      Object.assign(entry, answerPreflight(req, res, info, settings.cors));
+      return;
+    }
     if (req.headers.host === undefined && req.httpVersion === "1.1") {
       throw new ApiError("InvalidRequest", "An HTTP/1.1 request must carry a Host header.");
     }
@@ -203,7 +213,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     const target: Target = isAdmin
       ? { host: url.host, serviceEndpoint: url.authority, style: "service", objectKey: "", rawQuery: url.rawQuery }
       : resolveTarget(url, (id) => settings.engine.catalog.getAccount(id) !== undefined);
-    info = { requestId, host: url.host, ...(target.bucket ? { bucket: target.bucket } : {}) };
+    info = { requestId, host: url.host, cors, ...(target.bucket ? { bucket: target.bucket } : {}) };
     if (target.bucket) entry.bucket = target.bucket;
     const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path, lease) : await run(req, target, settings, entry, lease);
     entry.status = result.status;

@@ -7,10 +7,12 @@ export interface ResponseInfo {
   requestId: string;
   host: string;
   bucket?: string;
+  /** CORS headers for the request's origin (cors.ts); absent when CORS is off. */
+  cors?: Readonly<Record<string, string>>;
 }
 
 function baseHeaders(info: ResponseInfo): Record<string, string> {
-  return { "x-oss-request-id": info.requestId, "date": new Date().toUTCString(), "server": "ossv" };
+  return { "x-oss-request-id": info.requestId, "date": new Date().toUTCString(), "server": "ossv", ...info.cors };
 }
 
 /** Headers of a JSON answer, without its length. */

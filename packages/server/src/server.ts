@@ -13,6 +13,7 @@ import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
 import { answerClientError, refuseConnect, trackInFlight, type InFlight } from "./client-error.ts";
 import type { Duplex } from "node:stream";
+import { corsPolicy, corsResponseHeaders, type CorsOptions, type CorsPolicy } from "./cors.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -26,6 +27,11 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** `host[:port]` to report as buckets' endpoints (behind a proxy); default: the one each request reached. */
   publicEndpoint?: string;
+  /**
+   * Origins whose browser pages may call this server (docs/protocol.md#cors): `{ origins: ["https://app.example.com"] }`,
+   * or `["*"]` for every origin. Default: none, and no CORS headers at all.
+   */
+  cors?: CorsOptions;
   /** Base64 of 32 bytes that seals access key secrets at rest; default: `<dataDir>/master.key`. */
   masterKey?: string;
   maxBodyBytes?: number;
@@ -97,6 +103,8 @@ function urlFor(server: Server, tls: boolean): string {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const region = options.region ?? "cn-hangzhou";
+  // Bad CORS origins are refused before the data directory is touched.
+  if (options.cors) corsPolicy(options.cors);
   const engine = await openEngine({
     dataDir: options.dataDir,
     ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
@@ -115,8 +123,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * is taken, say) must not leave behind an account whose generated root key was never shown.
  */
 async function serveEngine(engine: Engine, region: string, options: ServerOptions): Promise<RunningServer> {
+  const cors = options.cors && corsPolicy(options.cors);
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
-  let listener = answerNotReady;
+  let listener = (req: IncomingMessage, res: ServerResponse) => answerNotReady(req, res, cors);
   const inFlight: InFlight = new WeakMap();
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
     trackInFlight(inFlight, req, res);
@@ -125,7 +134,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
   // A missing Host is refused by the pipeline, in OSS's error shape, rather than by node with a bare 400.
   const httpOptions = { requireHostHeader: false };
   const server = options.tls ? createHttpsServer({ ...options.tls, ...httpOptions }, dispatch) : createHttpServer(httpOptions, dispatch);
-  server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, inFlight));
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, inFlight, cors));
   // Node answers an Expect other than 100-continue with a bare 417 of its own; HTTP lets a server
   // ignore an expectation it does not know, so such requests are served like any other.
   server.on("checkExpectation", dispatch);
@@ -160,6 +169,7 @@ export function pipelineSettings(engine: Engine, region: string, secrets: Secret
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   return {
     engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
+    ...(options.cors && { cors: corsPolicy(options.cors) }),
     maxBodyBytes,
     listResponseBytes: options.maxListResponseBytes ?? DEFAULT_LIST_RESPONSE_BYTES,
     bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
@@ -171,8 +181,8 @@ export function pipelineSettings(engine: Engine, region: string, secrets: Secret
 }
 
 /** Requests that arrive in the moment between binding the port and the account being ready. */
-function answerNotReady(req: IncomingMessage, res: ServerResponse): void {
-  const info = { requestId: newRequestId(), host: req.headers.host ?? "" };
+function answerNotReady(req: IncomingMessage, res: ServerResponse, cors: CorsPolicy | undefined): void {
+  const info = { requestId: newRequestId(), host: req.headers.host ?? "", cors: corsResponseHeaders(cors, req.headers.origin) };
   req.resume();
   sendError(res, info, new ApiError("ServiceUnavailable", "ossv is starting; try again in a moment."), { "retry-after": "1" });
 }
