@@ -1,6 +1,6 @@
 // The real `ossv admin fsck` command on real data directories: it refuses while the directory is in
-// use, reports damage with exit code 1, repairs it into quarantine/, and reports a missing master key
-// without inventing one.
+// use, reports damage with exit code 1, repairs it into quarantine/, reports a missing master key
+// without inventing one, and refuses a directory a newer ossv wrote without touching it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openEngine, type FsckReport } from "@ossv/engine";
 import { replaceRootKey } from "@ossv/server";
+import { encodeFormatGeneration } from "../../packages/engine/src/storage/format-generation.ts";
 import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
@@ -77,5 +78,22 @@ test("ossv admin fsck: a missing master.key with sealed secrets is reported, and
       assert.deepEqual(result.report?.problems.map((problem) => [problem.object, problem.problem]), [["master.key", "missing"]]);
     }
     await assert.rejects(stat(join(dataDir, "master.key")), "no master key was invented");
+  });
+});
+
+test("ossv admin fsck: a directory a newer ossv wrote is refused with both generations named, and left as it is", async () => {
+  await withTempDir(async (dataDir) => {
+    const { engine } = await indexWithWal(dataDir);
+    await engine.close();
+    await writeFile(join(dataDir, "format", "00000000000000000002.json"), encodeFormatGeneration(2));
+    for (const extra of [[], ["--repair"]]) {
+      const result = runFsck(dataDir, ...extra);
+      assert.equal(result.status, 1, result.stderr);
+      assert.equal(result.report, undefined, "no report: this build cannot judge the directory");
+      assert.match(result.stderr, /data directory has format generation 2, but this ossv reads generation 1 at most: it was written by a newer ossv/);
+      assert.match(result.stderr, /Nothing was changed; use a newer ossv/);
+    }
+    await assert.rejects(stat(join(dataDir, "quarantine")), "nothing was quarantined");
+    await assert.rejects(openEngine({ dataDir }), /written by a newer ossv/);
   });
 });

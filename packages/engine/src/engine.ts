@@ -10,7 +10,8 @@ import { DurableCollection } from "./collection/collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection-layout.ts";
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
-import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./base/errors.ts";
+import { CorruptionError, DAMAGE_STOPS_OPEN_HINT, NEWER_FORMAT_HINT, NewerFormatError } from "./base/errors.ts";
+import { markFormatGeneration, readFormatGeneration } from "./storage/format-generation.ts";
 import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
@@ -111,7 +112,11 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
   }
   const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint };
   const engine = new OssvEngine(store, policy, lock, options.onBackgroundFailure);
+  let generation: number | undefined;
   try {
+    // Before anything else is read: a build that cannot read the directory must not start deleting
+    // leftovers or replaying a WAL before it meets the first object it does not know.
+    generation = await readFormatGeneration(store);
     engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
     await engine.removeOrphans();
     await engine.openCollections(engine.catalog.allIndexes());
@@ -119,6 +124,13 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     await lock?.release();
     // Said here rather than in every CorruptionError: only at open has nothing been changed yet.
     if (error instanceof CorruptionError) error.message += DAMAGE_STOPS_OPEN_HINT;
+    if (error instanceof NewerFormatError) error.message += NEWER_FORMAT_HINT;
+    throw error;
+  }
+  try {
+    await markFormatGeneration(store, generation);
+  } catch (error) {
+    await engine.close();
     throw error;
   }
   return engine;

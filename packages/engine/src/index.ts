@@ -7,7 +7,8 @@ export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";
 export { DurableCollection, type SegmentSummary } from "./collection/collection.ts";
 export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
-export { CorruptionError } from "./base/errors.ts";
+export { CorruptionError, NewerFormatError } from "./base/errors.ts";
+export { FORMAT_GENERATION } from "./storage/format-generation.ts";
 export { compareKeys } from "./base/byte-order.ts";
 export { maxListTokenLength, segmentOf } from "./collection/list-pages.ts";
 export {

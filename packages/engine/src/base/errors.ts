@@ -24,3 +24,34 @@ export class DecodeError extends Error {
     this.name = "DecodeError";
   }
 }
+
+/**
+ * A stored object, or the data directory as a whole, is of a format version above the one this build
+ * reads. Its checksum held, so it is not damage: a newer ossv wrote it. Kept apart from DecodeError so
+ * that no caller turns it into a CorruptionError, and fsck never quarantines it.
+ */
+export class NewerFormatError extends Error {
+  constructor(
+    /** What has the version: "data directory", "manifest", "segment", … */
+    readonly what: string,
+    readonly found: number,
+    readonly known: number,
+    /** The object's name under the data directory, once a caller that knows it has added it. */
+    readonly objectName?: string,
+    /** "version" for an object; the data directory counts "generation"s (storage/format-generation.ts). */
+    readonly term: "version" | "generation" = "version",
+  ) {
+    super(`${objectName === undefined ? "" : `${objectName}: `}${what} has format ${term} ${found}, but this ossv reads `
+      + `${term} ${known} at most: it was written by a newer ossv (it is not damaged)`);
+    this.name = "NewerFormatError";
+  }
+
+  /** The same error, naming the object it came from (decoders see bytes, not names). */
+  of(objectName: string): NewerFormatError {
+    return this.objectName === undefined ? new NewerFormatError(this.what, this.found, this.known, objectName, this.term) : this;
+  }
+}
+
+/** What an operator reads when a newer format stops start-up or fsck. */
+export const NEWER_FORMAT_HINT = ". Nothing was changed; use a newer ossv (the one that wrote it, or later) with this data "
+  + "directory. Going back to an older ossv is not possible: restore a backup taken before the upgrade instead";

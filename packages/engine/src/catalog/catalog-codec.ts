@@ -1,6 +1,6 @@
 // Catalog objects: the whole catalog as one JSON document, committed as `catalog/<seq>.json`, with a
 // checksum line (checked-json.ts) since version 2.
-import { DecodeError } from "../base/errors.ts";
+import { DecodeError, NewerFormatError } from "../base/errors.ts";
 import type { CatalogSnapshot } from "./catalog-state.ts";
 import { decodeCheckedJson, encodeCheckedJson } from "../format/checked-json.ts";
 
@@ -30,9 +30,17 @@ function isRecordArray(value: unknown, requiredStrings: string[]): value is Reco
   );
 }
 
-/** Parses and checks a catalog object; throws DecodeError when it is torn or not ours. */
+/**
+ * Parses and checks a catalog object; throws DecodeError when it is torn or not ours, NewerFormatError
+ * when a newer ossv wrote it.
+ */
 export function decodeCatalog(bytes: Uint8Array, expectedSeq: number): CatalogDocument {
   const { value: doc, checked } = decodeCheckedJson(bytes, "catalog object");
+  // Only a checksummed object can be told apart from damage: without the checksum line, a higher
+  // version may be a flipped bit.
+  if (checked && doc.format === FORMAT && typeof doc.version === "number" && Number.isSafeInteger(doc.version) && doc.version > VERSION) {
+    throw new NewerFormatError("catalog object", doc.version, VERSION);
+  }
   const version = checked ? VERSION : UNCHECKED_VERSION;
   if (doc.format !== FORMAT || doc.version !== version || doc.seq !== expectedSeq) {
     throw new DecodeError("catalog object has the wrong format, version or sequence number");

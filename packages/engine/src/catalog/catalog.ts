@@ -4,7 +4,7 @@
 import { BlobNotCreatedError, type BlobStore } from "../storage/blob-store.ts";
 import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
 import { CatalogState } from "./catalog-state.ts";
-import { CorruptionError, DecodeError } from "../base/errors.ts";
+import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
 import { listNumbered, numberedName } from "../storage/numbered-objects.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import type { UserRecord } from "../base/types.ts";
@@ -52,6 +52,7 @@ async function recoverCatalog(store: BlobStore): Promise<Recovered> {
     return { state: CatalogState.from(doc).freeze(), seq: newest.seq, liveSeqs: objects.map((o) => o.seq) };
   } catch (error) {
     if (error instanceof DecodeError) throw new CorruptionError(newest.name, `unreadable catalog object: ${error.message}`);
+    if (error instanceof NewerFormatError) throw error.of(newest.name);
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import type { BlobStore } from "../storage/blob-store.ts";
 import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
 import { decodeDeletions, type SegmentDeletions } from "../format/deletion-format.ts";
-import { CorruptionError, DecodeError } from "../base/errors.ts";
+import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
 import { HnswGraph } from "../search/hnsw-graph.ts";
 import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
@@ -64,6 +64,7 @@ async function readRequired<T>(store: BlobStore, name: string, what: string, dec
     return decode(bytes);
   } catch (error) {
     if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable ${what}: ${error.message}`);
+    if (error instanceof NewerFormatError) throw error.of(name);
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ByteWriter } from "./binary.ts";
 import { FramedObject, type FrameLayout } from "./framed-object.ts";
-import { DecodeError } from "../base/errors.ts";
+import { DecodeError, NewerFormatError } from "../base/errors.ts";
 import { InvariantError } from "../base/invariant.ts";
 import { runAtOnce } from "../base/event-loop-steps.ts";
 
@@ -67,7 +67,18 @@ test("each way an object can be wrong is a DecodeError that says which", () => {
   assert.throws(() => frame.open(headerFlipped), decodeError(/header checksum mismatch/));
   // Intact objects of another kind or version: their header checksums match.
   assert.throws(() => frame.open(sealed(new FramedObject({ ...layout, magic: "OVXX" }))), decodeError(/not a test object: .* not "OVTS"/));
-  assert.throws(() => frame.open(sealed(new FramedObject({ ...layout, version: 4 }))), decodeError(/format version 4; this build reads version 3/));
+  assert.throws(() => frame.open(sealed(new FramedObject({ ...layout, version: 2 }))), decodeError(/format version 2; this build reads version 3/));
+});
+
+test("an intact object of a higher version is a NewerFormatError, not damage", () => {
+  const newer = sealed(new FramedObject({ ...layout, version: 4 }));
+  assert.throws(() => frame.open(newer), (error: unknown) =>
+    error instanceof NewerFormatError && !(error instanceof DecodeError) && error.found === 4 && error.known === 3
+    && /test object has format version 4, but this ossv reads version 3 at most: it was written by a newer ossv/.test(error.message));
+  // With its version field damaged instead, the header checksum says so first.
+  const flipped = sealed();
+  flipped[4] = (flipped[4] as number) ^ 4;
+  assert.throws(() => frame.open(flipped), decodeError(/header checksum mismatch/));
 });
 
 test("a cut anywhere or a flipped bit anywhere is refused", () => {

@@ -7,8 +7,9 @@
 // and the body follows at once. A codec declares its own fields; the frame writes the header, fills in
 // the length and checksums once the body is known, and on reading verifies all of them before the codec
 // looks at a body byte, so a torn or damaged object of any kind is refused the same way, as a DecodeError.
+// An intact header of a higher version is refused as NewerFormatError instead: a newer ossv wrote it.
 import { ByteReader, ByteWriter, checksum } from "./binary.ts";
-import { DecodeError } from "../base/errors.ts";
+import { DecodeError, NewerFormatError } from "../base/errors.ts";
 import { invariant } from "../base/invariant.ts";
 
 export type FieldWidth = "u32" | "u64";
@@ -96,7 +97,8 @@ export class FramedObject<const Field extends string> {
 
   /**
    * The header's fields and a reader of the body; throws DecodeError unless the object is as long as
-   * its header says and every checksum the header holds matches.
+   * its header says and every checksum the header holds matches, and NewerFormatError when an intact
+   * header carries a version above this build's.
    */
   open(bytes: Uint8Array): OpenedFrame<Field> {
     const { what } = this.layout;
@@ -151,6 +153,8 @@ export class FramedObject<const Field extends string> {
     if (!magic.every((byte, i) => byte === this.magicBytes[i])) {
       throw new DecodeError(`not a ${what}: it begins with bytes ${Buffer.from(magic).toString("hex")}, not "${this.layout.magic}"`);
     }
+    // The header checksum held, so a higher version is what a newer ossv wrote, not damage.
+    if (version > this.layout.version) throw new NewerFormatError(what, version, this.layout.version);
     if (version !== this.layout.version) throw new DecodeError(`${what} has format version ${version}; this build reads version ${this.layout.version}`);
   }
 }

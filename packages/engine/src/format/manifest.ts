@@ -4,7 +4,7 @@
 // segments; version 1 manifests (no segments) are still read.
 // Version 3 added the checksum line (checked-json.ts); older versions are read without one.
 import { decodeCheckedJson, encodeCheckedJson } from "./checked-json.ts";
-import { DecodeError } from "../base/errors.ts";
+import { DecodeError, NewerFormatError } from "../base/errors.ts";
 
 const FORMAT = "ossv-manifest";
 const VERSION = 3;
@@ -32,6 +32,11 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
 export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest {
   const { value, checked } = decodeCheckedJson(bytes, "manifest");
   const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0 } = value;
+  // Only a checksummed object can be told apart from damage: without the checksum line, a higher
+  // version may be a flipped bit.
+  if (checked && format === FORMAT && typeof version === "number" && Number.isSafeInteger(version) && version > VERSION) {
+    throw new NewerFormatError("manifest", version, VERSION);
+  }
   const versionOk = checked ? version === VERSION : version === 1 || version === 2;
   if (format !== FORMAT || !versionOk || seq !== expectedSeq) {
     throw new DecodeError("manifest has the wrong format, version or sequence number");

@@ -61,8 +61,8 @@ test("an undamaged directory: every object is read, the report is clean, and not
     await copyFixture(template, dir);
     const untouched = await fileTree(dir);
     const { report } = await fsck(dir, { repair: true });
-    // 3 catalog objects; manifest, snapshot, deletion object, 2 segments; 5 WAL objects.
-    assert.deepEqual([report.clean, report.objectsChecked, report.problems, fsckExitCode(report)], [true, 13, [], 0]);
+    // The format generation marker; 3 catalog objects; manifest, snapshot, deletion object, 2 segments; 5 WAL objects.
+    assert.deepEqual([report.clean, report.objectsChecked, report.problems, fsckExitCode(report)], [true, 14, [], 0]);
     assert.equal(report.moved, undefined, "a clean repair moves nothing");
     assert.deepEqual(await fileTree(dir), untouched);
   });

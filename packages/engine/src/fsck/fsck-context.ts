@@ -2,6 +2,7 @@
 // problems found, and what repair is to move aside. Reading goes through readObject, which turns
 // every way an object can fail (absent, cut, flipped, not ours) into an outcome instead of a throw.
 import type { BlobStore } from "../storage/blob-store.ts";
+import { NewerFormatError } from "../base/errors.ts";
 import type { CollectionLayout } from "../storage/collection-layout.ts";
 import type { FsckProblem } from "./fsck-report.ts";
 import type { IndexRecord } from "../base/types.ts";
@@ -23,7 +24,9 @@ export class FsckContext {
   /**
    * Reads and decodes one object. Any error of the decoder counts as damage: checksums make a
    * DecodeError the usual case, but a value that passes them and still does not parse (metadata
-   * JSON, a graph hnswlib rejects) is just as unusable.
+   * JSON, a graph hnswlib rejects) is just as unusable. Except an object a newer ossv wrote: that
+   * is not damage, and this build cannot judge the rest of the directory, so the whole run stops
+   * (before repair has changed anything) with a NewerFormatError naming it.
    */
   async readObject<T>(name: string, decode: (bytes: Uint8Array) => T | Promise<T>): Promise<ReadOutcome<T>> {
     const bytes = await this.store.get(name);
@@ -32,6 +35,7 @@ export class FsckContext {
     try {
       return { status: "ok", value: await decode(bytes) };
     } catch (error) {
+      if (error instanceof NewerFormatError) throw error.of(name);
       return { status: "damaged", reason: error instanceof Error ? error.message : String(error) };
     }
   }

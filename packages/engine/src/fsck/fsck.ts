@@ -8,7 +8,9 @@ import type { CatalogDocument } from "../catalog/catalog-codec.ts";
 import { checkCatalog, writeRevokedCatalog, type CatalogCheck } from "./fsck-catalog.ts";
 import { acquireDirLock } from "../storage/dir-lock.ts";
 import { checkCollection, needsCheckpoint, releaseUnneeded, type CollectionCheck } from "./fsck-collection.ts";
-import { FsckContext } from "./fsck-context.ts";
+import { describeFailure, FsckContext } from "./fsck-context.ts";
+import { decodeFormatGeneration, listGenerationMarkers, refuseNewerGeneration } from "../storage/format-generation.ts";
+import { NEWER_FORMAT_HINT, NewerFormatError } from "../base/errors.ts";
 import { writeFreshCheckpoint } from "./fsck-checkpoint.ts";
 import { checkOrphans } from "./fsck-orphans.ts";
 import type { FsckReport } from "./fsck-report.ts";
@@ -34,7 +36,28 @@ interface Findings {
   collections: CollectionCheck[];
 }
 
+/**
+ * The format generation marker, first: a directory a newer ossv wrote stops the run (this build cannot
+ * tell its objects from damage), and repair must not touch any of it. A damaged marker of a known
+ * generation holds nothing; it is moved aside and the next open writes a new one.
+ */
+async function checkFormatGeneration(ctx: FsckContext): Promise<void> {
+  const markers = await listGenerationMarkers(ctx.store);
+  refuseNewerGeneration(markers);
+  for (const marker of markers) {
+    const outcome = await ctx.readObject(marker.name, (bytes) => decodeFormatGeneration(bytes, marker.seq));
+    if (outcome.status !== "damaged") continue;
+    ctx.report({
+      object: marker.name, severity: "harmless", problem: describeFailure(outcome),
+      holds: `nothing but the format generation (${marker.seq}), which this build knows`,
+      repair: "moved to quarantine; the next open writes a new marker",
+    });
+    ctx.quarantine(marker.name);
+  }
+}
+
 async function checkAll(ctx: FsckContext): Promise<Findings> {
+  await checkFormatGeneration(ctx);
   const catalog = await checkCatalog(ctx);
   const indexes = catalog.document?.indexes ?? [];
   const collections: CollectionCheck[] = [];
@@ -76,7 +99,11 @@ export async function fsck(dataDir: string, options: FsckOptions = {}): Promise<
   const lock = await acquireDirLock(dataDir);
   try {
     const ctx = new FsckContext(new LocalBlobStore(dataDir));
-    const findings = await checkAll(ctx);
+    const findings = await checkAll(ctx).catch((error: unknown) => {
+      // Found before repair ran: nothing was changed.
+      if (error instanceof NewerFormatError) error.message += NEWER_FORMAT_HINT;
+      throw error;
+    });
     const repairing = options.repair === true && ctx.problems.length > 0;
     const repaired = repairing ? await repair(dataDir, findings, options.now ?? new Date()) : {};
     const report: FsckReport = {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "../engine.ts";
-import { CorruptionError } from "../base/errors.ts";
+import { CorruptionError, NewerFormatError } from "../base/errors.ts";
 import type { LocalBlobStore } from "../storage/local-blob-store.ts";
 import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
 
@@ -137,20 +137,46 @@ export async function fileTree(dir: string): Promise<Map<string, string>> {
   return tree;
 }
 
-/** Opening `dir` must fail with a CorruptionError naming an object that matches `object`, and change no file. */
-export async function assertRefusedUnchanged(dir: string, object: RegExp, label: string, open = () => openTestEngine(dir)): Promise<CorruptionError> {
+/** What `run` threw (undefined if nothing), asserting that no file under `dir` changed either way. */
+async function thrownLeavingUnchanged(dir: string, label: string, run: () => Promise<unknown>): Promise<unknown> {
   const before = await fileTree(dir);
   let caught: unknown;
   try {
-    const engine = await open();
-    await engine.close();
+    await run();
   } catch (error) {
     caught = error;
   }
+  assert.deepEqual(await fileTree(dir), before, `${label}: a refused open changed files`);
+  return caught;
+}
+
+const openAndClose = (open: () => Promise<OssvEngine>) => async (): Promise<void> => {
+  const engine = await open();
+  await engine.close();
+};
+
+/** Opening `dir` must fail with a CorruptionError naming an object that matches `object`, and change no file. */
+export async function assertRefusedUnchanged(dir: string, object: RegExp, label: string, open = () => openTestEngine(dir)): Promise<CorruptionError> {
+  const caught = await thrownLeavingUnchanged(dir, label, openAndClose(open));
   assert.ok(caught instanceof CorruptionError, `${label}: expected a CorruptionError, got ${String(caught)}`);
   assert.match(caught.objectName, object, label);
   assert.match(caught.message, /ossv admin fsck/, `${label}: the message says what to do`);
-  assert.deepEqual(await fileTree(dir), before, `${label}: a refused open changed files`);
+  return caught;
+}
+
+/**
+ * `run` (by default opening `dir`) must fail with a NewerFormatError naming an object that matches
+ * `object` and saying that a newer ossv wrote it, not that it is damaged, and change no file.
+ */
+export async function assertRefusedAsNewer(
+  dir: string, object: RegExp, label: string, run: () => Promise<unknown> = openAndClose(() => openTestEngine(dir)),
+): Promise<NewerFormatError> {
+  const caught = await thrownLeavingUnchanged(dir, label, run);
+  assert.ok(caught instanceof NewerFormatError, `${label}: expected a NewerFormatError, got ${String(caught)}`);
+  assert.match(caught.objectName ?? "", object, label);
+  assert.match(caught.message, /written by a newer ossv/, `${label}: the message says why`);
+  assert.match(caught.message, /Nothing was changed; use a newer ossv/, `${label}: the message says what to do`);
+  assert.doesNotMatch(caught.message, /fsck|damaged object/, `${label}: a newer object is not damage`);
   return caught;
 }
 
