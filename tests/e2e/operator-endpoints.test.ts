@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ApiError, validateBucketName } from "@ossv/protocol";
 import { startServer } from "@ossv/server";
 import { expectServiceError, startSdkServer } from "./sdk-server.ts";
+import { spawnServe } from "./serve-process.ts";
 import { parseExposition, samplesOf, valueOf, type Exposition } from "./prometheus-text.ts";
 
 interface Answer {
@@ -175,5 +176,21 @@ test("with a metrics token, /-/metrics wants it as a bearer token; the probes st
     assert.equal((await get(s.server.url, "/-/readyz")).status, 200);
   } finally {
     await s.stop();
+  }
+});
+
+test("ossv serve takes the metrics token from --metrics-token or OSSV_METRICS_TOKEN", async () => {
+  for (const [args, env] of [[["--metrics-token", "from-flag"], {}], [[], { OSSV_METRICS_TOKEN: "from-flag" }]] as const) {
+    const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+    try {
+      const proc = await spawnServe(["--data-dir", dataDir, "--quiet", ...args], env);
+      const url = `http://127.0.0.1:${proc.port}`;
+      assert.equal((await get(url, "/-/metrics")).status, 401);
+      assert.equal((await get(url, "/-/metrics", { headers: { authorization: "Bearer from-flag" } })).status, 200);
+      proc.child.kill("SIGTERM");
+      assert.equal(await proc.exited, 0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }
 });
