@@ -26,6 +26,10 @@ const SERVE_USAGE = `usage: ossv serve [options]
                      most bytes in a ListVectors response body (default
                      1 MiB); a page that would pass it returns fewer vectors
                      and a nextToken (a page always holds at least one)
+  --metrics-token TOKEN
+                     GET /-/metrics then wants "Authorization: Bearer TOKEN"
+                     (default: open; OSSV_METRICS_TOKEN sets it too, and
+                     keeps it out of the process list)
 
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
 OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
@@ -88,6 +92,7 @@ function parseServeArgs(argv: string[]) {
       "cors-origin": { type: "string" },
       "max-body-bytes-in-flight": { type: "string" },
       "max-list-response-bytes": { type: "string" },
+      "metrics-token": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -138,6 +143,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     : undefined;
   const log = (line: string) => process.stdout.write(line + "\n");
   const checkpoint = configuredCheckpointPolicy(process.env);
+  const metricsToken = args["metrics-token"] ?? process.env["OSSV_METRICS_TOKEN"];
   const server = await startServer({
     dataDir: args["data-dir"], port, region: args.region,
     ...(args.host ? { host: args.host } : {}),
@@ -149,6 +155,7 @@ async function runServer(args: ReturnType<typeof parseServeArgs>, port: number):
     ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
     ...(checkpoint ? { checkpoint } : {}),
     ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),
+    ...(metricsToken ? { metricsToken } : {}),
     ...(args.quiet ? {} : { onRequest: (entry: AccessLogEntry) => log(formatAccessLog(entry)) }),
   });
   if (server.generatedRootKey) {

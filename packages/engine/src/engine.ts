@@ -6,13 +6,14 @@ import { logBackgroundFailure, type BackgroundFailureReporter } from "./base/bac
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DurableCatalog } from "./catalog/catalog.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
-import { DurableCollection } from "./collection/collection.ts";
+import { DurableCollection, type CollectionHooks } from "./collection/collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection-layout.ts";
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
 import { CorruptionError, DAMAGE_STOPS_OPEN_HINT, NEWER_FORMAT_HINT, NewerFormatError } from "./base/errors.ts";
 import { markFormatGeneration, readFormatGeneration } from "./storage/format-generation.ts";
-import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
+import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
+import { EngineError, type Engine, type EngineOptions, type IndexRecord, type IndexStats } from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Store to use instead of the local file system under dataDir (tests, later object stores). */
@@ -21,6 +22,11 @@ export interface OpenEngineOptions extends EngineOptions {
   checkpoint?: Partial<CheckpointPolicy>;
   /** Told of every failed background flush, checkpoint, merge or compaction; default: a line on stderr. */
   onBackgroundFailure?: BackgroundFailureReporter;
+  /**
+   * Told how long each WAL object of any index took to become durable (write, fsync, link), in
+   * milliseconds: the wait every acknowledged write includes. For metrics; must not throw.
+   */
+  onWalSync?: (ms: number) => void;
 }
 
 /** Collections recovered at once during open: enough to overlap I/O, few enough to bound memory spikes. */
@@ -32,12 +38,17 @@ export class OssvEngine implements Engine {
   // Assigned by openEngine right after construction (the catalog's hooks need the engine first).
   catalog!: DurableCatalog;
 
+  private readonly hooks: CollectionHooks;
+
   constructor(
-    private readonly store: BlobStore,
+    private readonly store: SizeTrackingStore,
     private readonly policy: CheckpointPolicy,
     private readonly lock?: DirLock,
-    private readonly reportFailure: BackgroundFailureReporter = logBackgroundFailure,
-  ) {}
+    reportFailure: BackgroundFailureReporter = logBackgroundFailure,
+    onWalSync?: (ms: number) => void,
+  ) {
+    this.hooks = { report: reportFailure, ...(onWalSync && { onWalSync }) };
+  }
 
   collection(index: IndexRecord): DurableCollection {
     if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
@@ -46,9 +57,22 @@ export class OssvEngine implements Engine {
     const current = this.catalog.getIndexById(index.id);
     if (!current) throw new EngineError("NO_SUCH_INDEX", `vector index ${index.name} does not exist`);
     // Every index present at open was recovered then, so one missing here was created since: empty.
-    const created = DurableCollection.createEmpty(this.store, current, this.policy, this.reportFailure);
+    const created = DurableCollection.createEmpty(this.store, current, this.policy, this.hooks);
     this.collections.set(index.id, created);
     return created;
+  }
+
+  indexStats(): IndexStats[] {
+    if (this.closing) return [];
+    return this.catalog.allIndexes().map((index) => {
+      // An index created in this process gets its collection on first use; until then it is empty.
+      const collection = this.collections.get(index.id);
+      const counts = collection?.stats() ?? {
+        indexId: index.id, accountId: index.accountId, bucket: index.bucket, indexName: index.name,
+        vectors: 0, memtableRows: 0, segments: 0, deletedRows: 0, backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false,
+      };
+      return { ...counts, storedBytes: this.store.bytesOf(index.id) };
+    });
   }
 
   close(): Promise<void> {
@@ -74,7 +98,7 @@ export class OssvEngine implements Engine {
     const queue = [...indexes];
     const worker = async (): Promise<void> => {
       for (let index = queue.shift(); index; index = queue.shift()) {
-        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy, this.reportFailure));
+        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy, this.hooks));
       }
     };
     await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
@@ -111,7 +135,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     store = local;
   }
   const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint };
-  const engine = new OssvEngine(store, policy, lock, options.onBackgroundFailure);
+  // Every object goes through the size tracker, so stored bytes per index are known without a scan.
+  const engine = new OssvEngine(new SizeTrackingStore(store), policy, lock, options.onBackgroundFailure, options.onWalSync);
   let generation: number | undefined;
   try {
     // Before anything else is read: a build that cannot read the directory must not start deleting

@@ -49,6 +49,10 @@ export interface AccessLogEntry {
   durationMs: number;
   remote: string;
   errorCode?: string;
+  /** Body bytes read from the request; absent when it was refused before its body was read. */
+  requestBytes?: number;
+  /** Body bytes of the response; absent when the connection was cut instead. */
+  responseBytes?: number;
 }
 
 /** Logged for a request whose client left before sending its body (nginx's convention); never sent. */
@@ -123,8 +127,9 @@ function authenticateHeaders(req: IncomingMessage, target: Target, settings: Pip
 }
 
 /** The body of a request already allowed to send it, checked against the digests it declares. */
-async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, settings: PipelineSettings, lease: BodyLease): Promise<Buffer> {
+async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, settings: PipelineSettings, lease: BodyLease, entry: AccessLogEntry): Promise<Buffer> {
   const rawBody = await readBody(req, settings.maxBodyBytes, lease);
+  entry.requestBytes = rawBody.length;
   checkContentMd5(headers["content-md5"], rawBody);
   checkPayloadHash(headers, rawBody);
   return rawBody;
@@ -150,7 +155,7 @@ async function runAdmin(req: IncomingMessage, target: Target, settings: Pipeline
   const headers = headerMap(req);
   const principal = authenticateHeaders(req, target, settings, headers, path.slice(1));
   if (principal.kind === "anonymous") throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
-  const rawBody = await readCheckedBody(req, headers, settings, lease);
+  const rawBody = await readCheckedBody(req, headers, settings, lease, entry);
   const result = await handleAdmin({
     method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
     engine: settings.engine, catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
@@ -175,7 +180,7 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
     facts: requestFacts(req, settings), catalog: settings.engine.catalog,
   };
   const decision = refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
-  const rawBody = await readCheckedBody(req, headers, settings, lease);
+  const rawBody = await readCheckedBody(req, headers, settings, lease, entry);
   const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
   const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
   if (decision === "needs-index") authorize({ ...access, indexName });
@@ -217,9 +222,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (target.bucket) entry.bucket = target.bucket;
     const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path, lease) : await run(req, target, settings, entry, lease);
     entry.status = result.status;
-    if (result.pieces !== undefined) await sendJsonPieces(res, info, result.status, result.pieces);
-    else if (result.json !== undefined) sendJson(res, info, result.status, result.json);
-    else sendEmpty(res, info, result.status);
+    if (result.pieces !== undefined) entry.responseBytes = await sendJsonPieces(res, info, result.status, result.pieces);
+    else if (result.json !== undefined) entry.responseBytes = sendJson(res, info, result.status, result.json);
+    else entry.responseBytes = sendEmpty(res, info, result.status);
   } catch (error) {
     if (error instanceof ClientClosedError) {
       // The parser's refusal of a broken body may have been sent before the connection went.
@@ -233,7 +238,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     entry.errorCode = apiError.code;
     // A body we refused to read may still be arriving; close rather than reuse the connection.
     const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-    if (!res.headersSent) sendError(res, info, apiError, close);
+    if (!res.headersSent) entry.responseBytes = sendError(res, info, apiError, close);
     else res.destroy();
     drainThenClose(req);
   } finally {

@@ -61,14 +61,16 @@ async function readyForMore(res: ServerResponse, flowing: boolean): Promise<void
  * length is not known until the end); an error thrown by `pieces` then can only cut the connection,
  * which the caller does. A client that leaves mid-answer stops the serialization (ClientClosedError).
  */
-export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, status: number, pieces: Iterable<string>): Promise<void> {
+export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, status: number, pieces: Iterable<string>): Promise<number> {
   const iterator = pieces[Symbol.iterator]();
   let step = takeStep(iterator);
   if (step.last) return sendJson(res, info, status, step.text);
   let closed = false;
   res.once("close", () => (closed = true));
   res.writeHead(status, jsonHeaders(info));
+  let written = 0;
   for (;;) {
+    written += Buffer.byteLength(step.text);
     const flowing = res.write(step.text);
     if (step.last) break;
     await readyForMore(res, flowing);
@@ -79,4 +81,5 @@ export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, st
     step = takeStep(iterator);
   }
   res.end();
+  return written;
 }

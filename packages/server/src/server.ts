@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
-import { openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
+import { logBackgroundFailure, openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
@@ -12,6 +12,8 @@ import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
 import { answerClientError, refuseConnect, trackInFlight, type InFlight } from "./client-error.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { answerOperatorRequest, type OperatorState } from "./operator-endpoints.ts";
 import type { Duplex } from "node:stream";
 import { corsPolicy, corsResponseHeaders, type CorsOptions, type CorsPolicy } from "./cors.ts";
 
@@ -51,6 +53,13 @@ export interface ServerOptions {
   now?: () => number;
   /** When the engine checkpoints, flushes and compacts; default DEFAULT_CHECKPOINT_POLICY. */
   checkpoint?: Partial<CheckpointPolicy>;
+  /** When set, GET /-/metrics wants `Authorization: Bearer <token>`; default: open. */
+  metricsToken?: string;
+  /**
+   * Awaited once the port is bound and before the first account is made ready (while /-/readyz
+   * says 503), with the server's URL; tests use it to look at a starting server.
+   */
+  onListening?: (url: string) => Promise<void>;
 }
 
 export interface RunningServer {
@@ -105,13 +114,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const region = options.region ?? "cn-hangzhou";
   // Bad CORS origins are refused before the data directory is touched.
   if (options.cors) corsPolicy(options.cors);
+  const metrics = new ServerMetrics();
+  const reportFailure = options.onBackgroundFailure ?? logBackgroundFailure;
   const engine = await openEngine({
     dataDir: options.dataDir,
-    ...(options.onBackgroundFailure && { onBackgroundFailure: options.onBackgroundFailure }),
+    onBackgroundFailure: (event) => {
+      metrics.observeBackgroundFailure(event);
+      reportFailure(event);
+    },
+    onWalSync: metrics.observeWalSync,
     ...(options.checkpoint && { checkpoint: options.checkpoint }),
   });
+  metrics.attach(engine);
   try {
-    return await serveEngine(engine, region, options);
+    return await serveEngine(engine, region, options, metrics);
   } catch (error) {
     await engine.close();
     throw error;
@@ -122,13 +138,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * Binds the port first and only then creates the first account: a start that cannot serve (the port
  * is taken, say) must not leave behind an account whose generated root key was never shown.
  */
-async function serveEngine(engine: Engine, region: string, options: ServerOptions): Promise<RunningServer> {
+async function serveEngine(engine: Engine, region: string, options: ServerOptions, metrics: ServerMetrics): Promise<RunningServer> {
   const cors = options.cors && corsPolicy(options.cors);
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
   let listener = (req: IncomingMessage, res: ServerResponse) => answerNotReady(req, res, cors);
+  const operator: OperatorState = { phase: "starting", metrics, ...(options.metricsToken && { metricsToken: options.metricsToken }) };
   const inFlight: InFlight = new WeakMap();
   const dispatch = (req: IncomingMessage, res: ServerResponse) => {
     trackInFlight(inFlight, req, res);
+    // Health and metrics first: they answer in every phase and need no signature.
+    if (answerOperatorRequest(req, res, operator)) return;
     listener(req, res);
   };
   // A missing Host is refused by the pipeline, in OSS's error shape, rather than by node with a bare 400.
@@ -144,15 +163,22 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
   await listenWithFallback(server, options.port ?? 9000, options.host);
   let bootstrap;
   try {
+    await options.onListening?.(urlFor(server, options.tls !== undefined));
     bootstrap = await bootstrapAccount(engine.catalog, secrets, options.account);
   } catch (error) {
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const settings = pipelineSettings(engine, region, secrets, options);
+  const log = options.onRequest;
+  const onRequest = (entry: AccessLogEntry) => {
+    metrics.observeRequest(entry);
+    log?.(entry);
+  };
+  const settings = pipelineSettings(engine, region, secrets, { ...options, onRequest });
   // Node does not await a request listener. handleRequest turns every failure of a request into its
   // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);
+  operator.phase = "ready";
   const { root, generated } = bootstrap;
   let closing: Promise<void> | undefined;
   return {
@@ -160,7 +186,11 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     port: (server.address() as AddressInfo).port,
     region, accountId: root.accountId, generatedRootKey: generated, engine,
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
-    close: () => (closing ??= shutdown(server, engine)),
+    close: () => {
+      // Readiness fails from the first moment of shutdown, so load balancers stop sending requests.
+      operator.phase = "stopping";
+      return (closing ??= shutdown(server, engine));
+    },
   };
 }
 

@@ -231,10 +231,37 @@ export interface Catalog {
   deleteIndex(accountId: string, bucket: string, name: string): Promise<void>;
 }
 
+/**
+ * One index's sizes and background work, from counters the engine keeps anyway: reading them scans
+ * no rows, so a monitoring scrape can ask for every index every few seconds.
+ */
+export interface IndexStats {
+  indexId: string;
+  accountId: string;
+  bucket: string;
+  indexName: string;
+  /** Live vectors, as count() gives them. */
+  vectors: number;
+  memtableRows: number;
+  segments: number;
+  /** Rows still stored in segments though deleted or superseded: what compaction would give back. */
+  deletedRows: number;
+  /** Bytes of the index's objects in the store (WAL, snapshot, segments, deletion objects, manifest). */
+  storedBytes: number;
+  /** Background tasks (flush, checkpoint, merge, compaction) running now: 0 or 1. */
+  backgroundRunning: number;
+  /** Background tasks waiting behind the running one. */
+  backgroundQueued: number;
+  /** True while the last background failure has not been followed by a success. */
+  backgroundFailing: boolean;
+}
+
 export interface Engine {
   readonly catalog: Catalog;
   /** The open collection of an index that exists in the catalog. */
   collection(index: IndexRecord): Collection;
+  /** Every open index's stats; cheap enough to call on every metrics scrape. */
+  indexStats(): IndexStats[];
   /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import {
   EngineError,
   type Collection,
   type IndexRecord,
+  type IndexStats,
   type ListKeysPage,
   type ListVectorsOptions,
   type ListVectorsPage,
@@ -39,6 +40,14 @@ export interface SegmentSummary {
   searchEf: number;
 }
 
+/** What a collection tells its owner besides its answers. */
+export interface CollectionHooks {
+  /** Told of every failed background task; default: a line on stderr. */
+  report?: BackgroundFailureReporter;
+  /** Told how long each WAL object took to become durable, in milliseconds. */
+  onWalSync?: (ms: number) => void;
+}
+
 export class DurableCollection implements Collection {
   private status: Status = "open";
   private readonly state: CollectionState;
@@ -50,11 +59,12 @@ export class DurableCollection implements Collection {
     readonly index: IndexRecord,
     recovered: RecoveredCollection,
     policy: CheckpointPolicy,
-    report: BackgroundFailureReporter,
+    hooks: CollectionHooks,
   ) {
     const layout = new CollectionLayout(index.id);
+    const report = hooks.report ?? logBackgroundFailure;
     this.state = recovered.state;
-    this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
+    this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch), hooks.onWalSync);
     const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
     const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
     const context = { store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState };
@@ -64,15 +74,15 @@ export class DurableCollection implements Collection {
 
   /** Opens an index's collection, recovering it from the store. */
   static async open(
-    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, hooks: CollectionHooks = {},
   ): Promise<DurableCollection> {
     const recovered = await recoverCollection(store, new CollectionLayout(index.id), index);
-    return new DurableCollection(store, index, recovered, policy, report);
+    return new DurableCollection(store, index, recovered, policy, hooks);
   }
 
   /** A collection for an index created in this process: nothing can be stored for its fresh id yet. */
   static createEmpty(
-    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, report = logBackgroundFailure,
+    store: BlobStore, index: IndexRecord, policy = DEFAULT_CHECKPOINT_POLICY, hooks: CollectionHooks = {},
   ): DurableCollection {
     const empty: RecoveredCollection = {
       state: new CollectionState(index),
@@ -83,7 +93,7 @@ export class DurableCollection implements Collection {
       segmentIds: new Set(),
       nextSegmentId: 1,
     };
-    return new DurableCollection(store, index, empty, policy, report);
+    return new DurableCollection(store, index, empty, policy, hooks);
   }
 
   private assertUsable(): void {
@@ -183,6 +193,23 @@ export class DurableCollection implements Collection {
       backgroundTasks: this.background.pendingTasks,
       lastBackgroundFailure: this.background.failure ?? null,
       segments,
+    };
+  }
+
+  /** Counters for monitoring, O(segments); the caller adds storedBytes, which the store knows. */
+  stats(): Omit<IndexStats, "storedBytes"> {
+    let deletedRows = 0;
+    for (const segment of this.state.segments) deletedRows += segment.rows - segment.liveCount;
+    const running = this.background.running ? 1 : 0;
+    return {
+      indexId: this.index.id, accountId: this.index.accountId, bucket: this.index.bucket, indexName: this.index.name,
+      vectors: this.state.count,
+      memtableRows: this.state.memtable.count,
+      segments: this.state.segments.length,
+      deletedRows,
+      backgroundRunning: running,
+      backgroundQueued: this.background.pendingTasks - running,
+      backgroundFailing: this.background.failure !== undefined && !this.background.failure.resolved,
     };
   }
 

@@ -39,6 +39,8 @@ export class WalWriter {
     /** The number the next WAL object gets; memory reflects exactly the objects below it. */
     public nextSeq: number,
     private readonly onDurable: (batch: DurableBatch) => void,
+    /** Told how long each successful object creation took (write, fsync, link): the cost every write waits for. */
+    private readonly onSync?: (ms: number) => void,
   ) {}
 
   append(record: Uint8Array): Promise<void> {
@@ -80,9 +82,11 @@ export class WalWriter {
       const seq = this.nextSeq;
       const object = encodeWalObject(records);
       const name = this.layout.walName(seq);
+      const started = performance.now();
       if (!(await this.store.createIfAbsent(name, object))) {
         throw new CorruptionError(name, "WAL object exists already: another writer?");
       }
+      this.onSync?.(performance.now() - started);
       // No await from here on: the number advances and memory changes in one synchronous step.
       this.nextSeq = seq + 1;
       this.onDurable({ seq, records, objectBytes: object.length });

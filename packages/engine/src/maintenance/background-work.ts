@@ -23,6 +23,8 @@ export class BackgroundWork {
   private readonly gate: RetryGate;
   /** Tasks queued or running; drain() waits until none are left, including ones queued meanwhile. */
   private pending = 0;
+  /** Whether a task is running now (the queue runs one at a time). */
+  private active = false;
   /** Set by stop(): automatic tasks are no longer scheduled, and queued ones are skipped. */
   private stopped = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -105,7 +107,14 @@ export class BackgroundWork {
   private async enqueue(task: () => Promise<void>): Promise<void> {
     this.pending++;
     try {
-      await this.queue.run(task);
+      await this.queue.run(async () => {
+        this.active = true;
+        try {
+          await task();
+        } finally {
+          this.active = false;
+        }
+      });
     } finally {
       this.pending--;
     }
@@ -134,6 +143,11 @@ export class BackgroundWork {
   /** Flushes, checkpoints, merges and compactions queued or running now. */
   get pendingTasks(): number {
     return this.pending;
+  }
+
+  /** Whether one of them is running now (the rest of pendingTasks are waiting their turn). */
+  get running(): boolean {
+    return this.active;
   }
 
   /** Resolves once no task is queued or running, including automatic ones that tasks queued. */

@@ -1,0 +1,136 @@
+// What `GET /-/metrics` reports, in Prometheus' text format: requests by operation and status, their
+// latency and body sizes, each index's size (read from the engine at scrape time, without a scan),
+// background work, WAL sync latency and the process itself. Each server has its own registry, so
+// several servers in one process (tests) never share or clash over a metric.
+//
+// Labels stay few on purpose: operation and status come from fixed tables; per-index gauges carry
+// account, bucket and index, whose numbers the catalog bounds; nothing is labelled by vector key.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { BackgroundFailureEvent, Engine, IndexStats } from "@ossv/engine";
+import type { AccessLogEntry } from "./pipeline.ts";
+
+/** 1 ms to 30 s: a point read answers in about a millisecond, a big PutVectors waits for its fsync. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** An fsync takes from well under a millisecond (fast SSD) to hundreds (a busy disk). */
+const SYNC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** 0 bytes (deletes, empty bodies) to the 64 MiB request limit, by powers of four from 64 bytes. */
+const SIZE_BUCKETS = [0, 64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864];
+
+const INDEX_LABELS = ["account", "bucket", "index"] as const;
+type IndexLabel = (typeof INDEX_LABELS)[number];
+
+/** The per-index gauges and the IndexStats field each shows. */
+const INDEX_GAUGES: Array<{ name: string; help: string; value: (stats: IndexStats) => number }> = [
+  { name: "ossv_index_vectors", help: "Live vectors in the index.", value: (s) => s.vectors },
+  { name: "ossv_index_segments", help: "Immutable segments of the index.", value: (s) => s.segments },
+  { name: "ossv_index_memtable_rows", help: "Rows in the index's memtable (searched by exact scan).", value: (s) => s.memtableRows },
+  {
+    name: "ossv_index_deleted_rows", help: "Deleted or superseded rows still stored in the index's segments, until compaction.",
+    value: (s) => s.deletedRows,
+  },
+  { name: "ossv_index_stored_bytes", help: "Bytes of the index's objects in the data directory.", value: (s) => s.storedBytes },
+  {
+    name: "ossv_index_background_failing", help: "1 while the index's last background task failed and no later one has succeeded.",
+    value: (s) => (s.backgroundFailing ? 1 : 0),
+  },
+];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"operation" | "status">;
+  private readonly duration: Histogram<"operation">;
+  private readonly requestBytes: Histogram<"operation">;
+  private readonly responseBytes: Histogram<"operation">;
+  private readonly walSync: Histogram;
+  private readonly backgroundFailures: Counter<"task">;
+  private readonly backgroundTasks: Gauge<"state">;
+  private readonly indexGauges: Array<{ gauge: Gauge<IndexLabel>; value: (stats: IndexStats) => number }>;
+  private engine: Engine | undefined;
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: "ossv_requests_total", help: "Requests answered, by operation and HTTP status.", labelNames: ["operation", "status"], registers,
+    });
+    this.duration = new Histogram({
+      name: "ossv_request_duration_seconds", help: "Time from a request's arrival to its last response byte, by operation.",
+      labelNames: ["operation"], buckets: LATENCY_BUCKETS, registers,
+    });
+    this.requestBytes = new Histogram({
+      name: "ossv_request_body_bytes", help: "Request body bytes read, by operation (bodies refused unread are not counted).",
+      labelNames: ["operation"], buckets: SIZE_BUCKETS, registers,
+    });
+    this.responseBytes = new Histogram({
+      name: "ossv_response_body_bytes", help: "Response body bytes sent, by operation.",
+      labelNames: ["operation"], buckets: SIZE_BUCKETS, registers,
+    });
+    this.walSync = new Histogram({
+      name: "ossv_wal_sync_seconds", help: "Time for one WAL object to become durable (write, fsync, link); every acknowledged write waits for one.",
+      buckets: SYNC_BUCKETS, registers,
+    });
+    this.backgroundFailures = new Counter({
+      name: "ossv_background_failures_total", help: "Failed background task attempts (flush, checkpoint, merge, compact), by task.",
+      labelNames: ["task"], registers,
+    });
+    this.backgroundTasks = new Gauge({
+      name: "ossv_background_tasks", help: "Background tasks over all indexes: running now, or queued behind one.",
+      labelNames: ["state"], registers,
+    });
+    this.indexGauges = INDEX_GAUGES.map(({ name, help, value }) => ({
+      gauge: new Gauge({ name, help, labelNames: INDEX_LABELS, registers }), value,
+    }));
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The engine whose indexes the scrape reports; set once it is open. */
+  attach(engine: Engine): void {
+    this.engine = engine;
+  }
+
+  /** For the pipeline's access-log hook: one finished request. */
+  readonly observeRequest = (entry: AccessLogEntry): void => {
+    const operation = entry.operation;
+    this.requests.inc({ operation, status: String(entry.status) });
+    this.duration.observe({ operation }, entry.durationMs / 1000);
+    if (entry.requestBytes !== undefined) this.requestBytes.observe({ operation }, entry.requestBytes);
+    if (entry.responseBytes !== undefined) this.responseBytes.observe({ operation }, entry.responseBytes);
+  };
+
+  /** For the engine's onWalSync hook. */
+  readonly observeWalSync = (ms: number): void => {
+    this.walSync.observe(ms / 1000);
+  };
+
+  /** For the engine's background-failure reporter. */
+  readonly observeBackgroundFailure = (event: BackgroundFailureEvent): void => {
+    this.backgroundFailures.inc({ task: event.task });
+  };
+
+  /** The exposition text, with the engine's gauges read now. */
+  async scrape(): Promise<string> {
+    this.readEngine();
+    return await this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /**
+   * One pass over the engine's counters sets every engine gauge; they are reset first, so an index
+   * deleted since the last scrape disappears rather than keep its last values.
+   */
+  private readEngine(): void {
+    let running = 0;
+    let queued = 0;
+    for (const { gauge } of this.indexGauges) gauge.reset();
+    for (const stats of this.engine?.indexStats() ?? []) {
+      const labels = { account: stats.accountId, bucket: stats.bucket, index: stats.indexName };
+      for (const { gauge, value } of this.indexGauges) gauge.set(labels, value(stats));
+      running += stats.backgroundRunning;
+      queued += stats.backgroundQueued;
+    }
+    this.backgroundTasks.set({ state: "running" }, running);
+    this.backgroundTasks.set({ state: "queued" }, queued);
+  }
+}
