@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
-import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
 import { configuredCheckpointPolicy } from "../../packages/cli/src/serve.ts";
 
 test("the first start prints the new root key once; a restart does not", async () => {
@@ -45,12 +45,10 @@ test("OSSV_* variables name the account, and request lines never show a secret",
 
 test("bad flags exit 2 with usage", async () => {
   const { spawnSync } = await import("node:child_process");
-  const { fileURLToPath } = await import("node:url");
-  const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
-  const res = spawnSync(process.execPath, [bin, "serve", "--port", "nope"], { encoding: "utf8" });
+  const res = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--port", "nope"], { encoding: "utf8" });
   assert.equal(res.status, 2);
   assert.match(res.stderr, /--port/);
-  const budget = spawnSync(process.execPath, [bin, "serve", "--max-list-response-bytes", "0"], { encoding: "utf8" });
+  const budget = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--max-list-response-bytes", "0"], { encoding: "utf8" });
   assert.equal(budget.status, 2);
   assert.match(budget.stderr, /--max-list-response-bytes must be a positive whole number/);
 });
@@ -88,14 +86,12 @@ test("OSSV_CHECKPOINT_POLICY overrides known policy fields with numbers, and not
 test("ossv admin creates a user and a key, printing JSON", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
   const { spawnSync } = await import("node:child_process");
-  const { fileURLToPath } = await import("node:url");
-  const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
   const proc = await spawnServe(["--data-dir", dataDir, "--quiet"], TEST_ACCOUNT);
   try {
     const env = {
       ...process.env, OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET,
     };
-    const admin = (...args: string[]) => spawnSync(process.execPath, [bin, "admin", ...args, "--endpoint", `http://127.0.0.1:${proc.port}`], { env, encoding: "utf8" });
+    const admin = (...args: string[]) => spawnSync(process.execPath, [...OSSV_CLI, "admin", ...args, "--endpoint", `http://127.0.0.1:${proc.port}`], { env, encoding: "utf8" });
     const user = admin("user", "create", "alice");
     assert.equal(user.status, 0, user.stderr);
     assert.deepEqual(Object.keys(JSON.parse(user.stdout)).sort(), ["userId", "userName"]);

@@ -6,19 +6,18 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openEngine, type FsckReport } from "@ossv/engine";
 import { replaceRootKey } from "@ossv/server";
 import { encodeFormatGeneration } from "../../packages/engine/src/storage/format-generation.ts";
 import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
+import { OSSV_CLI } from "./serve-process.ts";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 const ACCOUNT = "1000000000000001";
 
 function runFsck(dataDir: string, ...extra: string[]): { status: number | null; report: FsckReport | undefined; stderr: string } {
   const env = { ...process.env };
   delete env["OSSV_MASTER_KEY"];
-  const result = spawnSync(process.execPath, [BIN, "admin", "fsck", "--data-dir", dataDir, ...extra], { encoding: "utf8", env, timeout: 120_000 });
+  const result = spawnSync(process.execPath, [...OSSV_CLI, "admin", "fsck", "--data-dir", dataDir, ...extra], { encoding: "utf8", env, timeout: 120_000 });
   return { status: result.status, report: result.stdout ? (JSON.parse(result.stdout) as FsckReport) : undefined, stderr: result.stderr };
 }
 

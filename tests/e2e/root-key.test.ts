@@ -6,12 +6,10 @@ import { spawnSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
-import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 
 function printedKey(output: string): { accountId: string; accessKeyId: string; accessKeySecret: string } | undefined {
   const accountId = /account (\d+) is ready/.exec(output)?.[1];
@@ -45,7 +43,7 @@ test("a first start whose port is taken creates no account, so the next start sh
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const takenPort = (blocker.address() as AddressInfo).port;
     try {
-      const failed = spawnSync(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(takenPort)], {
+      const failed = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(takenPort)], {
         encoding: "utf8", timeout: 60_000, // before the fix the process also hung here, holding its engine open
       });
       assert.equal(failed.status, 1, failed.stdout + failed.stderr);
@@ -67,12 +65,12 @@ test("root-key reset replaces a data directory's root key offline, and refuses w
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const lost = printedKey(first.output());
     assert.ok(lost);
-    const busy = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
+    const busy = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
     assert.equal(busy.status, 1, "a running server holds the directory");
     assert.match(busy.stderr, /lock|in use/i);
     await stop(first);
 
-    const reset = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
+    const reset = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
     assert.equal(reset.status, 0, reset.stderr);
     const fresh = JSON.parse(reset.stdout) as { accountId: string; accessKeyId: string; accessKeySecret: string };
     assert.equal(fresh.accountId, lost.accountId, "the same account keeps its data");
@@ -80,7 +78,7 @@ test("root-key reset replaces a data directory's root key offline, and refuses w
 
     const chosen = { accountId: lost.accountId, accessKeyId: "LTAIchosenbyoperator0001", accessKeySecret: "operator-chosen-secret-000000" };
     const env = { ...process.env, OSSV_ACCOUNT_ID: chosen.accountId, OSSV_ROOT_ACCESS_KEY_ID: chosen.accessKeyId, OSSV_ROOT_ACCESS_KEY_SECRET: chosen.accessKeySecret };
-    const set = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8", env });
+    const set = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8", env });
     assert.equal(set.status, 0, set.stderr);
     assert.equal(JSON.parse(set.stdout).accessKeyId, chosen.accessKeyId);
 
@@ -98,13 +96,13 @@ test("root-key reset replaces a data directory's root key offline, and refuses w
 
 test("root-key reset names what is wrong: no account yet, or an account the directory lacks", async () => {
   await withTempDir(async (dataDir) => {
-    const empty = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
+    const empty = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8" });
     assert.equal(empty.status, 1);
     assert.match(empty.stderr, /no account yet/);
     const proc = await spawnServe(["--data-dir", dataDir, "--quiet"], TEST_ACCOUNT);
     await stop(proc);
     const env = { ...process.env, ...TEST_ACCOUNT, OSSV_ACCOUNT_ID: "9999999999999999" };
-    const other = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8", env });
+    const other = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir], { encoding: "utf8", env });
     assert.equal(other.status, 1);
     assert.match(other.stderr, /no account 9999999999999999/);
   });
@@ -117,11 +115,11 @@ test("a lost master.key: the server refuses to start, and root-key reset --new-m
     assert.ok(old);
     await stop(first);
     await rm(join(dataDir, "master.key"));
-    const refused = spawnSync(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--port", "0"], { encoding: "utf8", timeout: 60_000 });
+    const refused = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--data-dir", dataDir, "--port", "0"], { encoding: "utf8", timeout: 60_000 });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /master\.key is missing/);
 
-    const reset = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir, "--new-master-key"], { encoding: "utf8" });
+    const reset = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir, "--new-master-key"], { encoding: "utf8" });
     assert.equal(reset.status, 0, reset.stderr);
     const fresh = JSON.parse(reset.stdout) as { accountId: string; accessKeyId: string; accessKeySecret: string; deletedKeys: string[] };
     assert.deepEqual(fresh.deletedKeys, [old.accessKeyId], "keys sealed with the lost master key can never sign again");

@@ -2,7 +2,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+/**
+ * How tests start the CLI: its TypeScript sources through tsx, so a test always runs the code it
+ * tests, never a build left over from before an edit. The built bundle is what the packaging check
+ * (scripts/package/check-install.mjs) and tests/e2e/built-cli.test.ts run.
+ * Usage: spawn(process.execPath, [...OSSV_CLI, "serve", ...]).
+ */
+export const OSSV_CLI = ["--import", "tsx", fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url))];
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -19,7 +25,7 @@ export const TEST_ACCOUNT = {
 
 /** Starts `ossv serve --port 0` and resolves once it reports its port. */
 export function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
+  const child = spawn(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

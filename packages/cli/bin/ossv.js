@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx ossv` works right after `npm ci`.
-import { register } from "tsx/esm/api";
-
-register();
-const { main } = await import("../src/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+// Runs the compiled CLI (`npm run build`, which `npm ci` runs as the root `prepare` script).
+try {
+  await import("../dist/ossv.mjs");
+} catch (error) {
+  if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("dist/ossv.mjs")) {
+    process.stderr.write("ossv: the CLI is not built; run `npm run build` in the repository root\n");
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

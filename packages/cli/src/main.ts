@@ -1,21 +1,28 @@
-// `ossv <command>`: the command-line entry point.
-import { serveCommand } from "./serve.ts";
-import { adminCommand } from "./admin.ts";
+// `ossv <command>`: the command-line entry point. A command's module is loaded only when it runs, so
+// `ossv --help` and `ossv --version` answer without loading the server, the engine or its native addon.
+import cliPackage from "../package.json" with { type: "json" };
 
 const USAGE = `usage: ossv <command> [options]
 
 commands:
   serve     run the OSS Vectors server (ossv serve --help)
   admin     manage RAM users, keys, policies, temporary credentials (ossv admin --help)
+
+  ossv --version prints the version.
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "serve":
-      return serveCommand(rest);
+      return (await import("./serve.ts")).serveCommand(rest);
     case "admin":
-      return adminCommand(rest);
+      return (await import("./admin.ts")).adminCommand(rest);
+    case "--version":
+    case "-v":
+    case "version":
+      process.stdout.write(`${cliPackage.version}\n`);
+      return 0;
     case undefined:
     case "help":
     case "--help":

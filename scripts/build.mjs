@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm run build` (also the root `prepare`, so `npm ci` ends with it): bundles the CLI with the server,
+// engine and protocol sources into packages/cli/dist/, plain JavaScript that starts without a
+// TypeScript loader. One bundled file starts faster than the same code as a tree of compiled modules.
+//
+// Third-party packages stay outside the bundle: hnswlib-node is a native addon that cannot be
+// inlined, and keeping every other dependency external means the published `ossv` package installs
+// the same versions the workspace declares. A bare import of a package that no workspace package
+// declares in "dependencies" fails the build, so a dev-only package never leaks into the server.
+//
+//   node scripts/build.mjs [--outdir DIR]   (default packages/cli/dist)
+import { build } from "esbuild";
+import { existsSync, readFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The workspace packages' manifests, read from the root package.json's "workspaces". */
+export function workspaceManifests() {
+  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  return root.workspaces.map((dir) => JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8")));
+}
+
+/** "@scope/name/sub/path" -> "@scope/name"; "name/sub" -> "name". */
+function packageName(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/**
+ * Bundles the CLI and the graph build worker into `outdir`. The worker is a separate entry because
+ * hnsw-graph.ts starts it by URL (`./graph-build-worker.mjs` beside the code that runs): in the
+ * bundle that code is ossv.mjs, so the worker lands next to it, its own imports inlined.
+ * Returns the third-party packages the output imports, with the version range a workspace declares.
+ */
+export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
+  const declared = new Map();
+  for (const manifest of workspaceManifests()) {
+    for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
+      if (!name.startsWith("@ossv/")) declared.set(name, range);
+    }
+  }
+  const used = new Map();
+  const undeclared = new Set();
+  const externals = {
+    name: "third-party-external",
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^[^./#]/ }, (args) => {
+        if (args.path.startsWith("@ossv/")) return undefined; // our own sources: bundled
+        if (isBuiltin(args.path)) return { path: args.path, external: true };
+        const name = packageName(args.path);
+        if (declared.has(name)) used.set(name, declared.get(name));
+        else undeclared.add(`${name} (imported by ${args.importer.slice(ROOT.length + 1)})`);
+        return { path: args.path, external: true };
+      });
+    },
+  };
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [
+      { in: "packages/cli/src/bin.ts", out: "ossv" },
+      { in: "packages/engine/src/search/graph-build-worker.mjs", out: "graph-build-worker" },
+    ],
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // Picks the "node" branch of conditional exports and imports (protocol's #hashing, the SDK).
+    conditions: ["node"],
+    plugins: [externals],
+    // Each command in its own chunk: `ossv --help` loads neither the server nor hnswlib-node.
+    splitting: true,
+    // Chunks sit beside ossv.mjs: hnsw-graph.ts finds the worker relative to its own file.
+    chunkNames: "[name]-[hash]",
+    logLevel: "warning",
+    legalComments: "none",
+    write: true,
+    metafile: true,
+  });
+  // Files the code opens by URL relative to itself (the worker) are not followed by the bundler:
+  // check that each one landed beside the chunk that names it.
+  for (const output of Object.keys(result.metafile.outputs)) {
+    const text = readFileSync(join(ROOT, output), "utf8");
+    for (const [, target] of text.matchAll(/new URL\(\s*["'](\.\.?\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+      if (!existsSync(join(ROOT, dirname(output), target))) throw new Error(`build: ${output} opens ${target}, which is not in the output`);
+    }
+  }
+  if (undeclared.size > 0) {
+    throw new Error(`build: the bundle imports packages no workspace package lists in "dependencies": ${[...undeclared].join(", ")}`);
+  }
+  return new Map([...used].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({ options: { outdir: { type: "string" } } });
+  const outdir = values.outdir ? resolve(values.outdir) : undefined;
+  const used = await buildCli(outdir);
+  console.log(`built ${outdir ?? "packages/cli/dist"} (external: ${[...used.keys()].join(", ") || "none"})`);
+}
