@@ -18,15 +18,18 @@ export function jsonHeaders(info: ResponseInfo): Record<string, string> {
   return { ...baseHeaders(info), "content-type": "application/json" };
 }
 
-export function sendJson(res: ServerResponse, info: ResponseInfo, status: number, body: string): void {
+/** Each send returns the body bytes it wrote, which the access log reports. */
+export function sendJson(res: ServerResponse, info: ResponseInfo, status: number, body: string): number {
   const bytes = Buffer.from(body, "utf8");
   res.writeHead(status, { ...jsonHeaders(info), "content-length": bytes.length });
   res.end(bytes);
+  return bytes.length;
 }
 
-export function sendEmpty(res: ServerResponse, info: ResponseInfo, status: number): void {
+export function sendEmpty(res: ServerResponse, info: ResponseInfo, status: number): number {
   res.writeHead(status, { ...baseHeaders(info), "content-length": 0 });
   res.end();
+  return 0;
 }
 
 export function errorBody(error: ApiError, info: ResponseInfo): WireErrorBody {
@@ -43,7 +46,7 @@ export function errorBody(error: ApiError, info: ResponseInfo): WireErrorBody {
   return body;
 }
 
-export function sendError(res: ServerResponse, info: ResponseInfo, error: ApiError, extraHeaders: Record<string, string> = {}): void {
+export function sendError(res: ServerResponse, info: ResponseInfo, error: ApiError, extraHeaders: Record<string, string> = {}): number {
   const bytes = Buffer.from(JSON.stringify({ Error: errorBody(error, info) }), "utf8");
   const headers: Record<string, string | number> = {
     ...baseHeaders(info), ...extraHeaders, "content-type": "application/json", "content-length": bytes.length,
@@ -51,4 +54,5 @@ export function sendError(res: ServerResponse, info: ResponseInfo, error: ApiErr
   if (error.ec) headers["x-oss-ec"] = error.ec;
   res.writeHead(error.status, headers);
   res.end(bytes);
+  return bytes.length;
 }
