@@ -49,7 +49,7 @@ test("a first start whose port is taken creates no account, so the next start sh
         encoding: "utf8", timeout: 60_000, // before the fix the process also hung here, holding its engine open
       });
       assert.equal(failed.status, 1, failed.stdout + failed.stderr);
-      assert.match(failed.stderr, /EADDRINUSE/);
+      assert.match(failed.stdout, /"level":"fatal".*"msg":"cannot start: .*EADDRINUSE/);
       assert.doesNotMatch(failed.stdout, /OSS_ACCESS_KEY_SECRET/);
     } finally {
       blocker.close();

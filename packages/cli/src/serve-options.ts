@@ -141,15 +141,16 @@ const rows = (): Row<unknown>[] => Object.values(SERVE_OPTIONS);
 
 // ---- usage ----
 
-function wrap(words: string, width: number): string[] {
+/** Lines of at most `width` characters, broken only at `separator`. */
+function wrap(words: string, width: number, separator = " "): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of words.split(" ")) {
-    if (line !== "" && line.length + 1 + word.length > width) {
-      lines.push(line);
+  for (const word of words.split(separator)) {
+    if (line !== "" && line.length + separator.length + word.length > width) {
+      lines.push(line + separator.trimEnd());
       line = word;
     } else {
-      line = line === "" ? word : `${line} ${word}`;
+      line = line === "" ? word : `${line}${separator}${word}`;
     }
   }
   if (line !== "") lines.push(line);
@@ -169,7 +170,7 @@ export function optionsUsage(): string {
     const flag = `  --${option.name}${option.placeholder ? ` ${option.placeholder}` : ""}`;
     const shown = defaultShown(option);
     const where = `[${shown !== undefined ? `default: ${shown}; ` : ""}env ${envName(option.name)}${option.notInFile ? "" : `; file "${option.name}"`}]`;
-    return [flag, ...[...wrap(option.description, 72), ...wrap(where, 72)].map((line) => indent + line)].join("\n");
+    return [flag, ...[...wrap(option.description, 72), ...wrap(where, 72, "; ")].map((line) => indent + line)].join("\n");
   }).join("\n");
 }
 

@@ -71,7 +71,7 @@ interface Settings {
 }
 
 /** The options and the environment-only settings, or the message of the first bad one. */
-function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | { help: true } {
+export function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | { help: true } {
   const { help, config } = resolveServeOptions(argv, env);
   if (help) return { help };
   if (Boolean(config["tls-cert"]) !== Boolean(config["tls-key"])) throw new OptionError("--tls-cert and --tls-key go together");
