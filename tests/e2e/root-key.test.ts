@@ -119,7 +119,7 @@ test("a lost master.key: the server refuses to start, and root-key reset --new-m
     await rm(join(dataDir, "master.key"));
     const refused = spawnSync(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--port", "0"], { encoding: "utf8", timeout: 60_000 });
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /master\.key is missing/);
+    assert.match(refused.stdout, /"level":"fatal".*"msg":"cannot start: .*master\.key is missing/);
 
     const reset = spawnSync(process.execPath, [BIN, "admin", "root-key", "reset", "--data-dir", dataDir, "--new-master-key"], { encoding: "utf8" });
     assert.equal(reset.status, 0, reset.stderr);
