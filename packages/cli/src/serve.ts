@@ -147,7 +147,13 @@ async function runServer({ config, port, account, checkpoint }: Settings, logger
   );
   await stopRequested;
   logger.info("shutting down");
-  await server.close();
+  try {
+    await server.close();
+  } catch (error) {
+    // Not a start that failed: say what did, with the stack, since a clean close should not fail.
+    logger.fatal({ err: error }, "shutdown failed");
+    return 1;
+  }
   logger.info("stopped");
   return 0;
 }
