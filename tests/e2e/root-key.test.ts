@@ -47,7 +47,7 @@ test("a first start whose port is taken creates no account, so the next start sh
         encoding: "utf8", timeout: 60_000, // before the fix the process also hung here, holding its engine open
       });
       assert.equal(failed.status, 1, failed.stdout + failed.stderr);
-      assert.match(failed.stderr, /EADDRINUSE/);
+      assert.match(failed.stdout, /"level":"fatal".*"msg":"cannot start: .*EADDRINUSE/);
       assert.doesNotMatch(failed.stdout, /OSS_ACCESS_KEY_SECRET/);
     } finally {
       blocker.close();
@@ -117,7 +117,7 @@ test("a lost master.key: the server refuses to start, and root-key reset --new-m
     await rm(join(dataDir, "master.key"));
     const refused = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--data-dir", dataDir, "--port", "0"], { encoding: "utf8", timeout: 60_000 });
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /master\.key is missing/);
+    assert.match(refused.stdout, /"level":"fatal".*"msg":"cannot start: .*master\.key is missing/);
 
     const reset = spawnSync(process.execPath, [...OSSV_CLI, "admin", "root-key", "reset", "--data-dir", dataDir, "--new-master-key"], { encoding: "utf8" });
     assert.equal(reset.status, 0, reset.stderr);

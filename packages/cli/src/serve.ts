@@ -1,39 +1,27 @@
-// `ossv serve`: starts the server on the embedded store, logs a line per request, and shuts down
-// cleanly on SIGINT/SIGTERM.
+// `ossv serve`: reads its options (serve-options.ts), starts the server on the embedded store, logs
+// a record per request (log.ts), and shuts down cleanly on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { DEFAULT_CHECKPOINT_POLICY, parseCorsOriginList, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
+import { DEFAULT_CHECKPOINT_POLICY, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
+import { createLogger, logBackgroundFailure, logInternalError, logRequest, type Logger } from "./log.ts";
+import { OptionError, optionsUsage, resolveServeOptions, type ServeConfig } from "./serve-options.ts";
 
-const SERVE_USAGE = `usage: ossv serve [options]
+function serveUsage(): string {
+  return `usage: ossv serve [options]
 
-  --port N           port to listen on (default 9000; 0 picks a free one)
-  --host ADDR        address to bind (default: every interface, IPv4 and IPv6)
-  --data-dir DIR     where data is kept (default ./ossv-data)
-  --region ID        region this endpoint serves (default cn-hangzhou)
-  --tls-cert FILE    serve HTTPS with this certificate (PEM) ...
-  --tls-key FILE     ... and this private key (PEM)
-  --public-endpoint HOST[:PORT]
-                     endpoint to report in bucket info (default: the one each request reached)
-  --cors-origin ORIGINS
-                     let browser pages on these origins call the server: a
-                     comma-separated list such as https://app.example.com,
-                     or * for every origin (default: none, no CORS)
-  --quiet            no per-request log lines
-  --max-body-bytes-in-flight N
-                     request-body bytes held at once across all requests
-                     (default 256 MiB); past it, requests get 503
-  --max-list-response-bytes N
-                     most bytes in a ListVectors response body (default
-                     1 MiB); a page that would pass it returns fewer vectors
-                     and a nextToken (a page always holds at least one)
-  --metrics-token TOKEN
-                     GET /-/metrics then wants "Authorization: Bearer TOKEN"
-                     (default: open; OSSV_METRICS_TOKEN sets it too, and
-                     keeps it out of the process list)
+Each option can also be set by an environment variable (OSSV_ and the option
+name in capitals, dashes as underscores: --data-dir is OSSV_DATA_DIR) or by a
+key of the --config file. A flag beats the environment, which beats the file,
+which beats the default. Empty variables count as unset.
+
+${optionsUsage()}
+  -h, --help
+      this text
 
 The first account comes from OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and
 OSSV_ROOT_ACCESS_KEY_SECRET when all three are set; otherwise an empty data
-directory gets a new account whose root key is printed once.
+directory gets a new account whose root key is printed once, as plain lines
+on standard output whatever the log format and level. These three and
+OSSV_MASTER_KEY are read from the environment only.
 
 Access key secrets are stored sealed with a master key: OSSV_MASTER_KEY
 (base64 of 32 bytes) when set, else <data-dir>/master.key, made on first start.
@@ -44,6 +32,7 @@ fields of the storage engine's checkpoint policy (when it checkpoints, flushes
 and compacts). It exists so crash tests can make that happen often; the
 defaults suit every other use.
 `;
+}
 
 export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
   const { OSSV_ACCOUNT_ID: accountId, OSSV_ROOT_ACCESS_KEY_ID: accessKeyId, OSSV_ROOT_ACCESS_KEY_SECRET: accessKeySecret } = env;
@@ -59,7 +48,12 @@ export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefin
 export function configuredCheckpointPolicy(env: NodeJS.ProcessEnv): Partial<CheckpointPolicy> | undefined {
   const text = env["OSSV_CHECKPOINT_POLICY"];
   if (!text) return undefined;
-  const parsed: unknown = JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`OSSV_CHECKPOINT_POLICY is not JSON: ${(error as Error).message}`);
+  }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("OSSV_CHECKPOINT_POLICY must be a JSON object");
   for (const [name, value] of Object.entries(parsed)) {
     if (!(name in DEFAULT_CHECKPOINT_POLICY)) throw new Error(`OSSV_CHECKPOINT_POLICY: unknown field ${name}`);
@@ -68,110 +62,101 @@ export function configuredCheckpointPolicy(env: NodeJS.ProcessEnv): Partial<Chec
   return parsed;
 }
 
-export function formatAccessLog(entry: AccessLogEntry): string {
-  const parts = [
-    new Date().toISOString(), entry.requestId, entry.remote || "-", entry.method, entry.operation,
-    entry.bucket ?? "-", String(entry.status), `${entry.durationMs.toFixed(1)}ms`,
-  ];
-  if (entry.errorCode) parts.push(entry.errorCode);
-  return parts.join(" ");
+/** Everything start-up needs besides the options: read and checked before anything is opened. */
+interface Settings {
+  config: ServeConfig;
+  port: number;
+  account: RootAccount | undefined;
+  checkpoint: Partial<CheckpointPolicy> | undefined;
 }
 
-function parseServeArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string", default: "9000" },
-      host: { type: "string" },
-      "data-dir": { type: "string", default: "./ossv-data" },
-      region: { type: "string", default: "cn-hangzhou" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      quiet: { type: "boolean", default: false },
-      "public-endpoint": { type: "string" },
-      "cors-origin": { type: "string" },
-      "max-body-bytes-in-flight": { type: "string" },
-      "max-list-response-bytes": { type: "string" },
-      "metrics-token": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  }).values;
+/** The options and the environment-only settings, or the message of the first bad one. */
+export function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings | { help: true } {
+  const { help, config } = resolveServeOptions(argv, env);
+  if (help) return { help };
+  if (Boolean(config["tls-cert"]) !== Boolean(config["tls-key"])) throw new OptionError("--tls-cert and --tls-key go together");
+  try {
+    return { config, port: config.port, account: configuredAccount(env), checkpoint: configuredCheckpointPolicy(env) };
+  } catch (error) {
+    throw new OptionError((error as Error).message);
+  }
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  let args;
+  let settings;
   try {
-    args = parseServeArgs(argv);
+    settings = settingsFrom(argv, process.env);
   } catch (error) {
-    process.stderr.write(`ossv serve: ${(error as Error).message}\n${SERVE_USAGE}`);
+    if (!(error instanceof OptionError)) throw error;
+    process.stderr.write(`ossv serve: ${error.message}\n(ossv serve --help lists the options)\n`);
     return 2;
   }
-  if (args.help) {
-    process.stdout.write(SERVE_USAGE);
+  if ("help" in settings) {
+    process.stdout.write(serveUsage());
     return 0;
   }
-  const port = Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`ossv serve: --port must be 0-65535\n`);
-    return 2;
-  }
-  for (const option of ["max-body-bytes-in-flight", "max-list-response-bytes"] as const) {
-    const value = args[option];
-    if (value !== undefined && !(Number.isSafeInteger(Number(value)) && Number(value) > 0)) {
-      process.stderr.write(`ossv serve: --${option} must be a positive whole number of bytes\n`);
-      return 2;
-    }
-  }
-  if (Boolean(args["tls-cert"]) !== Boolean(args["tls-key"])) {
-    process.stderr.write("ossv serve: --tls-cert and --tls-key go together\n");
-    return 2;
-  }
+  const { config } = settings;
+  const logger = createLogger(config["log-format"], config["log-level"]);
   try {
-    return await runServer(args, port);
+    return await runServer(settings, logger);
   } catch (error) {
-    process.stderr.write(`ossv serve: ${(error as Error).message}\n`);
+    // A start that fails (the port is taken, the data is damaged) is the operator's to fix, not a
+    // bug: its message says what, and a stack would only bury it.
+    logger.fatal(`cannot start: ${(error as Error).message}`);
     return 1;
   }
 }
 
-async function runServer(args: ReturnType<typeof parseServeArgs>, port: number): Promise<number> {
+async function runServer({ config, port, account, checkpoint }: Settings, logger: Logger): Promise<number> {
   // Listen for the signal before the port opens, so a stop sent right after startup is never missed.
   const stopRequested = waitForSignal();
-  const tls = args["tls-cert"] && args["tls-key"]
-    ? { cert: readFileSync(args["tls-cert"]), key: readFileSync(args["tls-key"]) }
+  const tls = config["tls-cert"] && config["tls-key"]
+    ? { cert: readFileSync(config["tls-cert"]), key: readFileSync(config["tls-key"]) }
     : undefined;
-  const log = (line: string) => process.stdout.write(line + "\n");
-  const checkpoint = configuredCheckpointPolicy(process.env);
-  const metricsToken = args["metrics-token"] ?? process.env["OSSV_METRICS_TOKEN"];
+  const dataDir = config["data-dir"];
   const server = await startServer({
-    dataDir: args["data-dir"], port, region: args.region,
-    ...(args.host ? { host: args.host } : {}),
-    ...(args["public-endpoint"] ? { publicEndpoint: args["public-endpoint"] } : {}),
-    ...(args["cors-origin"] !== undefined ? { cors: { origins: parseCorsOriginList(args["cors-origin"]) } } : {}),
-    ...(args["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: Number(args["max-body-bytes-in-flight"]) } : {}),
-    ...(args["max-list-response-bytes"] ? { maxListResponseBytes: Number(args["max-list-response-bytes"]) } : {}),
+    dataDir, port, region: config.region,
+    ...(config.host ? { host: config.host } : {}),
+    ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
+    ...(config["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: config["max-body-bytes-in-flight"] } : {}),
+    ...(config["max-list-response-bytes"] ? { maxListResponseBytes: config["max-list-response-bytes"] } : {}),
     ...(tls ? { tls } : {}),
-    ...(configuredAccount(process.env) ? { account: configuredAccount(process.env)! } : {}),
+    ...(account ? { account } : {}),
     ...(checkpoint ? { checkpoint } : {}),
     ...(process.env["OSSV_MASTER_KEY"] ? { masterKey: process.env["OSSV_MASTER_KEY"] } : {}),
-    ...(metricsToken ? { metricsToken } : {}),
-    ...(args.quiet ? {} : { onRequest: (entry: AccessLogEntry) => log(formatAccessLog(entry)) }),
+    ...(config.quiet ? {} : { onRequest: (entry: AccessLogEntry) => logRequest(logger, entry) }),
+    onInternalError: (error, requestId) => logInternalError(logger, error, requestId),
+    onBackgroundFailure: (event) => logBackgroundFailure(logger, event),
   });
   if (server.generatedRootKey) {
-    log(`ossv: account ${server.accountId} is ready; its root key is shown only now:`);
-    log(`  OSS_ACCESS_KEY_ID=${server.rootCredentials.accessKeyId}`);
-    log(`  OSS_ACCESS_KEY_SECRET=${server.rootCredentials.accessKeySecret}`);
+    // The one secret ossv ever shows: plain lines, the same in either log format and at any level
+    // (even silent), so it can be neither filtered out nor mistaken for a field to ship elsewhere.
+    process.stdout.write(
+      `ossv: account ${server.accountId} is ready; its root key is shown only now:\n`
+      + `  OSS_ACCESS_KEY_ID=${server.rootCredentials.accessKeyId}\n`
+      + `  OSS_ACCESS_KEY_SECRET=${server.rootCredentials.accessKeySecret}\n`,
+    );
+    logger.info({ accountId: server.accountId, accessKeyId: server.rootCredentials.accessKeyId },
+      "a new account was created; its root key was printed once, above");
   }
-  log(`ossv: listening on ${args.host ?? "all interfaces"} port ${server.port} (${tls ? "https" : "http"}), `
-    + `region ${server.region}, account ${server.accountId}, data ${args["data-dir"]}`);
+  const protocol = tls ? "https" : "http";
+  logger.info(
+    { host: config.host, port: server.port, protocol, region: server.region, accountId: server.accountId, dataDir },
+    `listening on ${config.host ?? "all interfaces"} port ${server.port} (${protocol}), `
+    + `region ${server.region}, account ${server.accountId}, data ${dataDir}`,
+  );
   await stopRequested;
-  log("ossv: shutting down");
-  await server.close();
-  log("ossv: stopped");
+  logger.info("shutting down");
+  try {
+    await server.close();
+  } catch (error) {
+    // Not a start that failed: say what did, with the stack, since a clean close should not fail.
+    logger.fatal({ err: error }, "shutdown failed");
+    return 1;
+  }
+  logger.info("stopped");
   return 0;
 }
-
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {

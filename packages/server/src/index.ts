@@ -1,6 +1,6 @@
 export { startServer, type RunningServer, type ServerOptions } from "./server.ts";
-export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "@ossv/engine";
-export type { AccessLogEntry } from "./pipeline.ts";
+export { DEFAULT_CHECKPOINT_POLICY, type BackgroundFailureEvent, type CheckpointPolicy } from "@ossv/engine";
+export type { AccessLogEntry, LoggedPrincipal } from "./pipeline.ts";
 export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
 export { checkMasterKey } from "./master-key-check.ts";
 export { parseCorsOriginList, type CorsOptions } from "./cors.ts";

@@ -92,8 +92,8 @@ export class ServerMetrics {
     const operation = entry.operation;
     this.requests.inc({ operation, status: String(entry.status) });
     this.duration.observe({ operation }, entry.durationMs / 1000);
-    if (entry.requestBytes !== undefined) this.requestBytes.observe({ operation }, entry.requestBytes);
-    if (entry.responseBytes !== undefined) this.responseBytes.observe({ operation }, entry.responseBytes);
+    this.requestBytes.observe({ operation }, entry.bytesIn);
+    this.responseBytes.observe({ operation }, entry.bytesOut);
   };
 
   /** For the engine's onWalSync hook. */

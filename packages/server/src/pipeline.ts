@@ -40,20 +40,45 @@ export interface PipelineSettings {
   onInternalError: (error: unknown, requestId: string) => void;
 }
 
+/**
+ * Who made a request, as the access log names it: identifiers only. The key record itself holds the
+ * (sealed) secret and a temporary key's security token, so it is never handed to the log.
+ */
+export type LoggedPrincipal =
+  | { type: "anonymous" }
+  | { type: "root" | "user"; accountId: string; accessKeyId: string; userName?: string; temporary?: true };
+
 export interface AccessLogEntry {
   requestId: string;
   method: string;
   operation: string;
   bucket?: string;
+  /** The index named in the body; absent when the body was not read or names none. */
+  index?: string;
+  /** Absent when the request was refused before its caller was known (a bad signature, say). */
+  principal?: LoggedPrincipal;
   status: number;
   durationMs: number;
   remote: string;
   errorCode?: string;
-  /** Body bytes read from the request; absent when it was refused before its body was read. */
-  requestBytes?: number;
-  /** Body bytes of the response; absent when the connection was cut instead. */
-  responseBytes?: number;
+  /** Request body bytes read: 0 for a request refused before its body was read. */
+  bytesIn: number;
+  /** Response body bytes written. */
+  bytesOut: number;
 }
+
+function loggedPrincipal(principal: Principal): LoggedPrincipal {
+  if (principal.kind === "anonymous") return { type: "anonymous" };
+  const { key } = principal;
+  return {
+    type: principal.userName === undefined ? "root" : "user", accountId: principal.accountId, accessKeyId: key.accessKeyId,
+    ...(principal.userName !== undefined ? { userName: principal.userName } : {}),
+    ...(key.securityToken !== undefined ? { temporary: true as const } : {}),
+  };
+}
+
+/** An index name is logged before the handler has checked it; a body could make it megabytes long. */
+const LOGGED_INDEX_CHARS = 128;
 
 /** Logged for a request whose client left before sending its body (nginx's convention); never sent. */
 const CLIENT_CLOSED_STATUS = 499;
@@ -127,9 +152,8 @@ function authenticateHeaders(req: IncomingMessage, target: Target, settings: Pip
 }
 
 /** The body of a request already allowed to send it, checked against the digests it declares. */
-async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, settings: PipelineSettings, lease: BodyLease, entry: AccessLogEntry): Promise<Buffer> {
+async function readCheckedBody(req: IncomingMessage, headers: HeaderMap, settings: PipelineSettings, lease: BodyLease): Promise<Buffer> {
   const rawBody = await readBody(req, settings.maxBodyBytes, lease);
-  entry.requestBytes = rawBody.length;
   checkContentMd5(headers["content-md5"], rawBody);
   checkPayloadHash(headers, rawBody);
   return rawBody;
@@ -154,8 +178,10 @@ async function runAdmin(req: IncomingMessage, target: Target, settings: Pipeline
   entry.operation = "Admin";
   const headers = headerMap(req);
   const principal = authenticateHeaders(req, target, settings, headers, path.slice(1));
+  entry.principal = loggedPrincipal(principal);
   if (principal.kind === "anonymous") throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
-  const rawBody = await readCheckedBody(req, headers, settings, lease, entry);
+  const rawBody = await readCheckedBody(req, headers, settings, lease);
+  entry.bytesIn = rawBody.length;
   const result = await handleAdmin({
     method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
     engine: settings.engine, catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
@@ -172,6 +198,7 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
   entry.operation = operation.name;
   const headers = headerMap(req);
   const principal = authenticateHeaders(req, target, settings, headers);
+  entry.principal = loggedPrincipal(principal);
   const accountId = resourceAccount(target, principal, settings.engine);
   // Only an anonymous caller can leave the account unknown (path style, a bucket name no one or many own).
   if (accountId === undefined) throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
@@ -180,9 +207,11 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
     facts: requestFacts(req, settings), catalog: settings.engine.catalog,
   };
   const decision = refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
-  const rawBody = await readCheckedBody(req, headers, settings, lease, entry);
+  const rawBody = await readCheckedBody(req, headers, settings, lease);
+  entry.bytesIn = rawBody.length;
   const body = hasJsonBody(operation) ? parseJsonObject(rawBody) : {};
   const indexName = typeof body["indexName"] === "string" ? body["indexName"] : undefined;
+  if (indexName !== undefined) entry.index = indexName.slice(0, LOGGED_INDEX_CHARS);
   if (decision === "needs-index") authorize({ ...access, indexName });
   const ctx: OpContext = {
     operation, engine: settings.engine, limits: settings.limits, region: settings.region, accountId,
@@ -199,8 +228,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
   const requestId = newRequestId();
   const entry: AccessLogEntry = {
     requestId, method: req.method ?? "", operation: "-", status: 0, durationMs: 0, remote: req.socket.remoteAddress ?? "",
+    bytesIn: 0, bytesOut: 0,
   };
   const cors = corsResponseHeaders(settings.cors, req.headers.origin);
+  const sent = { bytes: 0 };
   let info: ResponseInfo = { requestId, host: "", cors };
   const lease = settings.bodyBudget.lease();
   try {
@@ -222,9 +253,9 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     if (target.bucket) entry.bucket = target.bucket;
     const result = isAdmin ? await runAdmin(req, target, settings, entry, url.path, lease) : await run(req, target, settings, entry, lease);
     entry.status = result.status;
-    if (result.pieces !== undefined) entry.responseBytes = await sendJsonPieces(res, info, result.status, result.pieces);
-    else if (result.json !== undefined) entry.responseBytes = sendJson(res, info, result.status, result.json);
-    else entry.responseBytes = sendEmpty(res, info, result.status);
+    if (result.pieces !== undefined) await sendJsonPieces(res, info, result.status, result.pieces, sent);
+    else if (result.json !== undefined) sent.bytes = sendJson(res, info, result.status, result.json);
+    else sent.bytes = sendEmpty(res, info, result.status);
   } catch (error) {
     if (error instanceof ClientClosedError) {
       // The parser's refusal of a broken body may have been sent before the connection went.
@@ -238,12 +269,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     entry.errorCode = apiError.code;
     // A body we refused to read may still be arriving; close rather than reuse the connection.
     const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-    if (!res.headersSent) entry.responseBytes = sendError(res, info, apiError, close);
+    if (!res.headersSent) sent.bytes = sendError(res, info, apiError, close);
     else res.destroy();
     drainThenClose(req);
   } finally {
     lease.release();
     entry.durationMs = performance.now() - started;
+    entry.bytesOut = sent.bytes;
     settings.log(entry);
   }
 }

@@ -60,18 +60,24 @@ async function readyForMore(res: ServerResponse, flowing: boolean): Promise<void
  * Sends the concatenation of `pieces` as a JSON body. Past the first step it goes out chunked (its
  * length is not known until the end); an error thrown by `pieces` then can only cut the connection,
  * which the caller does. A client that leaves mid-answer stops the serialization (ClientClosedError).
+ * `sent.bytes` counts the body bytes written, kept up to date so that an answer cut short still
+ * reports how much of it went out.
  */
-export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, status: number, pieces: Iterable<string>): Promise<number> {
+export async function sendJsonPieces(
+  res: ServerResponse, info: ResponseInfo, status: number, pieces: Iterable<string>, sent: { bytes: number } = { bytes: 0 },
+): Promise<void> {
   const iterator = pieces[Symbol.iterator]();
   let step = takeStep(iterator);
-  if (step.last) return sendJson(res, info, status, step.text);
+  if (step.last) {
+    sent.bytes += sendJson(res, info, status, step.text);
+    return;
+  }
   let closed = false;
   res.once("close", () => (closed = true));
   res.writeHead(status, jsonHeaders(info));
-  let written = 0;
   for (;;) {
-    written += Buffer.byteLength(step.text);
     const flowing = res.write(step.text);
+    sent.bytes += Buffer.byteLength(step.text);
     if (step.last) break;
     await readyForMore(res, flowing);
     if (closed || res.destroyed) {
@@ -81,5 +87,4 @@ export async function sendJsonPieces(res: ServerResponse, info: ResponseInfo, st
     step = takeStep(iterator);
   }
   res.end();
-  return written;
 }

@@ -20,7 +20,7 @@ export function jsonHeaders(info: ResponseInfo): Record<string, string> {
   return { ...baseHeaders(info), "content-type": "application/json" };
 }
 
-/** Each send returns the body bytes it wrote, for the response-size metric. */
+/** Each send returns the body bytes it wrote, for the access log and the response-size metric. */
 export function sendJson(res: ServerResponse, info: ResponseInfo, status: number, body: string): number {
   const bytes = Buffer.from(body, "utf8");
   res.writeHead(status, { ...jsonHeaders(info), "content-length": bytes.length });

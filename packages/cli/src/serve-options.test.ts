@@ -1,0 +1,76 @@
+// The option table of `ossv serve`: precedence, value checks and their messages, without starting a
+// server (tests/e2e/serve-config.test.ts checks the same through the real command).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { envName, OptionError, optionsUsage, resolveServeOptions, SERVE_OPTIONS } from "./serve-options.ts";
+import { settingsFrom } from "./serve.ts";
+
+async function withFile(text: string, fn: (path: string) => void): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-options-"));
+  try {
+    const path = join(dir, "ossv.json");
+    await writeFile(path, text);
+    fn(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("environment variables are OSSV_ and the flag name in capitals, and the usage shows each", () => {
+  assert.equal(envName("data-dir"), "OSSV_DATA_DIR");
+  assert.equal(envName("max-list-response-bytes"), "OSSV_MAX_LIST_RESPONSE_BYTES");
+  const usage = optionsUsage();
+  for (const option of Object.values(SERVE_OPTIONS)) {
+    assert.ok(usage.includes(`--${option.name}`) && usage.includes(envName(option.name)), option.name);
+  }
+});
+
+test("flag beats environment beats file beats default, option by option", async () => {
+  await withFile(JSON.stringify({ port: 1001, region: "from-file", host: "::1", quiet: true, "max-list-response-bytes": "4096" }), (file) => {
+    const { config } = resolveServeOptions(["--config", file, "--port", "1003"], { OSSV_PORT: "1002", OSSV_REGION: "from-env", OSSV_HOST: "" });
+    assert.equal(config.port, 1003);
+    assert.equal(config.region, "from-env");
+    assert.equal(config.host, "::1", "an empty variable is unset");
+    assert.equal(config.quiet, true);
+    assert.equal(config["max-list-response-bytes"], 4096);
+    assert.equal(config["data-dir"], "./ossv-data");
+    assert.equal(config["log-level"], "info");
+    assert.equal(config["max-body-bytes-in-flight"], undefined);
+    assert.equal(config.config, file);
+  });
+  const { config } = resolveServeOptions(["--quiet"], { OSSV_QUIET: "false", OSSV_LOG_FORMAT: "text" });
+  assert.equal(config.quiet, true);
+  assert.equal(config["log-format"], "text");
+  assert.equal(resolveServeOptions([], { OSSV_QUIET: "yes" }).config.quiet, true);
+});
+
+test("each bad value is an OptionError naming where it came from", async () => {
+  const refused = (argv: string[], env: NodeJS.ProcessEnv, message: RegExp) =>
+    assert.throws(() => settingsFrom(argv, env), (error) => error instanceof OptionError && message.test(error.message), `${argv.join(" ")} ${JSON.stringify(env)}`);
+  refused(["--port", "nope"], {}, /^--port must be a whole number from 0 to 65535, not "nope"$/);
+  refused(["--port", "70000"], {}, /^--port must be a whole number from 0 to 65535, not "70000"$/);
+  refused([], { OSSV_PORT: "80a" }, /^OSSV_PORT \(environment\) must be a whole number from 0 to 65535, not "80a"$/);
+  refused(["--log-level", "loud"], {}, /^--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "loud"$/);
+  refused([], { OSSV_LOG_FORMAT: "xml" }, /^OSSV_LOG_FORMAT \(environment\) must be one of json, text, not "xml"$/);
+  refused([], { OSSV_QUIET: "maybe" }, /^OSSV_QUIET \(environment\) must be true or false/);
+  refused(["--max-body-bytes-in-flight=-1"], {}, /^--max-body-bytes-in-flight must be a positive whole number of bytes, not "-1"$/);
+  refused(["--max-list-response-bytes", "0"], {}, /^--max-list-response-bytes must be a positive whole number of bytes, not "0"$/);
+  refused(["--region="], {}, /^--region must be a non-empty string, not ""$/);
+  refused(["--tls-cert", "cert.pem"], {}, /^--tls-cert and --tls-key go together$/);
+  refused(["--no-such-flag"], {}, /Unknown option '--no-such-flag'/);
+  refused(["--config", "/no/such/ossv.json"], {}, /^--config: cannot read the config file: ENOENT/);
+  refused([], { OSSV_CONFIG: "/no/such/ossv.json" }, /^OSSV_CONFIG \(environment\): cannot read the config file: ENOENT/);
+  refused([], { OSSV_CHECKPOINT_POLICY: "{segmentRows" }, /^OSSV_CHECKPOINT_POLICY is not JSON/);
+  refused([], { OSSV_ACCOUNT_ID: "123" }, /^set all of OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and OSSV_ROOT_ACCESS_KEY_SECRET, or none$/);
+  await withFile('{"port": 9000, "prot": 9001}', (file) => refused(["--config", file], {}, /ossv\.json: unknown option "prot" \(known: port, /));
+  await withFile('{"config": "other.json"}', (file) => refused(["--config", file], {}, /unknown option "config"/));
+  await withFile('{"port": "ninety"}', (file) => refused(["--config", file], {}, /^"port" in \S+ossv\.json must be a whole number from 0 to 65535, not "ninety"$/));
+  await withFile('{"port": 9000.5}', (file) => refused(["--config", file], {}, /"port" in \S+ must be a whole number from 0 to 65535, not 9000\.5$/));
+  await withFile('{"quiet": "sometimes"}', (file) => refused(["--config", file], {}, /"quiet" in \S+ must be true or false/));
+  await withFile('{"region": ["a"]}', (file) => refused(["--config", file], {}, /"region" in \S+ must be a non-empty string, not \["a"\]$/));
+  await withFile('{"port": 9000,', (file) => refused(["--config", file], {}, /ossv\.json is not valid JSON/));
+  await withFile("[9000]", (file) => refused(["--config", file], {}, /ossv\.json must hold a JSON object of options$/));
+});
