@@ -11,7 +11,7 @@ import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
 import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./base/errors.ts";
-import { EngineError, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
+import { EngineError, type CloseOptions, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Store to use instead of the local file system under dataDir (tests, later object stores). */
@@ -50,7 +50,8 @@ export class OssvEngine implements Engine {
     return created;
   }
 
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options.abandonBackground) for (const collection of this.collections.values()) collection.abandonBackground();
     this.closing ??= (async () => {
       await this.catalog.close();
       await Promise.all([...this.collections.values()].map((collection) => collection.close()));

@@ -56,7 +56,17 @@ export interface RunningServer {
   /** True when this start generated the root key (its secret should be shown once). */
   generatedRootKey: boolean;
   engine: Engine;
-  close(): Promise<void>;
+  close(options?: ShutdownOptions): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** How long requests in flight may take to finish before their connections are cut (default 10 s). */
+  requestGraceMs?: number;
+  /**
+   * End the engine's background work at once rather than wait for it (default false); see the
+   * engine's CloseOptions. A stopping server uses it: a graph build can take minutes.
+   */
+  abandonBackground?: boolean;
 }
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
@@ -151,7 +161,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     port: (server.address() as AddressInfo).port,
     region, accountId: root.accountId, generatedRootKey: generated, engine,
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
-    close: () => (closing ??= shutdown(server, engine)),
+    close: (shutdownOptions = {}) => (closing ??= shutdown(server, engine, shutdownOptions)),
   };
 }
 
@@ -177,11 +187,11 @@ function answerNotReady(req: IncomingMessage, res: ServerResponse): void {
   sendError(res, info, new ApiError("ServiceUnavailable", "ossv is starting; try again in a moment."), { "retry-after": "1" });
 }
 
-async function shutdown(server: Server, engine: Engine): Promise<void> {
+async function shutdown(server: Server, engine: Engine, options: ShutdownOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const forceAfter = setTimeout(() => server.closeAllConnections(), 10_000);
+  const forceAfter = setTimeout(() => server.closeAllConnections(), options.requestGraceMs ?? 10_000);
   await closed;
   clearTimeout(forceAfter);
-  await engine.close();
+  await engine.close({ abandonBackground: options.abandonBackground ?? false });
 }

@@ -236,7 +236,16 @@ export interface Engine {
   /** The open collection of an index that exists in the catalog. */
   collection(index: IndexRecord): Collection;
   /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /**
+   * Stop background flushes, merges, compactions and checkpoints at once (a graph build is ended
+   * mid-way) instead of waiting for them. Safe because none of them holds acknowledged data the WAL
+   * does not; they run again after the next open. Default false: close waits for them.
+   */
+  abandonBackground?: boolean;
 }
 
 export interface EngineOptions {

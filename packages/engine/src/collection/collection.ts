@@ -44,6 +44,8 @@ export class DurableCollection implements Collection {
   private readonly state: CollectionState;
   private readonly wal: WalWriter;
   private readonly background: BackgroundWork;
+  /** Aborted by abandonBackground(): running and queued background work ends without committing. */
+  private readonly abandonment = new AbortController();
 
   private constructor(
     store: BlobStore,
@@ -57,7 +59,10 @@ export class DurableCollection implements Collection {
     this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch));
     const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
     const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
-    const context = { store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState };
+    const context = {
+      store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState,
+      signal: this.abandonment.signal,
+    };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
     this.background = new BackgroundWork(context, policy, reportTask);
   }
@@ -199,6 +204,17 @@ export class DurableCollection implements Collection {
   /** Like close, for an index removed from the catalog: later calls get NO_SUCH_INDEX. */
   async drop(): Promise<void> {
     await this.settle("dropped");
+  }
+
+  /**
+   * Ends background work at once instead of letting close() wait for it: a graph build is stopped,
+   * queued tasks fail without writing, and no commit follows. Nothing acknowledged depends on that
+   * work (the WAL holds every write), and what it had written is a leftover recovery removes; the
+   * next open schedules the work again. Call close() afterwards as usual.
+   */
+  abandonBackground(): void {
+    this.background.stop();
+    this.abandonment.abort(new EngineError("CLOSED", "background work was abandoned: the engine is closing"));
   }
 
   private async settle(status: Status): Promise<void> {
