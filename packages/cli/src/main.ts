@@ -1,12 +1,14 @@
 // `ossv <command>`: the command-line entry point.
 import { serveCommand } from "./serve.ts";
 import { adminCommand } from "./admin.ts";
+import { restoreCommand } from "./restore.ts";
 
 const USAGE = `usage: ossv <command> [options]
 
 commands:
   serve     run the OSS Vectors server (ossv serve --help)
   admin     manage RAM users, keys, policies, temporary credentials (ossv admin --help)
+  restore   make a data directory from a backup (ossv restore --help)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
       return serveCommand(rest);
     case "admin":
       return adminCommand(rest);
+    case "restore":
+      return restoreCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -10,8 +10,12 @@ import { DurableCollection } from "./collection/collection.ts";
 import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection-layout.ts";
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
+import { HoldingBlobStore } from "./storage/holding-store.ts";
+import { writeBackup } from "./backup.ts";
 import { CorruptionError, DAMAGE_STOPS_OPEN_HINT } from "./base/errors.ts";
-import { EngineError, type CloseOptions, type Engine, type EngineOptions, type IndexRecord } from "./base/types.ts";
+import {
+  EngineError, type BackupOptions, type BackupSummary, type CloseOptions, type Engine, type EngineOptions, type IndexRecord,
+} from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Store to use instead of the local file system under dataDir (tests, later object stores). */
@@ -28,11 +32,13 @@ const OPEN_CONCURRENCY = 4;
 export class OssvEngine implements Engine {
   private readonly collections = new Map<string, DurableCollection>();
   private closing: Promise<void> | undefined;
+  /** Backups being written: close() stops them, and waits until their held deletes have run. */
+  private readonly backups = new Map<AbortController, Promise<unknown>>();
   // Assigned by openEngine right after construction (the catalog's hooks need the engine first).
   catalog!: DurableCatalog;
 
   constructor(
-    private readonly store: BlobStore,
+    private readonly store: HoldingBlobStore,
     private readonly policy: CheckpointPolicy,
     private readonly lock?: DirLock,
     private readonly reportFailure: BackgroundFailureReporter = logBackgroundFailure,
@@ -56,9 +62,40 @@ export class OssvEngine implements Engine {
       await this.catalog.close();
       await Promise.all([...this.collections.values()].map((collection) => collection.close()));
       this.collections.clear();
+      for (const controller of this.backups.keys()) controller.abort(new EngineError("CLOSED", "the engine closed during the backup"));
+      await Promise.allSettled(this.backups.values());
       await this.lock?.release();
     })();
     return this.closing;
+  }
+
+  /**
+   * Writes a consistent copy of the data directory into `dest` (new or empty) while reads and writes
+   * go on. In one synchronous step it names the catalog object in force and, for every index in it,
+   * the objects holding every write acknowledged so far (Collection.storedObjects), and holds them
+   * against deletion; then copies them (hard links on the same file system) and releases them. So
+   * the copy holds everything acknowledged before the call, and every later write or none of it per
+   * WAL object; a delete acknowledged before the call is in it too.
+   */
+  async backup(dest: string, options: BackupOptions = {}): Promise<BackupSummary> {
+    if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
+    const catalogObject = this.catalog.committedObject();
+    const indexes = this.catalog.allIndexes();
+    const names = catalogObject === undefined ? [] : [catalogObject];
+    // An index without an open collection has stored nothing yet (see collection()).
+    for (const index of indexes) names.push(...(this.collections.get(index.id)?.storedObjects() ?? []));
+    const release = this.store.hold(names);
+    const controller = new AbortController();
+    const outer = options.signal;
+    outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
+    const writing = writeBackup(this.store.inner, names, dest, catalogObject, indexes.length, { ...options, signal: controller.signal })
+      .finally(release);
+    this.backups.set(controller, writing);
+    try {
+      return await writing;
+    } finally {
+      this.backups.delete(controller);
+    }
   }
 
   /** Catalog hook after deleteIndex committed: stop the collection, then remove its objects. */
@@ -111,9 +148,11 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     store = local;
   }
   const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint };
-  const engine = new OssvEngine(store, policy, lock, options.onBackgroundFailure);
+  // Every part of the engine deletes through the holding store, so a backup's hold covers them all.
+  const holding = new HoldingBlobStore(store);
+  const engine = new OssvEngine(holding, policy, lock, options.onBackgroundFailure);
   try {
-    engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
+    engine.catalog = await DurableCatalog.open(holding, { dropIndexData: (index) => engine.dropIndexData(index) });
     await engine.removeOrphans();
     await engine.openCollections(engine.catalog.allIndexes());
   } catch (error) {

@@ -8,6 +8,7 @@ import { openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
+import { backupTaker } from "./backup.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
@@ -150,7 +151,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const settings = pipelineSettings(engine, region, secrets, options);
+  const settings = { ...pipelineSettings(engine, region, secrets, options), backup: backupTaker(engine, options.dataDir, options.masterKey) };
   // Node does not await a request listener. handleRequest turns every failure of a request into its
   // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);
