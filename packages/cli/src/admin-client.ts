@@ -65,6 +65,8 @@ export class AdminClient {
   compactIndex(bucket: string, indexName: string) {
     return this.call("POST", `buckets/${encodeURIComponent(bucket)}/indexes/${encodeURIComponent(indexName)}/compact`);
   }
+  /** A consistent copy of the server's data directory in `dest`, a path on the server's machine. */
+  createSnapshot(dest: string, withMasterKey = true) { return this.call("POST", "snapshots", { dest, withMasterKey }); }
   /** Temporary credentials of a user, or of a role with `{ role: true }`. */
   issueTemporaryCredentials(name: string, options: { policy?: string; durationSeconds?: number; role?: boolean } = {}) {
     const { role, ...rest } = options;

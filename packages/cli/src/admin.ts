@@ -1,7 +1,7 @@
 // `ossv admin ...`: users, keys, policies and temporary credentials, printed as JSON. The endpoint
 // comes from --endpoint, the root credentials from OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET.
 import { readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { replaceRootKey } from "@ossv/server";
 import { AdminApiError, AdminClient } from "./admin-client.ts";
@@ -24,6 +24,11 @@ export const ADMIN_USAGE = `usage: ossv admin <command> [--endpoint URL] [--regi
                                    temporary credentials    -> {..., "securityToken", "expiration"}
   index describe BUCKET INDEX      rows, segments, graph state and background work of an index
   index compact BUCKET INDEX       merge segments and drop deleted rows now
+  snapshot create --dest DIR [--without-master-key]
+                                   a consistent copy of the server's whole data directory in DIR
+                                   (new or empty, on the server's machine), taken while it keeps
+                                   serving; with master.key unless told not to. Only the root
+                                   key of the server's first account. Restore: ossv restore
   root-key reset --data-dir DIR    offline (server stopped): a new root key for the directory's
                                    account, printed once; every other root key is deleted. With
                                    OSSV_ACCOUNT_ID, OSSV_ROOT_ACCESS_KEY_ID and _SECRET set, that
@@ -57,6 +62,8 @@ function parse(argv: string[]) {
       repair: { type: "boolean", default: false },
       "data-dir": { type: "string" },
       "new-master-key": { type: "boolean", default: false },
+      dest: { type: "string" },
+      "without-master-key": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -96,6 +103,7 @@ async function dispatch(args: Args): Promise<unknown> {
     case "sts issue": return issue(api, need(first, "NAME"), args);
     case "index describe": return api.describeIndex(need(first, "BUCKET"), need(second, "INDEX"));
     case "index compact": return api.compactIndex(need(first, "BUCKET"), need(second, "INDEX"));
+    case "snapshot create": return api.createSnapshot(resolve(need(args.values.dest, "--dest")), !args.values["without-master-key"]);
     default: throw new UsageError(`unknown admin command "${[group, action].filter(Boolean).join(" ")}"`);
   }
 }

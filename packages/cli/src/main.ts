@@ -7,6 +7,7 @@ const USAGE = `usage: ossv <command> [options]
 commands:
   serve     run the OSS Vectors server (ossv serve --help)
   admin     manage RAM users, keys, policies, temporary credentials (ossv admin --help)
+  restore   make a data directory from a backup (ossv restore --help)
 
   ossv --version prints the version.
 `;
@@ -18,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./serve.ts")).serveCommand(rest);
     case "admin":
       return (await import("./admin.ts")).adminCommand(rest);
+    case "restore":
+      return (await import("./restore.ts")).restoreCommand(rest);
     case "--version":
     case "-v":
     case "version":

@@ -25,7 +25,9 @@ OSSV_MASTER_KEY are read from the environment only.
 
 Access key secrets are stored sealed with a master key: OSSV_MASTER_KEY
 (base64 of 32 bytes) when set, else <data-dir>/master.key, made on first start.
-Keep that file (or the variable) apart from copies of the data directory.
+Keep that file (or the variable) apart from copies of the data directory made
+with file tools. Backups made by ossv admin snapshot create carry it so that a
+restore opens the secrets, unless --without-master-key.
 
 OSSV_CHECKPOINT_POLICY, a JSON object such as {"segmentRows":64}, overrides
 fields of the storage engine's checkpoint policy (when it checkpoints, flushes
@@ -33,6 +35,12 @@ and compacts). It exists so crash tests can make that happen often; the
 defaults suit every other use.
 `;
 }
+
+/**
+ * A stop signal ends the process within about 3 s: requests in flight get 2 s to finish, and
+ * background work (a graph build can take minutes) is abandoned; it runs again after the next start.
+ */
+const SHUTDOWN = { requestGraceMs: 2_000, abandonBackground: true } as const;
 
 export function configuredAccount(env: NodeJS.ProcessEnv): RootAccount | undefined {
   const { OSSV_ACCOUNT_ID: accountId, OSSV_ROOT_ACCESS_KEY_ID: accessKeyId, OSSV_ROOT_ACCESS_KEY_SECRET: accessKeySecret } = env;
@@ -148,7 +156,7 @@ async function runServer({ config, port, account, checkpoint }: Settings, logger
   await stopRequested;
   logger.info("shutting down");
   try {
-    await server.close();
+    await server.close(SHUTDOWN);
   } catch (error) {
     // Not a start that failed: say what did, with the stack, since a clean close should not fail.
     logger.fatal({ err: error }, "shutdown failed");

@@ -4,7 +4,9 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openEngine } from "./engine.ts";
 import { EngineError } from "./base/types.ts";
-import { ACCOUNT, BUCKET, dumpCollection, openTestEngine, setupIndex, vector, withTempDir } from "./testing/test-support.ts";
+import {
+  ACCOUNT, BUCKET, dumpCollection, openTestEngine, randomVector, seededRandom, setupIndex, vector, withTempDir,
+} from "./testing/test-support.ts";
 
 const isClosed = (e: unknown): boolean => e instanceof EngineError && e.code === "CLOSED";
 
@@ -73,6 +75,40 @@ test("reopening recovers every index of every bucket", async () => {
     await engine.close();
     const reopened = await openTestEngine(dir);
     assert.deepEqual(indexes.map((index) => dumpCollection(reopened, index)), expected);
+    await reopened.close();
+  });
+});
+
+test("close({ abandonBackground }) ends a running merge at once; it runs again after reopening, nothing lost", async () => {
+  await withTempDir(async (dir) => {
+    const dimension = 64;
+    const random = seededRandom(3);
+    const rows = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, data: randomVector(random, dimension), metadata: {} }));
+    const policy = { idleFlushMs: 600_000, idleMergeMs: 0, freezeMergeRatio: 0 };
+    const engine = await openTestEngine(dir, { checkpoint: policy });
+    const index = await setupIndex(engine, "index1", dimension);
+    const collection = engine.collection(index);
+    for (let from = 0; from < 16_000; from += 4_000) {
+      await collection.put(rows(from, 4_000));
+      await collection.flush();
+    }
+    const merging = collection.compact();
+    const outcome = merging.then(() => "merged", (error: unknown) => (isClosed(error) ? "abandoned" : error));
+    // The merge's graph build is under way once the task holds the queue and no merged segment exists yet.
+    while (collection.describe().backgroundTasks === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = performance.now();
+    await engine.close({ abandonBackground: true });
+    const closeMs = performance.now() - started;
+    assert.equal(await outcome, "abandoned");
+    assert.ok(closeMs < 2_000, `close took ${closeMs.toFixed(0)} ms`);
+
+    const reopened = await openTestEngine(dir, { checkpoint: policy });
+    const again = reopened.collection(index);
+    assert.equal(again.count(), 16_000);
+    assert.equal(again.describe().segments.length, 4, "the abandoned merge committed nothing");
+    await again.compact();
+    assert.deepEqual(again.describe().segments.map((segment) => segment.rows), [16_000]);
     await reopened.close();
   });
 });

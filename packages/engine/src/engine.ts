@@ -11,9 +11,14 @@ import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
 import { CorruptionError, DAMAGE_STOPS_OPEN_HINT, NEWER_FORMAT_HINT, NewerFormatError } from "./base/errors.ts";
-import { markFormatGeneration, readFormatGeneration } from "./storage/format-generation.ts";
+import { listGenerationMarkers, markFormatGeneration, readFormatGeneration } from "./storage/format-generation.ts";
 import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
-import { EngineError, type Engine, type EngineOptions, type IndexRecord, type IndexStats } from "./base/types.ts";
+import { HoldingBlobStore } from "./storage/holding-store.ts";
+import { writeBackup } from "./storage/backup.ts";
+import {
+  EngineError, type BackupOptions, type BackupSummary, type CloseOptions, type Engine, type EngineOptions, type IndexRecord,
+  type IndexStats,
+} from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
   /** Store to use instead of the local file system under dataDir (tests, later object stores). */
@@ -35,13 +40,18 @@ const OPEN_CONCURRENCY = 4;
 export class OssvEngine implements Engine {
   private readonly collections = new Map<string, DurableCollection>();
   private closing: Promise<void> | undefined;
+  /** Backups being written: close() stops them, and waits until their held deletes have run. */
+  private readonly backups = new Map<AbortController, Promise<unknown>>();
   // Assigned by openEngine right after construction (the catalog's hooks need the engine first).
   catalog!: DurableCatalog;
 
   private readonly hooks: CollectionHooks;
 
   constructor(
+    /** What every part of the engine reads and writes through: sizes tracked, deletes holdable. */
     private readonly store: SizeTrackingStore,
+    /** The same store's holding layer, which a backup asks to keep its objects. */
+    private readonly holding: HoldingBlobStore,
     private readonly policy: CheckpointPolicy,
     private readonly lock?: DirLock,
     reportFailure: BackgroundFailureReporter = logBackgroundFailure,
@@ -75,14 +85,53 @@ export class OssvEngine implements Engine {
     });
   }
 
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options.abandonBackground) for (const collection of this.collections.values()) collection.abandonBackground();
     this.closing ??= (async () => {
       await this.catalog.close();
       await Promise.all([...this.collections.values()].map((collection) => collection.close()));
       this.collections.clear();
+      for (const controller of this.backups.keys()) controller.abort(new EngineError("CLOSED", "the engine closed during the backup"));
+      await Promise.allSettled(this.backups.values());
       await this.lock?.release();
     })();
     return this.closing;
+  }
+
+  /**
+   * Writes a consistent copy of the data directory into `dest` (new or empty) while reads and writes
+   * go on. In one synchronous step it names the catalog object in force and, for every index in it,
+   * the objects holding every write acknowledged so far (Collection.storedObjects), and holds them
+   * against deletion; then copies them (hard links on the same file system) and releases them. So
+   * the copy holds everything acknowledged before the call, and every later write or none of it per
+   * WAL object; a delete acknowledged before the call is in it too.
+   */
+  async backup(dest: string, options: BackupOptions = {}): Promise<BackupSummary> {
+    if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
+    const catalogObject = this.catalog.committedObject();
+    const indexes = this.catalog.allIndexes();
+    const names = catalogObject === undefined ? [] : [catalogObject];
+    // An index without an open collection has stored nothing yet (see collection()).
+    for (const index of indexes) names.push(...(this.collections.get(index.id)?.storedObjects() ?? []));
+    const release = this.holding.hold(names);
+    // The cut above is synchronous, at the call. The format markers join it afterwards (they are
+    // never deleted): a restored copy must say which builds may open it.
+    const markers = await listGenerationMarkers(this.store).catch(async (error: unknown) => {
+      await release();
+      throw error;
+    });
+    const objects = [...markers.map((marker) => marker.name), ...names];
+    const controller = new AbortController();
+    const outer = options.signal;
+    outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
+    const writing = writeBackup(this.holding.inner, objects, dest, catalogObject, indexes.length, { ...options, signal: controller.signal })
+      .finally(release);
+    this.backups.set(controller, writing);
+    try {
+      return await writing;
+    } finally {
+      this.backups.delete(controller);
+    }
   }
 
   /** Catalog hook after deleteIndex committed: stop the collection, then remove its objects. */
@@ -135,14 +184,17 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     store = local;
   }
   const policy = { ...DEFAULT_CHECKPOINT_POLICY, ...options.checkpoint };
-  // Every object goes through the size tracker, so stored bytes per index are known without a scan.
-  const engine = new OssvEngine(new SizeTrackingStore(store), policy, lock, options.onBackgroundFailure, options.onWalSync);
+  // Every object goes through the size tracker, so stored bytes per index are known without a scan,
+  // and every delete through the holding store, so a backup's hold covers them all.
+  const holding = new HoldingBlobStore(store);
+  const tracked = new SizeTrackingStore(holding);
+  const engine = new OssvEngine(tracked, holding, policy, lock, options.onBackgroundFailure, options.onWalSync);
   let generation: number | undefined;
   try {
     // Before anything else is read: a build that cannot read the directory must not start deleting
     // leftovers or replaying a WAL before it meets the first object it does not know.
     generation = await readFormatGeneration(store);
-    engine.catalog = await DurableCatalog.open(store, { dropIndexData: (index) => engine.dropIndexData(index) });
+    engine.catalog = await DurableCatalog.open(tracked, { dropIndexData: (index) => engine.dropIndexData(index) });
     await engine.removeOrphans();
     await engine.openCollections(engine.catalog.allIndexes());
   } catch (error) {

@@ -2,6 +2,7 @@
 // is implementation that callers may use for tests, tools and other stores.
 export * from "./base/types.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
+export { BACKUP_FILE, restoreBackup, type RestoreSummary } from "./storage/backup.ts";
 export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";
 export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";

@@ -8,6 +8,7 @@ import type { AccessKeyRecord, Catalog, Engine, UserRecord } from "@ossv/engine"
 import { newAccessKey, newAccountId } from "./accounts.ts";
 import type { Principal } from "./authenticate.ts";
 import type { SecretBox } from "./secret-box.ts";
+import type { BackupTaker } from "./backup.ts";
 
 export const ADMIN_PREFIX = "/-/admin/";
 const MAX_KEYS_PER_USER = 2;
@@ -22,6 +23,7 @@ export interface AdminRequest {
   catalog: Catalog;
   secrets: SecretBox;
   now: () => number;
+  backup?: BackupTaker;
 }
 
 export interface AdminResult {
@@ -51,6 +53,7 @@ const ROUTES: Array<[string, RegExp, Route]> = [
   ["POST", /^sts$/, issueTemporaryCredentials],
   ["GET", /^buckets\/([^/]+)\/indexes\/([^/]+)$/, describeIndex],
   ["POST", /^buckets\/([^/]+)\/indexes\/([^/]+)\/compact$/, compactIndex],
+  ["POST", /^snapshots$/, createSnapshot],
 ];
 
 export async function handleAdmin(req: AdminRequest): Promise<AdminResult> {
@@ -264,4 +267,21 @@ async function compactIndex(req: AdminRequest, accountId: string, [bucket, index
   const collection = req.engine.collection(index);
   await collection.compact();
   return { status: 200, json: { count: collection.count(), ...collection.describe() } };
+}
+
+/**
+ * A backup of the whole data directory, every account's data in it: so only the root key of the
+ * server's first account, the one `ossv serve` sets up for its operator, may take one.
+ */
+async function createSnapshot(req: AdminRequest, accountId: string): Promise<AdminResult> {
+  if (req.catalog.listAccounts()[0]?.accountId !== accountId) {
+    throw new ApiError("AccessDenied", "Only the root key of the server's first account may take a snapshot.");
+  }
+  if (!req.backup) throw new ApiError("MethodNotAllowed", "This server takes no snapshots.");
+  const body = jsonBody(req);
+  const dest = body["dest"];
+  if (typeof dest !== "string" || dest === "") throw new ApiError("InvalidArgument", "dest must be a directory path.");
+  const withMasterKey = body["withMasterKey"] ?? true;
+  if (typeof withMasterKey !== "boolean") throw new ApiError("InvalidArgument", "withMasterKey must be true or false.");
+  return { status: 200, json: await req.backup(dest, withMasterKey) };
 }

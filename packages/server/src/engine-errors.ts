@@ -19,6 +19,7 @@ const API_CODE_FOR: Record<EngineErrorCode, ErrorCode> = {
   INVALID_TOKEN: "VectorIndexParameterInvalid",
   CLOSED: "ServiceUnavailable",
   LOCKED: "ServiceUnavailable",
+  INVALID_ARGUMENT: "InvalidArgument",
 };
 
 /** Error codes of a file system that has no room left (ENOSPC) or a quota that is spent (EDQUOT). */

@@ -1,4 +1,4 @@
-export { startServer, type RunningServer, type ServerOptions } from "./server.ts";
+export { startServer, type RunningServer, type ServerOptions, type ShutdownOptions } from "./server.ts";
 export { DEFAULT_CHECKPOINT_POLICY, type BackgroundFailureEvent, type CheckpointPolicy } from "@ossv/engine";
 export type { AccessLogEntry, LoggedPrincipal } from "./pipeline.ts";
 export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";

@@ -13,6 +13,7 @@ import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
 import { newRequestId } from "./request-id.ts";
 import { ADMIN_PREFIX, handleAdmin } from "./admin.ts";
+import type { BackupTaker } from "./backup.ts";
 import type { SecretBox } from "./secret-box.ts";
 import type { TLSSocket } from "node:tls";
 import type { RequestFacts } from "@ossv/protocol";
@@ -38,6 +39,8 @@ export interface PipelineSettings {
   secrets: SecretBox;
   log: (entry: AccessLogEntry) => void;
   onInternalError: (error: unknown, requestId: string) => void;
+  /** Takes a backup of the data directory (the admin API's snapshots); absent, snapshots are refused. */
+  backup?: BackupTaker;
 }
 
 /**
@@ -185,6 +188,7 @@ async function runAdmin(req: IncomingMessage, target: Target, settings: Pipeline
   const result = await handleAdmin({
     method: req.method ?? "GET", path: path.slice(ADMIN_PREFIX.length), body: rawBody, principal,
     engine: settings.engine, catalog: settings.engine.catalog, secrets: settings.secrets, now: settings.now,
+    ...(settings.backup && { backup: settings.backup }),
   });
   return { status: result.status, ...(result.json !== undefined ? { json: JSON.stringify(result.json) } : {}) };
 }

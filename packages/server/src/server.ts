@@ -8,6 +8,7 @@ import { logBackgroundFailure, openEngine, type BackgroundFailureReporter, type 
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
+import { backupTaker } from "./backup.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
@@ -71,7 +72,17 @@ export interface RunningServer {
   /** True when this start generated the root key (its secret should be shown once). */
   generatedRootKey: boolean;
   engine: Engine;
-  close(): Promise<void>;
+  close(options?: ShutdownOptions): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** How long requests in flight may take to finish before their connections are cut (default 10 s). */
+  requestGraceMs?: number;
+  /**
+   * End the engine's background work at once rather than wait for it (default false); see the
+   * engine's CloseOptions. A stopping server uses it: a graph build can take minutes.
+   */
+  abandonBackground?: boolean;
 }
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
@@ -174,7 +185,10 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     metrics.observeRequest(entry);
     log?.(entry);
   };
-  const settings = pipelineSettings(engine, region, secrets, { ...options, onRequest });
+  const settings = {
+    ...pipelineSettings(engine, region, secrets, { ...options, onRequest }),
+    backup: backupTaker(engine, options.dataDir, options.masterKey),
+  };
   // Node does not await a request listener. handleRequest turns every failure of a request into its
   // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);
@@ -186,10 +200,10 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     port: (server.address() as AddressInfo).port,
     region, accountId: root.accountId, generatedRootKey: generated, engine,
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
-    close: () => {
+    close: (shutdownOptions = {}) => {
       // Readiness fails from the first moment of shutdown, so load balancers stop sending requests.
       operator.phase = "stopping";
-      return (closing ??= shutdown(server, engine));
+      return (closing ??= shutdown(server, engine, shutdownOptions));
     },
   };
 }
@@ -217,11 +231,11 @@ function answerNotReady(req: IncomingMessage, res: ServerResponse, cors: CorsPol
   sendError(res, info, new ApiError("ServiceUnavailable", "ossv is starting; try again in a moment."), { "retry-after": "1" });
 }
 
-async function shutdown(server: Server, engine: Engine): Promise<void> {
+async function shutdown(server: Server, engine: Engine, options: ShutdownOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const forceAfter = setTimeout(() => server.closeAllConnections(), 10_000);
+  const forceAfter = setTimeout(() => server.closeAllConnections(), options.requestGraceMs ?? 10_000);
   await closed;
   clearTimeout(forceAfter);
-  await engine.close();
+  await engine.close({ abandonBackground: options.abandonBackground ?? false });
 }

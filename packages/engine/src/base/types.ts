@@ -172,7 +172,8 @@ export type EngineErrorCode =
   | "INDEX_LIMIT"
   | "INVALID_TOKEN"
   | "CLOSED"
-  | "LOCKED";
+  | "LOCKED"
+  | "INVALID_ARGUMENT";
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
@@ -263,7 +264,43 @@ export interface Engine {
   /** Every open index's stats; cheap enough to call on every metrics scrape. */
   indexStats(): IndexStats[];
   /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+  /**
+   * Writes a consistent point-in-time copy of the data into `dest` (new or empty) while the engine
+   * keeps serving; see docs/storage-format.md#backup-and-restore.
+   */
+  backup(dest: string, options?: BackupOptions): Promise<BackupSummary>;
+}
+
+export interface BackupOptions {
+  /**
+   * Files beside the objects, by name (a single path segment), written before BACKUP.json: the
+   * server adds master.key here so the backup opens the sealed access key secrets.
+   */
+  extraFiles?: Record<string, Uint8Array>;
+  signal?: AbortSignal;
+}
+
+export interface BackupSummary {
+  dest: string;
+  createdAt: string;
+  /** The catalog object copied (undefined for a data directory that never committed one). */
+  catalog: string | undefined;
+  indexes: number;
+  files: number;
+  bytes: number;
+  /** Of `files`, how many were hard links to the data directory's own (immutable) files. */
+  linked: number;
+  ms: number;
+}
+
+export interface CloseOptions {
+  /**
+   * Stop background flushes, merges, compactions and checkpoints at once (a graph build is ended
+   * mid-way) instead of waiting for them. Safe because none of them holds acknowledged data the WAL
+   * does not; they run again after the next open. Default false: close waits for them.
+   */
+  abandonBackground?: boolean;
 }
 
 export interface EngineOptions {

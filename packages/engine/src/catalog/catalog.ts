@@ -138,6 +138,12 @@ export class DurableCatalog implements Catalog {
     return this.visible().getIndexById(id);
   }
 
+  /** The catalog object in force (undefined before the first commit), read in one synchronous step. */
+  committedObject(): string | undefined {
+    this.visible();
+    return this.seq > 0 ? numberedName(CATALOG_DIR, this.seq, CATALOG_EXT) : undefined;
+  }
+
   /** False until the first change is committed: an empty data directory. */
   get hasCommitted(): boolean {
     return this.seq > 0;

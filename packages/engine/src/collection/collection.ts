@@ -10,6 +10,7 @@ import type { BlobStore } from "../storage/blob-store.ts";
 import { invariant } from "../base/invariant.ts";
 import { BackgroundWork } from "../maintenance/background-work.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/policy.ts";
+import type { CheckpointState } from "../maintenance/maintenance-context.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
 import { FIRST_WAL_SEQ, recoverCollection, type RecoveredCollection } from "./collection-recovery.ts";
 import { CollectionState } from "../state/collection-state.ts";
@@ -53,6 +54,11 @@ export class DurableCollection implements Collection {
   private readonly state: CollectionState;
   private readonly wal: WalWriter;
   private readonly background: BackgroundWork;
+  /** Aborted by abandonBackground(): running and queued background work ends without committing. */
+  private readonly abandonment = new AbortController();
+  private readonly layout: CollectionLayout;
+  /** What the manifest in force says (shared with the background work, which updates it). */
+  private readonly checkpointState: CheckpointState;
 
   private constructor(
     store: BlobStore,
@@ -67,7 +73,12 @@ export class DurableCollection implements Collection {
     this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch), hooks.onWalSync);
     const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
     const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
-    const context = { store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState };
+    this.layout = layout;
+    this.checkpointState = checkpointState;
+    const context = {
+      store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState,
+      signal: this.abandonment.signal,
+    };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
     this.background = new BackgroundWork(context, policy, reportTask);
   }
@@ -213,6 +224,26 @@ export class DurableCollection implements Collection {
     };
   }
 
+  /**
+   * The objects that hold every write acknowledged so far: the manifest in force with its snapshot,
+   * deletion object and segments, and the WAL from its walFrom up to the last durable object. Read
+   * in one synchronous step, so it is one consistent moment; the caller must keep them from being
+   * pruned (a checkpoint may supersede them at any later step). Empty for a collection that has
+   * stored nothing yet.
+   */
+  storedObjects(): string[] {
+    this.assertUsable();
+    const { layout, checkpointState: state } = this;
+    const names: string[] = [];
+    if (state.manifestSeq > 0) {
+      names.push(layout.manifestName(state.manifestSeq), layout.snapshotName(state.manifestSeq));
+      if (state.segmentIds.size > 0) names.push(layout.deletesName(state.manifestSeq));
+      for (const id of state.segmentIds) names.push(layout.segmentName(id));
+    }
+    for (let seq = state.walFrom; seq < this.wal.nextSeq; seq++) names.push(layout.walName(seq));
+    return names;
+  }
+
   /** Resolves once background flushes, checkpoints and compactions queued so far have finished. */
   async settleBackground(): Promise<void> {
     await this.background.drain();
@@ -226,6 +257,17 @@ export class DurableCollection implements Collection {
   /** Like close, for an index removed from the catalog: later calls get NO_SUCH_INDEX. */
   async drop(): Promise<void> {
     await this.settle("dropped");
+  }
+
+  /**
+   * Ends background work at once instead of letting close() wait for it: a graph build is stopped,
+   * queued tasks fail without writing, and no commit follows. Nothing acknowledged depends on that
+   * work (the WAL holds every write), and what it had written is a leftover recovery removes; the
+   * next open schedules the work again. Call close() afterwards as usual.
+   */
+  abandonBackground(): void {
+    this.background.stop();
+    this.abandonment.abort(new EngineError("CLOSED", "background work was abandoned: the engine is closing"));
   }
 
   private async settle(status: Status): Promise<void> {

@@ -2,7 +2,7 @@
 // which task is due (flush.ts, checkpoint.ts, compaction.ts, and merge.ts after a quiet period), and
 // runs the tasks one at a time in one queue, since each ends with a commit that takes the next
 // checkpoint number. A failed task goes to the retry gate (retry-gate.ts). drain() and stop() let the
-// collection wait for the work and end it when closing.
+// collection wait for the work and end it when closing; the context's signal abandons it instead.
 import type { BackgroundFailure, BackgroundTask, TaskFailureReporter } from "../base/background-failures.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import { Checkpointer } from "./checkpoint.ts";
@@ -85,7 +85,8 @@ export class BackgroundWork {
       try {
         await this.perform(task, automatic);
       } catch (error) {
-        this.gate.failed(task, error, this.stopped);
+        // Abandoned on purpose (the collection is closing without waiting): not a failure to report.
+        if (!this.context.signal.aborted) this.gate.failed(task, error, this.stopped);
         throw error;
       }
       this.gate.succeeded(task);

@@ -24,6 +24,13 @@ export interface MaintenanceContext {
   /** The next WAL number: memory holds exactly the WAL objects below it. */
   readonly nextWalSeq: () => number;
   readonly state: CheckpointState;
+  /**
+   * Aborted when the collection closes without waiting for its background work (a server stopping):
+   * graph builds end at once and no further object is created, so the task's commit never happens.
+   * Every step is a new numbered object, so what an abandoned task wrote is a leftover no manifest
+   * names, which recovery removes; the work itself runs again after the next open.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -31,5 +38,6 @@ export interface MaintenanceContext {
  * writer on the same directory: stop rather than overwrite it.
  */
 export async function createObject(context: MaintenanceContext, name: string, bytes: BlobBody): Promise<void> {
+  context.signal.throwIfAborted();
   if (!(await context.store.createIfAbsent(name, bytes))) throw new CorruptionError(name, "exists already: another writer?");
 }

@@ -19,7 +19,7 @@ export async function persistSegments(context: MaintenanceContext): Promise<void
 export async function persistSegment(context: MaintenanceContext, segment: Segment, base?: HnswGraph): Promise<void> {
   const { distanceMetric: metric, dimension } = context.collection.index;
   if (!segment.pendingGraph) {
-    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data, base });
+    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data, base, signal: context.signal });
     segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows));
   }
   const id = context.state.nextSegmentId++;

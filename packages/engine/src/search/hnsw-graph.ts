@@ -43,6 +43,12 @@ export interface GraphBuildInput {
    * `vectors`, in order. Its state when the build starts is copied; the base itself is not changed.
    */
   base?: HnswGraph;
+  /**
+   * Aborting it ends the build at once (the worker is terminated; a build still queued never starts)
+   * and rejects with the signal's reason. A server that is stopping must not wait for a graph it would
+   * only throw away: the rows are in the WAL, and the build runs again after the next start.
+   */
+  signal?: AbortSignal;
 }
 
 export interface BuiltGraph {
@@ -57,13 +63,17 @@ export function buildGraph(input: GraphBuildInput): Promise<BuiltGraph> {
   if (input.base && input.base.rows > input.rows) {
     return Promise.reject(new RangeError(`a graph of ${input.base.rows} rows cannot grow into one of ${input.rows}`));
   }
-  return buildQueue.run(() => (input.base ? buildOnBase(input, input.base) : runWorker(input)));
+  return buildQueue.run(async () => {
+    input.signal?.throwIfAborted();
+    return input.base ? buildOnBase(input, input.base) : runWorker(input);
+  });
 }
 
 /** The base graph goes to the worker as a file, written off the event loop by hnswlib itself. */
 function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
   return withGraphFile(async (path) => {
     await base.writeTo(path);
+    input.signal?.throwIfAborted();
     return runWorker(input, { path, rows: base.rows });
   });
 }
@@ -90,14 +100,26 @@ function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }
     vectors,
     base,
   };
+  const { signal } = input;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./graph-build-worker.mjs", import.meta.url), { workerData, transferList: [vectors] });
     let result: BuiltGraph | undefined;
+    // hnswlib's insertions cannot be interrupted from inside; terminating the thread is the only way
+    // to stop them, and nothing outside the worker depends on its half-built graph.
+    const abort = () => {
+      reject(signal?.reason);
+      void worker.terminate();
+    };
+    signal?.addEventListener("abort", abort, { once: true });
     worker.once("message", (message: { graph: Uint8Array; searchEf: number }) => {
       result = { bytes: message.graph, searchEf: message.searchEf };
     });
     worker.once("error", reject);
-    worker.once("exit", (code) => (result ? resolve(result) : reject(new Error(`graph build worker exited with code ${code}`))));
+    worker.once("exit", (code) => {
+      signal?.removeEventListener("abort", abort);
+      if (result) resolve(result);
+      else reject(new Error(`graph build worker exited with code ${code}`));
+    });
   });
 }
 

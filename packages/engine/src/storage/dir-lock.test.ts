@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { openEngine } from "../engine.ts";
-import { LOCK_FILE } from "./dir-lock.ts";
+import { holderRecord, LOCK_FILE, type LockHolder } from "./dir-lock.ts";
 import { EngineError } from "../base/types.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -31,4 +31,32 @@ test("openEngine() takes over the lock of a process that died", () => withDir(as
   await writeFile(join(dir, LOCK_FILE), `${dead.stdout}\n`);
   const engine = await openEngine({ dataDir: dir });
   await engine.close();
+}));
+
+/** The lock another live process (our parent) would hold on `dir`, changed by `change`. */
+async function parentsLock(dir: string, change: Partial<LockHolder> = {}): Promise<string> {
+  return `${JSON.stringify({ ...(await holderRecord(dir, process.ppid)), ...change })}\n`;
+}
+
+test("a live process's lock on this very directory refuses the open", () => withDir(async (dir) => {
+  await writeFile(join(dir, LOCK_FILE), await parentsLock(dir));
+  await assert.rejects(openEngine({ dataDir: dir }), (error: unknown) => error instanceof EngineError && error.code === "LOCKED");
+}));
+
+test("a lock copied from another directory, written before a reboot, or naming a reused pid is stale", () => withDir(async (dir) => {
+  const other = await mkdtemp(join(tmpdir(), "ossv-lock-other-"));
+  try {
+    const stale = {
+      "copied from a live server's directory": await parentsLock(other),
+      "written under another boot": await parentsLock(dir, { boot: "00000000-0000-0000-0000-000000000000", host: "elsewhere" }),
+      "of a pid now held by a later process": await parentsLock(dir, { started: "1" }),
+    };
+    for (const [what, lock] of Object.entries(stale)) {
+      await writeFile(join(dir, LOCK_FILE), lock);
+      const engine = await openEngine({ dataDir: dir }).catch((error: unknown) => assert.fail(`a lock ${what} blocked the open: ${String(error)}`));
+      await engine.close();
+    }
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
 }));

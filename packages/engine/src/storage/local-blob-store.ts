@@ -36,6 +36,11 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(readonly root: string) {}
 
+  /** The file holding object `name` (a backup links or copies it from there). */
+  fileOf(name: string): string {
+    return this.pathOf(name);
+  }
+
   private pathOf(name: string): string {
     const segments = name.split("/");
     if (!segments.every((segment) => NAME_SEGMENT.test(segment))) {
