@@ -9,11 +9,9 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { VectorsClient } from "@ossv/sdk";
-import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
 // Checkpoints every few WAL objects, small segments, quick merges: pruning runs during the snapshot.
 const POLICY = JSON.stringify({ maxWalObjects: 4, segmentRows: 400, idleFlushMs: 50, idleFlushRows: 1, idleMergeMs: 300, freezeMergeRatio: 0 });
@@ -22,7 +20,7 @@ const WRITERS = 3;
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...OSSV_CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -8,10 +8,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 
 async function stop(proc: ServeProcess): Promise<string> {
   proc.child.kill("SIGTERM");
@@ -94,7 +92,7 @@ test("a bad option value is one line naming its source, exit code 2, and nothing
       { args: [], env: { OSSV_CHECKPOINT_POLICY: "{segmentRows" }, message: /OSSV_CHECKPOINT_POLICY is not JSON/ },
     ];
     for (const { args, env, message } of cases) {
-      const run = spawnSync(process.execPath, [BIN, "serve", "--data-dir", dataDir, ...args], {
+      const run = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--data-dir", dataDir, ...args], {
         encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000,
       });
       const what = `ossv serve ${args.join(" ")} ${JSON.stringify(env ?? {})}`;
@@ -110,7 +108,7 @@ test("a bad option value is one line naming its source, exit code 2, and nothing
 });
 
 test("serve --help lists every option with its variable and file key", () => {
-  const help = spawnSync(process.execPath, [BIN, "serve", "--help"], { encoding: "utf8" });
+  const help = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
   for (const [flag, env] of [["port", "OSSV_PORT"], ["data-dir", "OSSV_DATA_DIR"], ["tls-cert", "OSSV_TLS_CERT"], ["log-level", "OSSV_LOG_LEVEL"], ["config", "OSSV_CONFIG"]]) {
     assert.match(help.stdout, new RegExp(`--${flag} [\\s\\S]*?env ${env}`), flag);

@@ -7,11 +7,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
-import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 
-const BIN = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 
 interface Key {
   accessKeyId: string;
@@ -44,7 +42,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 function admin(port: number, ...args: string[]): any { // eslint-disable-line @typescript-eslint/no-explicit-any
   const env = { ...process.env, OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
-  const run = spawnSync(process.execPath, [BIN, "admin", ...args, "--endpoint", `http://127.0.0.1:${port}`], { env, encoding: "utf8" });
+  const run = spawnSync(process.execPath, [...OSSV_CLI, "admin", ...args, "--endpoint", `http://127.0.0.1:${port}`], { env, encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout);
 }
@@ -184,7 +182,7 @@ test("--log-level warn drops the info records but not the root key; --quiet drop
     assert.doesNotMatch(quietOutput, /"msg":"request"/);
     assert.match(quietOutput, /"msg":"stopped"/);
 
-    const warnOnly = spawn(process.execPath, [BIN, "serve", "--data-dir", join(dataDir, "fresh"), "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"], {
+    const warnOnly = spawn(process.execPath, [...OSSV_CLI, "serve", "--data-dir", join(dataDir, "fresh"), "--port", "0", "--host", "127.0.0.1", "--log-level", "warn"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let warnOutput = "";

@@ -9,9 +9,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startTestServer, type RawResponse, type TestServer } from "./raw-client.ts";
 import { exchange, type WireRequest, type WireResponse } from "../reliability/hostile-wire.ts";
+import { OSSV_CLI } from "./serve-process.ts";
 
 const PAGE = "http://127.0.0.1:5173";
 const OTHER = "http://127.0.0.1:6666";
@@ -198,14 +198,14 @@ describe("without --cors-origin", () => {
 });
 
 describe("ossv serve --cors-origin", () => {
-  test("an origin that is not scheme, host and port stops the start, before the data directory is made", async () => {
-    const bin = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
+  test("an origin that is not scheme, host and port is an option error, before the data directory is made", async () => {
     const parent = await mkdtemp(join(tmpdir(), "ossv-cors-cli-"));
     try {
       for (const [value, message] of [["app.example.com", /not an origin such as https:\/\/app\.example\.com/], [`${PAGE},`, /empty origin/], [`*,${PAGE}`, /alone/]] as const) {
         const dataDir = join(parent, "data");
-        const res = spawnSync(process.execPath, [bin, "serve", "--port", "0", "--data-dir", dataDir, "--cors-origin", value], { encoding: "utf8" });
-        assert.equal(res.status, 1, res.stderr);
+        const res = spawnSync(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--data-dir", dataDir, "--cors-origin", value], { encoding: "utf8" });
+        assert.equal(res.status, 2, res.stderr);
+        assert.match(res.stderr, /--cors-origin must be a comma-separated list of origins/);
         assert.match(res.stderr, message);
         assert.equal(existsSync(dataDir), false);
       }

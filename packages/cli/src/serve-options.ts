@@ -6,7 +6,7 @@
 // default. A value that does not parse is an OptionError naming where it came from.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseCorsOriginList } from "@ossv/server";
+import { corsPolicy, parseCorsOriginList } from "@ossv/server";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
 type RawValue = unknown;
@@ -80,10 +80,13 @@ function oneOf<const V extends string>(values: readonly V[]): (raw: RawValue) =>
 
 /** A comma-separated list of origins, or * (the server checks each origin's form at start). */
 function originList(raw: RawValue): string[] {
+  const value = text(raw);
   try {
-    return parseCorsOriginList(text(raw));
-  } catch {
-    throw new Expected("a comma-separated list of origins with none empty, or *");
+    const origins = parseCorsOriginList(value);
+    corsPolicy({ origins }); // the server's own check of each origin's form, so a bad one is an option error
+    return origins;
+  } catch (error) {
+    throw new Expected(`a comma-separated list of origins, or * alone (${(error as Error).message})`);
   }
 }
 

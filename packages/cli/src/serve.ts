@@ -126,6 +126,8 @@ async function runServer({ config, port, account, checkpoint }: Settings, logger
     dataDir, port, region: config.region,
     ...(config.host ? { host: config.host } : {}),
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
+    ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),
+    ...(config["metrics-token"] ? { metricsToken: config["metrics-token"] } : {}),
     ...(config["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: config["max-body-bytes-in-flight"] } : {}),
     ...(config["max-list-response-bytes"] ? { maxListResponseBytes: config["max-list-response-bytes"] } : {}),
     ...(tls ? { tls } : {}),

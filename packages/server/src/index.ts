@@ -3,4 +3,4 @@ export { DEFAULT_CHECKPOINT_POLICY, type BackgroundFailureEvent, type Checkpoint
 export type { AccessLogEntry, LoggedPrincipal } from "./pipeline.ts";
 export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
 export { checkMasterKey } from "./master-key-check.ts";
-export { parseCorsOriginList, type CorsOptions } from "./cors.ts";
+export { corsPolicy, parseCorsOriginList, type CorsOptions } from "./cors.ts";
