@@ -26,7 +26,7 @@ test("the built ossv answers --version and --help and serves", async () => {
     assert.equal(version.stdout.trim(), expected);
     const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
     assert.equal(help.status, 0);
-    assert.match(help.stdout, /usage: ossv <command>/);
+    assert.match(help.stdout, /usage: ossv <command>/i);
 
     const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", join(dir, "data"), "--quiet"], {
       env: { ...process.env, ...TEST_ACCOUNT }, stdio: ["ignore", "pipe", "pipe"],

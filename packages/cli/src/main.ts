@@ -1,39 +1,72 @@
-// `ossv <command>`: the command-line entry point. A command's module is loaded only when it runs, so
-// `ossv --help` and `ossv --version` answer without loading the server, the engine or its native addon.
+// `ossv <command>`: the command-line entry point, one commander tree for every command. A command's
+// module is loaded only when it runs, so `ossv --help` and `ossv --version` answer without loading the
+// server, the engine, its native addon or the SDK.
+//
+// commander (pinned) rather than yargs: it has no dependencies of its own, ships its own types, keeps
+// per-command help and option checks declarative, and lets the older commands keep their own parsers
+// (allowUnknownOption) while they share the tree.
+import { Command, CommanderError } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
+import { addApiCommands } from "./api-commands.ts";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
-const USAGE = `usage: ossv <command> [options]
+/**
+ * serve, admin and restore parse their own arguments (serve's come from its option table in
+ * serve-options.ts), so commander hands them everything after the command's name, in order: with
+ * allowUnknownOption the first option it does not know sends the rest of the line there unread.
+ */
+const PASS_THROUGH = ["serve", "admin", "restore"];
 
-commands:
-  serve     run the OSS Vectors server (ossv serve --help)
-  admin     manage RAM users, keys, policies, temporary credentials (ossv admin --help)
-  restore   make a data directory from a backup (ossv restore --help)
+function passThrough(program: Command, name: string, description: string, run: (argv: string[]) => Promise<number>, setCode: (code: number) => void): void {
+  program.command(name)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]")
+    .addHelpText("after", `\n  ossv ${name} --help lists its options.`)
+    .action(async (_args: string[], _options: unknown, command: Command) => setCode(await run(command.args)));
+}
 
-  ossv --version prints the version.
-`;
+export function buildProgram(setCode: (code: number) => void): Command {
+  const program = new Command("ossv")
+    .usage("<command> [options]")
+    .description("ossv: an OSS Vectors server, and a client for it and for Alibaba Cloud OSS Vectors")
+    .version(cliPackage.version, "-v, --version", "print the version")
+    .enablePositionalOptions()
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "ossv: ")) })
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`);
+  passThrough(program, "serve", "run the OSS Vectors server", async (argv) => (await import("./serve.ts")).serveCommand(argv), setCode);
+  passThrough(program, "admin", "manage RAM users, keys, policies, temporary credentials; index and snapshot upkeep",
+    async (argv) => (await import("./admin.ts")).adminCommand(argv), setCode);
+  passThrough(program, "restore", "make a data directory from a backup", async (argv) => (await import("./restore.ts")).restoreCommand(argv), setCode);
+  addApiCommands(program, setCode);
+  program.command("version", { hidden: true }).action(() => {
+    process.stdout.write(`${cliPackage.version}\n`);
+  });
+  return program;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "serve":
-      return (await import("./serve.ts")).serveCommand(rest);
-    case "admin":
-      return (await import("./admin.ts")).adminCommand(rest);
-    case "restore":
-      return (await import("./restore.ts")).restoreCommand(rest);
-    case "--version":
-    case "-v":
-    case "version":
-      process.stdout.write(`${cliPackage.version}\n`);
-      return 0;
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`ossv: unknown command "${command}"\n${USAGE}`);
-      return 1;
+  let code: number = EXIT.ok;
+  const program = buildProgram((result) => { code = result; });
+  if (argv.length === 0) {
+    // As before the tree existed: the usage on standard output, and a non-zero code for the script
+    // that forgot its command.
+    process.stdout.write(program.helpInformation());
+    return EXIT.failed;
   }
+  // `ossv help serve` is `ossv serve --help`: those commands' help is their own.
+  if (argv[0] === "help" && PASS_THROUGH.includes(argv[1] ?? "")) argv = [argv[1]!, "--help"];
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end here with exit code 0; every other commander error is a usage error
+    // it has already printed.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  return code;
 }

@@ -1,0 +1,122 @@
+// The commands that call the OSS Vectors API through @ossv/sdk: bucket, index, policy, logging and
+// vectors. This module only declares them (names, arguments, flags, help); what they do is in
+// api-run.ts, loaded when one runs, so the SDK costs nothing to `ossv --help` or `ossv serve`.
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { ApiCommandName } from "./api-run.ts";
+
+type SetCode = (code: number) => void;
+
+const CONNECTION_HELP = `
+Connection (flags beat the profile):
+  --endpoint, --region, --account-id, --path-style as flags, or endpoint, region, account_id,
+  path_style in a profile of ~/.ossv/config (an INI file; --profile NAME, default "default").
+  Credentials: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN in the environment, or
+  access_key_id, access_key_secret, session_token in the profile. A profile named with --profile
+  wins over the environment; otherwise the environment wins over the default profile.
+  Without --endpoint (or endpoint in the profile), the region's Alibaba Cloud endpoint is used.`;
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError("must be a positive whole number");
+  }
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").filter((key) => key !== "")];
+}
+
+/** A leaf command with the connection and output flags every API command takes. */
+function leaf(parent: Command, name: string, description: string): Command {
+  return parent.command(name)
+    .description(description)
+    .option("--endpoint <url>", "the server: http://host:port, or a host name (https)")
+    .option("--region <id>", "region id, e.g. cn-hangzhou (default: the profile's, else cn-hangzhou)")
+    .option("--account-id <id>", "the numeric id of the account that owns the buckets")
+    .option("--path-style", "address buckets as {endpoint}/{bucket}/ rather than {bucket}-{account}.{endpoint}")
+    .option("--profile <name>", "the profile of ~/.ossv/config to use")
+    .addOption(new Option("-o, --output <format>", "how results are printed").choices(["json", "table"]).default("json"))
+    .addHelpText("after", CONNECTION_HELP);
+}
+
+function group(program: Command, name: string, description: string): Command {
+  return program.command(name).description(description);
+}
+
+export function addApiCommands(program: Command, setCode: SetCode): void {
+  /** Runs the named command with its positional arguments and flags, in api-run.ts. */
+  const run = (name: ApiCommandName) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const { runApiCommand } = await import("./api-run.ts");
+    setCode(await runApiCommand(name, command.processedArgs as string[], command.opts()));
+  };
+
+  const bucket = group(program, "bucket", "vector buckets: create, get, list, delete");
+  leaf(bucket, "create", "create a vector bucket").argument("<name>").action(run("bucket create"));
+  leaf(bucket, "get", "describe a vector bucket").argument("<name>").action(run("bucket get"));
+  leaf(bucket, "list", "list the account's vector buckets (every page)")
+    .option("--prefix <p>", "only buckets whose names start with this").action(run("bucket list"));
+  leaf(bucket, "delete", "delete an empty vector bucket").argument("<name>").action(run("bucket delete"));
+
+  const index = group(program, "index", "vector indexes of a bucket: create, get, list, delete");
+  leaf(index, "create", "create a vector index").argument("<bucket>").argument("<index>")
+    .requiredOption("--dimension <n>", "components per vector", positiveInteger)
+    .addOption(new Option("--metric <metric>", "distance metric").choices(["cosine", "euclidean"]).makeOptionMandatory())
+    .option("--non-filterable <keys>", "metadata keys stored but not usable in filters (comma-separated; repeatable)", collect)
+    .action(run("index create"));
+  leaf(index, "get", "describe a vector index").argument("<bucket>").argument("<index>").action(run("index get"));
+  leaf(index, "list", "list a bucket's vector indexes (every page)").argument("<bucket>")
+    .option("--prefix <p>", "only indexes whose names start with this").action(run("index list"));
+  leaf(index, "delete", "delete a vector index and all its vectors").argument("<bucket>").argument("<index>").action(run("index delete"));
+
+  const policy = group(program, "policy", "a bucket's access policy: get, put, delete");
+  leaf(policy, "get", "print the bucket's policy document as stored").argument("<bucket>").action(run("policy get"));
+  leaf(policy, "put", "set the bucket's policy from a JSON file").argument("<bucket>")
+    .requiredOption("--file <f>", "the policy document (JSON), sent as it is in the file").action(run("policy put"));
+  leaf(policy, "delete", "remove the bucket's policy").argument("<bucket>").action(run("policy delete"));
+
+  const logging = group(program, "logging", "a bucket's access logging: get, put, delete");
+  leaf(logging, "get", "print the bucket's logging status").argument("<bucket>").action(run("logging get"));
+  leaf(logging, "put", "send the bucket's access logs to an OSS bucket").argument("<bucket>")
+    .option("--target-bucket <b>", "the OSS bucket that receives the logs")
+    .option("--target-prefix <p>", "prefix of the log objects")
+    .option("--logging-role <r>", "the RAM role that writes them")
+    .option("--file <f>", "instead of the flags: JSON as logging get prints it, or its loggingEnabled object")
+    .action(run("logging put"));
+  leaf(logging, "delete", "turn the bucket's access logging off").argument("<bucket>").action(run("logging delete"));
+
+  const vectors = group(program, "vectors", "vectors of an index: put, get, list, delete, query");
+  const target = (command: Command) => command
+    .requiredOption("--bucket <b>", "the vector bucket")
+    .requiredOption("--index <i>", "the vector index");
+  target(leaf(vectors, "put", "write (upsert) vectors: from --file, or one from --key and --vector"))
+    .option("--file <f>", "a JSON array of {\"key\", \"data\": {\"float32\": [...]}, \"metadata\"?}; sent 500 at a time")
+    .option("--key <k>", "the key of the one vector to write")
+    .option("--vector <json>", "its components, a JSON array of numbers")
+    .option("--metadata <json>", "its metadata, a JSON object")
+    .action(run("vectors put"));
+  target(leaf(vectors, "get", "read vectors by key (missing keys are left out)"))
+    .requiredOption("--key <k>", "a key (comma-separated or repeated for several)", collect)
+    .option("--data", "include the components")
+    .option("--metadata", "include the metadata")
+    .action(run("vectors get"));
+  target(leaf(vectors, "list", "list vectors, one page unless --all"))
+    .option("--max-results <n>", "vectors per page (the service's default: 500)", positiveInteger)
+    .option("--next-token <t>", "continue from the nextToken of an earlier page")
+    .option("--all", "follow nextToken to the end and print every vector")
+    .option("--data", "include the components")
+    .option("--metadata", "include the metadata")
+    .action(run("vectors list"));
+  target(leaf(vectors, "delete", "delete vectors by key (missing keys are ignored)"))
+    .requiredOption("--key <k>", "a key (comma-separated or repeated for several)", collect)
+    .action(run("vectors delete"));
+  target(leaf(vectors, "query", "the nearest vectors to a query vector, most similar first"))
+    .option("--vector <json>", "the query vector, a JSON array of numbers")
+    .option("--vector-file <f>", "a file holding the query vector (a JSON array, or {\"float32\": [...]})")
+    .option("--like <key>", "query with the stored vector of this key (it is among the results)")
+    .option("--filter <json>", "a metadata filter, e.g. {\"genre\": {\"$eq\": \"jazz\"}}")
+    .requiredOption("--top-k <k>", "how many vectors to return", positiveInteger)
+    .option("--metadata", "include each vector's metadata")
+    .option("--distance", "include each vector's distance")
+    .action(run("vectors query"));
+}
