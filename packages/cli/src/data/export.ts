@@ -39,10 +39,16 @@ export function listAll(source: IndexRef, segments = 4, abortSignal?: AbortSigna
   }, { abortSignal });
 }
 
+/** The server answers `{}` for a vector stored without metadata; either way there is none to write. */
+function presentMetadata(vector: Vector): Vector["metadata"] {
+  return vector.metadata && Object.keys(vector.metadata).length > 0 ? vector.metadata : undefined;
+}
+
 /** One JSON Lines record; the same shape the JSON Lines reader takes. */
 export function toJsonLine(vector: Vector): string {
   const line: { key: string; data: number[]; metadata?: unknown } = { key: vector.key, data: vector.data?.float32 ?? [] };
-  if (vector.metadata && Object.keys(vector.metadata).length > 0) line.metadata = vector.metadata;
+  const metadata = presentMetadata(vector);
+  if (metadata) line.metadata = metadata;
   // A float32 value printed as the shortest double that reads back to it reads back to the same float32.
   return JSON.stringify(line) + "\n";
 }
@@ -58,7 +64,9 @@ export async function exportVectors(options: ExportOptions): Promise<ExportSumma
       try {
         for await (const vector of vectors) {
           if (!stream.write(toJsonLine(vector))) await once(stream, "drain");
-          options.onProgress?.(++written);
+          // Counted apart from the call: `f?.(++n)` skips the increment when there is no f.
+          written++;
+          options.onProgress?.(written);
         }
       } finally {
         stream.end();
@@ -67,8 +75,9 @@ export async function exportVectors(options: ExportOptions): Promise<ExportSumma
     } else {
       const writer = new ParquetVectorWriter(partial);
       for await (const vector of vectors) {
-        await writer.add({ key: vector.key, data: vector.data?.float32 ?? [], metadata: vector.metadata });
-        options.onProgress?.(++written);
+        await writer.add({ key: vector.key, data: vector.data?.float32 ?? [], metadata: presentMetadata(vector) });
+        written++;
+        options.onProgress?.(written);
       }
       await writer.close();
     }
@@ -97,7 +106,7 @@ export async function copyVectors(options: CopyOptions): Promise<ImportSummary> 
     let position = 0;
     for await (const vector of listAll(from, segments ?? 4, options.abortSignal)) {
       const data = Float32Array.from(vector.data?.float32 ?? []);
-      const metadata = vector.metadata && Object.keys(vector.metadata).length > 0 ? vector.metadata : undefined;
+      const metadata = presentMetadata(vector);
       yield { ok: true, record: { position, line: position + 1, key: vector.key, data, ...(metadata ? { metadata } : {}) } };
       position++;
     }
