@@ -86,3 +86,29 @@ test("a key repeated in one batch is sent once, with its last value", async () =
   assert.equal(sent.length, 1);
   assert.deepEqual(sent[0]!.vectors.map((vector) => [vector.key, [...vector.data.float32]]), [["a", [2]], ["b", [1]]]);
 });
+
+test("an aborted import stops, and its checkpoint covers only what was acknowledged", async () => {
+  const controller = new AbortController();
+  let calls = 0;
+  const client = {
+    async putVectors(_input: PutVectorsRequest, options?: { abortSignal?: AbortSignal }) {
+      if (++calls === 3) controller.abort(new Error("interrupted"));
+      await delay(5);
+      if (options?.abortSignal?.aborted) throw new Error("aborted in flight");
+      return ok;
+    },
+  };
+  const dir = await mkdtemp(join(tmpdir(), "ossv-import-"));
+  try {
+    const checkpointFile = join(dir, "checkpoint");
+    const error = await importVectors({
+      client, bucket: "b", index: "i", records: records(100), batchSize: 10, concurrency: 1, checkpointFile, abortSignal: controller.signal,
+    }).then(() => undefined, (caught: unknown) => caught);
+    assert.ok(error instanceof ImportAbortedError);
+    const checkpoint = await readCheckpoint(checkpointFile);
+    assert.equal(checkpoint?.position, 20);
+    assert.equal(checkpoint?.complete, false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

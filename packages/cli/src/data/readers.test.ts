@@ -131,3 +131,13 @@ test("progress without a terminal: periodic plain lines and a summary", () => {
   assert.match(lines[0]!, /^import: 10\/100 rows, \d+ rows\/s, 1 errors, ETA /);
   assert.match(end, /^import: 100 rows in \d+\.\d s \(\d+ rows\/s\), 1 errors$/);
 });
+
+test("progress on a terminal: a bar with count, rate, errors and ETA, then the summary", () => {
+  let output = "";
+  const stream = Object.assign(new Writable({ write(chunk, _encoding, done) { output += String(chunk); done(); } }), { isTTY: true, columns: 120 });
+  const reporter = createProgressReporter({ label: "import", total: 200, stream });
+  reporter.update(50, 2);
+  reporter.finish(200, 2);
+  assert.match(output, /import \[[^\]]*\] 200\/200 \| \d+ rows\/s \| 2 errors \| ETA /);
+  assert.match(output, /import: 200 rows in \d+\.\d s \(\d+ rows\/s\), 2 errors\n$/);
+});
