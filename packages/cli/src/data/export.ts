@@ -61,13 +61,21 @@ export async function exportVectors(options: ExportOptions): Promise<ExportSumma
     const vectors = listAll(options, options.segments ?? 4, options.abortSignal);
     if (options.format === "jsonl") {
       const stream = createWriteStream(partial);
+      // Lines are gathered into chunks of about 1 MiB: one write per line costs more than the listing.
+      let chunk = "";
       try {
         for await (const vector of vectors) {
-          if (!stream.write(toJsonLine(vector))) await once(stream, "drain");
+          chunk += toJsonLine(vector);
+          if (chunk.length >= 1 << 20) {
+            const full = chunk;
+            chunk = "";
+            if (!stream.write(full)) await once(stream, "drain");
+          }
           // Counted apart from the call: `f?.(++n)` skips the increment when there is no f.
           written++;
           options.onProgress?.(written);
         }
+        if (chunk !== "") stream.write(chunk);
       } finally {
         stream.end();
         await once(stream, "close");
