@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { parquetWriteFile } from "hyparquet-writer";
 import {
   createProgressReporter, encodeNpy, ParquetVectorWriter, parseNpyHeader, parseVectorCell, readCsv, readJsonl, readNpy,
   readParquet, type RecordSource, type SourceItem,
@@ -120,6 +121,31 @@ test("Parquet: what ParquetVectorWriter writes reads back exactly, over several 
     assert.deepEqual(item.record.metadata, expected[i]!.metadata);
   });
   await assert.rejects(readParquet(path, { data: "embedding" }), /no column "embedding"/);
+}));
+
+test("Parquet from elsewhere: a list<double> vector column, metadata as a JSON string, bad rows by row number", () => withDir(async (dir) => {
+  const path = join(dir, "other.parquet");
+  const columnData = [
+    { name: "id", data: ["a", "b", "c", ""] },
+    { name: "vector", data: [[0.1, 2], [3, 4], [], [5, 6]] },
+    { name: "metadata", data: ['{"x":1}', null, null, "not json"] },
+  ];
+  parquetWriteFile({
+    filename: path, columnData, schema: [
+      { name: "root", num_children: 3 },
+      { name: "id", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+      { name: "vector", repetition_type: "REQUIRED", converted_type: "LIST", num_children: 1 },
+      { name: "list", repetition_type: "REPEATED", num_children: 1 },
+      { name: "element", type: "DOUBLE", repetition_type: "REQUIRED" },
+      { name: "metadata", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+    ],
+  });
+  const items = await collect(await readParquet(path, { key: "id" }));
+  assert.deepEqual(summary(items), ["1:a", "2:b", "3:error", "4:error"]);
+  const first = items[0]!;
+  assert.ok(first.ok);
+  assert.deepEqual([...first.record.data], [Math.fround(0.1), 2]);
+  assert.deepEqual(first.record.metadata, { x: 1 });
 }));
 
 test("progress without a terminal: periodic plain lines and a summary", () => {

@@ -54,11 +54,13 @@ export function toSourceItem(position: number, line: number, key: unknown, data:
     if (bad >= 0) return fail(`${key}: vector component ${bad} is not a finite number`);
     vector = data;
   }
-  else if (data instanceof Float64Array || Array.isArray(data)) {
-    if (data.length === 0) return fail(`${key}: the vector is empty`);
-    vector = new Float32Array(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const value: unknown = data[i];
+  else if (Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView))) {
+    // Arrays, and the typed arrays a Parquet reader may hand over for list<double> or list<int>.
+    const values = data as ArrayLike<unknown>;
+    if (values.length === 0) return fail(`${key}: the vector is empty`);
+    vector = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
       if (typeof value !== "number" || !Number.isFinite(value)) return fail(`${key}: vector component ${i} is not a finite number`);
       vector[i] = value;
       // A finite double can still overflow float32; the service stores float32 only.
