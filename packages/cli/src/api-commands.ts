@@ -3,6 +3,7 @@
 // api-run.ts, loaded when one runs, so the SDK costs nothing to `ossv --help` or `ossv serve`.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { ApiCommandName } from "./api-run.ts";
+import type { DataCommandName, DataFlags } from "./data-run.ts";
 
 type SetCode = (code: number) => void;
 
@@ -20,6 +21,12 @@ function positiveInteger(value: string): number {
     throw new InvalidArgumentError("must be a positive whole number");
   }
   return Number(value);
+}
+
+function batchSize(value: string): number {
+  const n = positiveInteger(value);
+  if (n > 500) throw new InvalidArgumentError("at most 500 (the service's limit per request)");
+  return n;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -85,7 +92,7 @@ export function addApiCommands(program: Command, setCode: SetCode): void {
     .action(run("logging put"));
   leaf(logging, "delete", "turn the bucket's access logging off").argument("<bucket>").action(run("logging delete"));
 
-  const vectors = group(program, "vectors", "vectors of an index: put, get, list, delete, query");
+  const vectors = group(program, "vectors", "vectors of an index: put, get, list, delete, query, import, export, copy");
   const target = (command: Command) => command
     .requiredOption("--bucket <b>", "the vector bucket")
     .requiredOption("--index <i>", "the vector index");
@@ -119,4 +126,44 @@ export function addApiCommands(program: Command, setCode: SetCode): void {
     .option("--metadata", "include each vector's metadata")
     .option("--distance", "include each vector's distance")
     .action(run("vectors query"));
+
+  const runData = (name: DataCommandName) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const { runDataCommand } = await import("./data-run.ts");
+    setCode(await runDataCommand(name, command.processedArgs as string[], command.opts<DataFlags>()));
+  };
+  target(leaf(vectors, "import", "import vectors from a JSON Lines, CSV, .npy or Parquet file, resumably"))
+    .argument("<file>")
+    .addOption(new Option("--format <format>", "the file's format (default: from its extension)").choices(["jsonl", "csv", "npy", "parquet"]))
+    .option("--keys-file <f>", ".npy only: a file of keys, one per line, line i naming row i")
+    .option("--key-prefix <p>", ".npy only, without --keys-file: keys are <p><row>, rows from 0")
+    .option("--batch-size <n>", "vectors per request, at most 500 (default 500)", batchSize)
+    .option("--concurrency <n>", "requests in flight at once (default 4)", positiveInteger)
+    .option("--resume", "continue from the checkpoint of an interrupted import of this file")
+    .option("--checkpoint <file>", "where the checkpoint is kept (default: FILE.ossv-checkpoint)")
+    .addOption(new Option("--on-error <mode>", "a bad record: skip it (reported by line) or abort the import").choices(["skip", "abort"]).default("abort"))
+    .addHelpText("after", `
+Progress goes to standard error: a bar on a terminal, a plain line every 5 s otherwise. Bad records
+are printed there as "line N: reason". Ctrl-C stops after the requests in flight and keeps the
+checkpoint; --resume continues from it. The checkpoint is removed when the import completes.
+Exit code 0: every record imported; 1: records were skipped (--on-error skip), or the import stopped
+(a bad record with --on-error abort, a failure, Ctrl-C), the checkpoint kept.`)
+    .action(runData("vectors import"));
+  target(leaf(vectors, "export", "write every vector of an index to a JSON Lines or Parquet file"))
+    .addOption(new Option("--format <format>", "the file's format").choices(["jsonl", "parquet"]).makeOptionMandatory())
+    .requiredOption("--out <file>", "the file to write (it appears only once complete)")
+    .option("--segments <n>", "listings in parallel, 1-16 (default 4)", positiveInteger)
+    .action(runData("vectors export"));
+  target(leaf(vectors, "copy", "copy every vector of an index into another index, on this server or another"))
+    .requiredOption("--to-bucket <b>", "the target bucket")
+    .requiredOption("--to-index <i>", "the target index (it must exist, with the same dimension)")
+    .option("--to-endpoint <url>", "the target's server (default: the source's connection, when no --to-* flag is given)")
+    .option("--to-region <id>", "the target's region")
+    .option("--to-account-id <id>", "the target's account id")
+    .option("--to-path-style", "address the target's buckets path-style")
+    .option("--to-profile <name>", "the profile of ~/.ossv/config for the target (credentials: that profile's, else the environment's)")
+    .option("--segments <n>", "listings of the source in parallel, 1-16 (default 4)", positiveInteger)
+    .option("--batch-size <n>", "vectors per request to the target, at most 500", batchSize)
+    .option("--concurrency <n>", "requests to the target in flight at once (default 4)", positiveInteger)
+    .action(runData("vectors copy"));
 }
