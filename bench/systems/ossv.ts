@@ -1,18 +1,26 @@
 // ossv measured as a user sees it: `ossv serve` in its own process, every call through @ossv/sdk over
 // HTTP on loopback. Durability is always on in the engine (each acknowledged batch is fsynced).
-import { rmSync } from "node:fs";
+import { createWriteStream, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
 import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
 import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE, TENANT_VALUE, type FilterKind } from "../lib/dataset.ts";
 import { K } from "../lib/ground-truth.ts";
-import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
+import { measureQueryMatrix, rowRange, rowsToDelete, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
 import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
 import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
 import { AdminClient } from "../../packages/cli/src/admin-client.ts";
+// The CLI's import library, called in-process through a relative import: `ossv vectors import` is not
+// wired to it on this branch yet. Next step: spawn `node packages/cli/bin/ossv.js vectors import
+// --format jsonl ...` instead, so the figure also covers the command's start-up and argument handling.
+import { importVectors } from "../../packages/cli/src/data/import.ts";
+import { readJsonl } from "../../packages/cli/src/data/jsonl.ts";
 
 const BUCKET = "bench";
 const INDEX = "main";
+/** The fresh index the JSON Lines import writes into (same server, same bucket). */
+const IMPORT_INDEX = "imported";
 
 export function ossvFilter(kind: FilterKind): Record<string, unknown> | undefined {
   if (kind === "category") return { category: { $eq: `c${CATEGORY_VALUE}` } };
@@ -127,6 +135,56 @@ function memory(server: RunningServer, idleRss: number, vectors: number): Measur
   return { rss_bytes: rss, rss_bytes_idle_server: idleRss, rss_bytes_per_vector: (rss - idleRss) / vectors, vectors };
 }
 
+/** Writes every row as JSON Lines (key, data, metadata), as an export would; not timed. */
+async function writeJsonl(ctx: BenchContext, file: string): Promise<number> {
+  const out = createWriteStream(file);
+  const chunk: string[] = [];
+  let chunkChars = 0;
+  for (let row = 0; row < ctx.data.spec.count; row++) {
+    // Array.from: a float32 widened to a double prints as the shortest double, which reads back exact.
+    const line = JSON.stringify({ key: vectorKey(row), data: Array.from(rowVector(ctx.data, row)), metadata: metadataOf(ctx.data, row) }) + "\n";
+    chunk.push(line);
+    chunkChars += line.length;
+    if (chunkChars >= 1 << 20) {
+      if (!out.write(chunk.join(""))) await once(out, "drain");
+      chunk.length = 0;
+      chunkChars = 0;
+    }
+  }
+  out.end(chunk.join(""));
+  await once(out, "finish");
+  return statSync(file).size;
+}
+
+/**
+ * Issue #19: the whole data set as a JSON Lines file, imported into a fresh index of the same server
+ * with the CLI's import library (batches of the profile's size, as many requests in flight as the
+ * bench's concurrent writers), timed from opening the file to the last acknowledged batch (reading
+ * and parsing included), against the SDK's ingest figures of this same run.
+ */
+async function importJsonl(ctx: BenchContext, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
+  const file = join(ctx.workDir, "dataset.jsonl");
+  const bytes = await writeJsonl(ctx, file);
+  await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+  const concurrency = ctx.profile.concurrentWriters;
+  const started = performance.now();
+  const summary = await importVectors({ client, bucket: BUCKET, index: IMPORT_INDEX, records: readJsonl(file), batchSize: ctx.profile.batchSize, concurrency });
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(file, { force: true });
+  if (summary.written !== ctx.data.spec.count || summary.errorCount > 0) throw new Error(`JSON Lines import wrote ${summary.written} of ${ctx.data.spec.count} rows, ${summary.errorCount} bad`);
+  const rate = summary.written / seconds;
+  const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
+  const sdkConcurrent = sdk("ingest_concurrent_writers");
+  const sdkOneWriter = sdk("ingest_1_writer");
+  into.import_jsonl = {
+    vectors_per_s: rate, vectors: summary.written, seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
+    sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
+    note: `importVectors + readJsonl (packages/cli/src/data) in the bench process, not yet the ossv vectors import command; into a fresh index of the same server after the other phases (the main index, ${ctx.data.spec.count - rowsToDelete(ctx.data).length} rows, still loaded); ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
+  };
+  ctx.log(`    cli_import_jsonl ${summary.written} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
+    + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest`);
+}
+
 export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
   const dataDir = join(ctx.workDir, "ossv-data");
   const m: Record<string, Measurement> = {};
@@ -162,6 +220,8 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
     client = clientFor(server);
     m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
     m.memory_after_restart = memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
+    // Last, so that its background graph builds disturb none of the figures above.
+    await importJsonl(ctx, client, m);
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
