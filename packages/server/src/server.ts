@@ -150,8 +150,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * is taken, say) must not leave behind an account whose generated root key was never shown.
  */
 async function serveEngine(engine: Engine, region: string, options: ServerOptions, metrics: ServerMetrics): Promise<RunningServer> {
-  const cors = options.cors && corsPolicy(options.cors);
   const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
+  const log = options.onRequest;
+  const onRequest = (entry: AccessLogEntry) => {
+    metrics.observeRequest(entry);
+    log?.(entry);
+  };
+  const settings = {
+    ...pipelineSettings(engine, region, secrets, { ...options, onRequest }),
+    backup: backupTaker(engine, options.dataDir, options.masterKey),
+  };
+  const { cors } = settings;
   let listener = (req: IncomingMessage, res: ServerResponse) => answerNotReady(req, res, cors);
   const operator: OperatorState = { phase: "starting", metrics, ...(options.metricsToken && { metricsToken: options.metricsToken }) };
   const inFlight: InFlight = new WeakMap();
@@ -180,15 +189,6 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     await new Promise((resolve) => server.close(resolve));
     throw error;
   }
-  const log = options.onRequest;
-  const onRequest = (entry: AccessLogEntry) => {
-    metrics.observeRequest(entry);
-    log?.(entry);
-  };
-  const settings = {
-    ...pipelineSettings(engine, region, secrets, { ...options, onRequest }),
-    backup: backupTaker(engine, options.dataDir, options.masterKey),
-  };
   // Node does not await a request listener. handleRequest turns every failure of a request into its
   // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);

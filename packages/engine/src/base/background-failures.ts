@@ -3,6 +3,7 @@
 // with its error, retried after a growing delay, and kept for `describe()` so `ossv admin index
 // describe` shows what failed, when, and how often, until a later attempt succeeds and after.
 
+/** "merge" is the idle merge: like an explicit compact(), all segments into one. */
 export type BackgroundTask = "checkpoint" | "flush" | "compact" | "merge";
 
 /** The most recent background failure of a collection, as describe() shows it. */

@@ -13,12 +13,10 @@ import { worthMergingWhenIdle } from "./merge.ts";
 import type { CheckpointPolicy } from "./policy.ts";
 import { RetryGate } from "./retry-gate.ts";
 
-/** "merge" is the idle merge: like an explicit compact(), all segments into one. */
-type Task = BackgroundTask;
 
 export class BackgroundWork {
   private readonly queue = new SerialQueue();
-  private readonly scheduled = new Set<Task>();
+  private readonly scheduled = new Set<BackgroundTask>();
   private readonly checkpointer: Checkpointer;
   private readonly gate: RetryGate;
   /** Tasks queued or running; drain() waits until none are left, including ones queued meanwhile. */
@@ -70,7 +68,7 @@ export class BackgroundWork {
     this.idleMergeTimer.unref();
   }
 
-  private schedule(task: Task): void {
+  private schedule(task: BackgroundTask): void {
     if (this.scheduled.has(task) || this.stopped) return;
     if (this.gate.defer(task)) return;
     this.scheduled.add(task);
@@ -78,7 +76,7 @@ export class BackgroundWork {
     this.run(task, true).catch(() => undefined);
   }
 
-  private run(task: Task, automatic = false): Promise<void> {
+  private run(task: BackgroundTask, automatic = false): Promise<void> {
     return this.enqueue(async () => {
       if (automatic) this.scheduled.delete(task);
       if (automatic && this.stopped) return;
@@ -94,7 +92,7 @@ export class BackgroundWork {
     });
   }
 
-  private async perform(task: Task, automatic: boolean): Promise<void> {
+  private async perform(task: BackgroundTask, automatic: boolean): Promise<void> {
     if (task === "merge") {
       if (worthMergingWhenIdle(this.context.collection.segments, this.policy)) await this.runCompaction(true);
     } else if (task === "compact") await this.runCompaction(!automatic);
