@@ -173,6 +173,7 @@ test("s3 filter: the AST is the engine's FilterNode", () => {
     [undefined, { op: "all" }],
     [null, { op: "all" }],
     [{}, { op: "all" }],
+    [{ $or: [{}, { a: 1 }] }, { op: "or", children: [{ op: "all" }, { op: "eq", key: "a", value: 1 }] }],
     [{ path: { $startsWith: "/a/" } }, { op: "startsWith", key: "path", prefix: "/a/" }],
     [{ year: { $gte: 1, $lt: 2 }, genre: "x" }, {
       op: "and", children: [{ op: "and", children: [{ op: "gte", key: "year", value: 1 }, { op: "lt", key: "year", value: 2 }] }, { op: "eq", key: "genre", value: "x" }],
@@ -227,7 +228,6 @@ const REFUSALS: ReadonlyArray<readonly [string, unknown, S3VectorsIndexMode, str
   ["an empty $and", { $and: [] }, "ENHANCED", "/filter/$and", "non-empty array"],
   ["an empty $or", { $or: [] }, "CLASSIC", "/filter/$or", "non-empty array"],
   ["a string in $or", { $or: [{ a: 1 }, "b"] }, "ENHANCED", "/filter/$or/1", "must be a filter object, got a string"],
-  ["an empty object in $and", { $and: [{ a: 1 }, {}] }, "ENHANCED", "/filter/$and/1", "empty filter"],
   ["$or inside a key's condition", { a: { $or: [{ $eq: 1 }] } }, "ENHANCED", "/filter/a/$or", "$or inside the condition on \"a\""],
   ["a nested field", { a: { b: 1 } }, "ENHANCED", "/filter/a/b", "is not an operator"],
   ["an empty condition", { a: {} }, "ENHANCED", "/filter/a", "empty condition"],

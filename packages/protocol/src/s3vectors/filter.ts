@@ -6,9 +6,8 @@
 //   `$in`/`$nin` one per listed value, `$and`/`$or` nothing themselves) and allows at most 100; the
 //   size, instruction and depth limits of the OSS profile do not apply;
 // - errors name the JSON pointer of the offending value ("/filter/$or/1/year/$gt") so the server can
-//   answer a ValidationException whose fieldList points at it;
-// - an empty object is a condition only at the top (`{}` matches everything); inside `$and`/`$or` it
-//   is refused, as a filter without a condition there is almost certainly a mistake.
+//   answer a ValidationException whose fieldList points at it.
+// As in the OSS dialect, `{}` matches everything, at the top and inside `$and`/`$or` alike.
 // The evaluation rules themselves (implicit $eq, ANDed siblings, any-element matching on arrays,
 // $ne/$nin true for a missing key, no cross-type comparison) are the OSS dialect's, unchanged.
 import { ApiError } from "../errors.ts";
@@ -100,14 +99,13 @@ export function parseS3VectorsFilter(json: unknown, options: ParseS3VectorsFilte
     maxDepth: limits.maxDepth,
     constraints: 0,
   };
-  if (Object.keys(json).length === 0) return { op: "all" };
   return parseObject(json, root, 0, state);
 }
 
-/** A non-empty object of conditions: one entry is itself, several are ANDed. */
+/** An object of conditions: `{}` matches everything, one entry is itself, several are ANDed. */
 function parseObject(object: Record<string, unknown>, path: string, depth: number, state: ParseState): FilterNode {
   const entries = Object.entries(object);
-  if (entries.length === 0) fail(path, "is an empty filter; give at least one condition");
+  if (entries.length === 0) return { op: "all" };
   const nodes = entries.map(([key, value]) => parseEntry(key, value, child(path, key), depth, state));
   return nodes.length === 1 ? nodes[0] as FilterNode : { op: "and", children: nodes };
 }
