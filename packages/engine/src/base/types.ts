@@ -137,6 +137,21 @@ export interface ListVectorsPage {
 
 export interface QueryOptions {
   vector: Float32Array;
+  /**
+   * How many hits, best first: min(topK, live matching rows) of them, whatever the size (S3 Vectors
+   * allows 10,000; large values are answered by exact scans where a graph would cost more, see
+   * SEARCH_TUNING.graphScoresPerResult). Equal distances are ordered by key, so the ranking is total.
+   *
+   * Paging (S3 Vectors' QueryVectors returns a large topK a page at a time, with nextToken) needs no
+   * engine support: ask again with the same vector, filter and the *whole* topK, and keep the page's
+   * ranks [from, from + pageSize). Asking for the same topK matters: a graph's beam grows with topK,
+   * so top-100 and the first 100 of top-10,000 may differ where the search is approximate, while the
+   * same query on unchanged data gives the same ranking. Each page is then a fresh query, so it never
+   * holds a row deleted since the first; a write between pages may shift ranks (a key seen twice or
+   * skipped), which the API allows. A server that wants each page to cost less than a whole query
+   * keeps the first call's (key, distance) list for the token's lifetime instead, and drops from each
+   * page the keys deleted since (get() tells).
+   */
   topK: number;
   /**
    * The parsed metadata filter (protocol's parseFilter); rows it rejects are never ranked. The engine

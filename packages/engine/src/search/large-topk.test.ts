@@ -81,6 +81,9 @@ test("topK 10,000 returns the complete top-K of live matching rows, with and wit
             if (i > 0) assert.ok(hit.distance >= (hits[i - 1]?.distance as number), `${what}: not ascending at ${i}`);
             if (exact) assert.ok(Math.abs(hit.distance - (truth[i]?.distance as number)) <= 1e-9, `${what}: rank ${i} is not the true one`);
           });
+          // The same query on unchanged data ranks the same way: what paging by [from, to) slices relies on.
+          const again = collection.query({ vector, topK: TOP_K, ...(node && { filter: node }) });
+          assert.deepEqual(again.map((h) => h.key), hits.map((h) => h.key), `${what}: a repeated query ranks differently`);
           const want = new Set(truth.map((t) => t.key));
           const recall = hits.filter((h) => want.has(h.key)).length / Math.max(1, want.size);
           assert.ok(recall >= 0.95, `${what}: recall ${recall}`);
