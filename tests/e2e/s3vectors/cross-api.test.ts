@@ -35,16 +35,16 @@ describe("written through the OSS API, read through the S3 API", () => {
 
     const { vectorBucket } = await s.s3.send(new GetVectorBucketCommand({ vectorBucketName: bucket }));
     assert.equal(vectorBucket?.vectorBucketName, bucket);
-    assert.match(vectorBucket!.vectorBucketArn!, new RegExp(`^arn:aws:s3vectors:us-east-1:\\d{12}:bucket/${bucket}$`));
+    assert.match(vectorBucket.vectorBucketArn!, new RegExp(`^arn:aws:s3vectors:us-east-1:\\d{12}:bucket/${bucket}$`));
     const listed = await s.s3.send(new ListVectorBucketsCommand({ prefix: bucket }));
     assert.deepEqual(listed.vectorBuckets?.map((b) => b.vectorBucketName), [bucket]);
     const { index } = await s.s3.send(new GetIndexCommand({ vectorBucketName: bucket, indexName: "docs" }));
     assert.deepEqual([index?.dimension, index?.distanceMetric, index?.dataType], [3, "cosine", "float32"]);
     assert.deepEqual(index?.metadataConfiguration, { nonFilterableMetadataKeys: ["body"] });
-    assert.equal(index?.indexArn, `${vectorBucket!.vectorBucketArn}/index/docs`);
+    assert.equal(index?.indexArn, `${vectorBucket.vectorBucketArn}/index/docs`);
     assert.deepEqual((await s.s3.send(new ListIndexesCommand({ vectorBucketName: bucket }))).indexes?.map((i) => i.indexName), ["docs"]);
 
-    const got = await s.s3.send(new GetVectorsCommand({ indexArn: index!.indexArn, keys: ["a", "ключ"], returnData: true, returnMetadata: true }));
+    const got = await s.s3.send(new GetVectorsCommand({ indexArn: index.indexArn, keys: ["a", "ключ"], returnData: true, returnMetadata: true }));
     assert.deepEqual(got.vectors, [
       { key: "a", data: { float32: [1, 0, 0] }, metadata: { genre: "drama", year: 2020, body: "text", tags: ["x"] } },
       { key: "ключ", data: { float32: f32([0.1, 0.9, 0.3]) }, metadata: { genre: "comedy", year: 2024 } },
@@ -54,7 +54,7 @@ describe("written through the OSS API, read through the S3 API", () => {
     }));
     assert.deepEqual(hits.vectors?.map((v) => v.key), ["ключ"]);
     const oss = await s.oss.queryVectors({ bucket, indexName: "docs", topK: 5, queryVector: { float32: [1, 0, 0] }, filter: { year: { $gte: 2021 } }, returnDistance: true });
-    assert.ok(Math.abs(hits.vectors![0]!.distance! - oss.vectors[0]!.distance!) < 1e-6, "both APIs report the same distance");
+    assert.ok(Math.abs(hits.vectors[0]!.distance! - oss.vectors[0]!.distance!) < 1e-6, "both APIs report the same distance");
   });
 });
 

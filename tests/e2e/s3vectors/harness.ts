@@ -36,6 +36,8 @@ export interface S3vServer {
   admin: AdminClient;
   /** A RAM user of the root account with one access key and an optional identity policy. */
   newUser(policy?: object): Promise<AwsCredentials & { userName: string; userId: string }>;
+  /** Closes the server and starts it again on the same data directory (new port, new clients). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,27 +45,37 @@ let users = 0;
 
 export async function startS3vServer(options: Partial<ServerOptions> = {}): Promise<S3vServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-s3v-"));
-  const server = await startServer({ dataDir, port: 0, host: "127.0.0.1", region: OSS_REGION, ...options });
+  const start = () => startServer({ dataDir, port: 0, host: "127.0.0.1", region: OSS_REGION, ...options });
+  const harness: S3vServer = {
+    ...clientsFor(await start()), dataDir,
+    newUser: async (policy) => {
+      const userName = `s3v-user-${++users}`;
+      const { userId } = await harness.admin.createUser(userName);
+      const key = await harness.admin.createKey(userName);
+      if (policy) await harness.admin.attachPolicy(userName, "p", JSON.stringify(policy));
+      return { ...toAws(key), userName, userId };
+    },
+    restart: async () => {
+      await harness.server.close();
+      Object.assign(harness, clientsFor(await start()));
+    },
+    stop: async () => {
+      await harness.server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+function clientsFor(server: RunningServer): Pick<S3vServer, "server" | "endpoint" | "root" | "s3" | "clientFor" | "oss" | "admin"> {
   const endpoint = server.url;
   const root = toAws(server.rootCredentials);
   const clientFor = (credentials: AwsCredentials = root, config: Partial<S3VectorsClientConfig> = {}) =>
     new S3VectorsClient({ endpoint, region: AWS_REGION, credentials, maxAttempts: 1, ...config });
-  const admin = new AdminClient({ endpoint, region: OSS_REGION, credentials: server.rootCredentials });
   return {
-    server, dataDir, endpoint, root, clientFor, admin,
-    s3: clientFor(),
+    server, endpoint, root, clientFor, s3: clientFor(),
     oss: new VectorsClient({ region: OSS_REGION, accountId: server.accountId, endpoint, credentials: server.rootCredentials, retry: false }),
-    newUser: async (policy) => {
-      const userName = `s3v-user-${++users}`;
-      const { userId } = await admin.createUser(userName);
-      const key = await admin.createKey(userName);
-      if (policy) await admin.attachPolicy(userName, "p", JSON.stringify(policy));
-      return { ...toAws(key), userName, userId };
-    },
-    stop: async () => {
-      await server.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    admin: new AdminClient({ endpoint, region: OSS_REGION, credentials: server.rootCredentials }),
   };
 }
 

@@ -77,7 +77,7 @@ describe("ValidationException", () => {
       ["both bucket name and ARN", { vectorBucketArn: "BUCKET_ARN" }, /either vectorBucketName or vectorBucketArn but not both/],
     ];
     for (const [label, change, message] of cases) {
-      const input = { ...base, ...change } as CreateIndexCommandInput;
+      const input = { ...base, ...change };
       if (input.vectorBucketArn === "BUCKET_ARN") input.vectorBucketArn = bucketArn;
       await invalid(s.s3.send(new CreateIndexCommand(input)), label, message);
     }
@@ -184,7 +184,7 @@ describe("ValidationException", () => {
       ["$and of a non-array", { filter: { $and: { genre: "a" } } }],
       ["over 100 constraints", { filter: { genre: { $in: Array.from({ length: 101 }, (_, i) => `g${i}`) } } }],
     ];
-    for (const [label, change] of cases) await invalid(s.s3.send(new QueryVectorsCommand({ ...q, ...change } as never)), `query ${label}`);
+    for (const [label, change] of cases) await invalid(s.s3.send(new QueryVectorsCommand({ ...q, ...change })), `query ${label}`);
     assert.equal((await s.s3.send(new QueryVectorsCommand({ ...q, topK: 10_000, filter: { genre: { $in: Array.from({ length: 100 }, (_, i) => `g${i}`) } } }))).$metadata.httpStatusCode, 200);
   });
 
