@@ -53,6 +53,15 @@ describe("@aws-sdk/client-s3vectors, every operation", () => {
     assert.equal(listed.nextToken, undefined);
   });
 
+  test("an aws:kms encryption configuration is kept and reported (ossv has no KMS, and raises no Kms* error)", async () => {
+    const bucket = uniqueName("kms");
+    const encryptionConfiguration = { sseType: "aws:kms" as const, kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" };
+    await s.s3.send(new CreateVectorBucketCommand({ vectorBucketName: bucket, encryptionConfiguration }));
+    assert.deepEqual((await s.s3.send(new GetVectorBucketCommand({ vectorBucketName: bucket }))).vectorBucket?.encryptionConfiguration, encryptionConfiguration);
+    await s.s3.send(new CreateIndexCommand({ vectorBucketName: bucket, indexName: "idx", dataType: "float32", dimension: 2, distanceMetric: "cosine" }));
+    assert.deepEqual((await s.s3.send(new GetIndexCommand({ vectorBucketName: bucket, indexName: "idx" }))).index?.encryptionConfiguration, encryptionConfiguration, "an index inherits its bucket's");
+  });
+
   test("CreateIndex, GetIndex (by names and ARN) and ListIndexes", async () => {
     const { bucket, bucketArn, indexArn } = await bucketWithIndex();
     assert.equal(indexArn, `${bucketArn}/index/docs`);
