@@ -41,7 +41,7 @@ describe("credentials that work", () => {
   });
 
   test("a region other than the default is accepted when the server is started with it", async () => {
-    const other = await startS3vServer({ awsRegion: "eu-west-3" } as object);
+    const other = await startS3vServer({ awsRegion: "eu-west-3" });
     try {
       const client = other.clientFor(other.root, { region: "eu-west-3" });
       const { vectorBucketArn } = await client.send(new CreateVectorBucketCommand({ vectorBucketName: "regional" }));
@@ -80,19 +80,27 @@ describe("JS SDK auth failures", () => {
     await expectS3Error(s.clientFor(gone).send(read()), 403, "UnrecognizedClientException");
   });
 
-  test("a clock an hour slow: 403 'Signature expired' with one attempt; the SDK corrects its clock from Date", async () => {
-    // With retries off the first answer stands, and the SDK has already read the server's Date header.
+  test("a clock an hour off: 403 InvalidSignatureException; the JS SDK corrects its clock from Date, and retries 'Signature expired'", async () => {
+    // With retries off the first answer stands; the SDK has already read the server's Date header and
+    // moved its clock offset (its clockSkewCorrected flag is not kept in the $metadata it throws with).
     const once = s.clientFor(s.root, { systemClockOffset: -HOUR });
     const error = await expectS3Error(once.send(read()), 403, "InvalidSignatureException");
     assert.match(error.message, /Signature expired/);
-    assert.equal((error.$metadata as { clockSkewCorrected?: boolean }).clockSkewCorrected, true, "the SDK saw a skew over 4 minutes in the server's Date");
     assert.ok(Math.abs(once.config.systemClockOffset) < 60_000, `offset corrected to ${once.config.systemClockOffset} ms`);
     assert.deepEqual((await once.send(read())).vectors, [{ key: "k" }], "the next call signs with the corrected clock");
-    // With its default retries the SDK treats "Signature expired" as transient: the second attempt succeeds.
-    const retrying = s.clientFor(s.root, { systemClockOffset: HOUR, maxAttempts: 3 });
+    // With retries on, the SDK treats the message "Signature expired" as transient: attempt 2 succeeds.
+    const retrying = s.clientFor(s.root, { systemClockOffset: -HOUR, maxAttempts: 3 });
     const got = await retrying.send(read());
     assert.deepEqual(got.vectors, [{ key: "k" }]);
     assert.equal(got.$metadata.attempts, 2, "refused once, corrected, accepted");
+    // A clock an hour fast gets "Signature not yet current", which the SDK does not retry (its skew flag
+    // needs the corrected offset itself to exceed 4 minutes, and this machine's clock is right); the
+    // offset is still corrected, so the next call goes through.
+    const fast = s.clientFor(s.root, { systemClockOffset: HOUR, maxAttempts: 3 });
+    const refused = await expectS3Error(fast.send(read()), 403, "InvalidSignatureException");
+    assert.match(refused.message, /^Signature not yet current/);
+    assert.equal(refused.$metadata.attempts, 1);
+    assert.deepEqual((await fast.send(read())).vectors, [{ key: "k" }]);
   });
 
   test("a refused write writes nothing", async () => {
@@ -131,11 +139,11 @@ describe("raw requests signed by the SDK's signer", () => {
     assertS3Error(await raw({ service: "s3" }), 403, "InvalidSignatureException");
   });
 
-  test("signing dates a day old, and an hour ahead, are 403 InvalidSignatureException 'Signature expired'", async () => {
-    for (const offset of [-24 * HOUR, HOUR]) {
+  test("a signing date a day old is 'Signature expired', an hour ahead 'Signature not yet current' (403 InvalidSignatureException)", async () => {
+    for (const [offset, message] of [[-24 * HOUR, /^Signature expired/], [HOUR, /^Signature not yet current/]] as const) {
       const res = await raw({ signingDate: new Date(Date.now() + offset) });
       assertS3Error(res, 403, "InvalidSignatureException");
-      assert.match(res.body.message, /Signature expired/);
+      assert.match(res.body.message, message);
       assert.ok(res.headers["date"], "the Date header lets clients correct their clocks");
     }
   });
@@ -155,7 +163,9 @@ describe("raw requests signed by the SDK's signer", () => {
   });
 
   test("a signed header changed after signing is 403 InvalidSignatureException", async () => {
-    assertS3Error(await raw({ afterSigning: (headers, body) => { headers["x-amz-date"] = headers["x-amz-date"]!.replace(/.$/, "9"); return body; } }), 403, "InvalidSignatureException");
+    const nextSecond = (date: string) => date.replace(/(\d)Z$/, (_, d: string) => `${(Number(d) + 1) % 10}Z`);
+    assertS3Error(await raw({ afterSigning: (headers, body) => { headers["x-amz-date"] = nextSecond(headers["x-amz-date"]!); return body; } }), 403, "InvalidSignatureException");
+    assertS3Error(await raw({ afterSigning: (headers, body) => { headers["host"] = headers["host"]!.replace("127.0.0.1", "localhost"); return body; } }), 403, "InvalidSignatureException");
   });
 });
 

@@ -105,3 +105,12 @@ let names = 0;
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid % 10_000}-${++names}`;
 }
+
+/**
+ * Vectors with their `data.float32` values as float32. The server may write a float32 as its shortest
+ * decimal (0.9, not 0.8999999761581421): the same float32, but a different double once a client parses
+ * it, so tests compare what the float32s are.
+ */
+export function asFloat32<T extends { data?: { float32?: number[] } }>(vectors: T[] | undefined): T[] {
+  return (vectors ?? []).map((v) => (v.data?.float32 ? { ...v, data: { ...v.data, float32: v.data.float32.map((x) => Math.fround(x)) } } : v));
+}

@@ -7,6 +7,8 @@ import fc from "fast-check";
 
 export const MAIN_BUCKET = "hostile-main";
 export const MAIN_INDEX = "seeded";
+/** Stands for the seeded bucket's ARN (percent-encoded as one path segment), known only at run time. */
+export const BUCKET_ARN = "{bucketArn}";
 
 export interface HostileCase {
   category: string;
@@ -17,6 +19,11 @@ export interface HostileCase {
   body: string | Buffer;
   /** Statuses that are right for this break (always 4xx). */
   statuses: number[];
+  /**
+   * Paths that name no S3 Vectors operation are the OSS API's on the same port (`POST /Name` is a
+   * path-style bucket there), so their refusal may come in the OSS shape; only "4xx" is asserted.
+   */
+  eitherApi?: boolean;
 }
 
 const at = { vectorBucketName: MAIN_BUCKET, indexName: MAIN_INDEX };
@@ -138,15 +145,18 @@ export const deepCases: fc.Arbitrary<HostileCase> = fc.tuple(fc.constantFrom(1_0
   });
 
 /** Unknown operations, wrong methods, and tag paths that name no resource. */
+const ANY_4XX = [400, 403, 404, 405, 411];
 export const routingCases: fc.Arbitrary<HostileCase> = fc.constantFrom<HostileCase>(
-  { category: "unknown operation", operation: "NoSuchOperation", method: "POST", path: "/NoSuchOperation", body: "{}", statuses: [400, 404] },
-  { category: "lower-case operation", operation: "putvectors", method: "POST", path: "/putvectors", body: JSON.stringify(BASE["PutVectors"]), statuses: [400, 404] },
-  { category: "wrong method", operation: "PutVectors", method: "GET", path: "/PutVectors", body: "", statuses: [400, 404, 405] },
-  { category: "wrong method", operation: "DeleteVectors", method: "DELETE", path: "/DeleteVectors", body: "", statuses: [400, 404, 405] },
+  { category: "unknown operation", operation: "NoSuchOperation", method: "POST", path: "/NoSuchOperation", body: "{}", statuses: ANY_4XX, eitherApi: true },
+  { category: "lower-case operation", operation: "putvectors", method: "POST", path: "/putvectors", body: JSON.stringify(BASE["PutVectors"]), statuses: ANY_4XX, eitherApi: true },
+  { category: "wrong method", operation: "PutVectors", method: "GET", path: "/PutVectors", body: "", statuses: ANY_4XX, eitherApi: true },
+  { category: "wrong method", operation: "DeleteVectors", method: "DELETE", path: "/DeleteVectors", body: "", statuses: ANY_4XX, eitherApi: true },
   { category: "tags of a non-ARN", operation: "ListTagsForResource", method: "GET", path: "/tags/not-an-arn", body: "", statuses: [400, 404] },
-  { category: "tags of nothing", operation: "TagResource", method: "POST", path: "/tags/", body: "{\"tags\":{\"a\":\"b\"}}", statuses: [400, 404] },
-  { category: "tag body not JSON", operation: "TagResource", method: "POST", path: "/tags/arn%3Aaws%3As3vectors%3Aus-east-1%3A000000000000%3Abucket%2Fx", body: "{tags", statuses: [400, 404] },
-  { category: "untag without keys", operation: "UntagResource", method: "DELETE", path: "/tags/arn%3Aaws%3As3vectors%3Aus-east-1%3A000000000000%3Abucket%2Fx", body: "", statuses: [400, 404] },
+  { category: "tags of nothing", operation: "TagResource", method: "POST", path: "/tags/", body: "{\"tags\":{\"a\":\"b\"}}", statuses: ANY_4XX, eitherApi: true },
+  { category: "tags of another account", operation: "ListTagsForResource", method: "GET", path: "/tags/arn%3Aaws%3As3vectors%3Aus-east-1%3A000000000000%3Abucket%2Fx", body: "", statuses: [403, 404] },
+  { category: "tag body not JSON", operation: "TagResource", method: "POST", path: `/tags/${BUCKET_ARN}`, body: "{tags", statuses: [400] },
+  { category: "tags not a map", operation: "TagResource", method: "POST", path: `/tags/${BUCKET_ARN}`, body: "{\"tags\":[\"a\"]}", statuses: [400] },
+  { category: "untag without keys", operation: "UntagResource", method: "DELETE", path: `/tags/${BUCKET_ARN}`, body: "", statuses: [400] },
 );
 
 export const hostileCases: fc.Arbitrary<HostileCase> = fc.oneof(

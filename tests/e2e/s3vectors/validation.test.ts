@@ -12,6 +12,7 @@ import {
   type CreateIndexCommandInput, type PutInputVector,
 } from "@aws-sdk/client-s3vectors";
 import { withLimits } from "@ossv/protocol";
+import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
 import { AWS_REGION, expectS3Error, startS3vServer, uniqueName, type S3vServer } from "./harness.ts";
 import { BOTO3_MISSING, clientError, ok, runBoto3 } from "./boto3.ts";
 import { assertS3Error, callS3 } from "./signed-request.ts";
@@ -254,7 +255,7 @@ describe("NotFoundException, ConflictException", () => {
 
 describe("ServiceQuotaExceededException", () => {
   test("past the bucket and index quotas is 402, and the quota's own edge is accepted", async () => {
-    const small = await startS3vServer({ limits: withLimits({ maxBucketsPerRegion: 2, maxIndexesPerBucket: 2 }) });
+    const small = await startS3vServer({ s3Limits: withLimits({ maxBucketsPerRegion: 2, maxIndexesPerBucket: 2 }, S3_VECTORS_LIMITS) });
     try {
       for (const name of ["quota-a", "quota-b"]) await small.s3.send(new CreateVectorBucketCommand({ vectorBucketName: name }));
       await expectS3Error(small.s3.send(new CreateVectorBucketCommand({ vectorBucketName: "quota-c" })), 402, "ServiceQuotaExceededException");
