@@ -7,7 +7,8 @@ stdout: one JSON array, one entry per call: {"ok": true, "result": ...} (for "pa
         pages) or {"ok": false, "code", "status", "message", "kind"}.
 
 Parameters may hold {"__float__": "NaN"|"Infinity"|"-Infinity"} where JSON cannot carry the float;
-botocore then serialises it its own way (the JSON strings "NaN", "Infinity", "-Infinity").
+botocore then serialises it its own way (the JSON strings "NaN", "Infinity", "-Infinity"). They may
+also hold {"__result__": [i, "member", ...]}: that member of call i's result (an ARN the server chose).
 Retries are off (max_attempts 1) so every answer is the server's first.
 """
 import datetime
@@ -21,13 +22,19 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
 
-def floats(value):
+def resolve(value, results):
     if isinstance(value, dict):
         if set(value) == {"__float__"}:
             return float(value["__float__"])
-        return {k: floats(v) for k, v in value.items()}
+        if set(value) == {"__result__"}:
+            index, *path = value["__result__"]
+            found = results[index]["result"]
+            for step in path:
+                found = found[step]
+            return found
+        return {k: resolve(v, results) for k, v in value.items()}
     if isinstance(value, list):
-        return [floats(v) for v in value]
+        return [resolve(v, results) for v in value]
     return value
 
 
@@ -78,12 +85,12 @@ def fixed_clock(iso):
     return mock.patch.object(botocore.auth.datetime, "datetime", FixedDatetime)
 
 
-def run(call, defaults):
+def run(call, defaults, results):
     region = call.get("region", defaults["region"])
     client = make_client(defaults["endpoint"], region, call.get("credentials", defaults["credentials"]))
     method = client.meta.method_to_api_mapping
     name = next(py for py, api in method.items() if api == call["op"])
-    params = floats(call.get("params", {}))
+    params = resolve(call.get("params", {}), results)
     try:
         if call.get("signingDate"):
             with fixed_clock(call["signingDate"]):
@@ -105,7 +112,9 @@ def run(call, defaults):
 
 def main():
     job = json.load(sys.stdin)
-    results = [run(call, job) for call in job["calls"]]
+    results = []
+    for call in job["calls"]:
+        results.append(run(call, job, results))
     json.dump(results, sys.stdout, allow_nan=False)
 
 

@@ -95,6 +95,6 @@ async function checkQuery(at: { vectorBucketName: string; indexName: string }, m
 
 test("random puts, deletes, restarts and S3-dialect filtered queries agree with the model", { timeout: 300_000 }, async () => {
   const property = fc.asyncProperty(fc.array(commandArb, { minLength: 5, maxLength: scaled(30, 120) }), run);
-  await assertAsyncProperty("s3 filtered queries", property, { ci: 14, torture: 400 }, { ci: 30_000, torture: 1_800_000 });
+  await assertAsyncProperty("s3 filtered queries", property, { ci: 14, torture: 400 }, { ci: 20_000, torture: 1_800_000 });
   console.log(`# s3 filtered queries: ${runs} sequences run`);
 });

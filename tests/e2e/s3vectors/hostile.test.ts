@@ -15,7 +15,7 @@ import { startS3vServer, type S3vServer } from "./harness.ts";
 import { sendS3 } from "./signed-request.ts";
 import { BUCKET_ARN, hostileCases, MAIN_BUCKET, MAIN_INDEX, type HostileCase } from "./hostile-cases.ts";
 
-const REQUESTS = scaled(1_600, 60_000);
+const REQUESTS = scaled(1_200, 60_000);
 const LANES = 4;
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 

@@ -228,14 +228,13 @@ describe("boto3, the same scenario", { skip: BOTO3_MISSING }, () => {
       { op: "DeleteVectorBucket", params: { vectorBucketName: bucket } },
       { op: "GetVectorBucket", params: { vectorBucketName: bucket } },
     ];
-    // The bucket ARN is only known from CreateVectorBucket's answer: read it with the JS SDK first.
-    const first = await runBoto3(s.endpoint, AWS_REGION, s.root, calls.slice(0, 1));
-    const bucketArn = ok(first[0], "CreateVectorBucket").vectorBucketArn as string;
-    assert.match(bucketArn, ARN_BUCKET);
-    const rest = calls.slice(1).map((c) => (c.params?.["resourceArn"] === "BUCKET_ARN" ? { ...c, params: { ...c.params, resourceArn: bucketArn } } : c));
-    const [getBucket, listBuckets, createIndex, getIndex, listIndexes, putVectors, getVectors, listVectors, queryVectors,
+    // The bucket ARN is the server's choice: the driver reads it from CreateVectorBucket's answer.
+    const withArn = calls.map((c) => (c.params?.["resourceArn"] === "BUCKET_ARN" ? { ...c, params: { ...c.params, resourceArn: { __result__: [0, "vectorBucketArn"] } } } : c));
+    const [create, getBucket, listBuckets, createIndex, getIndex, listIndexes, putVectors, getVectors, listVectors, queryVectors,
       deleteVectors, getAfterDelete, putPolicy, getPolicy, deletePolicy, getMissingPolicy, tag, tags, untag, tagsAfter,
-      createAgain, deleteNonEmpty, deleteIndex, deleteBucket, getDeleted] = await runBoto3(s.endpoint, AWS_REGION, s.root, rest);
+      createAgain, deleteNonEmpty, deleteIndex, deleteBucket, getDeleted] = await runBoto3(s.endpoint, AWS_REGION, s.root, withArn);
+    const bucketArn = ok(create, "CreateVectorBucket").vectorBucketArn as string;
+    assert.match(bucketArn, ARN_BUCKET);
 
     assert.equal(ok(getBucket).vectorBucket.vectorBucketArn, bucketArn);
     assert.equal(typeof ok(getBucket).vectorBucket.creationTime, "number", "botocore parsed creationTime as a datetime");

@@ -94,7 +94,7 @@ test("keys, metadata and values across the allowed space round-trip exactly thro
     const listed = await s.s3.send(new ListVectorsCommand({ ...at, returnData: true, returnMetadata: true }));
     assert.deepEqual((listed.vectors ?? []).map((v) => v.key).sort(), [...model.keys()].sort(), "ListVectors sees the same keys");
   });
-  await assertAsyncProperty("s3 round-trip", property, { ci: 25, torture: 1_000 }, { ci: 40_000, torture: 3_600_000 });
+  await assertAsyncProperty("s3 round-trip", property, { ci: 20, torture: 1_000 }, { ci: 20_000, torture: 3_600_000 });
   console.log(`# s3 round-trip: ${runs} indexes written`);
 });
 
