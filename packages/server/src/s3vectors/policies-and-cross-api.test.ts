@@ -98,6 +98,14 @@ test("index modes: ENHANCED by default, bucket default and per-index update, CLA
   ok(await callS3v(server, "QueryVectors", { indexArn: second, topK: 1, queryVector: { float32: [1, 0] }, queryMode: "ENHANCED" }));
   ok(await callS3v(server, "UpdateIndexMode", { indexArn: second, indexMode: "ENHANCED" }));
   assert.equal((ok(await callS3v(server, "GetIndex", { indexArn: second }))["index"] as { indexMode: string }).indexMode, "ENHANCED");
+  // $startsWith is ENHANCED's: refused on a CLASSIC index unless the query asks for ENHANCED.
+  ok(await callS3v(server, "PutVectors", { indexArn: second, vectors: [{ key: "p1", data: { float32: [1, 0] }, metadata: { path: "/marketing/a" } }, { key: "p2", data: { float32: [1, 0] }, metadata: { path: "/sales/b" } }] }));
+  ok(await callS3v(server, "UpdateIndexMode", { indexArn: second, indexMode: "CLASSIC" }));
+  const prefixQuery = { indexArn: second, topK: 5, queryVector: { float32: [1, 0] }, filter: { path: { $startsWith: "/marketing/" } } };
+  const refusedPrefix = await callS3v(server, "QueryVectors", prefixQuery);
+  assert.equal(refusedPrefix.status, 400, refusedPrefix.text);
+  assert.match((refusedPrefix.json() as { fieldList: Array<{ path: string }> }).fieldList[0]!.path, /^\/filter/);
+  assert.deepEqual(ok(await callS3v(server, "QueryVectors", { ...prefixQuery, queryMode: "ENHANCED" }))["vectors"], [{ key: "p1" }]);
   const bad = await callS3v(server, "UpdateIndexMode", { indexArn: second, indexMode: "FAST" });
   assert.equal(bad.status, 400, bad.text);
 }));
