@@ -111,6 +111,8 @@ describe("JS SDK paginators", () => {
     }
   });
 
+  // A token continues the walk it came from and no other: used on another index or bucket, a server
+  // that does not check would silently start that other listing at a key of the first.
   test("a token is bound to its request: another query, another index or a changed token is a ValidationException", async () => {
     const base = { vectorBucketName: bucket, indexName: queryIndex, queryVector: { float32: [0.3, 0.2] }, topK: 230 };
     const first = await s.s3.send(new QueryVectorsCommand(base));
