@@ -1,8 +1,10 @@
-// Continuation tokens of the S3 Vectors API. List tokens name the last bucket or index returned and
-// carry nothing a caller could gain by forging (it lists its own account either way), so they are
-// plain; QueryVectors tokens bind the query they continue and expire, so they are sealed with a key
-// of this process (docs/s3-vectors.md#pagination).
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+// Continuation tokens of the S3 Vectors API. List tokens name where their listing stopped and carry
+// nothing a caller could gain by forging (it lists what it may list either way), so they are not
+// sealed; each starts with a tag of the listing it continues (account, bucket, index, prefix), so a
+// token handed to another listing is refused instead of silently resuming it at a foreign position.
+// QueryVectors tokens bind the query they continue and expire, so they are sealed with a key of this
+// process (docs/s3-vectors.md#pagination).
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { validation } from "@ossv/protocol/s3vectors";
 
 export function afterToken(name: string): string {
@@ -18,6 +20,24 @@ export function readAfterToken(token: string): string {
     // fall through to the refusal
   }
   throw validation("The nextToken is not valid", "/nextToken");
+}
+
+/** base64url of 8 bytes of SHA-256: 11 characters, enough to tell listings apart. */
+export const SCOPE_TAG_CHARS = 11;
+
+function scopeTag(scope: string): string {
+  return createHash("sha256").update(scope, "utf8").digest().subarray(0, 8).toString("base64url");
+}
+
+/** A list token bound to its listing: `scope` names everything that defines the listing. */
+export function scopedToken(scope: string, token: string): string {
+  return scopeTag(scope) + token;
+}
+
+/** The token inside a scoped one; a token of another listing (or none of ours) is a ValidationException. */
+export function unscopedToken(scope: string, token: string): string {
+  if (!token.startsWith(scopeTag(scope))) throw validation("The nextToken belongs to another listing: repeat the request that returned it", "/nextToken");
+  return token.slice(SCOPE_TAG_CHARS);
 }
 
 const MAC_BYTES = 16;

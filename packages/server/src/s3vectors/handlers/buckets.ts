@@ -6,7 +6,7 @@ import {
 import type { BucketRecord, EncryptionSetting } from "@ossv/engine";
 import { EMPTY, epochSeconds, json, resourceOf, type S3vHandler } from "../context.ts";
 import { bucketArnOf, requireBucket } from "../resolve.ts";
-import { afterToken, readAfterToken } from "../tokens.ts";
+import { afterToken, readAfterToken, scopedToken, unscopedToken } from "../tokens.ts";
 
 /** What a bucket without its own settings reports (buckets made through the OSS API have none). */
 export const DEFAULT_ENCRYPTION: EncryptionSetting = { sseType: "AES256" };
@@ -50,18 +50,20 @@ export interface ListPage<T> {
 }
 
 /** One page of records sorted by name: those matching `prefix`, after the token's name. */
-export function pageByName<T extends { name: string }>(records: T[], body: Record<string, unknown>, maxResults: number, defaultResults: number): ListPage<T> {
+/** A page of `records` (sorted by name); `scope` names the listing, so its tokens fit no other. */
+export function pageByName<T extends { name: string }>(records: T[], body: Record<string, unknown>, scope: string, maxResults: number, defaultResults: number): ListPage<T> {
   const limit = optionalInteger(body, "maxResults", 1, maxResults) ?? defaultResults;
   const token = optionalString(body, "nextToken", 1, S3V_TOKEN_LIMITS.ListVectorBuckets);
   const prefix = optionalString(body, "prefix", 1, 63) ?? "";
-  const after = token === undefined ? undefined : readAfterToken(token);
+  const listing = JSON.stringify([scope, prefix]);
+  const after = token === undefined ? undefined : readAfterToken(unscopedToken(listing, token));
   const matching = records.filter((record) => record.name.startsWith(prefix) && (after === undefined || record.name > after));
   const items = matching.slice(0, limit);
-  return matching.length > limit ? { items, nextToken: afterToken(items[items.length - 1]!.name) } : { items };
+  return matching.length > limit ? { items, nextToken: scopedToken(listing, afterToken(items[items.length - 1]!.name)) } : { items };
 }
 
 export const listVectorBuckets: S3vHandler = (ctx) => {
-  const page = pageByName(ctx.engine.catalog.listBuckets(ctx.callerAccountId), ctx.body, ctx.limits.listBucketsMax, ctx.limits.listBucketsDefault);
+  const page = pageByName(ctx.engine.catalog.listBuckets(ctx.callerAccountId), ctx.body, `buckets ${ctx.callerAccountId}`, ctx.limits.listBucketsMax, ctx.limits.listBucketsDefault);
   const summary = (bucket: BucketRecord) => ({
     vectorBucketName: bucket.name, vectorBucketArn: bucketArnOf(bucket, ctx.awsRegion), creationTime: epochSeconds(bucket.createdAt),
   });

@@ -49,7 +49,7 @@ export const getIndex: S3vHandler = (ctx) => json({ index: fullIndex(ctx, requir
 
 export const listIndexes: S3vHandler = (ctx) => {
   const bucket = requireBucket(ctx.engine.catalog, resourceOf(ctx));
-  const page = pageByName(ctx.engine.catalog.listIndexes(bucket.accountId, bucket.name), ctx.body, ctx.limits.listIndexesMax, ctx.limits.listIndexesDefault);
+  const page = pageByName(ctx.engine.catalog.listIndexes(bucket.accountId, bucket.name), ctx.body, `indexes ${bucket.accountId} ${bucket.name}`, ctx.limits.listIndexesMax, ctx.limits.listIndexesDefault);
   const summary = (index: IndexRecord) => ({
     vectorBucketName: index.bucket, indexName: index.name, indexArn: indexArnOf(index, ctx.awsRegion), creationTime: epochSeconds(index.createdAt),
   });

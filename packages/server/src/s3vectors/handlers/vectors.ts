@@ -5,10 +5,11 @@ import { validateFloat32Vector, validateKeyBatch, validateMetadata, validateVect
 import {
   fieldInvalid, optionalBoolean, optionalInteger, optionalString, requiredArray, S3V_TOKEN_LIMITS, validation,
 } from "@ossv/protocol/s3vectors";
-import { maxListTokenLength, type IndexRecord, type VectorRecord } from "@ossv/engine";
+import { maxListTokenLength, type IndexRecord, type ListKeysPage, type VectorRecord } from "@ossv/engine";
 import { EMPTY, resourceOf, type S3vContext, type S3vHandler } from "../context.ts";
 import { requireIndex } from "../resolve.ts";
 import { listVectorsJson, vectorJsonParts, vectorsJson } from "../../handlers/vector-json.ts";
+import { SCOPE_TAG_CHARS, scopedToken, unscopedToken } from "../tokens.ts";
 
 function indexOf(ctx: S3vContext): IndexRecord {
   return requireIndex(ctx.engine.catalog, resourceOf(ctx));
@@ -83,17 +84,29 @@ function readSegments(ctx: S3vContext): { segmentCount?: number; segmentIndex?: 
   return { segmentCount, segmentIndex };
 }
 
+/** The engine's page, its tokens tagged with the listing (the segment is already in them). */
+function scopedPage(listing: string, page: ListKeysPage): ListKeysPage {
+  return {
+    keys: page.keys,
+    ...(page.nextToken !== undefined && { nextToken: scopedToken(listing, page.nextToken) }),
+    tokenAfter: (key) => scopedToken(listing, page.tokenAfter(key)),
+  };
+}
+
 export const listVectors: S3vHandler = (ctx) => {
   const limit = optionalInteger(ctx.body, "maxResults", 1, ctx.limits.listVectorsMax) ?? ctx.limits.listVectorsDefault;
   // The model's 2,048, unless our own tokens can be longer: a token names a key of up to 1,024
   // characters, and non-ASCII ones make a longer token, which must still be accepted back.
-  const maxToken = Math.max(S3V_TOKEN_LIMITS.ListVectors, maxListTokenLength(ctx.limits.maxVectorKeyLength));
-  const token = optionalString(ctx.body, "nextToken", 1, maxToken);
+  const maxToken = Math.max(S3V_TOKEN_LIMITS.ListVectors, maxListTokenLength(ctx.limits.maxVectorKeyLength) + SCOPE_TAG_CHARS);
+  const scoped = optionalString(ctx.body, "nextToken", 1, maxToken);
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   const segments = readSegments(ctx);
-  const collection = ctx.engine.collection(indexOf(ctx));
-  const page = collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments });
+  const index = indexOf(ctx);
+  const listing = `vectors ${index.id}`; // the storage id: a re-created index is another listing
+  const token = scoped === undefined ? undefined : unscopedToken(listing, scoped);
+  const collection = ctx.engine.collection(index);
+  const page = scopedPage(listing, collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments }));
   return {
     pieces: listVectorsJson({
       page, read: (key) => collection.get([key])[0], shape: { withData, withMetadata }, budgetBytes: ctx.listResponseBytes,
