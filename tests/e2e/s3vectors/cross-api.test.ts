@@ -120,3 +120,30 @@ describe("deletes are seen by the other API", () => {
     await expectS3Error(s.s3.send(new CreateVectorBucketCommand({ vectorBucketName: bucket })), 409, "ConflictException");
   });
 });
+
+describe("names only the S3 API allows at creation, reached through the OSS API", () => {
+  test("a 40-character bucket and an index named with '-' and '.': listed, read, queried and deleted from", async () => {
+    const bucket = uniqueName("s3-only").padEnd(40, "x");
+    const indexName = "title-vectors.v2";
+    await s.s3.send(new CreateVectorBucketCommand({ vectorBucketName: bucket }));
+    await s.s3.send(new CreateIndexCommand({ vectorBucketName: bucket, indexName, dataType: "float32", dimension: 2, distanceMetric: "euclidean" }));
+    await s.s3.send(new PutVectorsCommand({ vectorBucketName: bucket, indexName, vectors: [
+      { key: "k1", data: { float32: [1, 2] }, metadata: { lang: "en" } },
+      { key: "k2", data: { float32: [3, 4] }, metadata: { lang: "fr" } },
+    ] }));
+
+    // The OSS API refuses to create such names, but reaches them once they exist.
+    const buckets = await s.oss.listVectorBuckets({ prefix: bucket });
+    // The OSS API lists a bucket by its resource name, acs:ossvector:{region}:{account}:{bucket}.
+    assert.deepEqual(buckets.buckets?.map((b) => b.name.split(":").at(-1)), [bucket]);
+    const indexes = await s.oss.listVectorIndexes({ bucket });
+    assert.deepEqual(indexes.indexes?.map((i) => i.indexName), [indexName]);
+    const got = await s.oss.getVectors({ bucket, indexName, keys: ["k1"], returnData: true, returnMetadata: true });
+    assert.deepEqual(got.vectors, [{ key: "k1", data: { float32: [1, 2] }, metadata: { lang: "en" } }]);
+    const hits = await s.oss.queryVectors({ bucket, indexName, topK: 5, queryVector: { float32: [3, 4] }, filter: { lang: "fr" } });
+    assert.deepEqual(hits.vectors.map((v) => v.key), ["k2"]);
+    await s.oss.deleteVectors({ bucket, indexName, keys: ["k2"] });
+    const left = await s.s3.send(new ListVectorsCommand({ vectorBucketName: bucket, indexName }));
+    assert.deepEqual(left.vectors?.map((v) => v.key), ["k1"]);
+  });
+});
