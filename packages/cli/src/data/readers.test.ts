@@ -4,12 +4,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
+import fc from "fast-check";
 import { parquetWriteFile } from "hyparquet-writer";
 import {
   createProgressReporter, encodeNpy, ParquetVectorWriter, parseNpyHeader, parseVectorCell, readCsv, readJsonl, readNpy,
   readParquet, type RecordSource, type SourceItem,
 } from "./index.ts";
+import { lineBatches } from "./jsonl.ts";
 
 async function collect(source: RecordSource): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
@@ -166,4 +168,27 @@ test("progress on a terminal: a bar with count, rate, errors and ETA, then the s
   reporter.finish(200, 2);
   assert.match(output, /import \[[^\]]*\] 200\/200 \| \d+ rows\/s \| 2 errors \| ETA /);
   assert.match(output, /import: 200 rows in \d+\.\d s \(\d+ rows\/s\), 2 errors\n$/);
+});
+
+test("JSON Lines line splitting: any text, any chunking, \\r\\n and a byte order mark give back the same lines", async () => {
+  const lineText = fc.string({ unit: "grapheme", maxLength: 40 }).map((text) => text.replace(/[\r\n\uFEFF]/g, " "));
+  await fc.assert(fc.asyncProperty(
+    fc.array(lineText, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.boolean(), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }),
+    async (lines, crlf, bom, trailing, cuts) => {
+      const text = (bom ? "\uFEFF" : "") + lines.join(crlf ? "\r\n" : "\n") + (trailing ? (crlf ? "\r\n" : "\n") : "");
+      const bytes = Buffer.from(text, "utf8");
+      // Cut anywhere, also inside a multi-byte character or between \r and \n.
+      const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const point of [...points, bytes.length]) {
+        if (point > from) chunks.push(bytes.subarray(from, point));
+        from = Math.max(from, point);
+      }
+      const got: string[] = [];
+      for await (const batch of lineBatches(Readable.from(chunks))) got.push(...batch);
+      // A final empty "line" without its own line end is only the end of the previous one.
+      assert.deepEqual(got, !trailing && lines.at(-1) === "" ? lines.slice(0, -1) : lines);
+    },
+  ), { seed: Number(process.env["OSSV_SEED"] ?? Date.now() % 2 ** 31), numRuns: 300 });
 });
