@@ -43,3 +43,30 @@ export function inProcessRssPerVector(rssBefore: number, vectors: number): Recor
   if (growth <= 0) return { na: `the bench process's RSS did not grow (${growth} bytes): earlier work was freed meanwhile, so in-process growth says nothing` };
   return { rss_bytes_per_vector: growth / vectors, note: "growth of the bench process's RSS after a GC (in-process, approximate)" };
 }
+
+/** Clock ticks per second of /proc's CPU times; 100 on every Linux build Node supports. */
+const CLOCK_TICKS = 100;
+
+/** Fields of /proc/<pid>/stat after the command name (which may hold spaces), 0-based from field 3. */
+function statFields(pid: number | "self"): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** CPU seconds (user + system) a live process has used so far. */
+export function processCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+}
+
+/** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */
+export function reapedChildrenCpuSeconds(): number {
+  const fields = statFields("self");
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+}
+
+/** CPU seconds of this process (user + system). */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BENCH_ACCOUNT } from "./ossv-server.ts";
+import { reapedChildrenCpuSeconds } from "../lib/system-stats.ts";
 
 const CLI = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
 
@@ -20,6 +21,8 @@ export interface ImportResult {
   rows: number;
   /** From spawn to exit. */
   seconds: number;
+  /** The command's CPU (user + system), start-up included. */
+  cpuSeconds: number;
 }
 
 export function runImportCommand(run: ImportRun): Promise<ImportResult> {
@@ -30,6 +33,7 @@ export function runImportCommand(run: ImportRun): Promise<ImportResult> {
   ];
   const env = { ...process.env, OSS_ACCESS_KEY_ID: BENCH_ACCOUNT.accessKeyId, OSS_ACCESS_KEY_SECRET: BENCH_ACCOUNT.accessKeySecret };
   const started = performance.now();
+  const reapedBefore = reapedChildrenCpuSeconds();
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
@@ -40,7 +44,8 @@ export function runImportCommand(run: ImportRun): Promise<ImportResult> {
       if (code !== 0) return reject(new Error(`ossv vectors import exited with ${code}: ${stderr.slice(-2000)}`));
       // The summary line, "import: N rows in S s (R rows/s), E errors", counts the records finished.
       const summary = /: (\d+) rows in /.exec(stderr);
-      resolve({ rows: summary ? Number(summary[1]) : 0, seconds });
+      // Node has reaped the command by now, so its CPU is in this process's children's times.
+      resolve({ rows: summary ? Number(summary[1]) : 0, seconds, cpuSeconds: reapedChildrenCpuSeconds() - reapedBefore });
     });
   });
 }

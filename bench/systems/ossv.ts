@@ -8,7 +8,7 @@ import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
-import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
+import { bytesOnDisk, ownCpuSeconds, processCpuSeconds, residentBytes } from "../lib/system-stats.ts";
 import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
 import { AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { runImportCommand } from "./ossv-import.ts";
@@ -104,12 +104,31 @@ function putRows(ctx: BenchContext, client: VectorsClient) {
   };
 }
 
-async function ingest(ctx: BenchContext, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
+async function ingest(ctx: BenchContext, server: RunningServer, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
   await client.putVectorBucket({ bucket: BUCKET });
   await client.putVectorIndex({ bucket: BUCKET, indexName: INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
   const half = Math.floor(ctx.data.spec.count / 2);
-  into.ingest_1_writer = await timedIngest(ctx, rowRange(0, half), 1, putRows(ctx, client));
-  into.ingest_concurrent_writers = await timedIngest(ctx, rowRange(half, ctx.data.spec.count), ctx.profile.concurrentWriters, putRows(ctx, client));
+  into.ingest_1_writer = await withCpu(server, () => timedIngest(ctx, rowRange(0, half), 1, putRows(ctx, client)));
+  into.ingest_concurrent_writers = await withCpu(server, () => timedIngest(ctx, rowRange(half, ctx.data.spec.count), ctx.profile.concurrentWriters, putRows(ctx, client)));
+}
+
+/**
+ * An ingest measurement with the CPU it took: the server's and the client's (this process) seconds,
+ * and the cores they kept busy together, so an import's cost per vector can be set against it.
+ */
+async function withCpu(server: RunningServer, measure: () => Promise<Measurement>): Promise<Measurement> {
+  const serverBefore = processCpuSeconds(server.pid);
+  const clientBefore = ownCpuSeconds();
+  const started = performance.now();
+  const measurement = await measure();
+  const seconds = (performance.now() - started) / 1000;
+  const serverCpu = processCpuSeconds(server.pid) - serverBefore;
+  const clientCpu = ownCpuSeconds() - clientBefore;
+  const vectors = (measurement as { vectors: number }).vectors;
+  return {
+    ...measurement, server_cpu_s: serverCpu, client_cpu_s: clientCpu, cores_busy: (serverCpu + clientCpu) / seconds,
+    cpu_us_per_vector: ((serverCpu + clientCpu) / vectors) * 1e6,
+  };
 }
 
 /** Process start to the first answered query on the data already on disk. */
@@ -168,19 +187,28 @@ async function importJsonl(ctx: BenchContext, into: Record<string, Measurement>)
     await client.putVectorBucket({ bucket: BUCKET });
     await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
     const concurrency = ctx.profile.concurrentWriters;
+    const serverBefore = processCpuSeconds(server.pid);
     const run = await runImportCommand({ port: server.port, file, bucket: BUCKET, index: IMPORT_INDEX, batchSize: ctx.profile.batchSize, concurrency });
+    const serverCpu = processCpuSeconds(server.pid) - serverBefore;
     if (run.rows !== ctx.data.spec.count) throw new Error(`ossv vectors import reported ${run.rows} of ${ctx.data.spec.count} rows`);
     const rate = run.rows / run.seconds;
+    const importCpuPerVector = ((serverCpu + run.cpuSeconds) / run.rows) * 1e6;
+    const { cpu_us_per_vector: sdkCpuPerVector, cores_busy: sdkCores } = into.ingest_concurrent_writers as { cpu_us_per_vector: number; cores_busy: number };
     const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
     const sdkConcurrent = sdk("ingest_concurrent_writers");
     const sdkOneWriter = sdk("ingest_1_writer");
     into.import_jsonl = {
       vectors_per_s: rate, vectors: run.rows, seconds: run.seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
       sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
+      server_cpu_s: serverCpu, command_cpu_s: run.cpuSeconds, cores_busy: (serverCpu + run.cpuSeconds) / run.seconds,
+      cpu_us_per_vector: importCpuPerVector,
+      // When both runs keep every core busy, vectors/s can be at most this share of the SDK's.
+      cpu_ratio_to_sdk_ingest: sdkCpuPerVector / importCpuPerVector,
       note: `ossv vectors import (packages/cli/bin/ossv.js, its own process) into a fresh server; ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
     };
     ctx.log(`    cli_import_jsonl ${run.rows} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
-      + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest`);
+      + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest; `
+      + `CPU ${Math.round(importCpuPerVector)} us/vector against the SDK ingest's ${Math.round(sdkCpuPerVector)} (cores busy ${((serverCpu + run.cpuSeconds) / run.seconds).toFixed(2)} vs ${sdkCores.toFixed(2)})`);
   } finally {
     await server.stop();
     rmSync(file, { force: true });
@@ -197,7 +225,7 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
   try {
     const idleRss = residentBytes(server.pid);
     let client = clientFor(server);
-    await ingest(ctx, client, m);
+    await ingest(ctx, server, client, m);
     const built = await buildIndex(server);
     m.index_build = {
       seconds: built.seconds,
