@@ -50,7 +50,8 @@ function rows(json: object, list: ReadonlyArray<AdminUser | AdminRole>): Printed
 function indexState(result: DescribeIndexResult): Printed {
   const { segments, ...state } = fields(result);
   const json = { ...state, segments };
-  return { json, table: `${fieldTable(state)}\n${table(segments as unknown as Record<string, unknown>[]) || "(no segments)\n"}` };
+  const segmentRows = segments.map((segment) => ({ ...segment }));
+  return { json, table: `${fieldTable(state)}\n${table(segmentRows) || "(no segments)\n"}` };
 }
 
 function readText(file: string, what: string): string {
