@@ -24,6 +24,7 @@ const SLOW = [
   "packages/engine/src/storage/dir-lock.test.ts", // a second process tries the lock
   "packages/engine/src/model.test.ts", // long random command sequences against a model
   "packages/engine/src/search/segments.test.ts", // builds many graphs; random flush/compaction runs
+  "packages/engine/src/search/large-topk.test.ts", // 30,000 rows, graphs, topK 10,000 against brute force
   "packages/engine/src/catalog/crash-catalog.test.ts", // crash sweeps: every byte cut, every bit flipped
   "packages/engine/src/collection/crash-segment.test.ts",
   "packages/engine/src/collection/crash-wal.test.ts",

@@ -6,15 +6,11 @@ import { join } from "node:path";
 import { AdminClient, VectorsClient } from "@ossv/sdk";
 import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE, TENANT_VALUE, type FilterKind } from "../lib/dataset.ts";
 import { K } from "../lib/ground-truth.ts";
-import { measureQueryMatrix, rowRange, rowsToDelete, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
+import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
 import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
 import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
-// The CLI's import library, called in-process through a relative import: `ossv vectors import` is not
-// wired to it on this branch yet. Next step: spawn `node packages/cli/bin/ossv.js vectors import
-// --format jsonl ...` instead, so the figure also covers the command's start-up and argument handling.
-import { importVectors } from "../../packages/cli/src/data/import.ts";
-import { readJsonl } from "../../packages/cli/src/data/jsonl.ts";
+import { runImportCommand } from "./ossv-import.ts";
 
 const BUCKET = "bench";
 const INDEX = "main";
@@ -156,32 +152,39 @@ async function writeJsonl(ctx: BenchContext, file: string): Promise<number> {
 }
 
 /**
- * Issue #19: the whole data set as a JSON Lines file, imported into a fresh index of the same server
- * with the CLI's import library (batches of the profile's size, as many requests in flight as the
- * bench's concurrent writers), timed from opening the file to the last acknowledged batch (reading
- * and parsing included), against the SDK's ingest figures of this same run.
+ * Issue #19: the whole data set as a JSON Lines file, imported by `ossv vectors import` (the built
+ * command, in its own process, as a user runs it) into a fresh index of a fresh server, the state the
+ * SDK's ingest started from; timed from the command's spawn to its exit (start-up, reading and
+ * parsing included), against the SDK's ingest figures of this same run.
  */
-async function importJsonl(ctx: BenchContext, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
+async function importJsonl(ctx: BenchContext, into: Record<string, Measurement>): Promise<void> {
   const file = join(ctx.workDir, "dataset.jsonl");
   const bytes = await writeJsonl(ctx, file);
-  await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
-  const concurrency = ctx.profile.concurrentWriters;
-  const started = performance.now();
-  const summary = await importVectors({ client, bucket: BUCKET, index: IMPORT_INDEX, records: readJsonl(file), batchSize: ctx.profile.batchSize, concurrency });
-  const seconds = (performance.now() - started) / 1000;
-  rmSync(file, { force: true });
-  if (summary.written !== ctx.data.spec.count || summary.errorCount > 0) throw new Error(`JSON Lines import wrote ${summary.written} of ${ctx.data.spec.count} rows, ${summary.errorCount} bad`);
-  const rate = summary.written / seconds;
-  const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
-  const sdkConcurrent = sdk("ingest_concurrent_writers");
-  const sdkOneWriter = sdk("ingest_1_writer");
-  into.import_jsonl = {
-    vectors_per_s: rate, vectors: summary.written, seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
-    sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
-    note: `importVectors + readJsonl (packages/cli/src/data) in the bench process, not yet the ossv vectors import command; into a fresh index of the same server after the other phases (the main index, ${ctx.data.spec.count - rowsToDelete(ctx.data).length} rows, still loaded); ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
-  };
-  ctx.log(`    cli_import_jsonl ${summary.written} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
-    + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest`);
+  const dataDir = join(ctx.workDir, "ossv-import-data");
+  const server = await startOssvServer(dataDir);
+  try {
+    const client = clientFor(server);
+    await client.putVectorBucket({ bucket: BUCKET });
+    await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+    const concurrency = ctx.profile.concurrentWriters;
+    const run = await runImportCommand({ port: server.port, file, bucket: BUCKET, index: IMPORT_INDEX, batchSize: ctx.profile.batchSize, concurrency });
+    if (run.rows !== ctx.data.spec.count) throw new Error(`ossv vectors import reported ${run.rows} of ${ctx.data.spec.count} rows`);
+    const rate = run.rows / run.seconds;
+    const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
+    const sdkConcurrent = sdk("ingest_concurrent_writers");
+    const sdkOneWriter = sdk("ingest_1_writer");
+    into.import_jsonl = {
+      vectors_per_s: rate, vectors: run.rows, seconds: run.seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
+      sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
+      note: `ossv vectors import (packages/cli/bin/ossv.js, its own process) into a fresh server; ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
+    };
+    ctx.log(`    cli_import_jsonl ${run.rows} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
+      + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest`);
+  } finally {
+    await server.stop();
+    rmSync(file, { force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
@@ -219,12 +222,12 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
     client = clientFor(server);
     m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
     m.memory_after_restart = memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
-    // Last, so that its background graph builds disturb none of the figures above.
-    await importJsonl(ctx, client, m);
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  // Last and on a server of its own, so that it disturbs none of the figures above.
+  await importJsonl(ctx, m);
   return {
     system: "ossv",
     settings: { engine: "memtable (exact) + immutable HNSW segments (hnswlib-node, M 16, efConstruction 160, ef measured per graph), packages/engine", transport: "HTTP/1.1 on loopback via @ossv/sdk, retries off", metric: "cosine", durability: "fsync per acknowledged batch", server: "separate process: node packages/cli/bin/ossv.js serve" },

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { encodeNpy } from "../../packages/cli/src/data/index.ts";
 import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 
 let server: ServeProcess;
@@ -80,7 +81,7 @@ before(async () => {
   endpoint = `http://127.0.0.1:${server.port}`;
   otherEndpoint = `http://127.0.0.1:${other.port}`;
   await ok(["bucket", "create", "books"]);
-  for (const index of ["titles", "fromparquet"]) await ok(["index", "create", "books", index, "--dimension", "3", "--metric", "euclidean"]);
+  for (const index of ["titles", "fromparquet", "fromcsv", "fromnpy", "fromnpy64"]) await ok(["index", "create", "books", index, "--dimension", "3", "--metric", "euclidean"]);
 });
 
 after(async () => {
@@ -120,6 +121,38 @@ test("a Parquet export imports back into another index unchanged", async () => {
   const out = join(dir, "fromparquet.jsonl");
   await ok(["vectors", "export", "--bucket", "books", "--index", "fromparquet", "--format", "jsonl", "--out", out]);
   assertSameRecords(await readLines(out), good);
+});
+
+/** A CSV cell, quoted (its JSON holds commas and quotes). */
+const csvCell = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+async function exported(index: string): Promise<Line[]> {
+  const out = join(dir, `${index}.export.jsonl`);
+  await ok(["vectors", "export", "--bucket", "books", "--index", index, "--format", "jsonl", "--out", out]);
+  return readLines(out);
+}
+
+test("a CSV file (JSON-array and space-separated vector cells, a JSON metadata column) imports bit for bit", async () => {
+  const file = join(dir, "titles.csv");
+  const rows = good.map((line, i) => [
+    line.key, i % 2 === 0 ? csvCell(JSON.stringify(line.data)) : line.data.join(" "), line.metadata ? csvCell(JSON.stringify(line.metadata)) : "",
+  ].join(","));
+  await writeFile(file, ["key,vector,metadata", ...rows].join("\r\n") + "\r\n");
+  const imported = await ok(["vectors", "import", file, "--bucket", "books", "--index", "fromcsv"]);
+  assert.match(imported.stderr, /import: 4 rows in .* 0 errors/);
+  assertSameRecords(await exported("fromcsv"), good);
+});
+
+test(".npy files import bit for bit: float32 with --keys-file, float64 with --key-prefix", async () => {
+  const vectors = good.map((line) => line.data);
+  await writeFile(join(dir, "v32.npy"), encodeNpy(vectors, 3));
+  await writeFile(join(dir, "keys.txt"), good.map((line) => line.key).join("\n") + "\n");
+  await ok(["vectors", "import", join(dir, "v32.npy"), "--bucket", "books", "--index", "fromnpy", "--keys-file", join(dir, "keys.txt")]);
+  assertSameRecords(await exported("fromnpy"), good.map(({ key, data }) => ({ key, data })));
+  // float64 cells are rounded to float32 once, as the server stores them.
+  await writeFile(join(dir, "v64.npy"), encodeNpy(vectors, 3, "float64"));
+  await ok(["vectors", "import", join(dir, "v64.npy"), "--bucket", "books", "--index", "fromnpy64", "--key-prefix", "row-"]);
+  assertSameRecords(await exported("fromnpy64"), good.map(({ data }, i) => ({ key: `row-${i}`, data })));
 });
 
 test("copy between two servers, the target's connection from --to-* flags", async () => {

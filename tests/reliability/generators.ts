@@ -256,13 +256,23 @@ export type FilterJson = Record<string, unknown>;
 
 const NUMBER_POOL = SCALAR_POOL.filter((value): value is number => typeof value === "number");
 
+/**
+ * The filter language a query is written in: the OSS Vectors one, or the S3 Vectors one, which adds
+ * `$startsWith` (in ENHANCED mode).
+ */
+export type FilterDialect = "oss" | "s3";
+
+/** Prefixes of the pool's strings (a lone high surrogate among them), of none of them, and of all (""). */
+const PREFIX_POOL = ["", "d", "dram", "drama", "dramas", "2", "20", "t", "ü", "😀", "\ud83d", "x"];
+
 /** One key's condition: a bare value (shorthand $eq) or an object of one or more operators. */
-function conditionArb(): fc.Arbitrary<unknown> {
+function conditionArb(dialect: FilterDialect): fc.Arbitrary<unknown> {
   const operator = fc.oneof(
     fc.tuple(fc.constantFrom("$eq", "$ne"), scalarArb),
     fc.tuple(fc.constantFrom("$gt", "$gte", "$lt", "$lte"), fc.constantFrom(...NUMBER_POOL)),
     fc.tuple(fc.constantFrom("$in", "$nin"), fc.uniqueArray(scalarArb, { minLength: 1, maxLength: 4 })),
     fc.tuple(fc.constant("$exists"), fc.boolean()),
+    ...(dialect === "s3" ? [fc.tuple(fc.constant("$startsWith"), fc.constantFrom(...PREFIX_POOL))] : []),
   );
   const operators = fc.uniqueArray(operator, { minLength: 1, maxLength: 3, selector: ([op]) => op })
     .map((ops) => Object.fromEntries(ops));
@@ -273,24 +283,24 @@ function conditionArb(): fc.Arbitrary<unknown> {
  * A filter over `fields` (which must not include the index's non-filterable keys): conditions on
  * keys, ANDed, and $and/$or nested up to the 8 levels the limits allow.
  */
-export function filterArb(fields: readonly string[]): fc.Arbitrary<FilterJson> {
+export function filterArb(fields: readonly string[], dialect: FilterDialect = "oss"): fc.Arbitrary<FilterJson> {
   const { tree } = fc.letrec<{ tree: FilterJson }>((tie) => ({
     tree: fc.oneof(
       { depthSize: "small", maxDepth: DEFAULT_LIMITS.maxFilterDepth, withCrossShrink: true },
-      keyConditions(fields),
+      keyConditions(fields, dialect),
       fc.tuple(fc.constantFrom("$and", "$or"), fc.array(tie("tree"), { minLength: 1, maxLength: 3 }))
         .map(([op, children]) => ({ [op]: children })),
     ),
   }));
   // The recursion rarely goes past 6 levels; the limit is 8, so draw the deepest allowed nesting too.
-  const deepest = fc.tuple(keyConditions(fields), fc.array(fc.constantFrom("$and", "$or"), {
+  const deepest = fc.tuple(keyConditions(fields, dialect), fc.array(fc.constantFrom("$and", "$or"), {
     minLength: DEFAULT_LIMITS.maxFilterDepth, maxLength: DEFAULT_LIMITS.maxFilterDepth,
   })).map(([leaf, ops]) => ops.reduce<FilterJson>((inner, op) => ({ [op]: [inner] }), leaf));
   return fc.oneof({ arbitrary: tree, weight: 9 }, { arbitrary: deepest, weight: 1 });
 }
 
-function keyConditions(fields: readonly string[]): fc.Arbitrary<FilterJson> {
-  return fc.uniqueArray(fc.tuple(fc.constantFrom(...fields), conditionArb()), { maxLength: 3, selector: ([key]) => key })
+function keyConditions(fields: readonly string[], dialect: FilterDialect): fc.Arbitrary<FilterJson> {
+  return fc.uniqueArray(fc.tuple(fc.constantFrom(...fields), conditionArb(dialect)), { maxLength: 3, selector: ([key]) => key })
     .map((entries): FilterJson => Object.fromEntries(entries));
 }
 

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { DEFAULT_LIMITS, type WireMetadata } from "@ossv/protocol";
 import {
   drawVectors, edgeBiasedSize, filterArb, FILTER_FIELDS, keyWithSuffix, metadataArb, metadataBytes, NON_FILTERABLE_CHOICES, putBatchSizeArb, topKArb,
-  vectorSpecArb, type FilterJson, type VectorSpec,
+  vectorSpecArb, type FilterDialect, type FilterJson, type VectorSpec,
 } from "./generators.ts";
 import { compareUtf8, distancesAgree, jsonNormalised, VectorModel, type Metric } from "./vector-model.ts";
 
@@ -226,7 +226,7 @@ class MaintenanceCommand implements Command {
 
 /** The commands of one run, for an index with these non-filterable keys. */
 export function commandsArb(
-  nonFilterable: readonly string[], maxCommands: number, extra: fc.Arbitrary<Command>[] = [],
+  nonFilterable: readonly string[], maxCommands: number, extra: fc.Arbitrary<Command>[] = [], dialect: FilterDialect = "oss",
 ): fc.Arbitrary<Iterable<Command>> {
   const refs = (max: number) => fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: max });
   const filterFields = FILTER_FIELDS.filter((field) => !nonFilterable.includes(field));
@@ -239,7 +239,7 @@ export function commandsArb(
     refs(DEFAULT_LIMITS.maxGetKeys).map((r) => new GetCommand(r)),
     fc.tuple(edgeBiasedSize(DEFAULT_LIMITS.listVectorsMax, 4), fc.option(edgeBiasedSize(DEFAULT_LIMITS.maxListSegments, 3), { nil: undefined }))
       .map(([pageSize, segments]) => new ListCommand(pageSize, segments)),
-    fc.tuple(vectorSpecArb, topKArb, fc.option(filterArb(filterFields), { nil: undefined, freq: 2 }))
+    fc.tuple(vectorSpecArb, topKArb, fc.option(filterArb(filterFields, dialect), { nil: undefined, freq: 2 }))
       .map(([spec, topK, filter]) => new QueryCommand(spec, topK, filter)),
     fc.constantFrom<MaintenanceStep>("flush", "compact", "settle", "restart").map((step) => new MaintenanceCommand(step)),
     ...extra,
@@ -250,10 +250,10 @@ export function commandsArb(
 /** The shape of one run (index, key universe and search mode) and its commands. */
 export function modelRunArb(
   keyArb: fc.Arbitrary<string>, dimensionArb: fc.Arbitrary<number>, maxCommands: number,
-  extra: (setup: RunSetup) => fc.Arbitrary<Command>[] = () => [],
+  extra: (setup: RunSetup) => fc.Arbitrary<Command>[] = () => [], dialect: FilterDialect = "oss",
 ): fc.Arbitrary<[RunSetup, Iterable<Command>]> {
   return runSetupArb(keyArb, dimensionArb)
-    .chain((setup) => fc.tuple(fc.constant(setup), commandsArb(setup.nonFilterable, maxCommands, extra(setup))));
+    .chain((setup) => fc.tuple(fc.constant(setup), commandsArb(setup.nonFilterable, maxCommands, extra(setup), dialect)));
 }
 
 function runSetupArb(keyArb: fc.Arbitrary<string>, dimensionArb: fc.Arbitrary<number>): fc.Arbitrary<RunSetup> {

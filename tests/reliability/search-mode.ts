@@ -9,7 +9,7 @@ export function useSearchMode(exact: boolean): () => void {
   const saved = { ...SEARCH_TUNING };
   Object.assign(SEARCH_TUNING, exact
     ? { exactScanFloats: Infinity, unfilteredExactScanFloats: Infinity }
-    : { exactScanFloats: 0, unfilteredExactScanFloats: 0, minGraphSelectivity: 0 });
+    : { exactScanFloats: 0, unfilteredExactScanFloats: 0, minGraphSelectivity: 0, graphScoresPerResult: 0 });
   return () => Object.assign(SEARCH_TUNING, saved);
 }
 

@@ -132,6 +132,11 @@ function operatorHolds(op: string, operand: unknown, value: Value): boolean {
     case "$lte": return items.some((item) => typeof item === "number" && item <= (operand as number));
     // An empty array is present.
     case "$exists": return (value !== undefined) === operand;
+    // S3 Vectors only: a string, or a string element, whose first code units are the prefix's.
+    case "$startsWith": {
+      const prefix = operand as string;
+      return items.some((item) => typeof item === "string" && item.slice(0, prefix.length) === prefix);
+    }
     default: throw new Error(`model: unknown filter operator ${op}`);
   }
 }

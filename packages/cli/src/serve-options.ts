@@ -78,6 +78,12 @@ function oneOf<const V extends string>(values: readonly V[]): (raw: RawValue) =>
   };
 }
 
+/** An AWS region name as SigV4 credential scopes and ARNs carry it (us-east-1, eu-central-2, ...). */
+function awsRegion(raw: RawValue): string {
+  if (typeof raw !== "string" || !/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(raw)) throw new Expected("a region name of a-z, 0-9 and - such as us-east-1");
+  return raw;
+}
+
 /** A comma-separated list of origins, or * (the server checks each origin's form at start). */
 function originList(raw: RawValue): string[] {
   const value = text(raw);
@@ -111,6 +117,10 @@ export const SERVE_OPTIONS = {
   }),
   "data-dir": row({ name: "data-dir", placeholder: "DIR", parse: text, default: "./ossv-data", description: "where data is kept" }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
+  "aws-region": row({
+    name: "aws-region", placeholder: "ID", parse: awsRegion, default: "us-east-1",
+    description: "region the S3 Vectors API serves: AWS SDK clients must sign for it, and its ARNs name it",
+  }),
   "tls-cert": row({ name: "tls-cert", placeholder: "FILE", parse: text, description: "serve HTTPS with this certificate (PEM) ..." }),
   "tls-key": row({ name: "tls-key", placeholder: "FILE", parse: text, description: "... and this private key (PEM)" }),
   "public-endpoint": row({

@@ -123,7 +123,7 @@ async function runServer({ config, port, account, checkpoint }: Settings, logger
     : undefined;
   const dataDir = config["data-dir"];
   const server = await startServer({
-    dataDir, port, region: config.region,
+    dataDir, port, region: config.region, awsRegion: config["aws-region"],
     ...(config.host ? { host: config.host } : {}),
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),

@@ -15,6 +15,7 @@
 //   "nesting" counts nested `$and/$or`, so 8 levels allow eight of them inside each other.
 
 import { ApiError } from "./errors.ts";
+import { describeJson as describe, isFilterScalar as isScalar, isPlainObject } from "./filter-operands.ts";
 import { DEFAULT_LIMITS, type LimitsProfile } from "./limits.ts";
 import { utf8ByteLength } from "./validate.ts";
 
@@ -54,7 +55,19 @@ export interface FilterExists {
   readonly exists: boolean;
 }
 
-export type FilterNode = FilterMatchAll | FilterLogical | FilterEquality | FilterRange | FilterMembership | FilterExists;
+/**
+ * A string prefix: true when the value, or any string element of an array value, starts with `prefix`
+ * (UTF-16 code units, as String.prototype.startsWith). Only the S3 Vectors dialect produces it
+ * (s3vectors/filter.ts); parseFilter() refuses `$startsWith` as an unknown operator.
+ */
+export interface FilterStartsWith {
+  readonly op: "startsWith";
+  readonly key: string;
+  readonly prefix: string;
+}
+
+export type FilterNode =
+  | FilterMatchAll | FilterLogical | FilterEquality | FilterRange | FilterMembership | FilterExists | FilterStartsWith;
 
 /** Vector metadata as stored; undefined (a vector without metadata) behaves like `{}`. */
 export type FilterPredicate = (metadata: Readonly<Record<string, unknown>> | undefined) => boolean;
@@ -78,21 +91,6 @@ interface ParseState {
 
 function fail(reason: string): never {
   throw new ApiError("VectorIndexParameterInvalid", `filter: ${reason}`);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isScalar(value: unknown): value is FilterScalar {
-  return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "number") return `the number ${value}`;
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 /**
@@ -253,6 +251,7 @@ function compileNode(node: FilterNode): Test {
     case "in": return compileMembership(readerFor(node.key), new Set(node.values));
     case "nin": return negate(compileMembership(readerFor(node.key), new Set(node.values)));
     case "exists": return compileExists(readerFor(node.key), node.exists);
+    case "startsWith": return compileStartsWith(readerFor(node.key), node.prefix);
     default: return compileRange(readerFor(node.key), RANGE_TESTS[node.op], node.value);
   }
 }
@@ -307,6 +306,20 @@ function compileMembership(read: ValueReader, allowed: ReadonlySet<unknown>): Te
 
 function compileExists(read: ValueReader, expected: boolean): Test {
   return expected ? (metadata) => read(metadata) !== undefined : (metadata) => read(metadata) === undefined;
+}
+
+// Like the range operators, a prefix never matches across types: the number 2020 does not start with "20".
+function compileStartsWith(read: ValueReader, prefix: string): Test {
+  return (metadata) => {
+    const value = read(metadata);
+    if (typeof value === "string") return value.startsWith(prefix);
+    if (!Array.isArray(value)) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "string" && item.startsWith(prefix)) return true;
+    }
+    return false;
+  };
 }
 
 type Compare = (actual: number, bound: number) => boolean;

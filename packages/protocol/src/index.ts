@@ -9,3 +9,4 @@ export * from "./validate.ts";
 export * from "./filter.ts";
 export * from "./policy-eval.ts";
 export * from "./ip-address.ts";
+export * from "./s3vectors/filter.ts";

@@ -136,10 +136,11 @@ const OPERATORS: Record<ConditionOperator, { test: ConditionTest; negated?: bool
 
 function factFor(key: string, facts: RequestFacts): FactValue | undefined {
   switch (key.toLowerCase()) {
-    case "acs:sourceip": return facts.sourceIp;
-    case "acs:securetransport": return facts.secureTransport;
-    case "acs:currenttime": return facts.currentTime;
-    case "acs:useragent": return facts.userAgent;
+    // The AWS names of the same facts, for documents written for the S3 Vectors API.
+    case "acs:sourceip": case "aws:sourceip": return facts.sourceIp;
+    case "acs:securetransport": case "aws:securetransport": return facts.secureTransport;
+    case "acs:currenttime": case "aws:currenttime": return facts.currentTime;
+    case "acs:useragent": case "aws:useragent": return facts.userAgent;
     default: return undefined;
   }
 }

@@ -73,7 +73,18 @@ function parseConditions(value: unknown, where: string): ConditionBlock {
   return block;
 }
 
-function parseStatement(value: unknown, position: number, isBucketPolicy: boolean): PolicyStatement {
+/**
+ * AWS documents name principals as `"*"` or `{"AWS": "..." | [...]}`; their strings are matched as
+ * the OSS form's are (see the server's principal ids).
+ */
+function awsPrincipals(value: unknown, where: string): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length !== 1 || entries[0]![0] !== "AWS") throw malformed(`${where}.Principal must be "*" or {"AWS": ...}.`);
+  return entries[0]![1];
+}
+
+function parseStatement(value: unknown, position: number, isBucketPolicy: boolean, awsDialect: boolean): PolicyStatement {
   const where = `Statement[${position}]`;
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw malformed(`${where} must be an object.`);
   const raw = value as Record<string, unknown>;
@@ -86,14 +97,23 @@ function parseStatement(value: unknown, position: number, isBucketPolicy: boolea
   };
   if (isBucketPolicy) {
     if (raw["Principal"] === undefined) throw malformed(`${where}.Principal is required in a bucket policy.`);
-    const principals = stringList(raw["Principal"], `${where}.Principal`, true);
+    const principals = stringList(awsDialect ? awsPrincipals(raw["Principal"], where) : raw["Principal"], `${where}.Principal`, true);
     statement.principals = principals.length === 0 ? ["*"] : principals;
   }
   return statement;
 }
 
+/** `"1"` is the OSS form; the AWS dates are AWS IAM's, whose documents also name principals as `{"AWS": ...}`. */
+export const POLICY_VERSIONS = ["1", "2012-10-17", "2008-10-17"] as const;
+
+export interface ParsePolicyOptions {
+  bucketPolicy: boolean;
+  /** The Version values accepted; default all of POLICY_VERSIONS. */
+  versions?: readonly string[];
+}
+
 /** Parses a policy document's text; bucket policies must name a Principal in every statement. */
-export function parsePolicy(text: string, options: { bucketPolicy: boolean }): PolicyDocument {
+export function parsePolicy(text: string, options: ParsePolicyOptions): PolicyDocument {
   if (new TextEncoder().encode(text).length > MAX_POLICY_BYTES) throw malformed(`it exceeds ${MAX_POLICY_BYTES} bytes.`);
   let json: unknown;
   try {
@@ -103,8 +123,12 @@ export function parsePolicy(text: string, options: { bucketPolicy: boolean }): P
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) throw malformed("it must be a JSON object.");
   const doc = json as Record<string, unknown>;
-  if (doc["Version"] !== "1") throw malformed(`Version must be "1".`);
+  const versions = options.versions ?? POLICY_VERSIONS;
+  if (typeof doc["Version"] !== "string" || !versions.includes(doc["Version"])) {
+    throw malformed(`Version must be ${versions.map((v) => `"${v}"`).join(" or ")}.`);
+  }
+  const awsDialect = doc["Version"] !== "1";
   const rawStatements = Array.isArray(doc["Statement"]) ? doc["Statement"] : [doc["Statement"]];
   if (doc["Statement"] === undefined || rawStatements.length === 0) throw malformed("Statement must be a non-empty array.");
-  return { version: "1", statements: rawStatements.map((s, i) => parseStatement(s, i, options.bucketPolicy)) };
+  return { version: "1", statements: rawStatements.map((s, i) => parseStatement(s, i, options.bucketPolicy, awsDialect)) };
 }

@@ -7,6 +7,7 @@ import {
   ApiError, evaluatePolicy, mayAllowSomeIndex, parsePolicy, ramAction, resourceArns,
   type AccessQuery, type Decision, type OperationSpec, type PolicyDocument, type RequestFacts,
 } from "@ossv/protocol";
+import { awsAccountId } from "@ossv/protocol/s3vectors";
 import type { Catalog } from "@ossv/engine";
 import type { Principal } from "./authenticate.ts";
 
@@ -41,7 +42,7 @@ function combine(decisions: Decision[]): Decision {
   return decisions.includes("allow") ? "allow" : "none";
 }
 
-function identityDecision(request: AccessRequest, query: AccessQuery): Decision {
+function identityDecision(request: AccessContext, query: AccessQuery): Decision {
   const { principal } = request;
   if (principal.kind !== "key" || principal.userName === undefined) return "none";
   const user = request.catalog.getUser(principal.accountId, principal.userName);
@@ -49,21 +50,28 @@ function identityDecision(request: AccessRequest, query: AccessQuery): Decision 
   return combine(Object.values(user.policies).map((text) => evaluatePolicy(policyOf(text, false), query)));
 }
 
+/**
+ * How bucket policies may name the caller: the OSS forms (the account id for its root key, the
+ * user's numeric id) and the AWS forms of the same identities (docs/s3-vectors.md#policies):
+ * `arn:aws:iam::{account12}:root` or the bare 12 digits for the root, `...:user/{name}` (or
+ * `...:role/{name}`) for a RAM user (role).
+ */
 function principalIds(principal: Principal, catalog: Catalog): string[] {
   if (principal.kind === "anonymous") return [];
-  if (principal.userName === undefined) return [principal.accountId];
+  const aws = awsAccountId(principal.accountId);
+  if (principal.userName === undefined) return [principal.accountId, aws, `arn:aws:iam::${aws}:root`];
   const user = catalog.getUser(principal.accountId, principal.userName);
-  return user ? [user.userId] : [];
+  return user ? [user.userId, `arn:aws:iam::${aws}:${user.kind === "role" ? "role" : "user"}/${user.userName}`] : [];
 }
 
-function bucketDecision(request: AccessRequest, query: AccessQuery): Decision {
+function bucketDecision(request: AccessContext, query: AccessQuery): Decision {
   if (request.bucket === undefined) return "none";
   const policy = request.catalog.getBucket(request.resourceAccountId, request.bucket)?.policy;
   if (policy === undefined) return "none";
   return evaluatePolicy(policyOf(policy, true), { ...query, principalIds: principalIds(request.principal, request.catalog) });
 }
 
-function isOwnerRoot(request: AccessRequest): boolean {
+function isOwnerRoot(request: AccessContext): boolean {
   const { principal } = request;
   return principal.kind === "key" && principal.userName === undefined && principal.accountId === request.resourceAccountId;
 }
@@ -76,8 +84,8 @@ function describeCaller(principal: Principal): string {
 
 export function authorize(request: AccessRequest): void {
   if (isOwnerRoot(request)) return;
-  const { principal, operation } = request;
-  const query: AccessQuery = {
+  const { operation } = request;
+  enforce(request, {
     action: ramAction(operation.name),
     resources: resourceArns({
       region: request.region, accountId: request.resourceAccountId, bucket: request.bucket,
@@ -85,7 +93,19 @@ export function authorize(request: AccessRequest): void {
       vectors: operation.scope === "vectors",
     }),
     facts: request.facts,
-  };
+  });
+}
+
+/** What a decision needs besides the action and resource: who asks, whose resource, and its bucket. */
+export type AccessContext = Pick<AccessRequest, "principal" | "resourceAccountId" | "bucket" | "catalog">;
+
+/**
+ * Refuses with AccessDenied unless the policies allow `query` (the module comment has the rules).
+ * The S3 Vectors API calls it with its own actions and ARNs (s3vectors/authorize.ts).
+ */
+export function enforce(request: AccessContext, query: AccessQuery): void {
+  if (isOwnerRoot(request)) return;
+  const { principal } = request;
   const identity = identityDecision(request, query);
   const bucket = bucketDecision(request, query);
   const session = principal.kind === "key" && principal.key.sessionPolicy !== undefined

@@ -2,83 +2,25 @@
 // operation, body and Content-MD5, authentication, authorisation, handler, response; every failure
 // becomes one OSS error.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ApiError, resolveOperation, type HeaderMap, type LimitsProfile, type OperationSpec } from "@ossv/protocol";
+import { ApiError, resolveOperation, type HeaderMap, type OperationSpec } from "@ossv/protocol";
 import type { Engine } from "@ossv/engine";
 import { parseRequestUrl, queryNames, queryParams, resolveTarget, type Target } from "./addressing.ts";
 import { authenticate, checkPayloadHash, type Principal } from "./authenticate.ts";
 import { authorize, authorizeBeforeBody } from "./authorize.ts";
 import { checkContentMd5, ClientClosedError, drainThenClose, parseJsonObject, readBody } from "./body.ts";
-import type { BodyBudget, BodyLease } from "./body-budget.ts";
+import type { BodyLease } from "./body-budget.ts";
 import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
 import { newRequestId } from "./request-id.ts";
 import { ADMIN_PREFIX, handleAdmin } from "./admin.ts";
-import type { BackupTaker } from "./backup.ts";
-import type { SecretBox } from "./secret-box.ts";
-import type { TLSSocket } from "node:tls";
-import type { RequestFacts } from "@ossv/protocol";
 import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
 import { sendJsonPieces } from "./respond-stream.ts";
-import { answerPreflight, corsResponseHeaders, isPreflight, type CorsPolicy } from "./cors.ts";
+import { answerPreflight, corsResponseHeaders, isPreflight } from "./cors.ts";
+import type { AccessLogEntry, PipelineSettings } from "./pipeline-settings.ts";
+import { headerMap, loggedPrincipal, requestFacts } from "./request-parts.ts";
+import { handleS3vRequest, isS3vRequest } from "./s3vectors/pipeline.ts";
 
-export interface PipelineSettings {
-  engine: Engine;
-  limits: LimitsProfile;
-  region: string;
-  maxBodyBytes: number;
-  /** Most bytes in a ListVectors response body (see handlers/vector-json.ts). */
-  listResponseBytes: number;
-  /** Request-body bytes held in memory at once, across all requests. */
-  bodyBudget: BodyBudget;
-  maxSkewMs: number;
-  /** Reported as a bucket's Extranet/IntranetEndpoint; default: the endpoint the request reached. */
-  publicEndpoint?: string;
-  /** Origins whose pages may call this server (cors.ts); undefined: no CORS. */
-  cors?: CorsPolicy;
-  now: () => number;
-  secrets: SecretBox;
-  log: (entry: AccessLogEntry) => void;
-  onInternalError: (error: unknown, requestId: string) => void;
-  /** Takes a backup of the data directory (the admin API's snapshots); absent, snapshots are refused. */
-  backup?: BackupTaker;
-}
-
-/**
- * Who made a request, as the access log names it: identifiers only. The key record itself holds the
- * (sealed) secret and a temporary key's security token, so it is never handed to the log.
- */
-export type LoggedPrincipal =
-  | { type: "anonymous" }
-  | { type: "root" | "user"; accountId: string; accessKeyId: string; userName?: string; temporary?: true };
-
-export interface AccessLogEntry {
-  requestId: string;
-  method: string;
-  operation: string;
-  bucket?: string;
-  /** The index named in the body; absent when the body was not read or names none. */
-  index?: string;
-  /** Absent when the request was refused before its caller was known (a bad signature, say). */
-  principal?: LoggedPrincipal;
-  status: number;
-  durationMs: number;
-  remote: string;
-  errorCode?: string;
-  /** Request body bytes read: 0 for a request refused before its body was read. */
-  bytesIn: number;
-  /** Response body bytes written. */
-  bytesOut: number;
-}
-
-function loggedPrincipal(principal: Principal): LoggedPrincipal {
-  if (principal.kind === "anonymous") return { type: "anonymous" };
-  const { key } = principal;
-  return {
-    type: principal.userName === undefined ? "root" : "user", accountId: principal.accountId, accessKeyId: key.accessKeyId,
-    ...(principal.userName !== undefined ? { userName: principal.userName } : {}),
-    ...(key.securityToken !== undefined ? { temporary: true as const } : {}),
-  };
-}
+export type { AccessLogEntry, LoggedPrincipal, PipelineSettings } from "./pipeline-settings.ts";
 
 /** An index name is logged before the handler has checked it; a body could make it megabytes long. */
 const LOGGED_INDEX_CHARS = 128;
@@ -89,26 +31,6 @@ const CLIENT_CLOSED_STATUS = 499;
 /** Operations whose body is a JSON object the handler reads field by field. */
 function hasJsonBody(operation: OperationSpec): boolean {
   return operation.method === "POST" || operation.name === "PutBucketLogging";
-}
-
-/**
- * Headers that carry one value. Repeated ones would be joined with "," like list headers, and two
- * Authorization headers joined that way parse as one whose fields come from both (the same one twice
- * was even accepted), so a repeat is refused instead.
- */
-const SINGLE_VALUED = new Set(["authorization"]);
-
-function headerMap(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!.toLowerCase();
-    const value = req.rawHeaders[i + 1]!;
-    if (name in headers && SINGLE_VALUED.has(name)) {
-      throw new ApiError("InvalidArgument", `The request carries more than one ${req.rawHeaders[i]} header.`);
-    }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
-  }
-  return headers;
 }
 
 function pickOperation(req: IncomingMessage, target: Target): OperationSpec {
@@ -131,16 +53,6 @@ interface Outcome {
   status: number;
   json?: string;
   pieces?: Iterable<string>;
-}
-
-/** What policy conditions can test about a request (acs:SourceIp, acs:SecureTransport, ...). */
-function requestFacts(req: IncomingMessage, settings: PipelineSettings): RequestFacts {
-  return {
-    sourceIp: req.socket.remoteAddress ?? "",
-    secureTransport: (req.socket as TLSSocket).encrypted === true,
-    currentTime: new Date(settings.now()),
-    userAgent: req.headers["user-agent"] ?? "",
-  };
 }
 
 /** Who signed the request, from its request line and headers alone. */
@@ -208,7 +120,7 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
   if (accountId === undefined) throw new ApiError("AccessDenied", ANONYMOUS_DENIED);
   const access = {
     principal, operation, region: settings.region, resourceAccountId: accountId, bucket: target.bucket,
-    facts: requestFacts(req, settings), catalog: settings.engine.catalog,
+    facts: requestFacts(req, settings.now), catalog: settings.engine.catalog,
   };
   const decision = refuseAnonymousUniformly(principal, () => authorizeBeforeBody(access));
   const rawBody = await readCheckedBody(req, headers, settings, lease);
@@ -228,6 +140,8 @@ async function run(req: IncomingMessage, target: Target, settings: PipelineSetti
 }
 
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, settings: PipelineSettings): Promise<void> {
+  // The S3 Vectors API shares the port (docs/s3-vectors.md#routing); its preflights are answered below like any other.
+  if (!isPreflight(req.method, req.headers) && isS3vRequest(req)) return handleS3vRequest(req, res, settings);
   const started = performance.now();
   const requestId = newRequestId();
   const entry: AccessLogEntry = {

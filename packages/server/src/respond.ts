@@ -9,10 +9,13 @@ export interface ResponseInfo {
   bucket?: string;
   /** CORS headers for the request's origin (cors.ts); absent when CORS is off. */
   cors?: Readonly<Record<string, string>>;
+  /** Answers to the S3 Vectors API carry AWS's request id header instead of OSS's. */
+  api?: "s3vectors";
 }
 
-function baseHeaders(info: ResponseInfo): Record<string, string> {
-  return { "x-oss-request-id": info.requestId, "date": new Date().toUTCString(), "server": "ossv", ...info.cors };
+export function baseHeaders(info: ResponseInfo): Record<string, string> {
+  const idHeader = info.api === "s3vectors" ? "x-amzn-requestid" : "x-oss-request-id";
+  return { [idHeader]: info.requestId, "date": new Date().toUTCString(), "server": "ossv", ...info.cors };
 }
 
 /** Headers of a JSON answer, without its length. */

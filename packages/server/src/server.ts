@@ -4,6 +4,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
+import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
+import { TokenSealer } from "./s3vectors/tokens.ts";
 import { logBackgroundFailure, openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
@@ -25,6 +27,10 @@ export interface ServerOptions {
   host?: string;
   region?: string;
   limits?: LimitsProfile;
+  /** The region S3 Vectors clients sign for and its ARNs name (default us-east-1). */
+  awsRegion?: string;
+  /** The S3 Vectors API's limits; default AWS's (S3_VECTORS_LIMITS). */
+  s3Limits?: LimitsProfile;
   /** The first account's root key; created (and reported once) when absent. */
   account?: RootAccount;
   tls?: { cert: string | Buffer; key: string | Buffer };
@@ -211,6 +217,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
 /** The options' settings for the request pipeline, defaults filled in (the in-process test helper uses it too). */
 export function pipelineSettings(engine: Engine, region: string, secrets: SecretBox, options: Omit<ServerOptions, "dataDir">): PipelineSettings {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const now = options.now ?? Date.now;
   return {
     engine, region, secrets, publicEndpoint: options.publicEndpoint, limits: options.limits ?? DEFAULT_LIMITS,
     ...(options.cors && { cors: corsPolicy(options.cors) }),
@@ -218,7 +225,10 @@ export function pipelineSettings(engine: Engine, region: string, secrets: Secret
     listResponseBytes: options.maxListResponseBytes ?? DEFAULT_LIST_RESPONSE_BYTES,
     bodyBudget: new BodyBudget(options.maxBodyBytesInFlight ?? 4 * maxBodyBytes),
     maxSkewMs: options.maxSkewMs ?? FIFTEEN_MINUTES,
-    now: options.now ?? Date.now,
+    now,
+    awsRegion: options.awsRegion ?? "us-east-1",
+    s3Limits: options.s3Limits ?? S3_VECTORS_LIMITS,
+    queryTokens: new TokenSealer(now, FIFTEEN_MINUTES),
     log: options.onRequest ?? (() => {}),
     onInternalError: options.onInternalError ?? ((error: unknown, id: string) => console.error(`[${id}] internal error:`, error)),
   };

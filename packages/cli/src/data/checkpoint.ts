@@ -5,8 +5,12 @@
 //
 // Written to a temporary file beside it and renamed over it, so a process killed mid-write leaves the
 // old checkpoint or the new one, never half of one (a rename within a directory is atomic on POSIX).
+// The new file's bytes are synced before the rename and the directory after it, so that after a power
+// cut the name holds a whole checkpoint, never an empty file a resume could not read. Imports write
+// one at most every few seconds, so the syncs cost nothing measurable.
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { open, readFile, rename, rm } from "node:fs/promises";
 
 export interface Checkpoint {
   version: 1;
@@ -39,10 +43,26 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | undefin
 export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
   const temporary = `${path}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(temporary, JSON.stringify(checkpoint) + "\n");
+    const file = await open(temporary, "w");
+    try {
+      await file.writeFile(JSON.stringify(checkpoint) + "\n");
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temporary, path);
+    await syncDirectory(dirname(path));
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
 }

@@ -68,6 +68,25 @@ export interface BucketRecord {
   /** The bucket policy exactly as it was sent, byte for byte. */
   policy?: string;
   logging?: BucketLogging;
+  /** The S3 Vectors API's settings (docs/s3-vectors.md); absent on buckets that never had them. */
+  defaultIndexMode?: IndexMode;
+  encryption?: EncryptionSetting;
+}
+
+/** How an index filters queries through the S3 Vectors API (docs/s3-vectors.md#index-modes). */
+export type IndexMode = "CLASSIC" | "ENHANCED";
+
+/** Server-side encryption as the S3 Vectors API names it; kept and reported, not acted on. */
+export interface EncryptionSetting {
+  sseType: "AES256" | "aws:kms";
+  kmsKeyArn?: string;
+}
+
+/** A bucket, or an index of it, whose tags are changed. */
+export interface TagTarget {
+  accountId: string;
+  bucket: string;
+  index?: string;
 }
 
 export interface IndexSpec {
@@ -76,6 +95,10 @@ export interface IndexSpec {
   distanceMetric: DistanceMetric;
   dataType: "float32";
   nonFilterableMetadataKeys: string[];
+  /** Set by the S3 Vectors API; absent means the bucket's default (docs/s3-vectors.md#index-modes). */
+  indexMode?: IndexMode;
+  tags?: Record<string, string>;
+  encryption?: EncryptionSetting;
 }
 
 export interface IndexRecord extends IndexSpec {
@@ -114,6 +137,21 @@ export interface ListVectorsPage {
 
 export interface QueryOptions {
   vector: Float32Array;
+  /**
+   * How many hits, best first: min(topK, live matching rows) of them, whatever the size (S3 Vectors
+   * allows 10,000; large values are answered by exact scans where a graph would cost more, see
+   * SEARCH_TUNING.graphScoresPerResult). Equal distances are ordered by key, so the ranking is total.
+   *
+   * Paging (S3 Vectors' QueryVectors returns a large topK a page at a time, with nextToken) needs no
+   * engine support: ask again with the same vector, filter and the *whole* topK, and keep the page's
+   * ranks [from, from + pageSize). Asking for the same topK matters: a graph's beam grows with topK,
+   * so top-100 and the first 100 of top-10,000 may differ where the search is approximate, while the
+   * same query on unchanged data gives the same ranking. Each page is then a fresh query, so it never
+   * holds a row deleted since the first; a write between pages may shift ranks (a key seen twice or
+   * skipped), which the API allows. A server that wants each page to cost less than a whole query
+   * keeps the first call's (key, distance) list for the token's lifetime instead, and drops from each
+   * page the keys deleted since (get() tells).
+   */
   topK: number;
   /**
    * The parsed metadata filter (protocol's parseFilter); rows it rejects are never ranked. The engine
@@ -190,6 +228,8 @@ export interface NewBucket {
   region: string;
   resourceGroupId?: string;
   tags?: Record<string, string>;
+  defaultIndexMode?: IndexMode;
+  encryption?: EncryptionSetting;
 }
 
 /** Accounts, keys, buckets and indexes. Reads are synchronous; every change is durable on resolve. */
@@ -222,12 +262,19 @@ export interface Catalog {
   deleteBucket(accountId: string, name: string): Promise<void>;
   setBucketPolicy(accountId: string, name: string, policy: string | undefined): Promise<void>;
   setBucketLogging(accountId: string, name: string, logging: BucketLogging | undefined): Promise<void>;
+  setBucketDefaultIndexMode(accountId: string, name: string, mode: IndexMode): Promise<void>;
+  /**
+   * Adds (overwriting) and removes tags of a bucket or index in one change; refuses with
+   * INVALID_ARGUMENT when the result would have more than maxTags. Returns the tags after it.
+   */
+  changeTags(target: TagTarget, add: Record<string, string>, remove: readonly string[], maxTags: number): Promise<Record<string, string>>;
 
   /** Refuses with INDEX_EXISTS, or INDEX_LIMIT when the bucket already has maxIndexes. */
   createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): Promise<IndexRecord>;
   getIndex(accountId: string, bucket: string, name: string): IndexRecord | undefined;
   /** The bucket's indexes sorted by name (byte order). */
   listIndexes(accountId: string, bucket: string): IndexRecord[];
+  setIndexMode(accountId: string, bucket: string, name: string, mode: IndexMode): Promise<void>;
   /** Removes the index and all of its vectors. */
   deleteIndex(accountId: string, bucket: string, name: string): Promise<void>;
 }

@@ -10,8 +10,10 @@ import {
   type BucketLogging,
   type BucketRecord,
   type IndexRecord,
+  type IndexMode,
   type IndexSpec,
   type NewBucket,
+  type TagTarget,
   type UserRecord,
 } from "../base/types.ts";
 
@@ -215,6 +217,8 @@ export class CatalogState {
       createdAt: now(),
       ...(request.resourceGroupId !== undefined && { resourceGroupId: request.resourceGroupId }),
       ...(request.tags !== undefined && { tags: { ...request.tags } }),
+      ...(request.defaultIndexMode !== undefined && { defaultIndexMode: request.defaultIndexMode }),
+      ...(request.encryption !== undefined && { encryption: { ...request.encryption } }),
     };
     this.buckets.set(key, bucket);
     return structuredClone(bucket);
@@ -240,6 +244,28 @@ export class CatalogState {
     else bucket.logging = structuredClone(logging);
   }
 
+  setBucketDefaultIndexMode(accountId: string, name: string, mode: IndexMode): void {
+    this.requireBucket(accountId, name).defaultIndexMode = mode;
+  }
+
+  setIndexMode(accountId: string, bucket: string, name: string, mode: IndexMode): void {
+    this.requireIndex(accountId, bucket, name).indexMode = mode;
+  }
+
+  changeTags(target: TagTarget, add: Record<string, string>, remove: readonly string[], maxTags: number): Record<string, string> {
+    const record = target.index === undefined
+      ? this.requireBucket(target.accountId, target.bucket)
+      : this.requireIndex(target.accountId, target.bucket, target.index);
+    const tags = { ...record.tags, ...add };
+    for (const key of remove) delete tags[key];
+    if (Object.keys(tags).length > maxTags) {
+      throw new EngineError("INVALID_ARGUMENT", `a resource may have at most ${maxTags} tags; this change would leave ${Object.keys(tags).length}`);
+    }
+    if (Object.keys(tags).length === 0) delete record.tags;
+    else record.tags = tags;
+    return { ...tags };
+  }
+
   createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): IndexRecord {
     this.requireBucket(accountId, bucket);
     if (this.indexes.has(indexKey(accountId, bucket, spec.name))) {
@@ -254,6 +280,9 @@ export class CatalogState {
       distanceMetric: spec.distanceMetric,
       dataType: spec.dataType,
       nonFilterableMetadataKeys: [...spec.nonFilterableMetadataKeys],
+      ...(spec.indexMode !== undefined && { indexMode: spec.indexMode }),
+      ...(spec.tags !== undefined && { tags: { ...spec.tags } }),
+      ...(spec.encryption !== undefined && { encryption: { ...spec.encryption } }),
       accountId,
       bucket,
       id: this.newIndexId(),
@@ -289,6 +318,13 @@ export class CatalogState {
     const user = this.users.get(userKey(accountId, userName));
     if (!user) throw new EngineError("NO_SUCH_USER", `user ${userName} does not exist`);
     return user;
+  }
+
+  private requireIndex(accountId: string, bucket: string, name: string): IndexRecord {
+    this.requireBucket(accountId, bucket);
+    const index = this.indexes.get(indexKey(accountId, bucket, name));
+    if (!index) throw new EngineError("NO_SUCH_INDEX", `vector index ${name} does not exist`);
+    return index;
   }
 
   private requireBucket(accountId: string, name: string): BucketRecord {

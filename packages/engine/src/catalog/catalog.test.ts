@@ -225,3 +225,35 @@ test("a collection held across deleteIndex refuses further calls with NO_SUCH_IN
     await assert.rejects(collection.put([vector("k", [1, 2, 3])]), isNoSuchIndex);
   });
 });
+
+test("S3 Vectors settings: modes, encryption and tags of buckets and indexes survive reopen; tag changes are bounded", async () => {
+  await withTempDir(async (dir) => {
+    let engine = await openTestEngine(dir);
+    try {
+      await engine.catalog.createAccount(ACCOUNT);
+      await engine.catalog.createBucket({ accountId: ACCOUNT, name: "s3v", region: "r", defaultIndexMode: "ENHANCED", encryption: { sseType: "AES256" }, tags: { a: "1" } });
+      await engine.catalog.createIndex(ACCOUNT, "s3v", { ...spec("idx"), indexMode: "CLASSIC", tags: { t: "x" } }, 10);
+      await engine.catalog.setBucketDefaultIndexMode(ACCOUNT, "s3v", "CLASSIC");
+      await engine.catalog.setIndexMode(ACCOUNT, "s3v", "idx", "ENHANCED");
+      assert.deepEqual(await engine.catalog.changeTags({ accountId: ACCOUNT, bucket: "s3v" }, { b: "2", a: "3" }, ["missing"], 3), { a: "3", b: "2" });
+      assert.deepEqual(await engine.catalog.changeTags({ accountId: ACCOUNT, bucket: "s3v", index: "idx" }, {}, ["t"], 3), {});
+      await rejectsWith(engine.catalog.changeTags({ accountId: ACCOUNT, bucket: "s3v" }, { c: "", d: "" }, [], 3), "INVALID_ARGUMENT");
+      await rejectsWith(engine.catalog.changeTags({ accountId: ACCOUNT, bucket: "s3v", index: "none" }, { c: "" }, [], 3), "NO_SUCH_INDEX");
+      await rejectsWith(engine.catalog.setIndexMode(ACCOUNT, "none", "idx", "CLASSIC"), "NO_SUCH_BUCKET");
+    } finally {
+      await engine.close();
+    }
+    engine = await openTestEngine(dir);
+    try {
+      const bucket = engine.catalog.getBucket(ACCOUNT, "s3v");
+      assert.equal(bucket?.defaultIndexMode, "CLASSIC");
+      assert.deepEqual(bucket?.encryption, { sseType: "AES256" });
+      assert.deepEqual(bucket?.tags, { a: "3", b: "2" });
+      const index = engine.catalog.getIndex(ACCOUNT, "s3v", "idx");
+      assert.equal(index?.indexMode, "ENHANCED");
+      assert.equal(index?.tags, undefined);
+    } finally {
+      await engine.close();
+    }
+  });
+});

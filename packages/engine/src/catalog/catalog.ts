@@ -16,8 +16,10 @@ import {
   type BucketRecord,
   type Catalog,
   type IndexRecord,
+  type IndexMode,
   type IndexSpec,
   type NewBucket,
+  type TagTarget,
 } from "../base/types.ts";
 
 export const CATALOG_DIR = "catalog";
@@ -227,6 +229,18 @@ export class DurableCatalog implements Catalog {
 
   setBucketLogging(accountId: string, name: string, logging: BucketLogging | undefined): Promise<void> {
     return this.mutate((draft) => draft.setBucketLogging(accountId, name, logging));
+  }
+
+  setBucketDefaultIndexMode(accountId: string, name: string, mode: IndexMode): Promise<void> {
+    return this.mutate((draft) => draft.setBucketDefaultIndexMode(accountId, name, mode));
+  }
+
+  setIndexMode(accountId: string, bucket: string, name: string, mode: IndexMode): Promise<void> {
+    return this.mutate((draft) => draft.setIndexMode(accountId, bucket, name, mode));
+  }
+
+  changeTags(target: TagTarget, add: Record<string, string>, remove: readonly string[], maxTags: number): Promise<Record<string, string>> {
+    return this.mutate((draft) => draft.changeTags(target, add, remove, maxTags));
   }
 
   createIndex(accountId: string, bucket: string, spec: IndexSpec, maxIndexes: number): Promise<IndexRecord> {

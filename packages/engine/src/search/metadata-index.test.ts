@@ -6,7 +6,9 @@ import { seededRandom } from "../testing/test-support.ts";
 import type { Metadata, MetadataScalar } from "../base/types.ts";
 
 const KEYS = ["genre", "year", "tags", "constructor", "flag"];
-const SCALARS: MetadataScalar[] = ["drama", "2020", 2020, 2021, 0, -1.5, true, false, "true", "x"];
+const SCALARS: MetadataScalar[] = ["drama", "2020", 2020, 2021, 0, -1.5, true, false, "true", "x", "dram", "😀", "😀!", "\ud83d"];
+/** Prefixes of the strings above (a lone high surrogate among them), of none, and of everything (""). */
+const PREFIXES = ["", "d", "dram", "drama", "dramas", "2", "202", "t", "😀", "\ud83d", "\ud83e", "x", "y"];
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
@@ -34,6 +36,7 @@ function randomFilter(random: () => number, depth = 0): FilterNode {
   if (roll < 0.55) return { op: random() < 0.5 ? "in" : "nin", key, values: [pick(random, SCALARS), pick(random, SCALARS)] };
   if (roll < 0.65) return { op: "exists", key, exists: random() < 0.5 };
   if (roll < 0.7) return { op: "all" };
+  if (roll < 0.8) return { op: "startsWith", key, prefix: pick(random, PREFIXES) };
   return { op: pick(random, ["gt", "gte", "lt", "lte"] as const), key, value: pick(random, [2020, 0, -1.5, 2020.5]) };
 }
 

@@ -4,7 +4,8 @@
 // are).
 //
 // Per filterable key: value -> rows holding it (`$eq`, `$in` and their negations), the rows where the
-// key is present (`$exists`), and a numeric column of (row, value) pairs that range operators scan.
+// key is present (`$exists`), a numeric column of (row, value) pairs that range operators scan, and,
+// made the first time a prefix (`$startsWith`) asks for it, the key's distinct strings in sorted order.
 // Semantics match protocol's evaluateFilter exactly (docs/filters.md): no cross-type equality, arrays
 // match when any element does, negations are the complement (so a missing key satisfies `$ne`).
 import type { FilterNode } from "@ossv/protocol";
@@ -24,10 +25,17 @@ interface KeyIndex {
   present: number[];
   numericRows: number[];
   numericValues: number[];
+  /**
+   * The distinct string values, sorted by UTF-16 code units (the order String.prototype.startsWith
+   * compares in), so the strings with a given prefix are one run found by binary search. Undefined
+   * until a prefix filter needs it: most keys are never searched by prefix.
+   */
+  sortedStrings?: string[];
 }
 
 // Types are kept apart in the posting key, as evaluateFilter's strict equality keeps them apart.
 const postingKey = (value: MetadataScalar): string => `${typeof value}:${String(value)}`;
+const STRING_POSTING = "string:";
 
 export class MetadataIndex {
   private readonly keys = new Map<string, KeyIndex>();
@@ -111,6 +119,8 @@ export class MetadataIndex {
         const present = bitmapOfRows(this.keys.get(node.key)?.present ?? [], this.rows);
         return node.exists ? present : invert(present);
       }
+      case "startsWith":
+        return this.withPrefix(node.key, node.prefix);
       default:
         return this.inRange(node.key, RANGE_TESTS[node.op], node.value);
     }
@@ -131,6 +141,18 @@ export class MetadataIndex {
     const bitmap = new Uint8Array(this.rows);
     for (const value of values) {
       for (const row of this.posting(key, value) ?? []) bitmap[row] = 1;
+    }
+    return bitmap;
+  }
+
+  /** The rows holding, under `key`, a string (or an array with a string) that starts with `prefix`. */
+  private withPrefix(key: string, prefix: string): RowBitmap {
+    const bitmap = new Uint8Array(this.rows);
+    const index = this.keys.get(key);
+    if (!index) return bitmap;
+    const strings = (index.sortedStrings ??= sortedStringsOf(index.postings));
+    for (let i = lowerBound(strings, prefix); i < strings.length && (strings[i] as string).startsWith(prefix); i++) {
+      for (const row of index.postings.get(STRING_POSTING + (strings[i] as string)) ?? []) bitmap[row] = 1;
     }
     return bitmap;
   }
@@ -158,6 +180,24 @@ const RANGE_TESTS = {
   lt: (actual: number, bound: number) => actual < bound,
   lte: (actual: number, bound: number) => actual <= bound,
 } as const;
+
+function sortedStringsOf(postings: ReadonlyMap<string, Int32Array>): string[] {
+  const strings: string[] = [];
+  for (const posting of postings.keys()) if (posting.startsWith(STRING_POSTING)) strings.push(posting.slice(STRING_POSTING.length));
+  return strings.sort(); // the default sort compares UTF-16 code units, as startsWith does
+}
+
+/** The first index whose string is not below `target` in code-unit order. */
+function lowerBound(sorted: readonly string[], target: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 /** A bitmap of `size` rows with `rows` set: the inverse of rowsOfBitmap. */
 export function bitmapOfRows(rows: ArrayLike<number>, size: number): RowBitmap {

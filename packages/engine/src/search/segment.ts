@@ -44,6 +44,15 @@ export const SEARCH_TUNING = {
    */
   minFilteredEf: 16,
   filteredEfFactor: 0.25,
+  /**
+   * A graph search for K results keeps a beam of at least efPerResult x K rows and scores the
+   * neighbours of each: about this many rows per result, divided by the share of rows it may
+   * return (it walks past rejected and deleted rows). An exact scan scores each candidate once, so
+   * a large K (S3 Vectors allows 10,000) is cheaper to answer by scanning unless the segment is many
+   * times larger than K (packages/engine/bench/large-topk.ts: on 40k x 16 the scan took half the
+   * graph's time at K = 10,000 and two thirds at K = 1,000). 0 turns the rule off.
+   */
+  graphScoresPerResult: 20,
 };
 
 export interface SegmentQuery {
@@ -173,18 +182,25 @@ export class Segment implements VectorRows {
     if (this.liveCount === 0) return [];
     if (!query.filter) {
       const small = this.liveCount * this.dimension <= SEARCH_TUNING.unfilteredExactScanFloats;
-      if (!this.graph || small) return this.scan(query);
-      return this.graphSearch(this.graph, query, Math.min(query.topK, this.liveCount), this.liveCount) ?? this.scan(query);
+      const k = Math.min(query.topK, this.liveCount);
+      if (!this.graph || small || this.scanIsCheaper(k, this.liveCount)) return this.scan(query);
+      return this.graphSearch(this.graph, query, k, this.liveCount) ?? this.scan(query);
     }
     const match = this.filterMatch(query.filter);
     const candidates = this.liveAmong(match.rows);
     if (candidates === 0) return [];
     const selective = candidates < this.rows * SEARCH_TUNING.minGraphSelectivity;
     const small = candidates * this.dimension <= SEARCH_TUNING.exactScanFloats;
-    if (!this.graph || small || selective) return this.scan(query, match.rows);
+    const k = Math.min(query.topK, candidates);
+    if (!this.graph || small || selective || this.scanIsCheaper(k, candidates)) return this.scan(query, match.rows);
     match.bitmap ??= bitmapOfRows(match.rows, this.rows);
-    const hits = this.graphSearch(this.graph, query, Math.min(query.topK, candidates), candidates, match.bitmap);
-    return hits ?? this.scan(query, match.rows);
+    return this.graphSearch(this.graph, query, k, candidates, match.bitmap) ?? this.scan(query, match.rows);
+  }
+
+  /** Whether scanning `candidates` rows costs less than a graph search for `k` of them (SEARCH_TUNING). */
+  private scanIsCheaper(k: number, candidates: number): boolean {
+    const share = candidates / this.rows;
+    return k * SEARCH_TUNING.graphScoresPerResult >= candidates * share;
   }
 
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */

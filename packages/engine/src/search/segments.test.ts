@@ -43,7 +43,9 @@ function makeRecords(count: number, dimension: number, seed: number, prefix = "k
   return Array.from({ length: count }, (_, i) => ({
     key: `${prefix}${i}`,
     data: randomVector(random, dimension),
-    metadata: { group: i % 10, tag: i % 100 === 0 ? "rare" : "common", ...(i % 3 === 0 && { tags: ["x", `t${i % 7}`] }) },
+    metadata: {
+      group: i % 10, tag: i % 100 === 0 ? "rare" : "common", path: `/g${i % 10}/${i}`, ...(i % 3 === 0 && { tags: ["x", `t${i % 7}`] }),
+    },
   }));
 }
 
@@ -96,7 +98,7 @@ test("flush() freezes the memtable into a segment with a graph; queries find the
 
 test("graph search reaches recall@10 >= 0.95 and never returns fewer than K", async () => {
   // Exact scans off: the graph path even for a small segment.
-  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+  await withSearchTuning({ exactScanFloats: 0, graphScoresPerResult: 0 }, () => withTempDir(async (dir) => {
     const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
     const index = await setupIndex(engine, "index1", 16, "euclidean");
     const records = makeRecords(4000, 16, 2);
@@ -117,7 +119,7 @@ test("graph search reaches recall@10 >= 0.95 and never returns fewer than K", as
 });
 
 test("deletes and upserts of frozen rows are never ranked, and survive reopen and compaction", async () => {
-  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+  await withSearchTuning({ exactScanFloats: 0, graphScoresPerResult: 0 }, () => withTempDir(async (dir) => {
     let engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
     const index = await setupIndex(engine, "index1", 4, "euclidean");
     const records = makeRecords(600, 4, 4);
@@ -165,8 +167,8 @@ test("deletes and upserts of frozen rows are never ranked, and survive reopen an
   }));
 });
 
-test("filtered queries return the true top-K of matching rows, K of them while K match", async () => {
-  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+test("filtered queries return the true top-K of matching rows, K of them while K match, never a deleted row", async () => {
+  await withSearchTuning({ exactScanFloats: 0, graphScoresPerResult: 0 }, () => withTempDir(async (dir) => {
     const engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });
     const index = await setupIndex(engine, "index1", 8, "cosine");
     const records = makeRecords(3000, 8, 5);
@@ -174,12 +176,26 @@ test("filtered queries return the true top-K of matching rows, K of them while K
     await engine.collection(index).flush();
     await putAll(engine, index, records.slice(2500)); // some rows stay in the memtable
     const model = new Map(records.map((r) => [r.key, r]));
+    // Deleted rows in the segment and in the memtable: in the graph and the indexes still, never returned.
+    const deleted = records.filter((_, i) => i % 4 === 1).map((r) => r.key);
+    await engine.collection(index).delete(deleted);
+    for (const key of deleted) model.delete(key);
+    const startsWith = (value: unknown, prefix: string) => typeof value === "string" && value.slice(0, prefix.length) === prefix;
     const filters: { node: FilterNode; test: (m: Metadata) => boolean }[] = [
       { node: { op: "eq", key: "tag", value: "rare" }, test: (m) => m.tag === "rare" }, // 1 %
       { node: { op: "eq", key: "group", value: 3 }, test: (m) => m.group === 3 }, // 10 %
       { node: { op: "ne", key: "group", value: 3 }, test: (m) => m.group !== 3 }, // 90 %
       { node: { op: "gte", key: "group", value: 5 }, test: (m) => (m.group as number) >= 5 },
       { node: { op: "in", key: "tags", values: ["t1", "t2"] }, test: (m) => Array.isArray(m.tags) && (m.tags.includes("t1") || m.tags.includes("t2")) },
+      // $startsWith (S3 Vectors): on plain strings, on array elements, matching all, and in an $or.
+      { node: { op: "startsWith", key: "path", prefix: "/g3/" }, test: (m) => startsWith(m.path, "/g3/") }, // 10 %
+      { node: { op: "startsWith", key: "path", prefix: "/g" }, test: (m) => startsWith(m.path, "/g") }, // all
+      { node: { op: "startsWith", key: "path", prefix: "/g7/2" }, test: (m) => startsWith(m.path, "/g7/2") }, // < 1 %
+      { node: { op: "startsWith", key: "tags", prefix: "t" }, test: (m) => Array.isArray(m.tags) && m.tags.some((t) => startsWith(t, "t")) },
+      {
+        node: { op: "or", children: [{ op: "startsWith", key: "path", prefix: "/g1/" }, { op: "eq", key: "group", value: 2 }] },
+        test: (m) => startsWith(m.path, "/g1/") || m.group === 2,
+      },
     ];
     const random = seededRandom(6);
     for (const { node, test: predicate } of filters) {
@@ -188,6 +204,7 @@ test("filtered queries return the true top-K of matching rows, K of them while K
         const got = engine.collection(index).query(options).map((h) => h.record.key);
         const expected = exactTopK(model, options, "cosine", predicate);
         assert.equal(got.length, expected.length, JSON.stringify(node));
+        assert.ok(got.every((key) => model.has(key)), `${JSON.stringify(node)}: a deleted row was returned`);
         assert.ok(got.every((key) => predicate((model.get(key) as VectorRecord).metadata)));
         assert.ok(recall(got, expected) >= 0.9, `${JSON.stringify(node)} recall ${recall(got, expected)}`);
       }
@@ -228,7 +245,7 @@ test("the memtable freezes automatically past segmentRows; queries are served wh
 test("random puts, deletes, flushes and compactions with tiny segments match a model across reopens", async () => {
   const policy = { segmentRows: 25, maxSegments: 3, maxDeletedFraction: 0.2, maxWalObjects: 10 };
   // Exact scans off: tiny graphs, searched through hnswlib all the same.
-  await withSearchTuning({ exactScanFloats: 0 }, () => withTempDir(async (dir) => {
+  await withSearchTuning({ exactScanFloats: 0, graphScoresPerResult: 0 }, () => withTempDir(async (dir) => {
     const random = seededRandom(77);
     const model = new Map<string, VectorRecord>();
     let engine = await openTestEngine(dir, { checkpoint: policy });
@@ -371,7 +388,7 @@ test("a freeze grows a written segment of at most freezeMergeRatio times its row
 
 test("a compaction grows the largest fully live segment's graph; deletes during it are kept, recall holds", async () => {
   // Exact scans off: answers must come from the grown graph.
-  await withSearchTuning({ exactScanFloats: 0, unfilteredExactScanFloats: 0 }, () => withTempDir(async (dir) => {
+  await withSearchTuning({ exactScanFloats: 0, unfilteredExactScanFloats: 0, graphScoresPerResult: 0 }, () => withTempDir(async (dir) => {
     const policy = { ...SMALL_SEGMENTS, freezeMergeRatio: 0, maxSegments: 10 };
     let engine = await openTestEngine(dir, { checkpoint: policy });
     const index = await setupIndex(engine, "index1", 16, "euclidean");

@@ -10,7 +10,9 @@ export const putBucketPolicy: Handler = async (ctx) => {
   // (docs/protocol.md#putbucketpolicy).
   const text = ctx.rawBody.toString("utf8");
   if (text.trim() === "") throw new ApiError("MissingArgument", "The request body must be a policy document.");
-  parsePolicy(text, { bucketPolicy: true });
+  // The OSS API takes OSS documents only; the policy engine also reads the AWS form that the S3
+  // Vectors API stores (docs/s3-vectors.md#policies).
+  parsePolicy(text, { bucketPolicy: true, versions: ["1"] });
   await ctx.engine.catalog.setBucketPolicy(bucket.accountId, bucket.name, text);
   return {};
 };

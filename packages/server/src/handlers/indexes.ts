@@ -35,16 +35,32 @@ function readNonFilterableKeys(body: Record<string, unknown>, limits: LimitsProf
   return validateNonFilterableKeys(keys, limits);
 }
 
-/** The index name of an index-level request, checked against the naming rule. */
-export function indexNameOf(ctx: OpContext): string {
+/** The name of an index to create, checked against the naming rule. */
+function newIndexNameOf(ctx: OpContext): string {
   const name = requiredString(ctx.body, "indexName");
   validateIndexName(name, ctx.limits);
   return name;
 }
 
+/**
+ * The index name of a request on an existing index. A name the rule refuses is still taken when an
+ * index of exactly that name exists: the S3 Vectors API may create names this API would not ('-',
+ * '.'; docs/s3-vectors.md#what-each-api-sees). Any other refused name is refused as before.
+ */
+export function indexNameOf(ctx: OpContext): string {
+  const name = requiredString(ctx.body, "indexName");
+  try {
+    validateIndexName(name, ctx.limits);
+  } catch (error) {
+    const bucket = ctx.bucketName === undefined ? undefined : ctx.engine.catalog.getBucket(ctx.accountId, ctx.bucketName);
+    if (bucket === undefined || ctx.engine.catalog.getIndex(bucket.accountId, bucket.name, name) === undefined) throw error;
+  }
+  return name;
+}
+
 export const putVectorIndex: Handler = async (ctx) => {
   const bucket = requireBucket(ctx);
-  const name = indexNameOf(ctx);
+  const name = newIndexNameOf(ctx);
   const dataType = requiredField(ctx.body, "dataType");
   if (dataType !== "float32") throw invalid(`"dataType" must be "float32".`);
   const dimension = requiredField(ctx.body, "dimension");
