@@ -3,14 +3,13 @@
 import { createWriteStream, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { VectorsClient } from "@ossv/sdk";
+import { AdminClient, VectorsClient } from "@ossv/sdk";
 import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE, TENANT_VALUE, type FilterKind } from "../lib/dataset.ts";
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
 import { bytesOnDisk, ownCpuSeconds, processCpuSeconds, residentBytes } from "../lib/system-stats.ts";
 import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
-import { AdminClient } from "../../packages/cli/src/admin-client.ts";
 import { runImportCommand } from "./ossv-import.ts";
 
 const BUCKET = "bench";

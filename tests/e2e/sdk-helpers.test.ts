@@ -9,14 +9,14 @@ import { startServer, type RunningServer } from "@ossv/server";
 import {
   GetVectorIndexCommand, ServiceError, VectorsClient, deleteVectorsByFilter, deleteVectorsInBatches, getVectorsInBatches,
   listVectorsParallel, paginateListVectorBuckets, paginateListVectorIndexes, paginateListVectors, putVectorsInBatches,
-  type OperationName, type VectorInput,
+  type RequestOperation, type VectorInput,
 } from "@ossv/sdk";
 
 let server: RunningServer;
 let dataDir: string;
 let client: VectorsClient;
 /** Operations the client sent, counted by a middleware step of our own. */
-const sent: OperationName[] = [];
+const sent: RequestOperation[] = [];
 const bucket = "sdk-e2e-helpers";
 const indexName = "items";
 const target = { bucket, indexName };
@@ -39,7 +39,7 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function countSent(body: () => Promise<unknown>): Promise<OperationName[]> {
+function countSent(body: () => Promise<unknown>): Promise<RequestOperation[]> {
   const start = sent.length;
   return body().then(() => sent.slice(start));
 }

@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { signRequest } from "@ossv/protocol";
 import { startServer, type AccessLogEntry, type ServerOptions } from "@ossv/server";
-import { AdminApiError, AdminClient } from "../../packages/cli/src/admin-client.ts";
+import { AdminClient, ServiceError } from "@ossv/sdk";
 import { startTestServer } from "./raw-client.ts";
 import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
 
@@ -18,8 +18,8 @@ test("a malformed %-escape in an admin path is 400, not 500", async () => {
   try {
     const admin = new AdminClient({ endpoint: t.server.url, region: "cn-hangzhou", credentials: t.credentials });
     const error = await admin.call("DELETE", "users/%E0%A4%A").then(() => undefined, (caught: unknown) => caught);
-    assert.ok(error instanceof AdminApiError, String(error));
-    assert.equal(error.status, 400);
+    assert.ok(error instanceof ServiceError, String(error));
+    assert.equal(error.statusCode, 400);
     assert.equal(error.code, "InvalidArgument");
   } finally {
     await t.stop();

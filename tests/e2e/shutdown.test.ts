@@ -6,8 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VectorsClient } from "@ossv/sdk";
-import { AdminClient } from "../../packages/cli/src/admin-client.ts";
+import { AdminClient, VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 
 const ROWS = 24_000;

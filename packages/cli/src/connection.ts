@@ -16,7 +16,9 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN, type Credentials, type VectorsClientConfig } from "@ossv/sdk";
+import {
+  ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SESSION_TOKEN, type AdminClientConfig, type Credentials, type VectorsClientConfig,
+} from "@ossv/sdk";
 
 /** The command line cannot be run as given; printed as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -30,6 +32,8 @@ export interface ConnectionFlags {
 }
 
 export const DEFAULT_REGION = "cn-hangzhou";
+/** Where `ossv admin` looks for a server when neither a flag nor the profile says: ossv serve's default. */
+export const DEFAULT_ADMIN_ENDPOINT = "http://localhost:9000";
 const PROFILE_KEYS = ["endpoint", "region", "account_id", "path_style", "access_key_id", "access_key_secret", "session_token"] as const;
 type ProfileKey = (typeof PROFILE_KEYS)[number];
 export type Profile = Partial<Record<ProfileKey, string>>;
@@ -106,16 +110,21 @@ function chooseCredentials(profile: Profile, profileNamed: boolean, env: NodeJS.
   return profileNamed ? fromProfile ?? fromEnv : fromEnv ?? fromProfile;
 }
 
+function requireCredentials(profile: Profile, flags: ConnectionFlags, env: NodeJS.ProcessEnv, file: string): Credentials {
+  const credentials = chooseCredentials(profile, flags.profile !== undefined, env);
+  if (!credentials) {
+    throw new UsageError(`no credentials: set ${ENV_ACCESS_KEY_ID} and ${ENV_ACCESS_KEY_SECRET}, or access_key_id and access_key_secret in a profile of ${file}`);
+  }
+  return credentials;
+}
+
 /** The client's configuration for these flags, or a UsageError saying what is missing. */
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, file = profileFilePath()): VectorsClientConfig {
   const profile = loadProfile(flags.profile, file);
   const accountId = flags.accountId ?? profile.account_id;
   if (!accountId) throw new UsageError(`no account id: pass --account-id, or set account_id in a profile of ${file}`);
   if (!/^\d+$/.test(accountId)) throw new UsageError(`the account id must be all digits, not "${accountId}"`);
-  const credentials = chooseCredentials(profile, flags.profile !== undefined, env);
-  if (!credentials) {
-    throw new UsageError(`no credentials: set ${ENV_ACCESS_KEY_ID} and ${ENV_ACCESS_KEY_SECRET}, or access_key_id and access_key_secret in a profile of ${file}`);
-  }
+  const credentials = requireCredentials(profile, flags, env, file);
   const endpoint = flags.endpoint ?? profile.endpoint;
   const usePathStyle = flags.pathStyle ?? onOff(profile.path_style, `path_style in ${file}`);
   return {
@@ -124,5 +133,19 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     credentials,
     ...(endpoint ? { endpoint } : {}),
     ...(usePathStyle !== undefined ? { usePathStyle } : {}),
+  };
+}
+
+/**
+ * The admin client's configuration: the same flags, profile and credentials as the API commands, but
+ * no account id or bucket addressing (the admin API is one path on the server, and the root key
+ * names the account), and an ossv server on this machine when no endpoint is given.
+ */
+export function resolveAdminConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, file = profileFilePath()): AdminClientConfig {
+  const profile = loadProfile(flags.profile, file);
+  return {
+    endpoint: flags.endpoint ?? profile.endpoint ?? DEFAULT_ADMIN_ENDPOINT,
+    region: flags.region ?? profile.region ?? DEFAULT_REGION,
+    credentials: requireCredentials(profile, flags, env, file),
   };
 }

@@ -3,19 +3,20 @@
 // server, the engine, its native addon or the SDK.
 //
 // commander (pinned) rather than yargs: it has no dependencies of its own, ships its own types, keeps
-// per-command help and option checks declarative, and lets the older commands keep their own parsers
+// per-command help and option checks declarative, and lets serve and restore keep their own parsers
 // (allowUnknownOption) while they share the tree.
 import { Command, CommanderError } from "commander";
 import cliPackage from "../package.json" with { type: "json" };
+import { addAdminCommands } from "./admin-commands.ts";
 import { addApiCommands } from "./api-commands.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
 /**
- * serve, admin and restore parse their own arguments (serve's come from its option table in
+ * serve and restore parse their own arguments (serve's come from its option table in
  * serve-options.ts), so commander hands them everything after the command's name, in order: with
  * allowUnknownOption the first option it does not know sends the rest of the line there unread.
  */
-const PASS_THROUGH = ["serve", "admin", "restore"];
+const PASS_THROUGH = ["serve", "restore"];
 
 function passThrough(program: Command, name: string, description: string, run: (argv: string[]) => Promise<number>, setCode: (code: number) => void): void {
   program.command(name)
@@ -39,8 +40,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, "ossv: ")) })
     .addHelpText("after", `\n${EXIT_CODES_HELP}`);
   passThrough(program, "serve", "run the OSS Vectors server", async (argv) => (await import("./serve.ts")).serveCommand(argv), setCode);
-  passThrough(program, "admin", "manage RAM users, keys, policies, temporary credentials; index and snapshot upkeep",
-    async (argv) => (await import("./admin.ts")).adminCommand(argv), setCode);
+  addAdminCommands(program, setCode);
   passThrough(program, "restore", "make a data directory from a backup", async (argv) => (await import("./restore.ts")).restoreCommand(argv), setCode);
   addApiCommands(program, setCode);
   program.command("version", { hidden: true }).action(() => {

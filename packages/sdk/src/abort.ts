@@ -1,13 +1,13 @@
 // Small helpers around AbortSignal that every runtime (Node 20, Bun, Deno, browsers) supports.
-import type { OperationName } from "@ossv/protocol";
+import type { RequestOperation } from "./admin/operations.ts";
 import { AbortError } from "./errors.ts";
 
-export function throwIfAborted(signal: AbortSignal | undefined, operation?: OperationName): void {
+export function throwIfAborted(signal: AbortSignal | undefined, operation?: RequestOperation): void {
   if (signal?.aborted) throw new AbortError({ operation, cause: signal.reason });
 }
 
 /** Waits `ms`, or rejects with AbortError as soon as `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal, operation?: OperationName): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal, operation?: RequestOperation): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new AbortError({ operation, cause: signal.reason }));

@@ -1,4 +1,5 @@
-// The options of `new VectorsClient(...)` and their resolved form.
+// The options of `new VectorsClient(...)` (and of `new AdminClient(...)`, which shares how requests are
+// signed and sent) and their resolved form.
 import { contentMd5 } from "@ossv/protocol";
 import { SigningClock } from "./clock.ts";
 import { toCredentialsProvider, type CredentialsOption, type CredentialsProvider } from "./credentials.ts";
@@ -9,19 +10,12 @@ import type { Handler } from "./http.ts";
 import { resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions } from "./retry.ts";
 import { defaultUserAgent, isBrowser } from "./user-agent.ts";
 
-export interface VectorsClientConfig {
+/** What every client of the package takes: the signing region, the keys, and how requests are sent. */
+export interface BaseClientConfig {
   /** General Alibaba Cloud region id, e.g. `cn-hangzhou` (not `oss-cn-hangzhou`). */
   region: string;
-  /** The numeric id of the account that owns the buckets; part of every host and signature. */
-  accountId: string;
-  /** `host[:port]`, optionally with `http://` or `https://`; wins over the region's endpoint. */
-  endpoint?: string;
   /** A provider, or plain keys. Default: the OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET environment. */
   credentials?: CredentialsOption;
-  /** Use `{region}-internal.oss-vectors.aliyuncs.com` (from inside the region's VPC). */
-  useInternalEndpoint?: boolean;
-  /** `{endpoint}/{bucket}/` instead of `{bucket}-{accountId}.{endpoint}`; automatic for IP hosts. */
-  usePathStyle?: boolean;
   /** http instead of https (an explicit scheme in `endpoint` wins). */
   disableSsl?: boolean;
   /** Retry settings, or `false` for a single attempt. */
@@ -50,10 +44,20 @@ export interface VectorsClientConfig {
   contentMd5?: false | ((body: Uint8Array) => string);
 }
 
-export interface ResolvedClientConfig {
-  region: string;
+export interface VectorsClientConfig extends BaseClientConfig {
+  /** The numeric id of the account that owns the buckets; part of every host and signature. */
   accountId: string;
-  endpoint: ResolvedEndpoint;
+  /** `host[:port]`, optionally with `http://` or `https://`; wins over the region's endpoint. */
+  endpoint?: string;
+  /** Use `{region}-internal.oss-vectors.aliyuncs.com` (from inside the region's VPC). */
+  useInternalEndpoint?: boolean;
+  /** `{endpoint}/{bucket}/` instead of `{bucket}-{accountId}.{endpoint}`; automatic for IP hosts. */
+  usePathStyle?: boolean;
+}
+
+/** The resolved BaseClientConfig. */
+export interface ResolvedBaseConfig {
+  region: string;
   credentials: CredentialsProvider;
   retry: ResolvedRetryOptions;
   timeoutMs: number;
@@ -66,23 +70,32 @@ export interface ResolvedClientConfig {
   contentMd5: ((body: Uint8Array) => string) | undefined;
 }
 
+export interface ResolvedClientConfig extends ResolvedBaseConfig {
+  accountId: string;
+  endpoint: ResolvedEndpoint;
+}
+
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-export function resolveClientConfig(config: VectorsClientConfig): ResolvedClientConfig {
+/** `client` names the client in the User-Agent (`vectors-client`, `admin-client`). */
+export function resolveBaseConfig(config: BaseClientConfig, client: string): ResolvedBaseConfig {
   if (!config?.region) throw new ParamRequiredError("region");
-  if (!config.accountId) throw new ParamRequiredError("accountId");
   const fetchImpl = config.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
   return {
     region: config.region,
-    accountId: String(config.accountId),
-    endpoint: resolveEndpoint(config),
     credentials: toCredentialsProvider(config.credentials),
     retry: resolveRetryOptions(config.retry === false ? { maxAttempts: 1 } : config.retry),
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     send: config.requestHandler ?? fetchHandler(fetchImpl),
     clock: new SigningClock(config.now),
     additionalHeaders: (config.additionalHeaders ?? []).map((name) => name.toLowerCase()),
-    userAgent: isBrowser() ? undefined : defaultUserAgent(config.userAgentSuffix),
+    userAgent: isBrowser() ? undefined : defaultUserAgent(config.userAgentSuffix, client),
     contentMd5: config.contentMd5 === false ? undefined : config.contentMd5 ?? contentMd5,
   };
+}
+
+export function resolveClientConfig(config: VectorsClientConfig): ResolvedClientConfig {
+  const base = resolveBaseConfig(config, "vectors-client");
+  if (!config.accountId) throw new ParamRequiredError("accountId");
+  return { ...base, accountId: String(config.accountId), endpoint: resolveEndpoint(config) };
 }

@@ -7,6 +7,7 @@ import * as C from "./commands.ts";
 import { serviceErrorMiddleware } from "./fetch-handler.ts";
 import type { HttpResponse } from "./http.ts";
 import { MiddlewareStack } from "./middleware-stack.ts";
+import { resultMetadata } from "./operation.ts";
 import { presignCommand, type PresignedRequest, type PresignOptions } from "./presign.ts";
 import { buildRequest } from "./request-builder.ts";
 import { retryMiddleware } from "./retry.ts";
@@ -158,12 +159,4 @@ export class VectorsClient {
   deleteBucketLogging(input: T.DeleteBucketLoggingRequest, options?: T.RequestOptions): Promise<T.DeleteBucketLoggingResult> {
     return this.send(new C.DeleteBucketLoggingCommand(input), options);
   }
-}
-
-function resultMetadata(response: HttpResponse): T.ResultMetadata {
-  return {
-    statusCode: response.statusCode,
-    requestId: response.headers["x-oss-request-id"] ?? "",
-    headers: response.headers,
-  };
 }

@@ -1,7 +1,7 @@
 // Turns an error response into a ServiceError, reading the body the three ways the official SDKs do
 // (docs/protocol.md#how-clients-read-errors) (the same branches the Go, Python and Java SDKs take), then
 // falling back to headers and status.
-import type { OperationName } from "@ossv/protocol";
+import type { RequestOperation } from "./admin/operations.ts";
 import { ServiceError } from "./errors.ts";
 import type { HttpResponse } from "./http.ts";
 import { isJsonObject, readField, type JsonObject } from "./json.ts";
@@ -27,7 +27,7 @@ export function statusText(response: Pick<HttpResponse, "statusCode" | "statusTe
 }
 
 export interface ErrorContext {
-  operation?: OperationName;
+  operation?: RequestOperation;
   requestTarget?: string;
 }
 

@@ -1,7 +1,7 @@
 // Every failure the SDK reports is one of these classes, so callers can branch on `instanceof` and on
 // `retryable` without parsing messages (docs/protocol.md#errors-in-clients: errors carry status, code,
 // request id, retryability).
-import type { OperationName } from "@ossv/protocol";
+import type { RequestOperation } from "./admin/operations.ts";
 
 /** Status codes that the official SDKs retry (docs/protocol.md#retries) regardless of the error code. */
 const RETRYABLE_STATUS = new Set([401, 408, 429]);
@@ -18,7 +18,7 @@ export interface ServiceErrorFields {
   message: string;
   requestId: string;
   ec: string;
-  operation?: OperationName;
+  operation?: RequestOperation;
   headers: Record<string, string>;
   /** `HostId` of the error body, when sent. */
   hostId?: string;
@@ -35,7 +35,7 @@ export class ServiceError extends Error {
   readonly code: string;
   readonly requestId: string;
   readonly ec: string;
-  readonly operation: OperationName | undefined;
+  readonly operation: RequestOperation | undefined;
   readonly headers: Record<string, string>;
   readonly hostId: string | undefined;
   readonly details: Record<string, string>;
@@ -60,7 +60,7 @@ export class ServiceError extends Error {
 }
 
 export interface ClientErrorOptions {
-  operation?: OperationName;
+  operation?: RequestOperation;
   cause?: unknown;
 }
 
@@ -72,7 +72,7 @@ export interface ClientErrorOptions {
 export class ClientError extends Error {
   override name = "ClientError";
   readonly code: string;
-  readonly operation: OperationName | undefined;
+  readonly operation: RequestOperation | undefined;
   readonly retryable: boolean = false;
   attempts = 1;
 

@@ -1,6 +1,7 @@
 // The SDK's own request/response shapes between the middleware steps: plain data, so every step
 // (retry, sign, send) can copy or inspect them without touching fetch's classes.
-import type { HttpMethod, OperationName } from "@ossv/protocol";
+import type { HttpMethod } from "@ossv/protocol";
+import type { RequestOperation } from "./admin/operations.ts";
 
 export interface HttpRequest {
   method: HttpMethod;
@@ -27,7 +28,8 @@ export interface HttpResponse {
 
 /** What every step may need besides the request itself. */
 export interface HandlerContext {
-  operation: OperationName;
+  /** Which operation (or ossv admin call) the request belongs to. */
+  operation: RequestOperation;
   /** The bucket the request addresses (signing needs it; the URL may not show it). */
   bucket?: string;
   abortSignal?: AbortSignal;
@@ -35,6 +37,12 @@ export interface HandlerContext {
   timeoutMs?: number;
   /** 1 for the first try; set by the retry step. */
   attempt: number;
+  /**
+   * false: sending the request twice may do twice what it asks (a new user, a new key), so the retry
+   * step tries again only after failures that show it had no effect (see `surelyNotApplied`).
+   * Absent: the request may be repeated (every OSS Vectors operation).
+   */
+  idempotent?: boolean;
 }
 
 export type Handler = (request: HttpRequest, context: HandlerContext) => Promise<HttpResponse>;

@@ -1,10 +1,11 @@
 /// <reference types="node" />
 // @ossv/sdk on Node (the package's "node" export condition): everything of the portable entry, with a
-// VectorsClient whose send step defaults to undici's dispatcher API with keep-alive. Explicit `fetch`
-// or `requestHandler` options win. (Hashing is native on Node without help from here: @ossv/protocol
-// loads its node:crypto hashes under the "node" condition.)
+// VectorsClient and an AdminClient whose send step defaults to undici's dispatcher API with
+// keep-alive. Explicit `fetch` or `requestHandler` options win. (Hashing is native on Node without
+// help from here: @ossv/protocol loads its node:crypto hashes under the "node" condition.)
+import { AdminClient as PortableAdminClient, type AdminClientConfig } from "./admin/client.ts";
 import { VectorsClient as PortableVectorsClient } from "./client.ts";
-import type { VectorsClientConfig } from "./client-config.ts";
+import type { BaseClientConfig, VectorsClientConfig } from "./client-config.ts";
 import { undiciHandler } from "./node/undici-handler.ts";
 
 export * from "./index.ts";
@@ -17,7 +18,13 @@ export class VectorsClient extends PortableVectorsClient {
   }
 }
 
-function withNodeDefaults(config: VectorsClientConfig): VectorsClientConfig {
+export class AdminClient extends PortableAdminClient {
+  constructor(config: AdminClientConfig) {
+    super(withNodeDefaults(config));
+  }
+}
+
+function withNodeDefaults<C extends BaseClientConfig>(config: C): C {
   if (!config) return config; // let the portable constructor report the missing options
   const transport = config.fetch || config.requestHandler ? {} : { requestHandler: undiciHandler() };
   return { ...transport, ...config };

@@ -1,6 +1,10 @@
-// @ossv/sdk: a TypeScript client for the OSS Vectors API (Alibaba Cloud's service and ossv).
+// @ossv/sdk: a TypeScript client for the OSS Vectors API (Alibaba Cloud's service and ossv), and for
+// ossv's own admin API.
 export { VectorsClient } from "./client.ts";
-export type { VectorsClientConfig, ResolvedClientConfig } from "./client-config.ts";
+export type { BaseClientConfig, VectorsClientConfig, ResolvedBaseConfig, ResolvedClientConfig } from "./client-config.ts";
+export { AdminClient, type AdminClientConfig, type AdminCallResult, type ResolvedAdminClientConfig } from "./admin/client.ts";
+export type * from "./admin/types.ts";
+export { ADMIN_OPERATION_NAMES, type AdminOperationName, type RequestOperation } from "./admin/operations.ts";
 export * from "./commands.ts";
 export * from "./types.ts";
 export {
@@ -13,7 +17,7 @@ export {
   type Credentials, type CredentialsOption, type CredentialsProvider, type RefreshingCredentialsOptions,
 } from "./credentials.ts";
 export { resolveEndpoint, type ResolvedEndpoint, type EndpointOptions } from "./endpoint.ts";
-export type { RetryOptions } from "./retry.ts";
+export { surelyNotApplied, type RetryOptions } from "./retry.ts";
 export type { FetchLike } from "./fetch-handler.ts";
 export { MiddlewareStack, type MiddlewarePlacement } from "./middleware-stack.ts";
 export type { Handler, HandlerContext, HttpRequest, HttpResponse, Middleware } from "./http.ts";

@@ -2,6 +2,7 @@
 // how to read a successful response. Method, sub-resource and addressing come from the protocol's
 // OPERATIONS table, so client and server cannot disagree about them.
 import type { OperationName } from "@ossv/protocol";
+import type { RequestOperation } from "./admin/operations.ts";
 import { ClientError, InvalidParamError, ParamRequiredError } from "./errors.ts";
 import type { HttpResponse } from "./http.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
@@ -46,7 +47,7 @@ export function requireList<T extends object>(input: T, name: keyof T & string, 
 }
 
 /** The JSON object of a response body; an empty body reads as `{}` (204s, tolerant servers). */
-export function readJsonBody(response: HttpResponse, operation: OperationName): JsonObject {
+export function readJsonBody(response: HttpResponse, operation: RequestOperation): JsonObject {
   if (response.body.length === 0) return {};
   const text = new TextDecoder().decode(response.body);
   let parsed: unknown;
@@ -66,4 +67,13 @@ export function definedOnly(fields: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
   return out;
+}
+
+/** Status, request id and headers of a response, which every result carries. */
+export function resultMetadata(response: HttpResponse): ResultMetadata {
+  return {
+    statusCode: response.statusCode,
+    requestId: response.headers["x-oss-request-id"] ?? "",
+    headers: response.headers,
+  };
 }

@@ -2,7 +2,7 @@
 // backoff on throttling, server errors, skew, timeouts and network failures. Each try goes down the rest
 // of the stack again, so it is re-signed with a fresh (and possibly skew-corrected) time.
 import { sleep } from "./abort.ts";
-import { ClientError, isRetryableError, ServiceError } from "./errors.ts";
+import { ClientError, isRetryableError, NetworkError, ServiceError } from "./errors.ts";
 import { cloneRequest, type Middleware } from "./http.ts";
 
 export interface RetryOptions {
@@ -47,6 +47,24 @@ function recordAttempts(error: unknown, attempts: number): void {
   if (error instanceof ServiceError || error instanceof ClientError) error.attempts = attempts;
 }
 
+/** Whether an error of this kind or any in its chain of causes says the connection was refused. */
+function connectionRefused(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if ((cause as { code?: unknown }).code === "ECONNREFUSED") return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a failed request certainly did nothing on the server: it refused it with a 4xx (before
+ * acting: authentication, throttling, validation) or a 503 (not ready, shutting down), or the
+ * connection was never made. A 5xx, a timeout or a dropped connection leave it unknown.
+ */
+export function surelyNotApplied(error: unknown): boolean {
+  if (error instanceof ServiceError) return error.statusCode < 500 || error.statusCode === 503;
+  return error instanceof NetworkError && connectionRefused(error);
+}
+
 export function retryMiddleware(options: ResolvedRetryOptions): Middleware {
   return (next) => async (request, context) => {
     for (let attempt = 1; ; attempt++) {
@@ -54,7 +72,8 @@ export function retryMiddleware(options: ResolvedRetryOptions): Middleware {
         return await next(cloneRequest(request), { ...context, attempt });
       } catch (error) {
         recordAttempts(error, attempt);
-        const giveUp = attempt >= options.maxAttempts || !options.isRetryable(error) || context.abortSignal?.aborted;
+        const unsafe = context.idempotent === false && !surelyNotApplied(error);
+        const giveUp = attempt >= options.maxAttempts || !options.isRetryable(error) || unsafe || context.abortSignal?.aborted;
         if (giveUp) throw error;
         await sleep(backoffDelayMs(attempt, options), context.abortSignal, context.operation);
       }

@@ -8,11 +8,17 @@ import type { Middleware } from "./http.ts";
 
 export interface SignerSettings {
   region: string;
-  accountId: string;
+  /** The bucket owner's id; needed whenever a request addresses a bucket. */
+  accountId?: string;
   credentials: CredentialsProvider;
   clock: SigningClock;
   /** Extra headers to cover with the signature (docs/protocol.md#signed-headers), e.g. `host`. */
   additionalHeaders?: readonly string[];
+  /**
+   * Sign the request's path (without its leading `/`) as the canonical URI's key part: ossv's admin
+   * API does, so that a signature for one admin call cannot be replayed against another path.
+   */
+  signPathAsKey?: boolean;
 }
 
 export function signMiddleware(settings: SignerSettings): Middleware {
@@ -24,7 +30,7 @@ export function signMiddleware(settings: SignerSettings): Middleware {
     if (credentials) {
       const target = {
         method: request.method, region: settings.region, accountId: settings.accountId,
-        bucket: context.bucket, rawQuery: request.rawQuery,
+        bucket: context.bucket, rawQuery: request.rawQuery, ...(settings.signPathAsKey ? { key: request.path.slice(1) } : {}),
       };
       const additionalHeaders = settings.additionalHeaders ?? [];
       if (additionalHeaders.includes("host")) request.headers["host"] ??= request.host;

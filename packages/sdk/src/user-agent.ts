@@ -23,7 +23,8 @@ export function isBrowser(): boolean {
   return typeof (globalThis as RuntimeGlobals).document !== "undefined";
 }
 
-export function defaultUserAgent(suffix?: string): string {
-  const base = `ossv-sdk-js/${SDK_VERSION} (${runtimeDescription()})/vectors-client`;
+/** `client` names the class sending: `vectors-client`, or `admin-client` for ossv's admin API. */
+export function defaultUserAgent(suffix?: string, client = "vectors-client"): string {
+  const base = `ossv-sdk-js/${SDK_VERSION} (${runtimeDescription()})/${client}`;
   return suffix ? `${base}/${suffix}` : base;
 }

@@ -7,8 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3VectorsClient, S3VectorsServiceException, type S3VectorsClientConfig } from "@aws-sdk/client-s3vectors";
 import { startServer, type RunningServer, type ServerOptions } from "@ossv/server";
-import { VectorsClient } from "@ossv/sdk";
-import { AdminClient } from "../../../packages/cli/src/admin-client.ts";
+import { AdminClient, VectorsClient } from "@ossv/sdk";
 
 /** The region the server signs and names ARNs with when `--aws-region` is not given. */
 export const AWS_REGION = "us-east-1";

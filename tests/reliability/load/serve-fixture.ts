@@ -1,9 +1,8 @@
 // The server under test: a real `ossv serve` child (so it can be SIGKILLed and its RSS read), with
 // @ossv/sdk clients and an admin client pointed at it over 127.0.0.1.
 import { createHash } from "node:crypto";
-import { VectorsClient } from "@ossv/sdk";
+import { AdminClient, VectorsClient } from "@ossv/sdk";
 import type { CheckpointPolicy } from "@ossv/server";
-import { AdminClient } from "../../../packages/cli/src/admin-client.ts";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "../../e2e/serve-process.ts";
 import { DIMENSION } from "./write-values.ts";
 

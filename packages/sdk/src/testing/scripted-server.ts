@@ -137,6 +137,8 @@ export interface SignatureCheck {
   region: string;
   accountId: string;
   bucket?: string;
+  /** The canonical URI's key part (ossv's admin API signs its path there). */
+  key?: string;
   secret: string;
 }
 
@@ -145,7 +147,7 @@ export function signatureVerifies(request: RecordedRequest, check: SignatureChec
   const parsed = parseAuthorization(request.headers["authorization"] ?? "");
   const ossDate = request.headers["x-oss-date"];
   if (!parsed || !ossDate) return false;
-  const target = { method: request.method, region: check.region, accountId: check.accountId, bucket: check.bucket, rawQuery: request.rawQuery };
+  const target = { method: request.method, region: check.region, accountId: check.accountId, bucket: check.bucket, key: check.key, rawQuery: request.rawQuery };
   return signatureFor(target, request.headers, parsed.additionalHeaders, ossDate, check.secret) === parsed.signature;
 }
 
