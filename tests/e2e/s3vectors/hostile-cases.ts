@@ -103,10 +103,11 @@ export const wrongTypeCases: fc.Arbitrary<HostileCase> = operationArb
   .map(({ operation, path, value }) => post(operation, JSON.stringify(withValue(BASE[operation]!, path, value)), `wrong type ${path.join(".")}`));
 
 export const syntaxCases: fc.Arbitrary<HostileCase> = fc.oneof(
-  // The valid body cut short anywhere.
+  // The valid body cut short anywhere but before its first byte: an empty body is no syntax error (it
+  // reads as {}, which is a whole request where every member is optional, e.g. ListVectorBuckets).
   operationArb.chain((operation) => {
     const text = JSON.stringify(BASE[operation]);
-    return fc.integer({ min: 0, max: text.length - 1 }).map((cut) => post(operation, text.slice(0, cut), "truncated JSON"));
+    return fc.integer({ min: 1, max: text.length - 1 }).map((cut) => post(operation, text.slice(0, cut), "truncated JSON"));
   }),
   fc.tuple(operationArb, fc.constantFrom(
     "[]", "1", "\"text\"", "null", "true", "{'a':1}", "{a:1}", "{\"a\":1,}", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":1}{\"b\":2}",
