@@ -12,7 +12,7 @@ const CHUNK_BYTES = 1 << 20;
 /**
  * The lines of a byte stream, a chunk's worth at a time. Lines end in "\n" or "\r\n"; a UTF-8 byte
  * order mark at the start is dropped. Split on bytes and decoded a line at a time rather than through
- * node:readline, which measured about 3x slower on 2.5 KB lines (its UTF-8 decoding of whole chunks
+ * node:readline, which measured 2-3x slower on 2.5 KB lines (its UTF-8 decoding of whole chunks
  * and its regular expression), and readline was a third of an import's reading cost.
  */
 export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
