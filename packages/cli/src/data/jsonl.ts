@@ -49,7 +49,10 @@ export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
     carry = start < chunk.length ? chunk.subarray(start) : undefined;
     if (lines.length > 0) yield withoutMark(lines);
   }
-  if (carry !== undefined) yield withoutMark([decodeLine(carry, 0, carry.length)]);
+  if (carry === undefined) return;
+  // The unterminated last line; nothing when it held only a byte order mark or a lone "\r".
+  const last = withoutMark([decodeLine(carry, 0, carry.length)]);
+  if (last[0] !== "") yield last;
 }
 
 function decodeLine(chunk: Buffer, start: number, end: number): string {
