@@ -7,12 +7,13 @@ import type { Engine } from "@ossv/engine";
 import { parseRequestUrl, queryNames, queryParams, resolveTarget, type Target } from "./addressing.ts";
 import { authenticate, checkPayloadHash, type Principal } from "./authenticate.ts";
 import { authorize, authorizeBeforeBody } from "./authorize.ts";
-import { checkContentMd5, ClientClosedError, drainThenClose, parseJsonObject, readBody } from "./body.ts";
+import { checkContentMd5, parseJsonObject, readBody } from "./body.ts";
 import type { BodyLease } from "./body-budget.ts";
 import { toApiError } from "./engine-errors.ts";
 import { HANDLERS, type OpContext } from "./handlers/index.ts";
 import { newRequestId } from "./request-id.ts";
 import { ADMIN_PREFIX, handleAdmin } from "./admin.ts";
+import { endFailedRequest } from "./request-failure.ts";
 import { sendEmpty, sendError, sendJson, type ResponseInfo } from "./respond.ts";
 import { sendJsonPieces } from "./respond-stream.ts";
 import { answerPreflight, corsResponseHeaders, isPreflight } from "./cors.ts";
@@ -24,9 +25,6 @@ export type { AccessLogEntry, LoggedPrincipal, PipelineSettings } from "./pipeli
 
 /** An index name is logged before the handler has checked it; a body could make it megabytes long. */
 const LOGGED_INDEX_CHARS = 128;
-
-/** Logged for a request whose client left before sending its body (nginx's convention); never sent. */
-const CLIENT_CLOSED_STATUS = 499;
 
 /** Operations whose body is a JSON object the handler reads field by field. */
 function hasJsonBody(operation: OperationSpec): boolean {
@@ -175,21 +173,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, s
     else if (result.json !== undefined) sent.bytes = sendJson(res, info, result.status, result.json);
     else sent.bytes = sendEmpty(res, info, result.status);
   } catch (error) {
-    if (error instanceof ClientClosedError) {
-      // The parser's refusal of a broken body may have been sent before the connection went.
-      entry.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
-      entry.errorCode = "ClientClosedRequest";
-      res.destroy();
-      return;
-    }
-    const apiError = toApiError(error) ?? internalError(error, requestId, settings);
-    entry.status = apiError.status;
-    entry.errorCode = apiError.code;
-    // A body we refused to read may still be arriving; close rather than reuse the connection.
-    const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-    if (!res.headersSent) sent.bytes = sendError(res, info, apiError, close);
-    else res.destroy();
-    drainThenClose(req);
+    endFailedRequest(req, res, entry, sent, error, (thrown) => {
+      const apiError = toApiError(thrown) ?? internalError(thrown, requestId, settings);
+      return { status: apiError.status, code: apiError.code, send: (headers) => sendError(res, info, apiError, headers) };
+    });
   } finally {
     lease.release();
     entry.durationMs = performance.now() - started;

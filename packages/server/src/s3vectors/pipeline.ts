@@ -12,11 +12,12 @@ import {
 } from "@ossv/protocol/s3vectors";
 import { parseRequestUrl, queryNames, type ParsedUrl } from "../addressing.ts";
 import type { Principal } from "../authenticate.ts";
-import { ClientClosedError, drainThenClose, parseJsonObject, readBody } from "../body.ts";
+import { parseJsonObject, readBody } from "../body.ts";
 import type { BodyLease } from "../body-budget.ts";
 import { corsResponseHeaders } from "../cors.ts";
 import type { OpResult } from "../handlers/context.ts";
 import type { AccessLogEntry, PipelineSettings } from "../pipeline-settings.ts";
+import { endFailedRequest } from "../request-failure.ts";
 import { newRequestId } from "../request-id.ts";
 import { headerMap, loggedPrincipal, requestFacts } from "../request-parts.ts";
 import { sendJson, type ResponseInfo } from "../respond.ts";
@@ -29,8 +30,6 @@ import { S3V_HANDLERS } from "./handlers/index.ts";
 import { resolveRef, type ResolvedResource } from "./resolve.ts";
 import { sendS3vError } from "./respond.ts";
 
-/** Logged for a request whose client left before sending its body; never sent. */
-const CLIENT_CLOSED_STATUS = 499;
 const LOGGED_NAME_CHARS = 128;
 
 /**
@@ -61,20 +60,10 @@ export async function handleS3vRequest(req: IncomingMessage, res: ServerResponse
     if (result.pieces !== undefined) await sendJsonPieces(res, info, 200, result.pieces, sent);
     else sent.bytes = sendJson(res, info, 200, result.json ?? "{}");
   } catch (error) {
-    if (error instanceof ClientClosedError) {
-      entry.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
-      entry.errorCode = "ClientClosedRequest";
-      res.destroy();
-      return;
-    }
-    const failure = toS3vError(error) ?? internalError(error, requestId, settings);
-    entry.status = failure.status;
-    entry.errorCode = failure.type;
-    // A body we refused to read may still be arriving; close rather than reuse the connection.
-    const close: Record<string, string> = req.complete ? {} : { connection: "close" };
-    if (!res.headersSent) sent.bytes = sendS3vError(res, info, failure, close);
-    else res.destroy();
-    drainThenClose(req);
+    endFailedRequest(req, res, entry, sent, error, (thrown) => {
+      const failure = toS3vError(thrown) ?? internalError(thrown, requestId, settings);
+      return { status: failure.status, code: failure.type, send: (headers) => sendS3vError(res, info, failure, headers) };
+    });
   } finally {
     lease.release();
     entry.durationMs = performance.now() - started;
