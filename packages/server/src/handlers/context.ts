@@ -32,8 +32,13 @@ export interface OpResult {
 
 export type Handler = (ctx: OpContext) => Promise<OpResult> | OpResult;
 
+/** The bucket the request addresses, if it exists. */
+export function findBucket(ctx: OpContext): BucketRecord | undefined {
+  return ctx.bucketName === undefined ? undefined : ctx.engine.catalog.getBucket(ctx.accountId, ctx.bucketName);
+}
+
 export function requireBucket(ctx: OpContext): BucketRecord {
-  const bucket = ctx.bucketName === undefined ? undefined : ctx.engine.catalog.getBucket(ctx.accountId, ctx.bucketName);
+  const bucket = findBucket(ctx);
   if (!bucket) throw new ApiError("NoSuchBucket");
   return bucket;
 }

@@ -4,7 +4,7 @@ import {
   ApiError, bucketArn, formatTimestamp, validateIndexName, validateNonFilterableKeys, type LimitsProfile, type WireIndex,
 } from "@ossv/protocol";
 import type { DistanceMetric, IndexRecord } from "@ossv/engine";
-import { requireBucket, requireIndex, type Handler, type OpContext } from "./context.ts";
+import { findBucket, requireBucket, requireIndex, type Handler, type OpContext } from "./context.ts";
 import { invalid, optionalInteger, optionalString, requiredField, requiredString } from "./params.ts";
 
 function wireIndex(index: IndexRecord, region: string): WireIndex {
@@ -52,7 +52,7 @@ export function indexNameOf(ctx: OpContext): string {
   try {
     validateIndexName(name, ctx.limits);
   } catch (error) {
-    const bucket = ctx.bucketName === undefined ? undefined : ctx.engine.catalog.getBucket(ctx.accountId, ctx.bucketName);
+    const bucket = findBucket(ctx);
     if (bucket === undefined || ctx.engine.catalog.getIndex(bucket.accountId, bucket.name, name) === undefined) throw error;
   }
   return name;
