@@ -25,19 +25,20 @@ export function readAfterToken(token: string): string {
 /** base64url of 8 bytes of SHA-256: 11 characters, enough to tell listings apart. */
 export const SCOPE_TAG_CHARS = 11;
 
-function scopeTag(scope: string): string {
+/** The tag of a listing; `scope` names everything that defines it. Computed once per request. */
+export function listingTag(scope: string): string {
   return createHash("sha256").update(scope, "utf8").digest().subarray(0, 8).toString("base64url");
 }
 
-/** A list token bound to its listing: `scope` names everything that defines the listing. */
-export function scopedToken(scope: string, token: string): string {
-  return scopeTag(scope) + token;
+/** A list token bound to its listing. */
+export function taggedToken(tag: string, token: string): string {
+  return tag + token;
 }
 
-/** The token inside a scoped one; a token of another listing (or none of ours) is a ValidationException. */
-export function unscopedToken(scope: string, token: string): string {
-  if (!token.startsWith(scopeTag(scope))) throw validation("The nextToken belongs to another listing: repeat the request that returned it", "/nextToken");
-  return token.slice(SCOPE_TAG_CHARS);
+/** The token inside a tagged one; a token of another listing (or none of ours) is a ValidationException. */
+export function untaggedToken(tag: string, token: string): string {
+  if (!token.startsWith(tag)) throw validation("The nextToken belongs to another listing: repeat the request that returned it", "/nextToken");
+  return token.slice(tag.length);
 }
 
 const MAC_BYTES = 16;

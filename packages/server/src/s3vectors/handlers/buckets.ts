@@ -6,7 +6,7 @@ import {
 import type { BucketRecord, EncryptionSetting } from "@ossv/engine";
 import { EMPTY, epochSeconds, json, resourceOf, type S3vHandler } from "../context.ts";
 import { bucketArnOf, requireBucket } from "../resolve.ts";
-import { afterToken, readAfterToken, scopedToken, unscopedToken } from "../tokens.ts";
+import { afterToken, listingTag, readAfterToken, taggedToken, untaggedToken } from "../tokens.ts";
 
 /** What a bucket without its own settings reports (buckets made through the OSS API have none). */
 export const DEFAULT_ENCRYPTION: EncryptionSetting = { sseType: "AES256" };
@@ -55,11 +55,11 @@ export function pageByName<T extends { name: string }>(records: T[], body: Recor
   const limit = optionalInteger(body, "maxResults", 1, maxResults) ?? defaultResults;
   const token = optionalString(body, "nextToken", 1, S3V_TOKEN_LIMITS.ListVectorBuckets);
   const prefix = optionalString(body, "prefix", 1, 63) ?? "";
-  const listing = JSON.stringify([scope, prefix]);
-  const after = token === undefined ? undefined : readAfterToken(unscopedToken(listing, token));
+  const tag = listingTag(JSON.stringify([scope, prefix]));
+  const after = token === undefined ? undefined : readAfterToken(untaggedToken(tag, token));
   const matching = records.filter((record) => record.name.startsWith(prefix) && (after === undefined || record.name > after));
   const items = matching.slice(0, limit);
-  return matching.length > limit ? { items, nextToken: scopedToken(listing, afterToken(items[items.length - 1]!.name)) } : { items };
+  return matching.length > limit ? { items, nextToken: taggedToken(tag, afterToken(items[items.length - 1]!.name)) } : { items };
 }
 
 export const listVectorBuckets: S3vHandler = (ctx) => {

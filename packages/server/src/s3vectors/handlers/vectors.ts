@@ -9,7 +9,7 @@ import { maxListTokenLength, type IndexRecord, type ListKeysPage, type VectorRec
 import { EMPTY, resourceOf, type S3vContext, type S3vHandler } from "../context.ts";
 import { requireIndex } from "../resolve.ts";
 import { listVectorsJson, vectorJsonParts, vectorsJson } from "../../handlers/vector-json.ts";
-import { SCOPE_TAG_CHARS, scopedToken, unscopedToken } from "../tokens.ts";
+import { listingTag, SCOPE_TAG_CHARS, taggedToken, untaggedToken } from "../tokens.ts";
 
 function indexOf(ctx: S3vContext): IndexRecord {
   return requireIndex(ctx.engine.catalog, resourceOf(ctx));
@@ -85,11 +85,11 @@ function readSegments(ctx: S3vContext): { segmentCount?: number; segmentIndex?: 
 }
 
 /** The engine's page, its tokens tagged with the listing (the segment is already in them). */
-function scopedPage(listing: string, page: ListKeysPage): ListKeysPage {
+function taggedPage(tag: string, page: ListKeysPage): ListKeysPage {
   return {
     keys: page.keys,
-    ...(page.nextToken !== undefined && { nextToken: scopedToken(listing, page.nextToken) }),
-    tokenAfter: (key) => scopedToken(listing, page.tokenAfter(key)),
+    ...(page.nextToken !== undefined && { nextToken: taggedToken(tag, page.nextToken) }),
+    tokenAfter: (key) => taggedToken(tag, page.tokenAfter(key)),
   };
 }
 
@@ -103,10 +103,10 @@ export const listVectors: S3vHandler = (ctx) => {
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   const segments = readSegments(ctx);
   const index = indexOf(ctx);
-  const listing = `vectors ${index.id}`; // the storage id: a re-created index is another listing
-  const token = scoped === undefined ? undefined : unscopedToken(listing, scoped);
+  const tag = listingTag(`vectors ${index.id}`); // the storage id: a re-created index is another listing
+  const token = scoped === undefined ? undefined : untaggedToken(tag, scoped);
   const collection = ctx.engine.collection(index);
-  const page = scopedPage(listing, collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments }));
+  const page = taggedPage(tag, collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments }));
   return {
     pieces: listVectorsJson({
       page, read: (key) => collection.get([key])[0], shape: { withData, withMetadata }, budgetBytes: ctx.listResponseBytes,
