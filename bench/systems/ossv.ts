@@ -124,10 +124,12 @@ async function withCpu(server: RunningServer, measure: () => Promise<Measurement
   const serverCpu = processCpuSeconds(server.pid) - serverBefore;
   const clientCpu = ownCpuSeconds() - clientBefore;
   const vectors = (measurement as { vectors: number }).vectors;
-  return {
-    ...measurement, server_cpu_s: serverCpu, client_cpu_s: clientCpu, cores_busy: (serverCpu + clientCpu) / seconds,
-    cpu_us_per_vector: ((serverCpu + clientCpu) / vectors) * 1e6,
-  };
+  return { ...measurement, server_cpu_s: serverCpu, client_cpu_s: clientCpu, ...cpuFigures(serverCpu + clientCpu, seconds, vectors) };
+}
+
+/** Cores kept busy over a run, and CPU microseconds per vector written. */
+function cpuFigures(cpuSeconds: number, seconds: number, vectors: number): { cores_busy: number; cpu_us_per_vector: number } {
+  return { cores_busy: cpuSeconds / seconds, cpu_us_per_vector: (cpuSeconds / vectors) * 1e6 };
 }
 
 /** Process start to the first answered query on the data already on disk. */
@@ -191,7 +193,7 @@ async function importJsonl(ctx: BenchContext, into: Record<string, Measurement>)
     const serverCpu = processCpuSeconds(server.pid) - serverBefore;
     if (run.rows !== ctx.data.spec.count) throw new Error(`ossv vectors import reported ${run.rows} of ${ctx.data.spec.count} rows`);
     const rate = run.rows / run.seconds;
-    const importCpuPerVector = ((serverCpu + run.cpuSeconds) / run.rows) * 1e6;
+    const cpu = cpuFigures(serverCpu + run.cpuSeconds, run.seconds, run.rows);
     const { cpu_us_per_vector: sdkCpuPerVector, cores_busy: sdkCores } = into.ingest_concurrent_writers as { cpu_us_per_vector: number; cores_busy: number };
     const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
     const sdkConcurrent = sdk("ingest_concurrent_writers");
@@ -199,15 +201,14 @@ async function importJsonl(ctx: BenchContext, into: Record<string, Measurement>)
     into.import_jsonl = {
       vectors_per_s: rate, vectors: run.rows, seconds: run.seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
       sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
-      server_cpu_s: serverCpu, command_cpu_s: run.cpuSeconds, cores_busy: (serverCpu + run.cpuSeconds) / run.seconds,
-      cpu_us_per_vector: importCpuPerVector,
+      server_cpu_s: serverCpu, command_cpu_s: run.cpuSeconds, ...cpu,
       // When both runs keep every core busy, vectors/s can be at most this share of the SDK's.
-      cpu_ratio_to_sdk_ingest: sdkCpuPerVector / importCpuPerVector,
+      cpu_ratio_to_sdk_ingest: sdkCpuPerVector / cpu.cpu_us_per_vector,
       note: `ossv vectors import (packages/cli/bin/ossv.js, its own process) into a fresh server; ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
     };
     ctx.log(`    cli_import_jsonl ${run.rows} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
       + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest; `
-      + `CPU ${Math.round(importCpuPerVector)} us/vector against the SDK ingest's ${Math.round(sdkCpuPerVector)} (cores busy ${((serverCpu + run.cpuSeconds) / run.seconds).toFixed(2)} vs ${sdkCores.toFixed(2)})`);
+      + `CPU ${Math.round(cpu.cpu_us_per_vector)} us/vector against the SDK ingest's ${Math.round(sdkCpuPerVector)} (cores busy ${cpu.cores_busy.toFixed(2)} vs ${sdkCores.toFixed(2)})`);
   } finally {
     await server.stop();
     rmSync(file, { force: true });
