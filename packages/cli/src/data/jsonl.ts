@@ -3,32 +3,35 @@
 // they are. Blank lines are skipped (they still count for line numbers).
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
+import { VectorMemberReader } from "./jsonl-vector-member.ts";
 import { toSourceItem, type FieldNames, type RecordSource, type SourceItem } from "./records.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const CHUNK_BYTES = 1 << 20;
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * The lines of a byte stream, a chunk's worth at a time. Lines end in "\n" or "\r\n"; a UTF-8 byte
- * order mark at the start is dropped. Split on bytes and decoded a line at a time rather than through
- * node:readline, which measured 2-3x slower on 2.5 KB lines (its UTF-8 decoding of whole chunks
- * and its regular expression), and readline was a third of an import's reading cost.
+ * The lines of a byte stream as bytes (views of the chunks read, not copies), a chunk's worth at a
+ * time. Lines end in "\n" or "\r\n"; a UTF-8 byte order mark at the start is dropped. Split on bytes
+ * rather than through node:readline, which measured 2-3x slower on 2.5 KB lines (its UTF-8 decoding
+ * of whole chunks and its regular expression), and readline was a third of an import's reading cost;
+ * most lines are then never decoded whole (see jsonl-vector-member.ts).
  */
-export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
+export async function* lineBatches(stream: Readable): AsyncGenerator<Buffer[]> {
   let carry: Buffer | undefined;
   let first = true;
-  // The first line loses a byte order mark (decoded, so a mark cut across chunks is seen too).
-  const withoutMark = (lines: string[]) => {
+  // The first line loses a byte order mark (whole by now: a line cut across chunks is joined first).
+  const withoutMark = (lines: Buffer[]) => {
     if (first && lines.length > 0) {
       first = false;
-      if (lines[0]!.startsWith("\uFEFF")) lines[0] = lines[0]!.slice(1);
+      if (lines[0]!.subarray(0, 3).equals(BYTE_ORDER_MARK)) lines[0] = lines[0]!.subarray(3);
     }
     return lines;
   };
   for await (const piece of stream) {
     const chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : (piece as Buffer);
-    const lines: string[] = [];
+    const lines: Buffer[] = [];
     let start = 0;
     if (carry !== undefined) {
       // Only the line the chunk boundary cut is copied, not the whole chunk.
@@ -38,12 +41,12 @@ export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
         continue;
       }
       const joined = Buffer.concat([carry, chunk.subarray(0, end)]);
-      lines.push(decodeLine(joined, 0, joined.length));
+      lines.push(lineBytes(joined, 0, joined.length));
       carry = undefined;
       start = end + 1;
     }
     for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      lines.push(decodeLine(chunk, start, end));
+      lines.push(lineBytes(chunk, start, end));
       start = end + 1;
     }
     carry = start < chunk.length ? chunk.subarray(start) : undefined;
@@ -51,26 +54,29 @@ export async function* lineBatches(stream: Readable): AsyncGenerator<string[]> {
   }
   if (carry === undefined) return;
   // The unterminated last line; nothing when it held only a byte order mark or a lone "\r".
-  const last = withoutMark([decodeLine(carry, 0, carry.length)]);
-  if (last[0] !== "") yield last;
+  const last = withoutMark([lineBytes(carry, 0, carry.length)]);
+  if (last[0]!.length > 0) yield last;
 }
 
-function decodeLine(chunk: Buffer, start: number, end: number): string {
-  return chunk.toString("utf8", start, end > start && chunk[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+function lineBytes(chunk: Buffer, start: number, end: number): Buffer {
+  return chunk.subarray(start, end > start && chunk[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
 }
 
 export function readJsonl(input: string | Readable, fields: FieldNames = {}): RecordSource {
   return {
     async *[Symbol.asyncIterator]() {
       const stream = typeof input === "string" ? createReadStream(input, { highWaterMark: CHUNK_BYTES }) : input;
+      const vectors = vectorMemberReader(fields);
       let line = 0;
       let position = 0;
       try {
-        for await (const texts of lineBatches(stream)) {
-          for (const text of texts) {
+        for await (const lines of lineBatches(stream)) {
+          for (const bytes of lines) {
             line++;
-            if (text.trim() === "") continue;
-            yield parseJsonlRecord(text, position++, line, fields);
+            const item = parseJsonlLine(bytes, position, line, fields, vectors);
+            if (item === undefined) continue;
+            position++;
+            yield item;
           }
         }
       } finally {
@@ -78,6 +84,40 @@ export function readJsonl(input: string | Readable, fields: FieldNames = {}): Re
       }
     },
   };
+}
+
+export function vectorMemberReader(fields: FieldNames = {}): VectorMemberReader {
+  return new VectorMemberReader(fields.data !== undefined ? [fields.data] : ["data", "vector"]);
+}
+
+/**
+ * A line's record by the fast path when it can take the line, else by parseJsonlRecord; undefined for
+ * a blank line. The fast path's answer must be the general path's: jsonl-fast-path.test.ts compares
+ * the two on generated lines.
+ */
+export function parseJsonlLine(bytes: Buffer, position: number, line: number, fields: FieldNames, vectors: VectorMemberReader): SourceItem | undefined {
+  const member = vectors.read(bytes);
+  if (member !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(member.rest);
+    } catch {
+      value = undefined; // the general path words the error
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const object = value as Record<string, unknown>;
+      // The 0 the vector's array became must be the value the general path would take as the vector.
+      if (vectorValue(object, fields) === 0) {
+        return toSourceItem(position, line, object[fields.key ?? "key"], member.data, object[fields.metadata ?? "metadata"]);
+      }
+    }
+  }
+  const text = bytes.toString("utf8");
+  return text.trim() === "" ? undefined : parseJsonlRecord(text, position, line, fields);
+}
+
+function vectorValue(object: Record<string, unknown>, fields: FieldNames): unknown {
+  return fields.data !== undefined ? object[fields.data] : object.data ?? object.vector;
 }
 
 export function parseJsonlRecord(text: string, position: number, line: number, fields: FieldNames = {}): SourceItem {
@@ -91,7 +131,7 @@ export function parseJsonlRecord(text: string, position: number, line: number, f
     return { ok: false, error: { position, line, message: "the line must be a JSON object" } };
   }
   const object = value as Record<string, unknown>;
-  let data = fields.data !== undefined ? object[fields.data] : object.data ?? object.vector;
+  let data = vectorValue(object, fields);
   if (typeof data === "object" && data !== null && !Array.isArray(data)) data = (data as { float32?: unknown }).float32;
   return toSourceItem(position, line, object[fields.key ?? "key"], data, object[fields.metadata ?? "metadata"]);
 }

@@ -186,7 +186,7 @@ test("JSON Lines line splitting: any text, any chunking, \\r\\n and a byte order
         from = Math.max(from, point);
       }
       const got: string[] = [];
-      for await (const batch of lineBatches(Readable.from(chunks))) got.push(...batch);
+      for await (const batch of lineBatches(Readable.from(chunks))) got.push(...batch.map((line) => line.toString("utf8")));
       // A final empty "line" without its own line end is only the end of the previous one.
       assert.deepEqual(got, !trailing && lines.at(-1) === "" ? lines.slice(0, -1) : lines);
     },
