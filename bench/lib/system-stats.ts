@@ -47,9 +47,9 @@ export function inProcessRssPerVector(rssBefore: number, vectors: number): Recor
 /** Clock ticks per second of /proc's CPU times; 100 on every Linux build Node supports. */
 const CLOCK_TICKS = 100;
 
-/** Fields of /proc/<pid>/stat after the command name (which may hold spaces), 0-based from field 3. */
-function statFields(pid: number | "self"): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** Fields of a /proc stat file after the command name (which may hold spaces), 0-based from field 3. */
+function statFields(pid: number | "self", file = `/proc/${pid}/stat`): string[] {
+  const stat = readFileSync(file, "utf8");
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
@@ -57,6 +57,15 @@ function statFields(pid: number | "self"): string[] {
 export function processCpuSeconds(pid: number): number {
   const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+}
+
+/**
+ * CPU seconds of a live process's main thread (its thread id is the process id): for a Node server,
+ * the event loop, where requests are handled, apart from worker threads and V8's and libuv's helpers.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  const fields = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 /** CPU seconds of this process's children that have exited and been waited for (cutime + cstime). */

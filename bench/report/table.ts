@@ -30,7 +30,9 @@ function rowSpecs(highClients: number): RowSpec[] {
   const rows: RowSpec[] = [
     { label: "ingest, 1 writer: vectors/s", measurement: "ingest_1_writer", fields: ["vectors_per_s"], digits: 0 },
     { label: "ingest, concurrent writers: vectors/s", measurement: "ingest_concurrent_writers", fields: ["vectors_per_s"], digits: 0 },
+    { label: "ingest of the whole set into a fresh index, concurrent writers: vectors/s", measurement: "ingest_whole_set", fields: ["vectors_per_s"], digits: 0 },
     { label: "ossv vectors import, JSON Lines: vectors/s", measurement: "import_jsonl", fields: ["vectors_per_s"], digits: 0 },
+    { label: "import JSON Lines / SDK ingest of the same rows", measurement: "import_jsonl", fields: ["ratio_to_sdk_whole_set"], digits: 2 },
     { label: "import JSON Lines / SDK concurrent-writers ingest", measurement: "import_jsonl", fields: ["ratio_to_sdk_ingest"], digits: 2 },
     { label: "index build s (after ingest)", measurement: "index_build", fields: ["seconds"], digits: 1 },
   ];

@@ -8,7 +8,7 @@ import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey, CATEGORY_VALUE
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
-import { bytesOnDisk, ownCpuSeconds, processCpuSeconds, residentBytes } from "../lib/system-stats.ts";
+import { bytesOnDisk, mainThreadCpuSeconds, ownCpuSeconds, processCpuSeconds, residentBytes } from "../lib/system-stats.ts";
 import { BENCH_ACCOUNT, startOssvServer, type RunningServer } from "./ossv-server.ts";
 import { runImportCommand } from "./ossv-import.ts";
 
@@ -94,10 +94,10 @@ function searchWith(ctx: BenchContext, client: VectorsClient): FilteredSearch {
   };
 }
 
-function putRows(ctx: BenchContext, client: VectorsClient) {
+function putRows(ctx: BenchContext, client: VectorsClient, indexName = INDEX) {
   return async (rows: number[]) => {
     await client.putVectors({
-      bucket: BUCKET, indexName: INDEX,
+      bucket: BUCKET, indexName,
       vectors: rows.map((row) => ({ key: vectorKey(row), data: { float32: rowVector(ctx.data, row) }, metadata: metadataOf(ctx.data, row) })),
     });
   };
@@ -116,15 +116,27 @@ async function ingest(ctx: BenchContext, server: RunningServer, client: VectorsC
  * and the cores they kept busy together, so an import's cost per vector can be set against it.
  */
 async function withCpu(server: RunningServer, measure: () => Promise<Measurement>): Promise<Measurement> {
-  const serverBefore = processCpuSeconds(server.pid);
+  const serverCpu = serverCpuMeter(server);
   const clientBefore = ownCpuSeconds();
   const started = performance.now();
   const measurement = await measure();
   const seconds = (performance.now() - started) / 1000;
-  const serverCpu = processCpuSeconds(server.pid) - serverBefore;
+  const serverFigures = serverCpu.read();
   const clientCpu = ownCpuSeconds() - clientBefore;
   const vectors = (measurement as { vectors: number }).vectors;
-  return { ...measurement, server_cpu_s: serverCpu, client_cpu_s: clientCpu, ...cpuFigures(serverCpu + clientCpu, seconds, vectors) };
+  return { ...measurement, ...serverFigures, client_cpu_s: clientCpu, ...cpuFigures(serverFigures.server_cpu_s + clientCpu, seconds, vectors) };
+}
+
+/**
+ * The server's CPU seconds from now to read(): all of it, and its main thread's (requests, flushes and
+ * merges) apart from the rest (the graph-build worker above all), which a longer run catches more of.
+ */
+function serverCpuMeter(server: RunningServer): { read(): { server_cpu_s: number; server_main_thread_cpu_s: number } } {
+  const before = processCpuSeconds(server.pid);
+  const mainBefore = mainThreadCpuSeconds(server.pid);
+  return {
+    read: () => ({ server_cpu_s: processCpuSeconds(server.pid) - before, server_main_thread_cpu_s: mainThreadCpuSeconds(server.pid) - mainBefore }),
+  };
 }
 
 /** Cores kept busy over a run, and CPU microseconds per vector written. */
@@ -174,46 +186,69 @@ async function writeJsonl(ctx: BenchContext, file: string): Promise<number> {
 
 /**
  * Issue #19: the whole data set as a JSON Lines file, imported by `ossv vectors import` (the built
- * command, in its own process, as a user runs it) into a fresh index of a fresh server, the state the
- * SDK's ingest started from; timed from the command's spawn to its exit (start-up, reading and
- * parsing included), against the SDK's ingest figures of this same run.
+ * command, in its own process, as a user runs it) into a fresh index of a fresh server; timed from
+ * the command's spawn to its exit (start-up, reading and parsing included). Its like-for-like peer is
+ * the SDK writing the same rows the same way, into a fresh server too, just before (ingest_whole_set);
+ * the main ingest's two halves are set beside it as well.
  */
 async function importJsonl(ctx: BenchContext, into: Record<string, Measurement>): Promise<void> {
   const file = join(ctx.workDir, "dataset.jsonl");
   const bytes = await writeJsonl(ctx, file);
-  const dataDir = join(ctx.workDir, "ossv-import-data");
+  const concurrency = ctx.profile.concurrentWriters;
+  try {
+    into.ingest_whole_set = await withFreshIndex(ctx, "ossv-sdk-whole-data", (server, client) =>
+      withCpu(server, () => timedIngest(ctx, rowRange(0, ctx.data.spec.count), concurrency, putRows(ctx, client, IMPORT_INDEX))));
+    into.import_jsonl = await withFreshIndex(ctx, "ossv-import-data", (server) => timedImport(ctx, server, file, bytes, into));
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Runs `measure` against a fresh server holding one empty index, IMPORT_INDEX, then removes it all. */
+async function withFreshIndex(ctx: BenchContext, name: string, measure: (server: RunningServer, client: VectorsClient) => Promise<Measurement>): Promise<Measurement> {
+  const dataDir = join(ctx.workDir, name);
   const server = await startOssvServer(dataDir);
   try {
     const client = clientFor(server);
     await client.putVectorBucket({ bucket: BUCKET });
     await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
-    const concurrency = ctx.profile.concurrentWriters;
-    const serverBefore = processCpuSeconds(server.pid);
-    const run = await runImportCommand({ port: server.port, file, bucket: BUCKET, index: IMPORT_INDEX, batchSize: ctx.profile.batchSize, concurrency });
-    const serverCpu = processCpuSeconds(server.pid) - serverBefore;
-    if (run.rows !== ctx.data.spec.count) throw new Error(`ossv vectors import reported ${run.rows} of ${ctx.data.spec.count} rows`);
-    const rate = run.rows / run.seconds;
-    const cpu = cpuFigures(serverCpu + run.cpuSeconds, run.seconds, run.rows);
-    const { cpu_us_per_vector: sdkCpuPerVector, cores_busy: sdkCores } = into.ingest_concurrent_writers as { cpu_us_per_vector: number; cores_busy: number };
-    const sdk = (name: string) => (into[name] as { vectors_per_s: number }).vectors_per_s;
-    const sdkConcurrent = sdk("ingest_concurrent_writers");
-    const sdkOneWriter = sdk("ingest_1_writer");
-    into.import_jsonl = {
-      vectors_per_s: rate, vectors: run.rows, seconds: run.seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
-      sdk_ingest_vectors_per_s: sdkConcurrent, ratio_to_sdk_ingest: rate / sdkConcurrent, ratio_to_sdk_ingest_1_writer: rate / sdkOneWriter,
-      server_cpu_s: serverCpu, command_cpu_s: run.cpuSeconds, ...cpu,
-      // When both runs keep every core busy, vectors/s can be at most this share of the SDK's.
-      cpu_ratio_to_sdk_ingest: sdkCpuPerVector / cpu.cpu_us_per_vector,
-      note: `ossv vectors import (packages/cli/bin/ossv.js, its own process) into a fresh server; ratio_to_sdk_ingest is against ingest_concurrent_writers (${concurrency} SDK writers, the same number of requests in flight)`,
-    };
-    ctx.log(`    cli_import_jsonl ${run.rows} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s, `
-      + `${(rate / sdkConcurrent).toFixed(2)}x the SDK's concurrent-writers ingest (${Math.round(sdkConcurrent)}), ${(rate / sdkOneWriter).toFixed(2)}x its 1-writer ingest; `
-      + `CPU ${Math.round(cpu.cpu_us_per_vector)} us/vector against the SDK ingest's ${Math.round(sdkCpuPerVector)} (cores busy ${cpu.cores_busy.toFixed(2)} vs ${sdkCores.toFixed(2)})`);
+    return await measure(server, client);
   } finally {
     await server.stop();
-    rmSync(file, { force: true });
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function timedImport(ctx: BenchContext, server: RunningServer, file: string, bytes: number, sdkRuns: Record<string, Measurement>): Promise<Measurement> {
+  const concurrency = ctx.profile.concurrentWriters;
+  const meter = serverCpuMeter(server);
+  const run = await runImportCommand({ port: server.port, file, bucket: BUCKET, index: IMPORT_INDEX, batchSize: ctx.profile.batchSize, concurrency });
+  const { server_cpu_s: serverCpu, server_main_thread_cpu_s: serverMainCpu } = meter.read();
+  if (run.rows !== ctx.data.spec.count) throw new Error(`ossv vectors import reported ${run.rows} of ${ctx.data.spec.count} rows`);
+  const rate = run.rows / run.seconds;
+  const cpu = cpuFigures(serverCpu + run.cpuSeconds, run.seconds, run.rows);
+  const perVector = (seconds: number, vectors = run.rows) => Math.round((seconds / vectors) * 1e6);
+  const sdk = (name: string) => sdkRuns[name] as { vectors_per_s: number; cpu_us_per_vector: number; cores_busy: number; server_main_thread_cpu_s: number; vectors: number };
+  const [concurrent, oneWriter, wholeSet] = [sdk("ingest_concurrent_writers"), sdk("ingest_1_writer"), sdk("ingest_whole_set")];
+  ctx.log(`    cli_import_jsonl ${run.rows} rows (${(bytes / 2 ** 20).toFixed(0)} MiB, ${concurrency} in flight): ${Math.round(rate)} vectors/s; `
+    + `${(rate / wholeSet.vectors_per_s).toFixed(2)}x the SDK's ingest of the same rows into a fresh index (${Math.round(wholeSet.vectors_per_s)}), `
+    + `${(rate / concurrent.vectors_per_s).toFixed(2)}x its concurrent-writers ingest (${Math.round(concurrent.vectors_per_s)}), ${(rate / oneWriter.vectors_per_s).toFixed(2)}x its 1-writer ingest; `
+    + `CPU ${Math.round(cpu.cpu_us_per_vector)} us/vector (server ${perVector(serverCpu)} of which its main thread ${perVector(serverMainCpu)}, command ${perVector(run.cpuSeconds)}) `
+    + `against ${Math.round(wholeSet.cpu_us_per_vector)} for the SDK's (server main thread ${perVector(wholeSet.server_main_thread_cpu_s, wholeSet.vectors)}; `
+    + `cores busy ${cpu.cores_busy.toFixed(2)} vs ${wholeSet.cores_busy.toFixed(2)})`);
+  return {
+    vectors_per_s: rate, vectors: run.rows, seconds: run.seconds, file_bytes: bytes, batch_size: ctx.profile.batchSize, concurrency,
+    server_cpu_s: serverCpu, server_main_thread_cpu_s: serverMainCpu, command_cpu_s: run.cpuSeconds, ...cpu,
+    ratio_to_sdk_whole_set: rate / wholeSet.vectors_per_s,
+    ratio_to_sdk_ingest: rate / concurrent.vectors_per_s,
+    ratio_to_sdk_ingest_1_writer: rate / oneWriter.vectors_per_s,
+    // When both runs keep every core busy, vectors/s can be at most this share of the SDK's.
+    cpu_ratio_to_sdk_whole_set: wholeSet.cpu_us_per_vector / cpu.cpu_us_per_vector,
+    note: "ossv vectors import (packages/cli/bin/ossv.js, its own process) into a fresh server. ratio_to_sdk_whole_set is against ingest_whole_set: "
+      + `the SDK writing the same ${run.rows} rows into a fresh server with the same ${concurrency} requests in flight, the like-for-like run; `
+      + "ratio_to_sdk_ingest and ratio_to_sdk_ingest_1_writer are against the two halves of the main ingest (into a non-empty index, with the graph builds of "
+      + "the rows they wrote mostly after their window)",
+  };
 }
 
 export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
