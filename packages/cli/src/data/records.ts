@@ -50,8 +50,9 @@ export function toSourceItem(position: number, line: number, key: unknown, data:
   let vector: Float32Array;
   if (data instanceof Float32Array) {
     if (data.length === 0) return fail(`${key}: the vector is empty`);
-    const bad = data.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) return fail(`${key}: vector component ${bad} is not a finite number`);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) return fail(`${key}: vector component ${i} is not a finite number`);
+    }
     vector = data;
   }
   else if (Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView))) {
