@@ -3,6 +3,7 @@
 // handed out); storage of indexes the catalog no longer knows is removed then too.
 import { mkdir } from "node:fs/promises";
 import { logBackgroundFailure, type BackgroundFailureReporter } from "./base/background-failures.ts";
+import { memoryReclaimer } from "./base/memory-reclaimer.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DurableCatalog } from "./catalog/catalog.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
@@ -151,6 +152,8 @@ export class OssvEngine implements Engine {
       }
     };
     await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
+    // Recovery read every segment object whole; those buffers are garbage now (base/memory-reclaimer.ts).
+    memoryReclaimer.request();
   }
 
   /**

@@ -4,6 +4,7 @@
 // checkpoint number. A failed task goes to the retry gate (retry-gate.ts). drain() and stop() let the
 // collection wait for the work and end it when closing; the context's signal abandons it instead.
 import type { BackgroundFailure, BackgroundTask, TaskFailureReporter } from "../base/background-failures.ts";
+import { memoryReclaimer } from "../base/memory-reclaimer.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import { Checkpointer } from "./checkpoint.ts";
 import { needsCompaction, runCompaction } from "./compaction.ts";
@@ -86,6 +87,9 @@ export class BackgroundWork {
         // Abandoned on purpose (the collection is closing without waiting): not a failure to report.
         if (!this.context.signal.aborted) this.gate.failed(task, error, this.stopped);
         throw error;
+      } finally {
+        // Every task encodes or drops whole snapshots, segments or graphs (base/memory-reclaimer.ts).
+        memoryReclaimer.request();
       }
       this.gate.succeeded(task);
       if (needsCompaction(this.context.collection.segments, this.policy)) this.schedule("compact");
