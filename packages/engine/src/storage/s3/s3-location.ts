@@ -17,8 +17,9 @@ export function parseS3Location(url: string): S3Location {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new RangeError(`bucket ${JSON.stringify(bucket)} must be 3 to 63 characters of a-z, 0-9, '.' and '-'`);
   }
-  const path = (match[2] ?? "").replace(/\/$/, "");
-  if (path !== "" && !path.split("/").every(isNameSegment)) {
+  const given = match[2] ?? "";
+  const path = given.replace(/\/$/, "");
+  if (given !== "" && !path.split("/").every(isNameSegment)) {
     throw new RangeError(`prefix ${JSON.stringify(path)} must be '/'-separated parts of A-Z, a-z, 0-9, '.', '_' and '-', none starting with '.'`);
   }
   return { bucket, prefix: path === "" ? "" : `${path}/` };
