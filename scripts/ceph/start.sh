@@ -27,6 +27,7 @@ STARTED=$(date +%s.%N)
 
 say() { awk -v now="$(date +%s.%N)" -v t0="$STARTED" -v m="$*" 'BEGIN { printf "ceph [%5.1fs] %s\n", now - t0, m }' >&2; }
 fail() { echo "ceph: $*" >&2; exit 1; }
+trap 'echo "ceph: start.sh failed at line $LINENO: $BASH_COMMAND (logs in $DIR/log)" >&2' ERR
 
 for tool in ceph ceph-mon ceph-osd radosgw radosgw-admin ceph-authtool monmaptool curl; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw ceph-common curl)"
@@ -130,7 +131,7 @@ printf '{"cephx_secret": "%s"}\n' "$(ceph-authtool -p -n osd.0 "$DIR/ceph.osd.0.
 OSD_ID=$(ceph "${C[@]}" osd new "$OSD_UUID" -i "$DIR/osd-secret.json")
 [ "$OSD_ID" = 0 ] || fail "expected OSD id 0 in a new cluster, got $OSD_ID"
 ceph-osd "${C[@]}" -i 0 --mkfs --osd-uuid "$OSD_UUID" >"$DIR/log/osd-mkfs.out" 2>&1
-ceph-osd "${C[@]}" -i 0 --pid-file "$DIR/run/osd.0.pid"
+ceph-osd "${C[@]}" -i 0 --pid-file "$DIR/run/osd.0.pid" 2>>"$DIR/log/osd-start.out" # its start-up chatter
 osd_up() { ceph "${C[@]}" osd stat | grep -q '1 up'; }
 wait_for 60 "the OSD" osd_up
 
