@@ -74,3 +74,43 @@ test("each bad value is an OptionError naming where it came from", async () => {
   await withFile('{"port": 9000,', (file) => refused(["--config", file], {}, /ossv\.json is not valid JSON/));
   await withFile("[9000]", (file) => refused(["--config", file], {}, /ossv\.json must hold a JSON object of options$/));
 });
+
+test("--store and the s3 options come from flags, the environment or the file, with the AWS variables as credentials", async () => {
+  const keys = { AWS_ACCESS_KEY_ID: "id", AWS_SECRET_ACCESS_KEY: "secret" };
+  const fromFlags = settingsFrom(["--store", "s3://vectors/ossv/prod", "--s3-endpoint", "http://127.0.0.1:7480", "--s3-path-style"], keys);
+  assert.ok(!("help" in fromFlags));
+  assert.deepEqual(fromFlags.objectStore, {
+    bucket: "vectors", prefix: "ossv/prod/", endpoint: "http://127.0.0.1:7480", region: "us-east-1", forcePathStyle: true,
+    credentials: { accessKeyId: "id", secretAccessKey: "secret" },
+  });
+  const fromEnv = settingsFrom([], { ...keys, AWS_SESSION_TOKEN: "token", OSSV_STORE: "s3://vectors", OSSV_S3_REGION: "eu-west-3", OSSV_S3_PATH_STYLE: "no" });
+  assert.ok(!("help" in fromEnv));
+  assert.deepEqual(fromEnv.objectStore, {
+    bucket: "vectors", prefix: "", region: "eu-west-3", forcePathStyle: false,
+    credentials: { accessKeyId: "id", secretAccessKey: "secret", sessionToken: "token" },
+  });
+  await withFile(JSON.stringify({ store: "s3://from-file/p", "s3-endpoint": "https://minio.example.com", "s3-path-style": true }), (file) => {
+    const fromFile = settingsFrom(["--config", file], keys);
+    assert.ok(!("help" in fromFile));
+    assert.equal(fromFile.objectStore?.bucket, "from-file");
+    assert.equal(fromFile.objectStore?.endpoint, "https://minio.example.com");
+    assert.equal(fromFile.objectStore?.forcePathStyle, true);
+  });
+  const local = settingsFrom([], keys);
+  assert.ok(!("help" in local));
+  assert.equal(local.objectStore, undefined, "without --store the data directory holds the data");
+});
+
+test("bad store settings are OptionErrors that say what is wrong", () => {
+  const keys = { AWS_ACCESS_KEY_ID: "id", AWS_SECRET_ACCESS_KEY: "secret" };
+  const refused = (argv: string[], env: NodeJS.ProcessEnv, message: RegExp) =>
+    assert.throws(() => settingsFrom(argv, env), (error) => error instanceof OptionError && message.test(error.message), `${argv.join(" ")} ${JSON.stringify(env)}`);
+  refused(["--store", "/var/lib/ossv"], keys, /^--store must be an s3:\/\/BUCKET\/PREFIX URL \("\/var\/lib\/ossv" is not an s3:\/\/BUCKET\/PREFIX URL\)/);
+  refused(["--store", "s3://Vectors/p"], keys, /^--store must be an s3:\/\/BUCKET\/PREFIX URL \(bucket "Vectors" must be 3 to 63 characters/);
+  refused(["--store", "s3://vectors/a/../b"], keys, /prefix "a\/..\/b" must be '\/'-separated parts/);
+  refused([], { ...keys, OSSV_S3_ENDPOINT: "127.0.0.1:7480", OSSV_STORE: "s3://vectors" }, /^OSSV_S3_ENDPOINT \(environment\) must be an http:\/\/ or https:\/\/ URL/);
+  refused(["--store", "s3://vectors", "--s3-endpoint", "http://key:secret@host"], keys, /without query or credentials/);
+  refused(["--store", "s3://vectors", "--s3-region", "EU West"], keys, /^--s3-region must be a region name/);
+  refused(["--s3-endpoint", "http://127.0.0.1:7480"], keys, /^--s3-endpoint and --s3-path-style go with --store s3:\/\/BUCKET\/PREFIX$/);
+  refused(["--store", "s3://vectors"], { AWS_ACCESS_KEY_ID: "id" }, /^--store needs the object store's credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+});

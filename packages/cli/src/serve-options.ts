@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { corsPolicy, parseCorsOriginList } from "@ossv/server";
+import { parseS3Location, type S3Location } from "@ossv/engine";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
 type RawValue = unknown;
@@ -84,6 +85,29 @@ function awsRegion(raw: RawValue): string {
   return raw;
 }
 
+function s3Location(raw: RawValue): S3Location {
+  try {
+    return parseS3Location(text(raw));
+  } catch (error) {
+    throw new Expected(`an s3://BUCKET/PREFIX URL (${(error as Error).message})`);
+  }
+}
+
+/** An http or https URL with nothing after the host but an optional path (an S3 endpoint). */
+function endpointUrl(raw: RawValue): string {
+  const value = text(raw);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Expected("an http:// or https:// URL such as http://127.0.0.1:7480");
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search !== "" || url.hash !== "" || url.username !== "") {
+    throw new Expected("an http:// or https:// URL such as http://127.0.0.1:7480, without query or credentials");
+  }
+  return value;
+}
+
 /** A comma-separated list of origins, or * (the server checks each origin's form at start). */
 function originList(raw: RawValue): string[] {
   const value = text(raw);
@@ -116,6 +140,22 @@ export const SERVE_OPTIONS = {
     description: "address to bind",
   }),
   "data-dir": row({ name: "data-dir", placeholder: "DIR", parse: text, default: "./ossv-data", description: "where data is kept" }),
+  store: row({
+    name: "store", placeholder: "s3://BUCKET/PREFIX", parse: s3Location, defaultText: "the data directory",
+    description: "keep the data in this bucket of an S3-compatible object store, under the prefix; credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; --data-dir then holds only master.key",
+  }),
+  "s3-endpoint": row({
+    name: "s3-endpoint", placeholder: "URL", parse: endpointUrl, defaultText: "AWS S3 in --s3-region",
+    description: "the object store's URL, such as http://127.0.0.1:7480 for Ceph's gateway or https://minio.example.com",
+  }),
+  "s3-region": row({
+    name: "s3-region", placeholder: "ID", parse: awsRegion, default: "us-east-1",
+    description: "region the object store's requests are signed for",
+  }),
+  "s3-path-style": row({
+    name: "s3-path-style", switch: true, parse: onOff, default: false,
+    description: "name the bucket in the URL's path, not its host name (Ceph, MinIO and most stores on an IP address want it)",
+  }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
   "aws-region": row({
     name: "aws-region", placeholder: "ID", parse: awsRegion, default: "us-east-1",

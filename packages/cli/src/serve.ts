@@ -2,8 +2,10 @@
 // a record per request (log.ts), and shuts down cleanly on SIGINT/SIGTERM.
 import { readFileSync } from "node:fs";
 import { DEFAULT_CHECKPOINT_POLICY, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
+import type { S3BlobStore } from "@ossv/engine/s3";
 import { createLogger, logBackgroundFailure, logInternalError, logRequest, type Logger } from "./log.ts";
 import { OptionError, optionsUsage, resolveServeOptions, type ServeConfig } from "./serve-options.ts";
+import { objectStoreSettings, openObjectStore, type ObjectStoreSettings } from "./serve-store.ts";
 
 function serveUsage(): string {
   return `usage: ossv serve [options]
@@ -76,6 +78,8 @@ interface Settings {
   port: number;
   account: RootAccount | undefined;
   checkpoint: Partial<CheckpointPolicy> | undefined;
+  /** Set by --store: the object store that holds the data instead of the data directory. */
+  objectStore: ObjectStoreSettings | undefined;
 }
 
 /** The options and the environment-only settings, or the message of the first bad one. */
@@ -84,7 +88,10 @@ export function settingsFrom(argv: string[], env: NodeJS.ProcessEnv): Settings |
   if (help) return { help };
   if (Boolean(config["tls-cert"]) !== Boolean(config["tls-key"])) throw new OptionError("--tls-cert and --tls-key go together");
   try {
-    return { config, port: config.port, account: configuredAccount(env), checkpoint: configuredCheckpointPolicy(env) };
+    return {
+      config, port: config.port, account: configuredAccount(env), checkpoint: configuredCheckpointPolicy(env),
+      objectStore: objectStoreSettings(config, env),
+    };
   } catch (error) {
     throw new OptionError((error as Error).message);
   }
@@ -115,15 +122,26 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function runServer({ config, port, account, checkpoint }: Settings, logger: Logger): Promise<number> {
+async function runServer(settings: Settings, logger: Logger): Promise<number> {
+  const store = settings.objectStore ? await openObjectStore(settings.objectStore) : undefined;
+  try {
+    return await serveOn(settings, logger, store);
+  } finally {
+    store?.destroy();
+  }
+}
+
+async function serveOn({ config, port, account, checkpoint }: Settings, logger: Logger, store: S3BlobStore | undefined): Promise<number> {
   // Listen for the signal before the port opens, so a stop sent right after startup is never missed.
   const stopRequested = waitForSignal();
   const tls = config["tls-cert"] && config["tls-key"]
     ? { cert: readFileSync(config["tls-cert"]), key: readFileSync(config["tls-key"]) }
     : undefined;
   const dataDir = config["data-dir"];
+  const data = store ? store.location : dataDir;
   const server = await startServer({
     dataDir, port, region: config.region, awsRegion: config["aws-region"],
+    ...(store && { store }),
     ...(config.host ? { host: config.host } : {}),
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),
@@ -151,9 +169,9 @@ async function runServer({ config, port, account, checkpoint }: Settings, logger
   }
   const protocol = tls ? "https" : "http";
   logger.info(
-    { host: config.host, port: server.port, protocol, region: server.region, accountId: server.accountId, dataDir },
+    { host: config.host, port: server.port, protocol, region: server.region, accountId: server.accountId, dataDir, ...(store && { store: data }) },
     `listening on ${config.host ?? "all interfaces"} port ${server.port} (${protocol}), `
-    + `region ${server.region}, account ${server.accountId}, data ${dataDir}`,
+    + `region ${server.region}, account ${server.accountId}, data ${data}`,
   );
   await stopRequested;
   logger.info("shutting down");

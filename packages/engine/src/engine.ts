@@ -22,7 +22,10 @@ import {
 } from "./base/types.ts";
 
 export interface OpenEngineOptions extends EngineOptions {
-  /** Store to use instead of the local file system under dataDir (tests, later object stores). */
+  /**
+   * Store to use instead of the local file system under dataDir: an object store, or a test's. No
+   * lock is taken and dataDir is not touched; keeping a second engine off the store is the caller's.
+   */
   store?: BlobStore;
   /** When to checkpoint a collection's WAL; defaults to 256 objects or 64 MiB. */
   checkpoint?: Partial<CheckpointPolicy>;

@@ -3,10 +3,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { mkdir } from "node:fs/promises";
 import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
 import { TokenSealer } from "./s3vectors/tokens.ts";
-import { logBackgroundFailure, openEngine, type BackgroundFailureReporter, type CheckpointPolicy, type Engine } from "@ossv/engine";
+import {
+  logBackgroundFailure, openEngine, type BackgroundFailureReporter, type BlobStore, type CheckpointPolicy, type Engine,
+} from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
 import { BodyBudget } from "./body-budget.ts";
@@ -21,7 +24,13 @@ import type { Duplex } from "node:stream";
 import { corsPolicy, corsResponseHeaders, type CorsOptions, type CorsPolicy } from "./cors.ts";
 
 export interface ServerOptions {
+  /**
+   * The local data directory: the engine's objects, unless `store` is given, and always the files
+   * that stay with this machine (master.key).
+   */
   dataDir: string;
+  /** Where the engine keeps its objects instead of `dataDir` (an object store); the caller closes it. */
+  store?: BlobStore;
   port?: number;
   /** Default "::": every interface, IPv4 and IPv6. */
   host?: string;
@@ -133,8 +142,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.cors) corsPolicy(options.cors);
   const metrics = new ServerMetrics();
   const reportFailure = options.onBackgroundFailure ?? logBackgroundFailure;
+  // With an object store the engine does not touch dataDir, yet master.key is made there.
+  if (options.store) await mkdir(options.dataDir, { recursive: true });
   const engine = await openEngine({
     dataDir: options.dataDir,
+    ...(options.store && { store: options.store }),
     onBackgroundFailure: (event) => {
       metrics.observeBackgroundFailure(event);
       reportFailure(event);

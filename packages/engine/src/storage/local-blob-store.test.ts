@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalBlobStore } from "./local-blob-store.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { withTempDir } from "../testing/test-support.ts";
+import { blobStoreConformance } from "../testing/blob-store-conformance.ts";
+
+blobStoreConformance("local directory", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ossv-blobs-"));
+  return { store: new LocalBlobStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}, { propertyRuns: 100 });
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array | undefined): string | undefined => data && new TextDecoder().decode(data);

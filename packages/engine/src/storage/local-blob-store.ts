@@ -9,9 +9,10 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { BlobNotCreatedError, type BlobBody, type BlobStore } from "./blob-store.ts";
+import { blobNameSegments, isNameSegment } from "./blob-name.ts";
 
+/** Not a valid name segment (it starts with '.'), so no listing ever returns what is in it. */
 const TEMP_DIR = ".tmp";
-const NAME_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
@@ -42,11 +43,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   private pathOf(name: string): string {
-    const segments = name.split("/");
-    if (!segments.every((segment) => NAME_SEGMENT.test(segment))) {
-      throw new RangeError(`invalid blob name ${JSON.stringify(name)}`);
-    }
-    return join(this.root, ...segments);
+    return join(this.root, ...blobNameSegments(name));
   }
 
   /** Creates `dir` and any missing parents, fsyncing each parent so the new entries are durable. */
@@ -182,7 +179,7 @@ export class LocalBlobStore implements BlobStore {
       throw error;
     }
     for (const entry of entries) {
-      if (!NAME_SEGMENT.test(entry.name)) continue; // .tmp and anything else that is not ours
+      if (!isNameSegment(entry.name)) continue; // .tmp and anything else that is not ours
       const name = dirName === "" ? entry.name : `${dirName}/${entry.name}`;
       if (entry.isDirectory()) await this.walk(name, out);
       else if (entry.isFile()) out.push(name);

@@ -1,0 +1,40 @@
+// Where `ossv serve` keeps its data: the data directory, or with --store an S3-compatible object
+// store. The object store's code and the AWS SDK are loaded only when --store is given.
+import type { S3Location } from "@ossv/engine";
+import type { S3BlobStore } from "@ossv/engine/s3";
+import type { ServeConfig } from "./serve-options.ts";
+
+export interface ObjectStoreSettings extends S3Location {
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/**
+ * The object store the options name, with credentials from the standard AWS variables; undefined
+ * without --store. Throws a message for options that make no sense without it, or missing keys.
+ */
+export function objectStoreSettings(config: ServeConfig, env: NodeJS.ProcessEnv): ObjectStoreSettings | undefined {
+  if (!config.store) {
+    if (config["s3-endpoint"] || config["s3-path-style"]) throw new Error("--s3-endpoint and --s3-path-style go with --store s3://BUCKET/PREFIX");
+    return undefined;
+  }
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error("--store needs the object store's credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)");
+  }
+  return {
+    ...config.store,
+    ...(config["s3-endpoint"] && { endpoint: config["s3-endpoint"] }),
+    region: config["s3-region"],
+    forcePathStyle: config["s3-path-style"],
+    credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) },
+  };
+}
+
+/** Connects to the object store and checks that it honours conditional creates (or throws why not). */
+export async function openObjectStore(settings: ObjectStoreSettings): Promise<S3BlobStore> {
+  const { openS3BlobStore } = await import("@ossv/engine/s3");
+  return await openS3BlobStore(settings);
+}

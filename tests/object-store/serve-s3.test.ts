@@ -1,0 +1,144 @@
+// `ossv serve --store s3://…` on a real object store (Ceph's gateway), driven through the SDK: a
+// write load with checkpoints, segments and WAL pruning all going to the store, a SIGKILL in the
+// middle of it, and a restart on the same bucket that must hold every acknowledged write and no
+// acknowledged delete. The data directory keeps only master.key. Bad store settings stop the start
+// with a message that says what is wrong.
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { test } from "node:test";
+import { VectorsClient } from "@ossv/sdk";
+import { S3BlobStore } from "@ossv/engine/s3";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT } from "../e2e/serve-process.ts";
+import { newBucket, storeOptions, useTestS3, type TestS3 } from "./test-s3.ts";
+
+const { skip, s3 } = useTestS3();
+const DIMENSION = 8;
+// Small enough that the load below makes the engine checkpoint, write segments and prune its WAL.
+const POLICY = JSON.stringify({ maxWalObjects: 4, segmentRows: 100, idleFlushMs: 50, idleFlushRows: 1, idleMergeMs: 300 });
+const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
+const clientFor = (port: number) => new VectorsClient({
+  region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${port}`, credentials, retry: false,
+});
+const vectorOf = (n: number) => Array.from({ length: DIMENSION }, (_, i) => Math.sin(n * 7 + i));
+
+function serveArgs(endpoint: TestS3, bucket: string, dataDir: string): string[] {
+  return ["--data-dir", dataDir, "--store", `s3://${bucket}/ossv/node`, "--s3-endpoint", endpoint.endpoint, "--s3-path-style", "--quiet"];
+}
+
+function serveEnv(endpoint: TestS3): Record<string, string> {
+  return {
+    ...TEST_ACCOUNT, OSSV_CHECKPOINT_POLICY: POLICY, AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}
+
+async function allKeys(client: VectorsClient, bucket: string, indexName: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const page = await client.listVectors({ bucket, indexName, maxResults: 500, ...(nextToken && { nextToken }) });
+    for (const vector of page.vectors) keys.add(vector.key);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return keys;
+}
+
+test("writes through the SDK survive a SIGKILL and a restart on the same bucket", { skip }, async () => {
+  const endpoint = await s3();
+  const bucket = await newBucket(endpoint);
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-s3-serve-"));
+  try {
+    const first = await spawnServe(serveArgs(endpoint, bucket, dataDir), serveEnv(endpoint));
+    const client = clientFor(first.port);
+    await client.putVectorBucket({ bucket: "vectors" });
+    await client.putVectorIndex({ bucket: "vectors", indexName: "idx", dataType: "float32", dimension: DIMENSION, distanceMetric: "euclidean" });
+    const acknowledged = new Set<string>();
+    const deleted = new Set<string>();
+    const deleteInFlight = new Set<string>();
+    // Four writers at once, so group commits share WAL objects; each deletes a fifth of what it wrote.
+    const writer = async (id: number) => {
+      for (let batch = 0; ; batch++) {
+        const keys = Array.from({ length: 10 }, (_, i) => `w${id}-${batch}-${i}`);
+        const vectors = keys.map((key, i) => ({ key, data: { float32: vectorOf(id * 100_000 + batch * 10 + i) }, metadata: { id } }));
+        if (!(await client.putVectors({ bucket: "vectors", indexName: "idx", vectors }).then(() => true, () => false))) return;
+        keys.forEach((key) => acknowledged.add(key));
+        const doomed = keys.slice(0, 2);
+        doomed.forEach((key) => deleteInFlight.add(key));
+        if (!(await client.deleteVectors({ bucket: "vectors", indexName: "idx", keys: doomed }).then(() => true, () => false))) return;
+        doomed.forEach((key) => {
+          deleted.add(key);
+          deleteInFlight.delete(key);
+        });
+      }
+    };
+    const load = Promise.all([0, 1, 2, 3].map(writer));
+    let loadEnded = false;
+    void load.finally(() => (loadEnded = true));
+    // Kill once enough is acknowledged; a load that stops by itself is a failure, not a wait.
+    while (acknowledged.size < 600 && !loadEnded) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(!loadEnded, `the write load stopped early after ${acknowledged.size} acknowledged writes:\n${first.output()}`);
+    first.child.kill("SIGKILL");
+    await Promise.all([load, first.exited]);
+
+    const second = await spawnServe(serveArgs(endpoint, bucket, dataDir), serveEnv(endpoint));
+    try {
+      const again = clientFor(second.port);
+      const present = await allKeys(again, "vectors", "idx");
+      for (const key of acknowledged) {
+        if (!deleted.has(key) && !deleteInFlight.has(key)) assert.ok(present.has(key), `acknowledged ${key} was lost`);
+      }
+      for (const key of deleted) assert.ok(!present.has(key), `deleted ${key} came back`);
+      // A query finds a stored vector by its own data.
+      const probe = [...present].find((key) => key.startsWith("w1-"))!;
+      const [, batch, i] = probe.split("-").map(Number);
+      const query = await again.queryVectors({
+        bucket: "vectors", indexName: "idx", queryVector: { float32: vectorOf(100_000 + batch! * 10 + i!) }, topK: 3, returnDistance: true,
+      });
+      assert.equal(query.vectors[0]?.key, probe);
+      console.log(`# ${acknowledged.size} writes acknowledged, ${deleted.size} deleted; ${present.size} present after the restart`);
+    } finally {
+      second.child.kill("SIGTERM");
+      assert.equal(await second.exited, 0, second.output());
+    }
+    assert.deepEqual(await readdir(dataDir), ["master.key"], "the data directory keeps only the master key");
+    const store = new S3BlobStore(storeOptions(endpoint, bucket, "ossv/node/"));
+    try {
+      const kinds = new Set((await store.list("")).map((name) => name.split("/").slice(0, name.startsWith("indexes/") ? 3 : 1).join("/").replace(/^indexes\/[^/]+/, "indexes/ID")));
+      for (const kind of ["catalog", "format", "indexes/ID/wal", "indexes/ID/segment", "indexes/ID/manifest"]) assert.ok(kinds.has(kind), `no ${kind} objects: ${[...kinds].join(", ")}`);
+    } finally {
+      store.destroy();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** Runs `ossv serve` to its exit, for starts that must fail; resolves with the exit code and output. */
+function serveToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
+    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
+
+test("a start on a missing bucket, or without credentials, stops with a message saying so", { skip }, async () => {
+  const endpoint = await s3();
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-s3-serve-"));
+  try {
+    const missing = await serveToExit(serveArgs(endpoint, "ossv-no-such-bucket", dataDir), serveEnv(endpoint));
+    assert.equal(missing.code, 1, missing.output);
+    assert.match(missing.output, /cannot start: cannot write to s3:\/\/ossv-no-such-bucket\/ossv\/node\/ at http:\/\/127\.0\.0\.1:\d+: NoSuchBucket/);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutKeys } = serveEnv(endpoint);
+    const noKeys = await serveToExit(serveArgs(endpoint, "any-bucket", dataDir), { ...withoutKeys, AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" });
+    assert.equal(noKeys.code, 2, noKeys.output);
+    assert.match(noKeys.output, /--store needs the object store's credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
