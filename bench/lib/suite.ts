@@ -48,7 +48,7 @@ export async function timedDelete(ctx: BenchContext, deleteBatch: (rows: number[
   return { keys_per_s: rate, keys: rows.length, batch_size: ctx.profile.batchSize };
 }
 
-function planFor(ctx: BenchContext, kind: FilterKind, concurrency: number, afterDelete: boolean): QueryPlan {
+export function planFor(ctx: BenchContext, kind: FilterKind, concurrency: number, afterDelete: boolean): QueryPlan {
   const { data, truth, profile } = ctx;
   const truthRows = afterDelete ? truthAfterDelete(data, truth, kind, isDeletedRow) : truth[kind].map((rows) => rows.slice(0, K));
   return {

@@ -9,7 +9,7 @@ import { AdminClient, VectorsClient } from "@ossv/sdk";
 import { generateDataset, metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
 import { datasetSpec } from "../lib/profile.ts";
 import { BENCH_ACCOUNT, startOssvServer } from "../systems/ossv-server.ts";
-import { ossvFilter } from "../systems/ossv.ts";
+import { ossvFilter } from "../systems/ossv-calls.ts";
 
 const rows = Number(process.argv[2] ?? 200_000);
 const dimension = Number(process.argv[3] ?? 128);

@@ -47,6 +47,12 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: "bytes on disk after restart", measurement: "disk_after_restart", fields: ["bytes_on_disk"], digits: 0 },
     { label: "restart to first query s", measurement: "restart", fields: ["seconds_to_first_query"], digits: 2 },
     { label: "RSS bytes per vector (after ingest)", measurement: "memory_after_ingest", fields: ["rss_bytes_per_vector"], digits: 0 },
+    // ossv-s3: the object store against the local directory, same run.
+    { label: "object store: ingest, 8 writers: vectors/s", measurement: "s3_ingest", fields: ["vectors_per_s"], digits: 0 },
+    { label: "object store / local: ingest, 8 writers", measurement: "s3_to_local", fields: ["ingest_vectors_per_s"], digits: 2 },
+    { label: "object store / local: warm q/s, 1 client", measurement: "s3_to_local", fields: ["query_qps_c1"], digits: 2 },
+    { label: `object store / local: warm q/s, ${highClients} clients`, measurement: "s3_to_local", fields: [`query_qps_c${highClients}`], digits: 2 },
+    { label: "object store: fresh node to first query s", measurement: "s3_start_to_first_query", fields: ["seconds"], digits: 2 },
   );
   return rows;
 }

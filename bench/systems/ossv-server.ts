@@ -55,11 +55,18 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startOssvServer(dataDir: string): Promise<RunningServer> {
+export interface ServerOptions {
+  /** More `ossv serve` options, such as `--store s3://...`. */
+  args?: string[];
+  /** More environment variables (credentials of an object store). */
+  env?: Record<string, string>;
+}
+
+export async function startOssvServer(dataDir: string, options: ServerOptions = {}): Promise<RunningServer> {
   const spawnedAt = performance.now();
   // OSSV_BENCH_NODE_FLAGS: extra node flags for the server process, e.g. "--cpu-prof" when profiling.
   const nodeFlags = process.env.OSSV_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeFlags, CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--quiet"], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, "serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, "--quiet", ...(options.args ?? [])], {
     env: {
       // As docs/production.md recommends for a server (fewer glibc malloc arenas hold less freed memory).
       MALLOC_ARENA_MAX: "2",
@@ -67,6 +74,7 @@ export async function startOssvServer(dataDir: string): Promise<RunningServer> {
       OSSV_ACCOUNT_ID: BENCH_ACCOUNT.accountId,
       OSSV_ROOT_ACCESS_KEY_ID: BENCH_ACCOUNT.accessKeyId,
       OSSV_ROOT_ACCESS_KEY_SECRET: BENCH_ACCOUNT.accessKeySecret,
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

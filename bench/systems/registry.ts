@@ -4,11 +4,17 @@ import type { BenchContext } from "../lib/suite.ts";
 import { benchHnswlib } from "./hnswlib.ts";
 import { benchLanceDb } from "./lancedb.ts";
 import { benchOssv } from "./ossv.ts";
+import { benchOssvObjectStore } from "./ossv-object-store.ts";
 
 export const SYSTEMS = {
   ossv: benchOssv,
   lancedb: benchLanceDb,
   hnswlib: benchHnswlib,
+  // ossv on an object store against ossv on a local directory; asked for by name (it starts a Ceph).
+  "ossv-s3": benchOssvObjectStore,
 } satisfies Record<string, (ctx: BenchContext) => Promise<SystemReport>>;
 
 export type SystemName = keyof typeof SYSTEMS;
+
+/** What a run measures unless --systems says otherwise. */
+export const DEFAULT_SYSTEMS: SystemName[] = ["ossv", "lancedb", "hnswlib"];
