@@ -137,6 +137,14 @@ test("metrics after a known sequence: requests by operation and status, index ga
     assert.equal(valueOf(metrics, "ossv_index_deleted_rows", index), 0);
     assert.ok(valueOf(metrics, "ossv_index_stored_bytes", index) > 0);
     assert.equal(valueOf(metrics, "ossv_index_background_failing", index), 0);
+    // Memory by part: four 3-d rows in the memtable's arena (at least its float32 data and norms) and
+    // their keys and metadata; no graph yet. The accounted total is the sum of the parts.
+    const part = (name: string) => valueOf(metrics, "ossv_index_memory_bytes", { ...index, part: name });
+    assert.ok(part("vectors") >= 4 * (3 * 4 + 8));
+    assert.equal(part("graphs"), 0);
+    assert.ok(part("metadata") > 0);
+    assert.equal(valueOf(metrics, "ossv_memory_accounted_bytes"), ["vectors", "graphs", "metadata", "filterCache"].reduce((sum, name) => sum + part(name), 0));
+    assert.ok(valueOf(metrics, "ossv_memory_budget_bytes") > 0, "the default budget, half the machine");
     assert.equal(valueOf(metrics, "ossv_background_tasks", { state: "queued" }), 0);
     assert.equal(samplesOf(metrics, "ossv_background_failures_total").length, 0);
 
@@ -176,6 +184,20 @@ test("with a metrics token, /-/metrics wants it as a bearer token; the probes st
     assert.equal((await get(s.server.url, "/-/readyz")).status, 200);
   } finally {
     await s.stop();
+  }
+});
+
+test("ossv serve takes its memory budget from --memory-budget or OSSV_MEMORY_BUDGET, and refuses a bad one", async () => {
+  for (const [args, env, bytes] of [[["--memory-budget", "3GiB"], {}, 3 * 2 ** 30], [[], { OSSV_MEMORY_BUDGET: "512MB" }, 512e6]] as const) {
+    const dataDir = await mkdtemp(join(tmpdir(), "ossv-cli-"));
+    try {
+      const proc = await spawnServe(["--data-dir", dataDir, "--quiet", ...args], env);
+      assert.equal(valueOf(await scrape(`http://127.0.0.1:${proc.port}`), "ossv_memory_budget_bytes"), bytes);
+      proc.child.kill("SIGTERM");
+      assert.equal(await proc.exited, 0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }
 });
 

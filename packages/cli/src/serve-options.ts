@@ -6,7 +6,7 @@
 // default. A value that does not parse is an OptionError naming where it came from.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { corsPolicy, parseCorsOriginList } from "@ossv/server";
+import { corsPolicy, parseCorsOriginList, parseMemorySize } from "@ossv/server";
 import { parseS3Location, type S3Location } from "@ossv/engine";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
@@ -62,6 +62,12 @@ function wholeNumber(raw: RawValue, min: number, max: number, what: string): num
 
 const port = (raw: RawValue): number => wholeNumber(raw, 0, 65535, "a whole number from 0 to 65535");
 const byteCount = (raw: RawValue): number => wholeNumber(raw, 1, Number.MAX_SAFE_INTEGER, "a positive whole number of bytes");
+
+function memorySize(raw: RawValue): number {
+  const bytes = typeof raw === "string" || typeof raw === "number" ? parseMemorySize(String(raw)) : undefined;
+  if (bytes === undefined) throw new Expected("a size of at least 1 MiB, such as 8GiB, 512MiB or 50%");
+  return bytes;
+}
 
 function onOff(raw: RawValue): boolean {
   if (typeof raw === "boolean") return raw;
@@ -170,6 +176,10 @@ export const SERVE_OPTIONS = {
   "cors-origin": row({
     name: "cors-origin", placeholder: "ORIGINS", parse: originList, defaultText: "none, no CORS",
     description: "let browser pages on these origins call the server: a comma-separated list such as https://app.example.com, or * for every origin",
+  }),
+  "memory-budget": row({
+    name: "memory-budget", placeholder: "SIZE", parse: memorySize, defaultText: "half the machine's memory",
+    description: "bytes the indexes may hold in memory (8GiB, 512MiB, 50%); reported beside what they hold in metrics and ossv admin index describe",
   }),
   "metrics-token": row({
     name: "metrics-token", placeholder: "TOKEN", parse: text, secret: true, defaultText: "none, open",

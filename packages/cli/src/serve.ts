@@ -146,6 +146,7 @@ async function serveOn({ config, port, account, checkpoint }: Settings, logger: 
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),
     ...(config["metrics-token"] ? { metricsToken: config["metrics-token"] } : {}),
+    ...(config["memory-budget"] ? { memoryBudget: config["memory-budget"] } : {}),
     ...(config["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: config["max-body-bytes-in-flight"] } : {}),
     ...(config["max-list-response-bytes"] ? { maxListResponseBytes: config["max-list-response-bytes"] } : {}),
     ...(tls ? { tls } : {}),

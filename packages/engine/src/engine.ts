@@ -4,6 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import { logBackgroundFailure, type BackgroundFailureReporter } from "./base/background-failures.ts";
 import { memoryReclaimer } from "./base/memory-reclaimer.ts";
+import { NO_MEMORY } from "./base/memory-use.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DurableCatalog } from "./catalog/catalog.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";
@@ -83,7 +84,7 @@ export class OssvEngine implements Engine {
       const collection = this.collections.get(index.id);
       const counts = collection?.stats() ?? {
         indexId: index.id, accountId: index.accountId, bucket: index.bucket, indexName: index.name,
-        vectors: 0, memtableRows: 0, segments: 0, deletedRows: 0, backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false,
+        vectors: 0, memtableRows: 0, segments: 0, deletedRows: 0, backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: NO_MEMORY,
       };
       return { ...counts, storedBytes: this.store.bytesOf(index.id) };
     });

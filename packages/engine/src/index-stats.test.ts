@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { totalMemory } from "./base/memory-use.ts";
 import { ACCOUNT, BUCKET, openTestEngine, setupIndex, vector, withTempDir } from "./testing/test-support.ts";
 
 /** What `indexes/<id>/` really holds on disk, summed file by file. */
@@ -33,10 +34,10 @@ test("indexStats() counts rows and segments, and its stored bytes match the file
     await collection.put([vector("k9", [9, 1, 1, 1])]);
     await collection.settleBackground();
     const stats = engine.indexStats().find((s) => s.indexId === index.id)!;
-    assert.deepEqual({ ...stats, storedBytes: 0 }, {
+    assert.deepEqual({ ...stats, storedBytes: 0, memory: undefined }, {
       indexId: index.id, accountId: ACCOUNT, bucket: BUCKET, indexName: index.name,
       vectors: 4, memtableRows: 1, segments: 1, deletedRows: 2, storedBytes: 0,
-      backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false,
+      backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: undefined,
     });
     assert.equal(stats.storedBytes, await bytesOnDisk(dir, index.id));
     assert.equal(engine.indexStats().find((s) => s.indexId === other.id)?.storedBytes, 0);
@@ -53,5 +54,34 @@ test("indexStats() counts rows and segments, and its stored bytes match the file
     await reopened.catalog.deleteIndex(ACCOUNT, BUCKET, index.name);
     assert.equal(reopened.indexStats().some((s) => s.indexId === index.id), false);
     await reopened.close();
+  });
+});
+
+test("indexStats() accounts memory by part: vectors exactly, a built graph, metadata that grows with its size", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { idleMergeMs: 0 } });
+    const dimension = 32;
+    const index = await setupIndex(engine, "mem", dimension);
+    const collection = engine.collection(index);
+    const memory = () => engine.indexStats().find((s) => s.indexId === index.id)!.memory;
+    assert.deepEqual(memory(), { vectors: memory().vectors, graphs: 0, metadata: 0, filterCache: 0 }, "an empty index holds no rows");
+    const rows = 2_000;
+    const batch = (from: number, text: string) => Array.from({ length: 500 }, (_, i) => vector(`k${from + i}`, Array.from({ length: dimension }, (_, d) => (from + i) * d), { text }));
+    for (let from = 0; from < rows; from += 500) await collection.put(batch(from, "x"));
+    await collection.flush();
+    await collection.settleBackground();
+    const flushed = memory();
+    // One segment of all rows: its vectors (float32), norms (float64) and deletion flags (a byte) exactly.
+    assert.equal(flushed.vectors >= rows * (dimension * 4 + 8 + 1), true, JSON.stringify(flushed));
+    assert.ok(flushed.graphs > rows * dimension * 4, `a graph holds its own copy of the vectors: ${flushed.graphs}`);
+    assert.ok(flushed.metadata > 0);
+    const small = flushed.metadata;
+    // The same keys with metadata 1 KB longer each: the estimate grows by about that much a row.
+    for (let from = 0; from < rows; from += 500) await collection.put(batch(from, "y".repeat(1024)));
+    await collection.compact();
+    const big = memory();
+    assert.ok(big.metadata - small > rows * 900, `metadata ${small} -> ${big.metadata}`);
+    assert.equal(totalMemory(big), big.vectors + big.graphs + big.metadata + big.filterCache);
+    await engine.close();
   });
 });

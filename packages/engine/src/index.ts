@@ -1,6 +1,7 @@
 // @ossv/engine: the storage engine (docs/architecture.md#the-engine). The contract is types.ts; the rest
 // is implementation that callers may use for tests, tools and other stores.
 export * from "./base/types.ts";
+export { totalMemory, type MemoryUse } from "./base/memory-use.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
 export { BACKUP_FILE, restoreBackup, type RestoreSummary } from "./storage/backup.ts";
 export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";

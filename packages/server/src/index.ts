@@ -4,3 +4,4 @@ export type { AccessLogEntry, LoggedPrincipal } from "./pipeline.ts";
 export { newAccessKey, newAccountId, replaceRootKey, type ReplacedRootKey, type ReplaceRootKeyOptions, type RootAccount } from "./accounts.ts";
 export { checkMasterKey } from "./master-key-check.ts";
 export { corsPolicy, parseCorsOriginList, type CorsOptions } from "./cors.ts";
+export { defaultMemoryBudget, parseMemorySize } from "./memory-budget.ts";

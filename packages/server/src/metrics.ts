@@ -6,7 +6,7 @@
 // Labels stay few on purpose: operation and status come from fixed tables; per-index gauges carry
 // account, bucket and index, whose numbers the catalog bounds; nothing is labelled by vector key.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { BackgroundFailureEvent, Engine, IndexStats } from "@ossv/engine";
+import { totalMemory, type BackgroundFailureEvent, type Engine, type IndexStats, type MemoryUse } from "@ossv/engine";
 import type { AccessLogEntry } from "./pipeline.ts";
 
 /** 1 ms to 30 s: a point read answers in about a millisecond, a big PutVectors waits for its fsync. */
@@ -45,6 +45,9 @@ export class ServerMetrics {
   private readonly backgroundFailures: Counter<"task">;
   private readonly backgroundTasks: Gauge<"state">;
   private readonly indexGauges: Array<{ gauge: Gauge<IndexLabel>; value: (stats: IndexStats) => number }>;
+  private readonly indexMemory: Gauge<IndexLabel | "part">;
+  private readonly memoryAccounted: Gauge;
+  private readonly memoryBudget: Gauge;
   private engine: Engine | undefined;
 
   constructor() {
@@ -79,7 +82,22 @@ export class ServerMetrics {
     this.indexGauges = INDEX_GAUGES.map(({ name, help, value }) => ({
       gauge: new Gauge({ name, help, labelNames: INDEX_LABELS, registers }), value,
     }));
+    this.indexMemory = new Gauge({
+      name: "ossv_index_memory_bytes",
+      help: "Bytes the index holds in memory by part (vectors, graphs, metadata, filterCache); graphs and metadata are estimates.",
+      labelNames: [...INDEX_LABELS, "part"], registers,
+    });
+    this.memoryAccounted = new Gauge({
+      name: "ossv_memory_accounted_bytes", help: "Bytes all indexes hold in memory as the engine accounts them (the sum of ossv_index_memory_bytes).", registers,
+    });
+    this.memoryBudget = new Gauge({
+      name: "ossv_memory_budget_bytes", help: "The memory budget the server was started with (--memory-budget).", registers,
+    });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  setMemoryBudget(bytes: number): void {
+    this.memoryBudget.set(bytes);
   }
 
   /** The engine whose indexes the scrape reports; set once it is open. */
@@ -123,13 +141,18 @@ export class ServerMetrics {
   private readEngine(): void {
     let running = 0;
     let queued = 0;
+    let accounted = 0;
     for (const { gauge } of this.indexGauges) gauge.reset();
+    this.indexMemory.reset();
     for (const stats of this.engine?.indexStats() ?? []) {
       const labels = { account: stats.accountId, bucket: stats.bucket, index: stats.indexName };
       for (const { gauge, value } of this.indexGauges) gauge.set(labels, value(stats));
+      for (const part of Object.keys(stats.memory) as (keyof MemoryUse)[]) this.indexMemory.set({ ...labels, part }, stats.memory[part]);
+      accounted += totalMemory(stats.memory);
       running += stats.backgroundRunning;
       queued += stats.backgroundQueued;
     }
+    this.memoryAccounted.set(accounted);
     this.backgroundTasks.set({ state: "running" }, running);
     this.backgroundTasks.set({ state: "queued" }, queued);
   }

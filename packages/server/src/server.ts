@@ -22,6 +22,7 @@ import { ServerMetrics } from "./metrics.ts";
 import { answerOperatorRequest, type OperatorState } from "./operator-endpoints.ts";
 import type { Duplex } from "node:stream";
 import { corsPolicy, corsResponseHeaders, type CorsOptions, type CorsPolicy } from "./cors.ts";
+import { defaultMemoryBudget } from "./memory-budget.ts";
 
 export interface ServerOptions {
   /**
@@ -71,6 +72,8 @@ export interface ServerOptions {
   checkpoint?: Partial<CheckpointPolicy>;
   /** When set, GET /-/metrics wants `Authorization: Bearer <token>`; default: open. */
   metricsToken?: string;
+  /** Bytes the indexes may hold in memory (memory-budget.ts); default half the machine's memory. */
+  memoryBudget?: number;
   /**
    * Awaited once the port is bound and before the first account is made ready (while /-/readyz
    * says 503), with the server's URL; tests use it to look at a starting server.
@@ -141,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Bad CORS origins are refused before the data directory is touched.
   if (options.cors) corsPolicy(options.cors);
   const metrics = new ServerMetrics();
+  metrics.setMemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
   const reportFailure = options.onBackgroundFailure ?? logBackgroundFailure;
   // With an object store the engine does not touch dataDir, yet master.key is made there.
   if (options.store) await mkdir(options.dataDir, { recursive: true });

@@ -2,6 +2,7 @@
 // nothing of HTTP; failures are EngineError with a typed code that the server maps to an API code.
 import type { FilterNode } from "@ossv/protocol";
 import type { BackgroundFailure } from "./background-failures.ts";
+import type { MemoryUse } from "./memory-use.ts";
 
 export type MetadataScalar = string | number | boolean;
 export type MetadataValue = MetadataScalar | MetadataScalar[];
@@ -302,6 +303,8 @@ export interface IndexStats {
   backgroundQueued: number;
   /** True while the last background failure has not been followed by a success. */
   backgroundFailing: boolean;
+  /** Bytes the index holds in memory, by part (base/memory-use.ts: some exact, some estimated). */
+  memory: MemoryUse;
 }
 
 export interface Engine {

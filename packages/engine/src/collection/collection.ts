@@ -8,6 +8,7 @@ import {
 } from "../base/background-failures.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import { invariant } from "../base/invariant.ts";
+import { totalMemory, type MemoryUse } from "../base/memory-use.ts";
 import { BackgroundWork } from "../maintenance/background-work.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/policy.ts";
 import type { CheckpointState } from "../maintenance/maintenance-context.ts";
@@ -191,6 +192,7 @@ export class DurableCollection implements Collection {
   /** The state's shape, for tests and diagnostics: segment sizes and whether their graphs are built. */
   describe(): {
     memtableRows: number; backgroundTasks: number; lastBackgroundFailure: BackgroundFailure | null; segments: SegmentSummary[];
+    memory: MemoryUse & { total: number };
   } {
     const segments = this.state.segments.map((segment) => ({
       id: segment.id,
@@ -199,11 +201,13 @@ export class DurableCollection implements Collection {
       graph: segment.graph !== undefined,
       searchEf: segment.graph?.searchEf ?? 0,
     }));
+    const memory = this.state.memoryUse();
     return {
       memtableRows: this.state.memtable.count,
       backgroundTasks: this.background.pendingTasks,
       lastBackgroundFailure: this.background.failure ?? null,
       segments,
+      memory: { ...memory, total: totalMemory(memory) },
     };
   }
 
@@ -221,6 +225,7 @@ export class DurableCollection implements Collection {
       backgroundRunning: running,
       backgroundQueued: this.background.pendingTasks - running,
       backgroundFailing: this.background.failure !== undefined && !this.background.failure.resolved,
+      memory: this.state.memoryUse(),
     };
   }
 

@@ -130,6 +130,8 @@ export class HnswGraph {
     readonly rows: number,
     /** The calibrated beam; a query uses at least this. */
     readonly searchEf: number,
+    /** Size of the serialised graph it was loaded from: what its memory is estimated from (base/memory-use.ts). */
+    readonly serializedBytes: number,
   ) {}
 
   /** Loads serialised graph bytes (hnswlib reads only files, so they pass through a temp file). */
@@ -140,7 +142,7 @@ export class HnswGraph {
       const native = new hnswlib.HierarchicalNSW(spaceOf(metric), dimension);
       await native.readIndex(path);
       if (native.getCurrentCount() !== rows) throw new Error(`graph holds ${native.getCurrentCount()} rows, segment ${rows}`);
-      return new HnswGraph(native, rows, searchEf);
+      return new HnswGraph(native, rows, searchEf, bytes.length);
     });
   }
 

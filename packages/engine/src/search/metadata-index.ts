@@ -57,6 +57,20 @@ export class MetadataIndex {
     }
   }
 
+  /**
+   * Estimated bytes: postings exactly, the JS arrays of present rows and numeric pairs at 8 bytes an
+   * element (V8 keeps small integers and doubles in 8-byte slots), and about 64 bytes a posting entry.
+   */
+  memoryBytes(): number {
+    let bytes = 0;
+    for (const index of this.keys.values()) {
+      for (const [posting, rows] of index.postings) bytes += rows.byteLength + posting.length + 64;
+      bytes += (index.present.length + index.numericRows.length + index.numericValues.length) * 8;
+      for (const text of index.sortedStrings ?? []) bytes += text.length + 24;
+    }
+    return bytes;
+  }
+
   private keyIndex(key: string): KeyIndex {
     let index = this.keys.get(key);
     if (!index) {

@@ -12,6 +12,7 @@ import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
+import { graphMemory, rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
 import type { DistanceMetric, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
@@ -107,6 +108,8 @@ export class Segment implements VectorRows {
   private readonly rowByKey = new Map<string, number>();
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
+  /** Estimated bytes of the keys and metadata as JS values: fixed for the segment's life, so sized once. */
+  private rowValuesBytes: number | undefined;
 
   constructor(
     readonly dimension: number,
@@ -141,6 +144,19 @@ export class Segment implements VectorRows {
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
+  }
+
+  /** What the segment holds in memory (base/memory-use.ts says what is exact and what estimated). */
+  memoryUse(): MemoryUse {
+    this.rowValuesBytes ??= rowValuesMemory(this.keys, (row) => this.metadata[row]) + this.liveKeys.length * 8;
+    let filterCache = 0;
+    for (const match of this.filterCache.values()) filterCache += match.rows.byteLength + (match.bitmap?.byteLength ?? 0);
+    return {
+      vectors: this.data.byteLength + this.norms.byteLength + this.deleted.byteLength,
+      graphs: (this.graph ? graphMemory(this.graph.serializedBytes, this.rows) : 0) + (this.pendingGraph?.bytes.length ?? 0),
+      metadata: this.rowValuesBytes + (this.metadataIndex?.memoryBytes() ?? 0),
+      filterCache,
+    };
   }
 
   get deletedFraction(): number {

@@ -8,6 +8,7 @@ import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
 import { invariant } from "../base/invariant.ts";
 import { Memtable } from "./memtable.ts";
+import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
 import type { WalRecord } from "../format/wal-format.ts";
@@ -45,6 +46,15 @@ export class CollectionState {
 
   get count(): number {
     return this.memtable.count + this.segmentOfKey.size;
+  }
+
+  /** What the collection holds in memory: memtable, segments and the key directory (estimated). */
+  memoryUse(): MemoryUse {
+    let use = this.memtable.memoryUse();
+    for (const segment of this.segments) use = addMemory(use, segment.memoryUse());
+    // Every live key has a B-tree slot, and a segment's keys a map entry too (about 24 and 40 bytes).
+    const directory = this.count * 24 + this.segmentOfKey.size * 40;
+    return { ...use, metadata: use.metadata + directory };
   }
 
   apply(record: WalRecord): void {

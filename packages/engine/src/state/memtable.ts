@@ -6,6 +6,7 @@ import { VectorArena } from "./vector-arena.ts";
 import { decodeSnapshotInto, type MemtableCapture, type SnapshotTarget } from "../format/snapshot-format.ts";
 import { Segment } from "../search/segment.ts";
 import { invariant } from "../base/invariant.ts";
+import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
 import type { Metadata, VectorRecord } from "../base/types.ts";
 
 export class Memtable implements SnapshotTarget {
@@ -55,6 +56,16 @@ export class Memtable implements SnapshotTarget {
   get(key: string): VectorRecord | undefined {
     const slot = this.slotsByKey.get(key);
     return slot === undefined ? undefined : this.recordAt(slot);
+  }
+
+  /** What the memtable holds in memory; O(rows), and a memtable stays small (its rows freeze into segments). */
+  memoryUse(): MemoryUse {
+    return {
+      vectors: this.arena.data.byteLength + this.arena.norms.byteLength,
+      graphs: 0,
+      metadata: rowValuesMemory(this.slotKeys, (slot) => this.slotMetadata[slot]),
+      filterCache: 0,
+    };
   }
 
   /** Live keys in slot order (not sorted). */
