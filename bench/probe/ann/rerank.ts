@@ -27,19 +27,35 @@ function dot(vectors: Float32Array, base: number, query: Float32Array, dimension
   return s0 + s1;
 }
 
-/** Exact top K of `rows`: each candidate's float32 row comes from `rowAt` (RAM view or file read). */
-function rerank(rows: number[], query: Float32Array, dimension: number, rowAt: (row: number) => { vectors: Float32Array; base: number }): number[] {
-  const scored = rows.map((row) => {
-    const { vectors, base } = rowAt(row);
-    return { row, score: dot(vectors, base, query, dimension) };
-  });
-  scored.sort((a, b) => b.score - a.score);
-  return scored.slice(0, K).map((s) => s.row);
+/** Where a candidate's float32 row is read from: returns the offset of the row in `vectors`. */
+interface RowSource {
+  vectors: Float32Array;
+  load(row: number): number;
+}
+
+/** Exact top K of `rows` by dot product, best first: a K-long insertion list, nothing allocated per row. */
+function rerank(rows: number[], query: Float32Array, dimension: number, source: RowSource): number[] {
+  const best: number[] = [];
+  const scores: number[] = [];
+  for (const row of rows) {
+    const score = dot(source.vectors, source.load(row), query, dimension);
+    if (best.length === K && score <= (scores[K - 1] as number)) continue;
+    let at = Math.min(best.length, K - 1);
+    while (at > 0 && (scores[at - 1] as number) < score) at--;
+    best.splice(at, 0, row);
+    scores.splice(at, 0, score);
+    if (best.length > K) {
+      best.pop();
+      scores.pop();
+    }
+  }
+  return best;
 }
 
 interface RowSources {
-  ram: (row: number) => { vectors: Float32Array; base: number };
-  file: (row: number) => { vectors: Float32Array; base: number };
+  ram: RowSource;
+  /** One pread per row (fs.readSync) into a reused buffer: served by the page cache when hot. */
+  file: RowSource;
   close: () => void;
 }
 
@@ -51,10 +67,13 @@ function rowSources(study: Study, dir: string): RowSources {
   const buffer = new Float32Array(d);
   const bytes = new Uint8Array(buffer.buffer);
   return {
-    ram: (row) => ({ vectors: study.data.vectors, base: row * d }),
-    file: (row) => {
-      readSync(fd, bytes, 0, d * 4, row * d * 4);
-      return { vectors: buffer, base: 0 };
+    ram: { vectors: study.data.vectors, load: (row) => row * d },
+    file: {
+      vectors: buffer,
+      load: (row) => {
+        readSync(fd, bytes, 0, d * 4, row * d * 4);
+        return 0;
+      },
     },
     close: () => closeSync(fd),
   };
