@@ -35,7 +35,7 @@ export function workDir(rows: number, dimension: number): string {
   return dir;
 }
 
-/** Mean recall@10 of `answers` (one row list per query) against the exact unfiltered truth. */
+/** Mean recall@10 of `answers` (one row list per query) against the exact top rows in `expected`. */
 export function recallAt10(expected: number[][], answers: number[][]): number {
   let found = 0;
   for (let q = 0; q < answers.length; q++) {

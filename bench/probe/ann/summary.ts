@@ -28,7 +28,7 @@ const each = <T>(items: T[], show: (item: T) => string) => items.map(show).join(
 
 function libraries(): void {
   for (const [shape, list] of runs<LibrariesRun>("libraries-")) {
-    console.log(`\n### ${shape}: libraries (${list.length} runs: ${list.map((r) => r.started.slice(0, 16)).join(", ")})\n`);
+    console.log(`\n#### ${shape}: libraries (${list.length} runs: ${list.map((r) => r.started.slice(0, 16)).join(", ")})\n`);
     console.log("| library | vectors | mode | build CPU s | file B/vec | anon RSS B/vec | mapped RSS B/vec | smallest ef ≥ 0.95 | recall there | QPS × hnswlib f32 there | QPS × hnswlib f32 at hnswlib's ef |");
     console.log("|---|---|---|---|---|---|---|---|---|---|---|");
     const first = list[0]!;
@@ -48,7 +48,7 @@ function libraries(): void {
 function rerank(): void {
   for (const [shape, list] of runs<RerankRun>("rerank-")) {
     const ref = list[0]!.reference;
-    console.log(`\n### ${shape}: quantized graph + float32 re-rank (${list.length} runs; reference hnswlib f32 ef ${ref.ef}, recall ${f(ref.recall, 3)})\n`);
+    console.log(`\n#### ${shape}: quantized graph + float32 re-rank (${list.length} runs; reference hnswlib f32 ef ${ref.ef}, recall ${f(ref.recall, 3)})\n`);
     console.log("| usearch graph | candidates C | recall@10 before re-rank | after re-rank | QPS × ref, rows in RAM | QPS × ref, rows by pread |");
     console.log("|---|---|---|---|---|---|");
     for (const cell of list[0]!.rerank) {
@@ -68,7 +68,7 @@ function rerank(): void {
 function scan(): void {
   for (const [shape, list] of runs<ScanRun>("scan-")) {
     const candidates = list[0]!.figures[0]!.int8.map((c) => c.candidates);
-    console.log(`\n### ${shape}: brute force against a same-size hnswlib graph (${list.length} runs)\n`);
+    console.log(`\n#### ${shape}: brute force against a same-size hnswlib graph (${list.length} runs)\n`);
     console.log(`| rows | graph recall | graph ms/query (CPU) | f32 exact scan (WebAssembly) × graph | ${candidates.map((c) => `int8 scan + re-rank C ${c}: recall; × graph`).join(" | ")} | int8 plain JS, C 40: × graph |`);
     console.log(`|---|---|---|---|${candidates.map(() => "---").join("|")}|---|`);
     list[0]!.figures.forEach((fig, index) => {
