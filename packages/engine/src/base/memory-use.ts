@@ -1,8 +1,8 @@
 // What an index holds in memory, by part, as the engine accounts it: exact for typed arrays (vectors,
 // norms, deletion flags, filter matches), estimated for what V8 and hnswlib lay out themselves (keys
-// and metadata as JS values, a graph's native structures). The estimates use figures measured on
-// this machine kind (Node 20, x64, pointer compression off), stated beside each constant; they are
-// for budgeting and monitoring, and process RSS stays the ground truth.
+// and metadata as JS values, a graph's native structures). The estimates come from those layouts
+// (Node 20 on x64), stated beside each constant; they are for budgeting and monitoring, and process
+// RSS stays the ground truth (docs/production.md#memory compares the two).
 
 export interface MemoryUse {
   /** Float32 vectors and their norms: the memtable's arena and the segments' blocks. */
