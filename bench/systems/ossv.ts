@@ -70,9 +70,16 @@ async function restart(ctx: BenchContext, dataDir: string, into: Record<string, 
   return server;
 }
 
-function memory(server: RunningServer, idleRss: number, vectors: number): Measurement {
+/**
+ * The server's memory at rest: read once the garbage collection it runs a second after its background
+ * work (or its recovery) settles has been and gone (packages/engine/src/base/memory-reclaimer.ts).
+ */
+const AT_REST_MS = 3_000;
+
+async function memory(server: RunningServer, idleRss: number, vectors: number): Promise<Measurement> {
+  await new Promise((resolve) => setTimeout(resolve, AT_REST_MS));
   const rss = residentBytes(server.pid);
-  return { rss_bytes: rss, rss_bytes_idle_server: idleRss, rss_bytes_per_vector: (rss - idleRss) / vectors, vectors };
+  return { rss_bytes: rss, rss_bytes_idle_server: idleRss, rss_bytes_per_vector: (rss - idleRss) / vectors, vectors, note: `read ${AT_REST_MS / 1000} s after the work settled` };
 }
 
 /** Writes every row as JSON Lines (key, data, metadata), as an export would; not timed. */
@@ -179,7 +186,7 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
       note: `background HNSW builds after the last acknowledged put (${built.flushSeconds.toFixed(1)} s), then ossv admin index compact: ${describeShape(built.shape)}`,
     };
     ctx.log(`    index built ${built.seconds.toFixed(1)} s after ingest: ${describeShape(built.shape)}`);
-    m.memory_after_ingest = memory(server, idleRss, ctx.data.spec.count);
+    m.memory_after_ingest = await memory(server, idleRss, ctx.data.spec.count);
     m.disk_after_ingest = { bytes_on_disk: bytesOnDisk(dataDir) };
     await measureQueryMatrix(ctx, searchWith(ctx, client), { afterDelete: false, ...auto }, m, sweeps);
     m.delete = await timedDelete(ctx, (rows) => client.deleteVectors({ bucket: BUCKET, indexName: INDEX, keys: rows.map(vectorKey) }).then(() => undefined));
@@ -197,7 +204,7 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
     server = await restart(ctx, dataDir, m);
     client = clientFor(server);
     m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
-    m.memory_after_restart = memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
+    m.memory_after_restart = await memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
