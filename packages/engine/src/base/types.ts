@@ -192,6 +192,8 @@ export interface Collection {
     /** The last failed background task (kept after a retry succeeds, marked resolved), or null. */
     lastBackgroundFailure: BackgroundFailure | null;
     segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }>;
+    /** Bytes held in memory by part (memory-use.ts), and their total. */
+    memory: MemoryUse & { total: number };
   };
 }
 
