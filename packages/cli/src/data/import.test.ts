@@ -87,6 +87,56 @@ test("a key repeated in one batch is sent once, with its last value", async () =
   assert.deepEqual(sent[0]!.vectors.map((vector) => [vector.key, [...vector.data.float32]]), [["a", [2]], ["b", [1]]]);
 });
 
+test("while every request slot is busy, the next batches are read, so a freed slot is filled at once", async () => {
+  let pulled = 0;
+  let readAhead!: () => void;
+  const readAheadDone = new Promise<void>((resolve) => { readAhead = resolve; });
+  async function* counted(): AsyncGenerator<SourceItem> {
+    for (let position = 0; position < 100; position++) {
+      pulled = position + 1;
+      // Batches 1 and 2 are in flight and batches 3 and 4 read once record 41 arrives.
+      if (pulled === 41) readAhead();
+      yield { ok: true, record: { position, line: position + 1, key: `k${position}`, data: Float32Array.of(position) } };
+    }
+  }
+  let calls = 0;
+  let pulledWhenFirstAnswered: number | undefined;
+  const client = {
+    async putVectors() {
+      if (++calls <= 2) {
+        // A bound only for the failure case: without reading ahead, record 41 never comes while we wait.
+        await Promise.race([readAheadDone, delay(5_000)]);
+        pulledWhenFirstAnswered ??= pulled;
+      }
+      return ok;
+    },
+  };
+  const summary = await importVectors({ client, bucket: "b", index: "i", records: counted(), batchSize: 10, concurrency: 2 });
+  assert.equal(summary.written, 100);
+  assert.ok(pulledWhenFirstAnswered !== undefined && pulledWhenFirstAnswered >= 41, `only ${pulledWhenFirstAnswered} records were read while the first requests were open`);
+});
+
+test("a key written again in a later batch ends with its later value, whichever request finishes first", async () => {
+  const stored = new Map<string, number>();
+  const client = {
+    async putVectors(input: PutVectorsRequest) {
+      // The batch holding the first "dup" is the slowest, so a later one would overtake it unless held back.
+      if (input.vectors.some((vector) => vector.key === "dup" && [...vector.data.float32][0] === 3)) await delay(50);
+      for (const vector of input.vectors) stored.set(vector.key, [...vector.data.float32][0]!);
+      return ok;
+    },
+  };
+  async function* withRepeat(): AsyncGenerator<SourceItem> {
+    for (let position = 0; position < 40; position++) {
+      const key = position === 3 || position === 25 ? "dup" : `k${position}`;
+      yield { ok: true, record: { position, line: position + 1, key, data: Float32Array.of(position) } };
+    }
+  }
+  await importVectors({ client, bucket: "b", index: "i", records: withRepeat(), batchSize: 10, concurrency: 4 });
+  assert.equal(stored.get("dup"), 25);
+  assert.equal(stored.size, 39);
+});
+
 test("an aborted import stops, and its checkpoint covers only what was acknowledged", async () => {
   const controller = new AbortController();
   let calls = 0;

@@ -80,7 +80,8 @@ interface Batch {
   /** Last occurrence wins within a batch; a request may not repeat a key. */
   records: Map<string, VectorRecord>;
   errors: number;
-  state: "open" | "sending" | "done" | "failed";
+  /** "waiting": read and queued, until a request slot is free. */
+  state: "open" | "waiting" | "sending" | "done" | "failed";
 }
 
 /** The record a refusal names: the server and the SDK both say `vectors[i]...`. */
@@ -195,29 +196,42 @@ export async function importVectors(options: ImportOptions): Promise<ImportSumma
     }
   };
 
+  // Reading runs ahead of sending: while every request slot is taken, the next batches are read and
+  // wait here, so that a slot that frees up is filled at once instead of after the reading and
+  // parsing of 500 records. Up to `concurrency` batches wait, which bounds the memory held.
   const inFlight = new Set<Promise<void>>();
   const keysInFlight = new Map<string, Promise<void>>();
-  const dispatch = async (batch: Batch) => {
-    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+  const waiting: Batch[] = [];
+  const start = (batch: Batch) => {
     // A key still being written by an earlier batch waits for it, so the later value lands last.
     const earlier = new Set<Promise<void>>();
     for (const key of batch.records.keys()) {
       const pending = keysInFlight.get(key);
       if (pending) earlier.add(pending);
     }
-    if (earlier.size > 0) await Promise.all(earlier);
     batch.state = "sending";
-    queue.push(batch);
-    const task: Promise<void> = send(batch).then(
+    const task: Promise<void> = Promise.all(earlier).then(() => send(batch)).then(
       () => { batch.state = "done"; },
       (error: unknown) => { batch.state = "failed"; fatal ??= error; },
     ).finally(() => {
       inFlight.delete(task);
       for (const key of batch.records.keys()) if (keysInFlight.get(key) === task) keysInFlight.delete(key);
       advance();
+      startWaiting();
     });
     inFlight.add(task);
     for (const key of batch.records.keys()) keysInFlight.set(key, task);
+  };
+  const startWaiting = () => {
+    while (inFlight.size < concurrency && waiting.length > 0 && fatal === undefined && !options.abortSignal?.aborted) start(waiting.shift()!);
+  };
+  const dispatch = async (batch: Batch) => {
+    batch.state = "waiting";
+    queue.push(batch);
+    waiting.push(batch);
+    startWaiting();
+    // With nothing in flight, sending has stopped (a failure or an abort), which the caller sees.
+    while (waiting.length >= concurrency && inFlight.size > 0) await Promise.race(inFlight);
   };
 
   let current: Batch = { start: resumedFrom, end: resumedFrom, records: new Map(), errors: 0, state: "open" };
@@ -249,7 +263,7 @@ export async function importVectors(options: ImportOptions): Promise<ImportSumma
   } catch (error) {
     fatal ??= error;
   }
-  await Promise.allSettled([...inFlight]);
+  // Each request that ends starts a waiting batch, until none waits or the import stops.
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   const stopped = fatal !== undefined || abortRecord !== undefined || options.abortSignal?.aborted === true;
   saveCheckpoint(!stopped, true);
