@@ -116,6 +116,62 @@ test("writes through the SDK survive a SIGKILL and a restart on the same bucket"
   }
 });
 
+/** The value of an unlabelled metric in the server's exposition text. */
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
+  const line = text.split("\n").find((each) => each.startsWith(`${name} `));
+  assert.ok(line, `no ${name} in the metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+
+test("with --cache-dir the segments are kept on local disk, and a restart reads them from there", { skip }, async () => {
+  const endpoint = await s3();
+  const bucket = await newBucket(endpoint);
+  const dataDir = await mkdtemp(join(tmpdir(), "ossv-s3-serve-"));
+  const cacheDir = join(dataDir, "cache");
+  const args = [...serveArgs(endpoint, bucket, dataDir), "--cache-dir", cacheDir, "--cache-size", "64MiB"];
+  try {
+    const first = await spawnServe(args, serveEnv(endpoint));
+    const client = clientFor(first.port);
+    await client.putVectorBucket({ bucket: "vectors" });
+    await client.putVectorIndex({ bucket: "vectors", indexName: "idx", dataType: "float32", dimension: DIMENSION, distanceMetric: "euclidean" });
+    for (let batch = 0; batch < 5; batch++) {
+      const vectors = Array.from({ length: 100 }, (_, i) => ({ key: `k${batch * 100 + i}`, data: { float32: vectorOf(batch * 100 + i) } }));
+      await client.putVectors({ bucket: "vectors", indexName: "idx", vectors });
+    }
+    // Segments are written in the background; wait for the first ones to be kept (a bounded wait: a
+    // cache that never fills fails here).
+    for (const started = Date.now(); (await metric(first.port, "ossv_disk_cache_objects")) === 0;) {
+      assert.ok(Date.now() - started < 30_000, `nothing was cached:\n${first.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.child.kill("SIGTERM");
+    assert.equal(await first.exited, 0, first.output());
+    const cached = await filesUnder(join(cacheDir, "objects"));
+    assert.ok(cached.some((name) => name.endsWith(".seg")), `no segment copies: ${cached.join(", ")}`);
+
+    const second = await spawnServe(args, serveEnv(endpoint));
+    try {
+      const again = clientFor(second.port);
+      assert.equal((await allKeys(again, "vectors", "idx")).size, 500);
+      const query = await again.queryVectors({ bucket: "vectors", indexName: "idx", queryVector: { float32: vectorOf(123) }, topK: 1 });
+      assert.equal(query.vectors[0]?.key, "k123");
+      assert.ok((await metric(second.port, "ossv_disk_cache_hits_total")) >= 1, "the restart read nothing from the cache");
+      assert.equal(await metric(second.port, "ossv_disk_cache_misses_total"), 0, "the restart fetched a kept object from the store");
+    } finally {
+      second.child.kill("SIGTERM");
+      assert.equal(await second.exited, 0, second.output());
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 /** Runs `ossv serve` to its exit, for starts that must fail; resolves with the exit code and output. */
 function serveToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {

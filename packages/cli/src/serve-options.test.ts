@@ -113,4 +113,19 @@ test("bad store settings are OptionErrors that say what is wrong", () => {
   refused(["--store", "s3://vectors", "--s3-region", "EU West"], keys, /^--s3-region must be a region name/);
   refused(["--s3-endpoint", "http://127.0.0.1:7480"], keys, /^--s3-endpoint and --s3-path-style go with --store s3:\/\/BUCKET\/PREFIX$/);
   refused(["--store", "s3://vectors"], { AWS_ACCESS_KEY_ID: "id" }, /^--store needs the object store's credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  refused(["--cache-dir", "/var/cache/ossv"], keys, /^--cache-dir goes with --store s3:\/\/BUCKET\/PREFIX/);
+  refused(["--store", "s3://vectors", "--cache-dir", "/c", "--cache-size", "50%"], keys, /^--cache-size must be a size of at least 1 MiB/);
+  refused(["--store", "s3://vectors", "--cache-dir", "/c", "--cache-size", "1000"], keys, /^--cache-size must be a size of at least 1 MiB/);
+});
+
+test("--cache-dir puts a disk cache of --cache-size (10 GiB unless given) in front of the store", () => {
+  const keys = { AWS_ACCESS_KEY_ID: "id", AWS_SECRET_ACCESS_KEY: "secret" };
+  const cached = (argv: string[]) => {
+    const settings = settingsFrom(["--store", "s3://vectors/p", ...argv], keys);
+    assert.ok(!("help" in settings));
+    return settings.objectStore?.cache;
+  };
+  assert.deepEqual(cached(["--cache-dir", "/var/cache/ossv"]), { dir: "/var/cache/ossv", maxBytes: 10 * 2 ** 30 });
+  assert.deepEqual(cached(["--cache-dir", "/c", "--cache-size", "512MiB"]), { dir: "/c", maxBytes: 512 * 2 ** 20 });
+  assert.equal(cached([]), undefined);
 });

@@ -69,6 +69,13 @@ function memorySize(raw: RawValue): number {
   return bytes;
 }
 
+/** A size in bytes as --memory-budget takes it, but not a share of memory: a disk is not the RAM. */
+function diskSize(raw: RawValue): number {
+  const bytes = typeof raw === "string" || typeof raw === "number" ? parseMemorySize(String(raw)) : undefined;
+  if (bytes === undefined || String(raw).includes("%")) throw new Expected("a size of at least 1 MiB, such as 20GiB or 512MiB");
+  return bytes;
+}
+
 function onOff(raw: RawValue): boolean {
   if (typeof raw === "boolean") return raw;
   if (typeof raw === "string") {
@@ -161,6 +168,14 @@ export const SERVE_OPTIONS = {
   "s3-path-style": row({
     name: "s3-path-style", switch: true, parse: onOff, default: false,
     description: "name the bucket in the URL's path, not its host name (Ceph, MinIO and most stores on an IP address want it)",
+  }),
+  "cache-dir": row({
+    name: "cache-dir", placeholder: "DIR", parse: text, defaultText: "none, every read goes to the store",
+    description: "with --store: keep local copies of segments, snapshots and deletion objects here, so that a restart or a reopened index reads them from this disk",
+  }),
+  "cache-size": row({
+    name: "cache-size", placeholder: "SIZE", parse: diskSize, default: 10 * 2 ** 30, defaultText: "10GiB",
+    description: "bytes --cache-dir may hold (20GiB, 512MiB); the least recently used copies go first",
   }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
   "aws-region": row({

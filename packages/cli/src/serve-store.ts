@@ -1,6 +1,6 @@
 // Where `ossv serve` keeps its data: the data directory, or with --store an S3-compatible object
 // store. The object store's code and the AWS SDK are loaded only when --store is given.
-import type { S3Location } from "@ossv/engine";
+import { CachedBlobStore, type BlobStore, type S3Location } from "@ossv/engine";
 import type { S3BlobStore } from "@ossv/engine/s3";
 import type { ServeConfig } from "./serve-options.ts";
 
@@ -9,6 +9,8 @@ export interface ObjectStoreSettings extends S3Location {
   region: string;
   forcePathStyle: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** --cache-dir and --cache-size: the local disk cache in front of the store. */
+  cache?: { dir: string; maxBytes: number };
 }
 
 /**
@@ -18,6 +20,7 @@ export interface ObjectStoreSettings extends S3Location {
 export function objectStoreSettings(config: ServeConfig, env: NodeJS.ProcessEnv): ObjectStoreSettings | undefined {
   if (!config.store) {
     if (config["s3-endpoint"] || config["s3-path-style"]) throw new Error("--s3-endpoint and --s3-path-style go with --store s3://BUCKET/PREFIX");
+    if (config["cache-dir"]) throw new Error("--cache-dir goes with --store s3://BUCKET/PREFIX (a data directory is on local disk already)");
     return undefined;
   }
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
@@ -30,6 +33,7 @@ export function objectStoreSettings(config: ServeConfig, env: NodeJS.ProcessEnv)
     region: config["s3-region"],
     forcePathStyle: config["s3-path-style"],
     credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) },
+    ...(config["cache-dir"] && { cache: { dir: config["cache-dir"], maxBytes: config["cache-size"] } }),
   };
 }
 
@@ -37,4 +41,12 @@ export function objectStoreSettings(config: ServeConfig, env: NodeJS.ProcessEnv)
 export async function openObjectStore(settings: ObjectStoreSettings): Promise<S3BlobStore> {
   const { openS3BlobStore } = await import("@ossv/engine/s3");
   return await openS3BlobStore(settings);
+}
+
+/** The store the engine uses: `store`, behind the disk cache when --cache-dir names one. */
+export async function withDiskCache(
+  store: S3BlobStore, settings: ObjectStoreSettings, onProblem: (message: string, error?: unknown) => void,
+): Promise<BlobStore> {
+  if (!settings.cache) return store;
+  return await CachedBlobStore.open(store, { ...settings.cache, onProblem });
 }

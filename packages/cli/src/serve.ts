@@ -3,9 +3,10 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_CHECKPOINT_POLICY, startServer, type AccessLogEntry, type CheckpointPolicy, type RootAccount } from "@ossv/server";
 import type { S3BlobStore } from "@ossv/engine/s3";
+import type { BlobStore } from "@ossv/engine";
 import { createLogger, logBackgroundFailure, logInternalError, logRequest, type Logger } from "./log.ts";
 import { OptionError, optionsUsage, resolveServeOptions, type ServeConfig } from "./serve-options.ts";
-import { objectStoreSettings, openObjectStore, type ObjectStoreSettings } from "./serve-store.ts";
+import { objectStoreSettings, openObjectStore, withDiskCache, type ObjectStoreSettings } from "./serve-store.ts";
 
 function serveUsage(): string {
   return `usage: ossv serve [options]
@@ -123,22 +124,27 @@ export async function serveCommand(argv: string[]): Promise<number> {
 }
 
 async function runServer(settings: Settings, logger: Logger): Promise<number> {
-  const store = settings.objectStore ? await openObjectStore(settings.objectStore) : undefined;
+  const objectStore = settings.objectStore ? await openObjectStore(settings.objectStore) : undefined;
   try {
-    return await serveOn(settings, logger, store);
+    const store = objectStore && settings.objectStore
+      ? await withDiskCache(objectStore, settings.objectStore, (message, error) => logger.warn({ err: error }, message))
+      : undefined;
+    return await serveOn(settings, logger, objectStore, store);
   } finally {
-    store?.destroy();
+    objectStore?.destroy();
   }
 }
 
-async function serveOn({ config, port, account, checkpoint }: Settings, logger: Logger, store: S3BlobStore | undefined): Promise<number> {
+async function serveOn(
+  { config, port, account, checkpoint }: Settings, logger: Logger, objectStore: S3BlobStore | undefined, store: BlobStore | undefined,
+): Promise<number> {
   // Listen for the signal before the port opens, so a stop sent right after startup is never missed.
   const stopRequested = waitForSignal();
   const tls = config["tls-cert"] && config["tls-key"]
     ? { cert: readFileSync(config["tls-cert"]), key: readFileSync(config["tls-key"]) }
     : undefined;
   const dataDir = config["data-dir"];
-  const data = store ? store.location : dataDir;
+  const data = objectStore ? objectStore.location : dataDir;
   const server = await startServer({
     dataDir, port, region: config.region, awsRegion: config["aws-region"],
     ...(store && { store }),

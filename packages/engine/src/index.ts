@@ -6,6 +6,7 @@ export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
 export { BACKUP_FILE, restoreBackup, type RestoreSummary } from "./storage/backup.ts";
 export { BlobNotCreatedError, type BlobStore } from "./storage/blob-store.ts";
 export { LocalBlobStore } from "./storage/local-blob-store.ts";
+export { CachedBlobStore, type DiskCacheOptions, type DiskCacheStats } from "./storage/disk-cache/cached-blob-store.ts";
 // The object store itself is the "@ossv/engine/s3" entry (it loads the AWS SDK); its URLs parse here.
 export { formatS3Location, parseS3Location, type S3Location } from "./storage/s3/s3-location.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";

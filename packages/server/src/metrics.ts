@@ -6,7 +6,9 @@
 // Labels stay few on purpose: operation and status come from fixed tables; per-index gauges carry
 // account, bucket and index, whose numbers the catalog bounds; nothing is labelled by vector key.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { totalMemory, type BackgroundFailureEvent, type Engine, type IndexStats, type MemoryUse } from "@ossv/engine";
+import {
+  totalMemory, type BackgroundFailureEvent, type DiskCacheStats, type Engine, type IndexStats, type MemoryUse,
+} from "@ossv/engine";
 import type { AccessLogEntry } from "./pipeline.ts";
 
 /** 1 ms to 30 s: a point read answers in about a millisecond, a big PutVectors waits for its fsync. */
@@ -49,6 +51,7 @@ export class ServerMetrics {
   private readonly memoryAccounted: Gauge;
   private readonly memoryBudget: Gauge;
   private engine: Engine | undefined;
+  private diskCache: (() => DiskCacheStats) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -93,7 +96,40 @@ export class ServerMetrics {
     this.memoryBudget = new Gauge({
       name: "ossv_memory_budget_bytes", help: "The memory budget the server was started with (--memory-budget).", registers,
     });
+    this.registerDiskCacheGauges();
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The object store's disk cache (--cache-dir), read at scrape time. Its running totals are gauges
+   * named like counters: they only grow, and prom-client counters cannot be set from a total.
+   */
+  private registerDiskCacheGauges(): void {
+    const registers = [this.registry];
+    const read = (field: keyof DiskCacheStats) => () => this.diskCache?.()[field];
+    const gauges: Array<[string, string, keyof DiskCacheStats]> = [
+      ["ossv_disk_cache_bytes", "Bytes of object copies in the disk cache (--cache-dir).", "bytes"],
+      ["ossv_disk_cache_objects", "Object copies in the disk cache.", "objects"],
+      ["ossv_disk_cache_hits_total", "Reads answered from the disk cache.", "hits"],
+      ["ossv_disk_cache_misses_total", "Reads of cacheable objects fetched from the object store.", "misses"],
+      ["ossv_disk_cache_damaged_total", "Cached copies found damaged or cut short, dropped and fetched again.", "damaged"],
+      ["ossv_disk_cache_evictions_total", "Copies dropped to keep the cache within --cache-size.", "evictions"],
+    ];
+    for (const [name, help, field] of gauges) {
+      const value = read(field);
+      new Gauge({
+        name, help, registers,
+        collect() {
+          const current = value();
+          if (current !== undefined) this.set(current);
+        },
+      });
+    }
+  }
+
+  /** The disk cache whose figures the scrape reports, when the server has one. */
+  attachDiskCache(stats: () => DiskCacheStats): void {
+    this.diskCache = stats;
   }
 
   setMemoryBudget(bytes: number): void {
