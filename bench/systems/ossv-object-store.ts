@@ -1,7 +1,8 @@
-// ossv on an S3-compatible object store (`--store s3://`, a one-node Ceph RGW on loopback) against ossv
-// on a local data directory, in the same run and on the same data: ingest vectors/s with 8 writers,
-// warm unfiltered query QPS at 1 and 8 clients, and the start of a fresh node (nothing local but
-// master.key) on the built index to its first answered query. Figures are ratios to the local mode.
+// ossv on an S3-compatible object store (`--store s3://`, a one-node Ceph RGW on loopback, with a disk
+// cache) against ossv on a local data directory, in the same run and on the same data: ingest
+// vectors/s with 8 writers, warm unfiltered query QPS at 1 and 8 clients, the start of a fresh node
+// (nothing local but master.key, an empty cache) on the built index to its first answered query, and
+// that node's restart with its cache filled. Figures are ratios to the local mode.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -59,11 +60,11 @@ async function createBucket(store: ObjectStore, bucket: string): Promise<void> {
   }
 }
 
-function serverOptions(store: ObjectStore | undefined, location: string): ServerOptions {
+function serverOptions(store: ObjectStore | undefined, location: string, cacheDir: string): ServerOptions {
   const env = { OSSV_MASTER_KEY: MASTER_KEY };
   if (!store) return { env };
   return {
-    args: ["--store", location, "--s3-endpoint", store.endpoint, "--s3-path-style"],
+    args: ["--store", location, "--s3-endpoint", store.endpoint, "--s3-path-style", "--cache-dir", cacheDir],
     env: { ...env, AWS_ACCESS_KEY_ID: store.accessKeyId, AWS_SECRET_ACCESS_KEY: store.secretAccessKey, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   };
 }
@@ -72,7 +73,7 @@ function serverOptions(store: ObjectStore | undefined, location: string): Server
 async function measureMode(ctx: BenchContext, mode: "local" | "s3", store: ObjectStore | undefined, into: Record<string, Measurement>): Promise<void> {
   const location = `s3://ossv-bench-${Date.now().toString(36)}/run`;
   if (store) await createBucket(store, location.slice(5, location.indexOf("/", 5)));
-  const options = serverOptions(store, location);
+  const options = serverOptions(store, location, join(ctx.workDir, `ossv-${mode}-cache`));
   const dataDir = join(ctx.workDir, `ossv-${mode}`);
   let server: RunningServer = await startOssvServer(dataDir, options);
   try {
@@ -90,16 +91,27 @@ async function measureMode(ctx: BenchContext, mode: "local" | "s3", store: Objec
       ctx.log(`    ${mode}: query, ${clients} client(s): ${figures.qps.toFixed(1)} q/s, p99 ${figures.p99_ms.toFixed(2)} ms, recall ${figures.recall_at_10.toFixed(3)}`);
     }
     await server.stop();
-    // A fresh node: an empty local directory (master key from the environment), the same store.
+    // A fresh node: an empty local directory (master key from the environment) and an empty cache, the
+    // same store. Then, on the store, the same node again with the cache it filled.
     const freshDir = join(ctx.workDir, `ossv-${mode}-fresh`);
+    const freshOptions = serverOptions(store, location, join(ctx.workDir, `ossv-${mode}-fresh-cache`));
     if (store) mkdirSync(freshDir, { recursive: true });
-    server = await startOssvServer(store ? freshDir : dataDir, options);
-    await searchWith(ctx, clientFor(server))("none")(0);
-    const seconds = (performance.now() - server.spawnedAt) / 1000;
+    const startToFirstQuery = async (): Promise<number> => {
+      server = await startOssvServer(store ? freshDir : dataDir, freshOptions);
+      await searchWith(ctx, clientFor(server))("none")(0);
+      return (performance.now() - server.spawnedAt) / 1000;
+    };
+    const seconds = await startToFirstQuery();
     into[`${mode}_start_to_first_query`] = {
-      seconds, note: store ? "a new process with an empty data directory on the same store" : "a restart on the same data directory",
+      seconds, note: store ? "a new process with an empty data directory and an empty disk cache on the same store" : "a restart on the same data directory",
     };
     ctx.log(`    ${mode}: ${store ? "fresh node" : "restart"} to first answered query ${seconds.toFixed(2)} s`);
+    if (store) {
+      await server.stop();
+      const cached = await startToFirstQuery();
+      into[`${mode}_restart_with_cache_to_first_query`] = { seconds: cached, note: "the fresh node again, its disk cache filled by its first start" };
+      ctx.log(`    ${mode}: the same node restarted with its disk cache to first answered query ${cached.toFixed(2)} s`);
+    }
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -113,6 +125,7 @@ function ratios(m: Record<string, Measurement>, highClients: number): Measuremen
     query_qps_c1: figure("s3_query_none_c1", "qps") / figure("local_query_none_c1", "qps"),
     [`query_qps_c${highClients}`]: figure(`s3_query_none_c${highClients}`, "qps") / figure(`local_query_none_c${highClients}`, "qps"),
     start_to_first_query: figure("s3_start_to_first_query", "seconds") / figure("local_start_to_first_query", "seconds"),
+    restart_with_cache_to_first_query: figure("s3_restart_with_cache_to_first_query", "seconds") / figure("local_start_to_first_query", "seconds"),
     note: "s3 / local; targets (issue #22): warm queries >= 0.8, ingest with 8 writers >= 0.5",
   };
 }
