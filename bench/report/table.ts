@@ -53,6 +53,7 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: "object store / local: warm q/s, 1 client", measurement: "s3_to_local", fields: ["query_qps_c1"], digits: 2 },
     { label: `object store / local: warm q/s, ${highClients} clients`, measurement: "s3_to_local", fields: [`query_qps_c${highClients}`], digits: 2 },
     { label: "object store: fresh node to first query s", measurement: "s3_start_to_first_query", fields: ["seconds"], digits: 2 },
+    { label: "object store: that node restarted with its disk cache, to first query s", measurement: "s3_restart_with_cache_to_first_query", fields: ["seconds"], digits: 2 },
   );
   return rows;
 }
