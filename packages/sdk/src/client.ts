@@ -14,6 +14,7 @@ import { retryMiddleware } from "./retry.ts";
 import { signMiddleware } from "./sign.ts";
 import { throwIfAborted } from "./abort.ts";
 import type * as T from "./types.ts";
+import type { PutVectorIndexFusionRequest, PutVectorIndexFusionResult } from "./fusion/schema-types.ts";
 
 export class VectorsClient {
   readonly config: ResolvedClientConfig;
@@ -86,6 +87,11 @@ export class VectorsClient {
   }
 
   // ---- indexes -----------------------------------------------------------------------------------
+
+  /** Creates a Fusion index: a schema of vector, scalar and full-text fields (docs/fusion.md). */
+  putVectorIndexFusion(input: PutVectorIndexFusionRequest, options?: T.RequestOptions): Promise<PutVectorIndexFusionResult> {
+    return this.send(new C.PutVectorIndexFusionCommand(input), options);
+  }
 
   /** Creates a vector index. */
   putVectorIndex(input: T.PutVectorIndexRequest, options?: T.RequestOptions): Promise<T.PutVectorIndexResult> {

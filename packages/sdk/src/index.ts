@@ -31,3 +31,5 @@ export {
   deleteVectorsByFilter, type DeleteVectorsByFilterOptions, type DeleteVectorsByFilterRequest,
   type DeleteVectorsByFilterResult,
 } from "./delete-by-filter.ts";
+export type * from "./fusion/schema-types.ts";
+export { fusionField, fusionSchema, fusionText } from "./fusion/schema-builders.ts";

@@ -109,6 +109,10 @@ export interface VectorIndex {
   metadata?: VectorIndexMetadataConfig;
   /** `creating` | `enable` | `deleting` per the docs; treat as an open set. */
   status?: string;
+  /** `standard` or `fusion` (docs/fusion.md). */
+  mode?: string;
+  /** Fusion indexes only: their schema as created. */
+  schemaConfiguration?: { fields: Array<Record<string, unknown>> };
   [member: string]: unknown;
 }
 

@@ -8,16 +8,22 @@ import { findBucket, requireBucket, requireIndex, type Handler, type OpContext }
 import { invalid, optionalInteger, optionalString, requiredField, requiredString } from "./params.ts";
 
 function wireIndex(index: IndexRecord, region: string): WireIndex {
-  return {
+  const common = {
     indexName: index.name,
     vectorBucketName: index.bucket,
     bucketArn: bucketArn(region, index.accountId, index.bucket),
     createTime: formatTimestamp(index.createdAt),
+    status: "enable",
+  };
+  // A Fusion index's vector settings are per field, in its schema; its row width is ours alone.
+  if (index.fusion) return { ...common, mode: "fusion", schemaConfiguration: index.fusion };
+  return {
+    ...common,
     dataType: index.dataType,
     dimension: index.dimension,
     distanceMetric: index.distanceMetric,
     metadata: { nonFilterableMetadataKeys: [...index.nonFilterableMetadataKeys] },
-    status: "enable",
+    mode: "standard",
   };
 }
 
@@ -36,7 +42,7 @@ function readNonFilterableKeys(body: Record<string, unknown>, limits: LimitsProf
 }
 
 /** The name of an index to create, checked against the naming rule. */
-function newIndexNameOf(ctx: OpContext): string {
+export function newIndexNameOf(ctx: OpContext): string {
   const name = requiredString(ctx.body, "indexName");
   validateIndexName(name, ctx.limits);
   return name;
