@@ -1,5 +1,5 @@
 // k-NN on one vector field of a Fusion index, by an exact scan of the live documents
-// (docs/fusion.md#k-nn). The engine's graphs index whole rows, which for a Fusion index are several
+// (docs/fusion.md#documents). The engine's graphs index whole rows, which for a Fusion index are several
 // fields side by side, so they cannot answer a query on one field; a scan is exact, so a filtered
 // search never comes up short, at a cost linear in the number of documents.
 import type { Collection, VectorRecord } from "@ossv/engine";
