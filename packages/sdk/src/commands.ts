@@ -7,6 +7,8 @@ import * as indexes from "./operations/index-operations.ts";
 import * as policyLogging from "./operations/policy-logging-operations.ts";
 import * as vectors from "./operations/vector-operations.ts";
 import { putVectorIndexFusion } from "./fusion/index-operation.ts";
+import { queryVectorsFusion } from "./fusion/query-operation.ts";
+import type { QueryVectorsFusionRequest, QueryVectorsFusionResult } from "./fusion/query-types.ts";
 import type { PutVectorIndexFusionRequest, PutVectorIndexFusionResult } from "./fusion/schema-types.ts";
 import type * as T from "./types.ts";
 
@@ -79,4 +81,7 @@ export class DeleteBucketLoggingCommand extends Command<T.DeleteBucketLoggingReq
 }
 export class PutVectorIndexFusionCommand extends Command<PutVectorIndexFusionRequest, PutVectorIndexFusionResult> {
   constructor(input: PutVectorIndexFusionRequest) { super(putVectorIndexFusion, input); }
+}
+export class QueryVectorsFusionCommand extends Command<QueryVectorsFusionRequest, QueryVectorsFusionResult> {
+  constructor(input: QueryVectorsFusionRequest) { super(queryVectorsFusion, input); }
 }
