@@ -171,8 +171,9 @@ function compare(a: Scalar, b: Scalar): number | undefined {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether `op` holds for a comparison's order; NaN (values of different types) holds only for $ne. */
 function comparisonHolds(op: Comparison, order: number | undefined): boolean {
-  if (order === undefined) return op === "$ne";
+  if (order === undefined || Number.isNaN(order)) return op === "$ne";
   switch (op) {
     case "$eq": return order === 0;
     case "$ne": return order !== 0;
@@ -232,11 +233,11 @@ export function evaluate(node: Expression, key: string, metadata: Metadata, text
     }
     case "range": {
       const { bounds } = node;
-      const match = valuesOf(metadata, node.field).some((value) =>
-        (bounds.gt === undefined || (compare(value, bounds.gt) ?? 0) > 0 && compare(value, bounds.gt) !== undefined)
-        && (bounds.gte === undefined || (compare(value, bounds.gte) ?? -1) >= 0)
-        && (bounds.lt === undefined || (compare(value, bounds.lt) ?? 0) < 0 && compare(value, bounds.lt) !== undefined)
-        && (bounds.lte === undefined || (compare(value, bounds.lte) ?? 1) <= 0));
+      const within = (value: Scalar) => (["gt", "gte", "lt", "lte"] as const).every((bound) => {
+        const limit = bounds[bound];
+        return limit === undefined || comparisonHolds(`$${bound}`, compare(value, limit) ?? Number.NaN);
+      });
+      const match = valuesOf(metadata, node.field).some(within);
       return match ? { match, score: node.boost ?? 0 } : NO;
     }
   }
