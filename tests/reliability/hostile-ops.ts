@@ -1,9 +1,9 @@
-// For each of the 19 operations, a baseline request that would succeed against the seeded world (and
+// For each of the 21 operations, a baseline request that would succeed against the seeded world (and
 // for most of them change it), and the fields of its JSON body with what each one must be. Every
 // hostile case starts from a baseline and breaks one thing, so the expected refusal follows from the
 // break; a break that failed to break would succeed, and show as a 2xx or as changed data.
 import { OPERATIONS, OPERATION_NAMES, type OperationName, type OperationSpec } from "@ossv/protocol";
-import { DIMENSION, INDEX, LONG_BUCKET, MAIN_BUCKET, NEW_BUCKET, NON_FILTERABLE, SHORT_BUCKET } from "./hostile-world.ts";
+import { DIMENSION, FUSION_INDEX, INDEX, LONG_BUCKET, MAIN_BUCKET, NEW_BUCKET, NON_FILTERABLE, SHORT_BUCKET } from "./hostile-world.ts";
 
 export { OPERATION_NAMES, type OperationName };
 
@@ -40,6 +40,14 @@ export const BASE_BODIES: Partial<Record<OperationName, Record<string, unknown>>
   },
   DeleteVectors: { indexName: INDEX, keys: ["k1"] },
   PutBucketPolicy: OTHER_POLICY,
+  PutVectorIndexFusion: {
+    indexName: "freshFusion", mode: "fusion",
+    schemaConfiguration: { fields: [{ name: "v", type: "vector", dataType: "float32", dimension: DIMENSION, distanceMetric: "cosine" }, { name: "title", type: "string", text: { enabled: true } }] },
+  },
+  QueryVectorsFusion: {
+    indexName: FUSION_INDEX, knn: [{ field: "v", queryVector: [1, 2, 3, 4], topK: 3 }], query: { title: { $textMatch: { value: "seeded" } } },
+    returnMetadata: true,
+  },
   PutBucketLogging: { BucketLoggingStatus: { LoggingEnabled: { TargetBucket: LONG_BUCKET, TargetPrefix: "other/" } } },
 };
 

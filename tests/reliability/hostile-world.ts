@@ -11,6 +11,8 @@ export const LONG_BUCKET = "h".padEnd(32, "b");
 /** Never created: the target of PutVectorBucket baselines. */
 export const NEW_BUCKET = "hostile-never-made";
 export const INDEX = "seeded";
+/** A Fusion index, for QueryVectorsFusion's baseline. */
+export const FUSION_INDEX = "seededFusion";
 /** An index at the longest valid name, so a valid-length PutVectorIndex is a 409. */
 export const LONG_INDEX = "L".padEnd(63, "x");
 export const NON_FILTERABLE = "note";
@@ -50,6 +52,10 @@ export async function seedWorld(t: TestServer): Promise<void> {
   const vectors = Array.from({ length: VECTOR_COUNT }, (_, i) => seedVector(i));
   await post(t, MAIN_BUCKET, "putVectors", { indexName: INDEX, vectors });
   await post(t, MAIN_BUCKET, "putVectors", { indexName: LONG_INDEX, vectors: vectors.slice(1, 4) });
+  await post(t, MAIN_BUCKET, "putVectorIndexFusion", {
+    indexName: FUSION_INDEX, schemaConfiguration: { fields: [{ name: "v", type: "vector", dataType: "float32", dimension: DIMENSION, distanceMetric: "euclidean" }, { name: "title", type: "string", text: { enabled: true } }] },
+  });
+  await post(t, MAIN_BUCKET, "putVectors", { indexName: FUSION_INDEX, vectors: [{ key: "f1", data: { v: [1, 2, 3, 4] }, metadata: { title: "seeded document" } }] });
   await ok(t, { method: "PUT", bucket: MAIN_BUCKET, query: "policy", body: SEED_POLICY });
   await ok(t, { method: "PUT", bucket: MAIN_BUCKET, query: "logging", body: JSON.stringify({ BucketLoggingStatus: { LoggingEnabled: { TargetBucket: MAIN_BUCKET, TargetPrefix: "log/" } } }) });
 }

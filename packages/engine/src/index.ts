@@ -21,3 +21,5 @@ export {
 } from "./base/background-failures.ts";
 export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
+export { analyze } from "./text/analyzer.ts";
+export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";

@@ -10,3 +10,4 @@ export * from "./filter.ts";
 export * from "./policy-eval.ts";
 export * from "./ip-address.ts";
 export * from "./s3vectors/filter.ts";
+export * from "./fusion/schema.ts";

@@ -1,4 +1,4 @@
-// The 19 OSS Vectors operations (docs/protocol.md#operations): how each is addressed on the wire and
+// The 21 OSS Vectors operations (docs/protocol.md#operations, docs/fusion.md for the two Fusion ones): how each is addressed on the wire and
 // which RAM action guards it. Shared by the server (routing, authorisation) and the SDK (request
 // building).
 
@@ -28,6 +28,7 @@ export const OPERATION_NAMES = [
   "PutVectors", "GetVectors", "ListVectors", "QueryVectors", "DeleteVectors",
   "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy",
   "PutBucketLogging", "GetBucketLogging", "DeleteBucketLogging",
+  "PutVectorIndexFusion", "QueryVectorsFusion",
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
@@ -59,11 +60,25 @@ export const OPERATIONS: Readonly<Record<OperationName, OperationSpec>> = {
   PutBucketLogging: op("PutBucketLogging", "PUT", "logging", "bucket", 200, false),
   GetBucketLogging: op("GetBucketLogging", "GET", "logging", "bucket", 200, true),
   DeleteBucketLogging: op("DeleteBucketLogging", "DELETE", "logging", "bucket", 204, false),
+  PutVectorIndexFusion: op("PutVectorIndexFusion", "POST", "putVectorIndexFusion", "bucket", 200, false),
+  QueryVectorsFusion: op("QueryVectorsFusion", "POST", "queryVectorsFusion", "vectors", 200, true),
 };
 
 /** The RAM action that authorises an operation (docs/protocol.md#ram-actions). */
 export function ramAction(name: OperationName): string {
   return `oss:${name}`;
+}
+
+/**
+ * The sets of actions any one of which, wholly allowed, authorises an operation. Alibaba's pages
+ * disagree on the Fusion operations' actions (the API reference names their own, the SDK pages the
+ * Standard ones), so either is honoured (docs/fusion.md#access-control); a Deny of any action in any
+ * set still refuses.
+ */
+export function ramActionSets(name: OperationName): string[][] {
+  if (name === "PutVectorIndexFusion") return [[ramAction(name)], [ramAction("PutVectorIndex")]];
+  if (name === "QueryVectorsFusion") return [[ramAction(name)], [ramAction("QueryVectors"), ramAction("GetVectors")]];
+  return [[ramAction(name)]];
 }
 
 const SUB_RESOURCES = new Set(

@@ -22,11 +22,15 @@ export interface WireIndex {
   vectorBucketName: string;
   bucketArn?: string;
   createTime: string;
-  dataType: string;
-  dimension: number;
-  distanceMetric: string;
+  /** Standard indexes only: a Fusion index has these per vector field, in its schema. */
+  dataType?: string;
+  dimension?: number;
+  distanceMetric?: string;
   metadata?: { nonFilterableMetadataKeys?: string[] };
   status: string;
+  mode: "standard" | "fusion";
+  /** Fusion indexes only: the schema as it was created. */
+  schemaConfiguration?: { fields: Array<Record<string, unknown>> };
 }
 
 export interface WireBucketInfo {

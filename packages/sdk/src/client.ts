@@ -14,6 +14,8 @@ import { retryMiddleware } from "./retry.ts";
 import { signMiddleware } from "./sign.ts";
 import { throwIfAborted } from "./abort.ts";
 import type * as T from "./types.ts";
+import type { PutVectorIndexFusionRequest, PutVectorIndexFusionResult } from "./fusion/schema-types.ts";
+import type { QueryVectorsFusionRequest, QueryVectorsFusionResult } from "./fusion/query-types.ts";
 
 export class VectorsClient {
   readonly config: ResolvedClientConfig;
@@ -87,6 +89,11 @@ export class VectorsClient {
 
   // ---- indexes -----------------------------------------------------------------------------------
 
+  /** Creates a Fusion index: a schema of vector, scalar and full-text fields (docs/fusion.md). */
+  putVectorIndexFusion(input: PutVectorIndexFusionRequest, options?: T.RequestOptions): Promise<PutVectorIndexFusionResult> {
+    return this.send(new C.PutVectorIndexFusionCommand(input), options);
+  }
+
   /** Creates a vector index. */
   putVectorIndex(input: T.PutVectorIndexRequest, options?: T.RequestOptions): Promise<T.PutVectorIndexResult> {
     return this.send(new C.PutVectorIndexCommand(input), options);
@@ -122,6 +129,11 @@ export class VectorsClient {
   /** One page of an index's vectors (optionally one segment of it); see paginateListVectors. */
   listVectors(input: T.ListVectorsRequest, options?: T.RequestOptions): Promise<T.ListVectorsResult> {
     return this.send(new C.ListVectorsCommand(input), options);
+  }
+
+  /** k-NN, full text and fusion on a Fusion index; hits carry `score`, higher better (docs/fusion.md). */
+  queryVectorsFusion(input: QueryVectorsFusionRequest, options?: T.RequestOptions): Promise<QueryVectorsFusionResult> {
+    return this.send(new C.QueryVectorsFusionCommand(input), options);
   }
 
   /** The `topK` nearest vectors to `queryVector`, optionally filtered by metadata. */

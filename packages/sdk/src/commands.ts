@@ -6,6 +6,10 @@ import * as buckets from "./operations/bucket-operations.ts";
 import * as indexes from "./operations/index-operations.ts";
 import * as policyLogging from "./operations/policy-logging-operations.ts";
 import * as vectors from "./operations/vector-operations.ts";
+import { putVectorIndexFusion } from "./fusion/index-operation.ts";
+import { queryVectorsFusion } from "./fusion/query-operation.ts";
+import type { QueryVectorsFusionRequest, QueryVectorsFusionResult } from "./fusion/query-types.ts";
+import type { PutVectorIndexFusionRequest, PutVectorIndexFusionResult } from "./fusion/schema-types.ts";
 import type * as T from "./types.ts";
 
 export class Command<Input, Result extends T.ResultMetadata> {
@@ -74,4 +78,10 @@ export class GetBucketLoggingCommand extends Command<T.GetBucketLoggingRequest, 
 }
 export class DeleteBucketLoggingCommand extends Command<T.DeleteBucketLoggingRequest, T.DeleteBucketLoggingResult> {
   constructor(input: T.DeleteBucketLoggingRequest) { super(policyLogging.deleteBucketLogging, input); }
+}
+export class PutVectorIndexFusionCommand extends Command<PutVectorIndexFusionRequest, PutVectorIndexFusionResult> {
+  constructor(input: PutVectorIndexFusionRequest) { super(putVectorIndexFusion, input); }
+}
+export class QueryVectorsFusionCommand extends Command<QueryVectorsFusionRequest, QueryVectorsFusionResult> {
+  constructor(input: QueryVectorsFusionRequest) { super(queryVectorsFusion, input); }
 }

@@ -31,3 +31,7 @@ export {
   deleteVectorsByFilter, type DeleteVectorsByFilterOptions, type DeleteVectorsByFilterRequest,
   type DeleteVectorsByFilterResult,
 } from "./delete-by-filter.ts";
+export type * from "./fusion/schema-types.ts";
+export { fusionField, fusionSchema, fusionText } from "./fusion/schema-builders.ts";
+export type * from "./fusion/query-types.ts";
+export { fq, fr } from "./fusion/query-builders.ts";

@@ -109,6 +109,10 @@ export interface VectorIndex {
   metadata?: VectorIndexMetadataConfig;
   /** `creating` | `enable` | `deleting` per the docs; treat as an open set. */
   status?: string;
+  /** `standard` or `fusion` (docs/fusion.md). */
+  mode?: string;
+  /** Fusion indexes only: their schema as created. */
+  schemaConfiguration?: { fields: Array<Record<string, unknown>> };
   [member: string]: unknown;
 }
 
@@ -139,17 +143,24 @@ export interface VectorDataInput {
   float32: readonly number[] | Float32Array;
 }
 
+/**
+ * A Fusion index's document data: vector field name to its values, plain arrays on the wire
+ * (docs/fusion.md#documents). A document may leave out any of its index's vector fields.
+ */
+export type FusionVectorDataInput = Readonly<Record<string, readonly number[] | Float32Array>>;
+
 export interface VectorInput {
   key: string;
-  data: VectorDataInput;
+  /** `{float32: […]}` for a Standard index; field name to values for a Fusion index. */
+  data: VectorDataInput | FusionVectorDataInput;
   metadata?: WireMetadata;
 }
 
 /** A vector as returned by GetVectors, ListVectors and QueryVectors. */
 export interface Vector {
   key: string;
-  /** Present when `returnData` was set. */
-  data?: { float32: number[] };
+  /** Present when `returnData` was set: `{float32}` from a Standard index, field name to values from a Fusion one. */
+  data?: { float32: number[] } | Record<string, number[]>;
   /** Present when `returnMetadata` was set. */
   metadata?: WireMetadata;
   /** QueryVectors with `returnDistance`; smaller is closer [inferred, docs/protocol.md#distances]. */

@@ -4,7 +4,7 @@
 // another account, or anyone (`*`), from the bucket policy. An explicit Deny in any applicable policy
 // wins, and temporary credentials can do no more than their session policy allows.
 import {
-  ApiError, evaluatePolicy, mayAllowSomeIndex, parsePolicy, ramAction, resourceArns,
+  ApiError, evaluatePolicy, mayAllowSomeIndex, parsePolicy, ramAction, ramActionSets, resourceArns,
   type AccessQuery, type Decision, type OperationSpec, type PolicyDocument, type RequestFacts,
 } from "@ossv/protocol";
 import { awsAccountId } from "@ossv/protocol/s3vectors";
@@ -85,8 +85,7 @@ function describeCaller(principal: Principal): string {
 export function authorize(request: AccessRequest): void {
   if (isOwnerRoot(request)) return;
   const { operation } = request;
-  enforce(request, {
-    action: ramAction(operation.name),
+  enforceAnyOf(request, ramActionSets(operation.name), {
     resources: resourceArns({
       region: request.region, accountId: request.resourceAccountId, bucket: request.bucket,
       indexName: operation.scope === "index" || operation.scope === "vectors" ? request.indexName : undefined,
@@ -104,7 +103,17 @@ export type AccessContext = Pick<AccessRequest, "principal" | "resourceAccountId
  * The S3 Vectors API calls it with its own actions and ARNs (s3vectors/authorize.ts).
  */
 export function enforce(request: AccessContext, query: AccessQuery): void {
-  if (isOwnerRoot(request)) return;
+  const { action, ...rest } = query;
+  enforceAnyOf(request, [[action]], rest);
+}
+
+interface Verdict {
+  denied: boolean;
+  allowed: boolean;
+  why: string;
+}
+
+function verdictOf(request: AccessContext, query: AccessQuery): Verdict {
   const { principal } = request;
   const identity = identityDecision(request, query);
   const bucket = bucketDecision(request, query);
@@ -113,10 +122,24 @@ export function enforce(request: AccessContext, query: AccessQuery): void {
     : "allow";
   const sameAccount = principal.kind === "key" && principal.accountId === request.resourceAccountId;
   const denied = [identity, bucket, session].includes("deny");
-  const allowed = (sameAccount && identity === "allow") || bucket === "allow";
-  if (denied || !allowed || session !== "allow") {
-    const why = denied ? "an explicit Deny applies" : session !== "allow" ? "the session policy does not allow it" : "no policy allows it";
-    throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${query.action} on ${query.resources[0]}: ${why}.`);
+  const allowed = !denied && ((sameAccount && identity === "allow") || bucket === "allow") && session === "allow";
+  const why = denied ? "an explicit Deny applies" : session !== "allow" ? "the session policy does not allow it" : "no policy allows it";
+  return { denied, allowed, why };
+}
+
+/**
+ * Refuses with AccessDenied unless, for one of `actionSets`, the policies allow every action in it;
+ * an explicit Deny of any action named anywhere refuses whatever else is allowed.
+ */
+export function enforceAnyOf(request: AccessContext, actionSets: string[][], query: Omit<AccessQuery, "action">): void {
+  if (isOwnerRoot(request)) return;
+  const verdicts = new Map<string, Verdict>();
+  for (const action of actionSets.flat()) verdicts.set(action, verdictOf(request, { ...query, action }));
+  const denied = [...verdicts.entries()].find(([, verdict]) => verdict.denied);
+  const allowed = actionSets.some((set) => set.every((action) => verdicts.get(action)?.allowed === true));
+  if (denied || !allowed) {
+    const [action, verdict] = denied ?? [...verdicts.entries()][0]!;
+    throw new ApiError("AccessDenied", `${describeCaller(request.principal)} may not ${action} on ${query.resources[0]}: ${verdict.why}.`);
   }
 }
 
@@ -139,21 +162,24 @@ export function authorizeBeforeBody(request: Omit<AccessRequest, "indexName">): 
     return "decided";
   }
   const { principal, operation } = request;
-  const action = ramAction(operation.name);
   const prefixes = resourceArns({ region: request.region, accountId: request.resourceAccountId, bucket: request.bucket })
     .map((arn) => `${arn}/index/`);
-  const base = { action, facts: request.facts };
-  const mayAllow = (text: string, bucketPolicy: boolean, principalIdsOf?: string[]) =>
-    mayAllowSomeIndex(policyOf(text, bucketPolicy), principalIdsOf ? { ...base, principalIds: principalIdsOf } : base, prefixes);
   const user = principal.kind === "key" && principal.userName !== undefined
     ? request.catalog.getUser(principal.accountId, principal.userName) : undefined;
   const sameAccount = principal.kind === "key" && principal.accountId === request.resourceAccountId;
-  const identity = sameAccount && Object.values(user?.policies ?? {}).some((text) => mayAllow(text, false));
   const bucketPolicy = request.bucket === undefined ? undefined : request.catalog.getBucket(request.resourceAccountId, request.bucket)?.policy;
-  const bucket = bucketPolicy !== undefined && mayAllow(bucketPolicy, true, principalIds(principal, request.catalog));
-  const session = principal.kind !== "key" || principal.key.sessionPolicy === undefined || mayAllow(principal.key.sessionPolicy, false);
-  if (!((identity || bucket) && session)) {
-    throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${action} on any index of ${prefixes[0]?.slice(0, -7)}: no policy allows it.`);
+  const mayAllowAction = (action: string): boolean => {
+    const base = { action, facts: request.facts };
+    const mayAllow = (text: string, bucketPolicy: boolean, principalIdsOf?: string[]) =>
+      mayAllowSomeIndex(policyOf(text, bucketPolicy), principalIdsOf ? { ...base, principalIds: principalIdsOf } : base, prefixes);
+    const identity = sameAccount && Object.values(user?.policies ?? {}).some((text) => mayAllow(text, false));
+    const bucket = bucketPolicy !== undefined && mayAllow(bucketPolicy, true, principalIds(principal, request.catalog));
+    const session = principal.kind !== "key" || principal.key.sessionPolicy === undefined || mayAllow(principal.key.sessionPolicy, false);
+    return (identity || bucket) && session;
+  };
+  const sets = ramActionSets(operation.name);
+  if (!sets.some((set) => set.every(mayAllowAction))) {
+    throw new ApiError("AccessDenied", `${describeCaller(principal)} may not ${ramAction(operation.name)} on any index of ${prefixes[0]?.slice(0, -7)}: no policy allows it.`);
   }
   return "needs-index";
 }

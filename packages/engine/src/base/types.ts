@@ -100,6 +100,17 @@ export interface IndexSpec {
   indexMode?: IndexMode;
   tags?: Record<string, string>;
   encryption?: EncryptionSetting;
+  /**
+   * Set on Fusion indexes only (docs/fusion.md): the schema exactly as its creator sent it. The
+   * engine keeps it and nothing more; the server reads it. Such an index stores each document's
+   * vector fields side by side in one row, so `dimension` is their layout's width.
+   */
+  fusion?: FusionSchemaRecord;
+}
+
+/** A Fusion index's `schemaConfiguration` JSON, verbatim. */
+export interface FusionSchemaRecord {
+  fields: Array<Record<string, unknown>>;
 }
 
 export interface IndexRecord extends IndexSpec {

@@ -283,6 +283,7 @@ export class CatalogState {
       ...(spec.indexMode !== undefined && { indexMode: spec.indexMode }),
       ...(spec.tags !== undefined && { tags: { ...spec.tags } }),
       ...(spec.encryption !== undefined && { encryption: { ...spec.encryption } }),
+      ...(spec.fusion !== undefined && { fusion: structuredClone(spec.fusion) }),
       accountId,
       bucket,
       id: this.newIndexId(),

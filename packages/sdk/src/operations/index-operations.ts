@@ -12,7 +12,7 @@ import type {
 
 const INDEX_FIELDS = [
   "indexName", "vectorBucketName", "bucketArn", "createTime", "dataType", "dimension", "distanceMetric",
-  "metadata", "status",
+  "metadata", "status", "mode", "schemaConfiguration",
 ] as const;
 
 /** An index object with its known members spelled as on the wire, whatever case the server used. */

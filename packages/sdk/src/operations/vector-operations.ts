@@ -9,7 +9,7 @@ import {
 import type {
   DeleteVectorsRequest, DeleteVectorsResult, GetVectorsRequest, GetVectorsResult, ListVectorsRequest,
   ListVectorsResult, PutVectorsRequest, PutVectorsResult, QueryVectorsRequest, QueryVectorsResult, Vector,
-  VectorDataInput, VectorInput,
+  FusionVectorDataInput, VectorDataInput, VectorInput,
 } from "../types.ts";
 
 function requireIndex(input: { bucket: string; indexName: string }, operation: OperationName): void {
@@ -30,9 +30,27 @@ export function toWireData(
   return { float32: values instanceof Float32Array ? values : Array.from(values) };
 }
 
+/** A Fusion document's data: each field's values as a plain array (a Float32Array kept for the writer). */
+function toWireFields(data: FusionVectorDataInput, param: string, operation: OperationName): Record<string, number[] | Float32Array> {
+  const out: Record<string, number[] | Float32Array> = {};
+  for (const [field, values] of Object.entries(data)) {
+    if (!Array.isArray(values) && !(values instanceof Float32Array)) {
+      throw new InvalidParamError(`${param}.${field}`, "must be a number[] or a Float32Array", { operation });
+    }
+    out[field] = values instanceof Float32Array ? values : Array.from(values);
+  }
+  return out;
+}
+
+function isStandardData(data: VectorDataInput | FusionVectorDataInput): data is VectorDataInput {
+  return "float32" in data;
+}
+
 function toWireVector(vector: VectorInput, position: number, operation: OperationName) {
   if (!vector?.key) throw new ParamRequiredError(`vectors[${position}].key`, { operation });
-  const data = toWireData(vector.data, `vectors[${position}].data`, operation);
+  const param = `vectors[${position}].data`;
+  if (vector.data === undefined || vector.data === null) throw new ParamRequiredError(param, { operation });
+  const data = isStandardData(vector.data) ? toWireData(vector.data, param, operation) : toWireFields(vector.data, param, operation);
   return definedOnly({ key: vector.key, data, metadata: vector.metadata });
 }
 
@@ -43,6 +61,7 @@ export function toVector(wire: unknown): Vector {
   if (isJsonObject(data)) {
     const values = readField(data, "float32");
     if (Array.isArray(values)) vector.data = { float32: values as number[] };
+    else vector.data = Object.fromEntries(Object.entries(data).filter(([, field]) => Array.isArray(field))) as Record<string, number[]>;
   }
   const metadata = readField(wire, "metadata");
   if (isJsonObject(metadata)) vector.metadata = metadata as WireMetadata;

@@ -7,6 +7,8 @@ import { deleteVectors, getVectors, listVectors, putVectors, queryVectors } from
 import {
   deleteBucketLogging, deleteBucketPolicy, getBucketLogging, getBucketPolicy, putBucketLogging, putBucketPolicy,
 } from "./bucket-config.ts";
+import { putVectorIndexFusion } from "../fusion/index-handlers.ts";
+import { queryVectorsFusion } from "../fusion/query-handler.ts";
 
 export const HANDLERS: Record<OperationName, Handler> = {
   PutVectorBucket: putVectorBucket,
@@ -28,6 +30,8 @@ export const HANDLERS: Record<OperationName, Handler> = {
   PutBucketLogging: putBucketLogging,
   GetBucketLogging: getBucketLogging,
   DeleteBucketLogging: deleteBucketLogging,
+  PutVectorIndexFusion: putVectorIndexFusion,
+  QueryVectorsFusion: queryVectorsFusion,
 };
 
 export type { Handler, OpContext, OpResult } from "./context.ts";

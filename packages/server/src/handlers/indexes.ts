@@ -5,19 +5,26 @@ import {
 } from "@ossv/protocol";
 import type { DistanceMetric, IndexRecord } from "@ossv/engine";
 import { findBucket, requireBucket, requireIndex, type Handler, type OpContext } from "./context.ts";
+import { forgetText } from "../fusion/text-indexes.ts";
 import { invalid, optionalInteger, optionalString, requiredField, requiredString } from "./params.ts";
 
 function wireIndex(index: IndexRecord, region: string): WireIndex {
-  return {
+  const common = {
     indexName: index.name,
     vectorBucketName: index.bucket,
     bucketArn: bucketArn(region, index.accountId, index.bucket),
     createTime: formatTimestamp(index.createdAt),
+    status: "enable",
+  };
+  // A Fusion index's vector settings are per field, in its schema; its row width is ours alone.
+  if (index.fusion) return { ...common, mode: "fusion", schemaConfiguration: index.fusion };
+  return {
+    ...common,
     dataType: index.dataType,
     dimension: index.dimension,
     distanceMetric: index.distanceMetric,
     metadata: { nonFilterableMetadataKeys: [...index.nonFilterableMetadataKeys] },
-    status: "enable",
+    mode: "standard",
   };
 }
 
@@ -36,7 +43,7 @@ function readNonFilterableKeys(body: Record<string, unknown>, limits: LimitsProf
 }
 
 /** The name of an index to create, checked against the naming rule. */
-function newIndexNameOf(ctx: OpContext): string {
+export function newIndexNameOf(ctx: OpContext): string {
   const name = requiredString(ctx.body, "indexName");
   validateIndexName(name, ctx.limits);
   return name;
@@ -82,6 +89,7 @@ export const getVectorIndex: Handler = (ctx) => {
 export const deleteVectorIndex: Handler = async (ctx) => {
   const index = requireIndex(ctx, indexNameOf(ctx));
   await ctx.engine.catalog.deleteIndex(index.accountId, index.bucket, index.name);
+  forgetText(ctx.engine, index.id);
   return {};
 };
 

@@ -52,9 +52,9 @@ export function* vectorsJson<T>(items: readonly T[], parts: (item: T) => Iterabl
  * One vector's JSON, whole: the budget needs its size before it is sent. Between parts it yields
  * empty pieces, points where the writer may end its step, so a large vector still takes several.
  */
-function* wholeVector(record: VectorRecord, shape: VectorShape): Generator<string, string> {
+function* wholeVector(record: VectorRecord, shape: VectorShape, write: VectorWriter): Generator<string, string> {
   const parts: string[] = [];
-  for (const part of vectorJsonParts(record, shape)) {
+  for (const part of write(record, shape)) {
     parts.push(part);
     yield "";
   }
@@ -68,10 +68,14 @@ export interface ListBody {
   shape: VectorShape;
   /** Most bytes of JSON in the body (see above for a single oversized vector). */
   budgetBytes: number;
+  /** How a record is written; vectorJsonParts unless the index stores something else (Fusion). */
+  write?: VectorWriter;
 }
 
+export type VectorWriter = (record: VectorRecord, shape: VectorShape) => Iterable<string>;
+
 /** A ListVectors body of as many of the page's vectors as fit the budget, and the token after them. */
-export function* listVectorsJson({ page, read, shape, budgetBytes }: ListBody): Generator<string> {
+export function* listVectorsJson({ page, read, shape, budgetBytes, write = vectorJsonParts }: ListBody): Generator<string> {
   yield HEAD;
   let used = HEAD.length;
   let lastKey: string | undefined;
@@ -79,7 +83,7 @@ export function* listVectorsJson({ page, read, shape, budgetBytes }: ListBody): 
     const key = page.keys[i]!;
     const record = read(key);
     if (record === undefined) continue;
-    const piece = (lastKey === undefined ? "" : ",") + (yield* wholeVector(record, shape));
+    const piece = (lastKey === undefined ? "" : ",") + (yield* wholeVector(record, shape, write));
     // The end this vector would need if it were the last one returned.
     const end = i === page.keys.length - 1 && page.nextToken === undefined ? END : tokenEnd(page.tokenAfter(key));
     const bytes = Buffer.byteLength(piece);

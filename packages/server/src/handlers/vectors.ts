@@ -5,14 +5,30 @@ import {
 } from "@ossv/protocol";
 import { maxListTokenLength, type IndexRecord, type VectorRecord } from "@ossv/engine";
 import { requireIndex, type Handler, type OpContext } from "./context.ts";
+import { queryFusionAsStandard } from "../fusion/standard-query.ts";
 import { indexNameOf } from "./indexes.ts";
-import { listVectorsJson, vectorJsonParts, vectorsJson } from "./vector-json.ts";
+import { listVectorsJson, vectorJsonParts, vectorsJson, type VectorWriter } from "./vector-json.ts";
+import { readDocument } from "../fusion/documents.ts";
+import { documentJsonParts } from "../fusion/document-json.ts";
+import { fusionLayoutOf } from "../fusion/layout.ts";
+import { writeWithText } from "../fusion/text-indexes.ts";
 import {
   checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
 } from "./params.ts";
 
 function indexOf(ctx: OpContext): IndexRecord {
   return requireIndex(ctx, indexNameOf(ctx));
+}
+
+/** What a vector of this index is read from and written as: Fusion indexes key data by field. */
+function readerOf(index: IndexRecord, ctx: OpContext): (item: unknown, position: number) => VectorRecord {
+  if (!index.fusion) return (item, position) => readVector(item, position, index, ctx);
+  const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
+  return (item, position) => readDocument(item, position, layout, ctx.limits);
+}
+
+function writerOf(index: IndexRecord): VectorWriter {
+  return index.fusion ? documentJsonParts(fusionLayoutOf({ ...index, fusion: index.fusion })) : vectorJsonParts;
 }
 
 function readVectorData(value: unknown, index: IndexRecord, field: string): Float32Array {
@@ -39,13 +55,14 @@ function readVector(item: unknown, position: number, index: IndexRecord, ctx: Op
 export const putVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   const items = requiredArray(ctx.body, "vectors", 1, ctx.limits.maxPutVectors);
-  const records = items.map((item, i) => readVector(item, i, index, ctx));
+  const read = readerOf(index, ctx);
+  const records = items.map((item, i) => read(item, i));
   const seen = new Set<string>();
   for (const record of records) {
     if (seen.has(record.key)) throw invalid(`The key "${record.key}" appears more than once in "vectors".`);
     seen.add(record.key);
   }
-  await ctx.engine.collection(index).put(records);
+  await writeWithText(ctx.engine, index, records.map((record) => record.key), () => ctx.engine.collection(index).put(records));
   return {};
 };
 
@@ -62,13 +79,14 @@ export const getVectors: Handler = (ctx) => {
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   // The rows are read now, at one instant; only their serialization is spread out.
   const records = ctx.engine.collection(index).get(keys);
-  return { pieces: vectorsJson(records, (r) => vectorJsonParts(r, { withData, withMetadata })) };
+  const write = writerOf(index);
+  return { pieces: vectorsJson(records, (r) => write(r, { withData, withMetadata })) };
 };
 
 export const deleteVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   const keys = readKeys(ctx, ctx.limits.maxDeleteKeys, true);
-  await ctx.engine.collection(index).delete(keys);
+  await writeWithText(ctx.engine, index, keys, () => ctx.engine.collection(index).delete(keys));
   return {};
 };
 
@@ -102,13 +120,14 @@ export const listVectors: Handler = (ctx) => {
   return {
     pieces: listVectorsJson({
       page, read: (key) => collection.get([key])[0], shape: { withData, withMetadata },
-      budgetBytes: ctx.listResponseBytes,
+      budgetBytes: ctx.listResponseBytes, write: writerOf(index),
     }),
   };
 };
 
 export const queryVectors: Handler = (ctx) => {
   const index = indexOf(ctx);
+  if (index.fusion) return queryFusionAsStandard(ctx, index);
   const vector = readVectorData(requiredField(ctx.body, "queryVector"), index, "queryVector");
   const topK = checkInteger(requiredField(ctx.body, "topK"), "topK", 1, ctx.limits.maxTopK);
   const rawFilter = ctx.body["filter"];

@@ -45,6 +45,8 @@ export function requireBucket(catalog: Catalog, resource: ResolvedResource): Buc
 export function requireIndex(catalog: Catalog, resource: ResolvedResource): IndexRecord {
   const index = resource.index === undefined ? undefined : catalog.getIndex(resource.accountId, resource.bucket, resource.index);
   if (!index) throw notFound(INDEX_NOT_FOUND);
+  // S3 Vectors has no notion of a schema of fields; a Fusion index is served by the OSS API only.
+  if (index.fusion) throw new S3VectorsError("ValidationException", "This index is a Fusion index; use the OSS Vectors API for it.");
   return index;
 }
 

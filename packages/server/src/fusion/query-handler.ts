@@ -1,0 +1,108 @@
+// QueryVectorsFusion (docs/fusion.md#querying): k-NN on any vector field, the query language with
+// full text, and retriever trees, over the live documents a request's partition keys allow. Answers
+// `{"vectors":[{key, score, metadata?}], "nextToken"?}`, higher scores better.
+import { createHash } from "node:crypto";
+import type { IndexRecord, VectorRecord } from "@ossv/engine";
+import { indexNameOf } from "../handlers/indexes.ts";
+import { requireIndex, type Handler, type OpContext } from "../handlers/context.ts";
+import { invalid } from "../handlers/params.ts";
+import { liveDocuments } from "./knn.ts";
+import { fusionLayoutOf } from "./layout.ts";
+import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request.ts";
+import { byScore, knnRoute, queryRoute, retrieve, visibleKeys, type Documents, type Ranked } from "./query/routes.ts";
+import { textIndexesOf } from "./text-indexes.ts";
+
+function documentsOf(ctx: OpContext, index: IndexRecord, query: FusionQuery, partitionKey: string | undefined): Documents {
+  let list: VectorRecord[] = liveDocuments(ctx.engine.collection(index));
+  if (query.partitionKeys && partitionKey !== undefined) {
+    const allowed = new Set(query.partitionKeys);
+    list = list.filter((record) => {
+      const value = record.metadata[partitionKey];
+      return typeof value === "string" && allowed.has(value);
+    });
+  }
+  return { list, textIndexes: textIndexesOf(ctx.engine, index) };
+}
+
+/** Without a retriever: the knn routes' and the query's scores added, over the union of their hits. */
+function combined(query: FusionQuery, docs: Documents): Ranked[] {
+  const visible = visibleKeys(docs);
+  const routes = [...query.knn.map((route) => knnRoute(route, docs, visible)), ...(query.query ? [queryRoute(query.query, docs, visible)] : [])];
+  if (routes.length === 1) return routes[0]!;
+  const sums = new Map<string, number>();
+  for (const route of routes) for (const item of route) sums.set(item.key, (sums.get(item.key) ?? 0) + item.score);
+  return [...sums].map(([key, score]) => ({ key, score })).sort(byScore);
+}
+
+type SortValue = string | number | boolean | undefined;
+
+function sortValue(item: Ranked, record: VectorRecord, key: string): SortValue {
+  if (key === "_score") return item.score;
+  if (key === "_primaryKey") return item.key;
+  const value = record.metadata[key];
+  return Array.isArray(value) ? undefined : value;
+}
+
+/** Sorted by the keys in order; a document without a value sorts last either way; then by key. */
+function sortBy(list: Ranked[], keys: SortKey[], records: ReadonlyMap<string, VectorRecord>): Ranked[] {
+  const decorated = list.map((item) => ({ item, values: keys.map((key) => sortValue(item, records.get(item.key)!, key.key)) }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const x = a.values[i];
+      const y = b.values[i];
+      if (x === y) continue;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      const order = typeof x === typeof y ? (x < y ? -1 : 1) : (typeof x < typeof y ? -1 : 1);
+      return keys[i]!.descending ? -order : order;
+    }
+    return a.item.key < b.item.key ? -1 : a.item.key > b.item.key ? 1 : 0;
+  });
+  return decorated.map(({ item }) => item);
+}
+
+/** A page token: where the next page starts, bound to the request it continues. */
+function requestDigest(body: Record<string, unknown>): string {
+  const { nextToken: _token, limit: _limit, ...rest } = body;
+  return createHash("sha256").update(JSON.stringify(rest)).digest("base64url").slice(0, 16);
+}
+
+function readOffset(token: string, digest: string): number {
+  const match = /^(\d{1,9})\.([A-Za-z0-9_-]{16})$/.exec(token);
+  if (!match || match[2] !== digest) throw invalid(`"nextToken" does not continue this query.`);
+  return Number(match[1]);
+}
+
+function metadataOf(record: VectorRecord, fields: string[] | undefined): Record<string, unknown> {
+  if (!fields) return record.metadata;
+  return Object.fromEntries(fields.filter((name) => name in record.metadata).map((name) => [name, record.metadata[name]]));
+}
+
+export const queryVectorsFusion: Handler = (ctx) => {
+  const index = requireIndex(ctx, indexNameOf(ctx));
+  if (!index.fusion) throw invalid("QueryVectorsFusion serves Fusion indexes; query a Standard index with QueryVectors.");
+  const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
+  const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
+  const docs = documentsOf(ctx, index, query, layout.schema.partitionKey?.name);
+  const records = new Map(docs.list.map((record) => [record.key, record]));
+  let ranked = query.retriever ? retrieve(query.retriever, docs, visibleKeys(docs)) : combined(query, docs);
+  if (query.sort) ranked = sortBy(ranked, query.sort, records);
+  const paged = query.knn.length === 0 && !query.retriever;
+  const digest = paged ? requestDigest(ctx.body) : "";
+  const offset = query.nextToken === undefined ? 0 : readOffset(query.nextToken, digest);
+  const page = ranked.slice(offset, offset + query.limit);
+  const vectors = page.map((item) => ({
+    key: item.key,
+    ...(query.returnMetadata && { metadata: metadataOf(records.get(item.key)!, query.returnMetadataFields) }),
+    score: item.score,
+  }));
+  const end = offset + page.length;
+  const nextToken = paged && end < ranked.length ? `${end}.${digest}` : undefined;
+  return { pieces: responseJson(vectors, nextToken) };
+};
+
+function* responseJson(vectors: object[], nextToken: string | undefined): Generator<string> {
+  yield '{"vectors":[';
+  for (let i = 0; i < vectors.length; i++) yield (i > 0 ? "," : "") + JSON.stringify(vectors[i]);
+  yield nextToken === undefined ? "]}" : `],"nextToken":${JSON.stringify(nextToken)}}`;
+}
