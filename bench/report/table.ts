@@ -54,6 +54,14 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: `object store / local: warm q/s, ${highClients} clients`, measurement: "s3_to_local", fields: [`query_qps_c${highClients}`], digits: 2 },
     { label: "object store: fresh node to first query s", measurement: "s3_start_to_first_query", fields: ["seconds"], digits: 2 },
     { label: "object store: that node restarted with its disk cache, to first query s", measurement: "s3_restart_with_cache_to_first_query", fields: ["seconds"], digits: 2 },
+    // ossv-fusion: QueryVectorsFusion on a hybrid index.
+    { label: "Fusion: ingest of documents, 4 writers: documents/s", measurement: "fusion_ingest", fields: ["vectors_per_s"], digits: 0 },
+    { label: "Fusion: hybrid RRF (knn + text), 1 client: q/s", measurement: "fusion_hybrid_rrf_c1", fields: ["qps"], digits: 1 },
+    { label: "Fusion: hybrid RRF, 1 client: p99 ms", measurement: "fusion_hybrid_rrf_c1", fields: ["p99_ms"], digits: 1 },
+    { label: `Fusion: hybrid RRF, ${highClients} clients: q/s`, measurement: `fusion_hybrid_rrf_c${highClients}`, fields: ["qps"], digits: 1 },
+    { label: `Fusion: hybrid RRF, ${highClients} clients: p99 ms`, measurement: `fusion_hybrid_rrf_c${highClients}`, fields: ["p99_ms"], digits: 1 },
+    { label: "Fusion: text only, 1 client: q/s", measurement: "fusion_text_only_c1", fields: ["qps"], digits: 1 },
+    { label: "Fusion: knn only, 1 client: q/s", measurement: "fusion_knn_only_c1", fields: ["qps"], digits: 1 },
   );
   return rows;
 }

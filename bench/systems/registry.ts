@@ -5,6 +5,7 @@ import { benchHnswlib } from "./hnswlib.ts";
 import { benchLanceDb } from "./lancedb.ts";
 import { benchOssv } from "./ossv.ts";
 import { benchOssvObjectStore } from "./ossv-object-store.ts";
+import { benchOssvFusion } from "./ossv-fusion.ts";
 
 export const SYSTEMS = {
   ossv: benchOssv,
@@ -12,6 +13,8 @@ export const SYSTEMS = {
   hnswlib: benchHnswlib,
   // ossv on an object store against ossv on a local directory; asked for by name (it starts a Ceph).
   "ossv-s3": benchOssvObjectStore,
+  // QueryVectorsFusion on a hybrid (vector + full-text) index of up to 100k documents; asked for by name.
+  "ossv-fusion": benchOssvFusion,
 } satisfies Record<string, (ctx: BenchContext) => Promise<SystemReport>>;
 
 export type SystemName = keyof typeof SYSTEMS;
