@@ -175,6 +175,7 @@ test(`three nodes on one store: writes through all, the writer SIGKILLed ${KILLS
       for (const key of acknowledged) if (!deleteTried.has(key)) assert.ok(present.has(key), `node ${i}: acknowledged ${key} was lost`);
       for (const key of deleted) assert.ok(!present.has(key), `node ${i}: deleted ${key} came back`);
       const sinceLastAck = performance.now() - lastAck;
+      assert.ok(converged < VISIBILITY_BOUND_MS, `node ${i} converged only ${converged.toFixed(0)} ms into the check`);
       console.log(`# node ${i}: ${present.size} keys, converged ${converged.toFixed(0)} ms into the check, ${sinceLastAck.toFixed(0)} ms after the last acknowledgement`);
     }
   } finally {
