@@ -26,12 +26,10 @@ test("index compact merges segments, keeps the live vectors and never brings bac
     }
     const compacted = await admin.compactIndex("compact", "idx") as { count: number };
     assert.equal(compacted.count, 300);
-    const described = await admin.describeIndex("compact", "idx") as {
-      count: number; segments: Array<{ rows: number; live: number }>; memory: Record<"vectors" | "graphs" | "metadata" | "filterCache" | "total", number>;
-    };
+    const described = await admin.describeIndex("compact", "idx");
     for (const segment of described.segments) assert.equal(segment.rows, segment.live, "compaction drops deleted rows");
     // What the index holds in memory, by part: at least the 300 live 4-d float32 rows, and their sum.
-    const { memory } = described;
+    const memory = described.memory!;
     assert.ok(memory.vectors >= 300 * 4 * 4, JSON.stringify(memory));
     assert.equal(memory.total, memory.vectors + memory.graphs + memory.metadata + memory.filterCache);
     const query = await post("queryVectors", { indexName: "idx", queryVector: { float32: [1, 0, 0, 1] }, topK: 100 });

@@ -28,9 +28,33 @@ function serveArgs(endpoint: TestS3, bucket: string, dataDir: string): string[] 
   return ["--data-dir", dataDir, "--store", `s3://${bucket}/ossv/node`, "--s3-endpoint", endpoint.endpoint, "--s3-path-style", "--quiet"];
 }
 
+/** Writes through `client` until the server it reaches is the index's writer (a takeover after a kill). */
+async function writeOnceTakenOver(client: VectorsClient): Promise<void> {
+  const started = performance.now();
+  const vectors = [{ key: "after-restart", data: { float32: vectorOf(-1) }, metadata: {} }];
+  while (!(await client.putVectors({ bucket: "vectors", indexName: "idx", vectors }).then(() => true, () => false))) {
+    assert.ok(performance.now() - started < 20_000, "the restarted server never took the index");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Resolves once a segment object is in the store (the writer's idle flush); fails after 20 s. */
+async function segmentStored(endpoint: TestS3, bucket: string): Promise<void> {
+  const store = new S3BlobStore(storeOptions(endpoint, bucket, "ossv/node/"));
+  try {
+    const started = performance.now();
+    while (!(await store.list("indexes/")).some((name) => name.includes("/segment/"))) {
+      assert.ok(performance.now() - started < 20_000, "no segment was stored");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    store.destroy();
+  }
+}
+
 function serveEnv(endpoint: TestS3): Record<string, string> {
   return {
-    ...TEST_ACCOUNT, OSSV_CHECKPOINT_POLICY: POLICY, AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
+    ...TEST_ACCOUNT, OSSV_CHECKPOINT_POLICY: POLICY, OSSV_CLUSTER_TIMINGS: JSON.stringify({ tickMs: 200, deadAfterMs: 1500 }), AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
 }
@@ -98,6 +122,10 @@ test("writes through the SDK survive a SIGKILL and a restart on the same bucket"
         bucket: "vectors", indexName: "idx", queryVector: { float32: vectorOf(100_000 + batch! * 10 + i!) }, topK: 3, returnDistance: true,
       });
       assert.equal(query.vectors[0]?.key, probe);
+      // The restarted server takes the index once the killed one's heartbeat is stale, then writes
+      // and flushes it like the first did: every kind of object reaches the store.
+      await writeOnceTakenOver(again);
+      await segmentStored(endpoint, bucket);
       console.log(`# ${acknowledged.size} writes acknowledged, ${deleted.size} deleted; ${present.size} present after the restart`);
     } finally {
       second.child.kill("SIGTERM");

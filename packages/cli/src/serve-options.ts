@@ -162,6 +162,10 @@ export const SERVE_OPTIONS = {
     name: "s3-path-style", switch: true, parse: onOff, default: false,
     description: "name the bucket in the URL's path, not its host name (Ceph, MinIO and most stores on an IP address want it)",
   }),
+  "node-url": row({
+    name: "node-url", placeholder: "URL", parse: endpointUrl, defaultText: "http://127.0.0.1:PORT",
+    description: "with --store: where the other ossv nodes on the same store reach this one, to send it writes of the indexes it writes (docs/scale-out.md)",
+  }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
   "aws-region": row({
     name: "aws-region", placeholder: "ID", parse: awsRegion, default: "us-east-1",

@@ -20,3 +20,6 @@ export {
 } from "./base/background-failures.ts";
 export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
+export { NotWriterError, type SharedCollection } from "./cluster/shared-collection.ts";
+export { CLUSTER_DEFAULTS, type ClusterOptions } from "./cluster/cluster.ts";
+export type { OpenCollection } from "./engine.ts";

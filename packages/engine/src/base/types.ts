@@ -192,6 +192,8 @@ export interface Collection {
     /** The last failed background task (kept after a retry succeeds, marked resolved), or null. */
     lastBackgroundFailure: BackgroundFailure | null;
     segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }>;
+    /** Bytes held in memory by part (memory-use.ts), and their total. */
+    memory: MemoryUse & { total: number };
   };
 }
 
@@ -212,6 +214,8 @@ export type EngineErrorCode =
   | "INVALID_TOKEN"
   | "CLOSED"
   | "LOCKED"
+  /** Shared stores: the index's writer cannot be reached now (a takeover under way); retry. */
+  | "UNAVAILABLE"
   | "INVALID_ARGUMENT";
 
 export class EngineError extends Error {

@@ -30,7 +30,15 @@ const KEEP_OBJECTS = 3;
 export interface CatalogHooks {
   /** Runs after a deleteIndex commit and before its promise resolves: drop the index's data. */
   dropIndexData(index: IndexRecord): Promise<void>;
+  /**
+   * Shared stores: runs when a newer catalog written by another node is read, before it becomes
+   * visible, with the indexes it adds and removes.
+   */
+  indexesChanged?(added: IndexRecord[], removed: IndexRecord[]): Promise<void>;
 }
+
+/** Shared stores: a change that lost the race for its number is applied again to the newer catalog this often. */
+const SHARED_COMMIT_ATTEMPTS = 16;
 
 interface Recovered {
   state: CatalogState;
@@ -71,11 +79,35 @@ export class DurableCatalog implements Catalog {
     private state: CatalogState,
     private seq: number,
     private liveSeqs: number[],
+    /** On a shared store other nodes commit too (docs/scale-out.md#the-catalog). */
+    private readonly shared: boolean,
   ) {}
 
-  static async open(store: BlobStore, hooks: CatalogHooks): Promise<DurableCatalog> {
+  static async open(store: BlobStore, hooks: CatalogHooks, options: { shared?: boolean } = {}): Promise<DurableCatalog> {
     const { state, seq, liveSeqs } = await recoverCatalog(store);
-    return new DurableCatalog(store, hooks, state, seq, liveSeqs);
+    return new DurableCatalog(store, hooks, state, seq, liveSeqs, options.shared ?? false);
+  }
+
+  /**
+   * Shared stores: reads the newest catalog when another node committed one, and makes it visible
+   * (after hooks.indexesChanged). Runs in the change queue, so never in the middle of a change.
+   */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.queue.run(() => this.readNewer());
+  }
+
+  private async readNewer(): Promise<void> {
+    const newest = await recoverCatalog(this.store);
+    if (newest.seq <= this.seq) return;
+    const before = new Map(this.state.allIndexes().map((index) => [index.id, index]));
+    const after = new Map(newest.state.allIndexes().map((index) => [index.id, index]));
+    const added = [...after.values()].filter((index) => !before.has(index.id));
+    const removed = [...before.values()].filter((index) => !after.has(index.id));
+    if (added.length > 0 || removed.length > 0) await this.hooks.indexesChanged?.(added, removed);
+    this.state = newest.state;
+    this.seq = newest.seq;
+    this.liveSeqs = newest.liveSeqs;
   }
 
   /** Waits for queued changes, then refuses every call with CLOSED. */
@@ -93,15 +125,21 @@ export class DurableCatalog implements Catalog {
   private mutate<T>(change: (draft: CatalogState) => T): Promise<T> {
     if (this.closed) return Promise.reject(new EngineError("CLOSED", "the engine is closed"));
     return this.queue.run(async () => {
-      if (this.failure !== undefined) throw this.failure;
-      const draft = this.state.clone();
-      const result = change(draft);
-      await this.commit(draft);
-      return result;
+      for (let attempt = 1; ; attempt++) {
+        if (this.failure !== undefined) throw this.failure;
+        const draft = this.state.clone();
+        const result = change(draft);
+        if (await this.commit(draft)) return result;
+        // Shared store: another node committed this number first. Check and apply the change again
+        // on the catalog it wrote (which may now refuse it, as one node would have).
+        if (attempt >= SHARED_COMMIT_ATTEMPTS) throw new EngineError("UNAVAILABLE", "the catalog kept changing under this change");
+        await this.readNewer();
+      }
     });
   }
 
-  private async commit(draft: CatalogState): Promise<void> {
+  /** True once committed; false only on a shared store, when another node took the number first. */
+  private async commit(draft: CatalogState): Promise<boolean> {
     const seq = this.seq + 1;
     const bytes = encodeCatalog({ seq, ...draft.toSnapshot() });
     let created: boolean;
@@ -112,6 +150,7 @@ export class DurableCatalog implements Catalog {
       if (!(error instanceof BlobNotCreatedError)) this.failure = error;
       throw error;
     }
+    if (this.shared && !(created && (await this.stillNewest(seq)))) return false;
     if (!created) {
       this.failure = new CorruptionError(numberedName(CATALOG_DIR, seq, CATALOG_EXT), "exists: another writer?");
       throw this.failure;
@@ -120,6 +159,16 @@ export class DurableCatalog implements Catalog {
     this.seq = seq;
     this.liveSeqs.push(seq);
     await this.prune();
+    return true;
+  }
+
+  /**
+   * Whether nothing above `seq` exists. A node whose catalog was several changes old can create a
+   * number that was taken and pruned since; then its object is not in the chain. The newest catalog
+   * object is never pruned, so a created number with nothing above it is the newest.
+   */
+  private async stillNewest(seq: number): Promise<boolean> {
+    return ((await listNumbered(this.store, CATALOG_DIR, CATALOG_EXT)).at(-1)?.seq ?? 0) <= seq;
   }
 
   /** Old objects are never read again; failing to remove one only costs disk space. */

@@ -34,6 +34,7 @@ export class Checkpointer {
     private readonly policy: WalLimitPolicy & FlushPolicy & MergePolicy,
   ) {
     for (const size of context.state.walSizes.values()) this.walBytes += size;
+    this.lastAttempt = context.state.highestCheckpointNumber ?? 0;
   }
 
   /** Counts a WAL object committed since the last checkpoint; true once a checkpoint is due. */
@@ -77,7 +78,12 @@ export class Checkpointer {
     if (segments.length > 0) await createObject(this.context, layout.deletesName(seq), deletions);
     const segmentIds = segments.map((segment) => segment.id);
     const deletes = segments.length > 0 ? seq : 0;
-    await createObject(this.context, layout.manifestName(seq), encodeManifest({ seq, snapshot: seq, walFrom, count, segments: segmentIds, deletes }));
+    const { shared } = this.context;
+    const manifest = { seq, snapshot: seq, walFrom, count, segments: segmentIds, deletes, ...(shared && { commit: "wal" as const }) };
+    await createObject(this.context, layout.manifestName(seq), encodeManifest(manifest));
+    // On a shared store the manifest counts only once its commit record is in the WAL, where a
+    // fenced writer cannot put one: so a writer that lost the index never prunes (docs/scale-out.md).
+    await shared?.commitCheckpoint(seq, walFrom);
     const previous = { manifestSeq: state.manifestSeq, segmentIds: state.segmentIds };
     state.manifestSeq = seq;
     state.walFrom = walFrom;

@@ -109,6 +109,11 @@ export interface DescribeIndexResult extends ResultMetadata {
   backgroundTasks: number;
   lastBackgroundFailure: AdminBackgroundFailure | null;
   segments: AdminSegmentSummary[];
+  /**
+   * Bytes the index holds in memory by part, and their total: typed arrays counted exactly, JS values
+   * and graph structures estimated (ossv only; absent from servers that do not account memory).
+   */
+  memory?: { vectors: number; graphs: number; metadata: number; filterCache: number; total: number };
 }
 
 export interface CreateSnapshotOptions extends RequestOptions {
