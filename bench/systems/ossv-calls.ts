@@ -10,6 +10,12 @@ import { BENCH_ACCOUNT, type RunningServer } from "./ossv-server.ts";
 export const BUCKET = "bench";
 export const INDEX = "main";
 
+/** The bench's bucket and in it an empty cosine index of the data set's dimension. */
+export async function createBenchIndex(ctx: BenchContext, client: VectorsClient, indexName = INDEX): Promise<void> {
+  await client.putVectorBucket({ bucket: BUCKET });
+  await client.putVectorIndex({ bucket: BUCKET, indexName, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+}
+
 export function ossvFilter(kind: FilterKind): Record<string, unknown> | undefined {
   if (kind === "category") return { category: { $eq: `c${CATEGORY_VALUE}` } };
   if (kind === "tenant") return { tenant: { $eq: `t${TENANT_VALUE}` } };

@@ -10,7 +10,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { measureQueries, warmUpSystem } from "../lib/measure.ts";
 import { notAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
 import { planFor, rowRange, timedIngest, type BenchContext } from "../lib/suite.ts";
-import { BUCKET, buildIndex, clientFor, describeShape, INDEX, putRows, searchWith } from "./ossv-calls.ts";
+import { buildIndex, clientFor, createBenchIndex, describeShape, putRows, searchWith } from "./ossv-calls.ts";
 import { startOssvServer, type RunningServer, type ServerOptions } from "./ossv-server.ts";
 
 const CEPH_SCRIPTS = fileURLToPath(new URL("../../scripts/ceph/", import.meta.url));
@@ -77,8 +77,7 @@ async function measureMode(ctx: BenchContext, mode: "local" | "s3", store: Objec
   let server: RunningServer = await startOssvServer(dataDir, options);
   try {
     const client = clientFor(server);
-    await client.putVectorBucket({ bucket: BUCKET });
-    await client.putVectorIndex({ bucket: BUCKET, indexName: INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+    await createBenchIndex(ctx, client);
     into[`${mode}_ingest`] = await timedIngest(ctx, rowRange(0, ctx.data.spec.count), WRITERS, putRows(ctx, client));
     const built = await buildIndex(server);
     ctx.log(`    ${mode}: index built ${built.seconds.toFixed(1)} s after ingest: ${describeShape(built.shape)}`);

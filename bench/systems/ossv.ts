@@ -8,7 +8,7 @@ import { metadataOf, rowVector, vectorKey } from "../lib/dataset.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
 import { bytesOnDisk, mainThreadCpuSeconds, ownCpuSeconds, processCpuSeconds, residentBytes } from "../lib/system-stats.ts";
-import { adminFor, buildIndex, BUCKET, clientFor, describeShape, INDEX, putRows, searchWith, waitForGraphs } from "./ossv-calls.ts";
+import { adminFor, buildIndex, BUCKET, clientFor, createBenchIndex, describeShape, INDEX, putRows, searchWith, waitForGraphs } from "./ossv-calls.ts";
 import { startOssvServer, type RunningServer } from "./ossv-server.ts";
 import { runImportCommand } from "./ossv-import.ts";
 
@@ -16,8 +16,7 @@ import { runImportCommand } from "./ossv-import.ts";
 const IMPORT_INDEX = "imported";
 
 async function ingest(ctx: BenchContext, server: RunningServer, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
-  await client.putVectorBucket({ bucket: BUCKET });
-  await client.putVectorIndex({ bucket: BUCKET, indexName: INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+  await createBenchIndex(ctx, client);
   const half = Math.floor(ctx.data.spec.count / 2);
   into.ingest_1_writer = await withCpu(server, () => timedIngest(ctx, rowRange(0, half), 1, putRows(ctx, client)));
   into.ingest_concurrent_writers = await withCpu(server, () => timedIngest(ctx, rowRange(half, ctx.data.spec.count), ctx.profile.concurrentWriters, putRows(ctx, client)));
@@ -129,8 +128,7 @@ async function withFreshIndex(ctx: BenchContext, name: string, measure: (server:
   const server = await startOssvServer(dataDir);
   try {
     const client = clientFor(server);
-    await client.putVectorBucket({ bucket: BUCKET });
-    await client.putVectorIndex({ bucket: BUCKET, indexName: IMPORT_INDEX, dataType: "float32", dimension: ctx.data.spec.dimension, distanceMetric: "cosine" });
+    await createBenchIndex(ctx, client, IMPORT_INDEX);
     return await measure(server, client);
   } finally {
     await server.stop();

@@ -4,11 +4,11 @@
 // (exit 1), an endpoint that does not answer (exit 3), and connection and keys from a profile file.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { cliEnv, runCli, type CliRun } from "./cli-run.ts";
 
 let server: ServeProcess;
 let dir: string;
@@ -16,28 +16,12 @@ let home: string;
 let endpoint: string;
 
 /** An operator's environment: the root key set, HOME a fresh directory, no other OSS_* or OSSV_*. */
-function rootEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  for (const name of Object.keys(env)) if (name.startsWith("OSS_") || name.startsWith("OSSV_")) delete env[name];
-  Object.assign(env, { OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET, ...extra });
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  return env;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const rootEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => cliEnv(home, extra);
 
 /** `ossv admin ...args`, with --endpoint of the test server unless `connect` is false. */
-function admin(args: string[], options: { env?: NodeJS.ProcessEnv; connect?: boolean } = {}): Promise<Run> {
+function admin(args: string[], options: { env?: NodeJS.ProcessEnv; connect?: boolean } = {}): Promise<CliRun> {
   const connection = options.connect === false ? [] : ["--endpoint", endpoint];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...OSSV_CLI, "admin", ...args, ...connection], { env: options.env ?? rootEnv(), encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return runCli(["admin", ...args, ...connection], options.env ?? rootEnv());
 }
 
 async function ok(args: string[], options?: Parameters<typeof admin>[1]): Promise<string> {
@@ -52,14 +36,12 @@ async function json<T>(args: string[], options?: Parameters<typeof admin>[1]): P
 
 /** The data commands, for the bucket and index that `admin index` looks at. */
 async function data(args: string[]): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [...OSSV_CLI, ...args, "--endpoint", endpoint, "--account-id", TEST_ACCOUNT.OSSV_ACCOUNT_ID], { env: rootEnv() },
-      (error, _stdout, stderr) => (error ? reject(new Error(`ossv ${args.join(" ")}: ${stderr}`)) : resolve()));
-  });
+  const result = await runCli([...args, "--endpoint", endpoint, "--account-id", TEST_ACCOUNT.OSSV_ACCOUNT_ID], rootEnv());
+  if (result.code !== 0) throw new Error(`ossv ${args.join(" ")}: ${result.stderr}`);
 }
 
 /** The one line a failure prints: the command, the code, the message, the HTTP status and request id. */
-function assertServiceErrorLine(result: Run, command: string, code: string, status: number): void {
+function assertServiceErrorLine(result: CliRun, command: string, code: string, status: number): void {
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stdout, "");
   assert.match(result.stderr, new RegExp(`^ossv admin ${command}: ${code}: [^\\n]+ \\(HTTP ${status}, request id [0-9A-F]+\\)\\n$`), result.stderr);
@@ -188,9 +170,9 @@ test("every admin command has its own --help; ossv help admin lists them", async
   const fsck = await ok(["fsck", "--help"], { connect: false });
   assert.ok(fsck.includes("--data-dir <dir>") && fsck.includes("--repair"));
   assert.ok(!fsck.includes("--endpoint"), "an offline command takes no connection flags");
-  const help = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [...OSSV_CLI, "help", "admin"], { env: rootEnv(), encoding: "utf8" }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-  });
+  const helpRun = await runCli(["help", "admin"], rootEnv());
+  assert.equal(helpRun.code, 0, helpRun.stderr);
+  const help = helpRun.stdout;
   for (const group of ["user", "key", "role", "policy", "sts", "index", "snapshot", "root-key", "fsck"]) assert.match(help, new RegExp(`^  ${group}\\b`, "m"), group);
 });
 

@@ -3,11 +3,11 @@
 // and request id, the exit codes, and credentials from the environment and from a profile file.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { cliEnv, runCli, type CliRun } from "./cli-run.ts";
 
 let server: ServeProcess;
 let dir: string;
@@ -15,29 +15,11 @@ let home: string;
 let endpoint: string;
 
 /** The environment a user would have: the root key set, HOME a fresh directory, no other OSS_*. */
-function userEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  for (const name of Object.keys(env)) if (name.startsWith("OSS_") || name.startsWith("OSSV_")) delete env[name];
-  Object.assign(env, {
-    OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET, ...extra,
-  });
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  return env;
-}
+const userEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => cliEnv(home, extra);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; connect?: boolean } = {}): Promise<Run> {
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; connect?: boolean } = {}): Promise<CliRun> {
   const connection = options.connect === false ? [] : ["--endpoint", endpoint, "--account-id", TEST_ACCOUNT.OSSV_ACCOUNT_ID];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...OSSV_CLI, ...args, ...connection], { env: options.env ?? userEnv(), encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return runCli([...args, ...connection], options.env ?? userEnv());
 }
 
 async function ok(args: string[], options?: Parameters<typeof run>[1]): Promise<string> {

@@ -4,7 +4,7 @@
 // with Ctrl-C (SIGINT) and finished with --resume.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { encodeNpy } from "../../packages/cli/src/data/index.ts";
 import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
+import { cliEnv, runCli, type CliRun } from "./cli-run.ts";
 
 let server: ServeProcess;
 let other: ServeProcess;
@@ -20,27 +21,15 @@ let home: string;
 let endpoint: string;
 let otherEndpoint: string;
 
-function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  for (const name of Object.keys(env)) if (name.startsWith("OSS_") || name.startsWith("OSSV_")) delete env[name];
-  env["OSS_ACCESS_KEY_ID"] = TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID;
-  env["OSS_ACCESS_KEY_SECRET"] = TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET;
-  return env;
-}
+const userEnv = (): NodeJS.ProcessEnv => cliEnv(home);
 
 const connection = () => ["--endpoint", endpoint, "--account-id", TEST_ACCOUNT.OSSV_ACCOUNT_ID];
 
-interface Run { code: number; stdout: string; stderr: string }
-
-function run(args: string[], at = connection()): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...OSSV_CLI, ...args, ...at], { env: userEnv(), encoding: "utf8", maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function run(args: string[], at = connection()): Promise<CliRun> {
+  return runCli([...args, ...at], userEnv(), 64 << 20);
 }
 
-async function ok(args: string[], at = connection()): Promise<Run> {
+async function ok(args: string[], at = connection()): Promise<CliRun> {
   const result = await run(args, at);
   assert.equal(result.code, 0, `ossv ${args.join(" ")}: ${result.stderr}`);
   return result;

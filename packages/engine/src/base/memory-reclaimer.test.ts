@@ -2,7 +2,7 @@
 // collection giving a dropped buffer's memory back to the system.
 import { test, mock } from "node:test";
 import assert from "node:assert/strict";
-import { fullCollectionOfProcess, MemoryReclaimer } from "./memory-reclaimer.ts";
+import { fullCollection, MemoryReclaimer } from "./memory-reclaimer.ts";
 
 function reclaimerOnMockedTime(settleMs: number, maxWaitMs: number) {
   mock.timers.enable({ apis: ["setTimeout"] });
@@ -52,7 +52,7 @@ test("cancel drops a pending collection", (t) => {
 });
 
 test("the process's full collection gives the memory of a dropped 256 MB buffer back", async () => {
-  const collect = fullCollectionOfProcess();
+  const collect = fullCollection();
   assert.ok(collect, "Node refused --expose-gc at run time");
   const rss = () => process.memoryUsage().rss;
   let buffer: Uint8Array | undefined = new Uint8Array(256 * 2 ** 20).fill(1);

@@ -22,7 +22,7 @@ let collectGarbage: (() => void) | undefined | null = null;
  * V8's full collection, or undefined where it cannot be had. Node exposes it only behind a flag; the
  * flag may be set at run time, and a new context then carries the function.
  */
-function fullCollection(): (() => void) | undefined {
+export function fullCollection(): (() => void) | undefined {
   if (collectGarbage === null) {
     try {
       setFlagsFromString("--expose-gc");
@@ -38,8 +38,6 @@ function fullCollection(): (() => void) | undefined {
 export class MemoryReclaimer {
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private firstRequestAt: number | undefined;
-  /** Full collections run so far (for tests and diagnostics). */
-  collections = 0;
 
   constructor(
     private readonly settleMs = SETTLE_MS,
@@ -62,7 +60,6 @@ export class MemoryReclaimer {
   private run(): void {
     this.settleTimer = undefined;
     this.firstRequestAt = undefined;
-    this.collections++;
     this.collect?.();
   }
 
@@ -72,11 +69,6 @@ export class MemoryReclaimer {
     this.settleTimer = undefined;
     this.firstRequestAt = undefined;
   }
-}
-
-/** V8's full collection as this process gets it (undefined where Node refuses the flag). */
-export function fullCollectionOfProcess(): (() => void) | undefined {
-  return fullCollection();
 }
 
 /** The process's one reclaimer: collections are process-wide, so requests from every index share it. */
