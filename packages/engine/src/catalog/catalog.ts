@@ -2,7 +2,8 @@
 // the whole new state as the next numbered object `catalog/<seq>.json` with createIfAbsent, and only
 // then make it visible and resolve. Recovery reads the newest object, and stops if it is damaged.
 import { BlobNotCreatedError, type BlobStore } from "../storage/blob-store.ts";
-import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
+import { decodeCatalog, encodeCatalog, type CatalogDocument, type CatalogLineage } from "./catalog-codec.ts";
+import { CATALOG_ANCESTORS, builtOn, childLineage } from "./catalog-lineage.ts";
 import { CatalogState } from "./catalog-state.ts";
 import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
 import { listNumbered, numberedName } from "../storage/numbered-objects.ts";
@@ -43,7 +44,19 @@ const SHARED_COMMIT_ATTEMPTS = 16;
 interface Recovered {
   state: CatalogState;
   seq: number;
+  lineage: CatalogLineage;
   liveSeqs: number[];
+}
+
+/** A listed catalog object decoded; damage and newer formats are reported against its name. */
+function decodeObject(name: string, seq: number, bytes: Uint8Array): CatalogDocument {
+  try {
+    return decodeCatalog(bytes, seq);
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable catalog object: ${error.message}`);
+    if (error instanceof NewerFormatError) throw error.of(name);
+    throw error;
+  }
 }
 
 /**
@@ -54,17 +67,12 @@ interface Recovered {
 async function recoverCatalog(store: BlobStore): Promise<Recovered> {
   const objects = await listNumbered(store, CATALOG_DIR, CATALOG_EXT);
   const newest = objects.at(-1);
-  if (newest === undefined) return { state: new CatalogState(), seq: 0, liveSeqs: [] };
+  if (newest === undefined) return { state: new CatalogState(), seq: 0, lineage: {}, liveSeqs: [] };
   const bytes = await store.get(newest.name);
   if (!bytes) throw new CorruptionError(newest.name, "catalog object vanished while being read");
-  try {
-    const doc = decodeCatalog(bytes, newest.seq);
-    return { state: CatalogState.from(doc).freeze(), seq: newest.seq, liveSeqs: objects.map((o) => o.seq) };
-  } catch (error) {
-    if (error instanceof DecodeError) throw new CorruptionError(newest.name, `unreadable catalog object: ${error.message}`);
-    if (error instanceof NewerFormatError) throw error.of(newest.name);
-    throw error;
-  }
+  const doc = decodeObject(newest.name, newest.seq, bytes);
+  const lineage = { commit: doc.commit, ancestors: doc.ancestors };
+  return { state: CatalogState.from(doc).freeze(), seq: newest.seq, lineage, liveSeqs: objects.map((o) => o.seq) };
 }
 
 export class DurableCatalog implements Catalog {
@@ -78,14 +86,16 @@ export class DurableCatalog implements Catalog {
     private readonly hooks: CatalogHooks,
     private state: CatalogState,
     private seq: number,
+    /** The lineage of the object in force, which the next commit extends. */
+    private lineage: CatalogLineage,
     private liveSeqs: number[],
     /** On a shared store other nodes commit too (docs/scale-out.md#the-catalog). */
     private readonly shared: boolean,
   ) {}
 
   static async open(store: BlobStore, hooks: CatalogHooks, options: { shared?: boolean } = {}): Promise<DurableCatalog> {
-    const { state, seq, liveSeqs } = await recoverCatalog(store);
-    return new DurableCatalog(store, hooks, state, seq, liveSeqs, options.shared ?? false);
+    const { state, seq, lineage, liveSeqs } = await recoverCatalog(store);
+    return new DurableCatalog(store, hooks, state, seq, lineage, liveSeqs, options.shared ?? false);
   }
 
   /**
@@ -107,6 +117,7 @@ export class DurableCatalog implements Catalog {
     if (added.length > 0 || removed.length > 0) await this.hooks.indexesChanged?.(added, removed);
     this.state = newest.state;
     this.seq = newest.seq;
+    this.lineage = newest.lineage;
     this.liveSeqs = newest.liveSeqs;
   }
 
@@ -141,7 +152,8 @@ export class DurableCatalog implements Catalog {
   /** True once committed; false only on a shared store, when another node took the number first. */
   private async commit(draft: CatalogState): Promise<boolean> {
     const seq = this.seq + 1;
-    const bytes = encodeCatalog({ seq, ...draft.toSnapshot() });
+    const lineage = childLineage(this.lineage);
+    const bytes = encodeCatalog({ seq, ...lineage, ...draft.toSnapshot() });
     let created: boolean;
     try {
       created = await this.store.createIfAbsent(numberedName(CATALOG_DIR, seq, CATALOG_EXT), bytes);
@@ -150,25 +162,42 @@ export class DurableCatalog implements Catalog {
       if (!(error instanceof BlobNotCreatedError)) this.failure = error;
       throw error;
     }
-    if (this.shared && !(created && (await this.stillNewest(seq)))) return false;
+    if (this.shared && !(created && (await this.landed(seq, lineage.commit)))) return false;
     if (!created) {
       this.failure = new CorruptionError(numberedName(CATALOG_DIR, seq, CATALOG_EXT), "exists: another writer?");
       throw this.failure;
     }
     this.state = draft.freeze();
     this.seq = seq;
+    this.lineage = lineage;
     this.liveSeqs.push(seq);
     await this.prune();
     return true;
   }
 
   /**
-   * Whether nothing above `seq` exists. A node whose catalog was several changes old can create a
-   * number that was taken and pruned since; then its object is not in the chain. The newest catalog
-   * object is never pruned, so a created number with nothing above it is the newest.
+   * Whether the object this node just created as `seq` is in the chain. With nothing above it, it is
+   * the newest (which is never pruned), so yes. Above it may be commits of other nodes built on it,
+   * or, when this node was several changes behind, the chain in which `seq` was taken and pruned
+   * before this node created it again: the newest object's lineage says which. When more changes
+   * landed on top than it names, the outcome is unknown, as for a request cut off mid-way; the node
+   * then takes the newest catalog, so that its next change is not left as far behind.
    */
-  private async stillNewest(seq: number): Promise<boolean> {
-    return ((await listNumbered(this.store, CATALOG_DIR, CATALOG_EXT)).at(-1)?.seq ?? 0) <= seq;
+  private async landed(seq: number, commit: string): Promise<boolean> {
+    for (;;) {
+      const newest = (await listNumbered(this.store, CATALOG_DIR, CATALOG_EXT)).at(-1);
+      if (newest === undefined || newest.seq <= seq) return true;
+      const bytes = await this.store.get(newest.name);
+      // Pruned since the listing: a newer object exists, which the next listing shows.
+      if (bytes === undefined) continue;
+      const found = builtOn(decodeObject(newest.name, newest.seq, bytes), newest.seq, seq, commit);
+      if (found !== undefined) return found;
+      await this.readNewer();
+      throw new EngineError(
+        "UNAVAILABLE",
+        `more than ${CATALOG_ANCESTORS} catalog changes landed before this one was confirmed; whether it is among them is unknown: check and retry`,
+      );
+    }
   }
 
   /** Old objects are never read again; failing to remove one only costs disk space. */

@@ -85,5 +85,5 @@ test("catalogs of several nodes on one store: every change lands once, as on one
         await catalog.close();
       }
     });
-  }), { seed, numRuns: 60 });
+  }), { seed, numRuns: 60, includeErrorInReport: true });
 });
