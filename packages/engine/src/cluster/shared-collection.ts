@@ -246,10 +246,24 @@ export class SharedCollection implements Collection {
   }
 
   async compact(): Promise<void> {
+    await this.writerOnly("compaction").compact();
+  }
+
+  /** Writes a checkpoint now, as DurableCollection.checkpoint (tests and diagnostics); writer only. */
+  async checkpoint(): Promise<void> {
+    await this.writerOnly("a checkpoint").checkpoint();
+  }
+
+  /** Freezes the memtable into a segment now, as DurableCollection.flush; writer only. */
+  async flush(): Promise<void> {
+    await this.writerOnly("a flush").flush();
+  }
+
+  private writerOnly(what: string): DurableCollection {
     this.assertUsable();
     const role = this.role;
-    if (role.kind !== "writer") throw unavailable("compaction runs on the index's writer, which is another node");
-    await role.writer.compact();
+    if (role.kind !== "writer") throw unavailable(`${what} runs on the index's writer, which is another node`);
+    return role.writer;
   }
 
   describe(): ReturnType<Collection["describe"]> {
