@@ -166,6 +166,10 @@ export const SERVE_OPTIONS = {
     name: "node-url", placeholder: "URL", parse: endpointUrl, defaultText: "http://127.0.0.1:PORT",
     description: "with --store: where the other ossv nodes on the same store reach this one, to send it writes of the indexes it writes (docs/scale-out.md)",
   }),
+  takeover: row({
+    name: "takeover", switch: true, parse: onOff, default: false,
+    description: "with --store: take every index at start without waiting about 5 s for the previous writer's heartbeat to go stale (a single node restarted after a crash; docs/scale-out.md)",
+  }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
   "aws-region": row({
     name: "aws-region", placeholder: "ID", parse: awsRegion, default: "us-east-1",

@@ -141,7 +141,9 @@ async function serveOn({ config, port, account, checkpoint }: Settings, logger: 
   const data = store ? store.location : dataDir;
   const server = await startServer({
     dataDir, port, region: config.region, awsRegion: config["aws-region"],
-    ...(store && { store, cluster: { ...(config["node-url"] && { url: config["node-url"].replace(/\/+$/, "") }), ...clusterTimings() } }),
+    ...(store && { store, cluster: {
+      ...(config["node-url"] && { url: config["node-url"].replace(/\/+$/, "") }), ...(config.takeover && { takeover: true }), ...clusterTimings(),
+    } }),
     ...(config.host ? { host: config.host } : {}),
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),

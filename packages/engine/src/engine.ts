@@ -195,10 +195,11 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
   async openCollections(indexes: IndexRecord[]): Promise<void> {
     const queue = [...indexes];
     const shared = this.cluster?.context;
+    const takeOver = this.cluster?.node.options.takeover ?? false;
     const worker = async (): Promise<void> => {
       for (let index = queue.shift(); index; index = queue.shift()) {
         const collection = shared
-          ? await SharedCollection.open(shared, index)
+          ? await SharedCollection.open(shared, index, { takeOver })
           : await DurableCollection.open(this.store, index, this.policy, this.hooks);
         this.collections.set(index.id, collection as C);
       }

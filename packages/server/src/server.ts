@@ -35,9 +35,10 @@ export interface ServerOptions {
   store?: BlobStore;
   /**
    * With `store`: this server is one node of many on that store (docs/scale-out.md). `url` is where
-   * the other nodes reach this one; the timings are for tests (defaults: CLUSTER_DEFAULTS).
+   * the other nodes reach this one; `takeover` takes every index at start (ClusterOptions.takeover);
+   * the timings are for tests (defaults: CLUSTER_DEFAULTS).
    */
-  cluster?: { url?: string; tickMs?: number; deadAfterMs?: number; pollMs?: number };
+  cluster?: { url?: string; takeover?: boolean; tickMs?: number; deadAfterMs?: number; pollMs?: number };
   port?: number;
   /** Default "::": every interface, IPv4 and IPv6. */
   host?: string;

@@ -17,6 +17,13 @@ export interface ClusterOptions {
   deferStart?: boolean;
   /** Sends a write to the writer's node; see ClusterContext.forward. */
   forward(url: string, indexId: string, record: Uint8Array): Promise<number>;
+  /**
+   * Take every index present at start at the first look, without waiting for its writer's heartbeat
+   * to go stale: for a node that knows the previous writer is gone, such as a single node restarted
+   * after a crash. A writer that is alive after all is fenced and steps down, so nothing is lost;
+   * it only costs a takeover.
+   */
+  takeover?: boolean;
   /** This node's id; default a random one (each process is a new node). */
   node?: string;
   /** How often the node beats, looks at the others and at its indexes' leases (default 1000 ms). */

@@ -130,3 +130,40 @@ test("a writer that sees a newer lease at its tick steps down and reads the inde
     await assert.rejects(onA.compact(), (error: unknown) => (error as { code?: string }).code === "UNAVAILABLE");
   });
 });
+
+test("a node opened with takeOver takes the index at its first look, though the writer looks alive", async () => {
+  await withNodes(["node-a", "node-b"], async (cluster, [a, b]) => {
+    const onA = await a!.open(index);
+    await onA.maintain();
+    await onA.put([row("k1", 1)]);
+    // A restart after a crash: node-a's beat is fresh to node-b, which was told the writer is gone.
+    const onB = await b!.open(index, { takeOver: true });
+    assert.ok(b!.liveness.isAlive("node-a"));
+    await onB.maintain();
+    assert.ok(onB.isWriter, "node-b took the index at once");
+    assert.equal((await newestLease(cluster.store, layout))?.epoch, 2);
+    await onB.put([row("k2", 2)]);
+    // Only the first look: node-b does not take it again from whoever holds it later.
+    await onA.maintain();
+    assert.ok(!onA.isWriter);
+    assert.deepEqual(contents(onA, ["k1", "k2"]), { k1: 1, k2: 2 });
+    const onC = await (await cluster.join("node-c")).open(index);
+    await onC.maintain();
+    assert.ok(!onC.isWriter, "a node opened without it leaves a live writer alone");
+  });
+});
+
+test("a node that stopped cleanly is dead at the next look: its index is taken without waiting for the bound", async () => {
+  await withNodes(["node-a", "node-b"], async (_cluster, [a, b]) => {
+    const [onA, onB] = [await a!.open(index), await b!.open(index)];
+    await onA.maintain();
+    await onA.put([row("k1", 1)]);
+    await onA.close();
+    await a!.leave();
+    await b!.look();
+    assert.ok(!b!.liveness.isAlive("node-a"), "no clock moved, yet node-a is dead to node-b");
+    await onB.maintain();
+    assert.ok(onB.isWriter);
+    assert.deepEqual(contents(onB, ["k1"]), { k1: 1 });
+  });
+});

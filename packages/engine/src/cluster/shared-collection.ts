@@ -59,6 +59,8 @@ export class SharedCollection implements Collection {
   private readonly changes = new SerialQueue();
   private timer: ReturnType<typeof setInterval> | undefined;
   private status: "open" | "closed" | "dropped" = "open";
+  /** Take the index at the next look whoever holds it (ClusterOptions.takeover); cleared by the takeover. */
+  private takeOverNext = false;
 
   private constructor(private readonly context: ClusterContext, readonly index: IndexRecord, reader: IndexReader) {
     this.layout = new CollectionLayout(index.id);
@@ -66,9 +68,14 @@ export class SharedCollection implements Collection {
     this.startPolling();
   }
 
-  /** A reader of an index with stored data. */
-  static async open(context: ClusterContext, index: IndexRecord): Promise<SharedCollection> {
-    return new SharedCollection(context, index, await IndexReader.open(context.store, new CollectionLayout(index.id), index));
+  /**
+   * A reader of an index with stored data; with `takeOver`, one that takes the index at its first
+   * look even from a writer that looks alive (ClusterOptions.takeover).
+   */
+  static async open(context: ClusterContext, index: IndexRecord, options: { takeOver?: boolean } = {}): Promise<SharedCollection> {
+    const collection = new SharedCollection(context, index, await IndexReader.open(context.store, new CollectionLayout(index.id), index));
+    collection.takeOverNext = options.takeOver ?? false;
+    return collection;
   }
 
   /** A reader of an index this node created a moment ago. */
@@ -163,7 +170,7 @@ export class SharedCollection implements Collection {
   private async writerLease(): Promise<Lease> {
     await this.changes.drain();
     let lease = await newestLease(this.context.store, this.layout);
-    if (lease === undefined || !this.context.liveness.isAlive(lease.node)) {
+    if (this.shouldTake(lease)) {
       await this.changes.run(() => this.takeOver(lease));
       lease = await newestLease(this.context.store, this.layout);
     }
@@ -181,11 +188,19 @@ export class SharedCollection implements Collection {
       if (lease !== undefined && lease.epoch > role.lease.epoch) await this.changes.run(() => this.stepDown());
       return;
     }
-    if (lease === undefined || !this.context.liveness.isAlive(lease.node)) await this.changes.run(() => this.takeOver(lease));
+    if (this.shouldTake(lease)) await this.changes.run(() => this.takeOver(lease));
+  }
+
+  /** A reader takes the index when it has no writer, its writer is dead, or it was told to at start. */
+  private shouldTake(lease: Lease | undefined): boolean {
+    return this.takeOverNext || lease === undefined || !this.context.liveness.isAlive(lease.node);
   }
 
   /** Claims the next lease, fences the WAL, recovers and becomes the writer; nothing if another node won. */
   private async takeOver(seen: Lease | undefined): Promise<void> {
+    // Cleared by the first takeover that runs, won or not: a look that decided to take the index
+    // meanwhile (a write, a tick) queues behind it and finds it done.
+    this.takeOverNext = false;
     if (this.status !== "open" || this.role.kind === "writer") return;
     const { store, me, policy, hooks } = this.context;
     const lease = await claimLease(store, this.layout, seen?.epoch ?? 0, me);

@@ -79,6 +79,11 @@ export class TestNode {
     await this.heartbeat.next();
   }
 
+  /** Stops as a cleanly stopped server does: its beats are deleted. */
+  async leave(): Promise<void> {
+    await this.heartbeat.stop();
+  }
+
   async look(): Promise<void> {
     await this.liveness.look(this.cluster.store);
   }
@@ -90,8 +95,8 @@ export class TestNode {
   }
 
   /** Opens the index as a reader (as at start, or when another node's catalog adds it). */
-  async open(index: IndexRecord): Promise<SharedCollection> {
-    const collection = await SharedCollection.open(this.context, index);
+  async open(index: IndexRecord, options: { takeOver?: boolean } = {}): Promise<SharedCollection> {
+    const collection = await SharedCollection.open(this.context, index, options);
     this.collections.set(index.id, collection);
     return collection;
   }
