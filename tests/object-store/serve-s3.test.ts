@@ -162,7 +162,10 @@ test("a server restarted with --takeover after a SIGKILL takes its index at once
     const second = await spawnServe([...serveArgs(endpoint, bucket, dataDir), "--takeover"], env);
     try {
       const again = clientFor(second.port);
-      await again.putVectors({ bucket: "vectors", indexName: "idx", vectors: [{ key: "after", data: { float32: vectorOf(2) }, metadata: {} }] });
+      const after = [{ key: "after", data: { float32: vectorOf(2) }, metadata: {} }];
+      await again.putVectors({ bucket: "vectors", indexName: "idx", vectors: after }).catch((error: unknown) => {
+        throw new Error(`the first write after the restart failed: ${String(error)}\n${second.output()}`);
+      });
       assert.deepEqual([...await allKeys(again, "vectors", "idx")].sort(), ["after", "before"]);
     } finally {
       second.child.kill("SIGTERM");

@@ -16,6 +16,7 @@ import type { SharedCollection } from "./shared-collection.ts";
 import { DEAD_AFTER_MS, TestCluster, testIndex, type TestNode } from "../testing/cluster-nodes.ts";
 import { withTempDir } from "../testing/test-support.ts";
 import type { VectorRecord } from "../base/types.ts";
+import type { BlobBody } from "../storage/blob-store.ts";
 
 const index = testIndex("fedcba9876543210");
 const layout = new CollectionLayout(index.id);
@@ -165,5 +166,42 @@ test("a node that stopped cleanly is dead at the next look: its index is taken w
     await onB.maintain();
     assert.ok(onB.isWriter);
     assert.deepEqual(contents(onB, ["k1"]), { k1: 1 });
+  });
+});
+
+/** A store whose next WAL object create fails with an unclear outcome, once armed. */
+class FailingWalStore extends LocalBlobStore {
+  armed = false;
+  override async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+    if (this.armed && name.includes("/wal/")) {
+      this.armed = false;
+      throw new Error("simulated store failure");
+    }
+    return super.createIfAbsent(name, bytes);
+  }
+}
+
+test("a node whose takeover failed after it claimed the lease takes the index again at its next write", async () => {
+  await withTempDir(async (dir) => {
+    const store = new FailingWalStore(dir);
+    const cluster = new TestCluster(store);
+    try {
+      const [a, b] = [await cluster.join("node-a"), await cluster.join("node-b")];
+      const [onA, onB] = [await a.open(index), await b.open(index)];
+      await onA.maintain();
+      await onA.put([row("k1", 1)]);
+      await b.beat();
+      await b.later(DEAD_AFTER_MS);
+      store.armed = true;
+      await assert.rejects(onB.maintain(), /simulated store failure/);
+      assert.equal((await newestLease(store, layout))?.node, "node-b", "the lease was claimed");
+      assert.ok(!onB.isWriter, "but the fence failed");
+      // node-b is alive, so no other node would take the index from it: it must take it again itself.
+      await onB.put([row("k2", 2)]);
+      assert.ok(onB.isWriter);
+      assert.deepEqual(contents(onB, ["k1", "k2"]), { k1: 1, k2: 2 });
+    } finally {
+      await cluster.close();
+    }
   });
 });

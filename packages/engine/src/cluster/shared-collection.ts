@@ -191,19 +191,27 @@ export class SharedCollection implements Collection {
     if (this.shouldTake(lease)) await this.changes.run(() => this.takeOver(lease));
   }
 
-  /** A reader takes the index when it has no writer, its writer is dead, or it was told to at start. */
+  /**
+   * A reader takes the index when it has no writer, its writer is dead, or it was told to at start;
+   * and when the newest lease is its own: a takeover of this node failed after claiming it, and no
+   * other node would take the index from a node that is alive.
+   */
   private shouldTake(lease: Lease | undefined): boolean {
-    return this.takeOverNext || lease === undefined || !this.context.liveness.isAlive(lease.node);
+    if (this.takeOverNext || lease === undefined || !this.context.liveness.isAlive(lease.node)) return true;
+    return lease.node === this.context.me.node && this.role.kind === "reader";
   }
 
   /** Claims the next lease, fences the WAL, recovers and becomes the writer; nothing if another node won. */
   private async takeOver(seen: Lease | undefined): Promise<void> {
-    // Cleared by the first takeover that runs, won or not: a look that decided to take the index
-    // meanwhile (a write, a tick) queues behind it and finds it done.
-    this.takeOverNext = false;
-    if (this.status !== "open" || this.role.kind === "writer") return;
+    if (this.status !== "open" || this.role.kind === "writer") {
+      this.takeOverNext = false;
+      return;
+    }
     const { store, me, policy, hooks } = this.context;
     const lease = await claimLease(store, this.layout, seen?.epoch ?? 0, me);
+    // Cleared once a claim was decided, won or not (a claim that failed is tried again at the next
+    // look); a look that decided to take the index meanwhile queues behind this one and finds it done.
+    this.takeOverNext = false;
     if (lease === undefined) return;
     await fenceWal(store, this.layout, lease, this.index.dimension);
     const recovered = await recoverShared(store, this.layout, this.index, true);
