@@ -10,8 +10,7 @@ import { S3BlobStore, type S3StoreOptions } from "@ossv/engine/s3";
 import type { IndexRecord } from "@ossv/engine";
 import { FencedError } from "../../packages/engine/src/base/errors.ts";
 import { DurableCollection } from "../../packages/engine/src/collection/collection.ts";
-import { recoverShared } from "../../packages/engine/src/collection/shared-recovery.ts";
-import { fenceWal } from "../../packages/engine/src/cluster/fence.ts";
+import { fenceAndRecover } from "../../packages/engine/src/cluster/fence.ts";
 import { claimLease, newestLease } from "../../packages/engine/src/cluster/lease.ts";
 import { SEGMENT_IDS_PER_EPOCH } from "../../packages/engine/src/cluster/shared-collection.ts";
 import { CollectionLayout } from "../../packages/engine/src/storage/collection-layout.ts";
@@ -35,8 +34,8 @@ for (let round = 0; round < rounds; round++) {
     round--;
     continue;
   }
-  say({ fence: await fenceWal(store, layout, lease, index.dimension), epoch: lease.epoch });
-  const recovered = await recoverShared(store, layout, index, true);
+  const { fence, recovered } = await fenceAndRecover(store, layout, lease, index);
+  say({ fence, epoch: lease.epoch });
   recovered.nextSegmentId = lease.epoch * SEGMENT_IDS_PER_EPOCH + 1;
   const writer = DurableCollection.sharedWriter(store, index, recovered, policy, { report: () => undefined }, { onFenced: () => undefined });
   for (let n = 0; n < writes; n++) {

@@ -69,7 +69,7 @@ test(`${CONTENDERS} processes take one index from each other ${ROUNDS} times eac
 
   const store = new S3BlobStore(options);
   try {
-    const { state } = await recoverShared(store, new CollectionLayout(index.id), index, false);
+    const { state } = await recoverShared(store, new CollectionLayout(index.id), index);
     for (const { ack } of acks) assert.ok(state.get(ack!) !== undefined, `acknowledged ${ack} is missing`);
     const acknowledged = new Set(acks.map((line) => line.ack!));
     assert.equal(state.count, acknowledged.size + [...lost].filter((key) => state.get(key) !== undefined).length,

@@ -9,6 +9,8 @@ import { decodeManifest } from "../format/manifest.ts";
 import { encodeWalObject, encodeWalRecord } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { FIRST_WAL_SEQ, readRequired } from "../collection/collection-recovery.ts";
+import { listBeforeFence, recoverShared, type SharedRecovered } from "../collection/shared-recovery.ts";
+import type { IndexShape } from "../collection/collection-recovery.ts";
 import type { Lease } from "./lease.ts";
 
 /** Creates tried before giving up: each refusal means another node committed meanwhile. */
@@ -34,4 +36,18 @@ export async function fenceWal(store: BlobStore, layout: CollectionLayout, lease
     seq = Math.max(seq + 1, await firstFree(store, layout));
   }
   throw new Error(`could not fence the WAL of ${layout.root}: ${ATTEMPTS} numbers were taken by another writer meanwhile`);
+}
+
+/**
+ * Takes the index as its writer once `lease` is claimed: lists what its recovery may remove, fences
+ * the WAL, then recovers. The listing comes first because a newer writer may fence this one during
+ * the recovery and commit objects of its own; none of those can be in a listing made before this
+ * writer's fence (docs/scale-out.md#safety-the-wal-sequence-fences).
+ */
+export async function fenceAndRecover(
+  store: BlobStore, layout: CollectionLayout, lease: Lease, index: IndexShape,
+): Promise<{ fence: number; recovered: SharedRecovered }> {
+  const removable = await listBeforeFence(store, layout);
+  const fence = await fenceWal(store, layout, lease, index.dimension);
+  return { fence, recovered: await recoverShared(store, layout, index, removable) };
 }

@@ -24,7 +24,7 @@ export class IndexReader {
   ) {}
 
   static async open(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<IndexReader> {
-    const recovered = await recoverShared(store, layout, index, false);
+    const recovered = await recoverShared(store, layout, index);
     return new IndexReader(store, layout, index, recovered.state, recovered.nextWalSeq);
   }
 
@@ -84,7 +84,7 @@ export class IndexReader {
 
   /** Loads the newest committed manifest and the WAL after it, then swaps the state in one step. */
   private async reload(): Promise<void> {
-    const recovered = await recoverShared(this.store, this.layout, this.index, false);
+    const recovered = await recoverShared(this.store, this.layout, this.index);
     // Never back in time: a reload that read less than this node has applied is dropped.
     if (recovered.nextWalSeq < this.next) return;
     this.state = recovered.state;

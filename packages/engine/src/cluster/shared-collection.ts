@@ -10,10 +10,9 @@ import { totalMemory } from "../base/memory-use.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
 import { DurableCollection, type CollectionHooks } from "../collection/collection.ts";
 import type { CheckpointPolicy } from "../maintenance/policy.ts";
-import { recoverShared } from "../collection/shared-recovery.ts";
 import { getRecords, listRecords, listStateKeys, queryState } from "../collection/state-reads.ts";
 import { encodeWalRecord } from "../format/wal-format.ts";
-import { fenceWal } from "./fence.ts";
+import { fenceAndRecover } from "./fence.ts";
 import type { Liveness } from "./heartbeat.ts";
 import { IndexReader } from "./index-reader.ts";
 import { claimLease, newestLease, type Lease, type NodeIdentity } from "./lease.ts";
@@ -213,8 +212,7 @@ export class SharedCollection implements Collection {
     // look); a look that decided to take the index meanwhile queues behind this one and finds it done.
     this.takeOverNext = false;
     if (lease === undefined) return;
-    await fenceWal(store, this.layout, lease, this.index.dimension);
-    const recovered = await recoverShared(store, this.layout, this.index, true);
+    const { recovered } = await fenceAndRecover(store, this.layout, lease, this.index);
     recovered.nextSegmentId = Math.max(recovered.nextSegmentId, lease.epoch * SEGMENT_IDS_PER_EPOCH + 1);
     const writer = DurableCollection.sharedWriter(store, this.index, recovered, policy, hooks, {
       onFenced: () => void this.changes.run(() => this.stepDown()).catch(() => undefined),

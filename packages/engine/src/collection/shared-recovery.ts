@@ -5,7 +5,11 @@
 //
 // Readers run this while the writer keeps committing and pruning, so an object listed a moment ago
 // may be gone when it is read: then the whole read starts again (a newer committed manifest exists).
-// Only the writer, after its fence, removes leftovers; a reader never deletes anything.
+// Only the writer, after its fence, removes leftovers; a reader never deletes anything. And the writer
+// removes only objects it listed *before* its fence: a newer writer may fence it while it recovers and
+// create and commit objects of its own (a snapshot, segments) before its deletes run; anything listed
+// after the fence may be such an object, while everything listed before it came before any newer
+// writer existed, so a later writer needs it only if the manifest this recovery keeps names it.
 import type { BlobStore } from "../storage/blob-store.ts";
 import { CorruptionError } from "../base/errors.ts";
 import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
@@ -66,7 +70,20 @@ function movedIfMissing(store: BlobStore, name: string) {
   };
 }
 
-async function readOnce(store: BlobStore, layout: CollectionLayout, index: IndexShape, removeLeftovers: boolean): Promise<SharedRecovered> {
+/** The names of a collection's objects a writer's recovery may remove: what exists before its fence. */
+export async function listBeforeFence(store: BlobStore, layout: CollectionLayout): Promise<ReadonlySet<string>> {
+  const dirs: [string, string][] = [
+    [layout.walDir, WAL_EXT], [layout.manifestDir, MANIFEST_EXT], [layout.snapshotDir, SNAPSHOT_EXT],
+    [layout.deletesDir, DELETES_EXT], [layout.segmentDir, SEGMENT_EXT],
+  ];
+  const names = new Set<string>();
+  for (const [dir, ext] of dirs) for (const object of await listNumbered(store, dir, ext)) names.add(object.name);
+  return names;
+}
+
+async function readOnce(
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, removable: ReadonlySet<string> | undefined,
+): Promise<SharedRecovered> {
   // The WAL is listed first: a commit record in a listed WAL object names a manifest that was created
   // before that object, and so before the manifest listing that follows.
   const wal = new WalReader(store, layout, await listNumbered(store, layout.walDir, WAL_EXT));
@@ -95,29 +112,29 @@ async function readOnce(store: BlobStore, layout: CollectionLayout, index: Index
   const snapshots = await listNumbered(store, layout.snapshotDir, SNAPSHOT_EXT);
   const deletes = await listNumbered(store, layout.deletesDir, DELETES_EXT);
   const highestCheckpointNumber = Math.max(0, ...[...manifests, ...snapshots, ...deletes].map((object) => object.seq));
-  if (removeLeftovers) {
+  if (removable !== undefined) {
     const keep = chosen?.seq;
     const unneeded = [...manifests, ...snapshots, ...deletes].filter((object) => object.seq !== keep).map((object) => object.name);
     for (const segment of await listNumbered(store, layout.segmentDir, SEGMENT_EXT)) {
       if (!base.segmentIds.has(segment.seq)) unneeded.push(segment.name);
     }
     for (const seq of wal.present) if (seq < base.walFrom) unneeded.push(layout.walName(seq));
-    for (const name of unneeded) await store.delete(name);
+    for (const name of unneeded) if (removable.has(name)) await store.delete(name);
   }
   return { ...base, nextWalSeq, walSizes, highestCheckpointNumber };
 }
 
 /**
- * The collection as of the newest committed manifest and every WAL object after it. With
- * `removeLeftovers` (the writer, after fencing the WAL) objects no committed manifest needs are
- * deleted; a reader passes false and changes nothing.
+ * The collection as of the newest committed manifest and every WAL object after it. The writer, after
+ * fencing the WAL, passes `removable` (listBeforeFence, taken before its fence): those of them the
+ * manifest in force does not need are deleted. A reader passes nothing and changes nothing.
  */
 export async function recoverShared(
-  store: BlobStore, layout: CollectionLayout, index: IndexShape, removeLeftovers: boolean,
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, removable?: ReadonlySet<string>,
 ): Promise<SharedRecovered> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await readOnce(store, layout, index, removeLeftovers);
+      return await readOnce(store, layout, index, removable);
     } catch (error) {
       if (!(error instanceof StoreMovedError) || attempt >= ATTEMPTS) throw error;
     }
