@@ -36,6 +36,8 @@ for (let round = 0; round < rounds; round++) {
   }
   const { fence, recovered } = await fenceAndRecover(store, layout, lease, index);
   say({ fence, epoch: lease.epoch });
+  // A newer lease was claimed before this fence was made (and may have fenced first): no writes.
+  if (recovered === undefined) continue;
   recovered.nextSegmentId = lease.epoch * SEGMENT_IDS_PER_EPOCH + 1;
   const writer = DurableCollection.sharedWriter(store, index, recovered, policy, { report: () => undefined }, { onFenced: () => undefined });
   for (let n = 0; n < writes; n++) {

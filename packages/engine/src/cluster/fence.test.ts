@@ -1,19 +1,22 @@
-// A writer's recovery on a shared store removes leftovers (docs/scale-out.md#safety-the-wal-sequence-fences),
-// but a newer writer may fence it while it recovers, then write and commit a checkpoint before the
-// recovery gets to its deletes. Only what was there before the recovering writer's fence may be
-// removed: everything the newer writer made came after that fence. The interleaving is made to
-// happen exactly: a store wrapper runs the newer writer's whole takeover and checkpoint while the
-// older one's recovery lists the snapshots.
+// Taking an index as its writer on a shared store (docs/scale-out.md#safety-the-wal-sequence-fences):
+// claim the next lease, fence the WAL, recover with leftovers removed. Two interleavings that timing
+// alone made rare in fence-race.test.ts are made to happen exactly here:
+// - a newer writer fences the recovering one and commits a checkpoint before the recovery's deletes
+//   run (a store wrapper runs the newer writer's whole takeover while the older one lists snapshots):
+//   only what was there before the recovering writer's fence may be removed;
+// - two nodes claim leases 2 and 3, and the holder of 3 fences first: the holder of 2 must not write
+//   after the fence of a newer epoch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
-import { claimLease, newestLease } from "../cluster/lease.ts";
-import { fenceAndRecover } from "../cluster/fence.ts";
-import { SEGMENT_IDS_PER_EPOCH } from "../cluster/shared-collection.ts";
-import { DurableCollection } from "./collection.ts";
-import { recoverShared } from "./shared-recovery.ts";
+import { claimLease, newestLease, type Lease } from "./lease.ts";
+import { fenceAndRecover } from "./fence.ts";
+import { SEGMENT_IDS_PER_EPOCH } from "./shared-collection.ts";
+import { DurableCollection } from "../collection/collection.ts";
+import { recoverShared } from "../collection/shared-recovery.ts";
+import { FencedError } from "../base/errors.ts";
 import { MANUAL_POLICY, testIndex } from "../testing/cluster-nodes.ts";
 import { withTempDir } from "../testing/test-support.ts";
 import type { VectorRecord } from "../base/types.ts";
@@ -60,10 +63,15 @@ class GapStore implements BlobStore {
   }
 }
 
-/** Takes the index as a node does: the next lease, the fence, recovery with leftovers removed. */
-async function takeWriter(store: BlobStore, node: string): Promise<DurableCollection> {
-  const lease = await claimLease(store, layout, (await newestLease(store, layout))?.epoch ?? 0, { node, url: "" }) ?? assert.fail("lease");
+async function claim(store: BlobStore, node: string): Promise<Lease> {
+  return await claimLease(store, layout, (await newestLease(store, layout))?.epoch ?? 0, { node, url: "" }) ?? assert.fail("lease");
+}
+
+/** Takes the index as a node does: the next lease (unless given), the fence, recovery with leftovers removed. */
+async function takeWriter(store: BlobStore, node: string, claimed?: Lease): Promise<DurableCollection> {
+  const lease = claimed ?? await claim(store, node);
   const { recovered } = await fenceAndRecover(store, layout, lease, index);
+  if (recovered === undefined) assert.fail(`${node} found a newer lease after its fence`);
   recovered.nextSegmentId = lease.epoch * SEGMENT_IDS_PER_EPOCH + 1;
   return DurableCollection.sharedWriter(store, index, recovered, MANUAL_POLICY, {}, { onFenced: () => undefined });
 }
@@ -121,5 +129,24 @@ test("a writer's recovery removes the leftovers that were there before its fence
     await second.close();
     const after = await recoverShared(store, layout, index);
     assert.equal(after.state.count, 1);
+  });
+});
+
+test("a writer whose lease was overtaken before its fence was made writes nothing; the newer one is fenced by it and steps down", async () => {
+  await withTempDir(async (dir) => {
+    const store = new LocalBlobStore(dir);
+    const first = await takeWriter(store, "first");
+    await first.put([row("k1", 1)]);
+    first.abandonBackground();
+    await first.close();
+    const older = await claim(store, "older");
+    const newer = await takeWriter(store, "newer", await claim(store, "newer"));
+    const taken = await fenceAndRecover(store, layout, older, index);
+    assert.equal(taken.recovered, undefined, "the holder of the older lease does not become the writer");
+    await assert.rejects(newer.put([row("k2", 2)]), (error: unknown) => error instanceof FencedError, "its fence stops the newer one");
+    newer.abandonBackground();
+    await newer.close();
+    const after = await recoverShared(store, layout, index);
+    assert.deepEqual([after.state.count, after.state.get("k1")?.key], [1, "k1"]);
   });
 });

@@ -4,13 +4,12 @@
 // writer acknowledged is below the fence and is replayed; the previous writer's next create meets the
 // fence (or a later number) taken, and it steps down.
 import type { BlobStore } from "../storage/blob-store.ts";
-import { MANIFEST_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
+import { LEASE_EXT, MANIFEST_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { decodeManifest } from "../format/manifest.ts";
 import { encodeWalObject, encodeWalRecord } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
-import { FIRST_WAL_SEQ, readRequired } from "../collection/collection-recovery.ts";
+import { FIRST_WAL_SEQ, readRequired, type IndexShape } from "../collection/collection-recovery.ts";
 import { listBeforeFence, recoverShared, type SharedRecovered } from "../collection/shared-recovery.ts";
-import type { IndexShape } from "../collection/collection-recovery.ts";
 import type { Lease } from "./lease.ts";
 
 /** Creates tried before giving up: each refusal means another node committed meanwhile. */
@@ -43,11 +42,18 @@ export async function fenceWal(store: BlobStore, layout: CollectionLayout, lease
  * the WAL, then recovers. The listing comes first because a newer writer may fence this one during
  * the recovery and commit objects of its own; none of those can be in a listing made before this
  * writer's fence (docs/scale-out.md#safety-the-wal-sequence-fences).
+ *
+ * `recovered` is undefined when a newer lease exists once the fence is made: its holder may have
+ * fenced first (claims and fences of two nodes can interleave), and a writer must never write after
+ * the fence of a newer epoch. This one then writes nothing and removes nothing; its fence stops
+ * whichever writer fenced before it, and the newest lease's node takes the index again.
  */
 export async function fenceAndRecover(
   store: BlobStore, layout: CollectionLayout, lease: Lease, index: IndexShape,
-): Promise<{ fence: number; recovered: SharedRecovered }> {
+): Promise<{ fence: number; recovered: SharedRecovered | undefined }> {
   const removable = await listBeforeFence(store, layout);
   const fence = await fenceWal(store, layout, lease, index.dimension);
+  const newest = (await listNumbered(store, layout.leaseDir, LEASE_EXT)).at(-1);
+  if (newest !== undefined && newest.seq > lease.epoch) return { fence, recovered: undefined };
   return { fence, recovered: await recoverShared(store, layout, index, removable) };
 }

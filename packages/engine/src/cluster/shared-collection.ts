@@ -213,6 +213,8 @@ export class SharedCollection implements Collection {
     this.takeOverNext = false;
     if (lease === undefined) return;
     const { recovered } = await fenceAndRecover(store, this.layout, lease, this.index);
+    // A newer lease appeared before this node's fence was made: its node takes the index.
+    if (recovered === undefined) return;
     recovered.nextSegmentId = Math.max(recovered.nextSegmentId, lease.epoch * SEGMENT_IDS_PER_EPOCH + 1);
     const writer = DurableCollection.sharedWriter(store, this.index, recovered, policy, hooks, {
       onFenced: () => void this.changes.run(() => this.stepDown()).catch(() => undefined),
