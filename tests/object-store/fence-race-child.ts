@@ -1,6 +1,7 @@
 // One contender of fence-race.test.ts, in a process of its own. Round after round it takes the index
-// the way a node does (claims the next lease, fences the WAL, recovers with leftovers removed) and
-// then writes one put at a time until another contender fences it, printing each step as a JSON line:
+// the way a node does (claims the next lease, fences the WAL, recovers with leftovers removed; a round
+// whose lease was overtaken before its fence was made ends there) and then writes one put at a time
+// until another contender fences it, printing each step as a JSON line:
 // {"fence":F,"epoch":E} after its fence, {"ack":KEY,"seq":S,"epoch":E} per acknowledged put, and
 // {"lost":KEY} for a put whose outcome is unknown (any failure but the fence).
 // Usage: node --import tsx fence-race-child.ts CONTENDER ROUNDS WRITES (store options and index as
