@@ -171,11 +171,19 @@ export const SERVE_OPTIONS = {
   }),
   "cache-dir": row({
     name: "cache-dir", placeholder: "DIR", parse: text, defaultText: "none, every read goes to the store",
-    description: "with --store: keep local copies of segments, snapshots and deletion objects here, so that a restart or a reopened index reads them from this disk",
+    description: "with --store: keep local copies of segments here, so that a restart or a reopened index reads them from this disk",
   }),
   "cache-size": row({
     name: "cache-size", placeholder: "SIZE", parse: diskSize, default: 10 * 2 ** 30, defaultText: "10GiB",
     description: "bytes --cache-dir may hold (20GiB, 512MiB); the least recently used copies go first",
+  }),
+  "node-url": row({
+    name: "node-url", placeholder: "URL", parse: endpointUrl, defaultText: "http://127.0.0.1:PORT",
+    description: "with --store: where the other ossv nodes on the same store reach this one, to send it writes of the indexes it writes (docs/scale-out.md)",
+  }),
+  takeover: row({
+    name: "takeover", switch: true, parse: onOff, default: false,
+    description: "with --store: take every index at start without waiting about 5 s for the previous writer's heartbeat to go stale (a single node restarted after a crash; docs/scale-out.md)",
   }),
   region: row({ name: "region", placeholder: "ID", parse: text, default: "cn-hangzhou", description: "region this endpoint serves" }),
   "aws-region": row({

@@ -147,7 +147,9 @@ async function serveOn(
   const data = objectStore ? objectStore.location : dataDir;
   const server = await startServer({
     dataDir, port, region: config.region, awsRegion: config["aws-region"],
-    ...(store && { store }),
+    ...(store && { store, cluster: {
+      ...(config["node-url"] && { url: config["node-url"].replace(/\/+$/, "") }), ...(config.takeover && { takeover: true }), ...clusterTimings(),
+    } }),
     ...(config.host ? { host: config.host } : {}),
     ...(config["public-endpoint"] ? { publicEndpoint: config["public-endpoint"] } : {}),
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),
@@ -192,6 +194,22 @@ async function serveOn(
   logger.info("stopped");
   return 0;
 }
+/**
+ * OSSV_CLUSTER_TIMINGS, a JSON object such as {"deadAfterMs":2000}, overrides the cluster's tick,
+ * dead-node bound and poll interval: for tests that kill writers, like OSSV_CHECKPOINT_POLICY.
+ */
+function clusterTimings(): { tickMs?: number; deadAfterMs?: number; pollMs?: number } {
+  const text = process.env["OSSV_CLUSTER_TIMINGS"];
+  if (!text) return {};
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const timings: Record<string, number> = {};
+  for (const name of ["tickMs", "deadAfterMs", "pollMs"]) {
+    const value = parsed[name];
+    if (typeof value === "number" && value > 0) timings[name] = value;
+  }
+  return timings;
+}
+
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {

@@ -13,10 +13,16 @@ import { CollectionLayout, INDEXES_DIR, storageIdOf } from "./storage/collection
 import { LocalBlobStore } from "./storage/local-blob-store.ts";
 import { acquireDirLock, type DirLock } from "./storage/dir-lock.ts";
 import { CorruptionError, DAMAGE_STOPS_OPEN_HINT, NEWER_FORMAT_HINT, NewerFormatError } from "./base/errors.ts";
-import { listGenerationMarkers, markFormatGeneration, readFormatGeneration } from "./storage/format-generation.ts";
+import {
+  FORMAT_GENERATION, listGenerationMarkers, markFormatGeneration, readFormatGeneration, SHARED_GENERATION,
+} from "./storage/format-generation.ts";
 import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
 import { HoldingBlobStore } from "./storage/holding-store.ts";
 import { writeBackup } from "./storage/backup.ts";
+import { Cluster, type ClusterOptions } from "./cluster/cluster.ts";
+import { NotWriterError, SharedCollection, type ClusterContext } from "./cluster/shared-collection.ts";
+import { decodeWalRecord } from "./format/wal-format.ts";
+import { DecodeError } from "./base/errors.ts";
 import {
   EngineError, type BackupOptions, type BackupSummary, type CloseOptions, type Engine, type EngineOptions, type IndexRecord,
   type IndexStats,
@@ -37,13 +43,24 @@ export interface OpenEngineOptions extends EngineOptions {
    * milliseconds: the wait every acknowledged write includes. For metrics; must not throw.
    */
   onWalSync?: (ms: number) => void;
+  /**
+   * Many nodes on one shared store (docs/scale-out.md); needs `store`. Without it the engine is the
+   * only one on its store, as on a data directory.
+   */
+  cluster?: ClusterOptions;
 }
+
+/** What the engine keeps per index: a collection of its own, or one index of a shared store. */
+export type OpenCollection = DurableCollection | SharedCollection;
 
 /** Collections recovered at once during open: enough to overlap I/O, few enough to bound memory spikes. */
 const OPEN_CONCURRENCY = 4;
 
-export class OssvEngine implements Engine {
-  private readonly collections = new Map<string, DurableCollection>();
+/** `C` is DurableCollection on a store of its own, SharedCollection on a shared one (see openEngine). */
+export class OssvEngine<C extends OpenCollection = DurableCollection> implements Engine {
+  private readonly collections = new Map<string, C>();
+  /** Set on a shared store: this node's part in the cluster. */
+  private cluster: { node: Cluster; context: ClusterContext } | undefined;
   private closing: Promise<void> | undefined;
   /** Backups being written: close() stops them, and waits until their held deletes have run. */
   private readonly backups = new Map<AbortController, Promise<unknown>>();
@@ -65,16 +82,41 @@ export class OssvEngine implements Engine {
     this.hooks = { report: reportFailure, ...(onWalSync && { onWalSync }) };
   }
 
-  collection(index: IndexRecord): DurableCollection {
+  collection(index: IndexRecord): C {
     if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
     const open = this.collections.get(index.id);
     if (open) return open;
     const current = this.catalog.getIndexById(index.id);
     if (!current) throw new EngineError("NO_SUCH_INDEX", `vector index ${index.name} does not exist`);
-    // Every index present at open was recovered then, so one missing here was created since: empty.
-    const created = DurableCollection.createEmpty(this.store, current, this.policy, this.hooks);
+    // Every index present at open was recovered then, and on a shared store every index another node
+    // created is opened before its catalog is visible, so one missing here was created since: empty.
+    const created = (this.cluster
+      ? SharedCollection.created(this.cluster.context, current)
+      : DurableCollection.createEmpty(this.store, current, this.policy, this.hooks)) as C;
     this.collections.set(index.id, created);
     return created;
+  }
+
+  /**
+   * Shared stores: a write another node received for an index this node writes. The record was
+   * encoded there; it is checked again here, since it came over the network.
+   */
+  async appendForwarded(indexId: string, record: Uint8Array): Promise<number> {
+    if (this.closing) throw new NotWriterError("this node is stopping");
+    const index = this.catalog.getIndexById(indexId);
+    const collection = index && this.collections.get(indexId);
+    if (!index || !(collection instanceof SharedCollection)) throw new NotWriterError(`this node has no index ${indexId}`);
+    let decoded;
+    try {
+      decoded = decodeWalRecord(record);
+    } catch (error) {
+      if (error instanceof DecodeError) throw new EngineError("INVALID_ARGUMENT", `forwarded record: ${error.message}`);
+      throw error;
+    }
+    if (decoded.type === "marker" || (decoded.type === "put" && decoded.vectors.some((vector) => vector.data.length !== index.dimension))) {
+      throw new EngineError("INVALID_ARGUMENT", "forwarded record is not a write of this index");
+    }
+    return await collection.appendForwarded(record);
   }
 
   indexStats(): IndexStats[] {
@@ -93,9 +135,11 @@ export class OssvEngine implements Engine {
   close(options: CloseOptions = {}): Promise<void> {
     if (options.abandonBackground) for (const collection of this.collections.values()) collection.abandonBackground();
     this.closing ??= (async () => {
+      await this.cluster?.node.stopTicking();
       await this.catalog.close();
       await Promise.all([...this.collections.values()].map((collection) => collection.close()));
       this.collections.clear();
+      await this.cluster?.node.leave();
       for (const controller of this.backups.keys()) controller.abort(new EngineError("CLOSED", "the engine closed during the backup"));
       await Promise.allSettled(this.backups.values());
       await this.lock?.release();
@@ -150,9 +194,14 @@ export class OssvEngine implements Engine {
   /** Recovers the collections of all catalogued indexes, a few at a time. */
   async openCollections(indexes: IndexRecord[]): Promise<void> {
     const queue = [...indexes];
+    const shared = this.cluster?.context;
+    const takeOver = this.cluster?.node.options.takeover ?? false;
     const worker = async (): Promise<void> => {
       for (let index = queue.shift(); index; index = queue.shift()) {
-        this.collections.set(index.id, await DurableCollection.open(this.store, index, this.policy, this.hooks));
+        const collection = shared
+          ? await SharedCollection.open(shared, index, { takeOver })
+          : await DurableCollection.open(this.store, index, this.policy, this.hooks);
+        this.collections.set(index.id, collection as C);
       }
     };
     await Promise.all(Array.from({ length: OPEN_CONCURRENCY }, worker));
@@ -171,6 +220,9 @@ export class OssvEngine implements Engine {
       const id = storageIdOf(name);
       if (id !== undefined) ids.add(id);
     }
+    // Shared store: an index another node created after this node read the catalog has objects
+    // now; its catalog commit came before them, so reading the newest catalog after listing sees it.
+    if (this.cluster) await this.catalog.refresh();
     if (ids.size > 0 && !this.catalog.hasCommitted) {
       throw new CorruptionError("catalog/", `missing, yet the data of ${ids.size} index(es) is present under ${INDEXES_DIR}/`);
     }
@@ -178,9 +230,58 @@ export class OssvEngine implements Engine {
       if (!this.catalog.hasIndexId(id)) await this.store.deletePrefix(new CollectionLayout(id).root);
     }
   }
+
+  /** Shared stores: joins the cluster (first heartbeat); indexes are opened as readers afterwards. */
+  async joinCluster(options: ClusterOptions): Promise<void> {
+    const node = new Cluster(this.store, options, (error) => console.error("ossv: cluster tick failed:", error));
+    const { store, policy, hooks } = this;
+    const context: ClusterContext = {
+      store, liveness: node.liveness, policy, hooks, pollMs: node.pollMs,
+      forward: (url, indexId, record) => options.forward(url, indexId, record),
+      get me() {
+        return node.me;
+      },
+    };
+    this.cluster = { node, context };
+    await node.join();
+  }
+
+  /** Shared stores: starts the tick (openEngine does, unless ClusterOptions.deferStart). */
+  startCluster(): void {
+    this.cluster?.node.start({
+      refreshCatalog: () => this.catalog.refresh(),
+      maintainIndexes: async () => {
+        for (const collection of this.collections.values()) {
+          if (collection instanceof SharedCollection) await collection.maintain().catch((error: unknown) => this.reportMaintain(collection, error));
+        }
+      },
+    });
+  }
+
+  private reportMaintain(collection: SharedCollection, error: unknown): void {
+    const { index } = collection;
+    this.hooks.report?.({ indexId: index.id, indexName: index.name, bucket: index.bucket, task: "poll", error, attempts: 1, retryInMs: null });
+  }
+
+  /** Shared stores: another node's catalog adds and removes indexes; open and drop them before it shows. */
+  async indexesChanged(added: IndexRecord[], removed: IndexRecord[]): Promise<void> {
+    const context = this.cluster?.context;
+    if (!context) return;
+    for (const index of removed) {
+      const collection = this.collections.get(index.id);
+      this.collections.delete(index.id);
+      await collection?.drop();
+    }
+    for (const index of added) {
+      if (!this.collections.has(index.id)) this.collections.set(index.id, (await SharedCollection.open(context, index)) as C);
+    }
+  }
 }
 
-export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine> {
+export function openEngine(options: OpenEngineOptions & { cluster: ClusterOptions; store: BlobStore }): Promise<OssvEngine<SharedCollection>>;
+export function openEngine(options: OpenEngineOptions & { cluster?: undefined }): Promise<OssvEngine>;
+export function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenCollection>>;
+export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenCollection>> {
   let store = options.store;
   let lock: DirLock | undefined;
   if (!store) {
@@ -195,15 +296,23 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
   // and every delete through the holding store, so a backup's hold covers them all.
   const holding = new HoldingBlobStore(store);
   const tracked = new SizeTrackingStore(holding);
-  const engine = new OssvEngine(tracked, holding, policy, lock, options.onBackgroundFailure, options.onWalSync);
+  const engine = new OssvEngine<OpenCollection>(tracked, holding, policy, lock, options.onBackgroundFailure, options.onWalSync);
   let generation: number | undefined;
+  const shared = options.cluster !== undefined && options.store !== undefined;
   try {
     // Before anything else is read: a build that cannot read the directory must not start deleting
     // leftovers or replaying a WAL before it meets the first object it does not know.
-    generation = await readFormatGeneration(store);
-    engine.catalog = await DurableCatalog.open(tracked, { dropIndexData: (index) => engine.dropIndexData(index) });
+    generation = await readFormatGeneration(store, shared ? SHARED_GENERATION : FORMAT_GENERATION);
+    // A shared store is generation 2 before anything of the new kinds is written (docs/scale-out.md).
+    if (shared) await markFormatGeneration(store, generation, SHARED_GENERATION);
+    engine.catalog = await DurableCatalog.open(tracked, {
+      dropIndexData: (index) => engine.dropIndexData(index),
+      indexesChanged: (added, removed) => engine.indexesChanged(added, removed),
+    }, { shared });
+    if (options.cluster && shared) await engine.joinCluster(options.cluster);
     await engine.removeOrphans();
     await engine.openCollections(engine.catalog.allIndexes());
+    if (!options.cluster?.deferStart) engine.startCluster();
   } catch (error) {
     await lock?.release();
     // Said here rather than in every CorruptionError: only at open has nothing been changed yet.
@@ -212,7 +321,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine
     throw error;
   }
   try {
-    await markFormatGeneration(store, generation);
+    // A shared store was marked before anything was written.
+    if (!shared) await markFormatGeneration(store, generation);
   } catch (error) {
     await engine.close();
     throw error;

@@ -23,3 +23,6 @@ export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
 export { analyze } from "./text/analyzer.ts";
 export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";
+export { NotWriterError, type SharedCollection } from "./cluster/shared-collection.ts";
+export { CLUSTER_DEFAULTS, type ClusterOptions } from "./cluster/cluster.ts";
+export type { OpenCollection } from "./engine.ts";

@@ -2,7 +2,7 @@
 // (OSSV_* variables via the CLI) or created on an empty data directory, so a fresh `ossv serve` is
 // usable at once.
 import { randomInt } from "node:crypto";
-import { openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
+import { EngineError, openEngine, type AccessKeyRecord, type Catalog } from "@ossv/engine";
 import { isSealed, loadMasterKey, replaceMasterKey, SecretBox } from "./secret-box.ts";
 
 export interface RootAccount {
@@ -24,6 +24,10 @@ export function newAccountId(): string {
 
 export function newAccessKey(): { accessKeyId: string; accessKeySecret: string } {
   return { accessKeyId: "LTAI" + randomBase62(20), accessKeySecret: randomBase62(30) };
+}
+
+function ignoreAccountExists(error: unknown): void {
+  if (!(error instanceof EngineError && error.code === "ACCOUNT_EXISTS")) throw error;
 }
 
 export interface BootstrapResult {
@@ -118,7 +122,8 @@ async function deleteSealedKeys(catalog: Catalog): Promise<string[]> {
 
 export async function bootstrapAccount(catalog: Catalog, secrets: SecretBox, configured?: RootAccount): Promise<BootstrapResult> {
   if (configured) {
-    if (!catalog.getAccount(configured.accountId)) await catalog.createAccount(configured.accountId);
+    // Nodes of a shared store start together: another may have created the account meanwhile.
+    if (!catalog.getAccount(configured.accountId)) await catalog.createAccount(configured.accountId).catch(ignoreAccountExists);
     await ensureRootKey(catalog, secrets, configured);
     return { root: configured, generated: false };
   }

@@ -19,6 +19,7 @@ const API_CODE_FOR: Record<EngineErrorCode, ErrorCode> = {
   INVALID_TOKEN: "VectorIndexParameterInvalid",
   CLOSED: "ServiceUnavailable",
   LOCKED: "ServiceUnavailable",
+  UNAVAILABLE: "ServiceUnavailable",
   INVALID_ARGUMENT: "InvalidArgument",
 };
 

@@ -17,6 +17,7 @@ import { backupTaker } from "./backup.ts";
 import { newRequestId } from "./request-id.ts";
 import { sendError } from "./respond.ts";
 import { loadMasterKey, SecretBox } from "./secret-box.ts";
+import { answerClusterRequest, clusterForwarder, clusterToken, type ClusterAppender } from "./cluster-endpoint.ts";
 import { answerClientError, refuseConnect, trackInFlight, type InFlight } from "./client-error.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { answerOperatorRequest, type OperatorState } from "./operator-endpoints.ts";
@@ -32,6 +33,12 @@ export interface ServerOptions {
   dataDir: string;
   /** Where the engine keeps its objects instead of `dataDir` (an object store); the caller closes it. */
   store?: BlobStore;
+  /**
+   * With `store`: this server is one node of many on that store (docs/scale-out.md). `url` is where
+   * the other nodes reach this one; `takeover` takes every index at start (ClusterOptions.takeover);
+   * the timings are for tests (defaults: CLUSTER_DEFAULTS).
+   */
+  cluster?: { url?: string; takeover?: boolean; tickMs?: number; deadAfterMs?: number; pollMs?: number };
   port?: number;
   /** Default "::": every interface, IPv4 and IPv6. */
   host?: string;
@@ -150,9 +157,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const reportFailure = options.onBackgroundFailure ?? logBackgroundFailure;
   // With an object store the engine does not touch dataDir, yet master.key is made there.
   if (options.store) await mkdir(options.dataDir, { recursive: true });
+  // Known once the master key is loaded (serveEngine); until then forwards and appends are refused.
+  const token: { value?: string } = {};
+  const nodeUrl: { value?: string } = {};
+  const cluster = options.store && options.cluster
+    ? {
+      ...options.cluster, url: () => nodeUrl.value ?? "", deferStart: true, forward: clusterForwarder(() => token.value),
+    }
+    : undefined;
   const engine = await openEngine({
     dataDir: options.dataDir,
     ...(options.store && { store: options.store }),
+    ...(cluster && { cluster }),
     onBackgroundFailure: (event) => {
       metrics.observeBackgroundFailure(event);
       reportFailure(event);
@@ -162,7 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   metrics.attach(engine);
   try {
-    return await serveEngine(engine, region, options, metrics);
+    return await serveEngine(engine, region, options, metrics, cluster ? { engine, token, nodeUrl } : undefined);
   } catch (error) {
     await engine.close();
     throw error;
@@ -173,8 +189,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * Binds the port first and only then creates the first account: a start that cannot serve (the port
  * is taken, say) must not leave behind an account whose generated root key was never shown.
  */
-async function serveEngine(engine: Engine, region: string, options: ServerOptions, metrics: ServerMetrics): Promise<RunningServer> {
-  const secrets = new SecretBox(await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog)));
+async function serveEngine(
+  engine: Engine, region: string, options: ServerOptions, metrics: ServerMetrics,
+  cluster: { engine: ClusterAppender & { startCluster(): void }; token: { value?: string }; nodeUrl: { value?: string } } | undefined,
+): Promise<RunningServer> {
+  const masterKey = await loadMasterKey(options.dataDir, options.masterKey, sealedSecretSample(engine.catalog));
+  const secrets = new SecretBox(masterKey);
+  if (cluster) cluster.token.value = clusterToken(masterKey);
   const log = options.onRequest;
   const onRequest = (entry: AccessLogEntry) => {
     metrics.observeRequest(entry);
@@ -192,6 +213,7 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
     trackInFlight(inFlight, req, res);
     // Health and metrics first: they answer in every phase and need no signature.
     if (answerOperatorRequest(req, res, operator)) return;
+    if (answerClusterRequest(req, res, cluster?.engine, () => cluster?.token.value, settings.maxBodyBytes)) return;
     listener(req, res);
   };
   // A missing Host is refused by the pipeline, in OSS's error shape, rather than by node with a bare 400.
@@ -216,6 +238,11 @@ async function serveEngine(engine: Engine, region: string, options: ServerOption
   // Node does not await a request listener. handleRequest turns every failure of a request into its
   // answer (an OSS error, or a closed connection), so there is nothing left to do with its promise.
   listener = (req, res) => void handleRequest(req, res, settings);
+  if (cluster) {
+    // The other nodes reach this one at --node-url, by default this machine's loopback and the port bound.
+    cluster.nodeUrl.value = options.cluster?.url ?? `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    cluster.engine.startCluster();
+  }
   operator.phase = "ready";
   const { root, generated } = bootstrap;
   let closing: Promise<void> | undefined;

@@ -4,7 +4,8 @@
 // describe` shows what failed, when, and how often, until a later attempt succeeds and after.
 
 /** "merge" is the idle merge: like an explicit compact(), all segments into one. */
-export type BackgroundTask = "checkpoint" | "flush" | "compact" | "merge";
+/** "poll": a reader on a shared store looking for new WAL objects (cluster/index-reader.ts). */
+export type BackgroundTask = "checkpoint" | "flush" | "compact" | "merge" | "poll";
 
 /** The most recent background failure of a collection, as describe() shows it. */
 export interface BackgroundFailure {

@@ -13,6 +13,18 @@ export class CorruptionError extends Error {
   }
 }
 
+/**
+ * On a shared store (docs/scale-out.md): this node's create of the next commit number was refused,
+ * so another node has become the index's writer. Nothing in the refused object was acknowledged; the
+ * node steps down to reading the index.
+ */
+export class FencedError extends Error {
+  constructor(readonly objectName: string) {
+    super(`${objectName} exists already: another node has become the index's writer`);
+    this.name = "FencedError";
+  }
+}
+
 /** What an operator reads when damage stops start-up: what happened to the files, and what to do. */
 export const DAMAGE_STOPS_OPEN_HINT = ". Nothing was changed; `ossv admin fsck --data-dir DIR` lists every damaged object "
   + "and what it holds, and with --repair moves them aside";

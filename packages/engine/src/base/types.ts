@@ -225,6 +225,8 @@ export type EngineErrorCode =
   | "INVALID_TOKEN"
   | "CLOSED"
   | "LOCKED"
+  /** Shared stores: the index's writer cannot be reached now (a takeover under way); retry. */
+  | "UNAVAILABLE"
   | "INVALID_ARGUMENT";
 
 export class EngineError extends Error {

@@ -1,5 +1,6 @@
 // Catalog objects: the whole catalog as one JSON document, committed as `catalog/<seq>.json`, with a
-// checksum line (checked-json.ts) since version 2.
+// checksum line (checked-json.ts) since version 2. Objects written since lineages were added also
+// name their own commit id and those of the objects they were built on.
 import { DecodeError, NewerFormatError } from "../base/errors.ts";
 import type { CatalogSnapshot } from "./catalog-state.ts";
 import { decodeCheckedJson, encodeCheckedJson } from "../format/checked-json.ts";
@@ -9,13 +10,33 @@ const VERSION = 2;
 /** The last version written without a checksum line. */
 const UNCHECKED_VERSION = 1;
 
-export interface CatalogDocument extends CatalogSnapshot {
+/**
+ * Which commit an object is and what it was built on, so that a node on a shared store can tell its
+ * own object N in the chain from another node's N (docs/scale-out.md#the-catalog). Optional
+ * members: objects written before they existed have neither, and read as a lineage that names
+ * nothing.
+ */
+export interface CatalogLineage {
+  /** Random and unique to this object. */
+  commit?: string;
+  /** The commit ids of the objects at seq-1, seq-2, … that this one was built on, as far as known. */
+  ancestors?: string[];
+}
+
+export interface CatalogDocument extends CatalogSnapshot, CatalogLineage {
   seq: number;
 }
 
 export function encodeCatalog(document: CatalogDocument): Uint8Array {
-  const { seq, accounts, accessKeys, buckets, indexes, users } = document;
-  return encodeCheckedJson({ format: FORMAT, version: VERSION, seq, accounts, accessKeys, buckets, indexes, users });
+  const { seq, commit, ancestors, accounts, accessKeys, buckets, indexes, users } = document;
+  return encodeCheckedJson({ format: FORMAT, version: VERSION, seq, commit, ancestors, accounts, accessKeys, buckets, indexes, users });
+}
+
+function isLineage(commit: unknown, ancestors: unknown): boolean {
+  return (
+    (commit === undefined || typeof commit === "string") &&
+    (ancestors === undefined || (Array.isArray(ancestors) && ancestors.every((id) => typeof id === "string")))
+  );
 }
 
 function isRecordArray(value: unknown, requiredStrings: string[]): value is Record<string, unknown>[] {
@@ -47,8 +68,9 @@ export function decodeCatalog(bytes: Uint8Array, expectedSeq: number): CatalogDo
   }
   // Catalogs written before users existed have none.
   doc.users ??= [];
-  const { accounts, accessKeys, buckets, indexes, users } = doc;
+  const { commit, ancestors, accounts, accessKeys, buckets, indexes, users } = doc;
   if (
+    !isLineage(commit, ancestors) ||
     !isRecordArray(accounts, ["accountId", "createdAt"]) ||
     !isRecordArray(accessKeys, ["accessKeyId", "accessKeySecret", "accountId", "status"]) ||
     !isRecordArray(buckets, ["accountId", "name", "region"]) ||
@@ -57,5 +79,5 @@ export function decodeCatalog(bytes: Uint8Array, expectedSeq: number): CatalogDo
   ) {
     throw new DecodeError("catalog object has malformed records");
   }
-  return { seq: expectedSeq, ...(doc as unknown as CatalogSnapshot) };
+  return { seq: expectedSeq, ...(doc as unknown as CatalogSnapshot & CatalogLineage) };
 }

@@ -2,7 +2,8 @@
 // the whole new state as the next numbered object `catalog/<seq>.json` with createIfAbsent, and only
 // then make it visible and resolve. Recovery reads the newest object, and stops if it is damaged.
 import { BlobNotCreatedError, type BlobStore } from "../storage/blob-store.ts";
-import { decodeCatalog, encodeCatalog } from "./catalog-codec.ts";
+import { decodeCatalog, encodeCatalog, type CatalogDocument, type CatalogLineage } from "./catalog-codec.ts";
+import { CATALOG_ANCESTORS, builtOn, childLineage } from "./catalog-lineage.ts";
 import { CatalogState } from "./catalog-state.ts";
 import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
 import { listNumbered, numberedName } from "../storage/numbered-objects.ts";
@@ -30,12 +31,32 @@ const KEEP_OBJECTS = 3;
 export interface CatalogHooks {
   /** Runs after a deleteIndex commit and before its promise resolves: drop the index's data. */
   dropIndexData(index: IndexRecord): Promise<void>;
+  /**
+   * Shared stores: runs when a newer catalog written by another node is read, before it becomes
+   * visible, with the indexes it adds and removes.
+   */
+  indexesChanged?(added: IndexRecord[], removed: IndexRecord[]): Promise<void>;
 }
+
+/** Shared stores: a change that lost the race for its number is applied again to the newer catalog this often. */
+const SHARED_COMMIT_ATTEMPTS = 16;
 
 interface Recovered {
   state: CatalogState;
   seq: number;
+  lineage: CatalogLineage;
   liveSeqs: number[];
+}
+
+/** A listed catalog object decoded; damage and newer formats are reported against its name. */
+function decodeObject(name: string, seq: number, bytes: Uint8Array): CatalogDocument {
+  try {
+    return decodeCatalog(bytes, seq);
+  } catch (error) {
+    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable catalog object: ${error.message}`);
+    if (error instanceof NewerFormatError) throw error.of(name);
+    throw error;
+  }
 }
 
 /**
@@ -46,17 +67,12 @@ interface Recovered {
 async function recoverCatalog(store: BlobStore): Promise<Recovered> {
   const objects = await listNumbered(store, CATALOG_DIR, CATALOG_EXT);
   const newest = objects.at(-1);
-  if (newest === undefined) return { state: new CatalogState(), seq: 0, liveSeqs: [] };
+  if (newest === undefined) return { state: new CatalogState(), seq: 0, lineage: {}, liveSeqs: [] };
   const bytes = await store.get(newest.name);
   if (!bytes) throw new CorruptionError(newest.name, "catalog object vanished while being read");
-  try {
-    const doc = decodeCatalog(bytes, newest.seq);
-    return { state: CatalogState.from(doc).freeze(), seq: newest.seq, liveSeqs: objects.map((o) => o.seq) };
-  } catch (error) {
-    if (error instanceof DecodeError) throw new CorruptionError(newest.name, `unreadable catalog object: ${error.message}`);
-    if (error instanceof NewerFormatError) throw error.of(newest.name);
-    throw error;
-  }
+  const doc = decodeObject(newest.name, newest.seq, bytes);
+  const lineage = { commit: doc.commit, ancestors: doc.ancestors };
+  return { state: CatalogState.from(doc).freeze(), seq: newest.seq, lineage, liveSeqs: objects.map((o) => o.seq) };
 }
 
 export class DurableCatalog implements Catalog {
@@ -70,12 +86,39 @@ export class DurableCatalog implements Catalog {
     private readonly hooks: CatalogHooks,
     private state: CatalogState,
     private seq: number,
+    /** The lineage of the object in force, which the next commit extends. */
+    private lineage: CatalogLineage,
     private liveSeqs: number[],
+    /** On a shared store other nodes commit too (docs/scale-out.md#the-catalog). */
+    private readonly shared: boolean,
   ) {}
 
-  static async open(store: BlobStore, hooks: CatalogHooks): Promise<DurableCatalog> {
-    const { state, seq, liveSeqs } = await recoverCatalog(store);
-    return new DurableCatalog(store, hooks, state, seq, liveSeqs);
+  static async open(store: BlobStore, hooks: CatalogHooks, options: { shared?: boolean } = {}): Promise<DurableCatalog> {
+    const { state, seq, lineage, liveSeqs } = await recoverCatalog(store);
+    return new DurableCatalog(store, hooks, state, seq, lineage, liveSeqs, options.shared ?? false);
+  }
+
+  /**
+   * Shared stores: reads the newest catalog when another node committed one, and makes it visible
+   * (after hooks.indexesChanged). Runs in the change queue, so never in the middle of a change.
+   */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.queue.run(() => this.readNewer());
+  }
+
+  private async readNewer(): Promise<void> {
+    const newest = await recoverCatalog(this.store);
+    if (newest.seq <= this.seq) return;
+    const before = new Map(this.state.allIndexes().map((index) => [index.id, index]));
+    const after = new Map(newest.state.allIndexes().map((index) => [index.id, index]));
+    const added = [...after.values()].filter((index) => !before.has(index.id));
+    const removed = [...before.values()].filter((index) => !after.has(index.id));
+    if (added.length > 0 || removed.length > 0) await this.hooks.indexesChanged?.(added, removed);
+    this.state = newest.state;
+    this.seq = newest.seq;
+    this.lineage = newest.lineage;
+    this.liveSeqs = newest.liveSeqs;
   }
 
   /** Waits for queued changes, then refuses every call with CLOSED. */
@@ -93,17 +136,24 @@ export class DurableCatalog implements Catalog {
   private mutate<T>(change: (draft: CatalogState) => T): Promise<T> {
     if (this.closed) return Promise.reject(new EngineError("CLOSED", "the engine is closed"));
     return this.queue.run(async () => {
-      if (this.failure !== undefined) throw this.failure;
-      const draft = this.state.clone();
-      const result = change(draft);
-      await this.commit(draft);
-      return result;
+      for (let attempt = 1; ; attempt++) {
+        if (this.failure !== undefined) throw this.failure;
+        const draft = this.state.clone();
+        const result = change(draft);
+        if (await this.commit(draft)) return result;
+        // Shared store: another node committed this number first. Check and apply the change again
+        // on the catalog it wrote (which may now refuse it, as one node would have).
+        if (attempt >= SHARED_COMMIT_ATTEMPTS) throw new EngineError("UNAVAILABLE", "the catalog kept changing under this change");
+        await this.readNewer();
+      }
     });
   }
 
-  private async commit(draft: CatalogState): Promise<void> {
+  /** True once committed; false only on a shared store, when another node took the number first. */
+  private async commit(draft: CatalogState): Promise<boolean> {
     const seq = this.seq + 1;
-    const bytes = encodeCatalog({ seq, ...draft.toSnapshot() });
+    const lineage = childLineage(this.lineage);
+    const bytes = encodeCatalog({ seq, ...lineage, ...draft.toSnapshot() });
     let created: boolean;
     try {
       created = await this.store.createIfAbsent(numberedName(CATALOG_DIR, seq, CATALOG_EXT), bytes);
@@ -112,14 +162,42 @@ export class DurableCatalog implements Catalog {
       if (!(error instanceof BlobNotCreatedError)) this.failure = error;
       throw error;
     }
+    if (this.shared && !(created && (await this.landed(seq, lineage.commit)))) return false;
     if (!created) {
       this.failure = new CorruptionError(numberedName(CATALOG_DIR, seq, CATALOG_EXT), "exists: another writer?");
       throw this.failure;
     }
     this.state = draft.freeze();
     this.seq = seq;
+    this.lineage = lineage;
     this.liveSeqs.push(seq);
     await this.prune();
+    return true;
+  }
+
+  /**
+   * Whether the object this node just created as `seq` is in the chain. With nothing above it, it is
+   * the newest (which is never pruned), so yes. Above it may be commits of other nodes built on it,
+   * or, when this node was several changes behind, the chain in which `seq` was taken and pruned
+   * before this node created it again: the newest object's lineage says which. When more changes
+   * landed on top than it names, the outcome is unknown, as for a request cut off mid-way; the node
+   * then takes the newest catalog, so that its next change is not left as far behind.
+   */
+  private async landed(seq: number, commit: string): Promise<boolean> {
+    for (;;) {
+      const newest = (await listNumbered(this.store, CATALOG_DIR, CATALOG_EXT)).at(-1);
+      if (newest === undefined || newest.seq <= seq) return true;
+      const bytes = await this.store.get(newest.name);
+      // Pruned since the listing: a newer object exists, which the next listing shows.
+      if (bytes === undefined) continue;
+      const found = builtOn(decodeObject(newest.name, newest.seq, bytes), newest.seq, seq, commit);
+      if (found !== undefined) return found;
+      await this.readNewer();
+      throw new EngineError(
+        "UNAVAILABLE",
+        `more than ${CATALOG_ANCESTORS} catalog changes landed before this one was confirmed; whether it is among them is unknown: check and retry`,
+      );
+    }
   }
 
   /** Old objects are never read again; failing to remove one only costs disk space. */

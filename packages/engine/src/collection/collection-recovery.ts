@@ -22,7 +22,7 @@ import { decodeSnapshot } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 
-type IndexShape = Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">;
+export type IndexShape = Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">;
 
 /** WAL numbering starts here for a collection that was never checkpointed. */
 export const FIRST_WAL_SEQ = 1;
@@ -37,9 +37,11 @@ export interface RecoveredCollection {
   walSizes: Map<number, number>;
   segmentIds: Set<number>;
   nextSegmentId: number;
+  /** Shared stores: see CheckpointState.highestCheckpointNumber. */
+  highestCheckpointNumber?: number;
 }
 
-interface Base {
+export interface Base {
   state: CollectionState;
   manifestSeq: number;
   walFrom: number;
@@ -57,9 +59,14 @@ async function chooseManifest(store: BlobStore, manifests: NumberedObject[], gar
 }
 
 /** Reads an object recovery relies on; it must exist and decode, or data would be lost. */
-async function readRequired<T>(store: BlobStore, name: string, what: string, decode: (bytes: Uint8Array) => T): Promise<T> {
+export async function readRequired<T>(store: BlobStore, name: string, what: string, decode: (bytes: Uint8Array) => T): Promise<T> {
   const bytes = await store.get(name);
   if (!bytes) throw new CorruptionError(name, `${what} is missing`);
+  return decodeRequired(name, what, bytes, decode);
+}
+
+/** Decodes an object recovery relies on: damage becomes a CorruptionError naming it. */
+export function decodeRequired<T>(name: string, what: string, bytes: Uint8Array, decode: (bytes: Uint8Array) => T): T {
   try {
     return decode(bytes);
   } catch (error) {
@@ -131,9 +138,15 @@ async function loadBase(store: BlobStore, layout: CollectionLayout, index: Index
   await collectUnnamed(store, layout.snapshotDir, SNAPSHOT_EXT, (n) => n === manifest?.snapshot, seq, leftovers);
   await collectUnnamed(store, layout.deletesDir, DELETES_EXT, (n) => n === manifest?.deletes, seq, leftovers);
   await collectUnnamed(store, layout.segmentDir, SEGMENT_EXT, (id) => named.has(id), Math.max(0, ...named), leftovers);
+  return loadManifestBase(store, layout, index, manifest);
+}
+
+/** The state a manifest names (snapshot, segments with their bitmaps), or the empty state for none. */
+export async function loadManifestBase(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest | undefined): Promise<Base> {
   if (!manifest) {
     return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
   }
+  const named = new Set(manifest.segments);
   const snapshotName = layout.snapshotName(manifest.snapshot);
   const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
   const { memtable, walFrom } = await readRequired(store, snapshotName, "snapshot", decode);

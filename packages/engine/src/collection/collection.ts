@@ -7,15 +7,15 @@ import {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureReporter, type TaskFailureReporter,
 } from "../base/background-failures.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
-import { invariant } from "../base/invariant.ts";
 import { totalMemory, type MemoryUse } from "../base/memory-use.ts";
+import type { FencedError } from "../base/errors.ts";
 import { BackgroundWork } from "../maintenance/background-work.ts";
 import { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "../maintenance/policy.ts";
 import type { CheckpointState } from "../maintenance/maintenance-context.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
 import { FIRST_WAL_SEQ, recoverCollection, type RecoveredCollection } from "./collection-recovery.ts";
 import { CollectionState } from "../state/collection-state.ts";
-import { listKeys } from "./list-pages.ts";
+import { getRecords, listRecords, listStateKeys, queryState } from "./state-reads.ts";
 import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
 import {
@@ -40,6 +40,12 @@ export interface SegmentSummary {
   graph: boolean;
   /** The calibrated query beam of its graph, 0 while the graph is being built. */
   searchEf: number;
+}
+
+/** A collection that is an index's writer on a shared store (docs/scale-out.md). */
+export interface SharedWriterHooks {
+  /** Called once when another node fenced this one: writes fail from then on; the owner steps down. */
+  onFenced(error: FencedError): void;
 }
 
 /** What a collection tells its owner besides its answers. */
@@ -67,18 +73,23 @@ export class DurableCollection implements Collection {
     recovered: RecoveredCollection,
     policy: CheckpointPolicy,
     hooks: CollectionHooks,
+    shared?: SharedWriterHooks,
   ) {
     const layout = new CollectionLayout(index.id);
     const report = hooks.report ?? logBackgroundFailure;
     this.state = recovered.state;
-    this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch), hooks.onWalSync);
-    const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId } = recovered;
-    const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId };
+    const onFenced = shared && ((error: FencedError) => shared.onFenced(error));
+    this.wal = new WalWriter(store, layout, recovered.nextWalSeq, (batch) => this.applyDurable(batch), hooks.onWalSync, onFenced || undefined);
+    const { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId, highestCheckpointNumber } = recovered;
+    const checkpointState = { manifestSeq, walFrom, walSizes, segmentIds, nextSegmentId, highestCheckpointNumber };
     this.layout = layout;
     this.checkpointState = checkpointState;
+    const commitCheckpoint = async (manifest: number, walFrom: number) => {
+      await this.wal.append(encodeWalRecord({ type: "marker", marker: { checkpoint: { manifest, walFrom } } }, index.dimension));
+    };
     const context = {
       store, layout, collection: this.state, nextWalSeq: () => this.wal.nextSeq, state: checkpointState,
-      signal: this.abandonment.signal,
+      signal: this.abandonment.signal, ...(shared && { shared: { commitCheckpoint } }),
     };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
     this.background = new BackgroundWork(context, policy, reportTask);
@@ -90,6 +101,14 @@ export class DurableCollection implements Collection {
   ): Promise<DurableCollection> {
     const recovered = await recoverCollection(store, new CollectionLayout(index.id), index);
     return new DurableCollection(store, index, recovered, policy, hooks);
+  }
+
+  /** The writer of an index on a shared store, from what shared-recovery.ts read after the fence. */
+  static sharedWriter(
+    store: BlobStore, index: IndexRecord, recovered: RecoveredCollection,
+    policy: CheckpointPolicy, hooks: CollectionHooks, shared: SharedWriterHooks,
+  ): DurableCollection {
+    return new DurableCollection(store, index, recovered, policy, hooks, shared);
   }
 
   /** A collection for an index created in this process: nothing can be stored for its fresh id yet. */
@@ -118,6 +137,20 @@ export class DurableCollection implements Collection {
     this.background.noteWalObject(batch.seq, batch.objectBytes);
   }
 
+  /**
+   * Appends one encoded WAL record (encodeWalRecord, checked by the caller) and resolves with the
+   * number of the WAL object that holds it, once durable: a write forwarded by another node.
+   */
+  async appendRecord(record: Uint8Array): Promise<number> {
+    this.assertUsable();
+    return await this.wal.append(record);
+  }
+
+  /** The number of the last WAL object applied to memory (0 before the first). */
+  get appliedSeq(): number {
+    return this.wal.nextSeq - 1;
+  }
+
   async put(vectors: VectorRecord[]): Promise<void> {
     this.assertUsable();
     if (vectors.length === 0) return;
@@ -132,38 +165,22 @@ export class DurableCollection implements Collection {
 
   get(keys: string[]): VectorRecord[] {
     this.assertUsable();
-    const found: VectorRecord[] = [];
-    for (const key of keys) {
-      const record = this.state.get(key);
-      if (record) found.push(record);
-    }
-    return found;
+    return getRecords(this.state, keys);
   }
 
   list(options: ListVectorsOptions): ListVectorsPage {
     this.assertUsable();
-    const page = listKeys(this.state, options);
-    // The page was read from the same state just now, with nothing in between: every key is there.
-    const vectors = page.keys.map((key) => {
-      const record = this.state.get(key);
-      invariant(record !== undefined, "a listed key has a record", { key, index: this.index.id });
-      return record;
-    });
-    return page.nextToken === undefined ? { vectors } : { vectors, nextToken: page.nextToken };
+    return listRecords(this.state, this.index, options);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {
     this.assertUsable();
-    return listKeys(this.state, options);
+    return listStateKeys(this.state, options);
   }
 
   query(options: QueryOptions): QueryHit[] {
     this.assertUsable();
-    if (options.vector.length !== this.index.dimension) {
-      throw new RangeError(`query vector has ${options.vector.length} dimensions, the index ${this.index.dimension}`);
-    }
-    if (!Number.isInteger(options.topK) || options.topK < 1) throw new RangeError("topK must be a positive integer");
-    return this.state.query(options);
+    return queryState(this.state, this.index, options);
   }
 
   count(): number {

@@ -4,7 +4,7 @@
 // `onDurable` (in order) and the callers' promises resolved.
 import { BlobNotCreatedError, type BlobStore } from "../storage/blob-store.ts";
 import type { CollectionLayout } from "../storage/collection-layout.ts";
-import { CorruptionError } from "../base/errors.ts";
+import { CorruptionError, FencedError } from "../base/errors.ts";
 import { encodeWalObject } from "../format/wal-format.ts";
 
 /** A single WAL object stays below this size unless one record alone is bigger. */
@@ -12,7 +12,8 @@ const MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 
 interface PendingWrite {
   record: Uint8Array;
-  resolve: () => void;
+  /** Resolved with the number of the WAL object that holds the record. */
+  resolve: (seq: number) => void;
   reject: (error: unknown) => void;
 }
 
@@ -41,11 +42,17 @@ export class WalWriter {
     private readonly onDurable: (batch: DurableBatch) => void,
     /** Told how long each successful object creation took (write, fsync, link): the cost every write waits for. */
     private readonly onSync?: (ms: number) => void,
+    /**
+     * Set on a shared store: a taken number means another node fenced this one (FencedError, then
+     * this is called once) rather than a second process on one data directory (CorruptionError).
+     */
+    private readonly onFenced?: (error: FencedError) => void,
   ) {}
 
-  append(record: Uint8Array): Promise<void> {
+  /** Resolves with the number of the WAL object that holds `record`, once that object is durable. */
+  append(record: Uint8Array): Promise<number> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       if (this.committing === undefined) this.committing = this.commitLoop();
     });
@@ -77,14 +84,19 @@ export class WalWriter {
 
   private async commitBatch(batch: PendingWrite[]): Promise<void> {
     const records = batch.map((write) => write.record);
+    let seq = this.nextSeq;
     try {
       if (this.failure !== undefined) throw this.failure;
-      const seq = this.nextSeq;
+      seq = this.nextSeq;
       const object = encodeWalObject(records);
       const name = this.layout.walName(seq);
       const started = performance.now();
       if (!(await this.store.createIfAbsent(name, object))) {
-        throw new CorruptionError(name, "WAL object exists already: another writer?");
+        if (this.onFenced === undefined) throw new CorruptionError(name, "WAL object exists already: another writer?");
+        const fenced = new FencedError(name);
+        this.failure = fenced;
+        this.onFenced(fenced);
+        throw fenced;
       }
       this.onSync?.(performance.now() - started);
       // No await from here on: the number advances and memory changes in one synchronous step.
@@ -95,6 +107,6 @@ export class WalWriter {
       for (const write of batch) write.reject(error);
       return;
     }
-    for (const write of batch) write.resolve();
+    for (const write of batch) write.resolve(seq);
   }
 }

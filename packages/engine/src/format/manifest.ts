@@ -21,6 +21,11 @@ export interface Manifest {
   segments: number[];
   /** Number of the deletion object (equal to `seq`), 0 when there are no segments. */
   deletes: number;
+  /**
+   * "wal" on a shared store (docs/scale-out.md): in force only once a checkpoint commit record naming
+   * it is in the WAL. Absent: in force by existing, as on a data directory.
+   */
+  commit?: "wal";
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
@@ -31,7 +36,7 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
 
 export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest {
   const { value, checked } = decodeCheckedJson(bytes, "manifest");
-  const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0 } = value;
+  const { format, version, seq, snapshot, walFrom, count, segments = [], deletes = 0, commit } = value;
   // Only a checksummed object can be told apart from damage: without the checksum line, a higher
   // version may be a flipped bit.
   if (checked && format === FORMAT && typeof version === "number" && Number.isSafeInteger(version) && version > VERSION) {
@@ -48,5 +53,7 @@ export function decodeManifest(bytes: Uint8Array, expectedSeq: number): Manifest
     throw new DecodeError("manifest segments are malformed");
   }
   if (segments.length > 0 && deletes === 0) throw new DecodeError("manifest has segments but no deletion object");
-  return { seq: expectedSeq, snapshot, walFrom, count, segments: segments as number[], deletes };
+  if (commit !== undefined && commit !== "wal") throw new DecodeError("manifest commit is malformed");
+  const manifest: Manifest = { seq: expectedSeq, snapshot, walFrom, count, segments: segments as number[], deletes };
+  return commit === undefined ? manifest : { ...manifest, commit };
 }

@@ -4,7 +4,8 @@
 //   body    recordCount × ( u32 payloadLength | u32 crc32(payload) | payload )
 //
 // A put payload is u8 1 | u32 dimension | u32 count | count × (key, metadata JSON, float32 × dimension);
-// a delete payload is u8 2 | u32 count | count × key. Strings are u32 length + UTF-8. All integers and
+// a delete payload is u8 2 | u32 count | count × key; a marker payload (shared stores only: fences and
+// checkpoint commits, docs/scale-out.md) is u8 3 | JSON object. Strings are u32 length + UTF-8. All integers and
 // floats little-endian. An object decodes only when every length, count and checksum agrees, so a
 // torn object is always detected and rejected whole.
 import { ByteReader, ByteWriter, checksum } from "./binary.ts";
@@ -24,10 +25,28 @@ const WAL_OBJECT = new FramedObject({
 });
 const PUT = 1;
 const DELETE = 2;
+const MARKER = 3;
 
-export type WalRecord = { type: "put"; vectors: VectorRecord[] } | { type: "delete"; keys: string[] };
+/**
+ * A record that changes no vector but takes its place in the WAL's numbered order: the fence a new
+ * writer of a shared store starts with, and the commit record of a shared store's checkpoint.
+ */
+export type WalMarker =
+  | { fence: { epoch: number; node: string } }
+  | { checkpoint: { manifest: number; walFrom: number } };
+
+export type WalRecord =
+  | { type: "put"; vectors: VectorRecord[] }
+  | { type: "delete"; keys: string[] }
+  | { type: "marker"; marker: WalMarker };
 
 function encodePayload(record: WalRecord, dimension: number): Uint8Array {
+  if (record.type === "marker") {
+    const writer = new ByteWriter(64);
+    writer.u8(MARKER);
+    writer.string(JSON.stringify(record.marker));
+    return writer.finish();
+  }
   if (record.type === "delete") {
     const writer = new ByteWriter(16 + record.keys.length * 32);
     writer.u8(DELETE);
@@ -79,8 +98,26 @@ function decodeMetadata(json: string): Metadata {
   throw new DecodeError("metadata is not a JSON object");
 }
 
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+function decodeMarker(json: string): WalMarker {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new DecodeError("marker is not JSON");
+  }
+  const { fence, checkpoint } = (value ?? {}) as { fence?: { epoch?: unknown; node?: unknown }; checkpoint?: { manifest?: unknown; walFrom?: unknown } };
+  if (fence && isCount(fence.epoch) && typeof fence.node === "string") return { fence: { epoch: fence.epoch, node: fence.node } };
+  if (checkpoint && isCount(checkpoint.manifest) && isCount(checkpoint.walFrom)) {
+    return { checkpoint: { manifest: checkpoint.manifest, walFrom: checkpoint.walFrom } };
+  }
+  throw new DecodeError("marker is neither a fence nor a checkpoint commit");
+}
+
 function decodePayload(reader: ByteReader): WalRecord {
   const type = reader.u8();
+  if (type === MARKER) return { type: "marker", marker: decodeMarker(reader.string()) };
   if (type === DELETE) {
     const count = reader.u32();
     const keys: string[] = [];

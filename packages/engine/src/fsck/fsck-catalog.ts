@@ -6,6 +6,7 @@
 // installs a new root key and re-enables the keys they trust.
 import { decodeCatalog, encodeCatalog, type CatalogDocument } from "../catalog/catalog-codec.ts";
 import { CATALOG_DIR, CATALOG_EXT } from "../catalog/catalog.ts";
+import { newCommitId } from "../catalog/catalog-lineage.ts";
 import { describeFailure, type FsckContext, type ReadOutcome } from "./fsck-context.ts";
 import { listNumbered, numberedName, type NumberedObject } from "../storage/numbered-objects.ts";
 
@@ -81,6 +82,9 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
 function revokedCopy(document: CatalogDocument, seq: number): CatalogDocument {
   const copy = structuredClone(document);
   copy.seq = seq;
+  // A new object, not built on the one below its number: its own commit id, and no ancestors.
+  copy.commit = newCommitId();
+  delete copy.ancestors;
   copy.accessKeys = copy.accessKeys.filter((key) => key.securityToken === undefined).map((key) => ({ ...key, status: "disabled" as const }));
   for (const bucket of copy.buckets) delete bucket.policy;
   return copy;

@@ -34,7 +34,7 @@ function tally(dropped: Dropped, outcome: ReadOutcome<WalRecord[]>): void {
   dropped.readable++;
   for (const record of outcome.value) {
     if (record.type === "put") for (const vector of record.vectors) dropped.putKeys.add(vector.key);
-    else for (const key of record.keys) dropped.deleteKeys.add(key);
+    else if (record.type === "delete") for (const key of record.keys) dropped.deleteKeys.add(key);
   }
 }
 

@@ -21,6 +21,9 @@ export interface WalLimitPolicy {
   maxWalBytes: number;
 }
 
+/** Shared stores: taken checkpoint numbers skipped before a checkpoint gives up. */
+const TAKEN_NUMBER_ATTEMPTS = 16;
+
 export class Checkpointer {
   private walBytes = 0;
   /**
@@ -34,6 +37,7 @@ export class Checkpointer {
     private readonly policy: WalLimitPolicy & FlushPolicy & MergePolicy,
   ) {
     for (const size of context.state.walSizes.values()) this.walBytes += size;
+    this.lastAttempt = context.state.highestCheckpointNumber ?? 0;
   }
 
   /** Counts a WAL object committed since the last checkpoint; true once a checkpoint is due. */
@@ -71,18 +75,43 @@ export class Checkpointer {
     const memtable = collection.memtable.capture();
     const deletions = encodeDeletions(segments.map((segment) => ({ segmentId: segment.id, deleted: segment.deleted })));
     const count = collection.count;
-    const seq = Math.max(state.manifestSeq, this.lastAttempt) + 1;
-    this.lastAttempt = seq;
-    await createObject(this.context, layout.snapshotName(seq), await encodeSnapshotInSteps(memtable, walFrom));
-    if (segments.length > 0) await createObject(this.context, layout.deletesName(seq), deletions);
+    const snapshot = await encodeSnapshotInSteps(memtable, walFrom);
     const segmentIds = segments.map((segment) => segment.id);
-    const deletes = segments.length > 0 ? seq : 0;
-    await createObject(this.context, layout.manifestName(seq), encodeManifest({ seq, snapshot: seq, walFrom, count, segments: segmentIds, deletes }));
+    const { shared } = this.context;
+    let seq = Math.max(state.manifestSeq, this.lastAttempt) + 1;
+    for (let attempt = 1; ; attempt++, seq++) {
+      this.lastAttempt = seq;
+      const deletes = segments.length > 0 ? seq : 0;
+      const manifest = { seq, snapshot: seq, walFrom, count, segments: segmentIds, deletes, ...(shared && { commit: "wal" as const }) };
+      const created = await this.createNumber(layout.snapshotName(seq), snapshot)
+        && (segments.length === 0 || await this.createNumber(layout.deletesName(seq), deletions))
+        && await this.createNumber(layout.manifestName(seq), encodeManifest(manifest));
+      if (created) break;
+      if (attempt >= TAKEN_NUMBER_ATTEMPTS) throw new Error(`${TAKEN_NUMBER_ATTEMPTS} checkpoint numbers from ${seq - attempt + 1} on were taken in ${layout.root}`);
+    }
+    // On a shared store the manifest counts only once its commit record is in the WAL, where a
+    // fenced writer cannot put one: so a writer that lost the index never prunes (docs/scale-out.md).
+    await shared?.commitCheckpoint(seq, walFrom);
     const previous = { manifestSeq: state.manifestSeq, segmentIds: state.segmentIds };
     state.manifestSeq = seq;
     state.walFrom = walFrom;
     state.segmentIds = new Set(segmentIds);
     await this.prune(previous.manifestSeq, previous.segmentIds, walFrom);
+  }
+
+  /**
+   * Creates `name`, one of the objects of a checkpoint number. On a shared store a taken number is a leftover of
+   * a fenced writer, created after this writer's recovery removed the older ones: false, and the
+   * checkpoint takes the next number (what it created of this one stays, unnamed, until a recovery
+   * removes it). On a store of its own, a taken number means a second writer: stop.
+   */
+  private async createNumber(name: string, bytes: Uint8Array): Promise<boolean> {
+    if (this.context.shared === undefined) {
+      await createObject(this.context, name, bytes);
+      return true;
+    }
+    this.context.signal.throwIfAborted();
+    return await this.context.store.createIfAbsent(name, bytes);
   }
 
   /** Removes what the new manifest made unnecessary; a failure here only leaves garbage for recovery. */

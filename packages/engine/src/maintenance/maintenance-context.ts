@@ -15,6 +15,20 @@ export interface CheckpointState {
   segmentIds: Set<number>;
   /** The next segment object id to use. */
   nextSegmentId: number;
+  /**
+   * The highest snapshot, deletion object or manifest number present at recovery (shared stores:
+   * a fenced writer may have left some above the manifest in force); the next checkpoint goes above.
+   */
+  highestCheckpointNumber?: number;
+}
+
+/** What a collection on a shared store adds to its background work (docs/scale-out.md). */
+export interface SharedCommit {
+  /**
+   * Appends the checkpoint commit record of `manifest` to the WAL and resolves once it is durable:
+   * only then is the manifest in force, and may the checkpoint prune. Rejects when this node was fenced.
+   */
+  commitCheckpoint(manifest: number, walFrom: number): Promise<void>;
 }
 
 export interface MaintenanceContext {
@@ -31,6 +45,8 @@ export interface MaintenanceContext {
    * names, which recovery removes; the work itself runs again after the next open.
    */
   readonly signal: AbortSignal;
+  /** Set on a shared store: manifests are committed through the WAL. */
+  readonly shared?: SharedCommit;
 }
 
 /**

@@ -59,7 +59,8 @@ export class CollectionState {
 
   apply(record: WalRecord): void {
     if (record.type === "put") for (const vector of record.vectors) this.upsert(vector);
-    else for (const key of record.keys) this.remove(key);
+    else if (record.type === "delete") for (const key of record.keys) this.remove(key);
+    // Markers (fences, checkpoint commits) order a shared store's WAL and change no row.
   }
 
   private upsert(vector: VectorRecord): void {

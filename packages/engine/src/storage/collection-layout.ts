@@ -8,6 +8,7 @@ export const SNAPSHOT_EXT = "snap";
 export const MANIFEST_EXT = "json";
 export const SEGMENT_EXT = "seg";
 export const DELETES_EXT = "del";
+export const LEASE_EXT = "json";
 
 export class CollectionLayout {
   readonly root: string;
@@ -16,6 +17,8 @@ export class CollectionLayout {
   readonly manifestDir: string;
   readonly segmentDir: string;
   readonly deletesDir: string;
+  /** Shared stores only: who is the index's writer, epoch by epoch (docs/scale-out.md). */
+  readonly leaseDir: string;
 
   constructor(readonly id: string) {
     this.root = `${INDEXES_DIR}/${id}/`;
@@ -24,6 +27,7 @@ export class CollectionLayout {
     this.manifestDir = `${INDEXES_DIR}/${id}/manifest`;
     this.segmentDir = `${INDEXES_DIR}/${id}/segment`;
     this.deletesDir = `${INDEXES_DIR}/${id}/deletes`;
+    this.leaseDir = `${INDEXES_DIR}/${id}/lease`;
   }
 
   walName(seq: number): string {
@@ -44,6 +48,10 @@ export class CollectionLayout {
 
   deletesName(seq: number): string {
     return numberedName(this.deletesDir, seq, DELETES_EXT);
+  }
+
+  leaseName(epoch: number): string {
+    return numberedName(this.leaseDir, epoch, LEASE_EXT);
   }
 }
 

@@ -16,8 +16,14 @@ import { BlobNotCreatedError, type BlobStore } from "./blob-store.ts";
 import { decodeCheckedJson, encodeCheckedJson } from "../format/checked-json.ts";
 import { listNumbered, numberedName, type NumberedObject } from "./numbered-objects.ts";
 
-/** The generation this build writes and the highest it reads. */
+/** The generation this build writes and the highest it reads, on a store of its own (a data directory). */
 export const FORMAT_GENERATION = 1;
+/**
+ * A store many nodes share (docs/scale-out.md): manifests in force only through a commit record in
+ * the WAL, and WAL marker records, neither of which a generation-1 reader knows. Only a node of a
+ * shared store reads it; a data directory of this generation (a copy of a bucket) is refused.
+ */
+export const SHARED_GENERATION = 2;
 export const GENERATION_DIR = "format";
 export const GENERATION_EXT = "json";
 const FORMAT = "ossv-data-directory";
@@ -45,10 +51,10 @@ export function listGenerationMarkers(store: BlobStore): Promise<NumberedObject[
  * decides, whatever its bytes: a damaged marker of a newer generation still says that a newer ossv
  * wrote here, and treating it as damage would let this build loose on objects it cannot read.
  */
-export function refuseNewerGeneration(markers: readonly NumberedObject[]): void {
+export function refuseNewerGeneration(markers: readonly NumberedObject[], highest = FORMAT_GENERATION): void {
   const newest = markers.at(-1);
-  if (newest !== undefined && newest.seq > FORMAT_GENERATION) {
-    throw new NewerFormatError("data directory", newest.seq, FORMAT_GENERATION, newest.name, "generation");
+  if (newest !== undefined && newest.seq > highest) {
+    throw new NewerFormatError("data directory", newest.seq, highest, newest.name, "generation");
   }
 }
 
@@ -57,9 +63,9 @@ export function refuseNewerGeneration(markers: readonly NumberedObject[]): void 
  * no marker exists yet. Throws NewerFormatError for a newer generation, CorruptionError for a marker
  * of a known generation that does not decode (fsck moves it aside; it held nothing else).
  */
-export async function readFormatGeneration(store: BlobStore): Promise<number | undefined> {
+export async function readFormatGeneration(store: BlobStore, highest = FORMAT_GENERATION): Promise<number | undefined> {
   const markers = await listGenerationMarkers(store);
-  refuseNewerGeneration(markers);
+  refuseNewerGeneration(markers, highest);
   const newest = markers.at(-1);
   if (newest === undefined) return undefined;
   const bytes = await store.get(newest.name);
@@ -78,11 +84,12 @@ export async function readFormatGeneration(store: BlobStore): Promise<number | u
  * that opened: without a marker it is read as generation 1, which is what this build writes, so the
  * next open writes it instead. (A build of a later generation may not skip it that way.)
  */
-export async function markFormatGeneration(store: BlobStore, present: number | undefined): Promise<void> {
-  if (present === FORMAT_GENERATION) return;
+export async function markFormatGeneration(store: BlobStore, present: number | undefined, generation = FORMAT_GENERATION): Promise<void> {
+  if (present !== undefined && present >= generation) return;
   try {
-    await store.createIfAbsent(numberedName(GENERATION_DIR, FORMAT_GENERATION, GENERATION_EXT), encodeFormatGeneration(FORMAT_GENERATION));
+    await store.createIfAbsent(numberedName(GENERATION_DIR, generation, GENERATION_EXT), encodeFormatGeneration(generation));
   } catch (error) {
-    if (!(error instanceof BlobNotCreatedError)) throw error;
+    // A shared store must be marked before the first object of the new kinds.
+    if (!(error instanceof BlobNotCreatedError) || generation !== FORMAT_GENERATION) throw error;
   }
 }

@@ -34,8 +34,8 @@ export function vector(key: string, data: number[], metadata: Metadata = {}): Ve
 export const ACCOUNT = "1000000000000001";
 export const BUCKET = "bucket-a";
 
-export async function openTestEngine(dataDir: string, options: Partial<OpenEngineOptions> = {}): Promise<OssvEngine> {
-  return await openEngine({ dataDir, ...options });
+export async function openTestEngine(dataDir: string, options: Partial<Omit<OpenEngineOptions, "cluster">> = {}): Promise<OssvEngine> {
+  return await openEngine({ dataDir, ...options, cluster: undefined });
 }
 
 /** Creates account, bucket and one index (idempotently) and returns the index record. */

@@ -1,12 +1,14 @@
-// A local disk cache in front of a remote blob store (an object store), for the big immutable
-// objects: segments, snapshots and deletion objects. A node that restarts, or opens an index again,
-// reads them from its own disk instead of fetching every byte over the network once more.
+// A local disk cache in front of a remote blob store (an object store), for the bulk of an index's
+// bytes: its segments. A node that restarts, or opens an index again, reads them from its own disk
+// instead of fetching every byte over the network once more.
 //
-// Caching by name is safe because the engine never reuses a name: every object is created once by
-// createIfAbsent, numbers only grow, and a deleted name is never created again (docs/storage-format.md).
-// So a cached copy can never be stale; it can only be of an object that has since been deleted, and
-// deletes through this store drop the copy too. Another node's delete is not seen here, but nothing
-// reads an object after the manifest that named it has been replaced.
+// Caching by name is safe because a segment name is never used for two objects: a writer's segment
+// numbers only grow, and on a shared store they carry the writer's epoch (docs/scale-out.md). So a
+// cached copy can never be stale; it can only be of an object that has since been deleted, and deletes
+// through this store drop the copy too, while nothing reads a segment after the manifest that named it
+// is replaced. Snapshots and deletion objects are not cached: they are numbered by checkpoint, and on a
+// shared store a number a fenced writer left behind is deleted by another node and may be created
+// again with other bytes, which a copy here would not see.
 //
 // Each cached file carries a trailer (its length and SHA-256), checked on every read: a copy that a
 // crash cut short or a disk damaged is dropped and fetched again, never handed to the engine. Writes
@@ -24,8 +26,8 @@ const TEMP_DIR = "tmp";
 const HASH_BYTES = 32;
 const TRAILER_BYTES = 8 + HASH_BYTES;
 
-/** The object kinds worth a local copy: large, immutable, and read again when an index opens. */
-const CACHED_SUFFIXES = [".seg", ".snap", ".del"];
+/** The object kinds worth a local copy: large, never renamed or reused, read again when an index opens. */
+const CACHED_SUFFIXES = [".seg"];
 
 export interface DiskCacheOptions {
   /** The cache's own directory; created if missing. Nothing else may write in it. */
@@ -34,7 +36,7 @@ export interface DiskCacheOptions {
   maxBytes: number;
   /** Told of a cache file that could not be written or was found damaged; the read itself goes on. */
   onProblem?: (message: string, error?: unknown) => void;
-  /** Which objects get a local copy; by default segments, snapshots and deletion objects. */
+  /** Which objects get a local copy; by default segments (see the file's comment). */
   cacheable?: (name: string) => boolean;
 }
 

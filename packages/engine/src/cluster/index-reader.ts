@@ -1,0 +1,93 @@
+// A node that is not an index's writer reads it (docs/scale-out.md#reads-on-every-node): it holds the
+// state of the newest committed manifest plus the WAL after it, and polls the WAL listing, applying
+// new objects in order. A checkpoint commit in the WAL, or a WAL pruned past the next object it needs,
+// makes it load the newer manifest and swap its whole state in one step. It never deletes anything.
+import type { BlobStore } from "../storage/blob-store.ts";
+import { WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
+import { CollectionState } from "../state/collection-state.ts";
+import { decodeWalObject } from "../format/wal-format.ts";
+import { listNumbered } from "../storage/numbered-objects.ts";
+import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
+import { recoverShared } from "../collection/shared-recovery.ts";
+
+export class IndexReader {
+  private polling: Promise<void> | undefined;
+
+  private constructor(
+    private readonly store: BlobStore,
+    private readonly layout: CollectionLayout,
+    private readonly index: IndexShape,
+    /** Read by every query; replaced whole, never changed in place by a reload. */
+    public state: CollectionState,
+    /** The next WAL number to apply: the state is exactly the WAL objects below it. */
+    private next: number,
+  ) {}
+
+  static async open(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<IndexReader> {
+    const recovered = await recoverShared(store, layout, index);
+    return new IndexReader(store, layout, index, recovered.state, recovered.nextWalSeq);
+  }
+
+  /** A reader of an index created on this node a moment ago: nothing can be stored for it yet. */
+  static empty(store: BlobStore, layout: CollectionLayout, index: IndexShape): IndexReader {
+    return new IndexReader(store, layout, index, new CollectionState(index), FIRST_WAL_SEQ);
+  }
+
+  /** The number of the last WAL object applied. */
+  get appliedSeq(): number {
+    return this.next - 1;
+  }
+
+  /**
+   * Looks at the store once: applies new WAL objects, or loads a newer manifest. A call that arrives
+   * while a look is under way waits for it and then looks again, so it never returns before a look
+   * that started after it was called.
+   */
+  poll(): Promise<void> {
+    if (this.polling) return this.polling.then(() => this.poll(), () => this.poll());
+    this.polling = this.look().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  /** Resolves once the WAL object `seq` is applied (a write this node forwarded, acknowledged). */
+  async catchUp(seq: number): Promise<void> {
+    for (let looks = 0; this.appliedSeq < seq; looks++) {
+      if (looks >= 8) throw new Error(`WAL object ${seq} of ${this.layout.root} did not appear after ${looks} looks`);
+      await this.poll();
+    }
+  }
+
+  private async look(): Promise<void> {
+    const listed = new Set((await listNumbered(this.store, this.layout.walDir, WAL_EXT)).map((object) => object.seq));
+    if (!listed.has(this.next)) {
+      // Objects beyond the next one, but not it: a checkpoint pruned what this node had not read.
+      if ([...listed].some((seq) => seq > this.next)) await this.reload();
+      return;
+    }
+    let committed = false;
+    for (; listed.has(this.next); this.next++) {
+      const name = this.layout.walName(this.next);
+      const bytes = await this.store.get(name);
+      if (bytes === undefined) {
+        await this.reload();
+        return;
+      }
+      for (const record of decodeRequired(name, "WAL object", bytes, decodeWalObject)) {
+        this.state.apply(record);
+        if (record.type === "marker" && "checkpoint" in record.marker) committed = true;
+      }
+    }
+    if (committed) await this.reload();
+  }
+
+  /** Loads the newest committed manifest and the WAL after it, then swaps the state in one step. */
+  private async reload(): Promise<void> {
+    const recovered = await recoverShared(this.store, this.layout, this.index);
+    // Never back in time: a reload that read less than this node has applied is dropped.
+    if (recovered.nextWalSeq < this.next) return;
+    this.state = recovered.state;
+    this.next = recovered.nextWalSeq;
+  }
+}
