@@ -20,14 +20,13 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "n
 import { dirname, join, relative, sep } from "node:path";
 import type { BlobBody, BlobStore } from "../blob-store.ts";
 import { blobNameSegments } from "../blob-name.ts";
+import { SEGMENT_EXT } from "../collection-layout.ts";
 
 const OBJECTS_DIR = "objects";
 const TEMP_DIR = "tmp";
 const HASH_BYTES = 32;
 const TRAILER_BYTES = 8 + HASH_BYTES;
 
-/** The object kinds worth a local copy: large, never renamed or reused, read again when an index opens. */
-const CACHED_SUFFIXES = [".seg"];
 
 export interface DiskCacheOptions {
   /** The cache's own directory; created if missing. Nothing else may write in it. */
@@ -66,7 +65,7 @@ export class CachedBlobStore implements BlobStore {
   private readonly isCached: (name: string) => boolean;
 
   private constructor(private readonly backing: BlobStore, private readonly options: DiskCacheOptions) {
-    this.isCached = options.cacheable ?? isCachedKind;
+    this.isCached = options.cacheable ?? isSegment;
   }
 
   /** The cache over `backing`, with the copies already in `options.dir` (from an earlier run) in it. */
@@ -213,8 +212,9 @@ export class CachedBlobStore implements BlobStore {
   }
 }
 
-function isCachedKind(name: string): boolean {
-  return CACHED_SUFFIXES.some((suffix) => name.endsWith(suffix));
+/** Segments: the object kind worth a local copy (large, never reused, read again when an index opens). */
+function isSegment(name: string): boolean {
+  return name.endsWith(`.${SEGMENT_EXT}`);
 }
 
 function partsOf(body: BlobBody): readonly Uint8Array[] {
