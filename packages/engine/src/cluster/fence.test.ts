@@ -76,15 +76,20 @@ async function takeWriter(store: BlobStore, node: string, claimed?: Lease): Prom
   return DurableCollection.sharedWriter(store, index, recovered, MANUAL_POLICY, {}, { onFenced: () => undefined });
 }
 
+/** A first writer that writes `key`, flushes and commits a checkpoint, then stops. */
+async function commitOneRow(store: BlobStore, key: string): Promise<void> {
+  const first = await takeWriter(store, "first");
+  await first.put([row(key, 1)]);
+  await first.flush();
+  await first.checkpoint();
+  first.abandonBackground();
+  await first.close();
+}
+
 test("a writer fenced while it recovers removes nothing the newer writer made: its committed checkpoint stays whole", async () => {
   await withTempDir(async (dir) => {
     const store = new LocalBlobStore(dir);
-    const first = await takeWriter(store, "first");
-    await first.put([row("old", 1)]);
-    await first.flush();
-    await first.checkpoint();
-    first.abandonBackground();
-    await first.close();
+    await commitOneRow(store, "old");
 
     const gap = new GapStore(store);
     let newer: DurableCollection | undefined;
@@ -112,12 +117,7 @@ test("a writer fenced while it recovers removes nothing the newer writer made: i
 test("a writer's recovery removes the leftovers that were there before its fence and keeps what its manifest names", async () => {
   await withTempDir(async (dir) => {
     const store = new LocalBlobStore(dir);
-    const first = await takeWriter(store, "first");
-    await first.put([row("old", 1)]);
-    await first.flush();
-    await first.checkpoint();
-    first.abandonBackground();
-    await first.close();
+    await commitOneRow(store, "old");
     // What a writer fenced mid-checkpoint leaves: a snapshot and a segment no committed manifest names.
     const leftovers = [layout.snapshotName(40), layout.segmentName(5 * SEGMENT_IDS_PER_EPOCH + 1)];
     for (const name of leftovers) assert.ok(await store.createIfAbsent(name, new Uint8Array([1, 2, 3])));
