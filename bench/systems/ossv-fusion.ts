@@ -10,7 +10,7 @@ import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/
 import { measureQueries, warmUpSystem, type QueryFigures, type QueryPlan } from "../lib/measure.ts";
 import { SeededRandom } from "../lib/rng.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
-import { rowRange, timedIngest, type BenchContext } from "../lib/suite.ts";
+import { planFor, rowRange, timedIngest, type BenchContext } from "../lib/suite.ts";
 import { BUCKET, clientFor } from "./ossv-calls.ts";
 import { startOssvServer } from "./ossv-server.ts";
 
@@ -47,14 +47,9 @@ function requestFor(ctx: BenchContext, shape: Shape, query: number): QueryVector
   return { ...at, retriever: fr.rrf([fr.knn(knn), fr.simple(text)]) };
 }
 
-/** The measurement loop of every other cell, without a truth to score (see the file's comment). */
+/** The measurement loop of every other cell (planFor's), without a truth to score (see the file's comment). */
 function timingPlan(ctx: BenchContext, concurrency: number): QueryPlan {
-  const { profile, data } = ctx;
-  return {
-    concurrency, queryCount: data.spec.queries, warmupQueries: profile.warmupQueries, warmupSeconds: profile.warmupSeconds,
-    repeats: profile.repeats, maxQueriesPerRepeat: profile.maxQueriesPerRepeat, maxSecondsPerRepeat: profile.maxSecondsPerRepeat,
-    truth: Array.from({ length: data.spec.queries }, () => []), matching: 0,
-  };
+  return { ...planFor(ctx, "none", concurrency, false), truth: Array.from({ length: ctx.data.spec.queries }, () => []), matching: 0 };
 }
 
 function speedOnly({ qps, p50_ms, p99_ms, queries, repeats, concurrency }: QueryFigures): Measurement {
