@@ -11,6 +11,9 @@ import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { VectorsClient } from "@ossv/sdk";
 import { S3BlobStore } from "@ossv/engine/s3";
+import { decodeManifest } from "../../packages/engine/src/format/manifest.ts";
+import { CollectionLayout, MANIFEST_EXT, storageIdOf } from "../../packages/engine/src/storage/collection-layout.ts";
+import { listNumbered } from "../../packages/engine/src/storage/numbered-objects.ts";
 import { OSSV_CLI, spawnServe, TEST_ACCOUNT } from "../e2e/serve-process.ts";
 import { newBucket, storeOptions, useTestS3, type TestS3 } from "./test-s3.ts";
 
@@ -144,6 +147,22 @@ test("writes through the SDK survive a SIGKILL and a restart on the same bucket"
   }
 });
 
+/** Whether the newest manifest in the store names a segment. */
+async function segmentCommitted(endpoint: TestS3, bucket: string): Promise<boolean> {
+  const store = new S3BlobStore(storeOptions(endpoint, bucket, "ossv/node/"));
+  try {
+    const [index] = await store.list("indexes/");
+    if (index === undefined) return false;
+    const manifests = await listNumbered(store, new CollectionLayout(storageIdOf(index)!).manifestDir, MANIFEST_EXT);
+    const newest = manifests.at(-1);
+    const bytes = newest && (await store.get(newest.name));
+    // A newer checkpoint may have pruned the one listed meanwhile: look again.
+    return bytes !== undefined && decodeManifest(bytes, newest!.seq).segments.length > 0;
+  } finally {
+    store.destroy();
+  }
+}
+
 /** The value of an unlabelled metric in the server's exposition text. */
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/-/metrics`)).text();
@@ -172,12 +191,14 @@ test("with --cache-dir the segments are kept on local disk, and a restart reads 
       const vectors = Array.from({ length: 100 }, (_, i) => ({ key: `k${batch * 100 + i}`, data: { float32: vectorOf(batch * 100 + i) } }));
       await client.putVectors({ bucket: "vectors", indexName: "idx", vectors });
     }
-    // Segments are written in the background; wait for the first ones to be kept (a bounded wait: a
-    // cache that never fills fails here).
-    for (const started = Date.now(); (await metric(first.port, "ossv_disk_cache_objects")) === 0;) {
-      assert.ok(Date.now() - started < 30_000, `nothing was cached:\n${first.output()}`);
+    // Segments are written in the background. Wait for a committed manifest that names one: a segment
+    // copy alone is not enough, since the stop may cut its checkpoint short before the manifest, and
+    // the restart then replays the WAL and reads no segment at all (a bounded wait).
+    for (const started = Date.now(); !(await segmentCommitted(endpoint, bucket));) {
+      assert.ok(Date.now() - started < 30_000, `no checkpoint committed a segment:\n${first.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    assert.ok((await metric(first.port, "ossv_disk_cache_objects")) >= 1, "a committed segment was not kept in the cache");
     first.child.kill("SIGTERM");
     assert.equal(await first.exited, 0, first.output());
     const cached = await filesUnder(join(cacheDir, "objects"));
@@ -189,8 +210,10 @@ test("with --cache-dir the segments are kept on local disk, and a restart reads 
       assert.equal((await allKeys(again, "vectors", "idx")).size, 500);
       const query = await again.queryVectors({ bucket: "vectors", indexName: "idx", queryVector: { float32: vectorOf(123) }, topK: 1 });
       assert.equal(query.vectors[0]?.key, "k123");
-      assert.ok((await metric(second.port, "ossv_disk_cache_hits_total")) >= 1, "the restart read nothing from the cache");
-      assert.equal(await metric(second.port, "ossv_disk_cache_misses_total"), 0, "the restart fetched a kept object from the store");
+      const metrics = await (await fetch(`http://127.0.0.1:${second.port}/-/metrics`)).text();
+      const told = `cached before the restart: ${cached.join(", ")}\n${metrics.split("\n").filter((line) => line.startsWith("ossv_disk_cache")).join("\n")}\n${second.output()}`;
+      assert.ok((await metric(second.port, "ossv_disk_cache_hits_total")) >= 1, `the restart read nothing from the cache; ${told}`);
+      assert.equal(await metric(second.port, "ossv_disk_cache_misses_total"), 0, `the restart fetched a kept object from the store; ${told}`);
     } finally {
       second.child.kill("SIGTERM");
       assert.equal(await second.exited, 0, second.output());
