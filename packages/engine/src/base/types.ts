@@ -181,6 +181,12 @@ export interface QueryHit {
 }
 
 /** One vector index's data. Writes resolve only once they are durable. */
+/**
+ * One live row as the engine holds it (Collection.forEachLive): read-only, and the vector valid only
+ * during the call.
+ */
+export type LiveRowVisitor = (key: string, data: Float32Array, metadata: Readonly<Metadata>) => void;
+
 export interface Collection {
   put(vectors: VectorRecord[]): Promise<void>;
   delete(keys: string[]): Promise<void>;
@@ -190,6 +196,12 @@ export interface Collection {
   /** Like list, without reading the records: throws INVALID_TOKEN the same way. */
   listKeys(options: ListVectorsOptions): ListKeysPage;
   query(options: QueryOptions): QueryHit[];
+  /**
+   * Visits every live record once, in no particular order, without copying it: the visitor must not
+   * change what it is handed, nor keep the vector past the call. Nothing is written meanwhile, so the
+   * visit sees one consistent state.
+   */
+  forEachLive(visit: LiveRowVisitor): void;
   count(): number;
   /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */
   compact(): Promise<void>;

@@ -18,7 +18,7 @@ import { IndexReader } from "./index-reader.ts";
 import { claimLease, newestLease, type Lease, type NodeIdentity } from "./lease.ts";
 import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
-  type QueryHit, type QueryOptions, type VectorRecord,
+  type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
 
 /** Segment ids carry the writer's epoch, so no two writers ever make the same segment name. */
@@ -248,6 +248,13 @@ export class SharedCollection implements Collection {
     this.assertUsable();
     const role = this.role;
     return role.kind === "writer" ? role.writer.list(options) : listRecords(role.reader.state, this.index, options);
+  }
+
+  forEachLive(visit: LiveRowVisitor): void {
+    this.assertUsable();
+    const role = this.role;
+    if (role.kind === "writer") role.writer.forEachLive(visit);
+    else role.reader.state.forEachLive(visit);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

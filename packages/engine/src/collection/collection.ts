@@ -26,6 +26,7 @@ import {
   type ListKeysPage,
   type ListVectorsOptions,
   type ListVectorsPage,
+  type LiveRowVisitor,
   type QueryHit,
   type QueryOptions,
   type VectorRecord,
@@ -171,6 +172,11 @@ export class DurableCollection implements Collection {
   list(options: ListVectorsOptions): ListVectorsPage {
     this.assertUsable();
     return listRecords(this.state, this.index, options);
+  }
+
+  forEachLive(visit: LiveRowVisitor): void {
+    this.assertUsable();
+    this.state.forEachLive(visit);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

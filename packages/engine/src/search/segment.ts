@@ -13,7 +13,7 @@ import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-k
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
 import { graphMemory, rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
-import type { DistanceMetric, Metadata, VectorRecord } from "../base/types.ts";
+import type { DistanceMetric, LiveRowVisitor, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
 export const SEARCH_TUNING = {
@@ -181,6 +181,15 @@ export class Segment implements VectorRows {
   attachGraph(graph: HnswGraph): void {
     for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
     this.graph = graph;
+  }
+
+  /** Visits each live row, without copying (see CollectionState.forEachLive). */
+  forEachLive(visit: LiveRowVisitor): void {
+    const { dimension } = this;
+    for (let row = 0; row < this.rows; row++) {
+      const key = this.liveKeys[row];
+      if (key !== undefined) visit(key, this.data.subarray(row * dimension, (row + 1) * dimension), this.metadata[row] as Metadata);
+    }
   }
 
   vectorOf(row: number): Float32Array {

@@ -270,6 +270,13 @@ test("random puts, deletes, flushes and compactions with tiny segments match a m
         const collection = engine.collection(index);
         assert.equal(collection.count(), model.size, label);
         assert.deepEqual([...dumpCollection(engine, index).keys()].sort(), [...model.keys()].sort(), label);
+        // forEachLive hands over every live record once, as stored, with memtable and segments mixed.
+        const visited = new Map<string, { data: number[]; metadata: Metadata }>();
+        collection.forEachLive((key, data, metadata) => {
+          assert.ok(!visited.has(key), `${label}: ${key} visited twice`);
+          visited.set(key, { data: [...data], metadata: structuredClone(metadata) });
+        });
+        assert.deepEqual(visited, new Map([...model].map(([key, record]) => [key, { data: [...record.data], metadata: record.metadata }])), label);
         for (let i = 0; i < 10; i++) {
           const odd = (m: Metadata): boolean => m.odd === true;
           const options = { vector: randomVector(random, 4), topK: 12, filter: { op: "eq", key: "odd", value: true } as const };

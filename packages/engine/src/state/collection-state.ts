@@ -12,7 +12,7 @@ import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
 import type { WalRecord } from "../format/wal-format.ts";
-import type { IndexRecord, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
+import type { IndexRecord, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
 const BTree = sortedBtree.default;
 
@@ -89,6 +89,17 @@ export class CollectionState {
     const segment = this.segmentOfKey.get(key);
     if (segment) return segment.recordAt(liveRowOf(segment, key));
     return this.memtable.get(key);
+  }
+
+  /**
+   * Visits every live row once, in no particular order, without copying: the fast way to look at all
+   * of an index (Fusion's exact k-NN and its text indexes). The vector and metadata handed over are
+   * the engine's own: the visitor must not change them, and must not keep the vector past the call
+   * (a memtable slot is reused by a later write, a segment's block freed once compaction replaces it).
+   */
+  forEachLive(visit: LiveRowVisitor): void {
+    this.memtable.forEachLive(visit);
+    for (const segment of this.segments) segment.forEachLive(visit);
   }
 
   *keysAfter(after?: string): IterableIterator<string> {

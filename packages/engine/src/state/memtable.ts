@@ -7,7 +7,7 @@ import { decodeSnapshotInto, type MemtableCapture, type SnapshotTarget } from ".
 import { Segment } from "../search/segment.ts";
 import { invariant } from "../base/invariant.ts";
 import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
-import type { Metadata, VectorRecord } from "../base/types.ts";
+import type { LiveRowVisitor, Metadata, VectorRecord } from "../base/types.ts";
 
 export class Memtable implements SnapshotTarget {
   readonly arena: VectorArena;
@@ -66,6 +66,16 @@ export class Memtable implements SnapshotTarget {
       metadata: rowValuesMemory(this.slotKeys, (slot) => this.slotMetadata[slot]),
       filterCache: 0,
     };
+  }
+
+  /** Visits each live row in slot order, without copying (see CollectionState.forEachLive). */
+  forEachLive(visit: LiveRowVisitor): void {
+    const { dimension } = this;
+    const data = this.arena.data;
+    for (let slot = 0; slot < this.slotKeys.length; slot++) {
+      const key = this.slotKeys[slot];
+      if (key !== undefined) visit(key, data.subarray(slot * dimension, (slot + 1) * dimension), this.slotMetadata[slot] as Metadata);
+    }
   }
 
   /** Live keys in slot order (not sorted). */

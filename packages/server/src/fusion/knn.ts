@@ -6,21 +6,14 @@ import type { Collection, VectorRecord } from "@ossv/engine";
 import type { FusionMetric } from "@ossv/protocol";
 import { fieldOf, type FieldSlot } from "./layout.ts";
 
-/** Rows per list page while scanning: large enough to cost little, small enough to bound a copy. */
-const SCAN_PAGE = 4096;
-
 /**
- * Every live document, read in one synchronous pass: nothing can write between the pages, so the
- * result is one consistent view.
+ * Every live document as the engine holds it, without copies (Collection.forEachLive): a copy of
+ * each record per query cost more than the whole k-NN scan. The records share the engine's vectors
+ * and metadata, so they are for the current synchronous step only, and never changed.
  */
 export function liveDocuments(collection: Collection): VectorRecord[] {
   const out: VectorRecord[] = [];
-  let token: string | undefined;
-  do {
-    const page = collection.list({ limit: SCAN_PAGE, ...(token !== undefined && { token }) });
-    out.push(...page.vectors);
-    token = page.nextToken;
-  } while (token !== undefined);
+  collection.forEachLive((key, data, metadata) => out.push({ key, data, metadata }));
   return out;
 }
 
@@ -63,19 +56,73 @@ export interface KnnHit {
 
 /**
  * The `topK` documents that have the field and pass `accept`, best first; equal scores in key order
- * so the ranking is total.
+ * so the ranking is total. Each document costs one pass over its values; only those that may still
+ * rank get a hit object.
  */
 export function nearest(
   documents: readonly VectorRecord[], slot: FieldSlot, query: Float32Array, topK: number,
   accept: (record: VectorRecord) => boolean = () => true,
 ): KnnHit[] {
   const { distanceMetric } = slot.field;
-  const hits: KnnHit[] = [];
+  const best = new BestHits(topK);
   for (const record of documents) {
     const values = fieldOf(record.data, slot);
     if (values === undefined || !accept(record)) continue;
-    hits.push({ record, score: similarityScore(distanceMetric, values, query), distance: distanceOf(distanceMetric, values, query) });
+    const score = similarityScore(distanceMetric, values, query);
+    if (best.admits(score, record.key)) best.add({ record, score, distance: distanceOf(distanceMetric, values, query) });
   }
-  hits.sort((a, b) => b.score - a.score || (a.record.key < b.record.key ? -1 : a.record.key > b.record.key ? 1 : 0));
-  return hits.slice(0, topK);
+  return best.sorted();
+}
+
+const better = (a: KnnHit, b: KnnHit) => b.score - a.score || (a.record.key < b.record.key ? -1 : a.record.key > b.record.key ? 1 : 0);
+
+/** The `size` best hits seen so far, in a binary heap whose root is the worst of them. */
+class BestHits {
+  private readonly heap: KnnHit[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Whether a hit with this score and key would be kept. */
+  admits(score: number, key: string): boolean {
+    if (this.heap.length < this.size) return true;
+    const worst = this.heap[0]!;
+    return score > worst.score || (score === worst.score && key < worst.record.key);
+  }
+
+  add(hit: KnnHit): void {
+    const heap = this.heap;
+    if (heap.length < this.size) {
+      heap.push(hit);
+      this.siftUp(heap.length - 1);
+    } else {
+      heap[0] = hit;
+      this.siftDown(0);
+    }
+  }
+
+  sorted(): KnnHit[] {
+    return [...this.heap].sort(better);
+  }
+
+  // The root holds the hit that ranks last: `better(parent, child) > 0` means the parent ranks after it.
+  private siftUp(at: number): void {
+    const heap = this.heap;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (better(heap[parent]!, heap[at]!) >= 0) return;
+      [heap[parent], heap[at]] = [heap[at]!, heap[parent]!];
+      at = parent;
+    }
+  }
+
+  private siftDown(at: number): void {
+    const heap = this.heap;
+    for (;;) {
+      let worst = at;
+      for (const child of [2 * at + 1, 2 * at + 2]) if (child < heap.length && better(heap[worst]!, heap[child]!) < 0) worst = child;
+      if (worst === at) return;
+      [heap[worst], heap[at]] = [heap[at]!, heap[worst]!];
+      at = worst;
+    }
+  }
 }

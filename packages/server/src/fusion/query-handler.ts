@@ -9,7 +9,7 @@ import { invalid } from "../handlers/params.ts";
 import { liveDocuments } from "./knn.ts";
 import { fusionLayoutOf } from "./layout.ts";
 import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request.ts";
-import { byScore, knnRoute, queryRoute, retrieve, visibleKeys, type Documents, type Ranked } from "./query/routes.ts";
+import { byScore, knnRoute, queryRoute, retrieve, type Documents, type Ranked } from "./query/routes.ts";
 import { textIndexesOf } from "./text-indexes.ts";
 
 function documentsOf(ctx: OpContext, index: IndexRecord, query: FusionQuery, partitionKey: string | undefined): Documents {
@@ -21,13 +21,12 @@ function documentsOf(ctx: OpContext, index: IndexRecord, query: FusionQuery, par
       return typeof value === "string" && allowed.has(value);
     });
   }
-  return { list, textIndexes: textIndexesOf(ctx.engine, index) };
+  return { list, byKey: new Map(list.map((record) => [record.key, record])), textIndexes: textIndexesOf(ctx.engine, index) };
 }
 
 /** Without a retriever: the knn routes' and the query's scores added, over the union of their hits. */
 function combined(query: FusionQuery, docs: Documents): Ranked[] {
-  const visible = visibleKeys(docs);
-  const routes = [...query.knn.map((route) => knnRoute(route, docs, visible)), ...(query.query ? [queryRoute(query.query, docs, visible)] : [])];
+  const routes = [...query.knn.map((route) => knnRoute(route, docs)), ...(query.query ? [queryRoute(query.query, docs)] : [])];
   if (routes.length === 1) return routes[0]!;
   const sums = new Map<string, number>();
   for (const route of routes) for (const item of route) sums.set(item.key, (sums.get(item.key) ?? 0) + item.score);
@@ -84,8 +83,8 @@ export const queryVectorsFusion: Handler = (ctx) => {
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
   const docs = documentsOf(ctx, index, query, layout.schema.partitionKey?.name);
-  const records = new Map(docs.list.map((record) => [record.key, record]));
-  let ranked = query.retriever ? retrieve(query.retriever, docs, visibleKeys(docs)) : combined(query, docs);
+  const records = docs.byKey;
+  let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);
   if (query.sort) ranked = sortBy(ranked, query.sort, records);
   const paged = query.knn.length === 0 && !query.retriever;
   const digest = paged ? requestDigest(ctx.body) : "";

@@ -13,8 +13,10 @@ export interface Ranked {
 }
 
 export interface Documents {
-  /** The live documents a query may see (partition keys already applied), in key order. */
+  /** The live documents a query may see (partition keys already applied), in no particular order. */
   list: readonly VectorRecord[];
+  /** The same documents by key: also what the text indexes' hits are held to. */
+  byKey: ReadonlyMap<string, VectorRecord>;
   textIndexes: FieldIndexes;
 }
 
@@ -37,30 +39,26 @@ export function minimumMatchOf(leaf: TextLeaf, termCount: number): number {
   return Math.max(1, count);
 }
 
-function textScores(expression: ParsedExpression, docs: Documents, visible: ReadonlySet<string>): Map<string, number>[] {
+function textScores(expression: ParsedExpression, docs: Documents): Map<string, number>[] {
   return expression.texts.map((leaf) => {
     const terms = [...new Set(analyze(leaf.value, leaf.field.text!))];
     const index = docs.textIndexes.get(leaf.field.name);
     if (terms.length === 0 || !index) return new Map<string, number>();
-    return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => visible.has(key));
+    return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => docs.byKey.has(key));
   });
 }
 
 /** A compiled expression: does a document match, and with what score. */
 export type Matcher = (record: VectorRecord) => { match: boolean; score: number };
 
-export function matcherOf(expression: ParsedExpression, docs: Documents, visible: ReadonlySet<string>): Matcher {
-  const scores = textScores(expression, docs, visible);
+export function matcherOf(expression: ParsedExpression, docs: Documents): Matcher {
+  const scores = textScores(expression, docs);
   return (record) => evaluate(expression.root, record.key, record.metadata, scores);
 }
 
-export function visibleKeys(docs: Documents): Set<string> {
-  return new Set(docs.list.map((record) => record.key));
-}
-
 /** Every document the expression matches, best first. */
-export function queryRoute(expression: ParsedExpression, docs: Documents, visible: ReadonlySet<string>): Ranked[] {
-  const match = matcherOf(expression, docs, visible);
+export function queryRoute(expression: ParsedExpression, docs: Documents): Ranked[] {
+  const match = matcherOf(expression, docs);
   const out: Ranked[] = [];
   for (const record of docs.list) {
     const result = match(record);
@@ -70,8 +68,8 @@ export function queryRoute(expression: ParsedExpression, docs: Documents, visibl
 }
 
 /** The route's topK nearest documents that pass its filter, scored boost × similarity. */
-export function knnRoute(route: KnnRoute, docs: Documents, visible: ReadonlySet<string>): Ranked[] {
-  const filter = route.filter && matcherOf(route.filter, docs, visible);
+export function knnRoute(route: KnnRoute, docs: Documents): Ranked[] {
+  const filter = route.filter && matcherOf(route.filter, docs);
   const hits = nearest(docs.list, route.slot, route.vector, route.topK, filter && ((record) => filter(record).match));
   return hits.map((hit) => ({ key: hit.record.key, score: route.boost * hit.score })).sort(byScore);
 }
@@ -89,12 +87,12 @@ function normalize(list: Ranked[], normalizer: Normalizer): Ranked[] {
 }
 
 /** A retriever's ranked list, best first. */
-export function retrieve(node: RetrieverNode, docs: Documents, visible: ReadonlySet<string>): Ranked[] {
-  if (node.kind === "simple") return queryRoute(node.query, docs, visible);
-  if (node.kind === "knn") return knnRoute(node.knn, docs, visible);
+export function retrieve(node: RetrieverNode, docs: Documents): Ranked[] {
+  if (node.kind === "simple") return queryRoute(node.query, docs);
+  if (node.kind === "knn") return knnRoute(node.knn, docs);
   const fused = new Map<string, number>();
   for (const component of node.components) {
-    const window = retrieve(component.node, docs, visible).slice(0, node.windowSize);
+    const window = retrieve(component.node, docs).slice(0, node.windowSize);
     if (node.kind === "rrf") {
       window.forEach((item, rank) => fused.set(item.key, (fused.get(item.key) ?? 0) + component.weight / (node.k + rank + 1)));
     } else {
