@@ -187,6 +187,12 @@ export interface QueryHit {
  */
 export type LiveRowVisitor = (key: string, data: Float32Array, metadata: Readonly<Metadata>) => void;
 
+/**
+ * What changed in a collection (Collection.watch): rows written or deleted, or "reset" when its whole
+ * state was read again (another node's checkpoint, a change of writer) and a watcher should start over.
+ */
+export type CollectionChange = { put: readonly VectorRecord[] } | { deleted: readonly string[] } | "reset";
+
 export interface Collection {
   put(vectors: VectorRecord[]): Promise<void>;
   delete(keys: string[]): Promise<void>;
@@ -202,6 +208,13 @@ export interface Collection {
    * visit sees one consistent state.
    */
   forEachLive(visit: LiveRowVisitor): void;
+  /**
+   * Tells `listener` of every change from now on, whichever way it arrives (a write here, a write
+   * forwarded by or read from another node), synchronously as the change is applied, so a listener
+   * that keeps something derived (Fusion's text indexes) never falls behind the rows. The listener
+   * must not throw or change what it is handed. Returns the function that stops the telling.
+   */
+  watch(listener: (change: CollectionChange) => void): () => void;
   count(): number;
   /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */
   compact(): Promise<void>;

@@ -9,9 +9,12 @@ import { decodeWalObject } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
 import { recoverShared } from "../collection/shared-recovery.ts";
+import { ChangeWatchers } from "../collection/change-watchers.ts";
 
 export class IndexReader {
   private polling: Promise<void> | undefined;
+  /** Told of each record applied, and "reset" when a reload swaps the state. */
+  readonly watchers = new ChangeWatchers();
 
   private constructor(
     private readonly store: BlobStore,
@@ -76,6 +79,7 @@ export class IndexReader {
       }
       for (const record of decodeRequired(name, "WAL object", bytes, decodeWalObject)) {
         this.state.apply(record);
+        this.watchers.tellRecord(record);
         if (record.type === "marker" && "checkpoint" in record.marker) committed = true;
       }
     }
@@ -89,5 +93,6 @@ export class IndexReader {
     if (recovered.nextWalSeq < this.next) return;
     this.state = recovered.state;
     this.next = recovered.nextWalSeq;
+    this.watchers.tell("reset");
   }
 }

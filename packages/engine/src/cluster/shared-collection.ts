@@ -15,10 +15,11 @@ import { encodeWalRecord } from "../format/wal-format.ts";
 import { fenceAndRecover } from "./fence.ts";
 import type { Liveness } from "./heartbeat.ts";
 import { IndexReader } from "./index-reader.ts";
+import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { claimLease, newestLease, type Lease, type NodeIdentity } from "./lease.ts";
 import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
-  type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
+  type CollectionChange, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
 
 /** Segment ids carry the writer's epoch, so no two writers ever make the same segment name. */
@@ -58,12 +59,16 @@ export class SharedCollection implements Collection {
   private readonly changes = new SerialQueue();
   private timer: ReturnType<typeof setInterval> | undefined;
   private status: "open" | "closed" | "dropped" = "open";
+  /** Told of the changes of whichever role this node has; "reset" when the role changes. */
+  private readonly watchers = new ChangeWatchers();
+  private unwatchRole: () => void;
   /** Take the index at the next look whoever holds it (ClusterOptions.takeover); cleared by the takeover. */
   private takeOverNext = false;
 
   private constructor(private readonly context: ClusterContext, readonly index: IndexRecord, reader: IndexReader) {
     this.layout = new CollectionLayout(index.id);
     this.role = { kind: "reader", reader };
+    this.unwatchRole = this.watchRole();
     this.startPolling();
   }
 
@@ -223,7 +228,20 @@ export class SharedCollection implements Collection {
       await writer.close();
       return;
     }
-    this.role = { kind: "writer", writer, lease };
+    this.setRole({ kind: "writer", writer, lease });
+  }
+
+  /** Changes the role; watchers start over, since the new role's state was read afresh from the store. */
+  private setRole(role: Role): void {
+    this.unwatchRole();
+    this.role = role;
+    this.unwatchRole = this.watchRole();
+    this.watchers.tell("reset");
+  }
+
+  private watchRole(): () => void {
+    const relay = (change: CollectionChange) => this.watchers.tell(change);
+    return this.role.kind === "writer" ? this.role.writer.watch(relay) : this.role.reader.watchers.add(relay);
   }
 
   /** Another node took the index: read it again from the store, then let the old writer go. */
@@ -231,7 +249,7 @@ export class SharedCollection implements Collection {
     const role = this.role;
     if (role.kind !== "writer") return;
     const reader = await IndexReader.open(this.context.store, this.layout, this.index);
-    this.role = { kind: "reader", reader };
+    this.setRole({ kind: "reader", reader });
     role.writer.abandonBackground();
     await role.writer.close();
   }
@@ -248,6 +266,10 @@ export class SharedCollection implements Collection {
     this.assertUsable();
     const role = this.role;
     return role.kind === "writer" ? role.writer.list(options) : listRecords(role.reader.state, this.index, options);
+  }
+
+  watch(listener: (change: CollectionChange) => void): () => void {
+    return this.watchers.add(listener);
   }
 
   forEachLive(visit: LiveRowVisitor): void {

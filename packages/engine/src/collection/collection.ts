@@ -18,6 +18,7 @@ import { CollectionState } from "../state/collection-state.ts";
 import { getRecords, listRecords, listStateKeys, queryState } from "./state-reads.ts";
 import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
+import { ChangeWatchers } from "./change-watchers.ts";
 import {
   EngineError,
   type Collection,
@@ -26,6 +27,7 @@ import {
   type ListKeysPage,
   type ListVectorsOptions,
   type ListVectorsPage,
+  type CollectionChange,
   type LiveRowVisitor,
   type QueryHit,
   type QueryOptions,
@@ -67,6 +69,7 @@ export class DurableCollection implements Collection {
   private readonly layout: CollectionLayout;
   /** What the manifest in force says (shared with the background work, which updates it). */
   private readonly checkpointState: CheckpointState;
+  private readonly watchers = new ChangeWatchers();
 
   private constructor(
     store: BlobStore,
@@ -134,7 +137,11 @@ export class DurableCollection implements Collection {
   }
 
   private applyDurable(batch: DurableBatch): void {
-    for (const record of batch.records) this.state.apply(decodeWalRecord(record));
+    for (const encoded of batch.records) {
+      const record = decodeWalRecord(encoded);
+      this.state.apply(record);
+      this.watchers.tellRecord(record);
+    }
     this.background.noteWalObject(batch.seq, batch.objectBytes);
   }
 
@@ -177,6 +184,10 @@ export class DurableCollection implements Collection {
   forEachLive(visit: LiveRowVisitor): void {
     this.assertUsable();
     this.state.forEachLive(visit);
+  }
+
+  watch(listener: (change: CollectionChange) => void): () => void {
+    return this.watchers.add(listener);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

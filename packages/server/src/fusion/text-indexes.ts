@@ -1,16 +1,22 @@
 // The full-text indexes of Fusion indexes, one per text field (docs/fusion.md#full-text-search). They
 // are derived from the stored documents: built from the live documents on first use after a start,
-// then kept in step after each acknowledged write or delete by re-reading the keys it touched, so the
-// index always agrees with what the engine holds (a write that failed drops the whole set, which is
-// rebuilt on next use). A deleted or replaced document thus never leaves a stale hit.
-import { analyze, TextIndex, type Engine, type IndexRecord, type MetadataValue } from "@ossv/engine";
+// then kept in step by the collection's change feed (Collection.watch), which tells of every applied
+// write and delete whichever node it came through; a "reset" (the state was read afresh from a shared
+// store) drops them, to be built again on next use. A deleted or replaced document thus never leaves a
+// stale hit, and a document written through another node is found on this one too.
+import { analyze, TextIndex, type Collection, type CollectionChange, type Engine, type IndexRecord, type Metadata, type MetadataValue } from "@ossv/engine";
 import type { FusionScalarField } from "@ossv/protocol";
 import { fusionLayoutOf } from "./layout.ts";
-import { liveDocuments } from "./knn.ts";
 
 export type FieldIndexes = ReadonlyMap<string, TextIndex>;
 
-const built = new WeakMap<Engine, Map<string, Map<string, TextIndex>>>();
+interface HeldText {
+  fields: Map<string, TextIndex>;
+  /** Stops the change feed that keeps `fields` in step. */
+  stop: () => void;
+}
+
+const built = new WeakMap<Engine, Map<string, HeldText>>();
 
 function textFieldsOf(index: IndexRecord): FusionScalarField[] {
   return index.fusion ? fusionLayoutOf({ ...index, fusion: index.fusion }).schema.textFields : [];
@@ -24,7 +30,7 @@ export function termsOf(value: MetadataValue | undefined, field: FusionScalarFie
   return [];
 }
 
-function byIndexOf(engine: Engine): Map<string, Map<string, TextIndex>> {
+function byIndexOf(engine: Engine): Map<string, HeldText> {
   let byIndex = built.get(engine);
   if (!byIndex) built.set(engine, (byIndex = new Map()));
   return byIndex;
@@ -33,46 +39,28 @@ function byIndexOf(engine: Engine): Map<string, Map<string, TextIndex>> {
 /** The index's text field indexes, built now from its live documents if they are not held. */
 export function textIndexesOf(engine: Engine, index: IndexRecord): FieldIndexes {
   const byIndex = byIndexOf(engine);
-  let fields = byIndex.get(index.id);
-  if (!fields) {
-    fields = new Map();
-    const textFields = textFieldsOf(index);
-    for (const field of textFields) fields.set(field.name, new TextIndex());
-    if (textFields.length > 0) {
-      for (const record of liveDocuments(engine.collection(index))) {
-        for (const field of textFields) fields.get(field.name)!.set(record.key, termsOf(record.metadata[field.name], field));
-      }
-    }
-    byIndex.set(index.id, fields);
-  }
+  const held = byIndex.get(index.id);
+  if (held) return held.fields;
+  const textFields = textFieldsOf(index);
+  const fields = new Map(textFields.map((field) => [field.name, new TextIndex()]));
+  const indexDocument = (key: string, metadata: Readonly<Metadata> | undefined) => {
+    for (const field of textFields) fields.get(field.name)!.set(key, termsOf(metadata?.[field.name], field));
+  };
+  const collection: Collection = engine.collection(index);
+  // Built and subscribed in one synchronous step: no change can fall between the two.
+  collection.forEachLive((key, _data, metadata) => indexDocument(key, metadata));
+  const stop = textFields.length === 0 ? () => undefined : collection.watch((change: CollectionChange) => {
+    if (change === "reset") forgetText(engine, index.id);
+    else if ("put" in change) for (const record of change.put) indexDocument(record.key, record.metadata);
+    else for (const key of change.deleted) indexDocument(key, undefined);
+  });
+  byIndex.set(index.id, { fields, stop });
   return fields;
 }
 
-/** After an acknowledged write or delete of `keys`: each key's entries follow what the engine holds now. */
-export function syncText(engine: Engine, index: IndexRecord, keys: readonly string[]): void {
-  const fields = byIndexOf(engine).get(index.id);
-  if (!fields) return;
-  const collection = engine.collection(index);
-  const textFields = textFieldsOf(index);
-  for (const key of keys) {
-    const record = collection.get([key])[0];
-    for (const field of textFields) fields.get(field.name)!.set(key, record ? termsOf(record.metadata[field.name], field) : []);
-  }
-}
-
-/** After a failed write, or when the index is gone: forget, to rebuild from the documents if needed. */
+/** When the index is gone (or its state was read afresh): forget, to rebuild from the documents if needed. */
 export function forgetText(engine: Engine, indexId: string): void {
-  built.get(engine)?.delete(indexId);
-}
-
-/** Runs a write of `keys`, then brings the text indexes in step; a failure drops them. */
-export async function writeWithText(engine: Engine, index: IndexRecord, keys: readonly string[], write: () => Promise<void>): Promise<void> {
-  if (!index.fusion) return write();
-  try {
-    await write();
-  } catch (error) {
-    forgetText(engine, index.id);
-    throw error;
-  }
-  syncText(engine, index, keys);
+  const byIndex = built.get(engine);
+  byIndex?.get(indexId)?.stop();
+  byIndex?.delete(indexId);
 }

@@ -11,7 +11,6 @@ import { listVectorsJson, vectorJsonParts, vectorsJson, type VectorWriter } from
 import { readDocument } from "../fusion/documents.ts";
 import { documentJsonParts } from "../fusion/document-json.ts";
 import { fusionLayoutOf } from "../fusion/layout.ts";
-import { writeWithText } from "../fusion/text-indexes.ts";
 import {
   checkInteger, invalid, optionalBoolean, optionalInteger, optionalString, requiredArray, requiredField,
 } from "./params.ts";
@@ -62,7 +61,7 @@ export const putVectors: Handler = async (ctx) => {
     if (seen.has(record.key)) throw invalid(`The key "${record.key}" appears more than once in "vectors".`);
     seen.add(record.key);
   }
-  await writeWithText(ctx.engine, index, records.map((record) => record.key), () => ctx.engine.collection(index).put(records));
+  await ctx.engine.collection(index).put(records);
   return {};
 };
 
@@ -86,7 +85,7 @@ export const getVectors: Handler = (ctx) => {
 export const deleteVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   const keys = readKeys(ctx, ctx.limits.maxDeleteKeys, true);
-  await writeWithText(ctx.engine, index, keys, () => ctx.engine.collection(index).delete(keys));
+  await ctx.engine.collection(index).delete(keys);
   return {};
 };
 
