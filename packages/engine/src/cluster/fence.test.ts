@@ -118,17 +118,31 @@ test("a writer's recovery removes the leftovers that were there before its fence
   await withTempDir(async (dir) => {
     const store = new LocalBlobStore(dir);
     await commitOneRow(store, "old");
-    // What a writer fenced mid-checkpoint leaves: a snapshot and a segment no committed manifest names.
-    const leftovers = [layout.snapshotName(40), layout.segmentName(5 * SEGMENT_IDS_PER_EPOCH + 1)];
-    for (const name of leftovers) assert.ok(await store.createIfAbsent(name, new Uint8Array([1, 2, 3])));
+    // What a writer fenced mid-checkpoint leaves: a snapshot, a deletion object and a segment no
+    // committed manifest names.
+    const removed = [layout.snapshotName(39), layout.segmentName(5 * SEGMENT_IDS_PER_EPOCH + 1)];
+    const highest = layout.deletesName(40);
+    for (const name of [...removed, highest]) assert.ok(await store.createIfAbsent(name, new Uint8Array([1, 2, 3])));
 
     const second = await takeWriter(store, "second");
-    for (const name of leftovers) assert.equal(await store.get(name), undefined, `${name} was removed`);
+    for (const name of removed) assert.equal(await store.get(name), undefined, `${name} was removed`);
+    // Removed, number 40 could be taken again by the next writer, and a late duplicate of this
+    // recovery's DELETE would then remove that writer's object.
+    assert.ok(await store.get(highest), "the object at the highest checkpoint number stays, marking it used");
     assert.equal(second.get(["old"])[0]?.key, "old", "the committed checkpoint's row is there");
+    await second.put([row("new", 2)]);
+    await second.checkpoint();
+    assert.ok(await store.get(layout.manifestName(41)), "the next checkpoint goes above it");
     second.abandonBackground();
     await second.close();
+
+    const third = await takeWriter(store, "third");
+    assert.equal(await store.get(highest), undefined, "once a higher number exists, the next recovery removes it");
+    assert.deepEqual(third.get(["old", "new"]).map((record) => record.key), ["old", "new"]);
+    third.abandonBackground();
+    await third.close();
     const after = await recoverShared(store, layout, index);
-    assert.equal(after.state.count, 1);
+    assert.equal(after.state.count, 2);
   });
 });
 

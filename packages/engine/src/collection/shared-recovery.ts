@@ -113,8 +113,13 @@ async function readOnce(
   const deletes = await listNumbered(store, layout.deletesDir, DELETES_EXT);
   const highestCheckpointNumber = Math.max(0, ...[...manifests, ...snapshots, ...deletes].map((object) => object.seq));
   if (removable !== undefined) {
-    const keep = chosen?.seq;
-    const unneeded = [...manifests, ...snapshots, ...deletes].filter((object) => object.seq !== keep).map((object) => object.name);
+    // The objects at the highest checkpoint number stay even when unneeded: they mark the number as
+    // used. Removed, the next writer's recovery would see a lower highest number and take this one
+    // again, and a duplicate of the DELETE sent here (an SDK retry whose first answer was lost)
+    // reaching the store after that would remove the new writer's object. They go at a later
+    // recovery, once a higher number exists.
+    const keep = new Set([chosen?.seq, highestCheckpointNumber]);
+    const unneeded = [...manifests, ...snapshots, ...deletes].filter((object) => !keep.has(object.seq)).map((object) => object.name);
     for (const segment of await listNumbered(store, layout.segmentDir, SEGMENT_EXT)) {
       if (!base.segmentIds.has(segment.seq)) unneeded.push(segment.name);
     }
