@@ -43,7 +43,7 @@ export async function newestLease(store: BlobStore, layout: CollectionLayout): P
   const newest = (await listNumbered(store, layout.leaseDir, LEASE_EXT)).at(-1);
   if (newest === undefined) return undefined;
   const bytes = await store.get(newest.name);
-  // Leases are deleted only with the whole index.
+  // Only leases far below the newest are pruned (pruneLeases), never the newest.
   if (bytes === undefined) return undefined;
   return decodeRequired(newest.name, "lease", bytes, (data) => decodeLease(data, newest.seq));
 }
@@ -52,4 +52,18 @@ export async function newestLease(store: BlobStore, layout: CollectionLayout): P
 export async function claimLease(store: BlobStore, layout: CollectionLayout, previous: number, me: NodeIdentity): Promise<Lease | undefined> {
   const lease = { epoch: previous + 1, ...me };
   return (await store.createIfAbsent(layout.leaseName(lease.epoch), encodeLease(lease))) ? lease : undefined;
+}
+
+/**
+ * Leases kept below a new writer's: more than enough for any node still acting on an older one. Such a
+ * node may even create an old epoch's lease again after it was pruned, but its fence then finds the
+ * newer lease and it does not become the writer (fence.ts); the copy goes at the next prune.
+ */
+export const LEASES_KEPT = 16;
+
+/** Removes the leases more than LEASES_KEPT epochs below `epoch`: one per takeover would pile up forever. */
+export async function pruneLeases(store: BlobStore, layout: CollectionLayout, epoch: number): Promise<void> {
+  for (const lease of await listNumbered(store, layout.leaseDir, LEASE_EXT)) {
+    if (lease.seq <= epoch - LEASES_KEPT) await store.delete(lease.name);
+  }
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { CollectionLayout, LEASE_EXT } from "../storage/collection-layout.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
-import { newestLease } from "./lease.ts";
+import { encodeLease, LEASES_KEPT, newestLease } from "./lease.ts";
 import { FencedError } from "../base/errors.ts";
 import type { SharedCollection } from "./shared-collection.ts";
 import { DEAD_AFTER_MS, TestCluster, testIndex, type TestNode } from "../testing/cluster-nodes.ts";
@@ -256,5 +256,22 @@ test("each node's change feed keeps a copy in step with its rows across forwarde
     }
     assert.equal(liveRows(onC).get("k2"), 20);
     assert.ok(!liveRows(onC).has("k3"));
+  });
+});
+
+test("a takeover prunes the leases far below its own epoch, never the newest ones", async () => {
+  await withNodes(["node-a", "node-b"], async (cluster, [a, b]) => {
+    const onA = await a!.open(index);
+    // Leases of 20 earlier writers, as years of restarts and takeovers leave them.
+    for (let epoch = 1; epoch <= 20; epoch++) await cluster.store.createIfAbsent(layout.leaseName(epoch), encodeLease({ epoch, node: `old-${epoch}`, url: "" }));
+    await onA.maintain();
+    assert.ok(onA.isWriter);
+    const kept = (await listNumbered(cluster.store, layout.leaseDir, LEASE_EXT)).map((o) => o.seq);
+    assert.deepEqual(kept, Array.from({ length: LEASES_KEPT }, (_, i) => 21 - LEASES_KEPT + 1 + i), "epochs 6..21 stay");
+    const onB = await b!.open(index);
+    await takeOver(a!, b!, onB);
+    assert.equal((await newestLease(cluster.store, layout))?.node, "node-b");
+    assert.equal((await listNumbered(cluster.store, layout.leaseDir, LEASE_EXT)).length, LEASES_KEPT);
+    assert.deepEqual(a!.failures, [], "nothing failed");
   });
 });

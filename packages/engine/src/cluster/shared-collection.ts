@@ -16,7 +16,7 @@ import { fenceAndRecover } from "./fence.ts";
 import type { Liveness } from "./heartbeat.ts";
 import { IndexReader } from "./index-reader.ts";
 import { ChangeWatchers } from "../collection/change-watchers.ts";
-import { claimLease, newestLease, type Lease, type NodeIdentity } from "./lease.ts";
+import { claimLease, newestLease, pruneLeases, type Lease, type NodeIdentity } from "./lease.ts";
 import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
   type CollectionChange, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
@@ -229,6 +229,11 @@ export class SharedCollection implements Collection {
       return;
     }
     this.setRole({ kind: "writer", writer, lease });
+    // One listing, and deletes only every LEASES_KEPT takeovers; a failure is reported and tried again
+    // at the next takeover.
+    await pruneLeases(store, this.layout, lease.epoch).catch((error: unknown) => this.context.hooks.report?.({
+      task: "prune leases", indexId: this.index.id, indexName: this.index.name, bucket: this.index.bucket, error, attempts: 1, retryInMs: null,
+    }));
   }
 
   /** Changes the role; watchers start over, since the new role's state was read afresh from the store. */
