@@ -164,3 +164,52 @@ test("a writer whose lease was overtaken before its fence was made writes nothin
     assert.deepEqual([after.state.count, after.state.get("k1")?.key], [1, "k1"]);
   });
 });
+
+/** A store that runs `before` once, just before the first WAL object it is asked to create: a fence. */
+class BeforeFenceStore implements BlobStore {
+  constructor(private readonly inner: BlobStore, private before: (() => Promise<void>) | undefined) {}
+
+  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+    const before = this.before;
+    if (before !== undefined && name.startsWith(layout.walDir)) {
+      this.before = undefined;
+      await before();
+    }
+    return this.inner.createIfAbsent(name, bytes);
+  }
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  get(name: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(name);
+  }
+  delete(name: string): Promise<void> {
+    return this.inner.delete(name);
+  }
+  deletePrefix(prefix: string): Promise<void> {
+    return this.inner.deletePrefix(prefix);
+  }
+}
+
+test("a fence that lands on a number the old writer already wrote and pruned is made again above it: the old writer is stopped", async () => {
+  await withTempDir(async (dir) => {
+    const store = new LocalBlobStore(dir);
+    const first = await takeWriter(store, "first");
+    await first.put([row("a", 1)]);
+    // The new writer lists the WAL and finds its end; before its fence is created, the old writer
+    // writes that very number, commits a checkpoint above it and prunes it, so the number is free again.
+    const slow = new BeforeFenceStore(store, async () => {
+      await first.put([row("b", 2)]);
+      await first.checkpoint();
+    });
+    const second = await takeWriter(slow, "second");
+    await assert.rejects(first.put([row("c", 3)]), (error: unknown) => error instanceof FencedError, "the old writer meets the fence");
+    await second.put([row("d", 4)]);
+    first.abandonBackground();
+    await first.close();
+    second.abandonBackground();
+    await second.close();
+    const after = await recoverShared(store, layout, index);
+    assert.deepEqual(["a", "b", "c", "d"].map((key) => after.state.get(key)?.key), ["a", "b", undefined, "d"]);
+  });
+});

@@ -1,8 +1,9 @@
 // The fence (docs/scale-out.md#safety-the-wal-sequence-fences): a new writer's first act is to create
-// the first free WAL number with a fence record. Every number below it exists then (the WAL has no
-// gaps, and a taken number is skipped only after its create was refused), so every write the previous
-// writer acknowledged is below the fence and is replayed; the previous writer's next create meets the
-// fence (or a later number) taken, and it steps down.
+// the first free WAL number with a fence record, and to check that it is the WAL's last object. Every
+// number below it was then created (a taken number is skipped only after its create was refused, and
+// a pruned one is caught by that check), so every write the previous writer acknowledged is below the
+// fence and is replayed; the previous writer's next create meets the fence (or a later number) taken,
+// and it steps down.
 import type { BlobStore } from "../storage/blob-store.ts";
 import { LEASE_EXT, MANIFEST_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { decodeManifest } from "../format/manifest.ts";
@@ -30,7 +31,17 @@ export async function fenceWal(store: BlobStore, layout: CollectionLayout, lease
   const object = encodeWalObject([encodeWalRecord({ type: "marker", marker: { fence: { epoch: lease.epoch, node: lease.node } } }, dimension)]);
   let seq = await firstFree(store, layout);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (await store.createIfAbsent(layout.walName(seq), object)) return seq;
+    if (await store.createIfAbsent(layout.walName(seq), object)) {
+      // A number can be free below the WAL's end: the old writer may have written it, committed a
+      // checkpoint above it and pruned it between the listing and this create. A fence there stops
+      // nothing (the old writer's next number is above it), and the pruned checkpoint's commit record,
+      // still there above it, gives it away. Never seen above the fence, nothing is: a pruned number
+      // always has a newer object above it.
+      const end = await firstFree(store, layout);
+      if (end === seq + 1) return seq;
+      seq = end;
+      continue;
+    }
     // Taken: the old writer is still committing. Jump to the end again rather than chase it by one.
     seq = Math.max(seq + 1, await firstFree(store, layout));
   }
