@@ -3,9 +3,10 @@
 // engine and protocol sources into packages/cli/dist/, plain JavaScript that starts without a
 // TypeScript loader. One bundled file starts faster than the same code as a tree of compiled modules.
 //
-// Third-party packages stay outside the bundle: hnswlib-node is a native addon that cannot be
-// inlined, and keeping every other dependency external means the published `ossv` package installs
-// the same versions the workspace declares. A bare import of a package that no workspace package
+// Third-party packages stay outside the bundle, and so does our own native addon (@ossv/hnsw, a
+// workspace package with a binding.gyp): a compiled addon cannot be inlined, npm builds it when it is
+// installed. Keeping every other dependency external means the published `ossv` package installs the
+// same versions the workspace declares. A bare import of a package that no workspace package
 // declares in "dependencies" fails the build, so a dev-only package never leaks into the server.
 //
 //   node scripts/build.mjs [--outdir DIR]   (default packages/cli/dist)
@@ -37,10 +38,13 @@ function packageName(specifier) {
  * Returns the third-party packages the output imports, with the version range a workspace declares.
  */
 export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
+  const manifests = workspaceManifests();
+  // Workspace packages npm compiles at install (gypfile): installed beside `ossv`, not bundled.
+  const native = new Set(manifests.filter((manifest) => manifest.gypfile).map((manifest) => manifest.name));
   const declared = new Map();
-  for (const manifest of workspaceManifests()) {
+  for (const manifest of manifests) {
     for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
-      if (!name.startsWith("@ossv/")) declared.set(name, range);
+      if (!name.startsWith("@ossv/") || native.has(name)) declared.set(name, range);
     }
   }
   const used = new Map();
@@ -49,7 +53,7 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
     name: "third-party-external",
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^[^./#]/ }, (args) => {
-        if (args.path.startsWith("@ossv/")) return undefined; // our own sources: bundled
+        if (args.path.startsWith("@ossv/") && !native.has(packageName(args.path))) return undefined; // our own sources: bundled
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         const name = packageName(args.path);
         if (declared.has(name)) used.set(name, declared.get(name));
@@ -73,7 +77,7 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
     // Picks the "node" branch of conditional exports and imports (protocol's #hashing, the SDK).
     conditions: ["node"],
     plugins: [externals],
-    // Each command in its own chunk: `ossv --help` loads neither the server nor hnswlib-node.
+    // Each command in its own chunk: `ossv --help` loads neither the server nor the HNSW addon.
     splitting: true,
     // Chunks sit beside ossv.mjs: hnsw-graph.ts finds the worker relative to its own file.
     chunkNames: "[name]-[hash]",

@@ -12,6 +12,8 @@ export declare class HnswIndex {
    * saveIndex write). Damaged or truncated bytes throw. `capacity` reserves room to add elements.
    */
   load(bytes: Uint8Array, capacity?: number): void;
+  /** `load` on a libuv thread. Leave `bytes` unchanged until it settles; meanwhile the object refuses all calls. */
+  loadAsync(bytes: Uint8Array, capacity?: number): Promise<void>;
   /** Adds one vector (the graph's dimension) under `label`, 0 <= label < capacity. */
   addPoint(vector: Float32Array, label: number): void;
   /** Room for `maxElements` elements (at least the current count). */

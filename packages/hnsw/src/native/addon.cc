@@ -86,6 +86,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
                        {
                            InstanceMethod<&HnswIndex::Init>("init"),
                            InstanceMethod<&HnswIndex::Load>("load"),
+                           InstanceMethod<&HnswIndex::LoadAsync>("loadAsync"),
                            InstanceMethod<&HnswIndex::AddPoint>("addPoint"),
                            InstanceMethod<&HnswIndex::Resize>("resize"),
                            InstanceMethod<&HnswIndex::MarkDelete>("markDelete"),
@@ -117,8 +118,16 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   /** Serialisations in flight read the graph on another thread; until they end it must not change. */
   int readers_ = 0;
+  /** A load in flight on another thread; until it ends the object has no graph to use. */
+  bool loading_ = false;
 
   Graph* graph() const { return graph_.get(); }
+  hnswlib::SpaceInterface<float>* space() const { return space_.get(); }
+
+  void Loaded(Napi::Env env, std::unique_ptr<Graph> graph) {
+    graph_ = std::move(graph);
+    ReportMemory(env, ResidentBytes(*graph_));
+  }
 
  private:
   Napi::Value Init(const Napi::CallbackInfo& info) {
@@ -136,15 +145,14 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   Napi::Value Load(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
-    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(info.Env(), "hnsw: graph bytes must be a Uint8Array");
-    }
-    const Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-    const size_t minCapacity = info.Length() > 1 && !info[1].IsUndefined() ? IntegerArg(info, 1, "capacity", 0, kMaxElements) : 0;
+    const Napi::Uint8Array bytes = BytesArg(info);
+    const size_t minCapacity = CapacityArg(info);
     Guarded(info.Env(), [&] { graph_ = ReadGraph(bytes.Data(), bytes.ByteLength(), space_.get(), minCapacity); });
     ReportMemory(info.Env(), ResidentBytes(*graph_));
     return info.Env().Undefined();
   }
+
+  Napi::Value LoadAsync(const Napi::CallbackInfo& info);
 
   Napi::Value AddPoint(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
@@ -235,12 +243,25 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   }
 
   Graph& Ready(Napi::Env env) const {
+    if (loading_) throw Napi::Error::New(env, "hnsw: the graph is still loading");
     if (!graph_) throw Napi::Error::New(env, "hnsw: the graph is neither initialised nor loaded");
     return *graph_;
   }
 
   void RequireUnchanging(Napi::Env env) const {
+    if (loading_) throw Napi::Error::New(env, "hnsw: the graph is still loading");
     if (readers_ > 0) throw Napi::Error::New(env, "hnsw: the graph is being serialised; it cannot change until that ends");
+  }
+
+  static Napi::Uint8Array BytesArg(const Napi::CallbackInfo& info) {
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(info.Env(), "hnsw: graph bytes must be a Uint8Array");
+    }
+    return info[0].As<Napi::Uint8Array>();
+  }
+
+  static size_t CapacityArg(const Napi::CallbackInfo& info) {
+    return info.Length() > 1 && !info[1].IsUndefined() ? IntegerArg(info, 1, "capacity", 0, kMaxElements) : 0;
   }
 
   /** A Float32Array argument of the graph's dimension, copied (cosine normalises it in place). */
@@ -307,6 +328,68 @@ class SerializeWorker : public Napi::AsyncWorker {
   // Keeps the JS object, and with it the graph, alive until the write ends.
   Napi::ObjectReference owner_;
 };
+
+/** Reads graph bytes on a libuv thread; the graph replaces the object's own when that ends. */
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, Napi::Uint8Array bytes, size_t minCapacity)
+      : Napi::AsyncWorker(env, "ossv-hnsw-load"),
+        index_(index),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        data_(bytes.Data()),
+        length_(bytes.ByteLength()),
+        minCapacity_(minCapacity),
+        space_(index->space()) {
+    // The caller must not change the bytes until the promise settles; keeping them referenced
+    // keeps them from being collected meanwhile.
+    bytes_ = Napi::Persistent(bytes);
+    owner_ = Napi::Persistent(owner);
+    index_->loading_ = true;
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      graph_ = ReadGraph(data_, length_, space_, minCapacity_);
+    } catch (const std::bad_alloc&) {
+      SetError("hnsw: out of memory");
+    } catch (const std::exception& error) {
+      SetError(std::string("hnsw: ") + error.what());
+    }
+  }
+
+  void OnOK() override {
+    index_->loading_ = false;
+    index_->Loaded(Env(), std::move(graph_));
+    deferred_.Resolve(Env().Undefined());
+  }
+
+  void OnError(const Napi::Error& error) override {
+    index_->loading_ = false;
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  HnswIndex* index_;
+  Napi::Promise::Deferred deferred_;
+  const uint8_t* data_;
+  size_t length_;
+  size_t minCapacity_;
+  hnswlib::SpaceInterface<float>* space_;
+  std::unique_ptr<Graph> graph_;
+  Napi::Reference<Napi::Uint8Array> bytes_;
+  Napi::ObjectReference owner_;
+};
+
+Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
+  RequireUnchanging(info.Env());
+  const Napi::Uint8Array bytes = BytesArg(info);
+  const size_t minCapacity = CapacityArg(info);
+  auto* worker = Guarded(info.Env(), [&] { return new LoadWorker(info.Env(), this, info.This().As<Napi::Object>(), bytes, minCapacity); });
+  worker->Queue();
+  return worker->Promise();
+}
 
 Napi::Value HnswIndex::SerializeAsync(const Napi::CallbackInfo& info) {
   const Graph& g = Ready(info.Env());
