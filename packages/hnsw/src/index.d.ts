@@ -9,7 +9,8 @@ export declare class HnswIndex {
   init(maxElements: number, m: number, efConstruction: number, seed: number): void;
   /**
    * Replaces the graph with one read from hnswlib's file format (what `serialize` and hnswlib's
-   * saveIndex write). Damaged or truncated bytes throw. `capacity` reserves room to add elements.
+   * saveIndex write). Damaged or truncated bytes throw, as does a stated capacity far above the element
+   * count (more than 2 × count + 65,536: taken for damage). `capacity` reserves room to add elements.
    */
   load(bytes: Uint8Array, capacity?: number): void;
   /** `load` on a libuv thread. Leave `bytes` unchanged until it settles; meanwhile the object refuses all calls. */

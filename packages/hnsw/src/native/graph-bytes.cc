@@ -46,6 +46,7 @@ constexpr size_t kMaxElements = std::numeric_limits<int>::max();
 /** hnswlib caps M at 10000; a level-0 list's size must also fit its 16-bit count. */
 constexpr size_t kMaxM = 10000;
 constexpr size_t kMaxEfConstruction = 1 << 20;
+constexpr size_t kMaxHeadroom = 1 << 16;
 
 [[noreturn]] void Damaged(const std::string& what) { throw std::invalid_argument("graph bytes are damaged: " + what); }
 
@@ -124,6 +125,10 @@ void CheckHeader(const Header& h, size_t dataSize) {
     Damaged("element layout does not match the dimension");
   }
   if (h.count > h.maxElements || h.maxElements > kMaxElements) Damaged("bad element counts");
+  // The loader allocates (and hnswlib touches) per-element state for the whole capacity, so a damaged
+  // header must not ask for far more than the bytes describe. ossv writes graphs at capacity = count,
+  // hnswlib users usually with some headroom; more than this much is taken for damage.
+  if (h.maxElements > 2 * h.count + kMaxHeadroom) Damaged("capacity is far above the element count");
   if (h.count == 0 ? h.maxLevel != -1 : (h.maxLevel < 0 || h.enterPoint >= h.count)) Damaged("bad entry point");
 }
 
