@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// The packages as a user gets them: packs `ossv`, `@ossv/sdk`, `@ossv/protocol` and `@ossv/hnsw` (the
-// native graph addon `ossv` depends on, compiled by npm at install), installs the four tarballs into an
-// empty app (third-party dependencies from the registry), starts `ossv serve` from the installed
-// package, and drives it with the installed SDK on plain Node: create a bucket and an index, put enough
-// vectors that a segment and its HNSW graph get built (the worker thread, in its
-// bundled form), query. Ends with one line, `pack-and-install: N passed, N failed`.
+// The packages as a user gets them: packs `ossv`, `@ossv/sdk` and `@ossv/protocol`, installs the three
+// tarballs into an empty app (third-party dependencies from the registry; npm compiles the HNSW addon
+// embedded in `ossv`), starts `ossv serve` from the installed package, and drives it with the installed
+// SDK on plain Node: create a bucket and an index, put enough vectors that a segment and its HNSW graph
+// get built (the worker thread, in its bundled form, loading the addon too), query. Ends with one line, `pack-and-install: N passed, N failed`.
 //   node scripts/package/check-install.mjs [--keep]   (--keep leaves the temporary directory)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -100,7 +99,7 @@ function segmentFiles(dir) {
 
 async function check() {
   mkdirSync(packs);
-  const tarballs = [packWorkspace("packages/protocol"), packWorkspace("packages/sdk"), packWorkspace("packages/hnsw")];
+  const tarballs = [packWorkspace("packages/protocol"), packWorkspace("packages/sdk")];
   tarballs.push(run(process.execPath, [join(ROOT, "scripts/package/pack-ossv.mjs"), "--pack-destination", packs], ROOT).trim());
   for (const tarball of tarballs) console.log(`packed ${tarball.slice(work.length + 1)}`);
 
