@@ -162,6 +162,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     if (g.cur_element_count >= g.max_elements_) throw Napi::RangeError::New(info.Env(), "hnsw: the graph is full; resize it first");
     if (normalise_) Normalise(vector.data(), dimension_);
     Guarded(info.Env(), [&] { g.addPoint(vector.data(), label); });
+    residentKnown_ = false;  // it may have grown upper-level lists and the label map
     return info.Env().Undefined();
   }
 
@@ -238,8 +239,11 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   Napi::Value SerializeAsync(const Napi::CallbackInfo& info);
 
+  /** Kept from the last change: counting walks every element, and monitoring asks per segment and scrape. */
   Napi::Value ResidentBytesOf(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(ResidentBytes(Ready(info.Env()))));
+    const Graph& g = Ready(info.Env());
+    if (!residentKnown_) ReportMemory(info.Env(), ResidentBytes(g));
+    return Napi::Number::New(info.Env(), static_cast<double>(reported_));
   }
 
   Graph& Ready(Napi::Env env) const {
@@ -282,11 +286,13 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   void ReportMemory(Napi::Env env, size_t bytes) {
     Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes) - static_cast<int64_t>(reported_));
     reported_ = bytes;
+    residentKnown_ = true;
   }
 
   size_t dimension_ = 0;
   bool normalise_ = false;
   size_t reported_ = 0;
+  bool residentKnown_ = false;
   // The space outlives the graph, which keeps pointers into it.
   std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
   std::unique_ptr<Graph> graph_;
