@@ -76,6 +76,7 @@ export default tseslint.config(
   // Plain JavaScript (the CLI's launcher, build scripts, workers) is in no tsconfig: no type-aware rules.
   { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
   { files: ["packages/protocol/**"], rules: forbid("engine", "server", "sdk", "cli") },
+  { files: ["packages/hnsw/**"], rules: forbid("protocol", "engine", "server", "sdk", "cli") },
   { files: ["packages/engine/**"], rules: forbid("server", "sdk", "cli") },
   ...engineRooms(),
   { files: ["packages/sdk/**"], rules: {

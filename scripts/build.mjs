@@ -3,12 +3,15 @@
 // engine and protocol sources into packages/cli/dist/, plain JavaScript that starts without a
 // TypeScript loader. One bundled file starts faster than the same code as a tree of compiled modules.
 //
-// Third-party packages stay outside the bundle: hnswlib-node is a native addon that cannot be
-// inlined, and keeping every other dependency external means the published `ossv` package installs
-// the same versions the workspace declares. A bare import of a package that no workspace package
+// Third-party packages stay outside the bundle. Our own native addon (@ossv/hnsw, a workspace package
+// with a binding.gyp) cannot be inlined either: in the workspace build it stays an import of the
+// linked package; in the published `ossv` package (--embed-addon, scripts/package/pack-ossv.mjs) its
+// sources sit at the package's root, npm compiles them there at install, and the bundle loads the
+// result. Keeping every other dependency external means the published `ossv` package installs the
+// same versions the workspace declares. A bare import of a package that no workspace package
 // declares in "dependencies" fails the build, so a dev-only package never leaks into the server.
 //
-//   node scripts/build.mjs [--outdir DIR]   (default packages/cli/dist)
+//   node scripts/build.mjs [--outdir DIR] [--embed-addon]   (default packages/cli/dist)
 import { build } from "esbuild";
 import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
@@ -24,6 +27,14 @@ export function workspaceManifests() {
   return root.workspaces.map((dir) => JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8")));
 }
 
+/** The workspace package npm compiles at install (binding.gyp): it is never inlined. */
+export const ADDON = "@ossv/hnsw";
+
+/** The addon's import in the published package, whose root holds the compiled addon (pack-ossv.mjs). */
+const EMBEDDED_ADDON_LOADER = `import { createRequire } from "node:module";
+export const { HnswIndex } = createRequire(import.meta.url)("../build/Release/ossv_hnsw.node");
+`;
+
 /** "@scope/name/sub/path" -> "@scope/name"; "name/sub" -> "name". */
 function packageName(specifier) {
   const parts = specifier.split("/");
@@ -35,12 +46,17 @@ function packageName(specifier) {
  * hnsw-graph.ts starts it by URL (`./graph-build-worker.mjs` beside the code that runs): in the
  * bundle that code is ossv.mjs, so the worker lands next to it, its own imports inlined.
  * Returns the third-party packages the output imports, with the version range a workspace declares.
+ * With `embedAddon` the addon's import becomes a loader of `../build/Release/ossv_hnsw.node` (the
+ * package root, seen from dist/), and the addon's own dependencies (its header source and
+ * node-addon-api, needed to compile it) are returned in its place.
  */
-export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
+export async function buildCli(outdir = join(ROOT, "packages/cli/dist"), { embedAddon = false } = {}) {
+  const manifests = workspaceManifests();
+  const addon = manifests.find((manifest) => manifest.name === ADDON);
   const declared = new Map();
-  for (const manifest of workspaceManifests()) {
+  for (const manifest of manifests) {
     for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
-      if (!name.startsWith("@ossv/")) declared.set(name, range);
+      if (!name.startsWith("@ossv/") || name === ADDON) declared.set(name, range);
     }
   }
   const used = new Map();
@@ -48,8 +64,14 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
   const externals = {
     name: "third-party-external",
     setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^@ossv\/hnsw$/ }, () => {
+        if (!embedAddon) return undefined;
+        for (const [name, range] of Object.entries(addon.dependencies)) used.set(name, range);
+        return { path: ADDON, namespace: "embedded-addon" };
+      });
+      pluginBuild.onLoad({ filter: /.*/, namespace: "embedded-addon" }, () => ({ contents: EMBEDDED_ADDON_LOADER, loader: "js" }));
       pluginBuild.onResolve({ filter: /^[^./#]/ }, (args) => {
-        if (args.path.startsWith("@ossv/")) return undefined; // our own sources: bundled
+        if (args.path.startsWith("@ossv/") && packageName(args.path) !== ADDON) return undefined; // our own sources: bundled
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         const name = packageName(args.path);
         if (declared.has(name)) used.set(name, declared.get(name));
@@ -73,7 +95,7 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
     // Picks the "node" branch of conditional exports and imports (protocol's #hashing, the SDK).
     conditions: ["node"],
     plugins: [externals],
-    // Each command in its own chunk: `ossv --help` loads neither the server nor hnswlib-node.
+    // Each command in its own chunk: `ossv --help` loads neither the server nor the HNSW addon.
     splitting: true,
     // Chunks sit beside ossv.mjs: hnsw-graph.ts finds the worker relative to its own file.
     chunkNames: "[name]-[hash]",
@@ -97,8 +119,8 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist")) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { outdir: { type: "string" } } });
+  const { values } = parseArgs({ options: { outdir: { type: "string" }, "embed-addon": { type: "boolean" } } });
   const outdir = values.outdir ? resolve(values.outdir) : undefined;
-  const used = await buildCli(outdir);
+  const used = await buildCli(outdir, { embedAddon: values["embed-addon"] ?? false });
   console.log(`built ${outdir ?? "packages/cli/dist"} (external: ${[...used.keys()].join(", ") || "none"})`);
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The packages as a user gets them: packs `ossv`, `@ossv/sdk` and `@ossv/protocol`, installs the three
-// tarballs into an empty app (third-party dependencies from the registry), starts `ossv serve` from
-// the installed package, and drives it with the installed SDK on plain Node: create a bucket and an
-// index, put enough vectors that a segment and its HNSW graph get built (the worker thread, in its
-// bundled form), query. Ends with one line, `pack-and-install: N passed, N failed`.
+// tarballs into an empty app (third-party dependencies from the registry; npm compiles the HNSW addon
+// embedded in `ossv`), starts `ossv serve` from the installed package, and drives it with the installed
+// SDK on plain Node: create a bucket and an index, put enough vectors that a segment and its HNSW graph
+// get built (the worker thread, in its bundled form, loading the addon too), query. Ends with one line, `pack-and-install: N passed, N failed`.
 //   node scripts/package/check-install.mjs [--keep]   (--keep leaves the temporary directory)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

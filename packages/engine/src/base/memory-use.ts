@@ -1,6 +1,6 @@
 // What an index holds in memory, by part, as the engine accounts it: exact for typed arrays (vectors,
-// norms, deletion flags, filter matches), estimated for what V8 and hnswlib lay out themselves (keys
-// and metadata as JS values, a graph's native structures). The estimates come from those layouts
+// norms, deletion flags, filter matches) and for a graph's native arrays (the addon counts them), estimated
+// for what V8 lays out itself (keys and metadata as JS values). The estimates come from those layouts
 // (Node 20 on x64), stated beside each constant; they are for budgeting and monitoring, and process
 // RSS stays the ground truth (docs/production.md#memory compares the two).
 
@@ -23,16 +23,6 @@ export function addMemory(a: MemoryUse, b: MemoryUse): MemoryUse {
 
 export function totalMemory(use: MemoryUse): number {
   return use.vectors + use.graphs + use.metadata + use.filterCache;
-}
-
-/**
- * hnswlib's memory for a loaded graph beyond its serialised bytes, per element: a std::mutex (40 B),
- * an entry of its label map (about 40 B) and a pointer and level (12 B).
- */
-const GRAPH_NATIVE_BYTES_PER_ROW = 92;
-
-export function graphMemory(serializedBytes: number, rows: number): number {
-  return serializedBytes + rows * GRAPH_NATIVE_BYTES_PER_ROW;
 }
 
 /**

@@ -4,13 +4,11 @@
 // under `node --import tsx`.
 //
 // In:  workerData = { space, dimension, rows, m, efConstruction, seed, vectors (ArrayBuffer, row-major),
-//       base? ({ path, rows }: a graph file whose labels are rows 0..base.rows-1, to extend) }
+//       base? ({ bytes, rows }: a serialised graph whose labels are rows 0..base.rows-1, to extend) }
 // Out: one message { graph: Uint8Array (hnswlib's own file format, transferred), searchEf: number }.
 import { parentPort, workerData } from "node:worker_threads";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { setPriority, tmpdir } from "node:os";
-import { join } from "node:path";
-import hnswlib from "hnswlib-node";
+import { setPriority } from "node:os";
+import { HnswIndex } from "@ossv/hnsw";
 import { seededRandom } from "../base/seeded-random.mjs";
 
 /** Recall@10 the calibrated beam must reach on the sample (above the 0.95 promise, for margin). */
@@ -46,17 +44,17 @@ const rowOf = (row) => vectors.subarray(row * dimension, (row + 1) * dimension);
  * for all of its rows again.
  */
 function build() {
-  const graph = new hnswlib.HierarchicalNSW(space, dimension);
+  const graph = new HnswIndex(space, dimension);
   let first = 0;
   if (base) {
-    graph.readIndexSync(base.path);
-    if (graph.getCurrentCount() !== base.rows) throw new Error(`base graph holds ${graph.getCurrentCount()} rows, expected ${base.rows}`);
-    graph.resizeIndex(Math.max(rows, 1));
+    graph.load(base.bytes);
+    if (graph.count() !== base.rows) throw new Error(`base graph holds ${graph.count()} rows, expected ${base.rows}`);
+    graph.resize(Math.max(rows, 1));
     first = base.rows;
   } else {
-    graph.initIndex({ maxElements: Math.max(rows, 1), m, efConstruction, randomSeed: seed });
+    graph.init(Math.max(rows, 1), m, efConstruction, seed);
   }
-  for (let row = first; row < rows; row++) graph.addPoint(Array.from(rowOf(row)), row);
+  for (let row = first; row < rows; row++) graph.addPoint(rowOf(row), row);
   return graph;
 }
 
@@ -100,7 +98,7 @@ function exactNeighboursOfAll(queries, norms) {
  */
 function probeNear(graph, row, random) {
   const base = rowOf(row);
-  const { neighbors } = graph.searchKnn(Array.from(base), 2);
+  const neighbors = graph.search(base, 2, EF_STEPS[EF_STEPS.length - 1]);
   const other = rowOf(neighbors.find((label) => label !== row) ?? row);
   let step = 0;
   for (let i = 0; i < dimension; i++) step += (base[i] - other[i]) ** 2;
@@ -116,14 +114,12 @@ function calibrate(graph) {
   const random = seededRandom(seed); // a fixed seed: the same rows always calibrate to the same beam
   const stride = Math.max(1, Math.floor(rows / SAMPLE_QUERIES));
   const queries = [];
-  graph.setEf(EF_STEPS[EF_STEPS.length - 1]);
   for (let row = 0; row < rows && queries.length < SAMPLE_QUERIES; row += stride) queries.push(probeNear(graph, row, random));
   const truths = exactNeighboursOfAll(queries, norms).map((rowsFound) => new Set(rowsFound));
   for (const ef of EF_STEPS) {
-    graph.setEf(ef);
     let found = 0;
     queries.forEach((query, q) => {
-      found += graph.searchKnn(Array.from(query), K).neighbors.filter((label) => truths[q].has(label)).length;
+      found += graph.search(query, K, ef).filter((label) => truths[q].has(label)).length;
     });
     if (found / (queries.length * K) >= TARGET_RECALL) return ef;
   }
@@ -132,13 +128,6 @@ function calibrate(graph) {
 
 const graph = build();
 const searchEf = calibrate(graph);
-// hnswlib serialises only to a file; the bytes then travel through the blob store like any object.
-const dir = mkdtempSync(join(tmpdir(), "ossv-graph-"));
-try {
-  const path = join(dir, "graph.hnsw");
-  graph.writeIndexSync(path);
-  const bytes = new Uint8Array(readFileSync(path));
-  parentPort.postMessage({ graph: bytes, searchEf }, [bytes.buffer]);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+// The bytes travel through the blob store like any object; their buffer is the graph's alone.
+const bytes = graph.serialize();
+parentPort.postMessage({ graph: bytes, searchEf }, [bytes.buffer]);

@@ -19,7 +19,7 @@ async function graphOver(vectors: Float32Array, rows: number, base?: HnswGraph):
 }
 
 const nearest = (graph: HnswGraph, vectors: Float32Array, row: number): number | undefined =>
-  graph.search(Array.from(vectors.subarray(row * DIMENSION, (row + 1) * DIMENSION)), 1, 64)[0];
+  graph.search(vectors.subarray(row * DIMENSION, (row + 1) * DIMENSION), 1, 64)[0];
 
 test("a graph grown from a base answers for old and new rows; the base is unchanged", async () => {
   const vectors = rowsOf(300, 1);

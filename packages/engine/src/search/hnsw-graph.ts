@@ -1,20 +1,15 @@
-// HNSW graphs through hnswlib-node (docs/architecture.md#approximate-search: the measured choice).
-// Builds run in a worker thread (graph-build-worker.mjs), one at a time per process so the event loop
-// keeps the other core; the result is hnswlib's serialised graph, stored through the blob store and
-// loaded here.
+// HNSW graphs through our addon over hnswlib's C++ core (@ossv/hnsw; docs/architecture.md#approximate-search:
+// the measured choice). Builds run in a worker thread (graph-build-worker.mjs), one at a time per process
+// so the event loop keeps the other core; the result is hnswlib's serialised graph, stored through the
+// blob store and loaded here straight from memory.
 //
 // Spaces: cosine uses hnswlib's "cosine" space, which stores vectors normalised and searches by inner
 // product; euclidean uses "l2" (squared distances). Either way the engine scores the returned rows
 // again with its exact kernel, so graph distances never reach a caller.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import hnswlib from "hnswlib-node";
+import { HnswIndex, type HnswSpace } from "@ossv/hnsw";
 import { SerialQueue } from "../base/serial-queue.ts";
 import type { DistanceMetric } from "../base/types.ts";
-
-type Native = InstanceType<typeof hnswlib.HierarchicalNSW>;
 
 /**
  * Graph degree and build beam (docs/architecture.md#approximate-search: M 16 / efConstruction 128 gave
@@ -27,7 +22,7 @@ const GRAPH_EF_CONSTRUCTION = 160;
 /** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
 const GRAPH_SEED = 100;
 
-const spaceOf = (metric: DistanceMetric): "cosine" | "l2" => (metric === "cosine" ? "cosine" : "l2");
+const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine" : "l2");
 
 /** One build at a time for the whole process: two cores, one of which serves requests. */
 const buildQueue = new SerialQueue();
@@ -69,26 +64,14 @@ export function buildGraph(input: GraphBuildInput): Promise<BuiltGraph> {
   });
 }
 
-/** The base graph goes to the worker as a file, written off the event loop by hnswlib itself. */
-function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
-  return withGraphFile(async (path) => {
-    await base.writeTo(path);
-    input.signal?.throwIfAborted();
-    return runWorker(input, { path, rows: base.rows });
-  });
+/** The base graph goes to the worker as its serialised bytes, written off the event loop. */
+async function buildOnBase(input: GraphBuildInput, base: HnswGraph): Promise<BuiltGraph> {
+  const bytes = await base.serialize();
+  input.signal?.throwIfAborted();
+  return runWorker(input, { bytes, rows: base.rows });
 }
 
-/** Runs `use` with the path of a graph file in a temp directory of its own, removed afterwards. */
-async function withGraphFile<T>(use: (path: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "ossv-graph-"));
-  try {
-    return await use(join(dir, "graph.hnsw"));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }): Promise<BuiltGraph> {
+function runWorker(input: GraphBuildInput, base?: { bytes: Uint8Array; rows: number }): Promise<BuiltGraph> {
   const vectors = input.vectors.slice(0, input.rows * input.dimension).buffer;
   const workerData = {
     space: spaceOf(input.metric),
@@ -102,7 +85,8 @@ function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }
   };
   const { signal } = input;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./graph-build-worker.mjs", import.meta.url), { workerData, transferList: [vectors] });
+    const transferList: ArrayBuffer[] = base ? [vectors, base.bytes.buffer as ArrayBuffer] : [vectors];
+    const worker = new Worker(new URL("./graph-build-worker.mjs", import.meta.url), { workerData, transferList });
     let result: BuiltGraph | undefined;
     // hnswlib's insertions cannot be interrupted from inside; terminating the thread is the only way
     // to stop them, and nothing outside the worker depends on its half-built graph.
@@ -126,29 +110,32 @@ function runWorker(input: GraphBuildInput, base?: { path: string; rows: number }
 /** A loaded, searchable graph whose labels are segment row numbers. */
 export class HnswGraph {
   private constructor(
-    private readonly native: Native,
+    private readonly native: HnswIndex,
     readonly rows: number,
     /** The calibrated beam; a query uses at least this. */
     readonly searchEf: number,
-    /** Size of the serialised graph it was loaded from: what its memory is estimated from (base/memory-use.ts). */
-    readonly serializedBytes: number,
   ) {}
 
-  /** Loads serialised graph bytes (hnswlib reads only files, so they pass through a temp file). */
-  static load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
-    const { bytes, searchEf } = built;
-    return withGraphFile(async (path) => {
-      await writeFile(path, bytes);
-      const native = new hnswlib.HierarchicalNSW(spaceOf(metric), dimension);
-      await native.readIndex(path);
-      if (native.getCurrentCount() !== rows) throw new Error(`graph holds ${native.getCurrentCount()} rows, segment ${rows}`);
-      return new HnswGraph(native, rows, searchEf, bytes.length);
-    });
+  /** Loads serialised graph bytes (read and checked on a libuv thread; damaged bytes reject). */
+  static async load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
+    const native = new HnswIndex(spaceOf(metric), dimension);
+    await native.loadAsync(built.bytes);
+    if (native.count() !== rows) throw new Error(`graph holds ${native.count()} rows, segment ${rows}`);
+    return new HnswGraph(native, rows, built.searchEf);
   }
 
-  /** Serialises the graph to a file (on a libuv thread: searches and marks may go on meanwhile). */
-  async writeTo(path: string): Promise<void> {
-    await this.native.writeIndex(path);
+  /** Bytes the graph holds in native memory, exact for its arrays (base/memory-use.ts). */
+  get residentBytes(): number {
+    return this.native.residentBytes();
+  }
+
+  /**
+   * The graph in hnswlib's file format, marks included, written on a libuv thread: searches and
+   * marks may go on meanwhile (a mark made during the write may or may not be in the bytes; the
+   * caller passes deletes on to the graph built from them anyway).
+   */
+  serialize(): Promise<Uint8Array> {
+    return this.native.serializeAsync();
   }
 
   /**
@@ -157,20 +144,14 @@ export class HnswGraph {
    * already when its segment passes the delete on.
    */
   markDeleted(row: number): void {
-    try {
-      this.native.markDelete(row);
-    } catch (error) {
-      if (!(error instanceof Error && /already deleted/.test(error.message))) throw error;
-    }
+    this.native.markDelete(row);
   }
 
   /**
-   * Up to `k` nearest rows that are not deleted and pass `allowed` (checked during the search, so a
-   * rejected row never takes a result place). Fewer come back only when the beam runs dry.
+   * Up to `k` nearest rows that are not deleted and allowed by the row bitmap (checked inside the
+   * traversal, so a rejected row never takes a result place). Fewer come back only when the beam runs dry.
    */
-  search(query: number[], k: number, ef: number, allowed?: (row: number) => boolean): number[] {
-    this.native.setEf(Math.max(ef, k));
-    const result = allowed ? this.native.searchKnn(query, k, allowed) : this.native.searchKnn(query, k);
-    return result.neighbors;
+  search(query: Float32Array, k: number, ef: number, allowed?: Uint8Array): number[] {
+    return this.native.search(query, k, ef, allowed);
   }
 }

@@ -12,7 +12,7 @@ import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts
 import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
-import { graphMemory, rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
+import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
 import type { DistanceMetric, LiveRowVisitor, Metadata, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
@@ -58,8 +58,6 @@ export const SEARCH_TUNING = {
 
 export interface SegmentQuery {
   vector: Float32Array;
-  /** The same vector as a plain array, made once per query (hnswlib takes only arrays). */
-  vectorArray: number[];
   queryNorm: number;
   metric: DistanceMetric;
   topK: number;
@@ -153,7 +151,7 @@ export class Segment implements VectorRows {
     for (const match of this.filterCache.values()) filterCache += match.rows.byteLength + (match.bitmap?.byteLength ?? 0);
     return {
       vectors: this.data.byteLength + this.norms.byteLength + this.deleted.byteLength,
-      graphs: (this.graph ? graphMemory(this.graph.serializedBytes, this.rows) : 0) + (this.pendingGraph?.bytes.length ?? 0),
+      graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0),
       metadata: this.rowValuesBytes + (this.metadataIndex?.memoryBytes() ?? 0),
       filterCache,
     };
@@ -268,11 +266,10 @@ export class Segment implements VectorRows {
    * candidate set falls short, and the caller scans exactly instead.
    */
   private graphSearch(graph: HnswGraph, query: SegmentQuery, k: number, candidates: number, allowed?: RowBitmap): SegmentHit[] | undefined {
-    const accept = allowed && ((row: number) => allowed[row] === 1);
     const calibrated = Math.round(graph.searchEf * (allowed ? SEARCH_TUNING.filteredEfFactor : SEARCH_TUNING.efFactor));
     const minEf = allowed ? SEARCH_TUNING.minFilteredEf : SEARCH_TUNING.minEf;
     for (let ef = Math.max(minEf, calibrated, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
-      const rows = graph.search(query.vectorArray, k, ef, accept);
+      const rows = graph.search(query.vector, k, ef, allowed);
       if (rows.length >= k) return rows.map((row) => this.exactHit(row, query));
       if (ef >= candidates) return undefined;
     }

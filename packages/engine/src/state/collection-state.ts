@@ -165,7 +165,6 @@ export class CollectionState {
     }
     const segmentQuery: SegmentQuery = {
       vector,
-      vectorArray: plainArrayOf(vector),
       queryNorm: vectorNorm(vector),
       metric,
       topK,
@@ -188,17 +187,6 @@ function liveRowOf(segment: Segment, key: string): number {
   const row = segment.rowOf(key);
   invariant(row !== undefined, "a key the directory places in a segment is live there", { key, segment: segment.id, rows: segment.rows });
   return row;
-}
-
-/**
- * The query as the plain number array hnswlib-node takes. A loop, not Array.from: on a typed array
- * Array.from goes through the iterator protocol, a result object per element (about 5 KB of garbage
- * per 128-d query, the largest share of a query's allocations).
- */
-function plainArrayOf(vector: Float32Array): number[] {
-  const values: number[] = [];
-  for (let i = 0; i < vector.length; i++) values.push(vector[i] as number);
-  return values;
 }
 
 /** A hit whose record is copied out only when read (a class, not a closure per hit: queries are hot). */

@@ -1,0 +1,25 @@
+# ossv's HNSW addon. Our C++ (src/native) sits over hnswlib's header-only core, which is NOT copied into
+# this repository: the headers are taken from the installed hnswlib-node package (Apache-2.0), whose
+# src/hnswlib/ ships them. hnswlib-node is a dependency of this package only as that header source;
+# its own JS binding is not used by the engine. The compiler flags are node-gyp's defaults, as
+# hnswlib-node's build uses, so both compile the same distance kernels and build the same graphs.
+{
+  "targets": [
+    {
+      "target_name": "ossv_hnsw",
+      "sources": ["src/native/addon.cc", "src/native/graph-bytes.cc"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node -p \"require('path').join(require('path').dirname(require.resolve('hnswlib-node/package.json')), 'src', 'hnswlib')\")"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # hnswlib reports errors by throwing; the addon catches them and throws JS errors instead.
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      # Warnings inside hnswlib's headers (not ours to fix) would only bury our own at install time.
+      "cflags_cc": ["-Wno-type-limits", "-Wno-unused-function"],
+      "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES"},
+      "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
+    }
+  ]
+}

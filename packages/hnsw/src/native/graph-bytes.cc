@@ -1,0 +1,300 @@
+// The field order and widths below are hnswlib's saveIndex/loadIndex (hnswalg.h), the format every
+// stored segment already uses. Reading is stricter than hnswlib's loadIndex, which checks only the
+// total length: graph bytes come from files on disk and object stores, so a damaged graph must be an
+// error, not a search that follows a link past the end of an array.
+#include "graph-bytes.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ossv {
+namespace {
+
+using hnswlib::linklistsizeint;
+using hnswlib::tableint;
+
+/** The header as saveIndex writes it (std::atomic<size_t> is stored as its 8 bytes). */
+struct Header {
+  size_t offsetLevel0;
+  size_t maxElements;
+  size_t count;
+  size_t sizeDataPerElement;
+  size_t labelOffset;
+  size_t offsetData;
+  int maxLevel;
+  tableint enterPoint;
+  size_t maxM;
+  size_t maxM0;
+  size_t M;
+  double mult;
+  size_t efConstruction;
+};
+
+/** saveIndex's header: eleven size_t/double fields, an int and a 32-bit id. */
+constexpr size_t kHeaderBytes = 11 * 8 + 4 + 4;
+static_assert(sizeof(Header) == kHeaderBytes, "the header struct has no padding");
+
+/** Largest element count: element ids are 32-bit, and hnswlib's visited lists take an int size. */
+constexpr size_t kMaxElements = std::numeric_limits<int>::max();
+/** hnswlib caps M at 10000; a level-0 list's size must also fit its 16-bit count. */
+constexpr size_t kMaxM = 10000;
+constexpr size_t kMaxEfConstruction = 1 << 20;
+constexpr size_t kMaxHeadroom = 1 << 16;
+
+[[noreturn]] void Damaged(const std::string& what) { throw std::invalid_argument("graph bytes are damaged: " + what); }
+
+class Reader {
+ public:
+  Reader(const uint8_t* bytes, size_t length) : at_(bytes), left_(length) {}
+
+  template <typename T>
+  T Read() {
+    T value;
+    std::memcpy(&value, Take(sizeof(T)), sizeof(T));
+    return value;
+  }
+
+  const uint8_t* Take(size_t size) {
+    if (size > left_) Damaged("they end early");
+    const uint8_t* start = at_;
+    at_ += size;
+    left_ -= size;
+    return start;
+  }
+
+  size_t left() const { return left_; }
+
+ private:
+  const uint8_t* at_;
+  size_t left_;
+};
+
+class Writer {
+ public:
+  explicit Writer(uint8_t* out) : at_(out) {}
+
+  template <typename T>
+  void Write(const T& value) {
+    Put(&value, sizeof(T));
+  }
+
+  void Put(const void* data, size_t size) {
+    if (size == 0) return;
+    std::memcpy(at_, data, size);
+    at_ += size;
+  }
+
+ private:
+  uint8_t* at_;
+};
+
+Header ReadHeader(Reader& in) {
+  Header h;
+  h.offsetLevel0 = in.Read<size_t>();
+  h.maxElements = in.Read<size_t>();
+  h.count = in.Read<size_t>();
+  h.sizeDataPerElement = in.Read<size_t>();
+  h.labelOffset = in.Read<size_t>();
+  h.offsetData = in.Read<size_t>();
+  h.maxLevel = in.Read<int>();
+  h.enterPoint = in.Read<tableint>();
+  h.maxM = in.Read<size_t>();
+  h.maxM0 = in.Read<size_t>();
+  h.M = in.Read<size_t>();
+  h.mult = in.Read<double>();
+  h.efConstruction = in.Read<size_t>();
+  return h;
+}
+
+/** The header's sizes must be the ones hnswlib's constructor derives from M and the space. */
+void CheckHeader(const Header& h, size_t dataSize) {
+  if (h.M < 2 || h.M > kMaxM || h.maxM != h.M || h.maxM0 != 2 * h.M) Damaged("bad M");
+  const double mult = 1 / std::log(1.0 * h.M);
+  if (!(std::fabs(h.mult - mult) <= 1e-12 * mult)) Damaged("level multiplier does not match M");
+  if (h.efConstruction < h.M || h.efConstruction > kMaxEfConstruction) Damaged("bad efConstruction");
+  const size_t links0 = h.maxM0 * sizeof(tableint) + sizeof(linklistsizeint);
+  if (h.offsetLevel0 != 0 || h.offsetData != links0 || h.labelOffset != links0 + dataSize ||
+      h.sizeDataPerElement != h.labelOffset + sizeof(hnswlib::labeltype)) {
+    Damaged("element layout does not match the dimension");
+  }
+  if (h.count > h.maxElements || h.maxElements > kMaxElements) Damaged("bad element counts");
+  // The loader allocates (and hnswlib touches) per-element state for the whole capacity, so a damaged
+  // header must not ask for far more than the bytes describe. ossv writes graphs at capacity = count,
+  // hnswlib users usually with some headroom; more than this much is taken for damage.
+  if (h.maxElements > 2 * h.count + kMaxHeadroom) Damaged("capacity is far above the element count");
+  if (h.count == 0 ? h.maxLevel != -1 : (h.maxLevel < 0 || h.enterPoint >= h.count)) Damaged("bad entry point");
+}
+
+uint16_t ListCount(const uint8_t* list) {
+  uint16_t count;
+  std::memcpy(&count, list, sizeof(count));
+  return count;
+}
+
+/** Every link names an element that exists and reaches the link's level. */
+void CheckList(const uint8_t* list, size_t maxCount, int level, const std::vector<int>& levels) {
+  const size_t count = ListCount(list);
+  if (count > maxCount) Damaged("a link list is longer than M allows");
+  for (size_t i = 0; i < count; i++) {
+    tableint neighbour;
+    std::memcpy(&neighbour, list + sizeof(linklistsizeint) + i * sizeof(tableint), sizeof(neighbour));
+    if (neighbour >= levels.size() || levels[neighbour] < level) Damaged("a link points at no element of its level");
+  }
+}
+
+/** Where each element's upper-level lists start in the input, and each element's level. */
+struct UpperLists {
+  std::vector<int> levels;
+  std::vector<const uint8_t*> starts;
+};
+
+UpperLists ReadUpperLists(Reader& in, const Header& h, size_t linksPerLevel) {
+  UpperLists upper{std::vector<int>(h.count), std::vector<const uint8_t*>(h.count)};
+  for (size_t i = 0; i < h.count; i++) {
+    const uint32_t size = in.Read<uint32_t>();
+    if (size % linksPerLevel != 0) Damaged("an upper link list has a partial level");
+    const size_t level = size / linksPerLevel;
+    if (level > static_cast<size_t>(h.maxLevel)) Damaged("an element is above the top level");
+    upper.levels[i] = static_cast<int>(level);
+    upper.starts[i] = in.Take(size);
+  }
+  if (in.left() != 0) Damaged("bytes follow the last link list");
+  if (h.count > 0 && upper.levels[h.enterPoint] != h.maxLevel) Damaged("the entry point is not on the top level");
+  return upper;
+}
+
+void CheckLinks(const Header& h, const uint8_t* level0, const UpperLists& upper, size_t linksPerLevel) {
+  for (size_t i = 0; i < h.count; i++) {
+    CheckList(level0 + i * h.sizeDataPerElement, h.maxM0, 0, upper.levels);
+    for (int level = 1; level <= upper.levels[i]; level++) {
+      CheckList(upper.starts[i] + (level - 1) * linksPerLevel, h.maxM, level, upper.levels);
+    }
+  }
+}
+
+void* Allocate(size_t size) {
+  void* memory = std::malloc(size == 0 ? 1 : size);
+  if (memory == nullptr) throw std::bad_alloc();
+  return memory;
+}
+
+/** Fills a graph made by hnswlib's loading constructor, as loadIndex would from the same bytes. */
+void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& upper, size_t capacity,
+          hnswlib::SpaceInterface<float>* space) {
+  g.offsetLevel0_ = h.offsetLevel0;
+  g.max_elements_ = capacity;
+  g.size_data_per_element_ = h.sizeDataPerElement;
+  g.label_offset_ = h.labelOffset;
+  g.offsetData_ = h.offsetData;
+  g.maxlevel_ = h.maxLevel;
+  g.enterpoint_node_ = h.enterPoint;
+  g.maxM_ = h.maxM;
+  g.maxM0_ = h.maxM0;
+  g.M_ = h.M;
+  g.mult_ = h.mult;
+  g.revSize_ = 1.0 / h.mult;
+  g.ef_construction_ = h.efConstruction;
+  g.ef_ = 10;
+  g.data_size_ = space->get_data_size();
+  g.fstdistfunc_ = space->get_dist_func();
+  g.dist_func_param_ = space->get_dist_func_param();
+  g.size_links_level0_ = h.offsetData;
+  g.size_links_per_element_ = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
+  std::vector<std::mutex>(capacity).swap(g.link_list_locks_);
+  std::vector<std::mutex>(Graph::MAX_LABEL_OPERATION_LOCKS).swap(g.label_op_locks_);
+  g.visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
+  // Sized before the count is set: the destructor frees the upper lists of elements with a level
+  // above 0, and those are set only once their list is allocated.
+  g.element_levels_ = std::vector<int>(capacity);
+  g.data_level0_memory_ = static_cast<char*>(Allocate(capacity * h.sizeDataPerElement));
+  std::memcpy(g.data_level0_memory_, level0, h.count * h.sizeDataPerElement);
+  g.linkLists_ = static_cast<char**>(std::calloc(capacity == 0 ? 1 : capacity, sizeof(char*)));
+  if (g.linkLists_ == nullptr) throw std::bad_alloc();
+  g.cur_element_count = h.count;
+  for (size_t i = 0; i < h.count; i++) {
+    const int level = upper.levels[i];
+    if (level > 0) {
+      const size_t size = level * g.size_links_per_element_;
+      g.linkLists_[i] = static_cast<char*>(Allocate(size));
+      std::memcpy(g.linkLists_[i], upper.starts[i], size);
+      g.element_levels_[i] = level;
+    }
+    g.label_lookup_[g.getExternalLabel(i)] = i;
+    if (g.isMarkedDeleted(i)) g.num_deleted_ += 1;
+  }
+}
+
+}  // namespace
+
+size_t SerializedSize(const Graph& g) {
+  size_t size = kHeaderBytes + g.cur_element_count * g.size_data_per_element_;
+  for (size_t i = 0; i < g.cur_element_count; i++) {
+    size += sizeof(uint32_t) + g.size_links_per_element_ * g.element_levels_[i];
+  }
+  return size;
+}
+
+void WriteGraph(const Graph& g, uint8_t* out) {
+  Writer w(out);
+  const size_t count = g.cur_element_count;
+  w.Write(g.offsetLevel0_);
+  w.Write(g.max_elements_);
+  w.Write(count);
+  w.Write(g.size_data_per_element_);
+  w.Write(g.label_offset_);
+  w.Write(g.offsetData_);
+  w.Write(g.maxlevel_);
+  w.Write(g.enterpoint_node_);
+  w.Write(g.maxM_);
+  w.Write(g.maxM0_);
+  w.Write(g.M_);
+  w.Write(g.mult_);
+  w.Write(g.ef_construction_);
+  w.Put(g.data_level0_memory_, count * g.size_data_per_element_);
+  for (size_t i = 0; i < count; i++) {
+    const uint32_t size = g.element_levels_[i] > 0 ? g.size_links_per_element_ * g.element_levels_[i] : 0;
+    w.Write(size);
+    if (size > 0) w.Put(g.linkLists_[i], size);
+  }
+}
+
+std::unique_ptr<Graph> ReadGraph(const uint8_t* bytes, size_t length, hnswlib::SpaceInterface<float>* space,
+                                 size_t minCapacity) {
+  Reader in(bytes, length);
+  const Header h = ReadHeader(in);
+  CheckHeader(h, space->get_data_size());
+  if (h.count > in.left() / h.sizeDataPerElement) Damaged("they end early");
+  const uint8_t* level0 = in.Take(h.count * h.sizeDataPerElement);
+  const size_t linksPerLevel = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
+  const UpperLists upper = ReadUpperLists(in, h, linksPerLevel);
+  CheckLinks(h, level0, upper, linksPerLevel);
+  const size_t capacity = std::max(h.maxElements, minCapacity);
+  if (capacity > kMaxElements) throw std::invalid_argument("capacity is above the largest graph hnswlib can hold");
+  // The loading constructor leaves the level generator at its default seed, as loadIndex does: a
+  // graph extended after loading then draws the same levels on either side.
+  auto graph = std::make_unique<Graph>(space);
+  Fill(*graph, h, level0, upper, capacity, space);
+  return graph;
+}
+
+size_t ResidentBytes(const Graph& g) {
+  size_t bytes = sizeof(Graph) + g.max_elements_ * (g.size_data_per_element_ + sizeof(char*));
+  for (size_t i = 0; i < g.cur_element_count; i++) bytes += g.size_links_per_element_ * g.element_levels_[i];
+  bytes += g.element_levels_.capacity() * sizeof(int);
+  bytes += (g.link_list_locks_.size() + g.label_op_locks_.size()) * sizeof(std::mutex);
+  // One visited list (a 16-bit tag per element): searches run one at a time per graph.
+  bytes += g.max_elements_ * sizeof(hnswlib::vl_type);
+  // libstdc++'s unordered_map: a bucket pointer each, a 24-byte node (next, key, value) per label,
+  // which glibc's malloc rounds to a 32-byte chunk.
+  bytes += g.label_lookup_.bucket_count() * sizeof(void*) + g.label_lookup_.size() * 32;
+  return bytes;
+}
+
+}  // namespace ossv
