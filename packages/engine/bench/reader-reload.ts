@@ -2,11 +2,13 @@
 // reload takes and how much memory the process holds on top of the reader's state right after it
 // (before a GC: the old state, or whatever it no longer shares, is still allocated then, so this is
 // the reload's peak). Writer and reader in one process over a local-directory store, as in
-// index-reader.test.ts; the writer's own state is in the baseline too.
+// index-reader.test.ts; the writer's own state is in the baseline too. Also the longest the event loop
+// was blocked during the reload (queries wait that long).
 // Run: node --expose-gc --import tsx packages/engine/bench/reader-reload.ts [rows] [dimension] [segments] [added] [reloads]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { LocalBlobStore } from "../src/storage/local-blob-store.ts";
 import { CollectionLayout } from "../src/storage/collection-layout.ts";
 import { IndexReader } from "../src/cluster/index-reader.ts";
@@ -64,13 +66,16 @@ async function main(): Promise<void> {
       await writer.flush();
       gc();
       const before = held();
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
       const t0 = performance.now();
       await reader.poll();
       const ms = performance.now() - t0;
+      delay.disable();
       const after = held();
       gc();
       const settled = held();
-      console.log(`reload ${r + 1}: ${ms.toFixed(0)} ms; right after it +${((after.rss - before.rss) / MB).toFixed(0)} MB rss, `
+      console.log(`reload ${r + 1}: ${ms.toFixed(0)} ms, event loop blocked ${(delay.max / 1e6).toFixed(0)} ms at most; right after it +${((after.rss - before.rss) / MB).toFixed(0)} MB rss, `
         + `+${((after.js - before.js) / MB).toFixed(0)} MB heap+external; after a GC +${((settled.rss - before.rss) / MB).toFixed(0)} MB rss; `
         + `reader holds ${reader.state.segments.length} segments, ${reader.state.count} rows`);
     }

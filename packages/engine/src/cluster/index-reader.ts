@@ -9,7 +9,7 @@ import { CollectionState } from "../state/collection-state.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
-import { assemble, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
+import { finishReload, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
 
 export class IndexReader {
   private polling: Promise<void> | undefined;
@@ -27,7 +27,7 @@ export class IndexReader {
   ) {}
 
   static async open(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<IndexReader> {
-    const view = assemble(index, await prepareReload(store, layout, index, new Map()));
+    const view = finishReload(await prepareReload(store, layout, index, new Map()));
     return new IndexReader(store, layout, index, view.state, view.next, view.held);
   }
 
@@ -92,9 +92,9 @@ export class IndexReader {
   private async reload(): Promise<void> {
     const prepared = await prepareReload(this.store, this.layout, this.index, this.held);
     // Never back in time: a reload that read less than this node has applied is dropped (before
-    // assemble, which marks deletions in the segments the old state shares).
+    // finishReload, which marks deletions in the segments the old state shares).
     if (prepared.nextWalSeq < this.next) return;
-    this.swap(assemble(this.index, prepared));
+    this.swap(finishReload(prepared));
   }
 
   private swap(view: ReaderView): void {

@@ -2,14 +2,16 @@
 // (docs/scale-out.md#reads-on-every-node). Segment objects are immutable and their ids are never
 // reused (on a shared store they carry the writer's epoch), so a segment the new manifest still names
 // is the one the reader holds; only its deletion bitmap may have changed, and only by gaining rows.
-// So a reload reads the new snapshot, the deletion object and the segments that are new, while the
-// old state keeps answering every query; then, in one synchronous step no query can interleave with,
-// it marks the kept segments' new deletions, builds the new state over kept and new segments, replays
-// the WAL after the manifest, and the reader swaps it in. Only the new segments are in memory twice.
+// So a reload reads the new snapshot, the deletion object and the segments that are new, and builds
+// the new state's key directory over kept and new segments in steps, while the old state keeps
+// answering every query. Kept segments are shared with the old state, so their new deletions are
+// marked only in the last, synchronous step, which no query can interleave with: mark them, replay the
+// WAL after the manifest, and the reader swaps the state in. Only the new segments are in memory twice.
 import type { BlobStore } from "../storage/blob-store.ts";
 import type { CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
 import { Memtable } from "../state/memtable.ts";
+import { runInSteps } from "../base/event-loop-steps.ts";
 import type { Segment } from "../search/segment.ts";
 import type { WalRecord } from "../format/wal-format.ts";
 import type { Manifest } from "../format/manifest.ts";
@@ -34,38 +36,59 @@ export interface ReaderView {
   held: ReadonlyMap<number, HeldSegment>;
 }
 
-/** What a reload read from the store, not yet seen by any query. */
+/** The manifest's segments in its order; `kept` ones are held already and gain `committedDeleted`. */
+type NamedSegments = (HeldSegment & { kept: boolean })[];
+
+/** What a reload read from the store, and the new state as of the manifest, which no query sees yet. */
 export interface PreparedReload {
+  /** Snapshot and segments, the kept segments' new deletions left out of its key directory. */
+  state: CollectionState;
+  segments: NamedSegments;
+  /** The WAL objects after the manifest, not applied yet. */
+  records: WalRecord[][];
+  nextWalSeq: number;
+}
+
+interface StoreRead {
   memtable: Memtable;
-  /** The manifest's segments in its order; `kept` ones are held already and gain `committedDeleted`. */
-  segments: (HeldSegment & { kept: boolean })[];
+  segments: NamedSegments;
   records: WalRecord[][];
   nextWalSeq: number;
 }
 
 /**
  * Reads the newest committed manifest and the WAL after it, reusing the segments of `held` that the
- * manifest still names. Changes nothing that a query reads: held segments are only looked at.
+ * manifest still names, and builds the new state in steps. Changes nothing that a query reads: held
+ * segments are only looked at.
  */
-export function prepareReload(
+export async function prepareReload(
   store: BlobStore, layout: CollectionLayout, index: IndexShape, held: ReadonlyMap<number, HeldSegment>,
 ): Promise<PreparedReload> {
-  return retryWhileMoving(async () => {
-    const { wal, chosen } = await findCommitted(store, layout);
-    const named = chosen
-      ? await readNamed(store, layout, index, chosen, held).catch(movedIfPruned(store, layout, chosen))
-      : { memtable: new Memtable(index.dimension), segments: [] };
-    const { records, nextWalSeq } = await walAfter(wal, chosen?.walFrom ?? FIRST_WAL_SEQ);
-    return { ...named, records, nextWalSeq };
-  });
+  const { memtable, segments, records, nextWalSeq } = await retryWhileMoving(() => readStore(store, layout, index, held));
+  const state = new CollectionState(index, memtable);
+  for (const { segment, committedDeleted, kept } of segments) {
+    await runInSteps(state.addSegmentSteps(segment, kept ? { pending: committedDeleted } : {}));
+  }
+  return { state, segments, records, nextWalSeq };
+}
+
+async function readStore(
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, held: ReadonlyMap<number, HeldSegment>,
+): Promise<StoreRead> {
+  const { wal, chosen } = await findCommitted(store, layout);
+  const named = chosen
+    ? await readNamed(store, layout, index, chosen, held).catch(movedIfPruned(store, layout, chosen))
+    : { memtable: new Memtable(index.dimension), segments: [] };
+  const { records, nextWalSeq } = await walAfter(wal, chosen?.walFrom ?? FIRST_WAL_SEQ);
+  return { ...named, records, nextWalSeq };
 }
 
 async function readNamed(
   store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest, held: ReadonlyMap<number, HeldSegment>,
-): Promise<Pick<PreparedReload, "memtable" | "segments">> {
+): Promise<Pick<StoreRead, "memtable" | "segments">> {
   const memtable = await readSnapshot(store, layout, index, manifest);
   const bitmaps = await readDeletionBitmaps(store, layout, manifest);
-  const segments: PreparedReload["segments"] = [];
+  const segments: NamedSegments = [];
   for (const id of manifest.segments) {
     const committedDeleted = bitmaps.get(id);
     const have = held.get(id);
@@ -96,17 +119,16 @@ function assertOnlyGains(deletesName: string, id: number, have: HeldSegment, nex
 }
 
 /**
- * The view a prepared reload gives. Synchronous, so no query sees part of it: kept segments are shared
- * with the old state and gain their deletions here, right before the reader swaps the views. Rows the
- * old state deleted by WAL records after the manifest's walFrom are deleted in the new state as well
- * (the replay below deletes them again), so sharing never shows a row the new state does not have.
+ * The view a prepared reload gives; the caller swaps it in at once. Synchronous, so no query sees part
+ * of it: kept segments are shared with the old state and gain their deletions here. Rows the old
+ * state deleted by WAL records after the manifest's walFrom are deleted in the new state as well (the
+ * replay below deletes them again), so sharing never shows a row the new state does not have.
  */
-export function assemble(index: IndexShape, prepared: PreparedReload): ReaderView {
-  const state = new CollectionState(index, prepared.memtable);
+export function finishReload(prepared: PreparedReload): ReaderView {
+  const { state } = prepared;
   const held = new Map<number, HeldSegment>();
   for (const { segment, committedDeleted, kept } of prepared.segments) {
     if (kept) for (let row = 0; row < committedDeleted.length; row++) if (committedDeleted[row] === 1) segment.markDeleted(row);
-    state.addSegment(segment);
     held.set(segment.id, { segment, committedDeleted });
   }
   for (const records of prepared.records) for (const record of records) state.apply(record);
