@@ -4,7 +4,8 @@
 // flushes and compactions. Random sequences of writer operations and looks of two readers, checked
 // against a model of the acknowledged writes; all on one real store (a local directory). A reload
 // keeps the segments the new manifest still names: a store that counts gets shows which objects a
-// reload fetches, and deletions in kept segments, merges and a damaged bitmap are checked one by one.
+// reload fetches, and deletions in kept segments, merges, a damaged bitmap and what queries see while
+// a reload runs are checked one by one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -47,7 +48,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 /** The state holds exactly the model: every key with its vector, and no other key. */
 function assertHolds(state: CollectionState, model: Map<string, number[]>, who: string): void {
-  const listed = listStateKeys(state, { limit: 1000 }).keys;
+  const listed: string[] = [];
+  for (let token: string | undefined, first = true; first || token !== undefined; first = false) {
+    const page = listStateKeys(state, { limit: 1000, ...(token !== undefined && { token }) });
+    listed.push(...page.keys);
+    token = page.nextToken;
+  }
   assert.deepEqual([...listed].sort(), [...model.keys()].sort(), `${who}: keys`);
   for (const record of getRecords(state, [...model.keys()])) {
     assert.deepEqual([...record.data], model.get(record.key), `${who}: vector of ${record.key}`);
@@ -306,5 +312,34 @@ test("a committed bitmap that has a deleted row live again is refused as damage,
     recording.alterDeletes = undefined;
     await reader.poll();
     assertAnswers(reader.state, model, "the reader once the bitmap reads right again");
+  }, SEPARATE_SEGMENTS);
+});
+
+test("queries during a reload are answered from the old state until the swap, and from the new one after", async () => {
+  await withWriter(async (store, writer) => {
+    const model = new Map<string, number[]>();
+    // Segments of more rows than one step of the key directory takes, so that building it yields too.
+    await putSegment(writer, model, "one-", 1500);
+    await putSegment(writer, model, "two-", 1500);
+    const reader = await IndexReader.open(store, layout, index);
+    const before = new Map(model);
+    await write(writer, { kind: "delete", keys: ["one-0", "one-5", "two-7"] }, model);
+    await write(writer, { kind: "put", rows: [{ key: "two-8", data: [5, 5, 5] }] }, model);
+    await putSegment(writer, model, "three-", 4);
+    await write(writer, { kind: "checkpoint" }, model);
+    let done = false;
+    const reload = reader.poll().finally(() => {
+      done = true;
+    });
+    let turns = 0;
+    // Look at the state at every turn of the event loop the reload gives up, as a query would.
+    while (!done) {
+      assertAnswers(reader.state, before, `a query at turn ${turns} of the reload`);
+      turns++;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await reload;
+    assert.ok(turns > 2, `the reload gave the event loop ${turns} turns`);
+    assertAnswers(reader.state, model, "a query after the reload");
   }, SEPARATE_SEGMENTS);
 });
