@@ -18,7 +18,10 @@ export class IndexReader {
     private readonly store: BlobStore,
     private readonly layout: CollectionLayout,
     private readonly index: IndexShape,
-    /** Read by every query; replaced whole, never changed in place by a reload. */
+    /**
+     * Read by every query. A reload replaces it in one synchronous step; the segments it keeps are
+     * shared with the new state and gain their new deletions in that same step, never before.
+     */
     public state: CollectionState,
     /** The next WAL number to apply: the state is exactly the WAL objects below it. */
     private next: number,
