@@ -6,7 +6,8 @@
 // the new state's key directory over kept and new segments in steps, while the old state keeps
 // answering every query. Kept segments are shared with the old state, so their new deletions are
 // marked only in the last, synchronous step, which no query can interleave with: mark them, replay the
-// WAL after the manifest, and the reader swaps the state in. Only the new segments are in memory twice.
+// WAL after the manifest, and the reader swaps the state in. Of the segments, only the new ones are in
+// memory twice; the key directory and the snapshot's rows are rebuilt, so they are too.
 import type { BlobStore } from "../storage/blob-store.ts";
 import type { CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
