@@ -1,15 +1,16 @@
 // A node that is not an index's writer reads it (docs/scale-out.md#reads-on-every-node): it holds the
 // state of the newest committed manifest plus the WAL after it, and polls the WAL listing, applying
 // new objects in order. A checkpoint commit in the WAL, or a WAL pruned past the next object it needs,
-// makes it load the newer manifest and swap its whole state in one step. It never deletes anything.
+// makes it load the newer manifest, reading only the segments it does not hold (reader-reload.ts), and
+// swap its whole state in one step. It never deletes anything.
 import type { BlobStore } from "../storage/blob-store.ts";
 import { WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
-import { recoverShared } from "../collection/shared-recovery.ts";
 import { ChangeWatchers } from "../collection/change-watchers.ts";
+import { finishReload, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
 
 export class IndexReader {
   private polling: Promise<void> | undefined;
@@ -20,20 +21,25 @@ export class IndexReader {
     private readonly store: BlobStore,
     private readonly layout: CollectionLayout,
     private readonly index: IndexShape,
-    /** Read by every query; replaced whole, never changed in place by a reload. */
+    /**
+     * Read by every query. A reload replaces it in one synchronous step; the segments it keeps are
+     * shared with the new state and gain their new deletions in that same step, never before.
+     */
     public state: CollectionState,
     /** The next WAL number to apply: the state is exactly the WAL objects below it. */
     private next: number,
+    /** The segments of the manifest in force, kept across reloads that still name them. */
+    private held: ReadonlyMap<number, HeldSegment>,
   ) {}
 
   static async open(store: BlobStore, layout: CollectionLayout, index: IndexShape): Promise<IndexReader> {
-    const recovered = await recoverShared(store, layout, index);
-    return new IndexReader(store, layout, index, recovered.state, recovered.nextWalSeq);
+    const view = finishReload(await prepareReload(store, layout, index, new Map()));
+    return new IndexReader(store, layout, index, view.state, view.next, view.held);
   }
 
   /** A reader of an index created on this node a moment ago: nothing can be stored for it yet. */
   static empty(store: BlobStore, layout: CollectionLayout, index: IndexShape): IndexReader {
-    return new IndexReader(store, layout, index, new CollectionState(index), FIRST_WAL_SEQ);
+    return new IndexReader(store, layout, index, new CollectionState(index), FIRST_WAL_SEQ, new Map());
   }
 
   /** The number of the last WAL object applied. */
@@ -86,13 +92,22 @@ export class IndexReader {
     if (committed) await this.reload();
   }
 
-  /** Loads the newest committed manifest and the WAL after it, then swaps the state in one step. */
+  /**
+   * Loads the newest committed manifest and the WAL after it, reusing the segments held, then swaps
+   * the state in one step; queries meanwhile read the old state.
+   */
   private async reload(): Promise<void> {
-    const recovered = await recoverShared(this.store, this.layout, this.index);
-    // Never back in time: a reload that read less than this node has applied is dropped.
-    if (recovered.nextWalSeq < this.next) return;
-    this.state = recovered.state;
-    this.next = recovered.nextWalSeq;
+    const prepared = await prepareReload(this.store, this.layout, this.index, this.held);
+    // Never back in time: a reload that read less than this node has applied is dropped (before
+    // finishReload, which marks deletions in the segments the old state shares).
+    if (prepared.nextWalSeq < this.next) return;
+    this.swap(finishReload(prepared));
+  }
+
+  private swap(view: ReaderView): void {
+    this.state = view.state;
+    this.next = view.next;
+    this.held = view.held;
     this.watchers.tell("reset");
   }
 }

@@ -18,7 +18,7 @@ import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
-import { decodeSnapshot } from "../state/memtable.ts";
+import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 
@@ -112,22 +112,40 @@ async function provenUnfinished(store: BlobStore, layout: CollectionLayout, inde
   }
 }
 
-async function loadSegments(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Segment[]> {
-  if (manifest.segments.length === 0) return [];
+/** The deletion bitmaps of a manifest's segments, by segment id (none when it names no segment). */
+export async function readDeletionBitmaps(store: BlobStore, layout: CollectionLayout, manifest: Manifest): Promise<Map<number, Uint8Array>> {
+  if (manifest.segments.length === 0) return new Map();
   const deletions = await readRequired(store, layout.deletesName(manifest.deletes), "deletion object", decodeDeletions);
-  const bitmaps = new Map(deletions.map((entry: SegmentDeletions) => [entry.segmentId, entry.deleted]));
+  return new Map(deletions.map((entry: SegmentDeletions) => [entry.segmentId, entry.deleted]));
+}
+
+/** Reads segment `id` with its persisted graph and applies its deletion bitmap. */
+export async function loadSegment(
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, id: number, deleted: Uint8Array | undefined,
+): Promise<Segment> {
+  const name = layout.segmentName(id);
+  const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
+  if (deleted?.length !== contents.keys.length) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
+  const segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys);
+  const built = { bytes: contents.graph, searchEf: contents.searchEf };
+  segment.attachGraph(await HnswGraph.load(built, index.distanceMetric, index.dimension, segment.rows));
+  return segment;
+}
+
+async function loadSegments(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Segment[]> {
+  const bitmaps = await readDeletionBitmaps(store, layout, manifest);
   const segments: Segment[] = [];
-  for (const id of manifest.segments) {
-    const name = layout.segmentName(id);
-    const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
-    const deleted = bitmaps.get(id);
-    if (deleted?.length !== contents.keys.length) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
-    const segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys);
-    const built = { bytes: contents.graph, searchEf: contents.searchEf };
-    segment.attachGraph(await HnswGraph.load(built, index.distanceMetric, index.dimension, segment.rows));
-    segments.push(segment);
-  }
+  for (const id of manifest.segments) segments.push(await loadSegment(store, layout, index, id, bitmaps.get(id)));
   return segments;
+}
+
+/** A manifest's snapshot: the memtable's rows at its walFrom, which must agree with the manifest's. */
+export async function readSnapshot(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Memtable> {
+  const snapshotName = layout.snapshotName(manifest.snapshot);
+  const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
+  const { memtable, walFrom } = await readRequired(store, snapshotName, "snapshot", decode);
+  if (walFrom !== manifest.walFrom) throw new CorruptionError(snapshotName, "unreadable snapshot: snapshot and manifest disagree on walFrom");
+  return memtable;
 }
 
 async function loadBase(store: BlobStore, layout: CollectionLayout, index: IndexShape, garbage: string[], leftovers: Leftovers): Promise<Base> {
@@ -147,15 +165,11 @@ export async function loadManifestBase(store: BlobStore, layout: CollectionLayou
     return { state: new CollectionState(index), manifestSeq: 0, walFrom: FIRST_WAL_SEQ, segmentIds: new Set(), nextSegmentId: 1 };
   }
   const named = new Set(manifest.segments);
-  const snapshotName = layout.snapshotName(manifest.snapshot);
-  const decode = (bytes: Uint8Array) => decodeSnapshot(bytes, index.dimension);
-  const { memtable, walFrom } = await readRequired(store, snapshotName, "snapshot", decode);
-  if (walFrom !== manifest.walFrom) throw new CorruptionError(snapshotName, "unreadable snapshot: snapshot and manifest disagree on walFrom");
-  const state = new CollectionState(index, memtable);
+  const state = new CollectionState(index, await readSnapshot(store, layout, index, manifest));
   for (const segment of await loadSegments(store, layout, index, manifest)) state.addSegment(segment);
   // Ids of unnamed segment objects are garbage now and may be reused; named ones never are.
   const nextSegmentId = Math.max(0, ...manifest.segments) + 1;
-  return { state, manifestSeq: manifest.seq, walFrom, segmentIds: named, nextSegmentId };
+  return { state, manifestSeq: manifest.seq, walFrom: manifest.walFrom, segmentIds: named, nextSegmentId };
 }
 
 async function replayWal(store: BlobStore, layout: CollectionLayout, base: Base, garbage: string[]): Promise<RecoveredCollection> {

@@ -22,7 +22,7 @@ import { decodeRequired, loadManifestBase, readRequired, type IndexShape, type R
 const ATTEMPTS = 8;
 
 /** The store changed while it was read (a checkpoint pruned what the read was about to use). */
-class StoreMovedError extends Error {}
+export class StoreMovedError extends Error {}
 
 export interface SharedRecovered extends RecoveredCollection {
   /** The highest snapshot, deletion object or manifest number present. */
@@ -30,7 +30,7 @@ export interface SharedRecovered extends RecoveredCollection {
 }
 
 /** The WAL objects of one listing, read once each and kept decoded. */
-class WalReader {
+export class WalReader {
   private readonly decoded = new Map<number, WalRecord[]>();
   readonly sizes = new Map<number, number>();
   readonly present: Set<number>;
@@ -81,34 +81,65 @@ export async function listBeforeFence(store: BlobStore, layout: CollectionLayout
   return names;
 }
 
-async function readOnce(
-  store: BlobStore, layout: CollectionLayout, index: IndexShape, removable: ReadonlySet<string> | undefined,
-): Promise<SharedRecovered> {
+/** The newest committed manifest (undefined for none), with the WAL and manifest listings it was chosen from. */
+export interface CommittedManifest {
+  wal: WalReader;
+  manifests: NumberedObject[];
+  chosen: Manifest | undefined;
+}
+
+export async function findCommitted(store: BlobStore, layout: CollectionLayout): Promise<CommittedManifest> {
   // The WAL is listed first: a commit record in a listed WAL object names a manifest that was created
   // before that object, and so before the manifest listing that follows.
   const wal = new WalReader(store, layout, await listNumbered(store, layout.walDir, WAL_EXT));
   const manifests = await listNumbered(store, layout.manifestDir, MANIFEST_EXT);
-  let chosen: Manifest | undefined;
   for (const candidate of [...manifests].reverse()) {
     const decode = (bytes: Uint8Array) => decodeManifest(bytes, candidate.seq);
     const manifest = await readRequired(store, candidate.name, "manifest", decode).catch(movedIfMissing(store, candidate.name));
-    if (manifest.commit === undefined || (await wal.commits(manifest))) {
-      chosen = manifest;
-      break;
+    if (manifest.commit === undefined || (await wal.commits(manifest))) return { wal, manifests, chosen: manifest };
+  }
+  return { wal, manifests, chosen: undefined };
+}
+
+/** For reads of what `manifest` names: an object gone while the manifest is gone too was pruned by a newer checkpoint. */
+export function movedIfPruned(store: BlobStore, layout: CollectionLayout, manifest: Manifest | undefined) {
+  return async (error: unknown): Promise<never> => {
+    if (manifest && (await store.get(layout.manifestName(manifest.seq))) === undefined) throw new StoreMovedError("manifest pruned");
+    throw error;
+  };
+}
+
+/** The decoded WAL objects from `walFrom` on, up to the first one not listed; none may be missing after it. */
+export async function walAfter(wal: WalReader, walFrom: number): Promise<{ records: WalRecord[][]; nextWalSeq: number }> {
+  const records: WalRecord[][] = [];
+  let nextWalSeq = walFrom;
+  for (; wal.present.has(nextWalSeq); nextWalSeq++) records.push(await wal.records(nextWalSeq));
+  if ([...wal.present].some((seq) => seq > nextWalSeq)) throw new StoreMovedError(`WAL object ${nextWalSeq} is missing`);
+  return { records, nextWalSeq };
+}
+
+/** Runs a read of the store again when the store moved under it, up to ATTEMPTS times. */
+export async function retryWhileMoving<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof StoreMovedError) || attempt >= ATTEMPTS) throw error;
     }
   }
-  const base = await loadManifestBase(store, layout, index, chosen).catch(async (error: unknown) => {
-    // A snapshot or segment gone while its manifest is gone too: a newer checkpoint pruned them.
-    if (chosen && (await store.get(layout.manifestName(chosen.seq))) === undefined) throw new StoreMovedError("manifest pruned");
-    throw error;
-  });
+}
+
+async function readOnce(
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, removable: ReadonlySet<string> | undefined,
+): Promise<SharedRecovered> {
+  const { wal, manifests, chosen } = await findCommitted(store, layout);
+  const base = await loadManifestBase(store, layout, index, chosen).catch(movedIfPruned(store, layout, chosen));
+  const { records, nextWalSeq } = await walAfter(wal, base.walFrom);
   const walSizes = new Map<number, number>();
-  let nextWalSeq = base.walFrom;
-  for (; wal.present.has(nextWalSeq); nextWalSeq++) {
-    for (const record of await wal.records(nextWalSeq)) base.state.apply(record);
-    walSizes.set(nextWalSeq, wal.sizes.get(nextWalSeq) ?? 0);
-  }
-  if ([...wal.present].some((seq) => seq > nextWalSeq)) throw new StoreMovedError(`WAL object ${nextWalSeq} is missing`);
+  records.forEach((objectRecords, i) => {
+    for (const record of objectRecords) base.state.apply(record);
+    walSizes.set(base.walFrom + i, wal.sizes.get(base.walFrom + i) ?? 0);
+  });
   const snapshots = await listNumbered(store, layout.snapshotDir, SNAPSHOT_EXT);
   const deletes = await listNumbered(store, layout.deletesDir, DELETES_EXT);
   const highestCheckpointNumber = Math.max(0, ...[...manifests, ...snapshots, ...deletes].map((object) => object.seq));
@@ -137,11 +168,5 @@ async function readOnce(
 export async function recoverShared(
   store: BlobStore, layout: CollectionLayout, index: IndexShape, removable?: ReadonlySet<string>,
 ): Promise<SharedRecovered> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await readOnce(store, layout, index, removable);
-    } catch (error) {
-      if (!(error instanceof StoreMovedError) || attempt >= ATTEMPTS) throw error;
-    }
-  }
+  return retryWhileMoving(() => readOnce(store, layout, index, removable));
 }

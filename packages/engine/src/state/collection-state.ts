@@ -7,6 +7,7 @@ import sortedBtree from "sorted-btree";
 import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
 import { invariant } from "../base/invariant.ts";
+import { runAtOnce } from "../base/event-loop-steps.ts";
 import { Memtable } from "./memtable.ts";
 import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
@@ -15,6 +16,9 @@ import type { WalRecord } from "../format/wal-format.ts";
 import type { IndexRecord, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
 const BTree = sortedBtree.default;
+
+/** Keys added to the directory per step (see event-loop-steps.ts): about a millisecond of work. */
+const DIRECTORY_STEP_ROWS = 1024;
 
 /** The memtable or a segment: where a candidate's whole record is read from, if it is asked for. */
 interface RecordSource {
@@ -120,10 +124,21 @@ export class CollectionState {
 
   /** Adds a segment whose live keys are in no other place (recovery; freeze, where they are listed). */
   addSegment(segment: Segment, keysListed = false): void {
+    runAtOnce(this.addSegmentSteps(segment, { keysListed }));
+  }
+
+  /**
+   * addSegment in steps (event-loop-steps.ts), for a state no query reads yet. Rows `pending` marks are
+   * left out as if deleted: a reader's reload marks them in the segment, which the state it still
+   * answers from shares, only when it swaps the new state in.
+   */
+  *addSegmentSteps(segment: Segment, options: { keysListed?: boolean; pending?: Uint8Array } = {}): Generator<void, void> {
+    const { keysListed = false, pending } = options;
     this.segments.push(segment);
     for (let row = 0; row < segment.rows; row++) {
+      if (row % DIRECTORY_STEP_ROWS === DIRECTORY_STEP_ROWS - 1) yield;
       const key = segment.liveKeys[row];
-      if (key === undefined) continue;
+      if (key === undefined || pending?.[row] === 1) continue;
       this.segmentOfKey.set(key, segment);
       if (!keysListed) this.sortedKeys.set(key, undefined);
     }
