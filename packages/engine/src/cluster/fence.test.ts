@@ -25,32 +25,15 @@ const index = testIndex("0123456789abcdef");
 const layout = new CollectionLayout(index.id);
 const row = (key: string, x: number): VectorRecord => ({ key, data: Float32Array.from([x, x + 1, x + 2]), metadata: { x } });
 
-/**
- * A store that runs `gap` once: at the first listing of the snapshots after this store created a WAL
- * object, which is a writer's fence when the gap is set just before it takes the index.
- */
-class GapStore implements BlobStore {
-  private gap: (() => Promise<void>) | undefined;
-  private fenced = false;
-  constructor(private readonly inner: BlobStore) {}
+/** A store that hands every call to `inner`; the stores below step in before some of them. */
+class DelegatingStore implements BlobStore {
+  constructor(protected readonly inner: BlobStore) {}
 
-  duringRecovery(gap: () => Promise<void>): void {
-    this.gap = gap;
-    this.fenced = false;
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    const gap = this.gap;
-    if (gap !== undefined && this.fenced && prefix.startsWith(layout.snapshotDir)) {
-      this.gap = undefined;
-      await gap();
-    }
+  list(prefix: string): Promise<string[]> {
     return this.inner.list(prefix);
   }
-  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
-    const created = await this.inner.createIfAbsent(name, bytes);
-    if (created && name.startsWith(layout.walDir)) this.fenced = true;
-    return created;
+  createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+    return this.inner.createIfAbsent(name, bytes);
   }
   get(name: string): Promise<Uint8Array | undefined> {
     return this.inner.get(name);
@@ -60,6 +43,34 @@ class GapStore implements BlobStore {
   }
   deletePrefix(prefix: string): Promise<void> {
     return this.inner.deletePrefix(prefix);
+  }
+}
+
+/**
+ * A store that runs `gap` once: at the first listing of the snapshots after this store created a WAL
+ * object, which is a writer's fence when the gap is set just before it takes the index.
+ */
+class GapStore extends DelegatingStore {
+  private gap: (() => Promise<void>) | undefined;
+  private fenced = false;
+
+  duringRecovery(gap: () => Promise<void>): void {
+    this.gap = gap;
+    this.fenced = false;
+  }
+
+  override async list(prefix: string): Promise<string[]> {
+    const gap = this.gap;
+    if (gap !== undefined && this.fenced && prefix.startsWith(layout.snapshotDir)) {
+      this.gap = undefined;
+      await gap();
+    }
+    return this.inner.list(prefix);
+  }
+  override async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+    const created = await this.inner.createIfAbsent(name, bytes);
+    if (created && name.startsWith(layout.walDir)) this.fenced = true;
+    return created;
   }
 }
 
@@ -166,28 +177,18 @@ test("a writer whose lease was overtaken before its fence was made writes nothin
 });
 
 /** A store that runs `before` once, just before the first WAL object it is asked to create: a fence. */
-class BeforeFenceStore implements BlobStore {
-  constructor(private readonly inner: BlobStore, private before: (() => Promise<void>) | undefined) {}
+class BeforeFenceStore extends DelegatingStore {
+  constructor(inner: BlobStore, private before: (() => Promise<void>) | undefined) {
+    super(inner);
+  }
 
-  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+  override async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
     const before = this.before;
     if (before !== undefined && name.startsWith(layout.walDir)) {
       this.before = undefined;
       await before();
     }
     return this.inner.createIfAbsent(name, bytes);
-  }
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-  get(name: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(name);
-  }
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name);
-  }
-  deletePrefix(prefix: string): Promise<void> {
-    return this.inner.deletePrefix(prefix);
   }
 }
 
