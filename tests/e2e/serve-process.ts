@@ -29,7 +29,11 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
     env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  // A signal as the end (a crash, say) goes into the output, which the failing assertion prints.
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code, signal) => {
+    if (signal !== null) output += `\n[ossv serve ended by ${signal}]\n`;
+    resolve(code);
+  }));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ossv serve did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {

@@ -77,7 +77,7 @@ test(`${CLIENTS} clients for ${RUN_MS / 1000} s on overlapping keys: linearizabl
     assert.deepEqual(result.violations, [], "every read is explained by a linearization");
     assert.ok(Math.abs(last - first) <= RSS_TOLERANCE * first, `server RSS went from ${first} KiB to ${last} KiB`);
   } finally {
-    assert.equal(await stopServe(server), 0, "the server stops cleanly");
+    assert.equal(await stopServe(server), 0, `the server stops cleanly:\n${server.output().slice(-4000)}`);
     await rm(dataDir, { recursive: true, force: true });
   }
 });
