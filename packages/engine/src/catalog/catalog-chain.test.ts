@@ -13,20 +13,19 @@ import { CATALOG_DIR, CATALOG_EXT } from "./catalog.ts";
 import { EngineError } from "../base/types.ts";
 import { encodeCheckedJson } from "../format/checked-json.ts";
 import { listNumbered, numberedName } from "../storage/numbered-objects.ts";
-import { ACCOUNT, withTempDir } from "../testing/test-support.ts";
+import { ACCOUNT, DelegatingStore, withTempDir } from "../testing/test-support.ts";
 
 const noHooks = { dropIndexData: async () => undefined };
 
 /** A store that runs `gap` once, right after the next catalog object this node creates. */
-class GapStore implements BlobStore {
+class GapStore extends DelegatingStore {
   private gap: (() => Promise<void>) | undefined;
-  constructor(private readonly inner: BlobStore) {}
 
   afterNextCatalogCreate(gap: () => Promise<void>): void {
     this.gap = gap;
   }
 
-  async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+  override async createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
     const created = await this.inner.createIfAbsent(name, bytes);
     const gap = this.gap;
     if (created && gap !== undefined && name.startsWith(`${CATALOG_DIR}/`)) {
@@ -34,18 +33,6 @@ class GapStore implements BlobStore {
       await gap();
     }
     return created;
-  }
-  get(name: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(name);
-  }
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name);
-  }
-  deletePrefix(prefix: string): Promise<void> {
-    return this.inner.deletePrefix(prefix);
   }
 }
 

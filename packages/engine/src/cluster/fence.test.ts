@@ -18,33 +18,12 @@ import { DurableCollection } from "../collection/collection.ts";
 import { recoverShared } from "../collection/shared-recovery.ts";
 import { FencedError } from "../base/errors.ts";
 import { MANUAL_POLICY, testIndex } from "../testing/cluster-nodes.ts";
-import { withTempDir } from "../testing/test-support.ts";
+import { DelegatingStore, withTempDir } from "../testing/test-support.ts";
 import type { VectorRecord } from "../base/types.ts";
 
 const index = testIndex("0123456789abcdef");
 const layout = new CollectionLayout(index.id);
 const row = (key: string, x: number): VectorRecord => ({ key, data: Float32Array.from([x, x + 1, x + 2]), metadata: { x } });
-
-/** A store that hands every call to `inner`; the stores below step in before some of them. */
-class DelegatingStore implements BlobStore {
-  constructor(protected readonly inner: BlobStore) {}
-
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-  createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
-    return this.inner.createIfAbsent(name, bytes);
-  }
-  get(name: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(name);
-  }
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name);
-  }
-  deletePrefix(prefix: string): Promise<void> {
-    return this.inner.deletePrefix(prefix);
-  }
-}
 
 /**
  * A store that runs `gap` once: at the first listing of the snapshots after this store created a WAL

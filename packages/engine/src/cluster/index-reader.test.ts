@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
-import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
+import type { BlobStore } from "../storage/blob-store.ts";
 import { CollectionLayout, SEGMENT_EXT, WAL_EXT } from "../storage/collection-layout.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { getRecords, listStateKeys, queryState } from "../collection/state-reads.ts";
@@ -21,7 +21,7 @@ import { IndexReader } from "./index-reader.ts";
 import type { SharedCollection } from "./shared-collection.ts";
 import { MANUAL_POLICY, TestCluster, testIndex } from "../testing/cluster-nodes.ts";
 import type { CheckpointPolicy } from "../maintenance/policy.ts";
-import { seedFromEnv, withTempDir } from "../testing/test-support.ts";
+import { DelegatingStore, seedFromEnv, withTempDir } from "../testing/test-support.ts";
 
 const DIMENSION = 3;
 // Few keys, so that puts overwrite and deletes hit; one outside ASCII, since keys are any UTF-8.
@@ -166,32 +166,14 @@ test("a reader's catchUp resolves once the given WAL object is applied, and not 
  * The store a reader reads through: the real one, with every `get` counted by object name, and the
  * deletion objects optionally passed through `alterDeletes` (to hand the reader a damaged bitmap).
  */
-class RecordingStore implements BlobStore {
+class RecordingStore extends DelegatingStore {
   readonly gets = new Map<string, number>();
   alterDeletes: ((bytes: Uint8Array) => Uint8Array) | undefined;
 
-  constructor(private readonly inner: BlobStore) {}
-
-  async get(name: string): Promise<Uint8Array | undefined> {
+  override async get(name: string): Promise<Uint8Array | undefined> {
     this.gets.set(name, (this.gets.get(name) ?? 0) + 1);
     const bytes = await this.inner.get(name);
     return bytes && this.alterDeletes && name.startsWith(`${layout.deletesDir}/`) ? this.alterDeletes(bytes) : bytes;
-  }
-
-  list(prefix: string): Promise<string[]> {
-    return this.inner.list(prefix);
-  }
-
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name);
-  }
-
-  deletePrefix(prefix: string): Promise<void> {
-    return this.inner.deletePrefix(prefix);
-  }
-
-  createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
-    return this.inner.createIfAbsent(name, bytes);
   }
 
   /** Gets of segment objects since the last call, by name. */

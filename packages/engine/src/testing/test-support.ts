@@ -69,6 +69,27 @@ export function joinBody(body: BlobBody): Uint8Array {
   return body instanceof Uint8Array ? body.slice() : Buffer.concat(body);
 }
 
+
+/** A store that hands every call to `inner`: test wrappers extend it and step in before the calls they watch. */
+export class DelegatingStore implements BlobStore {
+  constructor(protected readonly inner: BlobStore) {}
+
+  list(prefix: string): Promise<string[]> {
+    return this.inner.list(prefix);
+  }
+  createIfAbsent(name: string, bytes: BlobBody): Promise<boolean> {
+    return this.inner.createIfAbsent(name, bytes);
+  }
+  get(name: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(name);
+  }
+  delete(name: string): Promise<void> {
+    return this.inner.delete(name);
+  }
+  deletePrefix(prefix: string): Promise<void> {
+    return this.inner.deletePrefix(prefix);
+  }
+}
 /** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
 export class CrashingStore implements BlobStore {
   captured: { name: string; bytes: Uint8Array } | undefined;
