@@ -12,7 +12,11 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(node -p \"require('path').join(require('path').dirname(require.resolve('hnswlib-node/package.json')), 'src', 'hnswlib')\")"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: a worker thread terminated while inside the addon (an
+      # aborted graph build) makes the addon's next N-API call fail, and node-addon-api can no longer
+      # throw that error into JavaScript. Without this define it throws a C++ exception out of the
+      # callback instead, and std::terminate aborts the whole process (src/terminate.test.ts).
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       # hnswlib reports errors by throwing; the addon catches them and throws JS errors instead.
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
