@@ -4,6 +4,7 @@ import type { BenchContext } from "../lib/suite.ts";
 import { benchHnswlib } from "./hnswlib.ts";
 import { benchLanceDb } from "./lancedb.ts";
 import { benchOssv } from "./ossv.ts";
+import { benchOssvImport } from "./ossv-import-cell.ts";
 import { benchOssvObjectStore } from "./ossv-object-store.ts";
 import { benchOssvFusion } from "./ossv-fusion.ts";
 
@@ -15,6 +16,8 @@ export const SYSTEMS = {
   "ossv-s3": benchOssvObjectStore,
   // QueryVectorsFusion on a hybrid (vector + full-text) index of up to 100k documents; asked for by name.
   "ossv-fusion": benchOssvFusion,
+  // Only the JSON Lines import against the SDK's ingest of the same rows (the end of an ossv run).
+  "ossv-import": benchOssvImport,
 } satisfies Record<string, (ctx: BenchContext) => Promise<SystemReport>>;
 
 export type SystemName = keyof typeof SYSTEMS;

@@ -14,17 +14,25 @@ const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 
 
 /** The largest vector the fast path reads; longer ones go the general way (the service allows 4096). */
 const MAX_FAST_DIMENSION = 8192;
+/**
+ * Vectors are read into a shared buffer of this many values and handed out as views of it: a
+ * Float32Array of its own per vector (a copy with its own backing store) measured 0.7-1.2 us against
+ * 0.2 for a view. A buffer is freed once no record it holds is alive; an import holds a few batches.
+ */
+const SLAB_VALUES = 1 << 17;
 
 export interface VectorMember {
   /** The line as JSON text with the vector's array replaced by `0`. */
   rest: string;
-  /** The vector (a copy the caller owns). */
+  /** The vector (a view of a buffer that nothing else writes to again). */
   data: Float32Array;
 }
 
 /** Reads a line's vector member, `"<name>": [numbers]`, or undefined when the general path must. */
 export class VectorMemberReader {
-  private readonly scratch = new Float32Array(MAX_FAST_DIMENSION);
+  private slab = new Float32Array(SLAB_VALUES);
+  /** Values of the slab handed out; the next vector is read in after them. */
+  private used = 0;
   private readonly names: Uint8Array[];
 
   /** `names` in order of preference: the first present member among them is the vector. */
@@ -33,13 +41,16 @@ export class VectorMemberReader {
   }
 
   read(line: Uint8Array): VectorMember | undefined {
+    if (this.slab.length - this.used < MAX_FAST_DIMENSION) {
+      this.slab = new Float32Array(SLAB_VALUES);
+      this.used = 0;
+    }
     const found = this.scan(line);
     if (found === undefined) return undefined;
     const text = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
-    return {
-      rest: `${text.toString("utf8", 0, found.start)}0${text.toString("utf8", found.end)}`,
-      data: this.scratch.slice(0, found.count),
-    };
+    const data = this.slab.subarray(this.used, this.used + found.count);
+    this.used += found.count;
+    return { rest: `${text.toString("utf8", 0, found.start)}0${text.toString("utf8", found.end)}`, data };
   }
 
   /**
@@ -70,7 +81,7 @@ export class VectorMemberReader {
         if (chosen !== undefined && chosen.rank < rank) valueEnd = skipValue(line, i);
         else {
           if (line[i] !== OPEN_ARRAY) return undefined;
-          const array = readFloat32Array(line, i + 1, this.scratch);
+          const array = readFloat32Array(line, i + 1, this.slab, this.used, this.used + MAX_FAST_DIMENSION);
           if (array === undefined) return undefined;
           chosen = { start: i, end: array.end, count: array.count, rank };
           valueEnd = array.end;
