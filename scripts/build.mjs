@@ -42,9 +42,10 @@ function packageName(specifier) {
 }
 
 /**
- * Bundles the CLI and the graph build worker into `outdir`. The worker is a separate entry because
- * hnsw-graph.ts starts it by URL (`./graph-build-worker.mjs` beside the code that runs): in the
- * bundle that code is ossv.mjs, so the worker lands next to it, its own imports inlined.
+ * Bundles the CLI and its two workers (graph builds, an import's reading) into `outdir`. A worker is
+ * a separate entry because its code starts it by URL (`./graph-build-worker.mjs`, `./read-worker.mjs`
+ * beside the code that runs): in the bundle that code sits in dist/, so the worker lands next to it,
+ * its own imports inlined.
  * Returns the third-party packages the output imports, with the version range a workspace declares.
  * With `embedAddon` the addon's import becomes a loader of `../build/Release/ossv_hnsw.node` (the
  * package root, seen from dist/), and the addon's own dependencies (its header source and
@@ -85,6 +86,7 @@ export async function buildCli(outdir = join(ROOT, "packages/cli/dist"), { embed
     entryPoints: [
       { in: "packages/cli/src/bin.ts", out: "ossv" },
       { in: "packages/engine/src/search/graph-build-worker.mjs", out: "graph-build-worker" },
+      { in: "packages/cli/src/data/read-worker.ts", out: "read-worker" },
     ],
     outdir,
     outExtension: { ".js": ".mjs" },

@@ -3,9 +3,11 @@
 // tarballs into an empty app (third-party dependencies from the registry; npm compiles the HNSW addon
 // embedded in `ossv`), starts `ossv serve` from the installed package, and drives it with the installed
 // SDK on plain Node: create a bucket and an index, put enough vectors that a segment and its HNSW graph
-// get built (the worker thread, in its bundled form, loading the addon too), query. Ends with one line, `pack-and-install: N passed, N failed`.
+// get built (the worker thread, in its bundled form, loading the addon too), query; then import a small
+// JSON Lines file with the installed `ossv vectors import` (its reading worker, bundled too). Ends with
+// one line, `pack-and-install: N passed, N failed`.
 //   node scripts/package/check-install.mjs [--keep]   (--keep leaves the temporary directory)
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -97,6 +99,20 @@ function segmentFiles(dir) {
   return readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith(".seg"));
 }
 
+/** Imports three JSON Lines records with the installed command; returns its summary line. */
+function importFile(bin, port) {
+  const file = join(work, "three.jsonl");
+  const vector = (i) => JSON.stringify(Array.from({ length: 4 }, (_, d) => Math.sin(i * 4 + d))); // the index is 4-d
+  writeFileSync(file, [1, 2, 3].map((i) => `{"key":"imported-${i}","data":${vector(i)}}`).join("\n") + "\n");
+  const args = [bin, "vectors", "import", file, "--bucket", "pack-check", "--index", "vectors", "--endpoint", `http://127.0.0.1:${port}`,
+    "--path-style", "--region", "cn-hangzhou", "--account-id", ACCOUNT.OSSV_ACCOUNT_ID];
+  const env = { ...process.env, OSS_ACCESS_KEY_ID: ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
+  const result = spawnSync(process.execPath, args, { cwd: app, env, encoding: "utf8" });
+  const summary = /import: 3 rows in .*/.exec(result.stderr);
+  if (result.status !== 0 || !summary) throw new Error(`ossv vectors import exited with ${result.status}:\n${result.stderr}`);
+  return summary[0];
+}
+
 async function check() {
   mkdirSync(packs);
   const tarballs = [packWorkspace("packages/protocol"), packWorkspace("packages/sdk")];
@@ -126,6 +142,7 @@ async function check() {
     }
     // The query again, now (at least partly) answered from a segment and its graph.
     console.log(`after a segment was written, query answered ${client("query")}`);
+    console.log(`ossv vectors import (its file read in the bundled worker thread): ${importFile(bin, port)}`);
   } finally {
     server.child.kill("SIGTERM");
   }

@@ -6,14 +6,14 @@ import { extname, resolve } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
 import { resolveConnection, UsageError, type ConnectionFlags } from "./connection.ts";
 import {
-  copyVectors, createProgressReporter, exportVectors, importVectors, ImportAbortedError, readCsv, readJsonl, readNpy, readParquet,
-  type ImportSummary, type RecordError, type RecordSource,
+  copyVectors, createProgressReporter, exportVectors, importVectors, ImportAbortedError, readInWorker,
+  type ImportSummary, type RecordError, type RecordSource, type SourceFormat,
 } from "./data/index.ts";
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure } from "./output.ts";
 
 export type DataCommandName = "vectors import" | "vectors export" | "vectors copy";
-export type ImportFormat = "jsonl" | "csv" | "npy" | "parquet";
+export type ImportFormat = SourceFormat;
 
 export interface DataFlags extends ConnectionFlags {
   bucket: string;
@@ -49,16 +49,16 @@ export function importFormat(file: string, format: string | undefined): ImportFo
   return byExtension;
 }
 
+/** The file's records, read and parsed in a worker thread beside the requests (data/read-in-worker.ts). */
 async function openSource(file: string, format: ImportFormat, flags: DataFlags): Promise<RecordSource> {
   if ((flags.keysFile !== undefined || flags.keyPrefix !== undefined) && format !== "npy") {
     throw new UsageError("--keys-file and --key-prefix are for .npy files only (the other formats carry their keys)");
   }
-  switch (format) {
-    case "jsonl": return readJsonl(file);
-    case "csv": return readCsv(file);
-    case "npy": return readNpy(file, { ...(flags.keysFile !== undefined ? { keysFile: flags.keysFile } : {}), ...(flags.keyPrefix !== undefined ? { keyPrefix: flags.keyPrefix } : {}) });
-    case "parquet": return readParquet(file);
-  }
+  return readInWorker({
+    format, path: file,
+    ...(flags.keysFile !== undefined ? { keysFile: flags.keysFile } : {}),
+    ...(flags.keyPrefix !== undefined ? { keyPrefix: flags.keyPrefix } : {}),
+  });
 }
 
 /** SIGINT aborts the signal once; a second SIGINT is left to Node's default (exit at once). */

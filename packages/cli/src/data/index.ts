@@ -3,6 +3,8 @@ export * from "./records.ts";
 export { readJsonl, parseJsonlRecord } from "./jsonl.ts";
 export { readCsv, parseVectorCell, type CsvOptions } from "./csv.ts";
 export { readNpy, parseNpyHeader, encodeNpy, type NpyHeader, type NpyOptions } from "./npy.ts";
+export { openSource, type SourceFormat, type SourceSpec } from "./source-spec.ts";
+export { readInWorker } from "./read-in-worker.ts";
 export { readParquet, ParquetVectorWriter, EXPORT_PARQUET_SCHEMA, type ParquetRow } from "./parquet.ts";
 export { readCheckpoint, writeCheckpoint, type Checkpoint } from "./checkpoint.ts";
 export { importVectors, ImportAbortedError, type ImportOptions, type ImportProgress, type ImportSummary } from "./import.ts";
