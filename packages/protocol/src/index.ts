@@ -3,6 +3,7 @@ export * from "./errors.ts";
 export * from "./signer.ts";
 export * from "./digest.ts";
 export * from "./wire.ts";
+export * from "./float32-text.ts";
 export * from "./policy.ts";
 export * from "./limits.ts";
 export * from "./validate.ts";

@@ -1,9 +1,9 @@
-// The JSON Lines fast path (float32-text.ts, jsonl-vector-member.ts) against the general path it
+// The JSON Lines fast path (@ossv/protocol's float32-text.ts, jsonl-vector-member.ts) against the general path it
 // stands in for: the same record, bit for bit, or the same error, for any line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { readFloat32Array } from "./float32-text.ts";
+import { readFloat32Array } from "@ossv/protocol";
 import { parseJsonlLine, parseJsonlRecord, vectorMemberReader } from "./jsonl.ts";
 import type { FieldNames, SourceItem } from "./records.ts";
 
@@ -14,7 +14,7 @@ const bytesOf = (text: string) => Buffer.from(text, "utf8");
 function fastValue(number: string): number | undefined {
   const out = new Float32Array(1);
   const read = readFloat32Array(bytesOf(`[${number}]`), 1, out);
-  return read === undefined ? undefined : out[0];
+  return read ? out[0] : undefined;
 }
 
 /** What the general path makes of `[number]`: its float32, or undefined when it is not one JSON number. */
@@ -146,7 +146,7 @@ test("the common case, a float32 written as the shortest double, is always read 
     const normal = values.map((value) => (Math.abs(value) < 2 ** -126 ? 0 : value)); // subnormals are left to the general path
     const text = `${JSON.stringify(normal)}`;
     const read = readFloat32Array(bytesOf(text), 1, out);
-    assert.ok(read !== undefined, text);
+    assert.ok(read, text);
     assert.deepEqual(Array.from(out.subarray(0, read.count)), normal.map((value) => Math.fround(value)));
   }), { seed, numRuns: 2_000 });
 });

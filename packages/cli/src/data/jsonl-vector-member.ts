@@ -1,13 +1,14 @@
-// The fast path of a JSON Lines record: its vector is read from the line's bytes by readFloat32Array,
-// and JSON.parse sees only the rest of the line (key and metadata, a tenth of its size), with the
-// vector's array replaced by a 0. The general path (parseJsonlRecord) takes every line this one
-// refuses, and gives the same result for every line this one takes, which a property test holds it to.
+// The fast path of a JSON Lines record: its vector is read from the line's bytes by readFloat32Array
+// (@ossv/protocol), and JSON.parse sees only the rest of the line (key and metadata, a tenth of its
+// size), with the vector's array replaced by a 0. The general path (parseJsonlRecord) takes every line
+// this one refuses, and gives the same result for every line this one takes, which a property test
+// holds it to.
 //
 // Finding the vector's member takes a scan of the top-level object only: it reads member names, steps
 // over other values (strings with their escapes, nested objects and arrays), and refuses anything
 // odd. It need not check the JSON: JSON.parse of the rest checks every byte but the array's, and
 // readFloat32Array checks those.
-import { readFloat32Array } from "./float32-text.ts";
+import { readFloat32Array } from "@ossv/protocol";
 
 const SPACE = 0x20, TAB = 0x09, RETURN = 0x0d, QUOTE = 0x22, BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d, COLON = 0x3a, COMMA = 0x2c;
@@ -82,7 +83,7 @@ export class VectorMemberReader {
         else {
           if (line[i] !== OPEN_ARRAY) return undefined;
           const array = readFloat32Array(line, i + 1, this.slab, this.used, this.used + MAX_FAST_DIMENSION);
-          if (array === undefined) return undefined;
+          if (!array) return undefined; // not readable here, or longer than MAX_FAST_DIMENSION
           chosen = { start: i, end: array.end, count: array.count, rank };
           valueEnd = array.end;
         }

@@ -1,14 +1,16 @@
-// Reading a JSON array of decimal numbers straight from bytes into float32 values.
+// Reading a JSON array of decimal numbers straight from bytes into float32 values: the server reads
+// the vectors of a request body with it, and the CLI the vectors of a JSON Lines file.
 //
-// Written by hand because reading is the largest part of an import's own CPU: a JSON Lines record of
-// a 128-d embedding is about 2.5 KB of 17-digit decimals. On the bench's data set, in isolation,
-// JSON.parse of a line (the decimals become doubles in a JS array, copied to a Float32Array after)
-// took 12 us, this scan of its array 5.5 us, and the whole fast path of jsonl-vector-member.ts 7.5 us.
-// No npm package reads decimal text into float32.
+// Written by hand because vectors are the bulk of both: a 500 x 128 PutVectors body holds 64,000
+// numbers and a JSON Lines record of a 128-d embedding about 2.5 KB of 17-digit decimals. JSON.parse
+// makes each a double in a JS array, to be copied to a Float32Array after; this reads a 128-d array
+// in about 4.5 us with 9-digit numbers (as the SDK writes them) and 6 us with 17-digit ones, where
+// JSON.parse of a JSON Lines line took 12 us. No npm package reads decimal text into float32.
 //
-// The result must be exactly what the general path gives, Math.fround(Number(text)), so an import
-// stays bit-exact: see readFloat32 for how. Text that is not a plain JSON number, and values outside
-// the float32 range, are refused and left to the general path, which also words the errors.
+// The result must be exactly what the general path gives, Math.fround(Number(text)), so that a value
+// never depends on the path it took: see readFloat32 for how. Text that is not a plain JSON number,
+// and values outside the float32 range, are refused and left to the general path (JSON.parse and
+// the validators), which also words the errors.
 
 /**
  * 10^0 .. 10^22: every one an exact double, so one multiply or divide by it rounds once. Parsed from
@@ -19,7 +21,7 @@ const MAX_EXACT_POWER = EXACT_POWERS.length - 1;
 /** Significant digits kept in the mantissa: any 15-digit integer (and one more) is an exact double. */
 const KEPT_DIGITS = 15;
 
-const SPACE = 0x20, COMMA = 0x2c, MINUS = 0x2d, DOT = 0x2e, PLUS = 0x2b, ZERO = 0x30, NINE = 0x39;
+const SPACE = 0x20, TAB = 0x09, NEWLINE = 0x0a, RETURN = 0x0d, COMMA = 0x2c, MINUS = 0x2d, DOT = 0x2e, PLUS = 0x2b, ZERO = 0x30, NINE = 0x39;
 const CLOSE = 0x5d, LOWER_E = 0x65, UPPER_E = 0x45;
 
 /** What readFloat32Array read: how many values, and the index just after the closing bracket. */
@@ -30,28 +32,31 @@ export interface Float32ArrayText {
 
 /**
  * Reads the JSON array that starts just after its "[" at `bytes[start]` into `out[at, limit)`, with
- * spaces allowed around values. Undefined when the text is anything else, when a value cannot be read
- * here (see readFloat32), or when it holds more values than fit; the caller then takes the general path.
+ * JSON's whitespace allowed around values. Undefined when the text is anything else or a value cannot
+ * be read here (see readFloat32); null when the array holds more values than fit (a caller with room
+ * to grow may try again). Either way the caller may take the general path.
  */
-export function readFloat32Array(bytes: Uint8Array, start: number, out: Float32Array, at = 0, limit = out.length): Float32ArrayText | undefined {
-  let i = start;
-  let c = bytes[i];
-  while (c === SPACE) c = bytes[++i];
-  if (c === CLOSE) return { count: 0, end: i + 1 };
+export function readFloat32Array(bytes: Uint8Array, start: number, out: Float32Array, at = 0, limit = out.length): Float32ArrayText | null | undefined {
+  let i = skipWhitespace(bytes, start);
+  if (bytes[i] === CLOSE) return { count: 0, end: i + 1 };
   let next = at;
   for (;;) {
-    if (next === limit) return undefined;
+    if (next === limit) return null;
     const value = readFloat32(bytes, i);
     if (value === undefined) return undefined;
     out[next++] = value;
-    i = numberEnd;
-    c = bytes[i];
-    while (c === SPACE) c = bytes[++i];
+    i = skipWhitespace(bytes, numberEnd);
+    const c = bytes[i];
     if (c === CLOSE) return { count: next - at, end: i + 1 };
     if (c !== COMMA) return undefined;
-    c = bytes[++i];
-    while (c === SPACE) c = bytes[++i];
+    i = skipWhitespace(bytes, i + 1);
   }
+}
+
+function skipWhitespace(bytes: Uint8Array, from: number): number {
+  let i = from;
+  for (let c = bytes[i]; c === SPACE || c === NEWLINE || c === RETURN || c === TAB; c = bytes[++i]);
+  return i;
 }
 
 /** Where the last number readFloat32 read ends: a module variable, so a read allocates nothing. */
