@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --size N] [--systems ossv,lancedb,hnswlib,ossv-s3,ossv-fusion]`: generates the data sets,
+// `npm run bench [-- --quick | --size N] [--systems ossv,lancedb,hnswlib,ossv-s3,ossv-fusion,ossv-import]`: generates the data sets,
 // loads or computes their ground truth, measures each system on the same data, then prints the table,
 // writes bench/results/latest.json and a recall/QPS chart per data set.
 import { execFileSync } from "node:child_process";
