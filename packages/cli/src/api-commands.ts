@@ -65,12 +65,16 @@ export function addApiCommands(program: Command, setCode: SetCode): void {
     .option("--prefix <p>", "only buckets whose names start with this").action(run("bucket list"));
   leaf(bucket, "delete", "delete an empty vector bucket").argument("<name>").action(run("bucket delete"));
 
-  const index = group(program, "index", "vector indexes of a bucket: create, get, list, delete");
+  const index = group(program, "index", "vector indexes of a bucket: create, create-fusion, get, list, delete");
   leaf(index, "create", "create a vector index").argument("<bucket>").argument("<index>")
     .requiredOption("--dimension <n>", "components per vector", positiveInteger)
     .addOption(new Option("--metric <metric>", "distance metric").choices(["cosine", "euclidean"]).makeOptionMandatory())
     .option("--non-filterable <keys>", "metadata keys stored but not usable in filters (comma-separated; repeatable)", collect)
     .action(run("index create"));
+  leaf(index, "create-fusion", "create a Fusion index (vector, scalar and full-text fields) from a schema file")
+    .argument("<bucket>").argument("<index>")
+    .requiredOption("--schema <file>", "the schema as JSON: {\"fields\": [...]} (docs/fusion.md), or a request holding it as schemaConfiguration")
+    .action(run("index create-fusion"));
   leaf(index, "get", "describe a vector index").argument("<bucket>").argument("<index>").action(run("index get"));
   leaf(index, "list", "list a bucket's vector indexes (every page)").argument("<bucket>")
     .option("--prefix <p>", "only indexes whose names start with this").action(run("index list"));
@@ -92,7 +96,7 @@ export function addApiCommands(program: Command, setCode: SetCode): void {
     .action(run("logging put"));
   leaf(logging, "delete", "turn the bucket's access logging off").argument("<bucket>").action(run("logging delete"));
 
-  const vectors = group(program, "vectors", "vectors of an index: put, get, list, delete, query, import, export, copy");
+  const vectors = group(program, "vectors", "vectors of an index: put, get, list, delete, query, query-fusion, import, export, copy");
   const target = (command: Command) => command
     .requiredOption("--bucket <b>", "the vector bucket")
     .requiredOption("--index <i>", "the vector index");
@@ -126,6 +130,29 @@ export function addApiCommands(program: Command, setCode: SetCode): void {
     .option("--metadata", "include each vector's metadata")
     .option("--distance", "include each vector's distance")
     .action(run("vectors query"));
+
+  target(leaf(vectors, "query-fusion", "search a Fusion index: k-NN on a vector field, full text, filters, fused; best first"))
+    .option("--knn <field>", "a k-NN route on this vector field, with --vector or --vector-file")
+    .option("--vector <json>", "the route's query vector, a JSON array of numbers")
+    .option("--vector-file <f>", "a file holding the query vector (a JSON array, or {\"float32\": [...]})")
+    .option("--top-k <k>", "the route's hits (the service's default: 10)", positiveInteger)
+    .option("--num-candidates <n>", "the route's candidates, at least --top-k", positiveInteger)
+    .option("--knn-filter <json>", "a pre-filter of the route, in the query language")
+    .option("--text <field=words>", "a full-text match of the words on a text field ($textMatch)")
+    .option("--query <json>", "an expression of the query language; with --text, both must match")
+    .option("--rrf", "fuse the k-NN route and the text/query route by reciprocal rank (default: their scores are added)")
+    .option("--limit <n>", "results, 1-1000 (the service's default: 10)", positiveInteger)
+    .option("--metadata", "include each result's metadata")
+    .option("--fields <names>", "include only these metadata fields (comma-separated; repeatable; implies --metadata)", collect)
+    .option("--partition-key <k>", "search only these partitions (comma-separated; repeatable)", collect)
+    .option("--next-token <t>", "the next page of a query-only search")
+    .option("--request <file>", "instead of the flags above: the whole request as JSON (any QueryVectorsFusion member)")
+    .addHelpText("after", `
+Examples:
+  ossv vectors query-fusion --bucket docs --index articles --text 'title=noise cancelling' --limit 5
+  ossv vectors query-fusion --bucket docs --index articles --knn embedding --vector '[0.1, 0.2, 0.3]' \\
+    --text 'title=headphones' --rrf --metadata`)
+    .action(run("vectors query-fusion"));
 
   const runData = (name: DataCommandName) => async (...args: unknown[]) => {
     const command = args.at(-1) as Command;

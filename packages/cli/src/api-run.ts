@@ -8,16 +8,18 @@ import {
 import { resolveConnection, UsageError, type ConnectionFlags } from "./connection.ts";
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure, fieldTable, table, type OutputFormat } from "./output.ts";
+import { fusionQueryFrom, fusionSchemaFrom, type FusionQueryFlags } from "./fusion-request.ts";
 
 export type ApiCommandName =
   | "bucket create" | "bucket get" | "bucket list" | "bucket delete"
   | "index create" | "index get" | "index list" | "index delete"
   | "policy get" | "policy put" | "policy delete"
   | "logging get" | "logging put" | "logging delete"
-  | "vectors put" | "vectors get" | "vectors list" | "vectors delete" | "vectors query";
+  | "index create-fusion"
+  | "vectors put" | "vectors get" | "vectors list" | "vectors delete" | "vectors query" | "vectors query-fusion";
 
 /** The flags commander parsed, camel-cased; which ones are set depends on the command. */
-export interface ApiFlags extends ConnectionFlags {
+export interface ApiFlags extends ConnectionFlags, Omit<FusionQueryFlags, "metadata"> {
   output?: OutputFormat;
   prefix?: string;
   dimension?: number;
@@ -37,10 +39,9 @@ export interface ApiFlags extends ConnectionFlags {
   data?: boolean;
   distance?: boolean;
   filter?: string;
-  topK?: number;
   maxResults?: number;
-  nextToken?: string;
   all?: boolean;
+  schema?: string;
 }
 
 /** What a command prints: JSON as the API shapes it, and the same as a table. */
@@ -97,13 +98,26 @@ function vectorTable(vectors: readonly Vector[]): string {
   })));
 }
 
+/**
+ * A vector's data: `{"float32": [...]}` (or a bare array) for a Standard index, or, for a Fusion index,
+ * an object of vector field names to arrays, which is sent as it is.
+ */
+function vectorData(value: unknown, what: string): VectorInput["data"] {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && !("float32" in value)) {
+    const fields = Object.entries(value);
+    if (fields.length === 0) throw new UsageError(`${what} must name at least one vector field`);
+    return Object.fromEntries(fields.map(([field, values]) => [field, numbers(values, `${what}.${field}`)]));
+  }
+  return { float32: numbers(value, what) };
+}
+
 function vectorsFromFile(file: string): VectorInput[] {
   const parsed = parseJson(readText(file, "vectors file"), file);
   if (!Array.isArray(parsed)) throw new UsageError(`${file} must hold a JSON array of vectors`);
   return parsed.map((item, i) => {
     const entry = object(item, `${file} item ${i}`);
     if (typeof entry["key"] !== "string" || entry["key"] === "") throw new UsageError(`${file} item ${i}: "key" must be a non-empty string`);
-    const vector: VectorInput = { key: entry["key"], data: { float32: numbers(entry["data"], `${file} item ${i}: "data"`) } };
+    const vector: VectorInput = { key: entry["key"], data: vectorData(entry["data"], `${file} item ${i}: "data"`) };
     if (entry["metadata"] !== undefined) vector.metadata = object(entry["metadata"], `${file} item ${i}: "metadata"`) as VectorMetadata;
     return vector;
   });
@@ -140,6 +154,9 @@ async function execute(api: VectorsClient, name: ApiCommandName, args: string[],
         bucket: first, indexName: second, dataType: "float32", dimension: need(flags.dimension, "--dimension"), distanceMetric: need(flags.metric, "--metric"),
         ...(flags.nonFilterable?.length ? { metadata: { nonFilterableMetadataKeys: flags.nonFilterable } } : {}),
       });
+      return undefined;
+    case "index create-fusion":
+      await api.putVectorIndexFusion({ bucket: first, indexName: second, schemaConfiguration: fusionSchemaFrom(need(flags.schema, "--schema"), readText, parseJson) });
       return undefined;
     case "index delete": await api.deleteVectorIndex({ bucket: first, indexName: second }); return undefined;
     case "index get": {
@@ -244,6 +261,15 @@ async function executeVectors(api: VectorsClient, name: ApiCommandName, flags: A
         returnMetadata: Boolean(flags.metadata), returnDistance: Boolean(flags.distance), ...(filter ? { filter } : {}),
       });
       return { json: { vectors }, table: vectorTable(vectors) };
+    }
+    case "vectors query-fusion": {
+      const { metadata, ...rest } = flags;
+      const query = fusionQueryFrom({ ...rest, ...(metadata !== undefined ? { metadata: Boolean(metadata) } : {}) }, readText, parseJson);
+      const { vectors, nextToken } = await api.queryVectorsFusion({ bucket, indexName, ...query });
+      return {
+        json: { vectors, ...(nextToken ? { nextToken } : {}) },
+        table: table(vectors.map((v) => ({ key: v.key, score: v.score, ...(v.metadata !== undefined ? { metadata: v.metadata } : {}) }))) + (nextToken ? `nextToken: ${nextToken}\n` : ""),
+      };
     }
     default: throw new UsageError(`unknown command "${name}"`);
   }
