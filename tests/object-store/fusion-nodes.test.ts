@@ -5,13 +5,11 @@
 // it lists. Before the feed, a node indexed only the writes it handled itself.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
-import { VectorsClient, fq, fusionField, fusionSchema, fusionText } from "@ossv/sdk";
-import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "../e2e/serve-process.ts";
+import { fq, fusionField, fusionSchema, fusionText } from "@ossv/sdk";
+import { startStoreNode, type StoreNode } from "./store-node.ts";
 import { newBucket, useTestS3, type TestS3 } from "./test-s3.ts";
 
 const { skip, s3 } = useTestS3();
@@ -19,31 +17,11 @@ const { skip, s3 } = useTestS3();
 const POLICY = JSON.stringify({ maxWalObjects: 4, segmentRows: 20, idleFlushMs: 100, idleFlushRows: 1, idleMergeMs: 500 });
 const MASTER_KEY = randomBytes(32).toString("base64");
 const AT = { bucket: "docs", indexName: "articles" };
-const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
+type Node = StoreNode;
 
-interface Node {
-  serve: ServeProcess;
-  client: VectorsClient;
-  dataDir: string;
-}
-
-async function startNode(endpoint: TestS3, bucket: string): Promise<Node> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ossv-fusion-node-"));
-  const serve = await spawnServe(
-    ["--data-dir", dataDir, "--store", `s3://${bucket}/ossv`, "--s3-endpoint", endpoint.endpoint, "--s3-path-style", "--quiet"],
-    {
-      ...TEST_ACCOUNT, OSSV_MASTER_KEY: MASTER_KEY, OSSV_CHECKPOINT_POLICY: POLICY,
-      AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    },
-  );
-  // The SDK's retries on: a write that meets the index between writers (503 for a moment while the
-  // first node takes it) is sent again, as an application's would be.
-  const client = new VectorsClient({
-    region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${serve.port}`, credentials,
-  });
-  return { serve, client, dataDir };
-}
+// The SDK's retries on: a write that meets the index between writers (503 for a moment while the
+// first node takes it) is sent again, as an application's would be.
+const startNode = (endpoint: TestS3, bucket: string) => startStoreNode(endpoint, { bucket, prefix: "ossv", policy: POLICY, masterKey: MASTER_KEY, retry: true });
 
 /** The keys a node's text search for `word` finds. */
 async function found(node: Node, word: string): Promise<string[]> {

@@ -9,14 +9,12 @@
 // node that never converges, fails the test.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
 import { VectorsClient } from "@ossv/sdk";
 import { S3BlobStore } from "@ossv/engine/s3";
-import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "../e2e/serve-process.ts";
+import { startStoreNode, type StoreNode } from "./store-node.ts";
 import { newBucket, storeOptions, useTestS3, type TestS3 } from "./test-s3.ts";
 
 const { skip, s3 } = useTestS3();
@@ -30,31 +28,13 @@ const TAKEOVER_BOUND_MS = 10_000;
 // Small enough that the load makes the writers checkpoint, flush and prune, so readers reload.
 const POLICY = JSON.stringify({ maxWalObjects: 8, segmentRows: 200, idleFlushMs: 200, idleFlushRows: 1, idleMergeMs: 1000 });
 const MASTER_KEY = randomBytes(32).toString("base64");
-const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
-const clientFor = (port: number) => new VectorsClient({
-  region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${port}`, credentials, retry: false,
-});
 const vectorOf = (n: number) => Array.from({ length: DIMENSION }, (_, i) => Math.sin(n * 7 + i));
 const INDEX = { bucket: "vectors", indexName: "idx" };
 
-interface Node {
-  serve: ServeProcess;
-  client: VectorsClient;
-  dataDir: string;
-}
+type Node = StoreNode;
 
-async function startNode(endpoint: TestS3, bucket: string): Promise<Node> {
-  const dataDir = await mkdtemp(join(tmpdir(), "ossv-node-"));
-  const serve = await spawnServe(
-    ["--data-dir", dataDir, "--store", `s3://${bucket}/${PREFIX}`, "--s3-endpoint", endpoint.endpoint, "--s3-path-style", "--quiet"],
-    {
-      ...TEST_ACCOUNT, OSSV_MASTER_KEY: MASTER_KEY, OSSV_CHECKPOINT_POLICY: POLICY,
-      AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    },
-  );
-  return { serve, client: clientFor(serve.port), dataDir };
-}
+// No retries: a write that fails while the writer is down is the test's to count, not the SDK's to hide.
+const startNode = (endpoint: TestS3, bucket: string) => startStoreNode(endpoint, { bucket, prefix: PREFIX, policy: POLICY, masterKey: MASTER_KEY, retry: false });
 
 async function allKeys(client: VectorsClient): Promise<Set<string>> {
   const keys = new Set<string>();

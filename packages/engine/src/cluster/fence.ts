@@ -8,7 +8,7 @@ import type { BlobStore } from "../storage/blob-store.ts";
 import { LEASE_EXT, MANIFEST_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { decodeManifest } from "../format/manifest.ts";
 import { encodeWalObject, encodeWalRecord } from "../format/wal-format.ts";
-import { listNumbered } from "../storage/numbered-objects.ts";
+import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { FIRST_WAL_SEQ, readRequired, type IndexShape } from "../collection/collection-recovery.ts";
 import { listBeforeFence, recoverShared, type SharedRecovered } from "../collection/shared-recovery.ts";
 import type { Lease } from "./lease.ts";
@@ -54,6 +54,7 @@ export async function fenceWal(store: BlobStore, layout: CollectionLayout, lease
  * the recovery and commit objects of its own; none of those can be in a listing made before this
  * writer's fence (docs/scale-out.md#safety-the-wal-sequence-fences).
  *
+ * `leases` is the listing of the leases made after the fence (the new writer prunes old ones with it).
  * `recovered` is undefined when a newer lease exists once the fence is made: its holder may have
  * fenced first (claims and fences of two nodes can interleave), and a writer must never write after
  * the fence of a newer epoch. This one then writes nothing and removes nothing; its fence stops
@@ -61,10 +62,11 @@ export async function fenceWal(store: BlobStore, layout: CollectionLayout, lease
  */
 export async function fenceAndRecover(
   store: BlobStore, layout: CollectionLayout, lease: Lease, index: IndexShape,
-): Promise<{ fence: number; recovered: SharedRecovered | undefined }> {
+): Promise<{ fence: number; recovered: SharedRecovered | undefined; leases: NumberedObject[] }> {
   const removable = await listBeforeFence(store, layout);
   const fence = await fenceWal(store, layout, lease, index.dimension);
-  const newest = (await listNumbered(store, layout.leaseDir, LEASE_EXT)).at(-1);
-  if (newest !== undefined && newest.seq > lease.epoch) return { fence, recovered: undefined };
-  return { fence, recovered: await recoverShared(store, layout, index, removable) };
+  const leases = await listNumbered(store, layout.leaseDir, LEASE_EXT);
+  const newest = leases.at(-1);
+  if (newest !== undefined && newest.seq > lease.epoch) return { fence, recovered: undefined, leases };
+  return { fence, recovered: await recoverShared(store, layout, index, removable), leases };
 }

@@ -6,7 +6,7 @@
 import type { BlobStore } from "../storage/blob-store.ts";
 import { LEASE_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { decodeCheckedJson, encodeCheckedJson } from "../format/checked-json.ts";
-import { listNumbered } from "../storage/numbered-objects.ts";
+import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { decodeRequired } from "../collection/collection-recovery.ts";
 import { DecodeError } from "../base/errors.ts";
 
@@ -61,9 +61,13 @@ export async function claimLease(store: BlobStore, layout: CollectionLayout, pre
  */
 export const LEASES_KEPT = 16;
 
-/** Removes the leases more than LEASES_KEPT epochs below `epoch`: one per takeover would pile up forever. */
-export async function pruneLeases(store: BlobStore, layout: CollectionLayout, epoch: number): Promise<void> {
-  for (const lease of await listNumbered(store, layout.leaseDir, LEASE_EXT)) {
+/**
+ * Removes the leases more than LEASES_KEPT epochs below `epoch`: one per takeover would pile up
+ * forever. `listed` is a listing of the leases already made (a takeover's fence lists them), else they
+ * are listed here; a lease created after it can only be newer, or an old one again, gone next time.
+ */
+export async function pruneLeases(store: BlobStore, layout: CollectionLayout, epoch: number, listed?: readonly NumberedObject[]): Promise<void> {
+  for (const lease of listed ?? await listNumbered(store, layout.leaseDir, LEASE_EXT)) {
     if (lease.seq <= epoch - LEASES_KEPT) await store.delete(lease.name);
   }
 }

@@ -217,7 +217,7 @@ export class SharedCollection implements Collection {
     // look); a look that decided to take the index meanwhile queues behind this one and finds it done.
     this.takeOverNext = false;
     if (lease === undefined) return;
-    const { recovered } = await fenceAndRecover(store, this.layout, lease, this.index);
+    const { recovered, leases } = await fenceAndRecover(store, this.layout, lease, this.index);
     // A newer lease appeared before this node's fence was made: its node takes the index.
     if (recovered === undefined) return;
     recovered.nextSegmentId = Math.max(recovered.nextSegmentId, lease.epoch * SEGMENT_IDS_PER_EPOCH + 1);
@@ -229,9 +229,9 @@ export class SharedCollection implements Collection {
       return;
     }
     this.setRole({ kind: "writer", writer, lease });
-    // One listing, and deletes only every LEASES_KEPT takeovers; a failure is reported and tried again
-    // at the next takeover.
-    await pruneLeases(store, this.layout, lease.epoch).catch((error: unknown) => this.context.hooks.report?.({
+    // With the fence's listing of the leases: deletes only every LEASES_KEPT takeovers, and a failure
+    // is reported and tried again at the next takeover.
+    await pruneLeases(store, this.layout, lease.epoch, leases).catch((error: unknown) => this.context.hooks.report?.({
       task: "prune leases", indexId: this.index.id, indexName: this.index.name, bucket: this.index.bucket, error, attempts: 1, retryInMs: null,
     }));
   }
