@@ -31,9 +31,19 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** What an S3 request is, in the words of S3BlobStore's request counts. */
+function operationOf(req: IncomingMessage): string {
+  const query = new URL(req.url ?? "/", "http://proxy").searchParams;
+  if (req.method === "GET") return query.has("list-type") ? "list" : "get";
+  if (req.method === "POST" && query.has("delete")) return "delete_batch";
+  return (req.method ?? "other").toLowerCase();
+}
+
 export class FaultProxy {
   /** PUTs seen so far (other methods pass untouched). */
   puts = 0;
+  /** Every request received, by operation (get, list, put, head, delete, delete_batch). */
+  readonly received: Record<string, number> = {};
   private held: Received | undefined;
   private server: Server | undefined;
 
@@ -62,6 +72,8 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const operation = operationOf(req);
+    this.received[operation] = (this.received[operation] ?? 0) + 1;
     const received = { req, body: await readBody(req) };
     const fate: PutFate = req.method === "PUT" ? this.fateOf(this.puts++) : "pass";
     if (req.method === "PUT" && this.held) {

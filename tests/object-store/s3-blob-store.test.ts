@@ -116,3 +116,21 @@ test("a PUT whose outcome is unclear is settled by reading the object back", { s
     });
   }
 });
+
+test("the store's request counts are the requests the gateway receives, by operation", { skip }, async () => {
+  const { store, proxy, close } = await throughProxy([]);
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await store.createIfAbsent(`counted/${i}.bin`, Buffer.from(`object ${i}`)), true);
+    assert.equal(await store.createIfAbsent("counted/0.bin", Buffer.from("again")), false);
+    assert.equal(text(await store.get("counted/1.bin")), "object 1");
+    assert.equal(await store.get("counted/missing.bin"), undefined);
+    assert.deepEqual(await store.list("counted/"), ["counted/0.bin", "counted/1.bin", "counted/2.bin"]);
+    await store.delete("counted/2.bin");
+    await store.deletePrefix("counted/");
+    const counts = store.requestCounts();
+    assert.deepEqual(counts, proxy.received);
+    assert.ok((counts["put"] ?? 0) >= 4 && (counts["get"] ?? 0) >= 2 && (counts["list"] ?? 0) >= 2, JSON.stringify(counts));
+  } finally {
+    await close();
+  }
+});

@@ -52,6 +52,7 @@ export class ServerMetrics {
   private readonly memoryBudget: Gauge;
   private engine: Engine | undefined;
   private diskCache: (() => DiskCacheStats) | undefined;
+  private storeRequests: (() => Readonly<Record<string, number>>) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -97,6 +98,7 @@ export class ServerMetrics {
       name: "ossv_memory_budget_bytes", help: "The memory budget the server was started with (--memory-budget).", registers,
     });
     this.registerDiskCacheGauges();
+    this.registerStoreRequestGauge();
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -125,6 +127,26 @@ export class ServerMetrics {
         },
       });
     }
+  }
+
+  /**
+   * Requests sent to the object store (--store), by operation, read at scrape time: what the store
+   * bills, and what polling costs (docs/scale-out.md). A running total, like the disk cache's.
+   */
+  private registerStoreRequestGauge(): void {
+    const read = () => this.storeRequests?.();
+    new Gauge({
+      name: "ossv_object_store_requests_total", help: "Requests sent to the object store (--store), by operation; SDK retries not counted again.",
+      labelNames: ["operation"], registers: [this.registry],
+      collect() {
+        for (const [operation, count] of Object.entries(read() ?? {})) this.set({ operation }, count);
+      },
+    });
+  }
+
+  /** The object store whose requests the scrape reports, when the server has one. */
+  attachStoreRequests(counts: () => Readonly<Record<string, number>>): void {
+    this.storeRequests = counts;
   }
 
   /** The disk cache whose figures the scrape reports, when the server has one. */

@@ -8,7 +8,7 @@ import { ApiError, DEFAULT_LIMITS, type LimitsProfile } from "@ossv/protocol";
 import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
 import { TokenSealer } from "./s3vectors/tokens.ts";
 import {
-  CachedBlobStore, logBackgroundFailure, openEngine, type BackgroundFailureReporter, type BlobStore, type CheckpointPolicy, type Engine,
+  CachedBlobStore, countsRequests, logBackgroundFailure, openEngine, type BackgroundFailureReporter, type BlobStore, type CheckpointPolicy, type Engine,
 } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   metrics.setMemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
   const store = options.store;
   if (store instanceof CachedBlobStore) metrics.attachDiskCache(() => store.stats());
+  if (store && countsRequests(store)) metrics.attachStoreRequests(() => store.requestCounts());
   const reportFailure = options.onBackgroundFailure ?? logBackgroundFailure;
   // With an object store the engine does not touch dataDir, yet master.key is made there.
   if (options.store) await mkdir(options.dataDir, { recursive: true });

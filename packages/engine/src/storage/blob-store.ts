@@ -35,3 +35,16 @@ export interface BlobStore {
    */
   createIfAbsent(name: string, bytes: BlobBody): Promise<boolean>;
 }
+
+/**
+ * A store that counts the requests it sends to a remote service, by operation (`get`, `list`,
+ * `put`, `head`, `delete`, `delete_batch`): what an object store bills, and what a node's polling
+ * costs (docs/scale-out.md#costs-of-polling). Totals since the store was opened.
+ */
+export interface CountsRequests {
+  requestCounts(): Readonly<Record<string, number>>;
+}
+
+export function countsRequests(store: BlobStore): store is BlobStore & CountsRequests {
+  return typeof (store as Partial<CountsRequests>).requestCounts === "function";
+}

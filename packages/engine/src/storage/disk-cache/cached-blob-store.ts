@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { BlobBody, BlobStore } from "../blob-store.ts";
+import { countsRequests, type BlobBody, type BlobStore } from "../blob-store.ts";
 import { blobNameSegments } from "../blob-name.ts";
 import { SEGMENT_EXT } from "../collection-layout.ts";
 
@@ -81,6 +81,11 @@ export class CachedBlobStore implements BlobStore {
 
   stats(): DiskCacheStats {
     return { ...this.counters, bytes: this.totalBytes, objects: this.entries.size };
+  }
+
+  /** The requests of the store behind the cache, when it counts them (what the cache saved is not sent). */
+  requestCounts(): Readonly<Record<string, number>> {
+    return countsRequests(this.backing) ? this.backing.requestCounts() : {};
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {

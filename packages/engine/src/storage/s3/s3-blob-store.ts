@@ -19,7 +19,7 @@ import {
   DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
   S3Client, type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { BlobNotCreatedError, type BlobBody, type BlobStore } from "../blob-store.ts";
+import { BlobNotCreatedError, type BlobBody, type BlobStore, type CountsRequests } from "../blob-store.ts";
 import { blobNameSegments, isBlobName } from "../blob-name.ts";
 import { classifyPutFailure, describeS3Error, isMissing } from "./s3-errors.ts";
 import { probeConditionalCreate } from "./conditional-create-probe.ts";
@@ -68,17 +68,37 @@ function requestBody(body: BlobBody): Uint8Array | Readable {
   return body instanceof Uint8Array ? body : Readable.from(body);
 }
 
-export class S3BlobStore implements BlobStore {
+/** The operation label of each S3 command the store sends. */
+const OPERATION_OF_COMMAND: Record<string, string> = {
+  GetObjectCommand: "get", ListObjectsV2Command: "list", PutObjectCommand: "put", HeadObjectCommand: "head",
+  DeleteObjectCommand: "delete", DeleteObjectsCommand: "delete_batch",
+};
+
+export class S3BlobStore implements BlobStore, CountsRequests {
   readonly location: string;
   /** Reads, lists and deletes: the SDK's own retries are safe for them. */
   private readonly client: S3Client;
   /** Conditional PUTs: one attempt per send, since createIfAbsent settles each failure itself. */
   private readonly putClient: S3Client;
 
+  /** Commands sent, by operation (blob-store.ts CountsRequests); an SDK retry is not counted again. */
+  private readonly counts: Record<string, number> = {};
+
   constructor(private readonly options: S3StoreOptions) {
     this.location = `${formatS3Location(options)}${options.endpoint ? ` at ${options.endpoint}` : ""}`;
     this.client = new S3Client(clientConfig(options));
     this.putClient = new S3Client({ ...clientConfig(options), maxAttempts: 1 });
+    for (const client of [this.client, this.putClient]) {
+      client.middlewareStack.add((next, context) => (args) => {
+        const operation = OPERATION_OF_COMMAND[context.commandName ?? ""] ?? "other";
+        this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+        return next(args);
+      }, { step: "initialize", name: "ossvRequestCount" });
+    }
+  }
+
+  requestCounts(): Readonly<Record<string, number>> {
+    return { ...this.counts };
   }
 
   get bucket(): string {
