@@ -1,10 +1,12 @@
-// What idle nodes cost an object store: `ossv_object_store_requests_total` of two nodes with the
-// cluster's default timings, read over a few idle seconds with one index in use and then with four.
-// Every index is written through node A (its writer) and read through node B (a reader of it). A
-// node polls each index it has opened (docs/scale-out.md#costs-of-polling): the writer looks at its
-// lease every tick, a reader lists the WAL every poll. The rates are printed as a measurement; the
-// test asserts only that the counter is exposed and that four indexes in use cost the reader more
-// than one.
+// What idle nodes cost an object store: `ossv_object_store_requests_total` of two nodes, read over a
+// few seconds with one index in use, with four, and once the four have gone idle. Every index is
+// written through node A (its writer) and read through node B (a reader of it). A reader lists an
+// index's WAL every poll while the index is in use, and stops once no request has used it for the
+// idle time (here 3 s, by default 60): the next read looks at the store first, so it still sees
+// every write acknowledged before it (docs/scale-out.md#costs-of-polling). The rates are printed as a
+// measurement; the test asserts that the counter is exposed, that four indexes in use cost the
+// reader more than one and idle ones less than in use, and that a read after the idle time sees a
+// write made meanwhile.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +19,8 @@ import { newBucket, useTestS3 } from "./test-s3.ts";
 
 const { skip, s3 } = useTestS3();
 const IDLE_MS = 4_000;
+/** OSSV_CLUSTER_TIMINGS idleAfterMs: short, so the test sees indexes go idle. */
+const IDLE_AFTER_MS = 3_000;
 
 /** The request counts the node reports, by operation. */
 async function storeRequests(port: number): Promise<Record<string, number>> {
@@ -26,13 +30,13 @@ async function storeRequests(port: number): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Requests per second, by operation, over IDLE_MS of doing nothing. */
-async function idleRates(port: number): Promise<Record<string, number>> {
-  await pause(1_500); // what the last change set off (a catalog look, the new index's first polls) settles
+/** Requests per second, by operation, over `ms` of doing nothing, after `settleMs`. */
+async function idleRates(port: number, settleMs: number, ms = IDLE_MS): Promise<Record<string, number>> {
+  await pause(settleMs); // what the last change set off (a catalog look, the new index's first polls) settles
   const before = await storeRequests(port);
-  await pause(IDLE_MS);
+  await pause(ms);
   const after = await storeRequests(port);
-  return Object.fromEntries(Object.entries(after).map(([operation, count]) => [operation, (count - (before[operation] ?? 0)) / (IDLE_MS / 1000)]));
+  return Object.fromEntries(Object.entries(after).map(([operation, count]) => [operation, (count - (before[operation] ?? 0)) / (ms / 1000)]));
 }
 
 const describe = (rates: Record<string, number>) => Object.entries(rates).filter(([, rate]) => rate > 0).map(([op, rate]) => `${rate.toFixed(1)} ${op}/s`).join(", ");
@@ -46,7 +50,7 @@ test("idle nodes' requests to the store, with one index in use and with four", {
   const nodes = await Promise.all(dirs.map((dataDir) => spawnServe(
     ["--data-dir", dataDir, "--store", `s3://${bucket}/ossv`, "--s3-endpoint", endpoint.endpoint, "--s3-path-style", "--quiet"],
     {
-      ...TEST_ACCOUNT, OSSV_MASTER_KEY: MASTER_KEY, AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
+      ...TEST_ACCOUNT, OSSV_MASTER_KEY: MASTER_KEY, OSSV_CLUSTER_TIMINGS: JSON.stringify({ idleAfterMs: IDLE_AFTER_MS }), AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   )));
@@ -69,12 +73,18 @@ test("idle nodes' requests to the store, with one index in use and with four", {
       }
     };
     await use("i0");
-    const one = await Promise.all(nodes.map((node) => idleRates(node.port)));
+    const one = await Promise.all(nodes.map((node) => idleRates(node.port, 500, 2_000)));
     for (const name of ["i1", "i2", "i3"]) await use(name);
-    const four = await Promise.all(nodes.map((node) => idleRates(node.port)));
-    console.log(`# idle, default timings: writer node with 1 index ${describe(one[0]!)}, with 4 ${describe(four[0]!)}; `
-      + `reader node with 1 index ${describe(one[1]!)}, with 4 ${describe(four[1]!)}`);
+    const four = await Promise.all(nodes.map((node) => idleRates(node.port, 500, 2_000)));
+    const idle = await Promise.all(nodes.map((node) => idleRates(node.port, IDLE_AFTER_MS)));
+    console.log(`# default timings, idle after ${IDLE_AFTER_MS / 1000} s: writer node with 1 index in use ${describe(one[0]!)}, with 4 ${describe(four[0]!)}, `
+      + `4 idle ${describe(idle[0]!)}; reader node with 1 index in use ${describe(one[1]!)}, with 4 ${describe(four[1]!)}, 4 idle ${describe(idle[1]!)}`);
     assert.ok((four[1]!["list"] ?? 0) > (one[1]!["list"] ?? 0), `the reader must list 4 indexes (${describe(four[1]!)}) more than 1 (${describe(one[1]!)})`);
+    assert.ok((idle[1]!["list"] ?? 0) < (four[1]!["list"] ?? 0), `idle indexes (${describe(idle[1]!)}) must cost the reader less than in use (${describe(four[1]!)})`);
+    // A write while the reader is idle is seen by the reader's next read all the same.
+    await writer.putVectors({ bucket: "idle", indexName: "i2", vectors: [{ key: "late", data: { float32: [4, 3, 2, 1] } }] });
+    const { vectors } = await reader.getVectors({ bucket: "idle", indexName: "i2", keys: ["late"] });
+    assert.deepEqual(vectors.map((vector) => vector.key), ["late"], "the idle reader's first read sees the write");
   } finally {
     for (const node of nodes) node.child.kill("SIGTERM");
     await Promise.all(nodes.map((node) => node.exited));

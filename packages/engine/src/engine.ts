@@ -98,6 +98,15 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
   }
 
   /**
+   * Readies an index for a read: on a shared store, a reader that stopped polling it (idle) looks
+   * at the store once, so the read sees every write acknowledged before it arrived. Elsewhere nothing.
+   */
+  async freshen(index: IndexRecord): Promise<void> {
+    const collection = this.collection(index);
+    if (collection instanceof SharedCollection) await collection.freshen();
+  }
+
+  /**
    * Shared stores: a write another node received for an index this node writes. The record was
    * encoded there; it is checked again here, since it came over the network.
    */
@@ -236,7 +245,7 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
     const node = new Cluster(this.store, options, (error) => console.error("ossv: cluster tick failed:", error));
     const { store, policy, hooks } = this;
     const context: ClusterContext = {
-      store, liveness: node.liveness, policy, hooks, pollMs: node.pollMs,
+      store, liveness: node.liveness, policy, hooks, pollMs: node.pollMs, idleAfterMs: node.idleAfterMs,
       forward: (url, indexId, record) => options.forward(url, indexId, record),
       get me() {
         return node.me;

@@ -38,7 +38,7 @@ export interface ServerOptions {
    * the other nodes reach this one; `takeover` takes every index at start (ClusterOptions.takeover);
    * the timings are for tests (defaults: CLUSTER_DEFAULTS).
    */
-  cluster?: { url?: string; takeover?: boolean; tickMs?: number; deadAfterMs?: number; pollMs?: number };
+  cluster?: { url?: string; takeover?: boolean; tickMs?: number; deadAfterMs?: number; pollMs?: number; idleAfterMs?: number };
   port?: number;
   /** Default "::": every interface, IPv4 and IPv6. */
   host?: string;

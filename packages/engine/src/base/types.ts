@@ -351,6 +351,11 @@ export interface Engine {
   readonly catalog: Catalog;
   /** The open collection of an index that exists in the catalog. */
   collection(index: IndexRecord): Collection;
+  /**
+   * Call before reading an index: on a shared store, a reader that stopped polling an idle index
+   * looks at the store once, so the read sees every write acknowledged before it. A no-op elsewhere.
+   */
+  freshen(index: IndexRecord): Promise<void>;
   /** Every open index's stats; cheap enough to call on every metrics scrape. */
   indexStats(): IndexStats[];
   /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */

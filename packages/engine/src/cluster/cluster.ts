@@ -32,9 +32,14 @@ export interface ClusterOptions {
   deadAfterMs?: number;
   /** How often a reader looks for new WAL objects (default 250 ms). */
   pollMs?: number;
+  /**
+   * A reader stops polling an index no request has used through this node for this long (default
+   * 60 s); the next read of it looks at the store once before it answers (docs/scale-out.md).
+   */
+  idleAfterMs?: number;
 }
 
-export const CLUSTER_DEFAULTS = { tickMs: 1000, deadAfterMs: 5000, pollMs: 250 } as const;
+export const CLUSTER_DEFAULTS = { tickMs: 1000, deadAfterMs: 5000, pollMs: 250, idleAfterMs: 60_000 } as const;
 
 /** What the cluster asks of the engine each tick. */
 export interface ClusterMember {
@@ -46,6 +51,7 @@ export class Cluster {
   readonly node: string;
   readonly liveness: Liveness;
   readonly pollMs: number;
+  readonly idleAfterMs: number;
   private readonly heartbeat: Heartbeat;
   private readonly tickMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,6 +65,7 @@ export class Cluster {
     this.heartbeat = new Heartbeat(store, this.node);
     this.tickMs = options.tickMs ?? CLUSTER_DEFAULTS.tickMs;
     this.pollMs = options.pollMs ?? CLUSTER_DEFAULTS.pollMs;
+    this.idleAfterMs = options.idleAfterMs ?? CLUSTER_DEFAULTS.idleAfterMs;
   }
 
   get me(): NodeIdentity {

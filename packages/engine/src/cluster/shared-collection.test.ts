@@ -13,7 +13,7 @@ import { listNumbered } from "../storage/numbered-objects.ts";
 import { encodeLease, LEASES_KEPT, newestLease } from "./lease.ts";
 import { FencedError } from "../base/errors.ts";
 import type { SharedCollection } from "./shared-collection.ts";
-import { DEAD_AFTER_MS, TestCluster, testIndex, type TestNode } from "../testing/cluster-nodes.ts";
+import { DEAD_AFTER_MS, IDLE_AFTER_MS, TestCluster, testIndex, type TestNode } from "../testing/cluster-nodes.ts";
 import { withTempDir } from "../testing/test-support.ts";
 import type { VectorRecord } from "../base/types.ts";
 import type { BlobBody } from "../storage/blob-store.ts";
@@ -273,5 +273,36 @@ test("a takeover prunes the leases far below its own epoch, never the newest one
     assert.equal((await newestLease(cluster.store, layout))?.node, "node-b");
     assert.equal((await listNumbered(cluster.store, layout.leaseDir, LEASE_EXT)).length, LEASES_KEPT);
     assert.deepEqual(a!.failures, [], "nothing failed");
+  });
+});
+
+test("a reader stops polling an idle index; its next read looks at the store first and sees every acknowledged write", async () => {
+  await withNodes(["node-a", "node-b"], async (_cluster, [a, b]) => {
+    const [onA, onB] = [await a!.open(index), await b!.open(index)];
+    // B's clock passes the idle time; A beats meanwhile, so it stays alive (and the writer) to B.
+    const idleOnB = async () => {
+      await b!.later(IDLE_AFTER_MS + 1);
+      await a!.beat();
+      await b!.look();
+    };
+    await onA.maintain();
+    assert.ok(onA.isWriter && !onB.isWriter);
+    await onA.put([row("k1", 10)]);
+    // In use (just opened): reads do not wait; the poll timer (250 ms by default) keeps the state.
+    await onB.freshen();
+    assert.deepEqual(contents(onB, ["k1"]), {}, "no look: a reader in use relies on its polling");
+    // Idle on its own clock: the timer no longer polls, and the next read looks first.
+    await idleOnB();
+    await onB.freshen();
+    assert.deepEqual(contents(onB, ["k1"]), { k1: 10 }, "the read after the idle time sees the write");
+    // A write through the reader marks the index in use, and waits until the reader has applied it.
+    await idleOnB();
+    await onB.put([row("k2", 20)]);
+    await onA.delete(["k1"]);
+    await onB.freshen();
+    assert.deepEqual(contents(onB, ["k1", "k2"]), { k1: 10, k2: 20 }, "in use again after the write: no look");
+    await idleOnB();
+    await onB.freshen();
+    assert.deepEqual(contents(onB, ["k1", "k2"]), { k2: 20 }, "idle again: the delete is seen before the read");
   });
 });

@@ -41,6 +41,10 @@ export interface ClusterContext {
   readonly policy: CheckpointPolicy;
   readonly hooks: CollectionHooks;
   readonly pollMs: number;
+  /** ClusterOptions.idleAfterMs: polling of an index stops this long after its last use here. */
+  readonly idleAfterMs: number;
+  /** The clock idleness is measured by, in ms (default performance.now; tests move their own). */
+  readonly now?: () => number;
   /**
    * Sends an encoded WAL record to the writer at `url`; resolves with the number of the WAL object
    * holding it. Throws NotWriterError when that node is not the writer (any more), any other error
@@ -64,8 +68,11 @@ export class SharedCollection implements Collection {
   private unwatchRole: () => void;
   /** Take the index at the next look whoever holds it (ClusterOptions.takeover); cleared by the takeover. */
   private takeOverNext = false;
+  /** When a request last used the index through this node (opening counts). */
+  private lastUsedAt: number;
 
   private constructor(private readonly context: ClusterContext, readonly index: IndexRecord, reader: IndexReader) {
+    this.lastUsedAt = this.now();
     this.layout = new CollectionLayout(index.id);
     this.role = { kind: "reader", reader };
     this.unwatchRole = this.watchRole();
@@ -91,12 +98,36 @@ export class SharedCollection implements Collection {
     return this.role.kind === "writer";
   }
 
+  /**
+   * A reader polls while the index is in use here; an idle one is left alone (each poll is a LIST
+   * the store bills, docs/scale-out.md#costs-of-polling) until freshen() or a write wakes it.
+   */
   private startPolling(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => {
-      if (this.role.kind === "reader") this.role.reader.poll().catch((error: unknown) => this.reportPoll(error));
+      if (this.role.kind === "reader" && !this.idle()) this.role.reader.poll().catch((error: unknown) => this.reportPoll(error));
     }, this.context.pollMs);
     this.timer.unref();
+  }
+
+  private now(): number {
+    return this.context.now?.() ?? performance.now();
+  }
+
+  private idle(): boolean {
+    return this.now() - this.lastUsedAt > this.context.idleAfterMs;
+  }
+
+  /**
+   * Called before a read (OssvEngine.freshen): marks the index in use, and when it was idle, looks at
+   * the store first, so the read sees every write acknowledged before it arrived. A look that fails
+   * fails the read (the store is unreachable): stale answers are not given silently.
+   */
+  async freshen(): Promise<void> {
+    const wasIdle = this.idle();
+    this.lastUsedAt = this.now();
+    const role = this.role;
+    if (wasIdle && role.kind === "reader") await role.reader.poll();
   }
 
   private reportPoll(error: unknown): void {
@@ -130,6 +161,7 @@ export class SharedCollection implements Collection {
    * the writer's node, and then waits until this node has applied it. Resolves with its WAL number.
    */
   async append(record: Uint8Array): Promise<number> {
+    this.lastUsedAt = this.now();
     for (let attempt = 0; attempt < 3; attempt++) {
       const role = this.role;
       if (role.kind === "writer") {

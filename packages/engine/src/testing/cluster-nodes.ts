@@ -10,6 +10,8 @@ import type { BackgroundFailureEvent } from "../base/background-failures.ts";
 import type { IndexRecord } from "../base/types.ts";
 
 export const DEAD_AFTER_MS = 5000;
+/** A test node's readers stop polling an index this long (on its clock) after its last use. */
+export const IDLE_AFTER_MS = 60_000;
 /** Never reached in a test: readers look at the store only when a test makes them. */
 const NEVER_MS = 3_600_000;
 
@@ -67,6 +69,7 @@ export class TestNode {
     this.context = {
       store: cluster.store, me: { node: name, url: this.url }, liveness: this.liveness, policy: cluster.policy,
       hooks: { report: (failure) => void this.failures.push(failure) }, pollMs: NEVER_MS,
+      idleAfterMs: IDLE_AFTER_MS, now: () => this.clock,
       forward: (url, indexId, record) => {
         const writer = cluster.nodes.get(url)?.collections.get(indexId);
         if (writer === undefined) throw new NotWriterError(`no node at ${url} has index ${indexId}`);

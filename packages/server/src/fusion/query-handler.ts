@@ -77,11 +77,13 @@ function metadataOf(record: VectorRecord, fields: string[] | undefined): Record<
   return Object.fromEntries(fields.filter((name) => name in record.metadata).map((name) => [name, record.metadata[name]]));
 }
 
-export const queryVectorsFusion: Handler = (ctx) => {
+export const queryVectorsFusion: Handler = async (ctx) => {
   const index = requireIndex(ctx, indexNameOf(ctx));
   if (!index.fusion) throw invalid("QueryVectorsFusion serves Fusion indexes; query a Standard index with QueryVectors.");
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const docs = documentsOf(ctx, index, query, layout.schema.partitionKey?.name);
   const records = docs.byKey;
   let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);

@@ -9,7 +9,7 @@ import { vectorsJson } from "../handlers/vector-json.ts";
 import { fusionLayoutOf } from "./layout.ts";
 import { liveDocuments, nearest } from "./knn.ts";
 
-export function queryFusionAsStandard(ctx: OpContext, index: IndexRecord): OpResult {
+export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord): Promise<OpResult> {
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion! });
   const slot = layout.slots.length === 1 && layout.slots[0]!.field.name === "float32" ? layout.slots[0]! : undefined;
   if (!slot) throw invalid("QueryVectors serves Standard indexes; query a Fusion index with QueryVectorsFusion.");
@@ -22,6 +22,8 @@ export function queryFusionAsStandard(ctx: OpContext, index: IndexRecord): OpRes
   const filter = rawFilter === undefined || rawFilter === null ? undefined : compileFilter(parseFilter(rawFilter, { limits: ctx.limits }));
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const hits = nearest(liveDocuments(ctx.engine.collection(index)), slot, vector, topK, filter && ((record) => filter(record.metadata)));
   const vectors = hits.map((hit) => {
     const out: WireVector = { key: hit.record.key };

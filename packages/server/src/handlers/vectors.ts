@@ -71,11 +71,13 @@ function readKeys(ctx: OpContext, max: number, unique: boolean): string[] {
   return keys;
 }
 
-export const getVectors: Handler = (ctx) => {
+export const getVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   // The rows are read now, at one instant; only their serialization is spread out.
   const records = ctx.engine.collection(index).get(keys);
   const write = writerOf(index);
@@ -100,7 +102,7 @@ function readSegments(ctx: OpContext): { segmentCount?: number; segmentIndex?: n
   return { segmentCount: count, segmentIndex };
 }
 
-export const listVectors: Handler = (ctx) => {
+export const listVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   const limit = optionalInteger(ctx.body, "maxResults", 1, ctx.limits.listVectorsMax) ?? ctx.limits.listVectorsDefault;
   const token = optionalString(ctx.body, "nextToken");
@@ -112,6 +114,8 @@ export const listVectors: Handler = (ctx) => {
   }
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const collection = ctx.engine.collection(index);
   // Keys only: each record is read when its turn comes, and most of a page of large vectors may not
   // fit the response budget at all.
@@ -124,7 +128,7 @@ export const listVectors: Handler = (ctx) => {
   };
 };
 
-export const queryVectors: Handler = (ctx) => {
+export const queryVectors: Handler = async (ctx) => {
   const index = indexOf(ctx);
   if (index.fusion) return queryFusionAsStandard(ctx, index);
   const vector = readVectorData(requiredField(ctx.body, "queryVector"), index, "queryVector");
@@ -135,6 +139,8 @@ export const queryVectors: Handler = (ctx) => {
     : parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits });
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter && { filter }) });
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.

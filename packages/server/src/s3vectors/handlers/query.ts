@@ -61,7 +61,7 @@ function after(hit: QueryHit, cursor: Cursor): boolean {
   return hit.distance > cursor.d || (hit.distance === cursor.d && hit.key > cursor.k);
 }
 
-export const queryVectors: S3vHandler = (ctx) => {
+export const queryVectors: S3vHandler = async (ctx) => {
   const topK = requiredInteger(ctx.body, "topK", 1, ctx.limits.maxTopK);
   const index = requireIndex(ctx.engine.catalog, resourceOf(ctx));
   const vector = readVectorData(ctx.body["queryVector"], "/queryVector", index.dimension, index.distanceMetric, "queryVector");
@@ -71,6 +71,8 @@ export const queryVectors: S3vHandler = (ctx) => {
   const hash = queryHash(index, vector, topK, ctx.body);
   const cursor = readCursor(ctx, hash);
   const returned = cursor?.n ?? 0;
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter && { filter }) }).sort(byDistanceThenKey);
   const remaining = (cursor ? hits.filter((hit) => after(hit, cursor)) : hits).slice(0, topK - returned);
   const page: string[] = [];

@@ -59,11 +59,14 @@ function readKeys(ctx: S3vContext, max: number): string[] {
   return [...new Set(keys)];
 }
 
-export const getVectors: S3vHandler = (ctx) => {
+export const getVectors: S3vHandler = async (ctx) => {
   const keys = readKeys(ctx, ctx.limits.maxGetKeys);
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const records = ctx.engine.collection(indexOf(ctx)).get(keys);
+  const index = indexOf(ctx);
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
+  const records = ctx.engine.collection(index).get(keys);
   return { pieces: vectorsJson(records, (r) => vectorJsonParts(r, { withData, withMetadata })) };
 };
 
@@ -93,7 +96,7 @@ function taggedPage(tag: string, page: ListKeysPage): ListKeysPage {
   };
 }
 
-export const listVectors: S3vHandler = (ctx) => {
+export const listVectors: S3vHandler = async (ctx) => {
   const limit = optionalInteger(ctx.body, "maxResults", 1, ctx.limits.listVectorsMax) ?? ctx.limits.listVectorsDefault;
   // The model's 2,048, unless our own tokens can be longer: a token names a key of up to 1,024
   // characters, and non-ASCII ones make a longer token, which must still be accepted back.
@@ -105,6 +108,8 @@ export const listVectors: S3vHandler = (ctx) => {
   const index = indexOf(ctx);
   const tag = listingTag(`vectors ${index.id}`); // the storage id: a re-created index is another listing
   const token = scoped === undefined ? undefined : untaggedToken(tag, scoped);
+  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
+  await ctx.engine.freshen(index);
   const collection = ctx.engine.collection(index);
   const page = taggedPage(tag, collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments }));
   return {
