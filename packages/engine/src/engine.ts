@@ -261,7 +261,10 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
       refreshCatalog: () => this.catalog.refresh(),
       maintainIndexes: async () => {
         for (const collection of this.collections.values()) {
-          if (collection instanceof SharedCollection) await collection.maintain().catch((error: unknown) => this.reportMaintain(collection, error));
+          // An idle index costs no look; its next request looks first (SharedCollection.freshen).
+          if (collection instanceof SharedCollection && !collection.idle) {
+            await collection.maintain().catch((error: unknown) => this.reportMaintain(collection, error));
+          }
         }
       },
     });

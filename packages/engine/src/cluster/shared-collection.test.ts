@@ -306,3 +306,21 @@ test("a reader stops polling an idle index; its next read looks at the store fir
     assert.deepEqual(contents(onB, ["k1", "k2"]), { k2: 20 }, "idle again: the delete is seen before the read");
   });
 });
+
+test("an idle writer that another node replaced steps down at its next read, and the read sees the new writer's writes", async () => {
+  await withNodes(["node-a", "node-b"], async (_cluster, [a, b]) => {
+    const [onA, onB] = [await a!.open(index), await b!.open(index)];
+    await onA.maintain();
+    await onA.put([row("k1", 10)]);
+    // A goes idle (its ticks skip the index); B finds A dead and takes the index, then writes.
+    await a!.later(IDLE_AFTER_MS + 1);
+    await b!.later(DEAD_AFTER_MS + 1);
+    await onB.maintain();
+    assert.ok(onB.isWriter, "B took the index");
+    await onB.put([row("k2", 20)]);
+    assert.ok(onA.isWriter, "A, idle, has not looked yet");
+    await onA.freshen();
+    assert.ok(!onA.isWriter, "A's read looked at the lease first and stepped down");
+    assert.deepEqual(contents(onA, ["k1", "k2"]), { k1: 10, k2: 20 }, "and it sees B's write");
+  });
+});

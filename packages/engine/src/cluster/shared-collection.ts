@@ -105,7 +105,7 @@ export class SharedCollection implements Collection {
   private startPolling(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => {
-      if (this.role.kind === "reader" && !this.idle()) this.role.reader.poll().catch((error: unknown) => this.reportPoll(error));
+      if (this.role.kind === "reader" && !this.idle) this.role.reader.poll().catch((error: unknown) => this.reportPoll(error));
     }, this.context.pollMs);
     this.timer.unref();
   }
@@ -114,20 +114,25 @@ export class SharedCollection implements Collection {
     return this.context.now?.() ?? performance.now();
   }
 
-  private idle(): boolean {
+  /** No request has used the index through this node for ClusterContext.idleAfterMs. */
+  get idle(): boolean {
     return this.now() - this.lastUsedAt > this.context.idleAfterMs;
   }
 
   /**
    * Called before a read (OssvEngine.freshen): marks the index in use, and when it was idle, looks at
-   * the store first, so the read sees every write acknowledged before it arrived. A look that fails
-   * fails the read (the store is unreachable): stale answers are not given silently.
+   * the store first, so the read sees every write acknowledged before it arrived: a writer looks at
+   * its lease (the cluster's tick skips idle indexes, so another node may have taken this one
+   * meanwhile: then it steps down and reads the index afresh), a reader at the WAL. A look that
+   * fails fails the read (the store is unreachable): stale answers are not given silently.
    */
   async freshen(): Promise<void> {
-    const wasIdle = this.idle();
+    const wasIdle = this.idle;
     this.lastUsedAt = this.now();
+    if (!wasIdle) return;
+    if (this.role.kind === "writer") await this.maintain();
     const role = this.role;
-    if (wasIdle && role.kind === "reader") await role.reader.poll();
+    if (role.kind === "reader") await role.reader.poll();
   }
 
   private reportPoll(error: unknown): void {
@@ -215,7 +220,11 @@ export class SharedCollection implements Collection {
     return lease;
   }
 
-  /** Called every cluster tick: takes the index when its writer is dead, steps down when another took it. */
+  /**
+   * Called every cluster tick while the index is in use here (OssvEngine skips idle ones, whose next
+   * request looks first: freshen, or a write's writerLease): takes the index when its writer is dead,
+   * steps down when another took it.
+   */
   async maintain(): Promise<void> {
     if (this.status !== "open") return;
     const lease = await newestLease(this.context.store, this.layout);
