@@ -14,9 +14,10 @@ import { encodeLease, LEASES_KEPT, newestLease } from "./lease.ts";
 import { FencedError } from "../base/errors.ts";
 import type { SharedCollection } from "./shared-collection.ts";
 import { DEAD_AFTER_MS, IDLE_AFTER_MS, TestCluster, testIndex, type TestNode } from "../testing/cluster-nodes.ts";
-import { withTempDir } from "../testing/test-support.ts";
+import { DelegatingStore, withTempDir } from "../testing/test-support.ts";
+import { EngineError } from "../base/types.ts";
 import type { VectorRecord } from "../base/types.ts";
-import type { BlobBody } from "../storage/blob-store.ts";
+import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
 
 const index = testIndex("fedcba9876543210");
 const layout = new CollectionLayout(index.id);
@@ -27,9 +28,11 @@ function contents(collection: SharedCollection, keys: string[]): Record<string, 
   return Object.fromEntries(collection.get(keys).map((record) => [record.key, record.data[0]!]));
 }
 
-async function withNodes(names: string[], run: (cluster: TestCluster, nodes: TestNode[]) => Promise<void>): Promise<void> {
+async function withNodes(
+  names: string[], run: (cluster: TestCluster, nodes: TestNode[]) => Promise<void>, wrap: (store: BlobStore) => BlobStore = (store) => store,
+): Promise<void> {
   await withTempDir(async (dir) => {
-    const cluster = new TestCluster(new LocalBlobStore(dir));
+    const cluster = new TestCluster(wrap(new LocalBlobStore(dir)));
     try {
       const nodes: TestNode[] = [];
       for (const name of names) nodes.push(await cluster.join(name));
@@ -323,4 +326,27 @@ test("an idle writer that another node replaced steps down at its next read, and
     assert.ok(!onA.isWriter, "A's read looked at the lease first and stepped down");
     assert.deepEqual(contents(onA, ["k1", "k2"]), { k1: 10, k2: 20 }, "and it sees B's write");
   });
+});
+
+/** A store whose listings fail while `down` is set: an object store that cannot be reached. */
+class FlakyStore extends DelegatingStore {
+  down = false;
+  override list(prefix: string): Promise<string[]> {
+    return this.down ? Promise.reject(new Error("connect ECONNREFUSED")) : super.list(prefix);
+  }
+}
+
+test("a read of an idle index whose look fails is refused as unavailable, and the next read looks again", async () => {
+  let flaky: FlakyStore | undefined;
+  await withNodes(["node-a", "node-b"], async (_cluster, [a, b]) => {
+    const [onA, onB] = [await a!.open(index), await b!.open(index)];
+    await onA.maintain();
+    await onA.put([row("k1", 10)]);
+    await b!.later(IDLE_AFTER_MS + 1);
+    flaky!.down = true;
+    await assert.rejects(onB.freshen(), (error: unknown) => error instanceof EngineError && error.code === "UNAVAILABLE" && /ECONNREFUSED/.test(error.message));
+    flaky!.down = false;
+    await onB.freshen();
+    assert.deepEqual(contents(onB, ["k1"]), { k1: 10 }, "the look after the failure is made, and sees the write");
+  }, (store) => (flaky = new FlakyStore(store)));
 });

@@ -130,9 +130,16 @@ export class SharedCollection implements Collection {
     const wasIdle = this.idle;
     this.lastUsedAt = this.now();
     if (!wasIdle) return;
-    if (this.role.kind === "writer") await this.maintain();
-    const role = this.role;
-    if (role.kind === "reader") await role.reader.poll();
+    try {
+      if (this.role.kind === "writer") await this.maintain();
+      const role = this.role;
+      if (role.kind === "reader") await role.reader.poll();
+    } catch (error) {
+      // The read cannot be answered fresh: a 503 the client retries, not stale data. The next read
+      // looks again, since the index is not in use until a look succeeds.
+      this.lastUsedAt = Number.NEGATIVE_INFINITY;
+      throw new EngineError("UNAVAILABLE", `the object store could not be read (${(error as Error).message}); retry`);
+    }
   }
 
   private reportPoll(error: unknown): void {
