@@ -98,12 +98,14 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
   }
 
   /**
-   * Readies an index for a read: on a shared store, a reader that stopped polling it (idle) looks
-   * at the store once, so the read sees every write acknowledged before it arrived. Elsewhere nothing.
+   * The collection of an index, ready for a read: on a shared store, a node that stopped polling the
+   * index (idle) looks at the store once first, so the read sees every write acknowledged before it
+   * arrived. Elsewhere the same as collection().
    */
-  async freshen(index: IndexRecord): Promise<void> {
+  async readCollection(index: IndexRecord): Promise<C> {
     const collection = this.collection(index);
     if (collection instanceof SharedCollection) await collection.freshen();
+    return collection;
   }
 
   /**

@@ -180,7 +180,6 @@ export interface QueryHit {
   readonly record: VectorRecord;
 }
 
-/** One vector index's data. Writes resolve only once they are durable. */
 /**
  * One live row as the engine holds it (Collection.forEachLive): read-only, and the vector valid only
  * during the call.
@@ -193,6 +192,7 @@ export type LiveRowVisitor = (key: string, data: Float32Array, metadata: Readonl
  */
 export type CollectionChange = { put: readonly VectorRecord[] } | { deleted: readonly string[] } | "reset";
 
+/** One vector index's data. Writes resolve only once they are durable. */
 export interface Collection {
   put(vectors: VectorRecord[]): Promise<void>;
   delete(keys: string[]): Promise<void>;
@@ -352,10 +352,10 @@ export interface Engine {
   /** The open collection of an index that exists in the catalog. */
   collection(index: IndexRecord): Collection;
   /**
-   * Call before reading an index: on a shared store, a reader that stopped polling an idle index
-   * looks at the store once, so the read sees every write acknowledged before it. A no-op elsewhere.
+   * The collection of an index for a read: on a shared store, a node that stopped polling the idle
+   * index looks at the store once first, so the read sees every write acknowledged before it.
    */
-  freshen(index: IndexRecord): Promise<void>;
+  readCollection(index: IndexRecord): Promise<Collection>;
   /** Every open index's stats; cheap enough to call on every metrics scrape. */
   indexStats(): IndexStats[];
   /** Flushes and closes; acknowledged data is already durable, so this only releases resources. */

@@ -120,7 +120,7 @@ export class SharedCollection implements Collection {
   }
 
   /**
-   * Called before a read (OssvEngine.freshen): marks the index in use, and when it was idle, looks at
+   * Called before a read (OssvEngine.readCollection): marks the index in use, and when it was idle, looks at
    * the store first, so the read sees every write acknowledged before it arrived: a writer looks at
    * its lease (the cluster's tick skips idle indexes, so another node may have taken this one
    * meanwhile: then it steps down and reads the index afresh), a reader at the WAL. A look that

@@ -69,7 +69,6 @@ export function joinBody(body: BlobBody): Uint8Array {
   return body instanceof Uint8Array ? body.slice() : Buffer.concat(body);
 }
 
-
 /** A store that hands every call to `inner`: test wrappers extend it and step in before the calls they watch. */
 export class DelegatingStore implements BlobStore {
   constructor(protected readonly inner: BlobStore) {}
@@ -90,6 +89,7 @@ export class DelegatingStore implements BlobStore {
     return this.inner.deletePrefix(prefix);
   }
 }
+
 /** A store that "loses power" when asked to create a matching object: it records the bytes and fails. */
 export class CrashingStore implements BlobStore {
   captured: { name: string; bytes: Uint8Array } | undefined;

@@ -2,7 +2,7 @@
 // full text, and retriever trees, over the live documents a request's partition keys allow. Answers
 // `{"vectors":[{key, score, metadata?}], "nextToken"?}`, higher scores better.
 import { createHash } from "node:crypto";
-import type { IndexRecord, VectorRecord } from "@ossv/engine";
+import type { Collection, IndexRecord, VectorRecord } from "@ossv/engine";
 import { indexNameOf } from "../handlers/indexes.ts";
 import { requireIndex, type Handler, type OpContext } from "../handlers/context.ts";
 import { invalid } from "../handlers/params.ts";
@@ -12,8 +12,8 @@ import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request
 import { byScore, knnRoute, queryRoute, retrieve, type Documents, type Ranked } from "./query/routes.ts";
 import { textIndexesOf } from "./text-indexes.ts";
 
-function documentsOf(ctx: OpContext, index: IndexRecord, query: FusionQuery, partitionKey: string | undefined): Documents {
-  let list: VectorRecord[] = liveDocuments(ctx.engine.collection(index));
+function documentsOf(ctx: OpContext, collection: Collection, index: IndexRecord, query: FusionQuery, partitionKey: string | undefined): Documents {
+  let list: VectorRecord[] = liveDocuments(collection);
   if (query.partitionKeys && partitionKey !== undefined) {
     const allowed = new Set(query.partitionKeys);
     list = list.filter((record) => {
@@ -82,9 +82,7 @@ export const queryVectorsFusion: Handler = async (ctx) => {
   if (!index.fusion) throw invalid("QueryVectorsFusion serves Fusion indexes; query a Standard index with QueryVectors.");
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const docs = documentsOf(ctx, index, query, layout.schema.partitionKey?.name);
+  const docs = documentsOf(ctx, await ctx.engine.readCollection(index), index, query, layout.schema.partitionKey?.name);
   const records = docs.byKey;
   let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);
   if (query.sort) ranked = sortBy(ranked, query.sort, records);

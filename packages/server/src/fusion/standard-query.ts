@@ -22,9 +22,7 @@ export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord):
   const filter = rawFilter === undefined || rawFilter === null ? undefined : compileFilter(parseFilter(rawFilter, { limits: ctx.limits }));
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const hits = nearest(liveDocuments(ctx.engine.collection(index)), slot, vector, topK, filter && ((record) => filter(record.metadata)));
+  const hits = nearest(liveDocuments(await ctx.engine.readCollection(index)), slot, vector, topK, filter && ((record) => filter(record.metadata)));
   const vectors = hits.map((hit) => {
     const out: WireVector = { key: hit.record.key };
     if (withMetadata) out.metadata = hit.record.metadata;

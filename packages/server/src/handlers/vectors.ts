@@ -76,10 +76,9 @@ export const getVectors: Handler = async (ctx) => {
   const keys = [...new Set(readKeys(ctx, ctx.limits.maxGetKeys, false))];
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
+  const collection = await ctx.engine.readCollection(index);
   // The rows are read now, at one instant; only their serialization is spread out.
-  const records = ctx.engine.collection(index).get(keys);
+  const records = collection.get(keys);
   const write = writerOf(index);
   return { pieces: vectorsJson(records, (r) => write(r, { withData, withMetadata })) };
 };
@@ -114,9 +113,7 @@ export const listVectors: Handler = async (ctx) => {
   }
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const collection = ctx.engine.collection(index);
+  const collection = await ctx.engine.readCollection(index);
   // Keys only: each record is read when its turn comes, and most of a page of large vectors may not
   // fit the response budget at all.
   const page = collection.listKeys({ limit, ...(token ? { token } : {}), ...readSegments(ctx) });
@@ -139,9 +136,7 @@ export const queryVectors: Handler = async (ctx) => {
     : parseFilter(rawFilter, { nonFilterableKeys: index.nonFilterableMetadataKeys, limits: ctx.limits });
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter && { filter }) });
+  const hits = (await ctx.engine.readCollection(index)).query({ vector, topK, ...(filter && { filter }) });
   const vectors = hits.map((hit) => {
     // hit.record copies the row: read it only when metadata is asked for.
     const out: WireVector = { key: hit.key };

@@ -71,9 +71,7 @@ export const queryVectors: S3vHandler = async (ctx) => {
   const hash = queryHash(index, vector, topK, ctx.body);
   const cursor = readCursor(ctx, hash);
   const returned = cursor?.n ?? 0;
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const hits = ctx.engine.collection(index).query({ vector, topK, ...(filter && { filter }) }).sort(byDistanceThenKey);
+  const hits = (await ctx.engine.readCollection(index)).query({ vector, topK, ...(filter && { filter }) }).sort(byDistanceThenKey);
   const remaining = (cursor ? hits.filter((hit) => after(hit, cursor)) : hits).slice(0, topK - returned);
   const page: string[] = [];
   let bytes = 0;

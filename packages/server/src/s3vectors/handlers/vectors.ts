@@ -63,10 +63,7 @@ export const getVectors: S3vHandler = async (ctx) => {
   const keys = readKeys(ctx, ctx.limits.maxGetKeys);
   const withData = optionalBoolean(ctx.body, "returnData");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const index = indexOf(ctx);
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const records = ctx.engine.collection(index).get(keys);
+  const records = (await ctx.engine.readCollection(indexOf(ctx))).get(keys);
   return { pieces: vectorsJson(records, (r) => vectorJsonParts(r, { withData, withMetadata })) };
 };
 
@@ -108,9 +105,7 @@ export const listVectors: S3vHandler = async (ctx) => {
   const index = indexOf(ctx);
   const tag = listingTag(`vectors ${index.id}`); // the storage id: a re-created index is another listing
   const token = scoped === undefined ? undefined : untaggedToken(tag, scoped);
-  // On a shared store, an index this node stopped polling is looked at first (OssvEngine.freshen).
-  await ctx.engine.freshen(index);
-  const collection = ctx.engine.collection(index);
+  const collection = await ctx.engine.readCollection(index);
   const page = taggedPage(tag, collection.listKeys({ limit, ...(token !== undefined && { token }), ...segments }));
   return {
     pieces: listVectorsJson({
