@@ -1,12 +1,12 @@
 // What the `ossv admin` commands of admin-commands.ts that call a server do, on @ossv/sdk's
 // AdminClient. JSON output is the admin API's answer without the SDK's response metadata; deletes
 // and detaches, which the server answers with no body, print what they removed.
-import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { AdminClient, type AdminRole, type AdminUser, type DescribeIndexResult, type ResultMetadata } from "@ossv/sdk";
 import { resolveAdminConnection, UsageError, type ConnectionFlags } from "./connection.ts";
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure, fieldTable, table, type OutputFormat } from "./output.ts";
+import { readText } from "./json-input.ts";
 
 export type AdminCommandName =
   | "user create" | "user list" | "user delete"
@@ -52,14 +52,6 @@ function indexState(result: DescribeIndexResult): Printed {
   const json = { ...state, segments };
   const segmentRows = segments.map((segment) => ({ ...segment }));
   return { json, table: `${fieldTable(state)}\n${table(segmentRows) || "(no segments)\n"}` };
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
-  }
 }
 
 async function execute(admin: AdminClient, name: AdminCommandName, [first, second]: string[], flags: AdminFlags): Promise<Printed> {

@@ -1,6 +1,5 @@
 // What the API commands of api-commands.ts do, on @ossv/sdk. JSON output is the API's answer without
 // the SDK's response metadata (status, request id, headers); writes print nothing when they succeed.
-import { readFileSync } from "node:fs";
 import {
   VectorsClient, paginateListVectorBuckets, paginateListVectorIndexes, paginateListVectors, putVectorsInBatches,
   type LoggingEnabled, type Vector, type VectorInput, type VectorMetadata,
@@ -9,6 +8,7 @@ import { resolveConnection, UsageError, type ConnectionFlags } from "./connectio
 import { EXIT } from "./exit-codes.ts";
 import { describeFailure, fieldTable, table, type OutputFormat } from "./output.ts";
 import { fusionQueryFrom, fusionSchemaFrom, type FusionQueryFlags } from "./fusion-request.ts";
+import { isJsonObject, jsonObject, numbers, parseJson, readText } from "./json-input.ts";
 
 export type ApiCommandName =
   | "bucket create" | "bucket get" | "bucket list" | "bucket delete"
@@ -50,35 +50,6 @@ interface Printed {
   table: string;
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(error as Error).message}`);
-  }
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${what} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function numbers(value: unknown, what: string): number[] {
-  const components = value !== null && typeof value === "object" && !Array.isArray(value) && "float32" in value ? value.float32 : value;
-  if (!Array.isArray(components) || components.length === 0 || !components.every((n) => typeof n === "number" && Number.isFinite(n))) {
-    throw new UsageError(`${what} must be a non-empty JSON array of numbers`);
-  }
-  return components as number[];
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`${what} must be a JSON object`);
-  return value as Record<string, unknown>;
-}
-
 function need<T>(value: T | undefined, flag: string): T {
   if (value === undefined) throw new UsageError(`${flag} is required`);
   return value;
@@ -103,7 +74,7 @@ function vectorTable(vectors: readonly Vector[]): string {
  * an object of vector field names to arrays, which is sent as it is.
  */
 function vectorData(value: unknown, what: string): VectorInput["data"] {
-  if (value !== null && typeof value === "object" && !Array.isArray(value) && !("float32" in value)) {
+  if (isJsonObject(value) && !("float32" in value)) {
     const fields = Object.entries(value);
     if (fields.length === 0) throw new UsageError(`${what} must name at least one vector field`);
     return Object.fromEntries(fields.map(([field, values]) => [field, numbers(values, `${what}.${field}`)]));
@@ -115,10 +86,10 @@ function vectorsFromFile(file: string): VectorInput[] {
   const parsed = parseJson(readText(file, "vectors file"), file);
   if (!Array.isArray(parsed)) throw new UsageError(`${file} must hold a JSON array of vectors`);
   return parsed.map((item, i) => {
-    const entry = object(item, `${file} item ${i}`);
+    const entry = jsonObject(item, `${file} item ${i}`);
     if (typeof entry["key"] !== "string" || entry["key"] === "") throw new UsageError(`${file} item ${i}: "key" must be a non-empty string`);
     const vector: VectorInput = { key: entry["key"], data: vectorData(entry["data"], `${file} item ${i}: "data"`) };
-    if (entry["metadata"] !== undefined) vector.metadata = object(entry["metadata"], `${file} item ${i}: "metadata"`) as VectorMetadata;
+    if (entry["metadata"] !== undefined) vector.metadata = jsonObject(entry["metadata"], `${file} item ${i}: "metadata"`) as VectorMetadata;
     return vector;
   });
 }
@@ -156,7 +127,7 @@ async function execute(api: VectorsClient, name: ApiCommandName, args: string[],
       });
       return undefined;
     case "index create-fusion":
-      await api.putVectorIndexFusion({ bucket: first, indexName: second, schemaConfiguration: fusionSchemaFrom(need(flags.schema, "--schema"), readText, parseJson) });
+      await api.putVectorIndexFusion({ bucket: first, indexName: second, schemaConfiguration: fusionSchemaFrom(need(flags.schema, "--schema")) });
       return undefined;
     case "index delete": await api.deleteVectorIndex({ bucket: first, indexName: second }); return undefined;
     case "index get": {
@@ -198,9 +169,9 @@ async function execute(api: VectorsClient, name: ApiCommandName, args: string[],
 function loggingFrom(flags: ApiFlags): LoggingEnabled {
   if (flags.file !== undefined) {
     if (flags.targetBucket !== undefined) throw new UsageError("give --file or --target-bucket, not both");
-    let parsed = object(parseJson(readText(flags.file, "logging file"), flags.file), flags.file);
-    if (parsed["bucketLoggingStatus"] !== undefined) parsed = object(parsed["bucketLoggingStatus"], `${flags.file}: bucketLoggingStatus`);
-    if (parsed["loggingEnabled"] !== undefined) parsed = object(parsed["loggingEnabled"], `${flags.file}: loggingEnabled`);
+    let parsed = jsonObject(parseJson(readText(flags.file, "logging file"), flags.file), flags.file);
+    if (parsed["bucketLoggingStatus"] !== undefined) parsed = jsonObject(parsed["bucketLoggingStatus"], `${flags.file}: bucketLoggingStatus`);
+    if (parsed["loggingEnabled"] !== undefined) parsed = jsonObject(parsed["loggingEnabled"], `${flags.file}: loggingEnabled`);
     if (typeof parsed["targetBucket"] !== "string") throw new UsageError(`${flags.file}: "targetBucket" must be a string`);
     return parsed as unknown as LoggingEnabled;
   }
@@ -230,7 +201,7 @@ async function executeVectors(api: VectorsClient, name: ApiCommandName, flags: A
       }
       const [key] = keys(flags);
       const vector: VectorInput = { key: need(key, "--key (or --file)"), data: { float32: numbers(parseJson(need(flags.vector, "--vector"), "--vector"), "--vector") } };
-      if (typeof flags.metadata === "string") vector.metadata = object(parseJson(flags.metadata, "--metadata"), "--metadata") as VectorMetadata;
+      if (typeof flags.metadata === "string") vector.metadata = jsonObject(parseJson(flags.metadata, "--metadata"), "--metadata") as VectorMetadata;
       await api.putVectors({ bucket, indexName, vectors: [vector] });
       return undefined;
     }
@@ -254,7 +225,7 @@ async function executeVectors(api: VectorsClient, name: ApiCommandName, flags: A
     }
     case "vectors delete": await api.deleteVectors({ bucket, indexName, keys: keys(flags) }); return undefined;
     case "vectors query": {
-      const filter = flags.filter !== undefined ? object(parseJson(flags.filter, "--filter"), "--filter") : undefined;
+      const filter = flags.filter !== undefined ? jsonObject(parseJson(flags.filter, "--filter"), "--filter") : undefined;
       const float32 = await queryVector(api, flags, bucket, indexName);
       const { vectors } = await api.queryVectors({
         bucket, indexName, queryVector: { float32 }, topK: need(flags.topK, "--top-k"),
@@ -264,7 +235,7 @@ async function executeVectors(api: VectorsClient, name: ApiCommandName, flags: A
     }
     case "vectors query-fusion": {
       const { metadata, ...rest } = flags;
-      const query = fusionQueryFrom({ ...rest, ...(metadata !== undefined ? { metadata: Boolean(metadata) } : {}) }, readText, parseJson);
+      const query = fusionQueryFrom({ ...rest, ...(metadata !== undefined ? { metadata: Boolean(metadata) } : {}) });
       const { vectors, nextToken } = await api.queryVectorsFusion({ bucket, indexName, ...query });
       return {
         json: { vectors, ...(nextToken ? { nextToken } : {}) },

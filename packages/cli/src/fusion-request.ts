@@ -8,6 +8,7 @@
 // by reciprocal rank instead of adding their scores (the API's way without a retriever).
 import { fq, fr, type FusionExpression, type FusionKnn, type FusionSchemaConfiguration, type QueryVectorsFusionRequest } from "@ossv/sdk";
 import { UsageError } from "./connection.ts";
+import { isJsonObject, numbers, parseJson, readText } from "./json-input.ts";
 
 export interface FusionQueryFlags {
   request?: string;
@@ -27,20 +28,11 @@ export interface FusionQueryFlags {
   nextToken?: string;
 }
 
-/** Reads a text file; the CLI's usage error when it cannot. */
-export type ReadText = (file: string, what: string) => string;
-/** Parses JSON; the CLI's usage error, naming `what`, when it is not. */
-export type ParseJson = (text: string, what: string) => unknown;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** The schema from --schema: `{"fields": [...]}`, or a request body that holds it under schemaConfiguration. */
-export function fusionSchemaFrom(file: string, readText: ReadText, parseJson: ParseJson): FusionSchemaConfiguration {
+export function fusionSchemaFrom(file: string): FusionSchemaConfiguration {
   let parsed = parseJson(readText(file, "schema file"), file);
-  if (isObject(parsed) && isObject(parsed["schemaConfiguration"])) parsed = parsed["schemaConfiguration"];
-  if (!isObject(parsed) || !Array.isArray(parsed["fields"])) {
+  if (isJsonObject(parsed) && isJsonObject(parsed["schemaConfiguration"])) parsed = parsed["schemaConfiguration"];
+  if (!isJsonObject(parsed) || !Array.isArray(parsed["fields"])) {
     throw new UsageError(`${file} must hold {"fields": [...]} (or a request with "schemaConfiguration")`);
   }
   return parsed as unknown as FusionSchemaConfiguration;
@@ -49,17 +41,17 @@ export function fusionSchemaFrom(file: string, readText: ReadText, parseJson: Pa
 const FLAG_MEMBERS = ["knn", "vector", "vectorFile", "topK", "numCandidates", "knnFilter", "text", "query", "rrf", "limit", "metadata", "fields", "partitionKey", "nextToken"] as const;
 
 /** The QueryVectorsFusion request the flags (or --request) describe, without bucket and index. */
-export function fusionQueryFrom(flags: FusionQueryFlags, readText: ReadText, parseJson: ParseJson): Omit<QueryVectorsFusionRequest, "bucket" | "indexName"> {
+export function fusionQueryFrom(flags: FusionQueryFlags): Omit<QueryVectorsFusionRequest, "bucket" | "indexName"> {
   if (flags.request !== undefined) {
     const mixed = FLAG_MEMBERS.filter((name) => flags[name] !== undefined);
     if (mixed.length > 0) throw new UsageError(`--request holds the whole query; leave out ${mixed.map((name) => `--${kebab(name)}`).join(", ")}`);
     const parsed = parseJson(readText(flags.request, "request file"), flags.request);
-    if (!isObject(parsed)) throw new UsageError(`${flags.request} must hold a JSON object of QueryVectorsFusion members`);
+    if (!isJsonObject(parsed)) throw new UsageError(`${flags.request} must hold a JSON object of QueryVectorsFusion members`);
     const { bucket: _bucket, indexName: _indexName, ...members } = parsed;
     return members;
   }
-  const knn = knnRoute(flags, readText, parseJson);
-  const query = queryExpression(flags, parseJson);
+  const knn = knnRoute(flags);
+  const query = queryExpression(flags);
   if (!knn && !query) throw new UsageError("give --knn FIELD with a vector, --text FIELD=WORDS, --query JSON, or --request FILE");
   if (flags.rrf && !(knn && query)) throw new UsageError("--rrf fuses a k-NN route with a text or query route: give both");
   const common = {
@@ -76,7 +68,7 @@ export function fusionQueryFrom(flags: FusionQueryFlags, readText: ReadText, par
   return { ...(knn ? { knn: [knn] } : {}), ...(query ? { query } : {}), ...(flags.nextToken !== undefined ? { nextToken: flags.nextToken } : {}), ...common };
 }
 
-function knnRoute(flags: FusionQueryFlags, readText: ReadText, parseJson: ParseJson): FusionKnn | undefined {
+function knnRoute(flags: FusionQueryFlags): FusionKnn | undefined {
   const given = [flags.vector, flags.vectorFile].filter((value) => value !== undefined).length;
   if (flags.knn === undefined) {
     if (given > 0 || flags.topK !== undefined || flags.numCandidates !== undefined || flags.knnFilter !== undefined) {
@@ -97,7 +89,7 @@ function knnRoute(flags: FusionQueryFlags, readText: ReadText, parseJson: ParseJ
 }
 
 /** --text FIELD=WORDS and --query JSON; both together must both match. */
-function queryExpression(flags: FusionQueryFlags, parseJson: ParseJson): FusionExpression | undefined {
+function queryExpression(flags: FusionQueryFlags): FusionExpression | undefined {
   const parts: FusionExpression[] = [];
   if (flags.text !== undefined) {
     const at = flags.text.indexOf("=");
@@ -110,16 +102,8 @@ function queryExpression(flags: FusionQueryFlags, parseJson: ParseJson): FusionE
 }
 
 function expression(value: unknown, what: string): FusionExpression {
-  if (!isObject(value)) throw new UsageError(`${what} must be a JSON object of the query language, e.g. {"brand": {"$eq": "A"}}`);
+  if (!isJsonObject(value)) throw new UsageError(`${what} must be a JSON object of the query language, e.g. {"brand": {"$eq": "A"}}`);
   return value;
-}
-
-function numbers(value: unknown, what: string): number[] {
-  const components = isObject(value) && "float32" in value ? value["float32"] : value;
-  if (!Array.isArray(components) || components.length === 0 || !components.every((n) => typeof n === "number" && Number.isFinite(n))) {
-    throw new UsageError(`${what} must be a non-empty JSON array of numbers`);
-  }
-  return components as number[];
 }
 
 function kebab(name: string): string {
