@@ -21,7 +21,9 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       # Warnings inside hnswlib's headers (not ours to fix) would only bury our own at install time.
-      "cflags_cc": ["-Wno-type-limits", "-Wno-unused-function"],
+      # -ffp-contract=off: no fused multiply-adds, whose single rounding would make scoreRows differ
+      # from the engine's JavaScript kernel on CPUs that have them (arm64 by default).
+      "cflags_cc": ["-Wno-type-limits", "-Wno-unused-function", "-ffp-contract=off"],
       "xcode_settings": {"GCC_ENABLE_CPP_EXCEPTIONS": "YES"},
       "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
     }

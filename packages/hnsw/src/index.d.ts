@@ -1,7 +1,19 @@
 // Types of the addon (src/native/addon.cc). Labels are the engine's row numbers.
 
-/** "cosine" is hnswlib's cosine space: vectors normalised on insert and on query, then inner product. */
-export type HnswSpace = "l2" | "ip" | "cosine";
+/**
+ * "cosine" is hnswlib's cosine space: vectors normalised on insert and on query, then inner product.
+ * "cosine-raw" ranks the same way but keeps the vectors as given, each followed by its inverse norm
+ * (src/native/cosine-raw-space.h), so they can be read back through `vectors()`. Its bytes are
+ * hnswlib's "cosine" bytes, so loading them takes the original vectors back as a third argument.
+ */
+export type HnswSpace = "l2" | "ip" | "cosine" | "cosine-raw";
+
+/** The graph's element memory: row r's vector is data[r * stride + offset ... + dimension). */
+export interface HnswVectors {
+  data: Float32Array;
+  stride: number;
+  offset: number;
+}
 
 export declare class HnswIndex {
   constructor(space: HnswSpace, dimension: number);
@@ -11,10 +23,12 @@ export declare class HnswIndex {
    * Replaces the graph with one read from hnswlib's file format (what `serialize` and hnswlib's
    * saveIndex write). Damaged or truncated bytes throw, as does a stated capacity far above the element
    * count (more than 2 × count + 65,536: taken for damage). `capacity` reserves room to add elements.
+   * A "cosine-raw" graph needs `originals`, rows x dimension, row L being the vector of the element
+   * labelled L (the bytes hold it normalised); other spaces take none.
    */
-  load(bytes: Uint8Array, capacity?: number): void;
-  /** `load` on a libuv thread. Leave `bytes` unchanged until it settles; meanwhile the object refuses all calls. */
-  loadAsync(bytes: Uint8Array, capacity?: number): Promise<void>;
+  load(bytes: Uint8Array, capacity?: number, originals?: Float32Array): void;
+  /** `load` on a libuv thread. Leave `bytes` and `originals` unchanged until it settles; meanwhile the object refuses all calls. */
+  loadAsync(bytes: Uint8Array, capacity?: number, originals?: Float32Array): Promise<void>;
   /** Adds one vector (the graph's dimension) under `label`, 0 <= label < capacity. */
   addPoint(vector: Float32Array, label: number): void;
   /** Room for `maxElements` elements (at least the current count). */
@@ -28,10 +42,29 @@ export declare class HnswIndex {
    * row bitmap (one byte per label, non-zero = may be returned), checked inside the traversal.
    */
   search(query: Float32Array, k: number, ef: number, allowed?: Uint8Array): number[];
-  /** The graph in hnswlib's file format, over an ArrayBuffer of its own (transferable). */
+  /** The graph in hnswlib's file format ("cosine-raw": as "cosine"), over an ArrayBuffer of its own (transferable). */
   serialize(): Uint8Array;
   /** The same, written on a libuv thread; until it settles the graph may be searched and marked, not changed. */
   serializeAsync(): Promise<Uint8Array>;
+  /**
+   * A view of the vectors where the graph keeps them, or undefined when they are not the originals
+   * ("cosine") or element i does not carry label i. The view keeps the graph's memory alive; once it
+   * is taken the graph can no longer be resized.
+   */
+  vectors(): HnswVectors | undefined;
+  /**
+   * Scores the first `count` rows of `rows` against `query` into `out`: dot products, or squared L2
+   * distances when `euclidean`, in double precision and in the engine's kernel's order (bit-identical
+   * to it). Only after `vectors()` has returned a view.
+   */
+  scoreRows(query: Float32Array, rows: Int32Array, count: number, euclidean: boolean, out: Float64Array): void;
+  /**
+   * Declares that the graph will only be searched, marked and serialised from now on: it lets go of
+   * what insertions need (per-element locks, hnswlib's label locks and, when element i carries label
+   * i, the label map), and addPoint and resize throw. True when ids are labels. Init and load start
+   * a new, unfrozen graph.
+   */
+  freeze(): boolean;
   /** Bytes the graph holds in native memory (for memory accounting). */
   residentBytes(): number;
 }

@@ -13,10 +13,14 @@ import { fileURLToPath } from "node:url";
 const ADDON = fileURLToPath(new URL("./index.js", import.meta.url));
 const ROUNDS = 60;
 
-// Each worker builds a graph (with a search now and then) until it is terminated 5-60 ms in: long
-// enough to be inside addPoint or search, short enough that no build finishes first.
+// Each worker builds a graph (with a search now and then) until it is terminated 5-60 ms after it has
+// loaded the addon: long enough to be inside addPoint or search, short enough that no build finishes
+// first. The clock starts at the worker's "loaded" message: terminating a worker while it is still
+// loading modules is a different matter (on a busy machine Node 20 itself aborted there, inside its
+// require of an ES module), and not what this test is about.
 const WORKER = `
 const { HnswIndex } = require(${JSON.stringify(ADDON)});
+require("node:worker_threads").parentPort.postMessage("loaded");
 const dimension = 64, rows = 50000;
 const graph = new HnswIndex("cosine", dimension);
 graph.init(rows, 16, 100, 1);
@@ -33,6 +37,7 @@ const { Worker } = require("node:worker_threads");
   for (let round = 0; round < ${ROUNDS}; round++) {
     const worker = new Worker(${JSON.stringify(WORKER)}, { eval: true });
     worker.on("error", () => {});
+    await new Promise((resolve) => worker.once("message", resolve));
     await new Promise((resolve) => setTimeout(resolve, 5 + ((round * 37) % 56)));
     await worker.terminate();
   }

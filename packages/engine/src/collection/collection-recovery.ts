@@ -129,10 +129,10 @@ export async function loadSegment(
   // The graph loads on a libuv thread while this one builds the segment's rows and key index (at
   // 200k rows each takes about half a second; one after the other, a restart paid both).
   const built = { bytes: contents.graph, searchEf: contents.searchEf };
-  const graph = HnswGraph.load(built, index.distanceMetric, index.dimension, contents.keys.length);
+  const graph = HnswGraph.load(built, index.distanceMetric, index.dimension, contents.keys.length, contents.data);
   let segment: Segment;
   try {
-    segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys);
+    segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys, true);
   } catch (error) {
     await graph.catch(() => undefined); // settled before the bytes it reads are let go
     throw error;

@@ -34,6 +34,12 @@ export interface SegmentContents {
 /** Rows encoded per step (see event-loop-steps.ts): a few milliseconds of work each. */
 const ROWS_PER_STEP = 2048;
 
+/** What is encoded: a segment's contents, its vectors possibly spread out (search-kernel.ts VectorRows). */
+export interface SegmentToEncode extends SegmentContents {
+  /** Row r's vector is data[r * stride + offset, + dimension); dense when absent. */
+  layout?: { stride: number; offset: number };
+}
+
 /**
  * Encodes in steps, yielding to the event loop between them: a segment of 100k rows takes about
  * 200 ms to encode, which in one piece would stall every request for that long. The object comes back
@@ -41,14 +47,14 @@ const ROWS_PER_STEP = 2048;
  * segment's own block on little-endian hosts and the graph part is the builder's buffer, so writing a
  * segment no longer holds a second copy of it (one 200k x 128 segment is about 240 MB).
  */
-export function encodeSegment(segment: SegmentContents): Promise<Uint8Array[]> {
+export function encodeSegment(segment: SegmentToEncode): Promise<Uint8Array[]> {
   return runInSteps(encodeSteps(segment));
 }
 
-function* encodeSteps(segment: SegmentContents): Generator<void, Uint8Array[]> {
-  const { dimension, keys, metadata, data, graph, searchEf } = segment;
+function* encodeSteps(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
+  const { dimension, keys, metadata, graph, searchEf } = segment;
   const rows = keys.length;
-  const parts: Uint8Array[] = [littleEndianFloatBytes(data.subarray(0, rows * dimension))];
+  const parts: Uint8Array[] = yield* vectorParts(segment);
   for (let start = 0; start < rows; start += ROWS_PER_STEP) {
     const writer = new ByteWriter(ROWS_PER_STEP * 64);
     for (let row = start; row < Math.min(rows, start + ROWS_PER_STEP); row++) {
@@ -61,6 +67,28 @@ function* encodeSteps(segment: SegmentContents): Generator<void, Uint8Array[]> {
   parts.push(graph);
   const header = yield* SEGMENT.headerInSteps({ dimension, rows, searchEf, reserved: 0, graphLength: graph.length }, parts);
   return [header, ...parts];
+}
+
+/**
+ * The vectors block: a view of dense vectors, or, when they are spread out in a graph's memory,
+ * copies made a step's rows at a time (a whole copy would double the segment's vectors in memory).
+ */
+function* vectorParts(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
+  const { dimension, data, layout } = segment;
+  const rows = segment.keys.length;
+  if (!layout || (layout.stride === dimension && layout.offset === 0)) return [littleEndianFloatBytes(data.subarray(0, rows * dimension))];
+  const parts: Uint8Array[] = [];
+  for (let start = 0; start < rows; start += ROWS_PER_STEP) {
+    const end = Math.min(rows, start + ROWS_PER_STEP);
+    const chunk = new Float32Array((end - start) * dimension);
+    for (let row = start; row < end; row++) {
+      const base = row * layout.stride + layout.offset;
+      chunk.set(data.subarray(base, base + dimension), (row - start) * dimension);
+    }
+    parts.push(littleEndianFloatBytes(chunk));
+    yield;
+  }
+  return parts;
 }
 
 /** Throws DecodeError unless the object is complete and intact and has the expected dimension. */

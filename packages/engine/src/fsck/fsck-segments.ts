@@ -32,7 +32,7 @@ async function readSegment(scope: CollectionScope, id: number, deleted: Uint8Arr
   return scope.ctx.readObject(scope.layout.segmentName(id), async (bytes) => {
     const contents = decodeSegment(bytes, dimension);
     if (deleted?.length !== contents.keys.length) throw new Error("its deletion bitmap is missing or of the wrong length");
-    await HnswGraph.load({ bytes: contents.graph, searchEf: contents.searchEf }, distanceMetric, dimension, contents.keys.length);
+    await HnswGraph.load({ bytes: contents.graph, searchEf: contents.searchEf }, distanceMetric, dimension, contents.keys.length, contents.data);
     return contents;
   });
 }

@@ -99,7 +99,7 @@ export function mergeLiveRows(segments: readonly Segment[], dimension: number, n
     });
     for (let row = 0; row < segment.rows; row++) {
       if (segment.deleted[row] === 1) continue;
-      data.set(segment.data.subarray(row * dimension, (row + 1) * dimension), keys.length * dimension);
+      data.set(segment.rowVector(row), keys.length * dimension);
       keys.push(segment.keys[row] as string);
       metadata.push(segment.metadata[row] as Metadata);
       sources.push({ segment, row });

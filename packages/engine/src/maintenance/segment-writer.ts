@@ -19,12 +19,14 @@ export async function persistSegments(context: MaintenanceContext): Promise<void
 export async function persistSegment(context: MaintenanceContext, segment: Segment, base?: HnswGraph): Promise<void> {
   const { distanceMetric: metric, dimension } = context.collection.index;
   if (!segment.pendingGraph) {
-    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.data, base, signal: context.signal });
-    segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows));
+    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.denseVectors(), base, signal: context.signal });
+    segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows, segment.denseVectors()));
   }
   const id = context.state.nextSegmentId++;
   const { bytes: graph, searchEf } = segment.pendingGraph;
-  await createObject(context, context.layout.segmentName(id), await encodeSegment({ ...segment, graph, searchEf }));
+  const { keys, metadata, data, stride, offset } = segment;
+  const contents = { dimension, keys, metadata, data, layout: { stride, offset }, graph, searchEf };
+  await createObject(context, context.layout.segmentName(id), await encodeSegment(contents));
   segment.id = id;
   segment.pendingGraph = undefined;
 }

@@ -47,7 +47,7 @@ function build() {
   const graph = new HnswIndex(space, dimension);
   let first = 0;
   if (base) {
-    graph.load(base.bytes);
+    graph.load(base.bytes, undefined, space === "cosine-raw" ? vectors.subarray(0, base.rows * dimension) : undefined);
     if (graph.count() !== base.rows) throw new Error(`base graph holds ${graph.count()} rows, expected ${base.rows}`);
     graph.resize(Math.max(rows, 1));
     first = base.rows;

@@ -15,7 +15,7 @@ function rowsOf(count: number, seed: number): Float32Array {
 
 async function graphOver(vectors: Float32Array, rows: number, base?: HnswGraph): Promise<HnswGraph> {
   const built = await buildGraph({ metric: "euclidean", dimension: DIMENSION, rows, vectors, base });
-  return HnswGraph.load(built, "euclidean", DIMENSION, rows);
+  return HnswGraph.load(built, "euclidean", DIMENSION, rows, vectors);
 }
 
 const nearest = (graph: HnswGraph, vectors: Float32Array, row: number): number | undefined =>

@@ -3,11 +3,15 @@
 // so the event loop keeps the other core; the result is hnswlib's serialised graph, stored through the
 // blob store and loaded here straight from memory.
 //
-// Spaces: cosine uses hnswlib's "cosine" space, which stores vectors normalised and searches by inner
-// product; euclidean uses "l2" (squared distances). Either way the engine scores the returned rows
+// Spaces: euclidean uses "l2" (squared distances), cosine the addon's "cosine-raw", which keeps each
+// vector as given next to its inverse norm. Either way the graph holds the segment's vectors exactly,
+// so a segment reads them from there (vectors()) instead of holding a second copy. A "cosine-raw"
+// graph is serialised as hnswlib's "cosine" one (unit vectors), the format segments have always
+// stored, and loads back with the segment's original vectors. The engine scores the returned rows
 // again with its exact kernel, so graph distances never reach a caller.
 import { Worker } from "node:worker_threads";
-import { HnswIndex, type HnswSpace } from "@ossv/hnsw";
+import { HnswIndex, type HnswSpace, type HnswVectors } from "@ossv/hnsw";
+import type { RowScorer } from "./search-kernel.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import type { DistanceMetric } from "../base/types.ts";
 
@@ -22,7 +26,7 @@ const GRAPH_EF_CONSTRUCTION = 160;
 /** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
 const GRAPH_SEED = 100;
 
-const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine" : "l2");
+const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-raw" : "l2");
 
 /** One build at a time for the whole process: two cores, one of which serves requests. */
 const buildQueue = new SerialQueue();
@@ -109,6 +113,8 @@ function runWorker(input: GraphBuildInput, base?: { bytes: Uint8Array; rows: num
 
 /** A loaded, searchable graph whose labels are segment row numbers. */
 export class HnswGraph {
+  private view: { vectors: HnswVectors; scorer: RowScorer } | undefined | null = null;
+
   private constructor(
     private readonly native: HnswIndex,
     readonly rows: number,
@@ -116,12 +122,32 @@ export class HnswGraph {
     readonly searchEf: number,
   ) {}
 
-  /** Loads serialised graph bytes (read and checked on a libuv thread; damaged bytes reject). */
-  static async load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number): Promise<HnswGraph> {
-    const native = new HnswIndex(spaceOf(metric), dimension);
-    await native.loadAsync(built.bytes);
+  /**
+   * Loads serialised graph bytes (read and checked on a libuv thread; damaged bytes reject). `vectors`
+   * are the segment's rows (rows x dimension): a cosine graph takes its vectors back from them.
+   */
+  static async load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number, vectors: Float32Array): Promise<HnswGraph> {
+    const space = spaceOf(metric);
+    const native = new HnswIndex(space, dimension);
+    await native.loadAsync(built.bytes, undefined, space === "cosine-raw" ? vectors.subarray(0, rows * dimension) : undefined);
     if (native.count() !== rows) throw new Error(`graph holds ${native.count()} rows, segment ${rows}`);
+    // A loaded graph is only searched, marked and serialised (a build grows a copy in its worker), so
+    // it drops what insertions need: about 85 bytes a row and 2.6 MB a graph.
+    native.freeze();
     return new HnswGraph(native, rows, built.searchEf);
+  }
+
+  /**
+   * The rows' vectors where the graph holds them, and a scorer over them (native code, bit-identical
+   * to the engine's kernel); undefined if element i does not carry row i (never for graphs the engine
+   * builds). The view keeps the graph's memory alive for as long as it is referenced.
+   */
+  vectors(): { vectors: HnswVectors; scorer: RowScorer } | undefined {
+    if (this.view === null) {
+      const vectors = this.native.vectors();
+      this.view = vectors && { vectors, scorer: new GraphRowScorer(this.native, this.rows) };
+    }
+    return this.view;
   }
 
   /** Bytes the graph holds in native memory, exact for its arrays (base/memory-use.ts). */
@@ -153,5 +179,28 @@ export class HnswGraph {
    */
   search(query: Float32Array, k: number, ef: number, allowed?: Uint8Array): number[] {
     return this.native.search(query, k, ef, allowed);
+  }
+}
+
+/**
+ * Scratch for native scoring, shared by every graph: scans run one at a time on the event loop and
+ * read the scores before the next scan starts, so one pair of arrays, as large as the largest segment
+ * scanned, serves them all (a pair per segment would cost 12 bytes a row for nothing).
+ */
+let scratchRows = new Int32Array(0);
+let scratchScores = new Float64Array(0);
+
+class GraphRowScorer implements RowScorer {
+  constructor(private readonly native: HnswIndex, private readonly rows: number) {}
+
+  get rowList(): Int32Array {
+    if (scratchRows.length < this.rows) scratchRows = new Int32Array(this.rows);
+    return scratchRows;
+  }
+
+  score(query: Float32Array, count: number, euclidean: boolean): Float64Array {
+    if (scratchScores.length < count) scratchScores = new Float64Array(Math.max(count, scratchRows.length));
+    this.native.scoreRows(query, scratchRows, count, euclidean, scratchScores);
+    return scratchScores;
   }
 }

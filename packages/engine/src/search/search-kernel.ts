@@ -4,19 +4,36 @@
 //
 // Ranking scores: euclidean ranks by the squared distance (the square root is monotonic and taken only
 // for the K results); cosine ranks by 1 - cos similarity directly.
-import type { VectorBlock } from "./kernel/vector-block.ts";
 import { TopK } from "./top-k.ts";
 import type { DistanceMetric, Metadata } from "../base/types.ts";
 
-/** Row-major vectors with per-row norms: the memtable's arena or a segment's vector block. */
+/**
+ * Scores many rows in one call, bit for bit as scoreRow would: a WebAssembly block's SIMD kernel
+ * (kernel/vector-block.ts) or a graph's native one (hnsw-graph.ts).
+ */
+export interface RowScorer {
+  /** Row numbers to score: the caller writes up to `rows` of them, then calls score(). */
+  readonly rowList: Int32Array;
+  /** Dot products, or squared L2 distances when `euclidean`, of the first `count` listed rows: a view valid until the next call. */
+  score(query: Float32Array, count: number, euclidean: boolean): Float64Array;
+}
+
+/**
+ * Vectors with per-row norms: the memtable's arena, a segment's vector block, or the memory of the
+ * graph that holds a segment's vectors. Row r's vector is data[r * stride + offset, + dimension).
+ */
 export interface VectorRows {
   readonly data: Float32Array;
   readonly norms: Float64Array;
   readonly dimension: number;
+  /** Floats from one row's vector to the next: the dimension in a dense block, more inside a graph. */
+  readonly stride: number;
+  /** Floats before row 0's vector. */
+  readonly offset: number;
   /** Rows [0, rows) may be live; the others are never looked at. */
   readonly rows: number;
-  /** Set when `data` lives in a WebAssembly block: scans then run in the SIMD kernel. */
-  readonly block?: VectorBlock | undefined;
+  /** Set when the rows can be scored in bulk by faster code than the plain JavaScript loop here. */
+  readonly scorer?: RowScorer | undefined;
 }
 
 export interface ScanInput {
@@ -92,7 +109,7 @@ export function vectorNorm(vector: Float32Array): number {
  * again with this, so every source of a query ranks with the very same arithmetic as the exact scan.
  */
 export function scoreRow(rows: VectorRows, row: number, vector: Float32Array, queryNorm: number, metric: DistanceMetric): number {
-  const base = row * rows.dimension;
+  const base = row * rows.stride + rows.offset;
   if (metric === "euclidean") return squaredDistance(rows.data, base, vector, rows.dimension);
   return cosineDistance(dot(rows.data, base, vector, rows.dimension), rows.norms[row] as number, queryNorm);
 }
@@ -106,7 +123,7 @@ export function scanTopK(input: ScanInput): ScoredSlot[] {
   const { vectors, slotKeys, metric } = input;
   const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
   const euclidean = metric === "euclidean";
-  if (vectors.block) scanBlock(input, vectors.block, heap);
+  if (vectors.scorer) scanWithScorer(input, vectors.scorer, heap);
   else scanPlain(input, heap);
   return heap.sorted().map(({ slot, score }) => ({ slot, distance: euclidean ? Math.sqrt(score) : score }));
 }
@@ -119,14 +136,14 @@ function eligible(input: ScanInput, slot: number): boolean {
 
 function scanPlain(input: ScanInput, heap: TopK): void {
   const { vectors, metric, vector, onlyRows } = input;
-  const { data, norms, dimension } = vectors;
+  const { data, norms, dimension, stride, offset } = vectors;
   const queryNorm = vectorNorm(vector);
   const euclidean = metric === "euclidean";
   const end = onlyRows ? onlyRows.length : vectors.rows;
   for (let i = 0; i < end; i++) {
     const slot = onlyRows ? (onlyRows[i] as number) : i;
     if (!eligible(input, slot)) continue;
-    const base = slot * dimension;
+    const base = slot * stride + offset;
     const score = euclidean
       ? squaredDistance(data, base, vector, dimension)
       : cosineDistance(dot(data, base, vector, dimension), norms[slot] as number, queryNorm);
@@ -134,10 +151,10 @@ function scanPlain(input: ScanInput, heap: TopK): void {
   }
 }
 
-/** The same scan with the rows' raw scores computed in one call of the SIMD kernel. */
-function scanBlock(input: ScanInput, block: VectorBlock, heap: TopK): void {
+/** The same scan with the rows' raw scores computed in one call of the scorer. */
+function scanWithScorer(input: ScanInput, scorer: RowScorer, heap: TopK): void {
   const { vectors, metric, vector, onlyRows } = input;
-  const rowList = block.rowList;
+  const rowList = scorer.rowList;
   let count = 0;
   const end = onlyRows ? onlyRows.length : vectors.rows;
   for (let i = 0; i < end; i++) {
@@ -145,7 +162,7 @@ function scanBlock(input: ScanInput, block: VectorBlock, heap: TopK): void {
     if (eligible(input, slot)) rowList[count++] = slot;
   }
   const euclidean = metric === "euclidean";
-  const raw = block.score(vector, count, euclidean);
+  const raw = scorer.score(vector, count, euclidean);
   const norms = vectors.norms;
   const queryNorm = vectorNorm(vector);
   for (let j = 0; j < count; j++) {

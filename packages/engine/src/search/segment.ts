@@ -3,13 +3,17 @@
 // it that still changes. Until its graph arrives it is searched exactly, so freezing never makes rows
 // invisible.
 //
+// Each vector is held once. Until the graph arrives the segment keeps the vectors itself (in a
+// WebAssembly block when large, for the SIMD scan); the graph holds the very same values, so once it
+// is attached the segment reads them there (HnswGraph.vectors) and lets its own copy go.
+//
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
-import { scanTopK, scoreRow, scoreToDistance, type VectorRows } from "./search-kernel.ts";
+import { scanTopK, scoreRow, scoreToDistance, type RowScorer, type VectorRows } from "./search-kernel.ts";
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
 import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
@@ -100,9 +104,16 @@ export class Segment implements VectorRows {
   /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
   readonly liveKeys: (string | undefined)[];
   liveCount: number;
-  /** The vectors, rows x dimension; in `block`'s WebAssembly memory when the segment is large. */
-  readonly data: Float32Array;
-  readonly block: VectorBlock | undefined;
+  /**
+   * The vectors (search-kernel.ts VectorRows): the segment's own, dense and in a WebAssembly block
+   * when the segment is large, until a graph that holds them is attached; then the graph's memory.
+   */
+  data: Float32Array;
+  stride: number;
+  offset = 0;
+  scorer: RowScorer | undefined;
+  /** Whether `data` is the segment's own (counted as its vector memory) rather than the graph's. */
+  private ownsVectors = true;
   private readonly rowByKey = new Map<string, number>();
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
@@ -117,11 +128,17 @@ export class Segment implements VectorRows {
     private readonly nonFilterableKeys: readonly string[] = [],
     /** Vector norms when the caller has them already (computed exactly as here). */
     norms?: Float64Array,
+    /**
+     * Use `data` as it is until a graph is attached, instead of copying it into a block: for a
+     * stored segment, whose graph is loading meanwhile and normally holds the vectors from then on.
+     */
+    graphFollows = false,
   ) {
     const rows = keys.length;
-    this.block = VectorBlock.create(rows, dimension);
-    this.block?.data.set(data.subarray(0, rows * dimension));
-    this.data = this.block?.data ?? data;
+    this.stride = dimension;
+    this.data = data;
+    if (graphFollows) this.ownsVectors = false;
+    else this.keepOwnCopy();
     this.rows = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
@@ -137,8 +154,10 @@ export class Segment implements VectorRows {
   static stored(
     id: number, rows: { dimension: number; keys: readonly string[]; metadata: readonly Metadata[]; data: Float32Array },
     deleted: Uint8Array, nonFilterableKeys: readonly string[],
+    /** The caller attaches the graph next: `data` (a view of the object's bytes) is used until then, not copied. */
+    graphFollows = false,
   ): Segment {
-    const segment = new Segment(rows.dimension, rows.keys, rows.metadata, rows.data, nonFilterableKeys);
+    const segment = new Segment(rows.dimension, rows.keys, rows.metadata, rows.data, nonFilterableKeys, undefined, graphFollows);
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
@@ -150,7 +169,7 @@ export class Segment implements VectorRows {
     let filterCache = 0;
     for (const match of this.filterCache.values()) filterCache += match.rows.byteLength + (match.bitmap?.byteLength ?? 0);
     return {
-      vectors: this.data.byteLength + this.norms.byteLength + this.deleted.byteLength,
+      vectors: (this.ownsVectors ? this.data.byteLength : 0) + this.norms.byteLength + this.deleted.byteLength,
       graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0),
       metadata: this.rowValuesBytes + (this.metadataIndex?.memoryBytes() ?? 0),
       filterCache,
@@ -175,23 +194,59 @@ export class Segment implements VectorRows {
     this.graph?.markDeleted(row);
   }
 
-  /** Installs a freshly built or loaded graph, telling it about rows deleted in the meantime. */
+  /**
+   * Installs a freshly built or loaded graph, telling it about rows deleted in the meantime, and reads
+   * the vectors from it from now on when it holds them.
+   */
   attachGraph(graph: HnswGraph): void {
     for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
     this.graph = graph;
+    const held = graph.vectors();
+    if (!held) {
+      if (!this.ownsVectors) this.keepOwnCopy();
+      return;
+    }
+    this.data = held.vectors.data;
+    this.stride = held.vectors.stride;
+    this.offset = held.vectors.offset;
+    this.scorer = held.scorer;
+    this.ownsVectors = false;
+  }
+
+  /** Copies the vectors into memory of the segment's own: a block when large enough, else a plain array. */
+  private keepOwnCopy(): void {
+    const dense = this.data.subarray(0, this.keys.length * this.dimension);
+    const block = VectorBlock.create(this.keys.length, this.dimension);
+    block?.data.set(dense);
+    this.data = block?.data ?? (this.ownsVectors ? dense : dense.slice());
+    this.scorer = block;
+    this.ownsVectors = true;
+  }
+
+  /** All rows' vectors back to back: the segment's own array while it has no graph, else a copy. */
+  denseVectors(): Float32Array {
+    if (this.stride === this.dimension && this.offset === 0) return this.data.subarray(0, this.rows * this.dimension);
+    const dense = new Float32Array(this.rows * this.dimension);
+    for (let row = 0; row < this.rows; row++) dense.set(this.rowVector(row), row * this.dimension);
+    return dense;
+  }
+
+  /** Row `row`'s vector as a view, not a copy (its values never change). */
+  rowVector(row: number): Float32Array {
+    const base = row * this.stride + this.offset;
+    return this.data.subarray(base, base + this.dimension);
   }
 
   /** Visits each live row, without copying (see CollectionState.forEachLive). */
   forEachLive(visit: LiveRowVisitor): void {
-    const { dimension } = this;
     for (let row = 0; row < this.rows; row++) {
       const key = this.liveKeys[row];
-      if (key !== undefined) visit(key, this.data.subarray(row * dimension, (row + 1) * dimension), this.metadata[row] as Metadata);
+      if (key !== undefined) visit(key, this.rowVector(row), this.metadata[row] as Metadata);
     }
   }
 
   vectorOf(row: number): Float32Array {
-    return this.data.slice(row * this.dimension, (row + 1) * this.dimension);
+    return this.rowVector(row).slice();
   }
 
   recordAt(row: number): VectorRecord {

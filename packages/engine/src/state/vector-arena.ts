@@ -11,6 +11,8 @@ export class VectorArena {
   /** Once the arena is large, its vectors live in a WebAssembly block that the SIMD scan uses. */
   block: VectorBlock | undefined;
   norms: Float64Array;
+  /** Dense rows (search-kernel.ts VectorRows). */
+  readonly offset = 0;
   /** Slots [0, rows) have been handed out at some point; some of them may be free again. */
   rows = 0;
   private readonly freeSlots: number[] = [];
@@ -18,6 +20,14 @@ export class VectorArena {
   constructor(readonly dimension: number) {
     this.data = new Float32Array(INITIAL_SLOTS * dimension);
     this.norms = new Float64Array(INITIAL_SLOTS);
+  }
+
+  get stride(): number {
+    return this.dimension;
+  }
+
+  get scorer(): VectorBlock | undefined {
+    return this.block;
   }
 
   get capacity(): number {

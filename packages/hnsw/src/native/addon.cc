@@ -12,11 +12,15 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "cosine-raw-space.h"
 #include "graph-bytes.h"
 
 namespace ossv {
@@ -70,13 +74,38 @@ class BitmapFilter : public hnswlib::BaseFilterFunctor {
 };
 
 /** hnswlib's cosine space: vectors normalised to unit length, then compared by inner product. */
-void Normalise(float* vector, size_t dimension) {
-  float sum = 0.0f;
-  for (size_t i = 0; i < dimension; i++) sum += vector[i] * vector[i];
-  const float norm = std::sqrt(std::fabs(sum));
-  if (norm > 0.0f) {
-    for (size_t i = 0; i < dimension; i++) vector[i] /= norm;
+void Normalise(float* vector, size_t dimension) { NormaliseInto(vector, vector, dimension); }
+
+/** sum of a[i] * q[i] in double, accumulated as the engine's JavaScript kernel does (see ScoreRows). */
+double DotDouble(const float* a, const double* q, size_t dim) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 3 < dim; i += 4) {
+    s0 += static_cast<double>(a[i]) * q[i];
+    s1 += static_cast<double>(a[i + 1]) * q[i + 1];
+    s2 += static_cast<double>(a[i + 2]) * q[i + 2];
+    s3 += static_cast<double>(a[i + 3]) * q[i + 3];
   }
+  for (; i < dim; i++) s0 += static_cast<double>(a[i]) * q[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/** sum of (a[i] - q[i])^2 in double, in the same order. */
+double SquaredDistance(const float* a, const double* q, size_t dim) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0;
+  for (; i + 3 < dim; i += 4) {
+    const double d0 = a[i] - q[i], d1 = a[i + 1] - q[i + 1], d2 = a[i + 2] - q[i + 2], d3 = a[i + 3] - q[i + 3];
+    s0 += d0 * d0;
+    s1 += d1 * d1;
+    s2 += d2 * d2;
+    s3 += d3 * d3;
+  }
+  for (; i < dim; i++) {
+    const double d = a[i] - q[i];
+    s0 += d * d;
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
 class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
@@ -96,6 +125,9 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
                            InstanceMethod<&HnswIndex::Serialize>("serialize"),
                            InstanceMethod<&HnswIndex::SerializeAsync>("serializeAsync"),
                            InstanceMethod<&HnswIndex::ResidentBytesOf>("residentBytes"),
+                           InstanceMethod<&HnswIndex::Vectors>("vectors"),
+                           InstanceMethod<&HnswIndex::Freeze>("freeze"),
+                           InstanceMethod<&HnswIndex::ScoreRows>("scoreRows"),
                        });
   }
 
@@ -105,12 +137,15 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     const std::string space = info[0].As<Napi::String>().Utf8Value();
     dimension_ = IntegerArg(info, 1, "dimension", 1, 1 << 20);
     if (space == "l2") {
-      space_ = std::make_unique<hnswlib::L2Space>(dimension_);
+      space_ = std::make_shared<hnswlib::L2Space>(dimension_);
     } else if (space == "ip" || space == "cosine") {
-      space_ = std::make_unique<hnswlib::InnerProductSpace>(dimension_);
+      space_ = std::make_shared<hnswlib::InnerProductSpace>(dimension_);
       normalise_ = space == "cosine";
+    } else if (space == "cosine-raw") {
+      space_ = std::make_shared<CosineRawSpace>(dimension_);
+      inverseNorm_ = true;
     } else {
-      throw Napi::RangeError::New(env, "hnsw: space must be \"l2\", \"ip\" or \"cosine\"");
+      throw Napi::RangeError::New(env, "hnsw: space must be \"l2\", \"ip\", \"cosine\" or \"cosine-raw\"");
     }
   }
 
@@ -122,10 +157,17 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   bool loading_ = false;
 
   Graph* graph() const { return graph_.get(); }
+  /** The dimension when graph bytes are written as hnswlib's "cosine" ones (graph-bytes.h), else 0. */
+  size_t CosineRawDimension() const { return inverseNorm_ ? dimension_ : 0; }
+  std::shared_ptr<hnswlib::SpaceInterface<float>> sharedSpace() const { return space_; }
   hnswlib::SpaceInterface<float>* space() const { return space_.get(); }
 
-  void Loaded(Napi::Env env, std::unique_ptr<Graph> graph) {
+  /** Makes `graph` the object's graph: a new one, not frozen and with no view handed out yet. */
+  void Replace(Napi::Env env, std::shared_ptr<Graph> graph) {
     graph_ = std::move(graph);
+    exposed_ = false;
+    frozen_ = false;
+    idsAreLabels_ = false;
     ReportMemory(env, ResidentBytes(*graph_));
   }
 
@@ -136,10 +178,9 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     const size_t m = IntegerArg(info, 1, "M", 2, 10000);
     const size_t efConstruction = IntegerArg(info, 2, "efConstruction", 1, 1 << 20);
     const size_t seed = IntegerArg(info, 3, "seed", 0, 9007199254740991.0);
-    Guarded(info.Env(), [&] {
-      graph_ = std::make_unique<Graph>(space_.get(), maxElements, m, efConstruction, seed);
-    });
-    ReportMemory(info.Env(), ResidentBytes(*graph_));
+    Replace(info.Env(), Guarded(info.Env(), [&] {
+      return std::make_shared<Graph>(space_.get(), maxElements, m, efConstruction, seed);
+    }));
     return info.Env().Undefined();
   }
 
@@ -147,8 +188,10 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     RequireUnchanging(info.Env());
     const Napi::Uint8Array bytes = BytesArg(info);
     const size_t minCapacity = CapacityArg(info);
-    Guarded(info.Env(), [&] { graph_ = ReadGraph(bytes.Data(), bytes.ByteLength(), space_.get(), minCapacity); });
-    ReportMemory(info.Env(), ResidentBytes(*graph_));
+    const std::optional<CosineRawBytes> raw = OriginalsArg(info);
+    Replace(info.Env(), Guarded(info.Env(), [&] {
+      return std::shared_ptr<Graph>(ReadGraph(bytes.Data(), bytes.ByteLength(), space_.get(), minCapacity, raw ? &*raw : nullptr));
+    }));
     return info.Env().Undefined();
   }
 
@@ -156,11 +199,11 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   Napi::Value AddPoint(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
+    RequireGrowable(info.Env());
     Graph& g = Ready(info.Env());
     std::vector<float> vector = VectorArg(info, 0, "vector");
     const size_t label = IntegerArg(info, 1, "label", 0, static_cast<double>(g.max_elements_) - 1);
     if (g.cur_element_count >= g.max_elements_) throw Napi::RangeError::New(info.Env(), "hnsw: the graph is full; resize it first");
-    if (normalise_) Normalise(vector.data(), dimension_);
     Guarded(info.Env(), [&] { g.addPoint(vector.data(), label); });
     residentKnown_ = false;  // it may have grown upper-level lists and the label map
     return info.Env().Undefined();
@@ -169,6 +212,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   Napi::Value Resize(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
     Graph& g = Ready(info.Env());
+    RequireGrowable(info.Env());
+    if (exposed_) throw Napi::Error::New(info.Env(), "hnsw: the graph's vectors are in use through vectors(); it cannot be resized");
     const size_t maxElements = IntegerArg(info, 0, "maxElements", std::max<double>(1, g.cur_element_count), kMaxElements);
     Guarded(info.Env(), [&] { g.resizeIndex(maxElements); });
     ReportMemory(info.Env(), ResidentBytes(g));
@@ -180,15 +225,56 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     Graph& g = Ready(info.Env());
     const size_t label = IntegerArg(info, 0, "label", 0, 9007199254740991.0);
     return Guarded(info.Env(), [&] {
-      std::unique_lock<std::mutex> lock(g.label_lookup_lock);
-      const auto found = g.label_lookup_.find(label);
-      if (found == g.label_lookup_.end()) throw Napi::RangeError::New(info.Env(), "hnsw: no element has label " + std::to_string(label));
-      const hnswlib::tableint id = found->second;
-      lock.unlock();
+      const hnswlib::tableint id = ElementOf(info.Env(), g, label);
       if (g.isMarkedDeleted(id)) return Napi::Boolean::New(info.Env(), false);
       g.markDeletedInternal(id);
       return Napi::Boolean::New(info.Env(), true);
     });
+  }
+
+  /** The element that carries `label`: the same number in a frozen graph whose ids are its labels. */
+  hnswlib::tableint ElementOf(Napi::Env env, Graph& g, size_t label) const {
+    if (idsAreLabels_) {
+      if (label >= g.cur_element_count) throw Napi::RangeError::New(env, "hnsw: no element has label " + std::to_string(label));
+      return static_cast<hnswlib::tableint>(label);
+    }
+    std::unique_lock<std::mutex> lock(g.label_lookup_lock);
+    const auto found = g.label_lookup_.find(label);
+    if (found == g.label_lookup_.end()) throw Napi::RangeError::New(env, "hnsw: no element has label " + std::to_string(label));
+    return found->second;
+  }
+
+  /**
+   * freeze(): the graph will only be searched, marked and serialised from now on, never grown. Lets
+   * go of what only insertions use: a mutex per element (40 bytes), hnswlib's 65,536 label locks
+   * (2.6 MB per graph) and, when element i carries label i as the engine adds rows, the label map
+   * (about 45 bytes an element), since a label is then its element's number. Together that is about
+   * 85 bytes a vector and 2.6 MB a segment below what hnswlib holds for the same graph. Returns
+   * whether ids are labels.
+   */
+  Napi::Value Freeze(const Napi::CallbackInfo& info) {
+    RequireUnchanging(info.Env());
+    Graph& g = Ready(info.Env());
+    if (!frozen_) {
+      idsAreLabels_ = LabelsInOrder(g);
+      std::vector<std::mutex>().swap(g.link_list_locks_);
+      std::vector<std::mutex>().swap(g.label_op_locks_);
+      if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(g.label_lookup_);
+      frozen_ = true;
+      ReportMemory(info.Env(), ResidentBytes(g));
+    }
+    return Napi::Boolean::New(info.Env(), idsAreLabels_);
+  }
+
+  static bool LabelsInOrder(const Graph& g) {
+    for (size_t i = 0; i < g.cur_element_count; i++) {
+      if (g.getExternalLabel(static_cast<hnswlib::tableint>(i)) != i) return false;
+    }
+    return true;
+  }
+
+  void RequireGrowable(Napi::Env env) const {
+    if (frozen_) throw Napi::Error::New(env, "hnsw: the graph is frozen; it can no longer grow");
   }
 
   Napi::Value Count(const Napi::CallbackInfo& info) {
@@ -213,7 +299,6 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
       const Napi::Uint8Array allowed = info[3].As<Napi::Uint8Array>();
       filter = std::make_unique<BitmapFilter>(allowed.Data(), allowed.ElementLength());
     }
-    if (normalise_) Normalise(query.data(), dimension_);
     Napi::Array labels = Napi::Array::New(info.Env());
     if (k == 0) return labels;
     auto found = Guarded(info.Env(), [&] {
@@ -231,13 +316,73 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** The graph in hnswlib's file format, as a Uint8Array over an ArrayBuffer of its own (transferable). */
   Napi::Value Serialize(const Napi::CallbackInfo& info) {
     const Graph& g = Ready(info.Env());
-    const size_t size = SerializedSize(g);
+    const size_t size = SerializedSize(g, CosineRawDimension());
     Napi::ArrayBuffer buffer = Guarded(info.Env(), [&] { return Napi::ArrayBuffer::New(info.Env(), size); });
-    WriteGraph(g, static_cast<uint8_t*>(buffer.Data()));
+    WriteGraph(g, static_cast<uint8_t*>(buffer.Data()), CosineRawDimension());
     return Napi::Uint8Array::New(info.Env(), size, buffer, 0);
   }
 
   Napi::Value SerializeAsync(const Napi::CallbackInfo& info);
+
+  /**
+   * The elements' memory as one Float32Array, row r's vector at [r * stride + offset, + dimension),
+   * so the engine reads vectors where the graph keeps them instead of holding a copy. Undefined when
+   * the stored values are not the originals ("cosine" normalises them) or when element i does not
+   * carry label i (rows were not added in order). The view keeps the graph's memory alive, and the
+   * graph can no longer be resized (that would move it); replacing the graph by init or load leaves
+   * the view on the old one.
+   */
+  Napi::Value Vectors(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Graph& g = Ready(env);
+    if (normalise_ || !LabelsInOrder(g)) return env.Undefined();
+    const size_t bytes = g.cur_element_count * g.size_data_per_element_;
+    using Keep = std::pair<std::shared_ptr<hnswlib::SpaceInterface<float>>, std::shared_ptr<Graph>>;
+    auto* keep = new Keep(space_, graph_);
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+        env, g.data_level0_memory_, bytes, [](Napi::Env, void*, Keep* held) { delete held; }, keep);
+    exposed_ = true;
+    Napi::Object view = Napi::Object::New(env);
+    view.Set("data", Napi::Float32Array::New(env, bytes / sizeof(float), buffer, 0));
+    view.Set("stride", Napi::Number::New(env, static_cast<double>(g.size_data_per_element_ / sizeof(float))));
+    view.Set("offset", Napi::Number::New(env, static_cast<double>(g.offsetData_ / sizeof(float))));
+    return view;
+  }
+
+  /**
+   * scoreRows(query, rows, count, euclidean, out): for the first `count` rows listed, the dot product
+   * with the query, or the squared L2 distance when `euclidean`, into out[0..count). Double precision
+   * in the very order of the engine's JavaScript kernel (four accumulators, then (s0 + s1) + (s2 + s3)),
+   * so a row scores bit for bit the same whichever side computes it (-ffp-contract=off in binding.gyp).
+   */
+  Napi::Value ScoreRows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const Graph& g = Ready(env);
+    const Napi::Float32Array query = Float32Arg(info, 0, "query");
+    if (info.Length() < 5 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throw Napi::TypeError::New(env, "hnsw: scoreRows takes (Float32Array, Int32Array, count, euclidean, Float64Array)");
+    }
+    const Napi::Int32Array rows = info[1].As<Napi::Int32Array>();
+    Napi::Float64Array out = info[4].As<Napi::Float64Array>();
+    const size_t count = IntegerArg(info, 2, "count", 0, static_cast<double>(std::min(rows.ElementLength(), out.ElementLength())));
+    const bool euclidean = info[3].ToBoolean().Value();
+    // Rows are element ids only when vectors() found every label in order, and only then are the
+    // stored values the originals.
+    if (!exposed_) throw Napi::Error::New(env, "hnsw: scoreRows needs the graph's vectors (call vectors() first)");
+    std::vector<double> q(query.Data(), query.Data() + dimension_);
+    const int32_t* list = rows.Data();
+    double* scores = out.Data();
+    for (size_t j = 0; j < count; j++) {
+      const int32_t row = list[j];
+      if (row < 0 || static_cast<size_t>(row) >= g.cur_element_count) {
+        throw Napi::RangeError::New(env, "hnsw: row " + std::to_string(row) + " is not in the graph");
+      }
+      const float* vector = reinterpret_cast<const float*>(g.data_level0_memory_ + row * g.size_data_per_element_ + g.offsetData_);
+      scores[j] = euclidean ? SquaredDistance(vector, q.data(), dimension_) : DotDouble(vector, q.data(), dimension_);
+    }
+    return env.Undefined();
+  }
 
   /** Kept from the last change: counting walks every element, and monitoring asks per segment and scrape. */
   Napi::Value ResidentBytesOf(const Napi::CallbackInfo& info) {
@@ -264,12 +409,43 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     return info[0].As<Napi::Uint8Array>();
   }
 
+  /**
+   * The third argument of load: the original vectors (Float32Array, rows x dimension) that a
+   * "cosine-raw" graph's bytes do not carry (graph-bytes.h). Required there, refused elsewhere.
+   */
+  std::optional<CosineRawBytes> OriginalsArg(const Napi::CallbackInfo& info) const {
+    const bool given = info.Length() > 2 && !info[2].IsUndefined();
+    if (!inverseNorm_) {
+      if (given) throw Napi::TypeError::New(info.Env(), "hnsw: only a \"cosine-raw\" graph is loaded with its original vectors");
+      return std::nullopt;
+    }
+    if (!given || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw Napi::TypeError::New(info.Env(), "hnsw: a \"cosine-raw\" graph loads with its original vectors, a Float32Array");
+    }
+    const Napi::Float32Array originals = info[2].As<Napi::Float32Array>();
+    if (originals.ElementLength() % dimension_ != 0) {
+      throw Napi::RangeError::New(info.Env(), "hnsw: the original vectors are not whole rows of the graph's dimension");
+    }
+    return CosineRawBytes{dimension_, originals.Data(), originals.ElementLength() / dimension_};
+  }
+
   static size_t CapacityArg(const Napi::CallbackInfo& info) {
     return info.Length() > 1 && !info[1].IsUndefined() ? IntegerArg(info, 1, "capacity", 0, kMaxElements) : 0;
   }
 
-  /** A Float32Array argument of the graph's dimension, copied (cosine normalises it in place). */
+  /**
+   * A Float32Array argument of the graph's dimension, copied and laid out as the space stores it:
+   * normalised for "cosine", followed by its inverse norm for "cosine-raw".
+   */
   std::vector<float> VectorArg(const Napi::CallbackInfo& info, size_t index, const char* name) const {
+    const Napi::Float32Array array = Float32Arg(info, index, name);
+    std::vector<float> vector(array.Data(), array.Data() + dimension_);
+    if (normalise_) Normalise(vector.data(), dimension_);
+    if (inverseNorm_) vector.push_back(InverseNorm(vector.data(), dimension_));
+    return vector;
+  }
+
+  Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) const {
     if (index >= info.Length() || !info[index].IsTypedArray() ||
         info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
       throw Napi::TypeError::New(info.Env(), std::string("hnsw: ") + name + " must be a Float32Array");
@@ -279,7 +455,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
       throw Napi::RangeError::New(info.Env(), std::string("hnsw: ") + name + " has " + std::to_string(array.ElementLength()) +
                                                   " dimensions, the graph " + std::to_string(dimension_));
     }
-    return std::vector<float>(array.Data(), array.Data() + dimension_);
+    return array;
   }
 
   /** Tells V8 how much native memory this object keeps alive, so its collector weighs it. */
@@ -291,11 +467,19 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   size_t dimension_ = 0;
   bool normalise_ = false;
+  bool inverseNorm_ = false;
+  /** Set once vectors() has handed out a view of the graph's element memory, which must then never move. */
+  bool exposed_ = false;
+  /** Set by freeze(): the graph no longer grows, and has let go of what growing needs. */
+  bool frozen_ = false;
+  /** A frozen graph whose element i carries label i: its label map is gone. */
+  bool idsAreLabels_ = false;
   size_t reported_ = 0;
   bool residentKnown_ = false;
-  // The space outlives the graph, which keeps pointers into it.
-  std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
-  std::unique_ptr<Graph> graph_;
+  // The space outlives the graph, which keeps pointers into it; both are shared with the views
+  // vectors() hands out, which may outlive this object.
+  std::shared_ptr<hnswlib::SpaceInterface<float>> space_;
+  std::shared_ptr<Graph> graph_;
 };
 
 /** Serialises on a libuv thread into a buffer made beforehand on the JS thread. */
@@ -313,7 +497,7 @@ class SerializeWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   // No N-API calls here (another thread): the buffer's address was taken on the JS thread.
-  void Execute() override { WriteGraph(*index_->graph(), out_); }
+  void Execute() override { WriteGraph(*index_->graph(), out_, index_->CosineRawDimension()); }
 
   void OnOK() override {
     index_->readers_--;
@@ -338,17 +522,20 @@ class SerializeWorker : public Napi::AsyncWorker {
 /** Reads graph bytes on a libuv thread; the graph replaces the object's own when that ends. */
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, Napi::Uint8Array bytes, size_t minCapacity)
+  LoadWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, Napi::Uint8Array bytes, size_t minCapacity,
+             std::optional<CosineRawBytes> raw, Napi::Value originals)
       : Napi::AsyncWorker(env, "ossv-hnsw-load"),
         index_(index),
         deferred_(Napi::Promise::Deferred::New(env)),
         data_(bytes.Data()),
         length_(bytes.ByteLength()),
         minCapacity_(minCapacity),
-        space_(index->space()) {
-    // The caller must not change the bytes until the promise settles; keeping them referenced
-    // keeps them from being collected meanwhile.
+        space_(index->space()),
+        raw_(raw) {
+    // The caller must not change the bytes (or the originals) until the promise settles; keeping
+    // them referenced keeps them from being collected meanwhile.
     bytes_ = Napi::Persistent(bytes);
+    if (raw_) originals_ = Napi::Persistent(originals.As<Napi::Object>());
     owner_ = Napi::Persistent(owner);
     index_->loading_ = true;
   }
@@ -357,7 +544,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      graph_ = ReadGraph(data_, length_, space_, minCapacity_);
+      graph_ = ReadGraph(data_, length_, space_, minCapacity_, raw_ ? &*raw_ : nullptr);
     } catch (const std::bad_alloc&) {
       SetError("hnsw: out of memory");
     } catch (const std::exception& error) {
@@ -367,7 +554,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     index_->loading_ = false;
-    index_->Loaded(Env(), std::move(graph_));
+    index_->Replace(Env(), std::move(graph_));
     deferred_.Resolve(Env().Undefined());
   }
 
@@ -383,8 +570,10 @@ class LoadWorker : public Napi::AsyncWorker {
   size_t length_;
   size_t minCapacity_;
   hnswlib::SpaceInterface<float>* space_;
+  std::optional<CosineRawBytes> raw_;
   std::unique_ptr<Graph> graph_;
   Napi::Reference<Napi::Uint8Array> bytes_;
+  Napi::ObjectReference originals_;
   Napi::ObjectReference owner_;
 };
 
@@ -392,14 +581,17 @@ Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
   RequireUnchanging(info.Env());
   const Napi::Uint8Array bytes = BytesArg(info);
   const size_t minCapacity = CapacityArg(info);
-  auto* worker = Guarded(info.Env(), [&] { return new LoadWorker(info.Env(), this, info.This().As<Napi::Object>(), bytes, minCapacity); });
+  const std::optional<CosineRawBytes> raw = OriginalsArg(info);
+  auto* worker = Guarded(info.Env(), [&] {
+    return new LoadWorker(info.Env(), this, info.This().As<Napi::Object>(), bytes, minCapacity, raw, info[2]);
+  });
   worker->Queue();
   return worker->Promise();
 }
 
 Napi::Value HnswIndex::SerializeAsync(const Napi::CallbackInfo& info) {
   const Graph& g = Ready(info.Env());
-  const size_t size = SerializedSize(g);
+  const size_t size = SerializedSize(g, CosineRawDimension());
   auto* worker = Guarded(info.Env(), [&] { return new SerializeWorker(info.Env(), this, info.This().As<Napi::Object>(), size); });
   worker->Queue();
   return worker->Promise();

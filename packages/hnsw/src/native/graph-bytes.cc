@@ -4,6 +4,8 @@
 // error, not a search that follows a link past the end of an array.
 #include "graph-bytes.h"
 
+#include "cosine-raw-space.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -170,6 +172,19 @@ UpperLists ReadUpperLists(Reader& in, const Header& h, size_t linksPerLevel) {
   return upper;
 }
 
+hnswlib::labeltype LabelIn(const uint8_t* element, const Header& h) {
+  hnswlib::labeltype label;
+  std::memcpy(&label, element + h.labelOffset, sizeof(label));
+  return label;
+}
+
+/** Every element's label names a row of the originals. */
+void CheckOriginals(const Header& h, const uint8_t* level0, const CosineRawBytes& raw) {
+  for (size_t i = 0; i < h.count; i++) {
+    if (LabelIn(level0 + i * h.sizeDataPerElement, h) >= raw.rows) Damaged("an element's label is past the rows given");
+  }
+}
+
 void CheckLinks(const Header& h, const uint8_t* level0, const UpperLists& upper, size_t linksPerLevel) {
   for (size_t i = 0; i < h.count; i++) {
     CheckList(level0 + i * h.sizeDataPerElement, h.maxM0, 0, upper.levels);
@@ -185,13 +200,36 @@ void* Allocate(size_t size) {
   return memory;
 }
 
+/**
+ * Copies the elements of the bytes into the graph's memory: as they are, or widened for "cosine-raw"
+ * (links, then the original vector and its inverse norm in place of the unit vector, then the label).
+ */
+void FillLevel0(char* memory, const Header& h, const uint8_t* level0, const CosineRawBytes* raw) {
+  if (raw == nullptr) {
+    std::memcpy(memory, level0, h.count * h.sizeDataPerElement);
+    return;
+  }
+  const size_t size = h.sizeDataPerElement + sizeof(float);
+  for (size_t i = 0; i < h.count; i++) {
+    const uint8_t* from = level0 + i * h.sizeDataPerElement;
+    char* to = memory + i * size;
+    std::memcpy(to, from, h.offsetData);
+    const hnswlib::labeltype label = LabelIn(from, h);
+    float* vector = reinterpret_cast<float*>(to + h.offsetData);
+    std::memcpy(vector, raw->originals + label * raw->dimension, raw->dimension * sizeof(float));
+    vector[raw->dimension] = InverseNorm(vector, raw->dimension);
+    std::memcpy(to + h.labelOffset + sizeof(float), &label, sizeof(label));
+  }
+}
+
 /** Fills a graph made by hnswlib's loading constructor, as loadIndex would from the same bytes. */
 void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& upper, size_t capacity,
-          hnswlib::SpaceInterface<float>* space) {
+          hnswlib::SpaceInterface<float>* space, const CosineRawBytes* raw) {
+  const size_t widen = raw == nullptr ? 0 : sizeof(float);
   g.offsetLevel0_ = h.offsetLevel0;
   g.max_elements_ = capacity;
-  g.size_data_per_element_ = h.sizeDataPerElement;
-  g.label_offset_ = h.labelOffset;
+  g.size_data_per_element_ = h.sizeDataPerElement + widen;
+  g.label_offset_ = h.labelOffset + widen;
   g.offsetData_ = h.offsetData;
   g.maxlevel_ = h.maxLevel;
   g.enterpoint_node_ = h.enterPoint;
@@ -213,8 +251,8 @@ void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& up
   // Sized before the count is set: the destructor frees the upper lists of elements with a level
   // above 0, and those are set only once their list is allocated.
   g.element_levels_ = std::vector<int>(capacity);
-  g.data_level0_memory_ = static_cast<char*>(Allocate(capacity * h.sizeDataPerElement));
-  std::memcpy(g.data_level0_memory_, level0, h.count * h.sizeDataPerElement);
+  g.data_level0_memory_ = static_cast<char*>(Allocate(capacity * g.size_data_per_element_));
+  FillLevel0(g.data_level0_memory_, h, level0, raw);
   g.linkLists_ = static_cast<char**>(std::calloc(capacity == 0 ? 1 : capacity, sizeof(char*)));
   if (g.linkLists_ == nullptr) throw std::bad_alloc();
   g.cur_element_count = h.count;
@@ -233,22 +271,36 @@ void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& up
 
 }  // namespace
 
-size_t SerializedSize(const Graph& g) {
-  size_t size = kHeaderBytes + g.cur_element_count * g.size_data_per_element_;
+size_t SerializedSize(const Graph& g, size_t cosineRawDimension) {
+  const size_t narrow = cosineRawDimension == 0 ? 0 : sizeof(float);
+  size_t size = kHeaderBytes + g.cur_element_count * (g.size_data_per_element_ - narrow);
   for (size_t i = 0; i < g.cur_element_count; i++) {
     size += sizeof(uint32_t) + g.size_links_per_element_ * g.element_levels_[i];
   }
   return size;
 }
 
-void WriteGraph(const Graph& g, uint8_t* out) {
+/** Level 0 as hnswlib's "cosine" bytes: per element its links, its vector normalised, its label. */
+void WriteCosineLevel0(const Graph& g, Writer& w, size_t dimension) {
+  std::vector<float> unit(dimension);
+  for (size_t i = 0; i < g.cur_element_count; i++) {
+    const char* element = g.data_level0_memory_ + i * g.size_data_per_element_;
+    w.Put(element, g.offsetData_);
+    NormaliseInto(reinterpret_cast<const float*>(element + g.offsetData_), unit.data(), dimension);
+    w.Put(unit.data(), dimension * sizeof(float));
+    w.Put(element + g.label_offset_, sizeof(hnswlib::labeltype));
+  }
+}
+
+void WriteGraph(const Graph& g, uint8_t* out, size_t cosineRawDimension) {
   Writer w(out);
   const size_t count = g.cur_element_count;
+  const size_t narrow = cosineRawDimension == 0 ? 0 : sizeof(float);
   w.Write(g.offsetLevel0_);
   w.Write(g.max_elements_);
   w.Write(count);
-  w.Write(g.size_data_per_element_);
-  w.Write(g.label_offset_);
+  w.Write(g.size_data_per_element_ - narrow);
+  w.Write(g.label_offset_ - narrow);
   w.Write(g.offsetData_);
   w.Write(g.maxlevel_);
   w.Write(g.enterpoint_node_);
@@ -257,7 +309,11 @@ void WriteGraph(const Graph& g, uint8_t* out) {
   w.Write(g.M_);
   w.Write(g.mult_);
   w.Write(g.ef_construction_);
-  w.Put(g.data_level0_memory_, count * g.size_data_per_element_);
+  if (narrow == 0) {
+    w.Put(g.data_level0_memory_, count * g.size_data_per_element_);
+  } else {
+    WriteCosineLevel0(g, w, cosineRawDimension);
+  }
   for (size_t i = 0; i < count; i++) {
     const uint32_t size = g.element_levels_[i] > 0 ? g.size_links_per_element_ * g.element_levels_[i] : 0;
     w.Write(size);
@@ -266,21 +322,22 @@ void WriteGraph(const Graph& g, uint8_t* out) {
 }
 
 std::unique_ptr<Graph> ReadGraph(const uint8_t* bytes, size_t length, hnswlib::SpaceInterface<float>* space,
-                                 size_t minCapacity) {
+                                 size_t minCapacity, const CosineRawBytes* cosineRaw) {
   Reader in(bytes, length);
   const Header h = ReadHeader(in);
-  CheckHeader(h, space->get_data_size());
+  CheckHeader(h, space->get_data_size() - (cosineRaw == nullptr ? 0 : sizeof(float)));
   if (h.count > in.left() / h.sizeDataPerElement) Damaged("they end early");
   const uint8_t* level0 = in.Take(h.count * h.sizeDataPerElement);
   const size_t linksPerLevel = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
   const UpperLists upper = ReadUpperLists(in, h, linksPerLevel);
   CheckLinks(h, level0, upper, linksPerLevel);
+  if (cosineRaw != nullptr) CheckOriginals(h, level0, *cosineRaw);
   const size_t capacity = std::max(h.maxElements, minCapacity);
   if (capacity > kMaxElements) throw std::invalid_argument("capacity is above the largest graph hnswlib can hold");
   // The loading constructor leaves the level generator at its default seed, as loadIndex does: a
   // graph extended after loading then draws the same levels on either side.
   auto graph = std::make_unique<Graph>(space);
-  Fill(*graph, h, level0, upper, capacity, space);
+  Fill(*graph, h, level0, upper, capacity, space, cosineRaw);
   return graph;
 }
 

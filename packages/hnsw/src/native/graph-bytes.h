@@ -13,19 +13,33 @@ namespace ossv {
 
 using Graph = hnswlib::HierarchicalNSW<float>;
 
-/** Bytes `WriteGraph` produces for `graph`. */
-size_t SerializedSize(const Graph& graph);
+/**
+ * A graph of the "cosine-raw" space (cosine-raw-space.h) holds each vector as given plus its inverse
+ * norm, but its bytes are those of hnswlib's "cosine" space: the vector normalised, no extra float.
+ * So every stored graph stays in the one format that hnswlib and every ossv version read, and the
+ * originals, which the bytes no longer carry, come back from the segment when the graph is read.
+ */
+struct CosineRawBytes {
+  size_t dimension;
+  /** Reading: the original vectors, `rows` x dimension; an element with label L gets row L. */
+  const float* originals;
+  size_t rows;
+};
 
-/** Writes the graph into `out`, which holds SerializedSize(graph) bytes. */
-void WriteGraph(const Graph& graph, uint8_t* out);
+/** Bytes `WriteGraph` produces for `graph`; `cosineRawDimension` is 0 unless the graph is "cosine-raw". */
+size_t SerializedSize(const Graph& graph, size_t cosineRawDimension);
+
+/** Writes the graph into `out`, which holds SerializedSize(graph, cosineRawDimension) bytes. */
+void WriteGraph(const Graph& graph, uint8_t* out, size_t cosineRawDimension);
 
 /**
  * A graph read from `bytes`, with room for at least `minCapacity` elements. Every field, size and link
  * is checked before anything is allocated, so damaged or truncated bytes throw std::invalid_argument
- * instead of leaving a graph whose search would read out of bounds.
+ * instead of leaving a graph whose search would read out of bounds. With `cosineRaw`, the bytes are
+ * hnswlib "cosine" bytes and the graph is laid out for the "cosine-raw" `space`, with the originals.
  */
 std::unique_ptr<Graph> ReadGraph(const uint8_t* bytes, size_t length, hnswlib::SpaceInterface<float>* space,
-                                 size_t minCapacity);
+                                 size_t minCapacity, const CosineRawBytes* cosineRaw = nullptr);
 
 /** Bytes the graph holds in native memory: its arrays exactly, the label map as laid out by libstdc++. */
 size_t ResidentBytes(const Graph& graph);

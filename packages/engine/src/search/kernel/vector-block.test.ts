@@ -18,7 +18,8 @@ function rowsPair(rows: number, dimension: number, random: () => number): { plai
     for (let i = 0; i < dimension; i++) sum += (data[row * dimension + i] as number) ** 2;
     norms[row] = Math.sqrt(sum);
   }
-  return { plain: { data: Float32Array.from(data), norms, dimension, rows }, simd: { data, norms, dimension, rows, block } };
+  const dense = { norms, dimension, rows, stride: dimension, offset: 0 };
+  return { plain: { data: Float32Array.from(data), ...dense }, simd: { data, ...dense, scorer: block } };
 }
 
 for (const dimension of [1, 5, 128, 131]) {

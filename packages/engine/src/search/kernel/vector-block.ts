@@ -6,6 +6,7 @@
 // Only large blocks get one: every WebAssembly memory reserves its own (virtual) address range, and a
 // small scan is cheap in JS anyway.
 import { SCAN_KERNEL_BASE64 } from "./scan-kernel-bytes.ts";
+import type { RowScorer } from "../search-kernel.ts";
 
 /** Smallest block (rows) worth a WebAssembly memory of its own. */
 export const BLOCK_MIN_ROWS = 4096;
@@ -26,7 +27,7 @@ const kernelModule = ((): WebAssembly.Module | undefined => {
 
 const align = (bytes: number, to: number) => Math.ceil(bytes / to) * to;
 
-export class VectorBlock {
+export class VectorBlock implements RowScorer {
   /** The vectors, rows x dimension, a view into the block's memory. */
   readonly data: Float32Array;
   /** Row numbers to score: the caller writes up to `rows` of them, then calls score(). */
