@@ -19,7 +19,7 @@ export { maxListTokenLength, segmentOf } from "./collection/list-pages.ts";
 export {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
 } from "./base/background-failures.ts";
-export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
+export { fsck, fsckSharedStore, type FsckOptions, type FsckResult, type SharedFsckOptions } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
 export { analyze } from "./text/analyzer.ts";
 export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";
