@@ -3,7 +3,7 @@
 export * from "./base/types.ts";
 export { totalMemory, type MemoryUse } from "./base/memory-use.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
-export { BACKUP_FILE, restoreBackup, type RestoreSummary } from "./storage/backup.ts";
+export { BACKUP_FILE, restoreBackup, restoreBackupToStore, type RestoreSummary, type StoreRestoreSummary } from "./storage/backup.ts";
 export { BlobNotCreatedError, countsRequests, type BlobStore, type CountsRequests } from "./storage/blob-store.ts";
 export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { CachedBlobStore, type DiskCacheOptions, type DiskCacheStats } from "./storage/disk-cache/cached-blob-store.ts";
