@@ -3,7 +3,7 @@
 // directory in use, no account in it) is one line on standard error with exit code 1.
 import { replaceRootKey } from "@ossv/server";
 import { EXIT } from "./exit-codes.ts";
-import { fsckCommand, type FsckFlags } from "./fsck.ts";
+import { fsckCommand, FsckUsageError, type FsckFlags } from "./fsck.ts";
 import { configuredAccount } from "./serve.ts";
 
 export type OfflineCommandName = "root-key reset" | "fsck";
@@ -31,6 +31,6 @@ export async function runOfflineCommand(name: OfflineCommandName, flags: Offline
     return name === "fsck" ? await fsckCommand(flags) : await resetRootKey(flags);
   } catch (error) {
     process.stderr.write(`ossv admin ${name}: ${((error as Error).message ?? String(error)).replace(/\s*\n\s*/g, " ")}\n`);
-    return EXIT.failed;
+    return error instanceof FsckUsageError ? EXIT.usage : EXIT.failed;
   }
 }

@@ -27,10 +27,23 @@ async function fsckStore(settings: ObjectStoreSettings, repair: boolean): Promis
   }
 }
 
+/** Options that cannot be run as given (exit code 2): none of --data-dir and --store, a bad store option, no store credentials. */
+export class FsckUsageError extends Error {}
+
+function storeOf(flags: FsckFlags): ObjectStoreSettings | undefined {
+  let settings: ObjectStoreSettings | undefined;
+  try {
+    settings = storeFromFlags(flags, process.env);
+  } catch (error) {
+    throw new FsckUsageError((error as Error).message);
+  }
+  if (!settings && !flags.dataDir) throw new FsckUsageError("give --data-dir DIR, or --store s3://BUCKET/PREFIX for a shared store");
+  return settings;
+}
+
 export async function fsckCommand(flags: FsckFlags): Promise<number> {
   const repair = flags.repair === true;
-  const settings = storeFromFlags(flags, process.env);
-  if (!settings && !flags.dataDir) throw new Error("give --data-dir DIR, or --store s3://BUCKET/PREFIX for a shared store");
+  const settings = storeOf(flags);
   const { report, accessKeys } = settings ? await fsckStore(settings, repair) : await fsck(flags.dataDir!, { repair });
   const configuredKey = process.env["OSSV_MASTER_KEY"] || undefined;
   if (settings && !flags.dataDir && !configuredKey) {
