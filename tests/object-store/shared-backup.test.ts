@@ -3,7 +3,9 @@
 // through both nodes and the writer checkpoints, merges and prunes; then `ossv restore --store` into
 // an empty prefix, `ossv admin fsck --store` on it, and a node started on it: every vector
 // acknowledged before the snapshot was asked for is there with its data, no key deleted before then
-// is back, and the restored store takes writes (docs/scale-out.md#backups-of-a-shared-store).
+// is back, and the restored store takes writes (docs/scale-out.md#backups-of-a-shared-store). And a
+// single server's data directory, backed up and restored into a store with its master.key placed in
+// a node's --data-dir, which fsck checks and a node serves from.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,7 +15,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
 import type { VectorsClient } from "@ossv/sdk";
-import { OSSV_CLI, TEST_ACCOUNT } from "../e2e/serve-process.ts";
+import { VectorsClient as Client } from "@ossv/sdk";
+import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "../e2e/serve-process.ts";
 import { startStoreNode, type StoreNode } from "./store-node.ts";
 import { newBucket, useTestS3, type TestS3 } from "./test-s3.ts";
 
@@ -162,6 +165,59 @@ test("a snapshot of a shared store, taken through a reader node under write load
     assert.ok((await dataOf(copy.client, ["after-restore"])).has("after-restore"));
   } finally {
     for (const node of nodes) await stopNode(node);
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+const clientOf = (serve: ServeProcess) => new Client({
+  region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${serve.port}`,
+  credentials: { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET },
+});
+
+test("a data directory's backup restored into a store: master.key in the node's --data-dir, fsck clean, every vector served", { skip, timeout: 300_000 }, async () => {
+  const endpoint = await s3();
+  const bucket = await newBucket(endpoint);
+  const root = await mkdtemp(join(tmpdir(), "ossv-dir-to-store-"));
+  const [live, backup, nodeDir] = [join(root, "live"), join(root, "backup"), join(root, "node")];
+  // No OSSV_MASTER_KEY anywhere here: the key is the file the server made, which travels in the backup.
+  const env = { ...TEST_ACCOUNT, OSSV_MASTER_KEY: "" };
+  const single = await spawnServe(["--data-dir", live, "--quiet"], env);
+  let node: ServeProcess | undefined;
+  try {
+    const client = clientOf(single);
+    await client.putVectorBucket({ bucket: INDEX.bucket });
+    await client.putVectorIndex({ ...INDEX, dataType: "float32", dimension: DIMENSION, distanceMetric: "euclidean" });
+    const keys = Array.from({ length: 200 }, (_, n) => `v${n}`);
+    for (let i = 0; i < keys.length; i += 50) {
+      await client.putVectors({ ...INDEX, vectors: keys.slice(i, i + 50).map((key, j) => ({ key, data: { float32: vectorOf(i + j) }, metadata: {} })) });
+    }
+    await client.deleteVectors({ ...INDEX, keys: keys.slice(0, 20) });
+    const snapshot = await cli(["admin", "snapshot", "create", "--endpoint", `http://127.0.0.1:${single.port}`, "--dest", backup], {
+      OSS_ACCESS_KEY_ID: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET,
+    });
+    assert.equal(snapshot.code, 0, snapshot.stderr);
+    assert.equal((JSON.parse(snapshot.stdout) as { masterKey: string }).masterKey, "included");
+    single.child.kill("SIGTERM");
+    await single.exited;
+
+    const restore = await cli(["restore", "--from", backup, ...storeFlags(endpoint, bucket, "ossv/moved"), "--data-dir", nodeDir], storeEnv(endpoint));
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match((JSON.parse(restore.stdout) as { masterKey: string }).masterKey, /^placed in .*master\.key$/);
+    const fsck = await cli(["admin", "fsck", ...storeFlags(endpoint, bucket, "ossv/moved"), "--data-dir", nodeDir], { ...storeEnv(endpoint), OSSV_MASTER_KEY: "" });
+    assert.equal(fsck.code, 0, fsck.stdout + fsck.stderr);
+    assert.doesNotMatch(fsck.stdout, /not checked/);
+
+    node = await spawnServe(["--data-dir", nodeDir, ...storeFlags(endpoint, bucket, "ossv/moved"), "--quiet"], { ...env, ...storeEnv(endpoint) });
+    const found = await dataOf(clientOf(node), keys);
+    assert.deepEqual([...found.keys()].sort(), keys.slice(20).sort());
+    for (const [key, data] of found) assert.deepEqual(data, vectorOf(Number(key.slice(1))), key);
+  } finally {
+    if (node) {
+      node.child.kill("SIGTERM");
+      await node.exited;
+    }
+    single.child.kill("SIGTERM");
+    await single.exited;
     await rm(root, { recursive: true, force: true });
   }
 });

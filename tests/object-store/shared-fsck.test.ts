@@ -1,7 +1,7 @@
 // `ossv admin fsck --store` on a real store (Ceph's gateway) that `ossv serve --store` nodes use
 // (docs/scale-out.md#offline-tools-on-a-shared-store): a check while a node writes, checkpoints and
-// prunes is clean and sends no write; real damage (a WAL object cut short) is reported the same
-// with a node serving; --repair is refused while a node is alive and changes nothing, and runs once
+// prunes is clean and sends no write; a master key that does not open the sealed secrets is
+// reported; real damage (a WAL object cut short) is reported the same with a node serving; --repair is refused while a node is alive and changes nothing, and runs once
 // the node is gone (killed: once its heartbeat is stale), after which a new node serves every
 // vector but the lost one.
 import assert from "node:assert/strict";
@@ -154,6 +154,13 @@ test("fsck --store: a WAL object cut short is reported with a node serving; --re
     for (const key of ["a", "b", "c", "d"]) await node.client.putVectors({ ...INDEX, vectors: [{ key, data: vectorOf(key.charCodeAt(0)), metadata: {} }] });
     const clean = await fsckCli(endpoint, bucket, []);
     assert.equal(clean.status, 0, clean.stderr);
+    // The master key: checked from OSSV_MASTER_KEY (or the node's --data-dir); never made up.
+    const otherKey = await fsckCli(endpoint, bucket, [], { OSSV_MASTER_KEY: randomBytes(32).toString("base64") });
+    assert.equal(otherKey.status, 1);
+    assert.deepEqual(otherKey.report?.problems.map((found) => [found.object, found.repairable]), [["OSSV_MASTER_KEY", false]]);
+    const noKey = await fsckCli(endpoint, bucket, [], { OSSV_MASTER_KEY: "" });
+    assert.equal(noKey.status, 0, noKey.stderr);
+    assert.match(noKey.report?.operatorActions.join("\n") ?? "", /the master key was not checked/);
 
     // The WAL object holding "c": cut short behind the store's back, as a bad disk or a bad copy would.
     const wal = (await store.list("indexes/")).filter((name) => name.includes("/wal/")).sort();

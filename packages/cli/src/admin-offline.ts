@@ -1,6 +1,7 @@
 // The offline `ossv admin` commands: they work on a stopped server's data directory itself (taking its
-// lock), or for fsck on a shared object store, so they need no endpoint or credentials of ossv. Results are JSON on standard output; a failure (the
-// directory in use, no account in it) is one line on standard error with exit code 1.
+// lock), or fsck on a shared object store, so they need no endpoint or ossv credentials. Results are
+// JSON on standard output; a failure (the directory in use, no account in it) is one line on standard
+// error with exit code 1, or 2 for options that cannot be run as given.
 import { replaceRootKey } from "@ossv/server";
 import { EXIT } from "./exit-codes.ts";
 import { fsckCommand, FsckUsageError, type FsckFlags } from "./fsck.ts";
