@@ -5,10 +5,12 @@
 //   copies that; the store restored from it holds every row, and a node opens it.
 // - An fsck check meets the same: no problem is reported, and it sends no write.
 // Both run the prune at the first read of a snapshot, after the manifest in force was chosen.
+// And a damaged newest lease, which stops every node: fsck reports it, and repair writes the next
+// epoch's lease so that a node takes the index again.
 // Nodes run in one process on one real store (a local directory), as in shared-collection.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { CollectionLayout } from "../storage/collection-layout.ts";
@@ -60,7 +62,7 @@ class PruneDuringRead extends DelegatingStore {
 }
 
 /** A shared store with the catalog naming the index, its writer on node-a, 30 rows in a checkpoint and 10 in the WAL after it. */
-async function sharedStore(dir: string, run: (store: BlobStore, writer: SharedCollection) => Promise<void>): Promise<void> {
+async function sharedStore(dir: string, run: (store: BlobStore, writer: SharedCollection, cluster: TestCluster) => Promise<void>): Promise<void> {
   const store = new LocalBlobStore(dir);
   await store.createIfAbsent(numberedName(GENERATION_DIR, SHARED_GENERATION, GENERATION_EXT), encodeFormatGeneration(SHARED_GENERATION));
   await store.createIfAbsent(numberedName(CATALOG_DIR, 1, CATALOG_EXT), encodeCatalog({
@@ -75,7 +77,7 @@ async function sharedStore(dir: string, run: (store: BlobStore, writer: SharedCo
     for (let i = 0; i < 30; i++) await writer.put([row(`k${i}`, i)]);
     await writer.checkpoint();
     for (let i = 30; i < 40; i++) await writer.put([row(`k${i}`, i)]);
-    await run(store, writer);
+    await run(store, writer, cluster);
   } finally {
     await cluster.close();
   }
@@ -129,6 +131,35 @@ test("fsck on a shared store pruned under the check reports nothing and writes n
       assert.deepEqual(report.problems, []);
       assert.equal(report.clean, true);
       assert.equal(racing.writes, 0, "a check writes nothing");
+    });
+  });
+});
+
+test("a damaged newest lease is damage on a shared store; repair writes the next epoch's, and a node takes the index", async () => {
+  await withTempDir(async (dir) => {
+    await sharedStore(dir, async (store, _writer, cluster) => {
+      const lease = layout.leaseName(1);
+      const bytes = (await store.get(lease))!;
+      await writeFile(join(dir, lease), bytes.subarray(0, bytes.length - 2));
+      const checked = await fsckSharedStore(store, { location: dir, deadAfterMs: 5000 });
+      assert.deepEqual(checked.report.problems.map((problem) => [problem.object, problem.severity]), [[lease, "damage"]]);
+
+      for (const node of cluster.nodes.values()) await node.leave(); // stopped cleanly: no heartbeat is left
+      const repaired = await fsckSharedStore(store, { location: dir, deadAfterMs: 5000, repair: true });
+      assert.equal(repaired.report.repaired, true);
+      assert.deepEqual(repaired.report.written, [layout.leaseName(2)]);
+      assert.deepEqual((await fsckSharedStore(store, { location: dir, deadAfterMs: 5000 })).report.problems, []);
+
+      const other = new TestCluster(store);
+      try {
+        const taken = await (await other.join("node-b")).open(index);
+        await taken.maintain();
+        assert.ok(taken.isWriter, "node-b took the index");
+        assert.equal(taken.count(), 40);
+        assert.ok(await store.get(layout.leaseName(3)), "node-b claimed the epoch above the repaired lease");
+      } finally {
+        await other.close();
+      }
     });
   });
 });

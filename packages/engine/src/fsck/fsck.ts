@@ -17,7 +17,9 @@ import { checkOrphans } from "./fsck-orphans.ts";
 import type { FsckReport } from "./fsck-report.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { moveToQuarantine, moveToStoreQuarantine } from "./quarantine.ts";
-import { checkSharedCollection, currentIndexIds, liveNodes, liveNodesMessage } from "./fsck-shared.ts";
+import {
+  checkNewestLease, checkSharedCollection, currentIndexIds, liveNodes, liveNodesMessage, writeLeaseAbove, type DamagedLease,
+} from "./fsck-shared.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import type { AccessKeyRecord } from "../base/types.ts";
 
@@ -52,6 +54,8 @@ interface Findings {
   ctx: FsckContext;
   catalog: CatalogCheck;
   collections: CollectionCheck[];
+  /** Shared stores: indexes whose newest lease does not decode. */
+  leases: DamagedLease[];
 }
 
 /**
@@ -79,15 +83,18 @@ async function checkAll(ctx: FsckContext): Promise<Findings> {
   const catalog = await checkCatalog(ctx);
   const indexes = catalog.document?.indexes ?? [];
   const collections: CollectionCheck[] = [];
+  const leases: DamagedLease[] = [];
   for (const index of indexes) {
     const check = ctx.shared ? await checkSharedCollection(ctx, index) : await checkCollection(ctx, index);
     releaseUnneeded(check);
     collections.push(check);
+    const lease = ctx.shared ? await checkNewestLease(ctx, index) : undefined;
+    if (lease) leases.push(lease);
   }
   // On a shared store, indexes created since the catalog was read have storage too.
   const known = ctx.shared ? [...indexes.map((index) => index.id), ...await currentIndexIds(ctx.store)] : indexes.map((index) => index.id);
   await checkOrphans(ctx, known, catalog.document !== undefined && !catalog.rolledBack);
-  return { ctx, catalog, collections };
+  return { ctx, catalog, collections, leases };
 }
 
 /** Writes first, then moves: a run cut short leaves the damaged objects where fsck finds them again. */
@@ -96,6 +103,7 @@ async function repair(where: Where, findings: Findings, now: Date): Promise<Pick
   const catalogName = await writeRevokedCatalog(findings.ctx, findings.catalog);
   if (catalogName) written.push(catalogName);
   for (const check of findings.collections) if (needsCheckpoint(check)) written.push(...(await writeFreshCheckpoint(check)));
+  for (const lease of findings.leases) written.push(await writeLeaseAbove(findings.ctx.store, lease));
   const { dir, moved } = await where.quarantine(findings.ctx.toQuarantine, now);
   return { quarantine: dir, moved, written };
 }
