@@ -1,6 +1,6 @@
 // `ossv admin ...`: ossv's own admin API (users, keys, roles, identity policies, temporary
 // credentials, index upkeep, snapshots) through @ossv/sdk's AdminClient, and two offline commands on a
-// stopped server's data directory (root-key reset, fsck). This module only declares the commands;
+// stopped server's data directory (root-key reset, fsck; fsck also on a shared object store). This module only declares the commands;
 // admin-run.ts and admin-offline.ts do them, loaded when one runs.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { AdminCommandName, AdminFlags } from "./admin-run.ts";
@@ -113,7 +113,7 @@ deletedKeys with --new-master-key).`)
     .action(runOffline("root-key reset"));
 
   admin.command("fsck")
-    .description("offline (server stopped): check every stored object and report each damaged one with the acknowledged data it holds")
+    .description("offline: check every stored object and report each damaged one with the acknowledged data it holds (a data directory: server stopped; a shared store: nodes may serve)")
     .option("--data-dir <dir>", "the server's data directory (with --store: the node's, which holds master.key)")
     .option("--store <s3://BUCKET/PREFIX>", "check the object store that ossv serve --store uses instead (a shared store)")
     .option("--s3-endpoint <url>", "with --store: the object store's URL, as ossv serve takes it")

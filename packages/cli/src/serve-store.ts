@@ -70,7 +70,6 @@ export interface StoreFlags {
   s3PathStyle?: boolean;
 }
 
-
 /** The store the engine uses: `store`, behind the disk cache when --cache-dir names one. */
 export async function withDiskCache(
   store: S3BlobStore, settings: ObjectStoreSettings, onProblem: (message: string, error?: unknown) => void,
