@@ -1,7 +1,7 @@
 // `ossv admin ...`: ossv's own admin API (users, keys, roles, identity policies, temporary
 // credentials, index upkeep, snapshots) through @ossv/sdk's AdminClient, and two offline commands on a
-// stopped server's data directory (root-key reset, fsck; fsck also on a shared object store). This module only declares the commands;
-// admin-run.ts and admin-offline.ts do them, loaded when one runs.
+// stopped server's data directory (root-key reset, fsck; fsck also on a shared object store). This
+// module only declares the commands; admin-run.ts and admin-offline.ts do them, loaded when one runs.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { AdminCommandName, AdminFlags } from "./admin-run.ts";
 import type { OfflineCommandName, OfflineFlags } from "./admin-offline.ts";
