@@ -21,7 +21,7 @@ import { checkCollection, type CollectionCheck } from "./fsck-collection.ts";
 import { describeFailure, type FsckContext } from "./fsck-context.ts";
 
 /** Looks at an index whose state keeps moving under the check before its last findings are taken. */
-const ATTEMPTS = 6;
+const ATTEMPTS = 16;
 
 /** Where an index's state stands: its newest manifest and lease. Every change a writer commits moves one. */
 async function indexMark(store: BlobStore, layout: CollectionLayout): Promise<string> {
