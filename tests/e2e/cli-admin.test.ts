@@ -146,10 +146,15 @@ test("usage errors exit 2 with one line: a bad or missing argument, an unknown c
     [["user", "list"], /^ossv admin user list: no credentials: set OSS_ACCESS_KEY_ID/, rootEnv({ OSS_ACCESS_KEY_ID: undefined })],
     [["user", "list", "--profile", "absent"], /cannot read .*\.ossv\/config/],
     [["root-key", "reset"], /required option '--data-dir <dir>' not specified/],
-    [["fsck"], /required option '--data-dir <dir>' not specified/],
   ];
-  for (const [args, message, env] of cases) {
-    const result = await admin(args, env ? { env } : {});
+  // fsck takes no connection flags: these run without them.
+  const offline: Array<[string[], RegExp]> = [
+    [["fsck"], /^ossv admin fsck: give --data-dir DIR, or --store s3:\/\/BUCKET\/PREFIX for a shared store$/],
+    [["fsck", "--store", "http://bucket/prefix"], /^ossv admin fsck: --store must be an s3:\/\/BUCKET\/PREFIX URL/],
+    [["fsck", "--data-dir", dir, "--s3-endpoint", "http://127.0.0.1:1"], /^ossv admin fsck: --s3-endpoint and --s3-path-style go with --store/],
+  ];
+  for (const [args, message, env, connect] of [...cases, ...offline.map(([args, message]) => [args, message, undefined, false] as const)]) {
+    const result = await admin(args, { ...(env && { env }), ...(connect === false && { connect }) });
     assert.equal(result.code, 2, `ossv admin ${args.join(" ")}: ${result.stderr}`);
     assert.equal(result.stdout, "");
     assert.match(result.stderr.split("\n")[0]!, message, result.stderr);
@@ -169,6 +174,7 @@ test("every admin command has its own --help; ossv help admin lists them", async
   assert.match(issue, /OSS_ACCESS_KEY_ID/);
   const fsck = await ok(["fsck", "--help"], { connect: false });
   assert.ok(fsck.includes("--data-dir <dir>") && fsck.includes("--repair"));
+  for (const flag of ["--store <s3://BUCKET/PREFIX>", "--s3-endpoint <url>", "--s3-region <id>", "--s3-path-style"]) assert.ok(fsck.includes(flag), flag);
   assert.ok(!fsck.includes("--endpoint"), "an offline command takes no connection flags");
   const helpRun = await runCli(["help", "admin"], rootEnv());
   assert.equal(helpRun.code, 0, helpRun.stderr);

@@ -1,7 +1,7 @@
 // `ossv admin ...`: ossv's own admin API (users, keys, roles, identity policies, temporary
 // credentials, index upkeep, snapshots) through @ossv/sdk's AdminClient, and two offline commands on a
-// stopped server's data directory (root-key reset, fsck). This module only declares the commands;
-// admin-run.ts and admin-offline.ts do them, loaded when one runs.
+// stopped server's data directory (root-key reset, fsck; fsck also on a shared object store). This
+// module only declares the commands; admin-run.ts and admin-offline.ts do them, loaded when one runs.
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { AdminCommandName, AdminFlags } from "./admin-run.ts";
 import type { OfflineCommandName, OfflineFlags } from "./admin-offline.ts";
@@ -113,11 +113,20 @@ deletedKeys with --new-master-key).`)
     .action(runOffline("root-key reset"));
 
   admin.command("fsck")
-    .description("offline (server stopped): check every stored object and report each damaged one with the acknowledged data it holds")
-    .requiredOption("--data-dir <dir>", "the server's data directory")
-    .option("--repair", "move what cannot be read to DIR/quarantine/ (never deletes), rebuild what can be, and leave a state the server opens")
+    .description("offline: check every stored object and report each damaged one with the acknowledged data it holds (a data directory: server stopped; a shared store: nodes may serve)")
+    .option("--data-dir <dir>", "the server's data directory (with --store: the node's, which holds master.key)")
+    .option("--store <s3://BUCKET/PREFIX>", "check the object store that ossv serve --store uses instead (a shared store)")
+    .option("--s3-endpoint <url>", "with --store: the object store's URL, as ossv serve takes it")
+    .option("--s3-region <id>", "with --store: region the store's requests are signed for (default: us-east-1)")
+    .option("--s3-path-style", "with --store: the bucket in the URL's path (Ceph, MinIO)")
+    .option("--repair", "move what cannot be read to quarantine/ (never deletes), rebuild what can be, and leave a state the server opens")
     .addHelpText("after", `
 Prints the report as JSON. Exit code 0 when clean (or fully repaired), 1 when a problem is left.
---repair loses what the report lists, and only that.`)
+--repair loses what the report lists, and only that.
+
+With --store, credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, as for ossv serve.
+A check only reads and may run while nodes serve from the store: work in flight is not damage.
+--repair is refused while any node's heartbeat is alive (stop the nodes first). The master key is
+checked from OSSV_MASTER_KEY or the --data-dir's master.key (docs/scale-out.md).`)
     .action(runOffline("fsck"));
 }

@@ -198,7 +198,7 @@ async function serveOn(
  * OSSV_CLUSTER_TIMINGS, a JSON object such as {"deadAfterMs":2000}, overrides the cluster's tick,
  * dead-node bound and poll interval: for tests that kill writers, like OSSV_CHECKPOINT_POLICY.
  */
-function clusterTimings(): { tickMs?: number; deadAfterMs?: number; pollMs?: number; idleAfterMs?: number } {
+export function clusterTimings(): { tickMs?: number; deadAfterMs?: number; pollMs?: number; idleAfterMs?: number } {
   const text = process.env["OSSV_CLUSTER_TIMINGS"];
   if (!text) return {};
   const parsed = JSON.parse(text) as Record<string, unknown>;

@@ -18,7 +18,8 @@ import {
 } from "./storage/format-generation.ts";
 import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
 import { HoldingBlobStore } from "./storage/holding-store.ts";
-import { writeBackup } from "./storage/backup.ts";
+import { writeBackup, writeBackupWith } from "./storage/backup.ts";
+import { copySharedStore } from "./cluster/shared-backup.ts";
 import { Cluster, type ClusterOptions } from "./cluster/cluster.ts";
 import { NotWriterError, SharedCollection, type ClusterContext } from "./cluster/shared-collection.ts";
 import { decodeWalRecord } from "./format/wal-format.ts";
@@ -165,9 +166,18 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
    * against deletion; then copies them (hard links on the same file system) and releases them. So
    * the copy holds everything acknowledged before the call, and every later write or none of it per
    * WAL object; a delete acknowledged before the call is in it too.
+   *
+   * On a shared store no hold could stop the other nodes' pruning: each index is copied as a state
+   * it held during the copy instead, named again when pruning overtakes it (cluster/shared-backup.ts).
    */
   async backup(dest: string, options: BackupOptions = {}): Promise<BackupSummary> {
     if (this.closing) throw new EngineError("CLOSED", "the engine is closed");
+    if (this.cluster) {
+      const store = this.holding.inner;
+      return this.track(options, (signal) => writeBackupWith(
+        async (inner) => ({ ...(await copySharedStore(store, dest, inner)), shared: true }), dest, { ...options, signal },
+      ));
+    }
     const catalogObject = this.catalog.committedObject();
     const indexes = this.catalog.allIndexes();
     const names = catalogObject === undefined ? [] : [catalogObject];
@@ -181,11 +191,16 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
       throw error;
     });
     const objects = [...markers.map((marker) => marker.name), ...names];
+    return this.track(options, (signal) => writeBackup(this.holding.inner, objects, dest, catalogObject, indexes.length, { ...options, signal })
+      .finally(release));
+  }
+
+  /** Runs a backup that close() can stop (and waits for). */
+  private async track(options: BackupOptions, write: (signal: AbortSignal) => Promise<BackupSummary>): Promise<BackupSummary> {
     const controller = new AbortController();
     const outer = options.signal;
     outer?.addEventListener("abort", () => controller.abort(outer.reason), { once: true });
-    const writing = writeBackup(this.holding.inner, objects, dest, catalogObject, indexes.length, { ...options, signal: controller.signal })
-      .finally(release);
+    const writing = write(controller.signal);
     this.backups.set(controller, writing);
     try {
       return await writing;

@@ -3,7 +3,7 @@
 export * from "./base/types.ts";
 export { totalMemory, type MemoryUse } from "./base/memory-use.ts";
 export { openEngine, OssvEngine, type OpenEngineOptions } from "./engine.ts";
-export { BACKUP_FILE, restoreBackup, type RestoreSummary } from "./storage/backup.ts";
+export { BACKUP_FILE, restoreBackup, restoreBackupToStore, type RestoreSummary, type StoreRestoreSummary } from "./storage/backup.ts";
 export { BlobNotCreatedError, countsRequests, type BlobStore, type CountsRequests } from "./storage/blob-store.ts";
 export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { CachedBlobStore, type DiskCacheOptions, type DiskCacheStats } from "./storage/disk-cache/cached-blob-store.ts";
@@ -19,7 +19,7 @@ export { maxListTokenLength, segmentOf } from "./collection/list-pages.ts";
 export {
   logBackgroundFailure, type BackgroundFailure, type BackgroundFailureEvent, type BackgroundFailureReporter, type BackgroundTask,
 } from "./base/background-failures.ts";
-export { fsck, type FsckOptions, type FsckResult } from "./fsck/fsck.ts";
+export { fsck, fsckSharedStore, type FsckOptions, type FsckResult, type SharedFsckOptions } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
 export { analyze } from "./text/analyzer.ts";
 export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";

@@ -55,6 +55,11 @@ export class Liveness {
     }
   }
 
+  /** The nodes seen at the last look. */
+  nodes(): string[] {
+    return [...this.seen.keys()];
+  }
+
   isAlive(node: string): boolean {
     const known = this.seen.get(node);
     return known !== undefined && this.now() - known.since < this.deadAfterMs;

@@ -7,13 +7,14 @@
 import { MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT } from "../storage/collection-layout.ts";
 import { FIRST_WAL_SEQ } from "../collection/collection-recovery.ts";
 import { decodeDeletions } from "../format/deletion-format.ts";
-import { describeFailure, type CollectionScope, type ReadOutcome } from "./fsck-context.ts";
+import { describeFailure, goneSinceListed, type CollectionScope, type ReadOutcome } from "./fsck-context.ts";
 import { checkSegments, type SalvagedSegment } from "./fsck-segments.ts";
 import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { Memtable } from "../state/memtable.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { decodeSegment } from "../format/segment-format.ts";
 import { decodeSnapshot, type DecodedSnapshot } from "../state/memtable.ts";
+import { WalReader } from "../collection/shared-recovery.ts";
 
 export interface CollectionBase {
   /** Number of the manifest the base comes from (0: none), i.e. the objects it names. */
@@ -42,7 +43,7 @@ function readSnapshot(scope: CollectionScope, seq: number): Promise<ReadOutcome<
 async function checkOlderManifests(scope: CollectionScope, older: NumberedObject[]): Promise<void> {
   for (const object of older) {
     const outcome = await scope.ctx.readObject(object.name, (bytes) => decodeManifest(bytes, object.seq));
-    if (outcome.status === "ok") continue;
+    if (outcome.status === "ok" || goneSinceListed(scope.ctx, outcome)) continue;
     scope.ctx.report({
       object: object.name, index: scope.label, severity: "harmless", problem: describeFailure(outcome),
       holds: "nothing: a newer manifest is in force", repair: "moved to quarantine",
@@ -155,8 +156,37 @@ async function lostManifestSeq(scope: CollectionScope, after: number, walFrom: n
   return snapshot.value.walFrom > (await walEnd(scope, walFrom)) ? newest.seq : undefined;
 }
 
+/**
+ * On a shared store a manifest is in force only once its checkpoint's commit record is in the WAL
+ * (shared-recovery.ts): newer ones belong to a checkpoint still being committed or to a fenced
+ * writer, and are left out here (the leftover checks still read what they name). The WAL is listed
+ * first, as findCommitted does. A manifest that does not decode ends the search: it is judged as
+ * the newest, as on a data directory.
+ */
+async function manifestsInForce(scope: CollectionScope): Promise<NumberedObject[]> {
+  const { store } = scope.ctx;
+  const wal = new WalReader(store, scope.layout, await listNumbered(store, scope.layout.walDir, WAL_EXT));
+  const manifests = await listNumbered(store, scope.layout.manifestDir, MANIFEST_EXT);
+  for (let i = manifests.length - 1; i >= 0; i--) {
+    const { name, seq } = manifests[i]!;
+    const bytes = await store.get(name);
+    if (bytes === undefined) continue; // pruned since listed: an older one
+    let manifest: Manifest;
+    try {
+      manifest = decodeManifest(bytes, seq);
+    } catch {
+      return manifests.slice(0, i + 1);
+    }
+    // A WAL object that does not decode leaves the commit unknown; the WAL check reports it.
+    if (manifest.commit === undefined || (await wal.commits(manifest).catch(() => true))) return manifests.slice(0, i + 1);
+  }
+  return [];
+}
+
 export async function checkBase(scope: CollectionScope): Promise<Base> {
-  const manifests = await listNumbered(scope.ctx.store, scope.layout.manifestDir, MANIFEST_EXT);
+  const manifests = scope.ctx.shared
+    ? await manifestsInForce(scope)
+    : await listNumbered(scope.ctx.store, scope.layout.manifestDir, MANIFEST_EXT);
   await checkOlderManifests(scope, manifests.slice(0, -1));
   const newest = manifests.at(-1);
   let manifest: Manifest | undefined;

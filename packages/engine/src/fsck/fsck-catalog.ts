@@ -7,7 +7,7 @@
 import { decodeCatalog, encodeCatalog, type CatalogDocument } from "../catalog/catalog-codec.ts";
 import { CATALOG_DIR, CATALOG_EXT } from "../catalog/catalog.ts";
 import { newCommitId } from "../catalog/catalog-lineage.ts";
-import { describeFailure, type FsckContext, type ReadOutcome } from "./fsck-context.ts";
+import { describeFailure, goneSinceListed, type FsckContext, type ReadOutcome } from "./fsck-context.ts";
 import { listNumbered, numberedName, type NumberedObject } from "../storage/numbered-objects.ts";
 
 export interface CatalogCheck {
@@ -66,7 +66,7 @@ export async function checkCatalog(ctx: FsckContext): Promise<CatalogCheck> {
   const newest = read[newestOk]?.outcome; // read[-1] is undefined: no readable catalog
   const chosen = newest?.status === "ok" ? newest.value : undefined;
   for (const { object, outcome } of read.slice(0, Math.max(0, newestOk))) {
-    if (outcome.status === "ok") continue;
+    if (outcome.status === "ok" || goneSinceListed(ctx, outcome)) continue;
     ctx.report({
       object: object.name, severity: "harmless", problem: describeFailure(outcome),
       holds: `nothing open needs: catalog ${chosen?.seq} is newer and readable`, repair: "moved to quarantine",

@@ -4,7 +4,7 @@
 // reported as harmless and moved aside, so the disk's misbehaviour is not hidden.
 import { CollectionLayout, DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT } from "../storage/collection-layout.ts";
 import { decodeDeletions } from "../format/deletion-format.ts";
-import { describeFailure, type CollectionScope, type FsckContext } from "./fsck-context.ts";
+import { describeFailure, goneSinceListed, type CollectionScope, type FsckContext } from "./fsck-context.ts";
 import { checkBase, COLLECTION_LOST, type CollectionBase } from "./fsck-base.ts";
 import { checkWal, type WalCheck } from "./fsck-wal.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
@@ -40,7 +40,7 @@ async function checkUnnamed(
   for (const object of await listNumbered(ctx.store, dir, ext)) {
     if (named(object.seq) || ctx.toQuarantine.has(object.name)) continue;
     const outcome = await ctx.readObject(object.name, decode);
-    if (outcome.status === "ok") continue;
+    if (outcome.status === "ok" || goneSinceListed(ctx, outcome)) continue;
     ctx.report({
       object: object.name, index: scope.label, severity: "harmless", problem: describeFailure(outcome),
       holds: "nothing open needs: no manifest in force names it (a superseded object, or one of an unfinished checkpoint or merge)",

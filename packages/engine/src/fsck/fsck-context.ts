@@ -19,7 +19,24 @@ export class FsckContext {
   /** Object names (or directory names ending in "/") that repair moves into quarantine. */
   readonly toQuarantine = new Set<string>();
 
-  constructor(readonly store: BlobStore) {}
+  /**
+   * `shared`: the store is many nodes' (docs/scale-out.md), perhaps with nodes serving from it while
+   * the check runs: the manifest in force is the newest committed one, and an object listed a moment
+   * ago may be pruned by a live writer before it is read.
+   */
+  constructor(readonly store: BlobStore, readonly shared = false) {}
+
+  /** A context for one more look at part of the store, adopted only if its findings are kept. */
+  fork(): FsckContext {
+    return new FsckContext(this.store, this.shared);
+  }
+
+  /** Takes over what `child` read and found. */
+  adopt(child: FsckContext): void {
+    for (const name of child.read) this.read.add(name);
+    this.problems.push(...child.problems);
+    for (const name of child.toQuarantine) this.toQuarantine.add(name);
+  }
 
   /**
    * Reads and decodes one object. Any error of the decoder counts as damage: checksums make a
@@ -52,6 +69,14 @@ export class FsckContext {
     for (const name of names) this.toQuarantine.add(name);
   }
 }
+
+/**
+ * On a shared store, an object that was listed and is gone when read was pruned meanwhile by a live
+ * writer (a newer checkpoint superseded it). Objects checked only because they exist (older catalogs
+ * and manifests, leftovers) are then no problem; what a manifest in force names is judged by its own
+ * check. (Under a data directory's lock nothing removes objects, so there it stays a finding.)
+ */
+export const goneSinceListed = (ctx: FsckContext, outcome: ReadOutcome<unknown>): boolean => ctx.shared && outcome.status === "missing";
 
 /** "unreadable (reason)", "missing" (or "readable"), for a problem's text. */
 export function describeFailure(outcome: ReadOutcome<unknown>): string {

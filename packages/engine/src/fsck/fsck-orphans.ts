@@ -4,10 +4,10 @@
 // fsck cannot tell the two apart, so repair moves it to quarantine either way instead of deleting it.
 import { INDEXES_DIR, storageIdOf } from "../storage/collection-layout.ts";
 import type { FsckContext } from "./fsck-context.ts";
-import type { IndexRecord } from "../base/types.ts";
 
-export async function checkOrphans(ctx: FsckContext, indexes: IndexRecord[], catalogTrusted: boolean): Promise<void> {
-  const known = new Set(indexes.map((index) => index.id));
+/** `knownIds`: the storage ids of the indexes the catalog knows. */
+export async function checkOrphans(ctx: FsckContext, knownIds: readonly string[], catalogTrusted: boolean): Promise<void> {
+  const known = new Set(knownIds);
   const objects = new Map<string, number>();
   for (const name of await ctx.store.list(`${INDEXES_DIR}/`)) {
     const id = storageIdOf(name);

@@ -39,7 +39,10 @@ export interface FsckProblem {
 }
 
 export interface FsckReport {
-  dataDir: string;
+  /** The data directory checked, or */
+  dataDir?: string;
+  /** the shared store checked (`s3://bucket/prefix at URL`); object names are relative to either. */
+  store?: string;
   mode: "check" | "repair";
   /** Objects read and decoded. */
   objectsChecked: number;
@@ -48,7 +51,7 @@ export interface FsckReport {
   /** Repair ran and moved, rebuilt or wrote what the problems' `repair` says. */
   repaired: boolean;
   problems: FsckProblem[];
-  /** Repair only: where the moved objects are, relative to the data directory. */
+  /** Repair only: where the moved objects are, relative to the data directory (or in the store). */
   quarantine?: string;
   /** Repair only: objects moved into the quarantine directory (original names). */
   moved?: string[];

@@ -3,6 +3,7 @@
 // directory is atomic, and both directories are fsynced so the move survives a power cut.
 import { mkdir, open, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { BlobStore } from "../storage/blob-store.ts";
 
 const QUARANTINE_DIR = "quarantine";
 
@@ -52,5 +53,31 @@ export async function moveToQuarantine(dataDir: string, names: Iterable<string>,
     moved.push(name);
   }
   if (moved.length > 0) await fsyncDir(join(dataDir, QUARANTINE_DIR));
+  return { dir: runDir, moved };
+}
+
+/**
+ * The same on an object store, which has no rename: each object is copied to
+ * `quarantine/<timestamp>/<original name>` in the same store (created only if absent) and then
+ * deleted, so a run cut short leaves it in both places, never in neither. A name ending in "/" moves
+ * every object under it.
+ */
+export async function moveToStoreQuarantine(store: BlobStore, names: Iterable<string>, now = new Date()): Promise<{ dir: string; moved: string[] }> {
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  let runDir = `${QUARANTINE_DIR}/${stamp}`;
+  for (let attempt = 1; (await store.list(`${runDir}/`)).length > 0; attempt++) runDir = `${QUARANTINE_DIR}/${stamp}-${attempt}`;
+  const moved: string[] = [];
+  for (const name of [...new Set(names)].sort()) {
+    const objects = name.endsWith("/") ? await store.list(name) : [name];
+    let any = false;
+    for (const object of objects) {
+      const bytes = await store.get(object);
+      if (bytes === undefined) continue;
+      await store.createIfAbsent(`${runDir}/${object}`, bytes);
+      await store.delete(object);
+      any = true;
+    }
+    if (any) moved.push(name);
+  }
   return { dir: runDir, moved };
 }

@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { BlobStore } from "./blob-store.ts";
-import { copyObjects, fsyncPath, linkOrCopy, writeNewFile } from "./object-copy.ts";
+import { copyObjects, fsyncPath, linkOrCopy, writeNewFile, type CopyResult } from "./object-copy.ts";
 import { EngineError, type BackupOptions, type BackupSummary } from "../base/types.ts";
 
 export const BACKUP_FILE = "BACKUP.json";
@@ -21,6 +21,8 @@ interface BackupRecord {
   /** Every file of the backup besides BACKUP.json, as '/'-separated names. */
   files: string[];
   bytes: number;
+  /** A backup of a shared store: restored into a store (restoreBackupToStore), never a data directory. */
+  shared?: true;
 }
 
 /** DEST must be new or an empty directory: a backup never mixes with other files. */
@@ -45,10 +47,30 @@ async function prepareEmptyDir(dir: string, what: string): Promise<boolean> {
 export async function writeBackup(
   store: BlobStore, names: readonly string[], dest: string, catalog: string | undefined, indexes: number, options: BackupOptions,
 ): Promise<BackupSummary> {
+  return writeBackupWith(async (signal) => ({ names, catalog, indexes, result: await copyObjects(store, names, dest, signal) }), dest, options);
+}
+
+/** What a backup's copy step did: the objects it copied (BACKUP.json lists them) and their totals. */
+export interface CopiedObjects {
+  names: readonly string[];
+  catalog: string | undefined;
+  indexes: number;
+  result: CopyResult;
+  /** The backup is of a store many nodes share (a node of such a store restores it, not a data directory). */
+  shared?: true;
+}
+
+/**
+ * As writeBackup, with the objects chosen and copied into `dest` by `copy` (a shared store's backup
+ * names them as it copies: cluster/shared-backup.ts).
+ */
+export async function writeBackupWith(
+  copy: (signal: AbortSignal | undefined) => Promise<CopiedObjects>, dest: string, options: BackupOptions,
+): Promise<BackupSummary> {
   const started = performance.now();
   const created = await prepareEmptyDir(dest, "backup destination");
   try {
-    const copied = await copyObjects(store, names, dest, options.signal);
+    const { names, catalog, indexes, result: copied, shared } = await copy(options.signal);
     const extra = Object.entries(options.extraFiles ?? {});
     for (const [name, bytes] of extra) {
       await writeNewFile(join(dest, name), bytes);
@@ -58,7 +80,7 @@ export async function writeBackup(
     const createdAt = new Date().toISOString();
     const record: BackupRecord = {
       format: "ossv-backup", version: 1, createdAt, catalog, indexes,
-      files: [...names, ...extra.map(([name]) => name)], bytes: copied.bytes,
+      files: [...names, ...extra.map(([name]) => name)], bytes: copied.bytes, ...(shared && { shared }),
     };
     await writeNewFile(join(dest, BACKUP_FILE), `${JSON.stringify(record, null, 1)}\n`);
     await fsyncPath(dest);
@@ -84,6 +106,16 @@ async function readBackupRecord(from: string): Promise<BackupRecord> {
   return record;
 }
 
+async function readCheckedRecord(from: string): Promise<BackupRecord> {
+  const record = await readBackupRecord(from);
+  for (const name of record.files) {
+    if (name.split("/").some((part) => part === "" || part.startsWith("."))) {
+      throw new EngineError("INVALID_ARGUMENT", `${BACKUP_FILE} lists an invalid name ${JSON.stringify(name)}`);
+    }
+  }
+  return record;
+}
+
 export interface RestoreSummary {
   dataDir: string;
   createdAt: string;
@@ -98,11 +130,10 @@ export interface RestoreSummary {
  * otherwise, then fsynced. `dataDir` must be new or empty. The backup itself is not changed.
  */
 export async function restoreBackup(from: string, dataDir: string): Promise<RestoreSummary> {
-  const record = await readBackupRecord(from);
-  for (const name of record.files) {
-    if (name.split("/").some((part) => part === "" || part.startsWith("."))) {
-      throw new EngineError("INVALID_ARGUMENT", `${BACKUP_FILE} lists an invalid name ${JSON.stringify(name)}`);
-    }
+  const record = await readCheckedRecord(from);
+  if (record.shared) {
+    throw new EngineError("INVALID_ARGUMENT", `${from} is a backup of a shared object store, which a data directory cannot hold: `
+      + "restore it into an empty store prefix with --store s3://BUCKET/PREFIX (docs/scale-out.md)");
   }
   const created = await prepareEmptyDir(dataDir, "data directory");
   try {
@@ -124,4 +155,41 @@ export async function restoreBackup(from: string, dataDir: string): Promise<Rest
     if (created) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+export interface StoreRestoreSummary {
+  store: string;
+  createdAt: string;
+  /** Objects created in the store. */
+  objects: number;
+  bytes: number;
+  /** Files of the backup that are no objects (master.key), for the caller to place: name to path in the backup. */
+  files: Record<string, string>;
+}
+
+/**
+ * Fills an empty object store (prefix) from a finished backup: every object BACKUP.json lists,
+ * each created only if absent, so a store some node began to use meanwhile is never overwritten.
+ * Files beside the objects (single names such as master.key) are returned, not stored: the nodes
+ * keep the master key on their own disks. A backup of a data directory may be restored this way
+ * too: a node of the store takes it as a store written before it was shared.
+ */
+export async function restoreBackupToStore(from: string, store: BlobStore, location: string): Promise<StoreRestoreSummary> {
+  const record = await readCheckedRecord(from);
+  if ((await store.list("")).length > 0) throw new EngineError("INVALID_ARGUMENT", `${location} is not empty: a backup is restored only into an empty prefix`);
+  let bytes = 0;
+  let objects = 0;
+  const files: Record<string, string> = {};
+  for (const name of record.files) {
+    const path = join(from, ...name.split("/"));
+    if (!name.includes("/")) {
+      files[name] = path;
+      continue;
+    }
+    const contents = await readFile(path);
+    if (!(await store.createIfAbsent(name, contents))) throw new EngineError("INVALID_ARGUMENT", `${name} appeared in ${location} during the restore: is a node using it?`);
+    bytes += contents.length;
+    objects++;
+  }
+  return { store: location, createdAt: record.createdAt, objects, bytes, files };
 }
