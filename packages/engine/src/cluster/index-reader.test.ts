@@ -1,5 +1,6 @@
 // IndexReader: a node that is not an index's writer holds the state of some prefix of the writer's
-// WAL, and after a look at the store exactly the writes acknowledged before that look, across the
+// WAL, and after a thorough look at the store (a listing) exactly the writes acknowledged before that
+// look (a probe by name may stop at WAL objects a checkpoint pruned; the next listing crosses), across the
 // writer's checkpoints (which commit a manifest through the WAL and prune what it replaces),
 // flushes and compactions. Random sequences of writer operations and looks of two readers, checked
 // against a model of the acknowledged writes; all on one real store (a local directory). A reload
@@ -17,7 +18,7 @@ import { getRecords, listStateKeys, queryState } from "../collection/state-reads
 import { decodeDeletions, encodeDeletions } from "../format/deletion-format.ts";
 import { CorruptionError } from "../base/errors.ts";
 import type { CollectionState } from "../state/collection-state.ts";
-import { IndexReader } from "./index-reader.ts";
+import { IndexReader, LIST_EVERY } from "./index-reader.ts";
 import type { SharedCollection } from "./shared-collection.ts";
 import { MANUAL_POLICY, TestCluster, testIndex } from "../testing/cluster-nodes.ts";
 import type { CheckpointPolicy } from "../maintenance/policy.ts";
@@ -33,8 +34,11 @@ type Op =
   | { kind: "put"; rows: { key: string; data: number[] }[] }
   | { kind: "delete"; keys: string[] }
   | { kind: "checkpoint" | "flush" | "compact" | "open" }
-  /** Two readers poll apart, so that one misses WAL objects a checkpoint prunes and takes its deletions from bitmaps. */
-  | { kind: "poll"; reader: 0 | 1 };
+  /**
+   * Two readers poll apart, so that one misses WAL objects a checkpoint prunes and takes its deletions
+   * from bitmaps. A poll that is not thorough mostly probes for the next WAL object by name.
+   */
+  | { kind: "poll"; reader: 0 | 1; thorough: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({
@@ -43,7 +47,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), keys: fc.uniqueArray(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom("checkpoint" as const, "flush" as const, "compact" as const, "open" as const) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("poll" as const), reader: fc.constantFrom(0 as const, 1 as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("poll" as const), reader: fc.constantFrom(0 as const, 1 as const), thorough: fc.boolean() }) },
 );
 
 /** The state holds exactly the model: every key with its vector, and no other key. */
@@ -101,7 +105,7 @@ async function withWriter(
   });
 }
 
-test("a reader holds exactly the writes acknowledged before its last look, never going back", async () => {
+test("a reader holds exactly the writes acknowledged before its last look, never going back (a probe past a pruned gap, after the next listing)", async () => {
   const seed = seedFromEnv("index reader against the writer");
   const runArb = fc.record({ ops: fc.array(opArb, { minLength: 1, maxLength: 40, size: "medium" }), separateSegments: fc.boolean() });
   await fc.assert(fc.asyncProperty(runArb, async ({ ops, separateSegments }) => {
@@ -112,8 +116,15 @@ test("a reader holds exactly the writes acknowledged before its last look, never
       for (const op of ops) {
         if (op.kind === "poll") {
           const reader = readers[op.reader] as IndexReader;
-          await reader.poll();
+          await reader.poll(op.thorough);
           assert.ok(reader.appliedSeq >= (applied[op.reader] as number), "a look never goes back in the WAL");
+          // A probe cannot see past WAL objects a checkpoint pruned before this reader read them; the
+          // next listing (a thorough poll, or every LIST_EVERY-th) does.
+          const gap = (await listNumbered(store, layout.walDir, WAL_EXT)).some((object) => object.seq > reader.appliedSeq);
+          if (gap) {
+            assert.ok(!op.thorough, "a thorough look leaves no WAL object unapplied");
+            await reader.poll(true);
+          }
           applied[op.reader] = reader.appliedSeq;
           assertAnswers(reader.state, model, `polling reader ${op.reader}`);
         } else if (op.kind === "open") {
@@ -123,7 +134,7 @@ test("a reader holds exactly the writes acknowledged before its last look, never
         }
       }
       for (const [i, reader] of readers.entries()) {
-        await reader.poll();
+        await reader.poll(true);
         assertAnswers(reader.state, model, `polling reader ${i} at the end`);
       }
     }, separateSegments ? SEPARATE_SEGMENTS : MANUAL_POLICY);
@@ -146,6 +157,48 @@ test("a reader whose next WAL object was pruned by checkpoints loads the newer m
     await reader.poll();
     assertHolds(reader.state, model, "the reader after the reload");
     assert.equal(reader.appliedSeq, Math.max(...listed));
+  });
+});
+
+/** Counts the store's LISTs and GETs. */
+class CountingStore extends DelegatingStore {
+  lists = 0;
+  gets = 0;
+  override list(prefix: string): Promise<string[]> {
+    this.lists++;
+    return super.list(prefix);
+  }
+  override get(name: string): Promise<Uint8Array | undefined> {
+    this.gets++;
+    return super.get(name);
+  }
+}
+
+test("polls mostly probe for the next WAL object by name: one LIST in LIST_EVERY polls, and a pruned gap is crossed at it", async () => {
+  await withWriter(async (store, writer) => {
+    const counting = new CountingStore(store);
+    const model = new Map<string, number[]>();
+    const reader = await IndexReader.open(counting, layout, index);
+    await reader.poll(); // the first look of a reader lists
+    counting.lists = 0;
+    for (let i = 0; i < LIST_EVERY * 3; i++) await reader.poll();
+    assert.equal(counting.lists, 3, `one listing in ${LIST_EVERY} polls`);
+    await write(writer, { kind: "put", rows: [{ key: "a", data: [1, 2, 3] }] }, model);
+    await reader.poll();
+    assert.equal(reader.state.count, 1, "a new WAL object is found by the very next poll");
+    assertHolds(reader.state, model, "after a probe");
+    // A checkpoint prunes WAL objects the reader has not read: probes stop at the gap, the listing crosses it.
+    await write(writer, { kind: "put", rows: [{ key: "b", data: [4, 5, 6] }] }, model);
+    await write(writer, { kind: "checkpoint" }, model);
+    await write(writer, { kind: "put", rows: [{ key: "c", data: [7, 8, 9] }] }, model);
+    for (let polls = 0; reader.state.count !== model.size; polls++) {
+      assert.ok(polls < LIST_EVERY, `the gap is crossed within ${LIST_EVERY} polls`);
+      await reader.poll();
+    }
+    assertHolds(reader.state, model, "after the gap");
+    counting.lists = 0;
+    await reader.poll(true);
+    assert.equal(counting.lists, 1, "a thorough poll lists");
   });
 });
 
@@ -214,7 +267,7 @@ test("a reload after a checkpoint that adds a segment fetches that segment only"
     await putSegment(writer, model, "three-", 5);
     const added = (await segmentNames(store)).filter((name) => !held.includes(name));
     assert.equal(added.length, 1);
-    await reader.poll();
+    await reader.poll(true);
     assert.deepEqual(recording.takeSegmentGets(), new Map([[added[0], 1]]), "only the added segment is fetched");
     assertAnswers(reader.state, model, "the reader after the reload");
     assert.equal(reader.state.segments.length, 3);
@@ -233,7 +286,7 @@ test("deletes and overwrites of rows in kept segments are seen after the reload,
     late.recording.takeSegmentGets();
     await write(writer, { kind: "delete", keys: ["one-0", "one-9", "two-3"] }, model);
     await write(writer, { kind: "put", rows: [{ key: "two-4", data: [9, 9, 9] }] }, model);
-    await watching.reader.poll();
+    await watching.reader.poll(true);
     assertAnswers(watching.reader.state, model, "the reader that saw the WAL");
     await write(writer, { kind: "checkpoint" }, model);
     await write(writer, { kind: "delete", keys: ["one-1"] }, model);
@@ -241,14 +294,14 @@ test("deletes and overwrites of rows in kept segments are seen after the reload,
     const walFrom = (await listNumbered(store, layout.walDir, WAL_EXT))[0]?.seq ?? 0;
     assert.ok(late.reader.appliedSeq + 1 < walFrom, "the late reader's next WAL object was pruned: it must take the deletions from the bitmap");
     for (const { reader, recording } of [watching, late]) {
-      await reader.poll();
+      await reader.poll(true);
       assert.deepEqual(recording.takeSegmentGets(), new Map(), "no segment is fetched again");
       assertAnswers(reader.state, model, "a reader after the checkpoints");
     }
     // And deletions never come back: a put of another key, another checkpoint, another reload.
     await write(writer, { kind: "put", rows: [{ key: "three", data: [1, 1, 1] }] }, model);
     await write(writer, { kind: "checkpoint" }, model);
-    await late.reader.poll();
+    await late.reader.poll(true);
     assertAnswers(late.reader.state, model, "the late reader after one more checkpoint");
     assertAnswers((await IndexReader.open(store, layout, index)).state, model, "a reader opened now");
   }, SEPARATE_SEGMENTS);
@@ -265,14 +318,14 @@ test("a compaction that merges segments is followed: the merged segment is fetch
     await write(writer, { kind: "compact" }, model);
     const merged = await segmentNames(store);
     assert.equal(merged.length, 1, "the compaction merged the three segments into one");
-    await reader.poll();
+    await reader.poll(true);
     assert.deepEqual(recording.takeSegmentGets(), new Map([[merged[0], 1]]));
     assert.deepEqual(reader.state.segments.map((segment) => layout.segmentName(segment.id)), merged);
     assertAnswers(reader.state, model, "the reader after the compaction");
     await putSegment(writer, model, "four-", 3);
     await write(writer, { kind: "delete", keys: ["two-0"] }, model);
     await write(writer, { kind: "checkpoint" }, model);
-    await reader.poll();
+    await reader.poll(true);
     assert.equal(recording.takeSegmentGets().get(merged[0] as string), undefined, "the merged segment is kept");
     assertAnswers(reader.state, model, "the reader after a delete in the merged segment");
   }, SEPARATE_SEGMENTS);
@@ -288,11 +341,11 @@ test("a committed bitmap that has a deleted row live again is refused as damage,
     const before = reader.appliedSeq;
     await putSegment(writer, model, "two-", 2);
     recording.alterDeletes = (bytes) => encodeDeletions(decodeDeletions(bytes).map((entry) => ({ ...entry, deleted: new Uint8Array(entry.deleted.length) })));
-    await assert.rejects(reader.poll(), (error: unknown) => error instanceof CorruptionError && /row 1 live again/.test(error.message));
+    await assert.rejects(reader.poll(true), (error: unknown) => error instanceof CorruptionError && /row 1 live again/.test(error.message));
     assert.equal(reader.appliedSeq >= before, true);
     assert.equal(reader.state.get("one-1"), undefined, "the deleted row stays deleted");
     recording.alterDeletes = undefined;
-    await reader.poll();
+    await reader.poll(true);
     assertAnswers(reader.state, model, "the reader once the bitmap reads right again");
   }, SEPARATE_SEGMENTS);
 });
@@ -310,7 +363,7 @@ test("queries during a reload are answered from the old state until the swap, an
     await putSegment(writer, model, "three-", 4);
     await write(writer, { kind: "checkpoint" }, model);
     let done = false;
-    const reload = reader.poll().finally(() => {
+    const reload = reader.poll(true).finally(() => {
       done = true;
     });
     let turns = 0;

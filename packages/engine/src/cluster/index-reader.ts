@@ -1,8 +1,13 @@
 // A node that is not an index's writer reads it (docs/scale-out.md#reads-on-every-node): it holds the
-// state of the newest committed manifest plus the WAL after it, and polls the WAL listing, applying
-// new objects in order. A checkpoint commit in the WAL, or a WAL pruned past the next object it needs,
+// state of the newest committed manifest plus the WAL after it, and polls the WAL, applying new
+// objects in order. A checkpoint commit in the WAL, or a WAL pruned past the next object it needs,
 // makes it load the newer manifest, reading only the segments it does not hold (reader-reload.ts), and
 // swap its whole state in one step. It never deletes anything.
+//
+// Most polls only ask for the next WAL object by name (a GET, which object stores bill at about a
+// tenth of a LIST, docs/scale-out.md#costs-of-polling); a GET cannot tell "nothing new" from "pruned
+// by a checkpoint before this node read it", so every LIST_EVERY-th poll, and every look asked to be
+// thorough (the first read of an idle index), lists the WAL instead.
 import type { BlobStore } from "../storage/blob-store.ts";
 import { WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
@@ -12,8 +17,12 @@ import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/co
 import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { finishReload, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
 
+/** Every this many polls the WAL is listed rather than probed: once a second at the 250 ms poll. */
+export const LIST_EVERY = 4;
+
 export class IndexReader {
   private polling: Promise<void> | undefined;
+  private looks = 0;
   /** Told of each record applied, and "reset" when a reload swaps the state. */
   readonly watchers = new ChangeWatchers();
 
@@ -50,11 +59,13 @@ export class IndexReader {
   /**
    * Looks at the store once: applies new WAL objects, or loads a newer manifest. A call that arrives
    * while a look is under way waits for it and then looks again, so it never returns before a look
-   * that started after it was called.
+   * that started after it was called. A `thorough` look lists the WAL, so it also finds objects past
+   * a gap that a checkpoint pruned; the others mostly probe for the next object (see the file comment).
    */
-  poll(): Promise<void> {
-    if (this.polling) return this.polling.then(() => this.poll(), () => this.poll());
-    this.polling = this.look().finally(() => {
+  poll(thorough = false): Promise<void> {
+    if (this.polling) return this.polling.then(() => this.poll(thorough), () => this.poll(thorough));
+    const list = thorough || this.looks++ % LIST_EVERY === 0;
+    this.polling = (list ? this.look() : this.probe()).finally(() => {
       this.polling = undefined;
     });
     return this.polling;
@@ -77,19 +88,35 @@ export class IndexReader {
     }
     let committed = false;
     for (; listed.has(this.next); this.next++) {
-      const name = this.layout.walName(this.next);
-      const bytes = await this.store.get(name);
+      const bytes = await this.store.get(this.layout.walName(this.next));
       if (bytes === undefined) {
         await this.reload();
         return;
       }
-      for (const record of decodeRequired(name, "WAL object", bytes, decodeWalObject)) {
-        this.state.apply(record);
-        this.watchers.tellRecord(record);
-        if (record.type === "marker" && "checkpoint" in record.marker) committed = true;
-      }
+      committed = this.applyWalObject(bytes) || committed;
     }
     if (committed) await this.reload();
+  }
+
+  /** Applies the WAL objects from the next one on, asked for by name, until one is not there. */
+  private async probe(): Promise<void> {
+    let committed = false;
+    for (let bytes = await this.store.get(this.layout.walName(this.next)); bytes !== undefined; bytes = await this.store.get(this.layout.walName(this.next))) {
+      committed = this.applyWalObject(bytes) || committed;
+      this.next++;
+    }
+    if (committed) await this.reload();
+  }
+
+  /** Applies WAL object `next`'s records; true when one of them commits a checkpoint. */
+  private applyWalObject(bytes: Uint8Array): boolean {
+    let committed = false;
+    for (const record of decodeRequired(this.layout.walName(this.next), "WAL object", bytes, decodeWalObject)) {
+      this.state.apply(record);
+      this.watchers.tellRecord(record);
+      if (record.type === "marker" && "checkpoint" in record.marker) committed = true;
+    }
+    return committed;
   }
 
   /**

@@ -99,7 +99,7 @@ export class SharedCollection implements Collection {
   }
 
   /**
-   * A reader polls while the index is in use here; an idle one is left alone (each poll is a LIST
+   * A reader polls while the index is in use here; an idle one is left alone (each poll is a request
    * the store bills, docs/scale-out.md#costs-of-polling) until freshen() or a write wakes it.
    */
   private startPolling(): void {
@@ -133,7 +133,8 @@ export class SharedCollection implements Collection {
     try {
       if (this.role.kind === "writer") await this.maintain();
       const role = this.role;
-      if (role.kind === "reader") await role.reader.poll();
+      // Thorough: while idle, a checkpoint may have pruned WAL objects this node never read.
+      if (role.kind === "reader") await role.reader.poll(true);
     } catch (error) {
       // The read cannot be answered fresh: a 503 the client retries, not stale data. The next read
       // looks again, since the index is not in use until a look succeeds.
