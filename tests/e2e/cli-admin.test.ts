@@ -151,7 +151,7 @@ test("usage errors exit 2 with one line: a bad or missing argument, an unknown c
   const offline: Array<[string[], RegExp]> = [
     [["fsck"], /^ossv admin fsck: give --data-dir DIR, or --store s3:\/\/BUCKET\/PREFIX for a shared store$/],
     [["fsck", "--store", "http://bucket/prefix"], /^ossv admin fsck: --store must be an s3:\/\/BUCKET\/PREFIX URL/],
-    [["fsck", "--data-dir", dir, "--s3-endpoint", "http://127.0.0.1:1"], /^ossv admin fsck: --s3-endpoint and --s3-path-style go with --store/],
+    [["fsck", "--data-dir", dir, "--s3-endpoint", "http://127.0.0.1:1"], /^ossv admin fsck: --s3-endpoint, --s3-path-style and --s3-conditional-write go with --store/],
   ];
   for (const [args, message, env, connect] of [...cases, ...offline.map(([args, message]) => [args, message, undefined, false] as const)]) {
     const result = await admin(args, { ...(env && { env }), ...(connect === false && { connect }) });

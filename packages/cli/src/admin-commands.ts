@@ -119,6 +119,7 @@ deletedKeys with --new-master-key).`)
     .option("--s3-endpoint <url>", "with --store: the object store's URL, as ossv serve takes it")
     .option("--s3-region <id>", "with --store: region the store's requests are signed for (default: us-east-1)")
     .option("--s3-path-style", "with --store: the bucket in the URL's path (Ceph, MinIO)")
+    .option("--s3-conditional-write <kind>", "with --store: if-none-match or oss-forbid-overwrite (default: by the endpoint)")
     .option("--repair", "move what cannot be read to quarantine/ (never deletes), rebuild what can be, and leave a state the server opens")
     .addHelpText("after", `
 Prints the report as JSON. Exit code 0 when clean (or fully repaired), 1 when a problem is left.

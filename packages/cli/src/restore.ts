@@ -11,7 +11,7 @@ import { openObjectStore, storeFromFlags, type ObjectStoreSettings } from "./ser
 
 const RESTORE_USAGE = `usage: ossv restore --from DIR --data-dir NEW [--master-key-file FILE]
        ossv restore --from DIR --store s3://BUCKET/PREFIX [--s3-endpoint URL]
-                    [--s3-region ID] [--s3-path-style] [--data-dir DIR]
+                    [--s3-region ID] [--s3-path-style] [--s3-conditional-write KIND] [--data-dir DIR]
                     [--master-key-file FILE]
 
 Makes the data directory NEW (new or empty) from the backup in DIR, as
@@ -31,7 +31,7 @@ Then start 'ossv serve --store s3://BUCKET/PREFIX ...' nodes.
                           without one (or set OSSV_MASTER_KEY when serving)
 `;
 
-type RestoreFlags = Partial<Record<"from" | "data-dir" | "master-key-file" | "store" | "s3-endpoint" | "s3-region", string>>
+type RestoreFlags = Partial<Record<"from" | "data-dir" | "master-key-file" | "store" | "s3-endpoint" | "s3-region" | "s3-conditional-write", string>>
   & { "s3-path-style"?: boolean; help?: boolean };
 
 function parse(argv: string[]): RestoreFlags {
@@ -40,6 +40,7 @@ function parse(argv: string[]): RestoreFlags {
     options: {
       from: { type: "string" }, "data-dir": { type: "string" }, "master-key-file": { type: "string" },
       store: { type: "string" }, "s3-endpoint": { type: "string" }, "s3-region": { type: "string" }, "s3-path-style": { type: "boolean" },
+      "s3-conditional-write": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   }).values;
@@ -78,6 +79,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     settings = values.help ? undefined : storeFromFlags({
       ...(values.store !== undefined && { store: values.store }), ...(values["s3-endpoint"] !== undefined && { s3Endpoint: values["s3-endpoint"] }),
       ...(values["s3-region"] !== undefined && { s3Region: values["s3-region"] }), s3PathStyle: values["s3-path-style"] === true,
+      ...(values["s3-conditional-write"] !== undefined && { s3ConditionalWrite: values["s3-conditional-write"] }),
     }, process.env);
   } catch (error) {
     process.stderr.write(`ossv restore: ${(error as Error).message}\n${RESTORE_USAGE}`);

@@ -96,6 +96,12 @@ test("--store and the s3 options come from flags, the environment or the file, w
     assert.equal(fromFile.objectStore?.endpoint, "https://minio.example.com");
     assert.equal(fromFile.objectStore?.forcePathStyle, true);
   });
+  const oss = settingsFrom(["--store", "s3://vectors", "--s3-endpoint", "https://oss-cn-hangzhou.aliyuncs.com", "--s3-conditional-write", "oss-forbid-overwrite"], keys);
+  assert.ok(!("help" in oss));
+  assert.equal(oss.objectStore?.conditionalWrite, "oss-forbid-overwrite");
+  const byEndpoint = settingsFrom(["--store", "s3://vectors"], keys);
+  assert.ok(!("help" in byEndpoint));
+  assert.equal(byEndpoint.objectStore?.conditionalWrite, undefined, "left to the store to pick by its endpoint");
   const local = settingsFrom([], keys);
   assert.ok(!("help" in local));
   assert.equal(local.objectStore, undefined, "without --store the data directory holds the data");
@@ -111,7 +117,9 @@ test("bad store settings are OptionErrors that say what is wrong", () => {
   refused([], { ...keys, OSSV_S3_ENDPOINT: "127.0.0.1:7480", OSSV_STORE: "s3://vectors" }, /^OSSV_S3_ENDPOINT \(environment\) must be an http:\/\/ or https:\/\/ URL/);
   refused(["--store", "s3://vectors", "--s3-endpoint", "http://key:secret@host"], keys, /without query or credentials/);
   refused(["--store", "s3://vectors", "--s3-region", "EU West"], keys, /^--s3-region must be a region name/);
-  refused(["--s3-endpoint", "http://127.0.0.1:7480"], keys, /^--s3-endpoint and --s3-path-style go with --store s3:\/\/BUCKET\/PREFIX$/);
+  refused(["--s3-endpoint", "http://127.0.0.1:7480"], keys, /^--s3-endpoint, --s3-path-style and --s3-conditional-write go with --store s3:\/\/BUCKET\/PREFIX$/);
+  refused(["--s3-conditional-write", "if-none-match"], keys, /go with --store s3:\/\/BUCKET\/PREFIX$/);
+  refused(["--store", "s3://vectors", "--s3-conditional-write", "always"], keys, /^--s3-conditional-write must be one of if-none-match, oss-forbid-overwrite/);
   refused(["--store", "s3://vectors"], { AWS_ACCESS_KEY_ID: "id" }, /^--store needs the object store's credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
   refused(["--cache-dir", "/var/cache/ossv"], keys, /^--cache-dir goes with --store s3:\/\/BUCKET\/PREFIX/);
   refused(["--store", "s3://vectors", "--cache-dir", "/c", "--cache-size", "50%"], keys, /^--cache-size must be a size of at least 1 MiB/);

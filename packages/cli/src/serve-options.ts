@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { corsPolicy, parseCorsOriginList, parseMemorySize } from "@ossv/server";
-import { parseS3Location, type S3Location } from "@ossv/engine";
+import { CONDITIONAL_WRITES, parseS3Location, type S3Location } from "@ossv/engine";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
 type RawValue = unknown;
@@ -168,6 +168,10 @@ export const SERVE_OPTIONS = {
   "s3-path-style": row({
     name: "s3-path-style", switch: true, parse: onOff, default: false,
     description: "name the bucket in the URL's path, not its host name (Ceph, MinIO and most stores on an IP address want it)",
+  }),
+  "s3-conditional-write": row({
+    name: "s3-conditional-write", placeholder: "KIND", parse: oneOf(CONDITIONAL_WRITES), defaultText: "oss-forbid-overwrite for an *.aliyuncs.com endpoint, else if-none-match",
+    description: "how the store is told to create an object only if its name is free: if-none-match (AWS S3, Ceph, MinIO) or oss-forbid-overwrite (Alibaba Cloud OSS)",
   }),
   "cache-dir": row({
     name: "cache-dir", placeholder: "DIR", parse: text, defaultText: "none, every read goes to the store",

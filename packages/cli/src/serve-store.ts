@@ -1,11 +1,11 @@
 // Where `ossv serve` keeps its data: the data directory, or with --store an S3-compatible object
 // store. The object store's code and the AWS SDK are loaded only when --store is given.
-import { CachedBlobStore, type BlobStore, type S3Location } from "@ossv/engine";
+import { CachedBlobStore, type BlobStore, type ConditionalWrite, type S3Location } from "@ossv/engine";
 import type { S3BlobStore } from "@ossv/engine/s3";
 import { resolveServeOptions, type ServeConfig } from "./serve-options.ts";
 
 /** The options that say where the store is: serve's, and the offline tools' (admin fsck, restore). */
-export type StoreConfig = Pick<ServeConfig, "store" | "s3-endpoint" | "s3-region" | "s3-path-style">
+export type StoreConfig = Pick<ServeConfig, "store" | "s3-endpoint" | "s3-region" | "s3-path-style" | "s3-conditional-write">
   & Partial<Pick<ServeConfig, "cache-dir" | "cache-size">>;
 
 export interface ObjectStoreSettings extends S3Location {
@@ -13,6 +13,7 @@ export interface ObjectStoreSettings extends S3Location {
   region: string;
   forcePathStyle: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  conditionalWrite?: ConditionalWrite;
   /** --cache-dir and --cache-size: the local disk cache in front of the store. */
   cache?: { dir: string; maxBytes: number };
 }
@@ -23,7 +24,9 @@ export interface ObjectStoreSettings extends S3Location {
  */
 export function objectStoreSettings(config: StoreConfig, env: NodeJS.ProcessEnv): ObjectStoreSettings | undefined {
   if (!config.store) {
-    if (config["s3-endpoint"] || config["s3-path-style"]) throw new Error("--s3-endpoint and --s3-path-style go with --store s3://BUCKET/PREFIX");
+    if (config["s3-endpoint"] || config["s3-path-style"] || config["s3-conditional-write"]) {
+      throw new Error("--s3-endpoint, --s3-path-style and --s3-conditional-write go with --store s3://BUCKET/PREFIX");
+    }
     if (config["cache-dir"]) throw new Error("--cache-dir goes with --store s3://BUCKET/PREFIX (a data directory is on local disk already)");
     return undefined;
   }
@@ -36,6 +39,7 @@ export function objectStoreSettings(config: StoreConfig, env: NodeJS.ProcessEnv)
     ...(config["s3-endpoint"] && { endpoint: config["s3-endpoint"] }),
     region: config["s3-region"],
     forcePathStyle: config["s3-path-style"],
+    ...(config["s3-conditional-write"] && { conditionalWrite: config["s3-conditional-write"] }),
     credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) },
     ...(config["cache-dir"] && { cache: { dir: config["cache-dir"], maxBytes: config["cache-size"] ?? 0 } }),
   };
@@ -56,7 +60,9 @@ export async function openObjectStore(settings: ObjectStoreSettings, { probe = t
  */
 export function storeFromFlags(flags: StoreFlags, env: NodeJS.ProcessEnv): ObjectStoreSettings | undefined {
   const argv: string[] = [];
-  const given = [["store", flags.store], ["s3-endpoint", flags.s3Endpoint], ["s3-region", flags.s3Region]] as const;
+  const given = [
+    ["store", flags.store], ["s3-endpoint", flags.s3Endpoint], ["s3-region", flags.s3Region], ["s3-conditional-write", flags.s3ConditionalWrite],
+  ] as const;
   for (const [name, value] of given) if (value !== undefined) argv.push(`--${name}`, value);
   if (flags.s3PathStyle === true) argv.push("--s3-path-style");
   return objectStoreSettings(resolveServeOptions(argv, {}).config, env);
@@ -68,6 +74,7 @@ export interface StoreFlags {
   s3Endpoint?: string;
   s3Region?: string;
   s3PathStyle?: boolean;
+  s3ConditionalWrite?: string;
 }
 
 /** The store the engine uses: `store`, behind the disk cache when --cache-dir names one. */

@@ -9,6 +9,7 @@ export { LocalBlobStore } from "./storage/local-blob-store.ts";
 export { CachedBlobStore, type DiskCacheOptions, type DiskCacheStats } from "./storage/disk-cache/cached-blob-store.ts";
 // The object store itself is the "@ossv/engine/s3" entry (it loads the AWS SDK); its URLs parse here.
 export { formatS3Location, parseS3Location, type S3Location } from "./storage/s3/s3-location.ts";
+export { CONDITIONAL_WRITES, type ConditionalWrite } from "./storage/s3/conditional-write.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";
 export { DurableCollection, type SegmentSummary } from "./collection/collection.ts";
 export { DEFAULT_CHECKPOINT_POLICY, type CheckpointPolicy } from "./maintenance/policy.ts";

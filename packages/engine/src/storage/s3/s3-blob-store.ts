@@ -2,8 +2,9 @@
 // prefix. Each object is one key, `<prefix><name>`; a PUT is atomic, so a reader never sees part
 // of an object, and an object acknowledged by the store is durable there (no fsync of our own).
 //
-// createIfAbsent is a PUT with `If-None-Match: *`: the store creates the key only if it does not
-// exist, and answers 412 otherwise. A PUT that failed without a clear answer (a 5xx, a lost
+// createIfAbsent is a PUT with `If-None-Match: *` (on Alibaba OSS, `x-oss-forbid-overwrite: true`:
+// conditional-write.ts): the store creates the key only if it does not exist, and answers 412 (OSS:
+// 409) otherwise. A PUT that failed without a clear answer (a 5xx, a lost
 // connection) may still have created the object, and a PUT sent again after one that did lands on
 // a taken name. So each call marks its object with a random token in the object's metadata, and
 // whenever the outcome is unclear it reads the token back: its own token means this call created the
@@ -23,6 +24,7 @@ import { BlobNotCreatedError, type BlobBody, type BlobStore, type CountsRequests
 import { blobNameSegments, isBlobName } from "../blob-name.ts";
 import { classifyPutFailure, describeS3Error, isMissing } from "./s3-errors.ts";
 import { probeConditionalCreate } from "./conditional-create-probe.ts";
+import { addConditionalHeader, conditionalInput, conditionalWriteFor, type ConditionalWrite } from "./conditional-write.ts";
 import { formatS3Location, type S3Location } from "./s3-location.ts";
 
 /** User metadata key (x-amz-meta-ossv-create) holding the token of the call that created an object. */
@@ -40,6 +42,8 @@ export interface S3StoreOptions extends S3Location {
   /** Bucket in the path (http://host/bucket/key) rather than the host name; Ceph and MinIO want it. */
   forcePathStyle: boolean;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** How creates are made conditional; by default what the endpoint implies (conditional-write.ts). */
+  conditionalWrite?: ConditionalWrite;
 }
 
 function clientConfig(options: S3StoreOptions): S3ClientConfig {
@@ -83,11 +87,14 @@ export class S3BlobStore implements BlobStore, CountsRequests {
 
   /** Commands sent, by operation (blob-store.ts CountsRequests); an SDK retry is not counted again. */
   private readonly counts: Record<string, number> = {};
+  readonly conditionalWrite: ConditionalWrite;
 
   constructor(private readonly options: S3StoreOptions) {
     this.location = `${formatS3Location(options)}${options.endpoint ? ` at ${options.endpoint}` : ""}`;
+    this.conditionalWrite = conditionalWriteFor(options.endpoint, options.conditionalWrite);
     this.client = new S3Client(clientConfig(options));
     this.putClient = new S3Client({ ...clientConfig(options), maxAttempts: 1 });
+    addConditionalHeader(this.putClient, this.conditionalWrite);
     for (const client of [this.client, this.putClient]) {
       client.middlewareStack.add((next, context) => (args) => {
         const operation = OPERATION_OF_COMMAND[context.commandName ?? ""] ?? "other";
@@ -196,7 +203,7 @@ export class S3BlobStore implements BlobStore, CountsRequests {
       try {
         await this.putClient.send(new PutObjectCommand({
           Bucket: this.bucket, Key: key, Body: requestBody(bytes), ContentLength: bodyLength(bytes),
-          IfNoneMatch: "*", Metadata: { [TOKEN_KEY]: token },
+          ...conditionalInput(this.conditionalWrite), Metadata: { [TOKEN_KEY]: token },
         }));
         return true;
       } catch (error) {
@@ -230,9 +237,11 @@ export class S3BlobStore implements BlobStore, CountsRequests {
     }
   }
 
-  /** Checks that the store honours If-None-Match: * (conditional-create-probe.ts); throws if not. */
+  /** Checks that the store honours its conditional write (conditional-create-probe.ts); throws if not. */
   probe(): Promise<void> {
-    return probeConditionalCreate({ client: this.putClient, bucket: this.bucket, prefix: this.options.prefix, location: this.location });
+    return probeConditionalCreate({
+      client: this.putClient, bucket: this.bucket, prefix: this.options.prefix, location: this.location, conditionalWrite: this.conditionalWrite,
+    });
   }
 
   /** Closes the store's connections; the store is unusable afterwards. */

@@ -23,8 +23,8 @@ const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTU
 
 /**
  * What one failed create-if-absent PUT says about the object:
- * - taken: 412, the name was held when the store looked;
- * - conflict: 409, another conditional write to the name was under way (AWS asks to try again);
+ * - taken: 412 (Alibaba OSS: 409 FileAlreadyExists), the name was held when the store looked;
+ * - conflict: any other 409, another conditional write to the name was under way (AWS asks to try again);
  * - refused: the store turned the request down for what it was (bad credentials, no such bucket,
  *   too large: any other 4xx), or it never reached the store: nothing was written;
  * - answered: a 5xx, or 408/429: the store finished the request but says it failed; RGW answers a
@@ -36,7 +36,7 @@ export type PutFailure = "taken" | "conflict" | "refused" | "answered" | "lost";
 export function classifyPutFailure(error: unknown): PutFailure {
   const status = statusOf(error);
   if (status === undefined) return NOT_CONNECTED.has(codeOf(error) ?? "") ? "refused" : "lost";
-  if (status === 412) return "taken";
+  if (status === 412 || (status === 409 && (error as Error).name === "FileAlreadyExists")) return "taken";
   if (status === 409) return "conflict";
   if (status >= 500 || status === 408 || status === 429) return "answered";
   return status >= 400 ? "refused" : "lost";
