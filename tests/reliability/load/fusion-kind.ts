@@ -14,7 +14,7 @@ import { euclidean, GROUPS, sameFloat32Bits, writeVector } from "./write-values.
 const index = { bucket: BUCKET, indexName: INDEX };
 const upTo = (max: number, random: () => number) => 1 + Math.floor(random() * max);
 /** Words per text query in the recovery check: each query is one request for this many keys. */
-const WORDS_PER_QUERY = 100;
+const WORDS_PER_QUERY = 250;
 /**
  * After each recovery the words of the most recent this many write ids no key holds are searched (all
  * of them at CI size; under OSSV_TORTURE the run writes tens of thousands).
