@@ -16,6 +16,7 @@ import { runLoad, type LoadOptions } from "./load/load-runner.ts";
 import { checkHistory } from "./load/register-checker.ts";
 import { meanKib, sampleRss } from "./load/rss-sampler.ts";
 import { createBucketAndIndex, sdkClient, startServe, stopServe } from "./load/serve-fixture.ts";
+import { standardKind } from "./load/standard-kind.ts";
 import { testSeed } from "./scale.ts";
 
 const CLIENTS = 64;
@@ -55,9 +56,9 @@ test(`${CLIENTS} clients for ${RUN_MS / 1000} s on overlapping keys: linearizabl
   const history = new History();
   const server = await startServe(dataDir, POLICY);
   try {
-    await createBucketAndIndex(sdkClient(server.port));
+    await createBucketAndIndex(sdkClient(server.port), standardKind);
     const load = {
-      clients: Array.from({ length: CLIENTS }, () => sdkClient(server.port)), history, keys: new KeyChooser(KEYS, false),
+      clients: Array.from({ length: CLIENTS }, () => sdkClient(server.port)), kind: standardKind, history, keys: new KeyChooser(KEYS, false),
       mix: MIX, shouldStop: () => false, serverGone: () => false,
     };
     const warmUp = await runLoad({ ...load, seed, maxOpsPerClient: Math.ceil(WARM_UP_OPS / CLIENTS), deadlineMs: WARM_UP_LIMIT_MS });

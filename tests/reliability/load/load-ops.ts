@@ -1,21 +1,11 @@
 // The operations of a load, each one SDK request (ListVectors: one request per page) recorded in the
 // history: writes when issued and when acknowledged, every key a read request saw with the interval of
-// that request. A call that throws leaves its writes unanswered; the runner decides what that means.
-import type { Vector, VectorsClient } from "@ossv/sdk";
-import type { History } from "./history.ts";
-import type { KeyChooser } from "./key-chooser.ts";
+// that request; what a put stores and how a query asks come from the index's kind (index-kind.ts). A
+// call that throws leaves its writes unanswered; the runner decides what that means.
+import type { Vector } from "@ossv/sdk";
+import type { LoadContext } from "./index-kind.ts";
 import { BUCKET, INDEX } from "./serve-fixture.ts";
-import { vectorProblems, writeIdOf } from "./vector-checks.ts";
-import { euclidean, GROUPS, writeMetadata, writeVector } from "./write-values.ts";
-
-export interface LoadContext {
-  client: VectorsClient;
-  history: History;
-  keys: KeyChooser;
-  random: () => number;
-  /** Wrong answers that are wrong at any timing: corrupt vectors, bad query results. */
-  problems: string[];
-}
+import { writeIdOf } from "./vector-checks.ts";
 
 const MAX_PROBLEMS = 50;
 const index = { bucket: BUCKET, indexName: INDEX };
@@ -31,7 +21,7 @@ export async function putSome(ctx: LoadContext, maxKeys: number): Promise<void> 
   if (keys.length === 0) return;
   try {
     const writes = keys.map((key) => ctx.history.issue(key, "put"));
-    const vectors = writes.map((write) => ({ key: write.key, data: { float32: writeVector(write.id) }, metadata: { ...writeMetadata(write.id) } }));
+    const vectors = writes.map((write) => ctx.kind.vectorOf(write.key, write.id));
     await ctx.client.putVectors({ ...index, vectors });
     for (const write of writes) ctx.history.acknowledge(write);
   } finally {
@@ -62,7 +52,7 @@ export async function getKeys(ctx: LoadContext, keys: string[], via = "GetVector
   const { vectors } = await ctx.client.getVectors({ ...index, keys, returnData: true, returnMetadata: true });
   const respondedAt = ctx.history.now();
   const found = new Map(vectors.map((vector) => [vector.key, vector]));
-  for (const vector of vectors) report(ctx, vectorProblems(vector, via, true));
+  for (const vector of vectors) report(ctx, ctx.kind.vectorProblems(vector, via, true));
   if (found.size !== vectors.length || vectors.some((vector) => !keys.includes(vector.key))) {
     report(ctx, [`${via}: asked for ${keys.join(",")}, got ${vectors.map((vector) => vector.key).join(",")}`]);
   }
@@ -90,7 +80,7 @@ export async function listAll(ctx: LoadContext, pageSize: number, via = "ListVec
     const covered = ctx.keys.names.filter((key) => key > after && (result.nextToken === undefined || key <= (last as string)));
     const found = new Map(result.vectors.map((vector) => [vector.key, vector]));
     for (const vector of result.vectors) {
-      report(ctx, vectorProblems(vector, via, true));
+      report(ctx, ctx.kind.vectorProblems(vector, via, true));
       if (!covered.includes(vector.key) || all.has(vector.key)) report(ctx, [`${via}: ${vector.key} out of order or unknown`]);
       all.set(vector.key, vector);
     }
@@ -106,43 +96,7 @@ export async function listAll(ctx: LoadContext, pageSize: number, via = "ListVec
   throw new Error(`${via}: more than ${maxPages} pages for ${ctx.keys.names.length} keys`);
 }
 
-/**
- * A similarity query near some put's vector, sometimes filtered by group. Each hit is a read of its
- * key; besides, hits must be distinct, match the filter, come closest first, and report the distance
- * of the vector their write id names.
- */
+/** One query of the index's kind (IndexKind.query): its hits are reads, its wrong answers reported. */
 export async function querySome(ctx: LoadContext, maxTopK: number): Promise<void> {
-  const target = writeVector(upTo(Math.max(1, ctx.history.lastId), ctx.random));
-  const group = ctx.random() < 0.3 ? Math.floor(ctx.random() * GROUPS) : undefined;
-  const invokedAt = ctx.history.now();
-  const { vectors } = await ctx.client.queryVectors({
-    ...index, queryVector: { float32: target }, topK: upTo(maxTopK, ctx.random), returnMetadata: true, returnDistance: true,
-    ...(group === undefined ? {} : { filter: { group: { $eq: group } } }),
-  });
-  const respondedAt = ctx.history.now();
-  report(ctx, queryProblems(vectors, target, group));
-  for (const vector of vectors) {
-    ctx.history.recordRead({ key: vector.key, value: writeIdOf(vector) ?? -1, invokedAt, respondedAt, via: "QueryVectors" });
-  }
-}
-
-function queryProblems(vectors: Vector[], target: Float32Array, group: number | undefined): string[] {
-  const problems: string[] = [];
-  let previous = -Infinity;
-  for (const vector of vectors) {
-    problems.push(...vectorProblems(vector, "QueryVectors", false));
-    const id = writeIdOf(vector);
-    const distance = vector.distance ?? NaN;
-    if (id !== undefined) {
-      const expected = euclidean(target, writeVector(id));
-      if (!(Math.abs(distance - expected) <= 1e-3 * Math.max(1, expected))) {
-        problems.push(`QueryVectors: ${vector.key} (write ${id}) at distance ${distance}, expected ${expected}`);
-      }
-    }
-    if (group !== undefined && vector.metadata?.["group"] !== group) problems.push(`QueryVectors: ${vector.key} is not in group ${group}`);
-    if (distance < previous) problems.push("QueryVectors: hits are not closest first");
-    previous = distance;
-  }
-  if (new Set(vectors.map((vector) => vector.key)).size !== vectors.length) problems.push("QueryVectors: a key came back twice");
-  return problems;
+  report(ctx, await ctx.kind.query(ctx, maxTopK));
 }

@@ -6,12 +6,13 @@ import type { VectorsClient } from "@ossv/sdk";
 import { seededRandom } from "../../../packages/engine/src/base/seeded-random.mjs";
 import type { History } from "./history.ts";
 import type { KeyChooser } from "./key-chooser.ts";
-import type { LoadContext } from "./load-ops.ts";
+import type { IndexKind, LoadContext } from "./index-kind.ts";
 
 export type Operation = (ctx: LoadContext) => Promise<unknown>;
 
 export interface LoadOptions {
   clients: VectorsClient[];
+  kind: IndexKind;
   history: History;
   keys: KeyChooser;
   /** Operation name -> [weight, operation]. */
@@ -41,7 +42,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
   const stats: LoadStats = { ops: {}, started: {}, errors: [], problems: [], cut: 0 };
   const deadline = performance.now() + options.deadlineMs;
   await Promise.all(options.clients.map((client, i) => runClient(options, stats, deadline, {
-    client, history: options.history, keys: options.keys, random: seededRandom(options.seed + i * 7919), problems: stats.problems,
+    client, kind: options.kind, history: options.history, keys: options.keys, random: seededRandom(options.seed + i * 7919), problems: stats.problems,
   })));
   return stats;
 }

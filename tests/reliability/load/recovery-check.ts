@@ -1,15 +1,14 @@
 // After a kill and restart: the ledger (the history of acknowledged and unanswered writes) against
 // what the server recovered. Each key must hold the value of its last acknowledged write, or of the
 // write that was in flight when the kill came (keys are written exclusively, so there is at most one
-// such write); GetVectors of every key and a full ListVectors must agree, and a query for a present
-// vector must find it. What recovery shows settles each in-doubt write: it took effect at the kill,
-// or it never happened.
+// such write); GetVectors of every key and a full ListVectors must agree, and the index kind's queries
+// must find what is present and nothing else (IndexKind.recoveryQueries). What recovery shows settles
+// each in-doubt write: it took effect at the kill, or it never happened.
 import type { Vector } from "@ossv/sdk";
 import type { Value } from "./history.ts";
-import { getKeys, listAll, type LoadContext } from "./load-ops.ts";
-import { BUCKET, INDEX } from "./serve-fixture.ts";
+import type { LoadContext } from "./index-kind.ts";
+import { getKeys, listAll } from "./load-ops.ts";
 import { writeIdOf } from "./vector-checks.ts";
-import { writeVector } from "./write-values.ts";
 
 export interface RecoveryCheck {
   keysChecked: number;
@@ -38,7 +37,7 @@ export async function checkRecovery(ctx: LoadContext, killedAt: number, querySam
   if (listed.size !== present.size || [...present.keys()].some((key) => !listed.has(key))) {
     ctx.problems.push(`recovery: ListVectors has ${listed.size} keys, GetVectors found ${present.size}`);
   }
-  await queryFindsPresent(ctx, [...present.values()].slice(0, querySamples));
+  ctx.problems.push(...await ctx.kind.recoveryQueries(ctx, present, querySamples));
   return check;
 }
 
@@ -56,23 +55,5 @@ function judgeKey(ctx: LoadContext, check: RecoveryCheck, key: string, observed:
     const tookEffect = write.kind === "put" ? observed === write.id : observed === null;
     if (tookEffect) ctx.history.settleApplied(write, killedAt);
     else ctx.history.settleDropped(write);
-  }
-}
-
-/** Each sampled vector is the nearest neighbour of its own data (at distance 0). */
-async function queryFindsPresent(ctx: LoadContext, vectors: Vector[]): Promise<void> {
-  for (const vector of vectors) {
-    const id = writeIdOf(vector);
-    if (id === undefined) continue;
-    const invokedAt = ctx.history.now();
-    const { vectors: hits } = await ctx.client.queryVectors({
-      bucket: BUCKET, indexName: INDEX, queryVector: { float32: writeVector(id) }, topK: 1, returnMetadata: true, returnDistance: true,
-    });
-    const respondedAt = ctx.history.now();
-    const [hit] = hits;
-    if (hit?.key !== vector.key || hit.distance !== 0) {
-      ctx.problems.push(`recovery: a query for ${vector.key}'s own vector found ${hit?.key} at ${hit?.distance}`);
-    }
-    if (hit) ctx.history.recordRead({ key: hit.key, value: writeIdOf(hit) ?? -1, invokedAt, respondedAt, via: "recovery QueryVectors" });
   }
 }

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { AdminClient, VectorsClient } from "@ossv/sdk";
 import type { CheckpointPolicy } from "@ossv/server";
 import { spawnServe, TEST_ACCOUNT, type ServeProcess } from "../../e2e/serve-process.ts";
-import { DIMENSION } from "./write-values.ts";
+import type { IndexKind } from "./index-kind.ts";
 
 export const BUCKET = "reliability";
 export const INDEX = "load";
@@ -34,11 +34,9 @@ export function adminClient(port: number): AdminClient {
   return new AdminClient({ endpoint: `http://127.0.0.1:${port}`, region: REGION, credentials: CREDENTIALS });
 }
 
-export async function createBucketAndIndex(client: VectorsClient): Promise<void> {
+export async function createBucketAndIndex(client: VectorsClient, kind: IndexKind): Promise<void> {
   await client.putVectorBucket({ bucket: BUCKET });
-  await client.putVectorIndex({
-    bucket: BUCKET, indexName: INDEX, dataType: "float32", dimension: DIMENSION, distanceMetric: "euclidean",
-  });
+  await kind.createIndex(client);
 }
 
 /** Stops the server with SIGTERM and returns its exit code (0 when it shut down cleanly). */

@@ -1,25 +1,9 @@
-// What a returned vector must look like whatever the timing: exactly the data and metadata of the put
-// its metadata names. Linearizability (which put it may be) is register-checker.ts's business.
-import { isDeepStrictEqual } from "node:util";
-import type { Vector } from "@ossv/sdk";
-import { sameFloat32Bits, writeMetadata, writeVector } from "./write-values.ts";
+// Which write a returned vector came from. What it must look like besides is its index kind's business
+// (standard-kind.ts, fusion-kind.ts); which write it may be, register-checker.ts's.
+import type { FusionHit, Vector } from "@ossv/sdk";
 
-/** The write id a returned vector names, or undefined when its metadata has none. */
-export function writeIdOf(vector: Vector): number | undefined {
+/** The write id a returned vector (or Fusion hit) names, or undefined when its metadata has none. */
+export function writeIdOf(vector: Vector | FusionHit): number | undefined {
   const w = vector.metadata?.["w"];
   return typeof w === "number" && Number.isInteger(w) ? w : undefined;
-}
-
-/** Problems with a vector returned with data and/or metadata; an empty list when it is intact. */
-export function vectorProblems(vector: Vector, via: string, expectData: boolean): string[] {
-  const id = writeIdOf(vector);
-  if (id === undefined) return [`${via}: ${vector.key} came back without a write id: ${JSON.stringify(vector.metadata)}`];
-  const problems: string[] = [];
-  if (!isDeepStrictEqual(vector.metadata, writeMetadata(id))) {
-    problems.push(`${via}: ${vector.key} metadata ${JSON.stringify(vector.metadata)} is not write ${id}'s`);
-  }
-  if (expectData && !sameFloat32Bits(vector.data?.float32 ?? [], writeVector(id))) {
-    problems.push(`${via}: ${vector.key} data ${JSON.stringify(vector.data?.float32)} is not write ${id}'s bit for bit`);
-  }
-  return problems;
 }
