@@ -3,6 +3,9 @@
 // Node 20's --test does not expand globs, so the file list is gathered here.
 // Usage: npm test [-- path-substring ...] to run only matching files.
 //        npm run test:unit [-- path-substring ...] (--unit) for the unit tests only, see UNIT_ROOT.
+//        node scripts/run-tests.mjs --e2e-on-store [path-substring ...]: the end-to-end tests (tests/e2e/)
+//        once more with their servers' data in the test object store (tests/e2e/test-store.ts; needs
+//        the OSSV_TEST_S3_* gateway, as .ci/run sets it).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -10,7 +13,8 @@ import { spawnSync } from "node:child_process";
 const roots = ["packages", "tests"];
 const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
-const filters = args.filter((arg) => arg !== "--unit");
+const onStore = args.includes("--e2e-on-store");
+const filters = args.filter((arg) => arg !== "--unit" && arg !== "--e2e-on-store");
 
 /**
  * The unit tests are the test files beside the source, under packages/<name>/src/, except those named
@@ -48,6 +52,7 @@ function walk(dir, out) {
 
 const files = roots.flatMap((root) => walk(root, []))
   .filter((f) => !unitOnly || isUnit(f))
+  .filter((f) => !onStore || f.split(sep).join("/").startsWith("tests/e2e/"))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 if (files.length === 0) {
@@ -55,6 +60,6 @@ if (files.length === 0) {
   process.exit(1);
 }
 const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], {
-  stdio: "inherit",
+  stdio: "inherit", env: onStore ? { ...process.env, OSSV_E2E_STORE: "s3" } : process.env,
 });
 process.exit(result.status ?? 1);

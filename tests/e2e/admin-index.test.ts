@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { BackgroundFailureEvent } from "@ossv/engine";
 import { AdminClient } from "@ossv/sdk";
 import { startTestServer } from "./raw-client.ts";
+import { needsDataDir } from "./test-store.ts";
 
 test("index compact merges segments, keeps the live vectors and never brings back deleted ones", async () => {
   const t = await startTestServer();
@@ -42,7 +43,7 @@ test("index compact merges segments, keeps the live vectors and never brings bac
   }
 });
 
-test("index describe shows a failing background flush, and that it healed once the fault was gone", async () => {
+test("index describe shows a failing background flush, and that it healed once the fault was gone", { skip: needsDataDir }, async () => {
   const failures: BackgroundFailureEvent[] = [];
   const t = await startTestServer({ onBackgroundFailure: (event) => failures.push(event) });
   try {

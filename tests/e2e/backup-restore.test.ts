@@ -5,12 +5,12 @@
 // deleted before then is back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
-import { OSSV_CLI, spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { runCli, spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { needsDataDir } from "./test-store.ts";
 
 const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
 // Checkpoints every few WAL objects, small segments, quick merges: pruning runs during the snapshot.
@@ -18,23 +18,14 @@ const POLICY = JSON.stringify({ maxWalObjects: 4, segmentRows: 400, idleFlushMs:
 const DIMENSION = 8;
 const WRITERS = 3;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...OSSV_CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 const clientFor = (port: number) => new VectorsClient({
   region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${port}`, credentials, retry: false,
 });
 const vectorOf = (n: number) => Array.from({ length: DIMENSION }, (_, i) => Math.sin(n * 7 + i));
 
-test("a snapshot taken under write load restores to a directory that is clean and holds every write acknowledged before it", async () => {
+test("a snapshot taken under write load restores to a directory that is clean and holds every write acknowledged before it", { skip: needsDataDir }, async () => {
   const root = await mkdtemp(join(tmpdir(), "ossv-backup-"));
   const live = join(root, "live");
   const backup = join(root, "backup");

@@ -8,13 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VectorsClient } from "@ossv/sdk";
 import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { needsDataDir } from "./test-store.ts";
 
 const credentials = { accessKeyId: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_ID, accessKeySecret: TEST_ACCOUNT.OSSV_ROOT_ACCESS_KEY_SECRET };
 const clientFor = (port: number) => new VectorsClient({
   region: "cn-hangzhou", accountId: TEST_ACCOUNT.OSSV_ACCOUNT_ID, endpoint: `http://127.0.0.1:${port}`, credentials, retry: false,
 });
 
-test("a copy of a running server's data directory starts; a second server on the directory itself is refused", async () => {
+test("a copy of a running server's data directory starts; a second server on the directory itself is refused", { skip: needsDataDir }, async () => {
   const root = await mkdtemp(join(tmpdir(), "ossv-lock-e2e-"));
   const live = join(root, "live");
   const copy = join(root, "copy");

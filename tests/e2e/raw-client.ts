@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { contentMd5, presignQuery, signRequest, type Credentials, type HeaderMap } from "@ossv/protocol";
 import { startServer, type RunningServer, type ServerOptions } from "@ossv/server";
+import { storeOptionsFor } from "./test-store.ts";
 
 export interface RawResponse {
   status: number;
@@ -45,13 +46,15 @@ export interface TestServer {
 
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-e2e-"));
-  const server = await startServer({ dataDir, port: 0, host: "127.0.0.1", region: "cn-hangzhou", ...options });
+  const store = await storeOptionsFor(dataDir);
+  const server = await startServer({ dataDir, port: 0, host: "127.0.0.1", region: "cn-hangzhou", ...store.options, ...options });
   const credentials = server.rootCredentials;
   return {
     server, dataDir, credentials,
     send: (req) => sendRaw(server, { credentials, accountId: server.accountId, ...req }),
     stop: async () => {
       await server.close();
+      store.release();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

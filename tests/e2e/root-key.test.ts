@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
 import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "./serve-process.ts";
 import { withTempDir } from "../../packages/engine/src/testing/test-support.ts";
+import { needsDataDir } from "./test-store.ts";
 
 
 function printedKey(output: string): { accountId: string; accessKeyId: string; accessKeySecret: string } | undefined {
@@ -60,7 +61,7 @@ test("a first start whose port is taken creates no account, so the next start sh
   });
 });
 
-test("root-key reset replaces a data directory's root key offline, and refuses while a server holds it", async () => {
+test("root-key reset replaces a data directory's root key offline, and refuses while a server holds it", { skip: needsDataDir }, async () => {
   await withTempDir(async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const lost = printedKey(first.output());
@@ -108,7 +109,7 @@ test("root-key reset names what is wrong: no account yet, or an account the dire
   });
 });
 
-test("a lost master.key: the server refuses to start, and root-key reset --new-master-key gets the directory back", async () => {
+test("a lost master.key: the server refuses to start, and root-key reset --new-master-key gets the directory back", { skip: needsDataDir }, async () => {
   await withTempDir(async (dataDir) => {
     const first = await spawnServe(["--data-dir", dataDir, "--quiet"]);
     const old = printedKey(first.output());

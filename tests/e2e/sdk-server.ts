@@ -5,6 +5,7 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { startServer, type RunningServer, type ServerOptions } from "@ossv/server";
 import { ServiceError, VectorsClient } from "@ossv/sdk";
+import { storeOptionsFor } from "./test-store.ts";
 
 export interface SdkServer {
   server: RunningServer;
@@ -14,7 +15,8 @@ export interface SdkServer {
 
 export async function startSdkServer(options: Partial<ServerOptions> = {}): Promise<SdkServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-e2e-"));
-  const server = await startServer({ dataDir, port: 0, host: "127.0.0.1", region: "cn-hangzhou", ...options });
+  const store = await storeOptionsFor(dataDir);
+  const server = await startServer({ dataDir, port: 0, host: "127.0.0.1", region: "cn-hangzhou", ...store.options, ...options });
   const client = new VectorsClient({
     region: "cn-hangzhou", accountId: server.accountId, endpoint: server.url, credentials: server.rootCredentials,
     retry: false,
@@ -23,6 +25,7 @@ export async function startSdkServer(options: Partial<ServerOptions> = {}): Prom
     server, client,
     stop: async () => {
       await server.close();
+      store.release();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

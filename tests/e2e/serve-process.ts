@@ -1,6 +1,7 @@
 // Runs `ossv serve` as a real child process, for tests of the CLI and of crash recovery (SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { storeArgsFor } from "./test-store.ts";
 
 /**
  * How tests start the CLI: its TypeScript sources through tsx, so a test always runs the code it
@@ -9,6 +10,18 @@ import { fileURLToPath } from "node:url";
  * Usage: spawn(process.execPath, [...OSSV_CLI, "serve", ...]).
  */
 export const OSSV_CLI = ["--import", "tsx", fileURLToPath(new URL("../../packages/cli/src/bin.ts", import.meta.url))];
+
+/** Runs the CLI to its end; resolves with its exit code and output. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...OSSV_CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -23,10 +36,14 @@ export const TEST_ACCOUNT = {
   OSSV_ROOT_ACCESS_KEY_SECRET: "test-root-secret-0000000000000",
 };
 
-/** Starts `ossv serve --port 0` and resolves once it reports its port. */
-export function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
-    env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+/**
+ * Starts `ossv serve --port 0` and resolves once it reports its port. With OSSV_E2E_STORE=s3 its
+ * --data-dir's data goes to the test object store (test-store.ts).
+ */
+export async function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const store = await storeArgsFor(args);
+  const child = spawn(process.execPath, [...OSSV_CLI, "serve", "--port", "0", "--host", "127.0.0.1", ...args, ...store.args], {
+    env: { ...process.env, ...store.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   // A signal as the end (a crash, say) goes into the output, which the failing assertion prints.

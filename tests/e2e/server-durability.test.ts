@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sendRaw, startTestServer } from "./raw-client.ts";
 import { spawnServe, TEST_ACCOUNT } from "./serve-process.ts";
+import { storeOptionsFor } from "./test-store.ts";
 import type { RunningServer } from "@ossv/server";
 
 const json = (body: unknown) => JSON.stringify(body);
@@ -22,7 +23,8 @@ test("vectors, deletes and catalog changes survive a restart on the same data di
   await send({ method: "PUT", bucket: "durable", query: "policy", body: '{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Principal":"*","Resource":"*"}]}' });
   await first.server.close();
   const { startServer } = await import("@ossv/server");
-  const second = await startServer({ dataDir: first.dataDir, port: 0, host: "127.0.0.1" });
+  const store = await storeOptionsFor(first.dataDir);
+  const second = await startServer({ dataDir: first.dataDir, port: 0, host: "127.0.0.1", ...store.options });
   try {
     assert.equal(second.accountId, first.server.accountId);
     assert.equal(second.generatedRootKey, false);
@@ -35,6 +37,7 @@ test("vectors, deletes and catalog changes survive a restart on the same data di
     assert.equal(policy.status, 200);
   } finally {
     await second.close();
+    store.release();
     await rm(first.dataDir, { recursive: true, force: true });
   }
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { DurableCollection } from "@ossv/engine";
 import { startSdkServer, type SdkServer } from "./sdk-server.ts";
+import { needsDataDir } from "./test-store.ts";
 
 let s: SdkServer;
 const bucket = "write-path";
@@ -52,7 +53,7 @@ test("a 4-d vector with an 80-byte key is stored, and DeleteVectors of a 68-byte
   assert.equal((await readBack([first, "second"])).size, 0);
 });
 
-test("a memtable whose rows cross the segment writer's growth points flushes, and its rows stay searchable", async () => {
+test("a memtable whose rows cross the segment writer's growth points flushes, and its rows stay searchable", { skip: needsDataDir }, async () => {
   await s.client.putVectorIndex({ bucket, indexName: "flush", dataType: "float32", dimension: 4, distanceMetric: "euclidean" });
   const vectors = Array.from({ length: 200 }, (_, i) => ({
     key: `row-${i}-${"x".repeat(i % 90)}`, data: { float32: [i, 1, 2, 3] }, metadata: { note: "n".repeat(i % 120), i },

@@ -25,7 +25,7 @@ interface Received {
 
 const INTERNAL_ERROR = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>staged by the test</Message></Error>';
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -37,6 +37,18 @@ function operationOf(req: IncomingMessage): string {
   if (req.method === "GET") return query.has("list-type") ? "list" : "get";
   if (req.method === "POST" && query.has("delete")) return "delete_batch";
   return (req.method ?? "other").toLowerCase();
+}
+
+/** Listens on a free loopback port; resolves with the server's URL. */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes a proxy's server and every connection still open to it. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
 }
 
 export class FaultProxy {
@@ -52,13 +64,11 @@ export class FaultProxy {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return await listenOnLoopback(this.server);
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private forward({ req, body }: Received): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> {

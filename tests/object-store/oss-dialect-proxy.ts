@@ -6,16 +6,10 @@
 // with `If-None-Match: *` added, an unsigned header the gateway honours without breaking the
 // request's signature, and turns the gateway's 412 into OSS's 409. Everything else passes untouched.
 import { request, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenOnLoopback, readBody } from "./fault-proxy.ts";
 
 const FILE_ALREADY_EXISTS = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>FileAlreadyExists</Code>'
   + "<Message>the name is taken and x-oss-forbid-overwrite is true (answered by the test's OSS proxy)</Message></Error>";
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 export class OssDialectProxy {
   /** PUTs that carried x-oss-forbid-overwrite: true, and PUTs that carried If-None-Match from the client. */
@@ -27,13 +21,11 @@ export class OssDialectProxy {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return await listenOnLoopback(this.server);
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

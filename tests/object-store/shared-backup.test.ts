@@ -7,7 +7,6 @@
 // single server's data directory, backed up and restored into a store with its master.key placed in
 // a node's --data-dir, which fsck checks and a node serves from.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +15,7 @@ import { test } from "node:test";
 import { setTimeout as pause } from "node:timers/promises";
 import type { VectorsClient } from "@ossv/sdk";
 import { VectorsClient as Client } from "@ossv/sdk";
-import { OSSV_CLI, spawnServe, TEST_ACCOUNT, type ServeProcess } from "../e2e/serve-process.ts";
+import { runCli, spawnServe, TEST_ACCOUNT, type ServeProcess } from "../e2e/serve-process.ts";
 import { startStoreNode, type StoreNode } from "./store-node.ts";
 import { newBucket, useTestS3, type TestS3 } from "./test-s3.ts";
 
@@ -28,16 +27,7 @@ const INDEX = { bucket: "vectors", indexName: "idx" };
 const POLICY = JSON.stringify({ maxWalObjects: 4, segmentRows: 150, idleFlushMs: 50, idleFlushRows: 1, idleMergeMs: 300, freezeMergeRatio: 0 });
 const vectorOf = (n: number) => Array.from({ length: DIMENSION }, (_, i) => Math.fround(Math.sin(n * 7 + i)));
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...OSSV_CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 const storeEnv = (endpoint: TestS3) => ({
   AWS_ACCESS_KEY_ID: endpoint.accessKeyId, AWS_SECRET_ACCESS_KEY: endpoint.secretAccessKey, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

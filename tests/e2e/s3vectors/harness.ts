@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { S3VectorsClient, S3VectorsServiceException, type S3VectorsClientConfig } from "@aws-sdk/client-s3vectors";
 import { startServer, type RunningServer, type ServerOptions } from "@ossv/server";
+import { storeOptionsFor } from "../test-store.ts";
 import { AdminClient, VectorsClient } from "@ossv/sdk";
 
 /** The region the server signs and names ARNs with when `--aws-region` is not given. */
@@ -44,7 +45,8 @@ let users = 0;
 
 export async function startS3vServer(options: Partial<ServerOptions> = {}): Promise<S3vServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "ossv-s3v-"));
-  const start = () => startServer({ dataDir, port: 0, host: "127.0.0.1", region: OSS_REGION, ...options });
+  const store = await storeOptionsFor(dataDir);
+  const start = () => startServer({ dataDir, port: 0, host: "127.0.0.1", region: OSS_REGION, ...store.options, ...options });
   const harness: S3vServer = {
     ...clientsFor(await start()), dataDir,
     newUser: async (policy) => {
@@ -60,6 +62,7 @@ export async function startS3vServer(options: Partial<ServerOptions> = {}): Prom
     },
     stop: async () => {
       await harness.server.close();
+      store.release();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
