@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { fq, type FusionHit, type QueryVectorsFusionRequest, type Vector, type VectorsClient } from "@ossv/sdk";
 import type { IndexKind, LoadContext } from "./index-kind.ts";
 import { BUCKET, INDEX } from "./serve-fixture.ts";
-import { writeIdOf } from "./vector-checks.ts";
+import { writeIdOf, writeProblems } from "./vector-checks.ts";
 import { cosine, DIR, dirVector, FUSION_SCHEMA, fusionData, fusionMetadata, hasDir, NEAR, wordOf } from "./fusion-values.ts";
 import { euclidean, GROUPS, sameFloat32Bits, writeVector } from "./write-values.ts";
 
@@ -46,18 +46,7 @@ export const fusionKind: IndexKind = {
 
   vectorOf: (key, writeId) => ({ key, data: fusionData(writeId), metadata: { ...fusionMetadata(writeId) } }),
 
-  vectorProblems(vector, via, expectData) {
-    const id = writeIdOf(vector);
-    if (id === undefined) return [`${via}: ${vector.key} came back without a write id: ${JSON.stringify(vector.metadata)}`];
-    const problems: string[] = [];
-    if (!isDeepStrictEqual(vector.metadata, fusionMetadata(id))) {
-      problems.push(`${via}: ${vector.key} metadata ${JSON.stringify(vector.metadata)} is not write ${id}'s`);
-    }
-    if (expectData && !sameData(vector.data, fusionData(id))) {
-      problems.push(`${via}: ${vector.key} data ${JSON.stringify(vector.data)} is not write ${id}'s fields bit for bit`);
-    }
-    return problems;
-  },
+  vectorProblems: (vector, via, expectData) => writeProblems(vector, via, expectData, fusionMetadata, (data, id) => sameData(data, fusionData(id))),
 
   /** k-NN on one of the vector fields, or a full-text match of some put's own word. */
   async query(ctx, maxTopK) {

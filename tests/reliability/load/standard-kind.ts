@@ -1,10 +1,9 @@
 // A Standard index of DIMENSION float32 components, euclidean: each write's vector and metadata come
 // from write-values.ts; queries are QueryVectors near some put's vector, sometimes filtered by group.
-import { isDeepStrictEqual } from "node:util";
 import type { Vector, VectorsClient } from "@ossv/sdk";
 import type { IndexKind, LoadContext } from "./index-kind.ts";
 import { BUCKET, INDEX } from "./serve-fixture.ts";
-import { writeIdOf } from "./vector-checks.ts";
+import { writeIdOf, writeProblems } from "./vector-checks.ts";
 import { DIMENSION, euclidean, GROUPS, sameFloat32Bits, writeMetadata, writeVector } from "./write-values.ts";
 
 const index = { bucket: BUCKET, indexName: INDEX };
@@ -19,19 +18,8 @@ export const standardKind: IndexKind = {
 
   vectorOf: (key, writeId) => ({ key, data: { float32: writeVector(writeId) }, metadata: { ...writeMetadata(writeId) } }),
 
-  vectorProblems(vector, via, expectData) {
-    const id = writeIdOf(vector);
-    if (id === undefined) return [`${via}: ${vector.key} came back without a write id: ${JSON.stringify(vector.metadata)}`];
-    const problems: string[] = [];
-    if (!isDeepStrictEqual(vector.metadata, writeMetadata(id))) {
-      problems.push(`${via}: ${vector.key} metadata ${JSON.stringify(vector.metadata)} is not write ${id}'s`);
-    }
-    const data = vector.data as { float32?: number[] } | undefined;
-    if (expectData && !sameFloat32Bits(data?.float32 ?? [], writeVector(id))) {
-      problems.push(`${via}: ${vector.key} data ${JSON.stringify(vector.data)} is not write ${id}'s bit for bit`);
-    }
-    return problems;
-  },
+  vectorProblems: (vector, via, expectData) => writeProblems(vector, via, expectData, writeMetadata,
+    (data, id) => sameFloat32Bits((data as { float32?: number[] } | undefined)?.float32 ?? [], writeVector(id))),
 
   /**
    * A similarity query near some put's vector, sometimes filtered by group. Hits must be distinct,

@@ -19,8 +19,9 @@ export async function persistSegments(context: MaintenanceContext): Promise<void
 export async function persistSegment(context: MaintenanceContext, segment: Segment, base?: HnswGraph): Promise<void> {
   const { distanceMetric: metric, dimension } = context.collection.index;
   if (!segment.pendingGraph) {
-    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors: segment.denseVectors(), base, signal: context.signal });
-    segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows, segment.denseVectors()));
+    const vectors = segment.denseVectors(); // the segment's own array: it has no graph yet
+    segment.pendingGraph = await buildGraph({ metric, dimension, rows: segment.rows, vectors, base, signal: context.signal });
+    segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows, vectors));
   }
   const id = context.state.nextSegmentId++;
   const { bytes: graph, searchEf } = segment.pendingGraph;

@@ -159,7 +159,6 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   Graph* graph() const { return graph_.get(); }
   /** The dimension when graph bytes are written as hnswlib's "cosine" ones (graph-bytes.h), else 0. */
   size_t CosineRawDimension() const { return inverseNorm_ ? dimension_ : 0; }
-  std::shared_ptr<hnswlib::SpaceInterface<float>> sharedSpace() const { return space_; }
   hnswlib::SpaceInterface<float>* space() const { return space_.get(); }
 
   /** Makes `graph` the object's graph: a new one, not frozen and with no view handed out yet. */
@@ -335,7 +334,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   Napi::Value Vectors(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Graph& g = Ready(env);
-    if (normalise_ || !LabelsInOrder(g)) return env.Undefined();
+    // A frozen graph has looked at its labels already (and may have let go of their map).
+    if (normalise_ || !(frozen_ ? idsAreLabels_ : LabelsInOrder(g))) return env.Undefined();
     const size_t bytes = g.cur_element_count * g.size_data_per_element_;
     using Keep = std::pair<std::shared_ptr<hnswlib::SpaceInterface<float>>, std::shared_ptr<Graph>>;
     auto* keep = new Keep(space_, graph_);
