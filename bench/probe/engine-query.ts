@@ -1,5 +1,5 @@
 // Probe: in-process engine query cost on a bench data set (no HTTP), to split time between the engine
-// and the request path. Usage: npx tsx bench/probe/engine-query.ts [rows] [dimension]
+// and the request path. Usage: [PROBE_DIR=DIR] [PROBE_QUANTIZATION=int8|off] npx tsx bench/probe/engine-query.ts [rows] [dimension]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,9 @@ const data = generateDataset(datasetSpec(rows === 200_000 && dimension === 128 ?
 // PROBE_DIR keeps the data directory between runs (ingest and graph builds take a minute at 200k).
 const keep = process.env.PROBE_DIR;
 const dir = keep ?? (await mkdtemp(join(tmpdir(), "ossv-probe-")));
-const engine = await openEngine({ dataDir: dir });
+// PROBE_QUANTIZATION=int8|off|auto: where segments keep their vectors (default: the engine's auto).
+const quantization = process.env.PROBE_QUANTIZATION as "int8" | "off" | "auto" | undefined;
+const engine = await openEngine({ dataDir: dir, ...(quantization && { quantization }) });
 const existing = engine.catalog.getIndex("a", "b", "i");
 if (!existing) {
   await engine.catalog.createAccount("a");

@@ -14,6 +14,8 @@ import { datasetSpec } from "../lib/profile.ts";
 
 const [mode, dir, rowsArg, dimensionArg] = process.argv.slice(2);
 if ((mode !== "ingest" && mode !== "rest") || !dir) throw new Error("usage: memory-at-rest.ts ingest|rest DIR [rows] [dimension]");
+// PROBE_QUANTIZATION=int8|off|auto: where segments keep their vectors at rest (default: the engine's auto).
+const quantization = process.env.PROBE_QUANTIZATION as "int8" | "off" | "auto" | undefined;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
@@ -47,7 +49,7 @@ if (mode === "ingest") {
 } else {
   const before = await settledRss();
   const started = performance.now();
-  const engine = await openEngine({ dataDir: dir });
+  const engine = await openEngine({ dataDir: dir, ...(quantization && { quantization }) });
   const collection = await engine.readCollection(engine.catalog.getIndex("a", "b", "i")!);
   const opened = performance.now() - started;
   const rss = (await settledRss()) - before;

@@ -14,6 +14,15 @@ interface RowSpec {
 }
 
 const PEERS = { lancedb: "ossv/LanceDB", hnswlib: "ossv/raw" } as const;
+/**
+ * ossv run another way, against ossv's default in the same run, and against raw hnswlib. The raw
+ * library has no restart: its memory is the same at rest as after ingest, so "after restart" is
+ * compared with that.
+ */
+const VARIANTS: { system: string; against: string; label: string; atRest?: string }[] = [
+  { system: "ossv-int8", against: "ossv", label: "int8/float32" },
+  { system: "ossv-int8", against: "hnswlib", label: "int8/raw", atRest: "memory_after_ingest" },
+];
 
 function queryRows(prefix: string, kind: string, clients: number): RowSpec[] {
   const name = `${prefix}_${kind}_c${clients}`;
@@ -47,6 +56,7 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: "bytes on disk after restart", measurement: "disk_after_restart", fields: ["bytes_on_disk"], digits: 0 },
     { label: "restart to first query s", measurement: "restart", fields: ["seconds_to_first_query"], digits: 2 },
     { label: "RSS bytes per vector (after ingest)", measurement: "memory_after_ingest", fields: ["rss_bytes_per_vector"], digits: 0 },
+    { label: "RSS bytes per vector (after restart)", measurement: "memory_after_restart", fields: ["rss_bytes_per_vector"], digits: 0 },
     // ossv-s3: the object store against the local directory, same run.
     { label: "object store: ingest, 8 writers: vectors/s", measurement: "s3_ingest", fields: ["vectors_per_s"], digits: 0 },
     { label: "object store / local: ingest, 8 writers", measurement: "s3_to_local", fields: ["ingest_vectors_per_s"], digits: 2 },
@@ -106,13 +116,18 @@ export function formatTable(report: DatasetReport, highClients: number): string 
   const bySystem = new Map(report.systems.map((s) => [s.system, s]));
   const names = report.systems.map((s) => s.system);
   const notes: string[] = [];
-  const header = ["figure", ...names, ...Object.values(PEERS)];
+  const variants = VARIANTS.filter(({ system }) => bySystem.has(system));
+  const header = ["figure", ...names, ...Object.values(PEERS), ...variants.map(({ label }) => label)];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const row of rowSpecs(highClients)) {
     const values = names.map((name) => valueOf(bySystem.get(name), row));
     if (values.every((v) => v === undefined)) continue;
     const ours = valueOf(bySystem.get("ossv"), row);
     const ratios = Object.keys(PEERS).map((peer) => ratio(ours, valueOf(bySystem.get(peer), row)));
+    for (const { system, against, atRest } of variants) {
+      const theirs = atRest && row.measurement === "memory_after_restart" ? { ...row, measurement: atRest } : row;
+      ratios.push(ratio(valueOf(bySystem.get(system), row), valueOf(bySystem.get(against), theirs)));
+    }
     const cells = names.map((name, i) => cell(values[i], row.digits, notes) + targetMissed(bySystem.get(name), row));
     lines.push(`| ${[row.label, ...cells, ...ratios].join(" | ")} |`);
   }

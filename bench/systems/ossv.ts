@@ -20,8 +20,8 @@ async function ingest(ctx: BenchContext, server: RunningServer, client: VectorsC
 }
 
 /** Process start to the first answered query on the data already on disk. */
-async function restart(ctx: BenchContext, dataDir: string, into: Record<string, Measurement>): Promise<RunningServer> {
-  const server = await startOssvServer(dataDir);
+async function restart(ctx: BenchContext, dataDir: string, args: string[], into: Record<string, Measurement>): Promise<RunningServer> {
+  const server = await startOssvServer(dataDir, { args });
   await searchWith(ctx, clientFor(server))("none")(0);
   const answeredAt = performance.now();
   const seconds = (answeredAt - server.spawnedAt) / 1000;
@@ -45,12 +45,32 @@ async function memory(server: RunningServer, idleRss: number, vectors: number): 
   return { rss_bytes: rss, rss_bytes_idle_server: idleRss, rss_bytes_per_vector: (rss - idleRss) / vectors, vectors, note: `read ${AT_REST_MS / 1000} s after the work settled` };
 }
 
-export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
-  const dataDir = join(ctx.workDir, "ossv-data");
+/** One way of running `ossv serve`: the default, or with options such as --quantization int8. */
+interface Variant {
+  system: string;
+  args: string[];
+  /** What the variant's vectors are held as, for the report's settings. */
+  vectors: string;
+  /** Whether the JSON Lines import cell runs after it (once per run is enough). */
+  importCell: boolean;
+}
+
+export const benchOssv = (ctx: BenchContext) => benchOssvVariant(ctx, {
+  system: "ossv", args: ["--quantization", "off"], vectors: "float32 inside the graphs (--quantization off)", importCell: true,
+});
+
+/** The same cells with int8 codes in memory and float32 re-ranked from disk, for the ratio to float32 in one run. */
+export const benchOssvInt8 = (ctx: BenchContext) => benchOssvVariant(ctx, {
+  system: "ossv-int8", args: ["--quantization", "int8"], vectors: "int8 codes in the graphs, float32 read from the segment files to re-rank (--quantization int8)", importCell: false,
+});
+
+async function benchOssvVariant(ctx: BenchContext, variant: Variant): Promise<SystemReport> {
+  const { args } = variant;
+  const dataDir = join(ctx.workDir, `${variant.system}-data`);
   const m: Record<string, Measurement> = {};
   const sweeps: Sweeps = {};
   const auto = { fixedSetting: "engine default (ef measured per graph at build for recall >= 0.97)" };
-  let server = await startOssvServer(dataDir);
+  let server = await startOssvServer(dataDir, { args });
   try {
     const idleRss = residentBytes(server.pid);
     let client = clientFor(server);
@@ -76,7 +96,7 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
       note: `ossv admin index compact: ${describeShape(compacted.shape)}`,
     };
     await server.stop();
-    server = await restart(ctx, dataDir, m);
+    server = await restart(ctx, dataDir, args, m);
     client = clientFor(server);
     m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
     m.memory_after_restart = await memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
@@ -85,10 +105,10 @@ export async function benchOssv(ctx: BenchContext): Promise<SystemReport> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   // Last and on a server of its own, so that it disturbs none of the figures above.
-  await importJsonl(ctx, m, { pairs: IMPORT_PAIRS, settle: false });
+  if (variant.importCell) await importJsonl(ctx, m, { pairs: IMPORT_PAIRS, settle: false });
   return {
-    system: "ossv",
-    settings: { engine: "memtable (exact) + immutable HNSW segments (hnswlib-node, M 16, efConstruction 160, ef measured per graph), packages/engine", transport: "HTTP/1.1 on loopback via @ossv/sdk, retries off", metric: "cosine", durability: "fsync per acknowledged batch", server: "separate process: node packages/cli/bin/ossv.js serve" },
+    system: variant.system,
+    settings: { engine: "memtable (exact) + immutable HNSW segments (hnswlib through packages/hnsw, M 16, efConstruction 160, ef measured per graph), packages/engine", vectors: variant.vectors, transport: "HTTP/1.1 on loopback via @ossv/sdk, retries off", metric: "cosine", durability: "fsync per acknowledged batch", server: "separate process: node packages/cli/bin/ossv.js serve" },
     measurements: m,
     sweeps,
   };

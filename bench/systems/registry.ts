@@ -3,13 +3,15 @@ import type { SystemReport } from "../lib/report-types.ts";
 import type { BenchContext } from "../lib/suite.ts";
 import { benchHnswlib } from "./hnswlib.ts";
 import { benchLanceDb } from "./lancedb.ts";
-import { benchOssv } from "./ossv.ts";
+import { benchOssv, benchOssvInt8 } from "./ossv.ts";
 import { benchOssvImport } from "./ossv-import-cell.ts";
 import { benchOssvObjectStore } from "./ossv-object-store.ts";
 import { benchOssvFusion } from "./ossv-fusion.ts";
 
 export const SYSTEMS = {
   ossv: benchOssv,
+  // The same cells with --quantization int8: its ratios to float32 come from the same run.
+  "ossv-int8": benchOssvInt8,
   lancedb: benchLanceDb,
   hnswlib: benchHnswlib,
   // ossv on an object store against ossv on a local directory; asked for by name (it starts a Ceph).
@@ -23,4 +25,4 @@ export const SYSTEMS = {
 export type SystemName = keyof typeof SYSTEMS;
 
 /** What a run measures unless --systems says otherwise. */
-export const DEFAULT_SYSTEMS: SystemName[] = ["ossv", "lancedb", "hnswlib"];
+export const DEFAULT_SYSTEMS: SystemName[] = ["ossv", "ossv-int8", "lancedb", "hnswlib"];

@@ -137,3 +137,10 @@ test("--cache-dir puts a disk cache of --cache-size (10 GiB unless given) in fro
   assert.deepEqual(cached(["--cache-dir", "/c", "--cache-size", "512MiB"]), { dir: "/c", maxBytes: 512 * 2 ** 20 });
   assert.equal(cached([]), undefined);
 });
+
+test("--quantization takes auto, int8 or off, defaulting to auto", () => {
+  assert.equal(resolveServeOptions([], {}).config.quantization, "auto");
+  assert.equal(resolveServeOptions(["--quantization", "int8"], {}).config.quantization, "int8");
+  assert.equal(resolveServeOptions([], { OSSV_QUANTIZATION: "off" }).config.quantization, "off");
+  assert.throws(() => resolveServeOptions(["--quantization", "int4"], {}), (error) => error instanceof OptionError && /^--quantization must be one of auto, int8, off/.test(error.message));
+});

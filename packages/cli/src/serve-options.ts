@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { corsPolicy, parseCorsOriginList, parseMemorySize } from "@ossv/server";
-import { CONDITIONAL_WRITES, parseS3Location, type S3Location } from "@ossv/engine";
+import { CONDITIONAL_WRITES, parseS3Location, QUANTIZATIONS, type S3Location } from "@ossv/engine";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
 type RawValue = unknown;
@@ -207,6 +207,10 @@ export const SERVE_OPTIONS = {
   "memory-budget": row({
     name: "memory-budget", placeholder: "SIZE", parse: memorySize, defaultText: "half the machine's memory",
     description: "bytes the indexes may hold in memory (8GiB, 512MiB, 50%); reported beside what they hold in metrics and ossv admin index describe",
+  }),
+  quantization: row({
+    name: "quantization", placeholder: "MODE", parse: oneOf(QUANTIZATIONS), default: "auto",
+    description: "int8: large segments keep 1-byte codes in memory and read their float32 vectors from disk to re-rank; off: float32 in memory; auto: int8 once memory would pass the budget",
   }),
   "metrics-token": row({
     name: "metrics-token", placeholder: "TOKEN", parse: text, secret: true, defaultText: "none, open",

@@ -155,6 +155,7 @@ async function serveOn(
     ...(config["cors-origin"] ? { cors: { origins: config["cors-origin"] } } : {}),
     ...(config["metrics-token"] ? { metricsToken: config["metrics-token"] } : {}),
     ...(config["memory-budget"] ? { memoryBudget: config["memory-budget"] } : {}),
+    quantization: config.quantization,
     ...(config["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: config["max-body-bytes-in-flight"] } : {}),
     ...(config["max-list-response-bytes"] ? { maxListResponseBytes: config["max-list-response-bytes"] } : {}),
     ...(tls ? { tls } : {}),

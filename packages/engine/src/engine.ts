@@ -17,6 +17,7 @@ import {
   FORMAT_GENERATION, listGenerationMarkers, markFormatGeneration, readFormatGeneration, SHARED_GENERATION,
 } from "./storage/format-generation.ts";
 import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
+import { configureVectorPlacement, type Quantization } from "./search/vector-placement.ts";
 import { HoldingBlobStore } from "./storage/holding-store.ts";
 import { writeBackup, writeBackupWith } from "./storage/backup.ts";
 import { copySharedStore } from "./cluster/shared-backup.ts";
@@ -49,6 +50,14 @@ export interface OpenEngineOptions extends EngineOptions {
    * only one on its store, as on a data directory.
    */
   cluster?: ClusterOptions;
+  /**
+   * Where segments keep their vectors (search/vector-placement.ts): float32 in memory ("off"), int8
+   * codes with the floats read from disk ("int8"), or codes once memory runs short of `memoryBudget`
+   * ("auto", the default). Both are the process's: the last engine opened sets them.
+   */
+  quantization?: Quantization;
+  /** Bytes the process should stay under (the server's --memory-budget); default: no limit. */
+  memoryBudget?: number;
 }
 
 /** What the engine keeps per index: a collection of its own, or one index of a shared store. */
@@ -138,7 +147,7 @@ export class OssvEngine<C extends OpenCollection = DurableCollection> implements
       const collection = this.collections.get(index.id);
       const counts = collection?.stats() ?? {
         indexId: index.id, accountId: index.accountId, bucket: index.bucket, indexName: index.name,
-        vectors: 0, memtableRows: 0, segments: 0, deletedRows: 0, backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: NO_MEMORY,
+        vectors: 0, memtableRows: 0, segments: 0, segmentsOnDisk: 0, deletedRows: 0, backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: NO_MEMORY,
       };
       return { ...counts, storedBytes: this.store.bytesOf(index.id) };
     });
@@ -311,6 +320,10 @@ export function openEngine(options: OpenEngineOptions & { cluster: ClusterOption
 export function openEngine(options: OpenEngineOptions & { cluster?: undefined }): Promise<OssvEngine>;
 export function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenCollection>>;
 export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenCollection>> {
+  configureVectorPlacement({
+    ...(options.quantization && { quantization: options.quantization }),
+    ...(options.memoryBudget !== undefined && { memoryBudget: options.memoryBudget }),
+  });
   let store = options.store;
   let lock: DirLock | undefined;
   if (!store) {

@@ -36,7 +36,7 @@ test("indexStats() counts rows and segments, and its stored bytes match the file
     const stats = engine.indexStats().find((s) => s.indexId === index.id)!;
     assert.deepEqual({ ...stats, storedBytes: 0, memory: undefined }, {
       indexId: index.id, accountId: ACCOUNT, bucket: BUCKET, indexName: index.name,
-      vectors: 4, memtableRows: 1, segments: 1, deletedRows: 2, storedBytes: 0,
+      vectors: 4, memtableRows: 1, segments: 1, segmentsOnDisk: 0, deletedRows: 2, storedBytes: 0,
       backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: undefined,
     });
     assert.equal(stats.storedBytes, await bytesOnDisk(dir, index.id));

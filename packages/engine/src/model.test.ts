@@ -4,6 +4,7 @@
 // flushes, segment merges and compactions happen within a few commands; inputs span the whole allowed
 // space (tests/reliability/generators.ts). `npm run torture` runs many more sequences.
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   parseFilter, parseS3VectorsFilter, validateFloat32Vector, validateMetadata, validateVectorKey, type FilterNode,
@@ -17,6 +18,7 @@ import type { DurableCollection } from "./collection/collection.ts";
 import type { OssvEngine } from "./engine.ts";
 import { ACCOUNT, BUCKET, openTestEngine, withTempDir } from "./testing/test-support.ts";
 import type { IndexRecord } from "./base/types.ts";
+import { configureVectorPlacement, VECTOR_PLACEMENT } from "./search/vector-placement.ts";
 
 class EngineTarget implements ModelTarget {
   readonly keepsNegativeZero = true;
@@ -64,6 +66,9 @@ class EngineTarget implements ModelTarget {
   hasSegments(): boolean {
     return this.collection.describe().segments.length > 0;
   }
+  hasSegmentsOnDisk(): boolean {
+    return this.collection.describe().segments.some((segment) => segment.vectorsOnDisk);
+  }
   async delete(keys: string[]): Promise<void> {
     await this.collection.delete(keys);
   }
@@ -103,9 +108,10 @@ class EngineTarget implements ModelTarget {
 }
 
 /** Random command sequences whose queries use `dialect`'s filters, each checked against the model. */
-async function runEngineModel(label: string, dialect: FilterDialect, runs: { ci: number; torture: number }): Promise<void> {
+async function runEngineModel(label: string, dialect: FilterDialect, runs: { ci: number; torture: number }): Promise<{ sequences: number; withCodes: number }> {
   let sequences = 0;
   let withSegments = 0;
+  let withCodes = 0;
   const property = fc.asyncProperty(
     modelRunArb(vectorKeyArb, dimensionArb, scaled(25, 60), undefined, dialect),
     fc.constantFrom(2, 5, 16),
@@ -118,6 +124,7 @@ async function runEngineModel(label: string, dialect: FilterDialect, runs: { ci:
         try {
           await runModel(setup, commands, target);
           if (target.hasSegments()) withSegments++;
+          if (target.hasSegmentsOnDisk()) withCodes++;
         } finally {
           await target.close();
           restoreSearch();
@@ -126,7 +133,8 @@ async function runEngineModel(label: string, dialect: FilterDialect, runs: { ci:
     },
   );
   await assertAsyncProperty(label, property, runs, { ci: 120_000, torture: 900_000 });
-  console.log(`# ${label}: ${sequences} sequences run, ${withSegments} ended with segments`);
+  console.log(`# ${label}: ${sequences} sequences run, ${withSegments} ended with segments, ${withCodes} with int8 segments`);
+  return { sequences, withCodes };
 }
 
 test("engine: random command sequences agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
@@ -137,4 +145,18 @@ test("engine: random command sequences agree with the in-memory model", { timeou
 // inverted indexes, never short of topK, never a deleted row, on the exact and the graph path alike.
 test("engine: random command sequences with S3 Vectors filters agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
   await runEngineModel("engine model, S3 filters", "s3", { ci: 12, torture: 400 });
+});
+
+// Every segment keeps int8 codes in memory and reads its float32 vectors from its object on disk
+// (search/vector-placement.ts), through flushes, merges, compactions and restarts: exact mode still
+// answers exactly (small scans read every row from disk), graph mode re-ranks candidates by the codes.
+test("engine: random command sequences with int8 segments (vectors on disk) agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
+  const saved = { ...VECTOR_PLACEMENT };
+  configureVectorPlacement({ quantization: "int8", minRows: 1 });
+  try {
+    const { withCodes } = await runEngineModel("engine model, int8 segments", "oss", { ci: 20, torture: 400 });
+    assert.ok(withCodes > 0, "some sequences ended with int8 segments");
+  } finally {
+    configureVectorPlacement(saved);
+  }
 });

@@ -5,8 +5,11 @@
  * "cosine-raw" ranks the same way but keeps the vectors as given, each followed by its inverse norm
  * (src/native/cosine-raw-space.h), so they can be read back through `vectors()`. Its bytes are
  * hnswlib's "cosine" bytes, so loading them takes the original vectors back as a third argument.
+ * "l2-int8" and "cosine-int8" graphs keep one byte per dimension instead of a float
+ * (src/native/int8-space.h): they are made only by `compactFrom` a loaded "l2" or "cosine-raw" graph,
+ * and are searched and marked, never grown or serialised. Their distances are approximate.
  */
-export type HnswSpace = "l2" | "ip" | "cosine" | "cosine-raw";
+export type HnswSpace = "l2" | "ip" | "cosine" | "cosine-raw" | "l2-int8" | "cosine-int8";
 
 /** The graph's element memory: row r's vector is data[r * stride + offset ... + dimension). */
 export interface HnswVectors {
@@ -67,4 +70,33 @@ export declare class HnswIndex {
   freeze(): boolean;
   /** Bytes the graph holds in native memory (for memory accounting). */
   residentBytes(): number;
+  /**
+   * Makes this "l2-int8" or "cosine-int8" graph a copy of `source` (a loaded "l2" or "cosine-raw"
+   * graph of the same dimension) whose elements hold int8 codes: the same links, labels and marks.
+   * The copy is frozen; `source` is unchanged.
+   */
+  compactFrom(source: HnswIndex): void;
+  /**
+   * An int8 graph's approximate distances of the first `count` listed rows to `query` into `out`
+   * (squared L2 to the row's codes; of unit vectors for cosine): for picking candidates to re-rank.
+   */
+  scoreCodes(query: Float32Array, rows: Int32Array, count: number, out: Float64Array): void;
+  /** Frees the graph now (views from vectors() keep their memory alive); later calls throw until init or load. */
+  release(): void;
+}
+
+/**
+ * Float32 vectors read from a file (src/native/vector-file.cc): row r is `dimension` little-endian
+ * floats at offset + r x dimension x 4. The file stays open until close() or collection, so it may be
+ * unlinked meanwhile.
+ */
+export declare class VectorFile {
+  /** Throws when the file cannot be opened or is shorter than its rows. */
+  constructor(path: string, offset: number, rows: number, dimension: number);
+  /** As HnswIndex.scoreRows, bit-identical to the engine's kernel, reading each listed row from the file. */
+  scoreRows(query: Float32Array, rows: Int32Array, count: number, euclidean: boolean, out: Float64Array): void;
+  /** Rows first..first+count-1 into `out`, back to back. */
+  readRows(first: number, count: number, out: Float32Array): void;
+  /** Closes the file now; later reads throw. */
+  close(): void;
 }

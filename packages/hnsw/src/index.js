@@ -6,3 +6,4 @@ const require = createRequire(import.meta.url);
 const addon = require("../build/Release/ossv_hnsw.node");
 
 export const HnswIndex = addon.HnswIndex;
+export const VectorFile = addon.VectorFile;

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import hnswlib from "hnswlib-node";
 import { HnswIndex, type HnswSpace } from "./index.js";
 
-/** The spaces hnswlib-node has too ("cosine-raw" is ours: cosine-raw.test.ts). */
-export type ReferenceSpace = Exclude<HnswSpace, "cosine-raw">;
+/** The spaces hnswlib-node has too ("cosine-raw" is ours: cosine-raw.test.ts; the int8 ones: int8.test.ts). */
+export type ReferenceSpace = Exclude<HnswSpace, "cosine-raw" | "l2-int8" | "cosine-int8">;
 export const SPACES: readonly ReferenceSpace[] = ["l2", "ip", "cosine"];
 
 /** OSSV_SEED replays a failure; otherwise a fresh seed, printed so a failure can be replayed. */

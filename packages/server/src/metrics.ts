@@ -25,6 +25,10 @@ type IndexLabel = (typeof INDEX_LABELS)[number];
 const INDEX_GAUGES: Array<{ name: string; help: string; value: (stats: IndexStats) => number }> = [
   { name: "ossv_index_vectors", help: "Live vectors in the index.", value: (s) => s.vectors },
   { name: "ossv_index_segments", help: "Immutable segments of the index.", value: (s) => s.segments },
+  {
+    name: "ossv_index_segments_on_disk", help: "Segments of the index that keep int8 codes in memory and read their float32 vectors from disk (--quantization).",
+    value: (s) => s.segmentsOnDisk,
+  },
   { name: "ossv_index_memtable_rows", help: "Rows in the index's memtable (searched by exact scan).", value: (s) => s.memtableRows },
   {
     name: "ossv_index_deleted_rows", help: "Deleted or superseded rows still stored in the index's segments, until compaction.",

@@ -9,6 +9,7 @@ import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
 import { TokenSealer } from "./s3vectors/tokens.ts";
 import {
   CachedBlobStore, countsRequests, logBackgroundFailure, openEngine, type BackgroundFailureReporter, type BlobStore, type CheckpointPolicy, type Engine,
+  type Quantization,
 } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
@@ -81,6 +82,8 @@ export interface ServerOptions {
   metricsToken?: string;
   /** Bytes the indexes may hold in memory (memory-budget.ts); default half the machine's memory. */
   memoryBudget?: number;
+  /** Where segments keep their vectors (the engine's vector placement); default "auto": int8 codes once memory passes the budget. */
+  quantization?: Quantization;
   /**
    * Awaited once the port is bound and before the first account is made ready (while /-/readyz
    * says 503), with the server's URL; tests use it to look at a starting server.
@@ -151,7 +154,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Bad CORS origins are refused before the data directory is touched.
   if (options.cors) corsPolicy(options.cors);
   const metrics = new ServerMetrics();
-  metrics.setMemoryBudget(options.memoryBudget ?? defaultMemoryBudget());
+  const memoryBudget = options.memoryBudget ?? defaultMemoryBudget();
+  metrics.setMemoryBudget(memoryBudget);
   const store = options.store;
   if (store instanceof CachedBlobStore) metrics.attachDiskCache(() => store.stats());
   if (store && countsRequests(store)) metrics.attachStoreRequests(() => store.requestCounts());
@@ -176,6 +180,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     onWalSync: metrics.observeWalSync,
     ...(options.checkpoint && { checkpoint: options.checkpoint }),
+    memoryBudget,
+    ...(options.quantization && { quantization: options.quantization }),
   });
   metrics.attach(engine);
   try {

@@ -333,6 +333,8 @@ export interface IndexStats {
   vectors: number;
   memtableRows: number;
   segments: number;
+  /** Segments whose graphs hold int8 codes and whose float32 vectors are read from disk (search/vector-placement.ts). */
+  segmentsOnDisk: number;
   /** Rows still stored in segments though deleted or superseded: what compaction would give back. */
   deletedRows: number;
   /** Bytes of the index's objects in the store (WAL, snapshot, segments, deletion objects, manifest). */

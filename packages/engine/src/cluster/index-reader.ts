@@ -132,6 +132,7 @@ export class IndexReader {
   }
 
   private swap(view: ReaderView): void {
+    for (const [id, { segment }] of this.held) if (view.held.get(id)?.segment !== segment) segment.releaseLater();
     this.state = view.state;
     this.next = view.next;
     this.held = view.held;

@@ -376,22 +376,20 @@ export class SharedCollection implements Collection {
     const role = this.role;
     if (role.kind === "writer") return role.writer.describe();
     const { state } = role.reader;
-    const segments = state.segments.map((segment) => ({
-      id: segment.id, rows: segment.rows, live: segment.liveCount, graph: segment.graph !== undefined,
-    }));
     const memory = state.memoryUse();
-    return { memtableRows: state.memtable.count, backgroundTasks: 0, lastBackgroundFailure: null, segments, memory: { ...memory, total: totalMemory(memory) } };
+    return {
+      memtableRows: state.memtable.count, backgroundTasks: 0, lastBackgroundFailure: null, segments: state.segmentSummaries(),
+      memory: { ...memory, total: totalMemory(memory) },
+    };
   }
 
   stats(): Omit<IndexStats, "storedBytes"> {
     const role = this.role;
     if (role.kind === "writer") return role.writer.stats();
     const { state } = role.reader;
-    let deletedRows = 0;
-    for (const segment of state.segments) deletedRows += segment.rows - segment.liveCount;
     return {
       indexId: this.index.id, accountId: this.index.accountId, bucket: this.index.bucket, indexName: this.index.name,
-      vectors: state.count, memtableRows: state.memtable.count, segments: state.segments.length, deletedRows,
+      vectors: state.count, memtableRows: state.memtable.count, ...state.segmentCounts(),
       backgroundRunning: 0, backgroundQueued: 0, backgroundFailing: false, memory: state.memoryUse(),
     };
   }
@@ -420,5 +418,6 @@ export class SharedCollection implements Collection {
     clearInterval(this.timer);
     await this.changes.drain();
     if (this.role.kind === "writer") await (status === "dropped" ? this.role.writer.drop() : this.role.writer.close());
+    else for (const segment of this.role.reader.state.segments) segment.releaseLater();
   }
 }

@@ -18,6 +18,7 @@ import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
+import { placeGraph } from "./segment-placement.ts";
 import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
@@ -137,7 +138,7 @@ export async function loadSegment(
     await graph.catch(() => undefined); // settled before the bytes it reads are let go
     throw error;
   }
-  segment.attachGraph(await graph);
+  placeGraph(store, name, index, segment, await graph);
   return segment;
 }
 

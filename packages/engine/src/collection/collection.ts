@@ -36,14 +36,9 @@ import {
 
 type Status = "open" | "dropped" | "closed";
 
-export interface SegmentSummary {
-  id: number;
-  rows: number;
-  live: number;
-  graph: boolean;
-  /** The calibrated query beam of its graph, 0 while the graph is being built. */
-  searchEf: number;
-}
+import type { SegmentSummary } from "../state/collection-state.ts";
+
+export type { SegmentSummary };
 
 /** A collection that is an index's writer on a shared store (docs/scale-out.md). */
 export interface SharedWriterHooks {
@@ -228,13 +223,7 @@ export class DurableCollection implements Collection {
     memtableRows: number; backgroundTasks: number; lastBackgroundFailure: BackgroundFailure | null; segments: SegmentSummary[];
     memory: MemoryUse & { total: number };
   } {
-    const segments = this.state.segments.map((segment) => ({
-      id: segment.id,
-      rows: segment.rows,
-      live: segment.liveCount,
-      graph: segment.graph !== undefined,
-      searchEf: segment.graph?.searchEf ?? 0,
-    }));
+    const segments = this.state.segmentSummaries();
     const memory = this.state.memoryUse();
     return {
       memtableRows: this.state.memtable.count,
@@ -247,15 +236,12 @@ export class DurableCollection implements Collection {
 
   /** Counters for monitoring, O(segments); the caller adds storedBytes, which the store knows. */
   stats(): Omit<IndexStats, "storedBytes"> {
-    let deletedRows = 0;
-    for (const segment of this.state.segments) deletedRows += segment.rows - segment.liveCount;
     const running = this.background.running ? 1 : 0;
     return {
       indexId: this.index.id, accountId: this.index.accountId, bucket: this.index.bucket, indexName: this.index.name,
       vectors: this.state.count,
       memtableRows: this.state.memtable.count,
-      segments: this.state.segments.length,
-      deletedRows,
+      ...this.state.segmentCounts(),
       backgroundRunning: running,
       backgroundQueued: this.background.pendingTasks - running,
       backgroundFailing: this.background.failure !== undefined && !this.background.failure.resolved,
@@ -314,5 +300,7 @@ export class DurableCollection implements Collection {
     await this.wal.drain();
     this.background.stop();
     await this.background.drain();
+    // Refused from now on (assertUsable), so no reader is left for the segments' files.
+    for (const segment of this.state.segments) segment.releaseLater();
   }
 }

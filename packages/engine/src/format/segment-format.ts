@@ -21,6 +21,9 @@ const SEGMENT = new FramedObject({
   bodyChecksum: true,
 });
 
+/** Where a segment object's vectors start: right after the header, rows x dimension float32, little-endian. */
+export const SEGMENT_VECTORS_OFFSET = SEGMENT.headerBytes;
+
 export interface SegmentContents {
   dimension: number;
   keys: readonly string[];

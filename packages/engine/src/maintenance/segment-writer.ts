@@ -6,6 +6,7 @@ import { buildGraph, HnswGraph } from "../search/hnsw-graph.ts";
 import type { Segment } from "../search/segment.ts";
 import { encodeSegment } from "../format/segment-format.ts";
 import { createObject, type MaintenanceContext } from "./maintenance-context.ts";
+import { placeGraph } from "../collection/segment-placement.ts";
 
 /** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
 export async function persistSegments(context: MaintenanceContext): Promise<void> {
@@ -27,7 +28,10 @@ export async function persistSegment(context: MaintenanceContext, segment: Segme
   const { bytes: graph, searchEf } = segment.pendingGraph;
   const { keys, metadata, data, stride, offset } = segment;
   const contents = { dimension, keys, metadata, data, layout: { stride, offset }, graph, searchEf };
-  await createObject(context, context.layout.segmentName(id), await encodeSegment(contents));
+  const name = context.layout.segmentName(id);
+  await createObject(context, name, await encodeSegment(contents));
   segment.id = id;
   segment.pendingGraph = undefined;
+  // Written: its vectors can now be read from the object instead of held (vector-placement.ts).
+  if (segment.graph) placeGraph(context.store, name, context.collection.index, segment, segment.graph);
 }

@@ -12,6 +12,7 @@
 import { Worker } from "node:worker_threads";
 import { HnswIndex, type HnswSpace, type HnswVectors } from "@ossv/hnsw";
 import type { RowScorer } from "./search-kernel.ts";
+import { scratchRowList, scratchScores } from "./scratch-rows.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import type { DistanceMetric } from "../base/types.ts";
 
@@ -27,6 +28,7 @@ const GRAPH_EF_CONSTRUCTION = 160;
 const GRAPH_SEED = 100;
 
 const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-raw" : "l2");
+const int8SpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-int8" : "l2-int8");
 
 /** One build at a time for the whole process: two cores, one of which serves requests. */
 const buildQueue = new SerialQueue();
@@ -120,7 +122,44 @@ export class HnswGraph {
     readonly rows: number,
     /** The calibrated beam; a query uses at least this. */
     readonly searchEf: number,
+    /**
+     * Set for a graph of int8 codes (compacted): its distances are approximate, and its serialised
+     * bytes, which codes cannot give back, are read from where the segment stored them.
+     */
+    private readonly storedBytes?: () => Promise<Uint8Array>,
   ) {}
+
+  /** Whether the graph holds int8 codes (compacted) rather than the vectors themselves. */
+  get codes(): boolean {
+    return this.storedBytes !== undefined;
+  }
+
+  /**
+   * A copy of this graph whose elements hold int8 codes instead of floats: the same links and marks,
+   * a quarter of the vector memory. `storedBytes` reads the float graph's bytes back (from the
+   * segment object) when a merge grows a new graph from this one. This graph is left as it was.
+   */
+  compacted(metric: DistanceMetric, dimension: number, storedBytes: () => Promise<Uint8Array>): HnswGraph {
+    const native = new HnswIndex(int8SpaceOf(metric), dimension);
+    native.compactFrom(this.native);
+    return new HnswGraph(native, this.rows, this.searchEf, storedBytes);
+  }
+
+  /**
+   * An int8 graph's approximate distances (squared L2 to the codes; of unit vectors for cosine) of
+   * the first `count` rows of `rows`: for choosing candidates that are then scored exactly.
+   */
+  scoreCodes(query: Float32Array, rows: Int32Array, count: number): Float64Array {
+    const out = scratchScores(count);
+    this.native.scoreCodes(query, rows, count, out);
+    return out;
+  }
+
+  /** Frees the graph's native memory now (views taken through vectors() keep theirs until collected). */
+  release(): void {
+    this.native.release();
+    this.view = undefined;
+  }
 
   /**
    * Loads serialised graph bytes (read and checked on a libuv thread; damaged bytes reject). `vectors`
@@ -158,10 +197,11 @@ export class HnswGraph {
   /**
    * The graph in hnswlib's file format, marks included, written on a libuv thread: searches and
    * marks may go on meanwhile (a mark made during the write may or may not be in the bytes; the
-   * caller passes deletes on to the graph built from them anyway).
+   * caller passes deletes on to the graph built from them anyway). An int8 graph's bytes are the
+   * float graph's as its segment stored them, without the marks made since.
    */
   serialize(): Promise<Uint8Array> {
-    return this.native.serializeAsync();
+    return this.storedBytes ? this.storedBytes() : this.native.serializeAsync();
   }
 
   /**
@@ -182,25 +222,16 @@ export class HnswGraph {
   }
 }
 
-/**
- * Scratch for native scoring, shared by every graph: scans run one at a time on the event loop and
- * read the scores before the next scan starts, so one pair of arrays, as large as the largest segment
- * scanned, serves them all (a pair per segment would cost 12 bytes a row for nothing).
- */
-let scratchRows = new Int32Array(0);
-let scratchScores = new Float64Array(0);
-
 class GraphRowScorer implements RowScorer {
   constructor(private readonly native: HnswIndex, private readonly rows: number) {}
 
   get rowList(): Int32Array {
-    if (scratchRows.length < this.rows) scratchRows = new Int32Array(this.rows);
-    return scratchRows;
+    return scratchRowList(this.rows);
   }
 
   score(query: Float32Array, count: number, euclidean: boolean): Float64Array {
-    if (scratchScores.length < count) scratchScores = new Float64Array(Math.max(count, scratchRows.length));
-    this.native.scoreRows(query, scratchRows, count, euclidean, scratchScores);
-    return scratchScores;
+    const out = scratchScores(count);
+    this.native.scoreRows(query, scratchRowList(count), count, euclidean, out);
+    return out;
   }
 }

@@ -7,13 +7,21 @@
 // WebAssembly block when large, for the SIMD scan); the graph holds the very same values, so once it
 // is attached the segment reads them there (HnswGraph.vectors) and lets its own copy go.
 //
+// A segment may instead keep int8 codes (vector-placement.ts): its graph then holds codes, not
+// vectors, and the float32 vectors stay on disk in the segment object (file-vectors.ts). Searches and
+// scans pick candidates by the codes and re-rank them with the exact vectors read from disk, so a hit
+// is always scored with the very arithmetic the float path uses.
+//
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
+import type { FileVectors } from "./file-vectors.ts";
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
+import { scratchRowList } from "./scratch-rows.ts";
 import { scanTopK, scoreRow, scoreToDistance, type RowScorer, type VectorRows } from "./search-kernel.ts";
+import { TopK } from "./top-k.ts";
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
 import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
@@ -58,6 +66,20 @@ export const SEARCH_TUNING = {
    * graph's time at K = 10,000 and two thirds at K = 1,000). 0 turns the rule off.
    */
   graphScoresPerResult: 20,
+  /**
+   * A segment of int8 codes re-ranks this many candidates per result (and at least rerankMin) with
+   * the exact vectors from disk: the codes' order differs from the exact one only among near ties.
+   * Each candidate costs a read (about 1.5 µs here). On the bench's 200k x 128 set (bench/probe/
+   * engine-query.ts) 20 candidates for K = 10 kept recall@10 where float32 graphs have it (0.984,
+   * 0.999, 1.000 unfiltered, 10 % and 1 % filters); 10 lost two points unfiltered (0.962).
+   */
+  rerankPerResult: 2,
+  rerankMin: 20,
+  /**
+   * With the vectors on disk, a scan of at most this many rows reads them all and is exact; a larger
+   * one picks its candidates by the int8 codes first (a read per row costs about a microsecond).
+   */
+  diskScanRows: 1024,
 };
 
 export interface SegmentQuery {
@@ -114,6 +136,8 @@ export class Segment implements VectorRows {
   scorer: RowScorer | undefined;
   /** Whether `data` is the segment's own (counted as its vector memory) rather than the graph's. */
   private ownsVectors = true;
+  /** Set when the graph holds int8 codes: the float32 vectors, read from the segment object on disk. */
+  private onDisk: FileVectors | undefined;
   private readonly rowByKey = new Map<string, number>();
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
@@ -213,6 +237,36 @@ export class Segment implements VectorRows {
     this.ownsVectors = false;
   }
 
+  /**
+   * Installs a graph of int8 codes (HnswGraph.compacted) and reads the vectors from `file` from now on
+   * instead of memory: the segment then holds no float32 vectors at all.
+   */
+  attachCodes(graph: HnswGraph, file: FileVectors): void {
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
+    this.graph = graph;
+    this.onDisk = file;
+    this.data = new Float32Array(0);
+    this.stride = this.dimension;
+    this.offset = 0;
+    this.scorer = file;
+    this.ownsVectors = false;
+  }
+
+  /**
+   * Lets the segment object's file go (vectors on disk) once the segment has left every state, so the
+   * disk space of a merged-away object comes back now rather than when the segment is collected.
+   * Deferred past the current turn of the event loop: readers are synchronous, so none is midway then.
+   */
+  releaseLater(): void {
+    const file = this.onDisk;
+    if (file) setImmediate(() => file.close());
+  }
+
+  /** Whether the vectors are read from disk (the graph holds int8 codes). */
+  get vectorsOnDisk(): boolean {
+    return this.onDisk !== undefined;
+  }
+
   /** Copies the vectors into memory of the segment's own: a block when large enough, else a plain array. */
   private keepOwnCopy(): void {
     const dense = this.data.subarray(0, this.keys.length * this.dimension);
@@ -225,6 +279,7 @@ export class Segment implements VectorRows {
 
   /** All rows' vectors back to back: the segment's own array while it has no graph, else a copy. */
   denseVectors(): Float32Array {
+    if (this.onDisk) return this.onDisk.read(0, this.rows);
     if (this.stride === this.dimension && this.offset === 0) return this.data.subarray(0, this.rows * this.dimension);
     const dense = new Float32Array(this.rows * this.dimension);
     for (let row = 0; row < this.rows; row++) dense.set(this.rowVector(row), row * this.dimension);
@@ -233,6 +288,7 @@ export class Segment implements VectorRows {
 
   /** Row `row`'s vector as a view, not a copy (its values never change). */
   rowVector(row: number): Float32Array {
+    if (this.onDisk) return this.onDisk.read(row, 1);
     const base = row * this.stride + this.offset;
     return this.data.subarray(base, base + this.dimension);
   }
@@ -246,7 +302,7 @@ export class Segment implements VectorRows {
   }
 
   vectorOf(row: number): Float32Array {
-    return this.rowVector(row).slice();
+    return this.onDisk ? this.rowVector(row) : this.rowVector(row).slice();
   }
 
   recordAt(row: number): VectorRecord {
@@ -302,8 +358,20 @@ export class Segment implements VectorRows {
     return live;
   }
 
-  /** Exact top-K over the live rows, or over `onlyRows` (already filtered) when given. */
+  /**
+   * Exact top-K over the live rows, or over `onlyRows` (already filtered) when given. With the vectors
+   * on disk, a scan of many rows first narrows them to candidates by their int8 codes, then scores
+   * those exactly.
+   */
   private scan(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
+    const rows = onlyRows ? onlyRows.length : this.rows;
+    if (this.onDisk && this.graph?.codes && rows > SEARCH_TUNING.diskScanRows) {
+      return this.rerank(query, this.nearestByCodes(this.graph, query, onlyRows));
+    }
+    return this.scanExactly(query, onlyRows);
+  }
+
+  private scanExactly(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
     const hits = scanTopK({
       vectors: this,
       slotKeys: this.liveKeys,
@@ -316,16 +384,52 @@ export class Segment implements VectorRows {
     return hits.map(({ slot, distance }) => ({ row: slot, distance }));
   }
 
+  /** How many candidates a segment of codes re-ranks for `k` results (SEARCH_TUNING.rerankPerResult). */
+  private static rerankCount(k: number): number {
+    return Math.max(k * SEARCH_TUNING.rerankPerResult, SEARCH_TUNING.rerankMin);
+  }
+
+  /**
+   * The live rows (of `onlyRows` when given) nearest by int8 codes: as many as rerankCount asks,
+   * ascending by row number, for rerank.
+   */
+  private nearestByCodes(graph: HnswGraph, query: SegmentQuery, onlyRows?: Int32Array): Int32Array {
+    const list = scratchRowList(this.rows);
+    let count = 0;
+    const end = onlyRows ? onlyRows.length : this.rows;
+    for (let i = 0; i < end; i++) {
+      const row = onlyRows ? (onlyRows[i] as number) : i;
+      if (this.deleted[row] === 0) list[count++] = row;
+    }
+    const scores = graph.scoreCodes(query.vector, list, count);
+    const nearest = new TopK(Segment.rerankCount(query.topK), (row) => this.keys[row] as string);
+    for (let j = 0; j < count; j++) {
+      const score = scores[j] as number;
+      if (score <= nearest.threshold) nearest.offer(list[j] as number, score);
+    }
+    return Int32Array.from(nearest.sorted(), ({ slot }) => slot).sort();
+  }
+
+  /** The exact top-K of candidate rows (ascending), scored with the vectors from disk. */
+  private rerank(query: SegmentQuery, candidates: Int32Array): SegmentHit[] {
+    return this.scanExactly(query, candidates);
+  }
+
   /**
    * Widens the beam until K matching rows come back; undefined when even a beam as wide as the
-   * candidate set falls short, and the caller scans exactly instead.
+   * candidate set falls short, and the caller scans exactly instead. A graph of codes is asked for
+   * more rows than K, which are then re-ranked exactly.
    */
   private graphSearch(graph: HnswGraph, query: SegmentQuery, k: number, candidates: number, allowed?: RowBitmap): SegmentHit[] | undefined {
     const calibrated = Math.round(graph.searchEf * (allowed ? SEARCH_TUNING.filteredEfFactor : SEARCH_TUNING.efFactor));
     const minEf = allowed ? SEARCH_TUNING.minFilteredEf : SEARCH_TUNING.minEf;
+    const wanted = graph.codes ? Math.min(candidates, Segment.rerankCount(k)) : k;
     for (let ef = Math.max(minEf, calibrated, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
-      const rows = graph.search(query.vector, k, ef, allowed);
-      if (rows.length >= k) return rows.map((row) => this.exactHit(row, query));
+      const rows = graph.search(query.vector, wanted, ef, allowed);
+      if (rows.length >= wanted) {
+        if (graph.codes) return this.rerank({ ...query, topK: k }, Int32Array.from(rows).sort());
+        return rows.map((row) => this.exactHit(row, query));
+      }
       if (ef >= candidates) return undefined;
     }
   }

@@ -13,7 +13,7 @@ import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
 import type { WalRecord } from "../format/wal-format.ts";
-import type { IndexRecord, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
+import type { IndexRecord, IndexStats, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
 const BTree = sortedBtree.default;
 
@@ -30,6 +30,17 @@ interface Candidate {
   distance: number;
   source: RecordSource;
   row: number;
+}
+
+export interface SegmentSummary {
+  id: number;
+  rows: number;
+  live: number;
+  graph: boolean;
+  /** The calibrated query beam of its graph, 0 while the graph is being built. */
+  searchEf: number;
+  /** Its graph holds int8 codes and its float32 vectors are read from its object on disk (search/vector-placement.ts). */
+  vectorsOnDisk: boolean;
 }
 
 export class CollectionState {
@@ -162,6 +173,30 @@ export class CollectionState {
     const gone = new Set(replaced);
     this.segments = this.segments.filter((segment) => !gone.has(segment));
     if (merged) this.segments.push(merged);
+    for (const segment of replaced) segment.releaseLater();
+  }
+
+  /** Each segment's shape, for describe. */
+  segmentSummaries(): SegmentSummary[] {
+    return this.segments.map((segment) => ({
+      id: segment.id,
+      rows: segment.rows,
+      live: segment.liveCount,
+      graph: segment.graph !== undefined,
+      searchEf: segment.graph?.searchEf ?? 0,
+      vectorsOnDisk: segment.vectorsOnDisk,
+    }));
+  }
+
+  /** The segment counters of IndexStats. */
+  segmentCounts(): Pick<IndexStats, "segments" | "segmentsOnDisk" | "deletedRows"> {
+    let deletedRows = 0;
+    let segmentsOnDisk = 0;
+    for (const segment of this.segments) {
+      deletedRows += segment.rows - segment.liveCount;
+      if (segment.vectorsOnDisk) segmentsOnDisk++;
+    }
+    return { segments: this.segments.length, segmentsOnDisk, deletedRows };
   }
 
   query(options: QueryOptions): QueryHit[] {

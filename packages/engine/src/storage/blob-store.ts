@@ -34,6 +34,12 @@ export interface BlobStore {
    * BlobNotCreatedError when it failed before the object could exist.
    */
   createIfAbsent(name: string, bytes: BlobBody): Promise<boolean>;
+  /**
+   * A local file that holds exactly the object's bytes from its start (more may follow), for reading
+   * parts of it in place: a data directory's file, or an object store's cached copy. Undefined when
+   * there is none. The file may be removed when the object is; a reader that opened it first keeps it.
+   */
+  localFile?(name: string): string | undefined;
 }
 
 /**

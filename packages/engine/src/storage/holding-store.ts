@@ -54,6 +54,10 @@ export class HoldingBlobStore implements BlobStore {
     }
   }
 
+  localFile(name: string): string | undefined {
+    return this.inner.localFile?.(name);
+  }
+
   get(name: string): Promise<Uint8Array | undefined> {
     return this.inner.get(name);
   }

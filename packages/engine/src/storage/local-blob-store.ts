@@ -42,6 +42,10 @@ export class LocalBlobStore implements BlobStore {
     return this.pathOf(name);
   }
 
+  localFile(name: string): string {
+    return this.pathOf(name);
+  }
+
   private pathOf(name: string): string {
     return join(this.root, ...blobNameSegments(name));
   }

@@ -46,6 +46,10 @@ export class SizeTrackingStore implements BlobStore {
     objects.sizes.delete(name);
   }
 
+  localFile(name: string): string | undefined {
+    return this.inner.localFile?.(name);
+  }
+
   async get(name: string): Promise<Uint8Array | undefined> {
     const bytes = await this.inner.get(name);
     if (bytes) this.note(name, bytes.length);

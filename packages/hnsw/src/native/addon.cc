@@ -22,6 +22,10 @@
 
 #include "cosine-raw-space.h"
 #include "graph-bytes.h"
+#include "int8-graph.h"
+#include "int8-space.h"
+#include "row-kernels.h"
+#include "vector-file.h"
 
 namespace ossv {
 namespace {
@@ -76,38 +80,6 @@ class BitmapFilter : public hnswlib::BaseFilterFunctor {
 /** hnswlib's cosine space: vectors normalised to unit length, then compared by inner product. */
 void Normalise(float* vector, size_t dimension) { NormaliseInto(vector, vector, dimension); }
 
-/** sum of a[i] * q[i] in double, accumulated as the engine's JavaScript kernel does (see ScoreRows). */
-double DotDouble(const float* a, const double* q, size_t dim) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 3 < dim; i += 4) {
-    s0 += static_cast<double>(a[i]) * q[i];
-    s1 += static_cast<double>(a[i + 1]) * q[i + 1];
-    s2 += static_cast<double>(a[i + 2]) * q[i + 2];
-    s3 += static_cast<double>(a[i + 3]) * q[i + 3];
-  }
-  for (; i < dim; i++) s0 += static_cast<double>(a[i]) * q[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-/** sum of (a[i] - q[i])^2 in double, in the same order. */
-double SquaredDistance(const float* a, const double* q, size_t dim) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 3 < dim; i += 4) {
-    const double d0 = a[i] - q[i], d1 = a[i + 1] - q[i + 1], d2 = a[i + 2] - q[i + 2], d3 = a[i + 3] - q[i + 3];
-    s0 += d0 * d0;
-    s1 += d1 * d1;
-    s2 += d2 * d2;
-    s3 += d3 * d3;
-  }
-  for (; i < dim; i++) {
-    const double d = a[i] - q[i];
-    s0 += d * d;
-  }
-  return (s0 + s1) + (s2 + s3);
-}
-
 class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -128,6 +100,9 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
                            InstanceMethod<&HnswIndex::Vectors>("vectors"),
                            InstanceMethod<&HnswIndex::Freeze>("freeze"),
                            InstanceMethod<&HnswIndex::ScoreRows>("scoreRows"),
+                           InstanceMethod<&HnswIndex::CompactFrom>("compactFrom"),
+                           InstanceMethod<&HnswIndex::ScoreCodes>("scoreCodes"),
+                           InstanceMethod<&HnswIndex::Release>("release"),
                        });
   }
 
@@ -144,8 +119,12 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     } else if (space == "cosine-raw") {
       space_ = std::make_shared<CosineRawSpace>(dimension_);
       inverseNorm_ = true;
+    } else if (space == "l2-int8" || space == "cosine-int8") {
+      auto int8 = std::make_shared<Int8Space>(dimension_, space == "cosine-int8");
+      int8_ = int8.get();
+      space_ = std::move(int8);
     } else {
-      throw Napi::RangeError::New(env, "hnsw: space must be \"l2\", \"ip\", \"cosine\" or \"cosine-raw\"");
+      throw Napi::RangeError::New(env, "hnsw: space must be \"l2\", \"ip\", \"cosine\", \"cosine-raw\", \"l2-int8\" or \"cosine-int8\"");
     }
   }
 
@@ -173,6 +152,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
  private:
   Napi::Value Init(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
+    RequireFloat(info.Env(), "init");
     const size_t maxElements = IntegerArg(info, 0, "maxElements", 1, kMaxElements);
     const size_t m = IntegerArg(info, 1, "M", 2, 10000);
     const size_t efConstruction = IntegerArg(info, 2, "efConstruction", 1, 1 << 20);
@@ -185,6 +165,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   Napi::Value Load(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
+    RequireFloat(info.Env(), "load");
     const Napi::Uint8Array bytes = BytesArg(info);
     const size_t minCapacity = CapacityArg(info);
     const std::optional<CosineRawBytes> raw = OriginalsArg(info);
@@ -315,6 +296,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** The graph in hnswlib's file format, as a Uint8Array over an ArrayBuffer of its own (transferable). */
   Napi::Value Serialize(const Napi::CallbackInfo& info) {
     const Graph& g = Ready(info.Env());
+    RequireFloat(info.Env(), "serialize");
     const size_t size = SerializedSize(g, CosineRawDimension());
     Napi::ArrayBuffer buffer = Guarded(info.Env(), [&] { return Napi::ArrayBuffer::New(info.Env(), size); });
     WriteGraph(g, static_cast<uint8_t*>(buffer.Data()), CosineRawDimension());
@@ -335,7 +317,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     Napi::Env env = info.Env();
     const Graph& g = Ready(env);
     // A frozen graph has looked at its labels already (and may have let go of their map).
-    if (normalise_ || !(frozen_ ? idsAreLabels_ : LabelsInOrder(g))) return env.Undefined();
+    if (normalise_ || int8_ != nullptr || !(frozen_ ? idsAreLabels_ : LabelsInOrder(g))) return env.Undefined();
     const size_t bytes = g.cur_element_count * g.size_data_per_element_;
     using Keep = std::pair<std::shared_ptr<hnswlib::SpaceInterface<float>>, std::shared_ptr<Graph>>;
     auto* keep = new Keep(space_, graph_);
@@ -382,6 +364,83 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
       scores[j] = euclidean ? SquaredDistance(vector, q.data(), dimension_) : DotDouble(vector, q.data(), dimension_);
     }
     return env.Undefined();
+  }
+
+  /**
+   * compactFrom(source): this graph ("l2-int8" or "cosine-int8") becomes a copy of `source`, a loaded
+   * "l2" or "cosine-raw" graph of the same dimension, whose elements hold int8 codes instead of floats
+   * (int8-graph.h): the same links, labels and deletion marks, a quarter of the vector memory. The copy
+   * is frozen; `source` is left as it was (release it to free its memory at once).
+   */
+  Napi::Value CompactFrom(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    RequireUnchanging(env);
+    if (int8_ == nullptr) throw Napi::Error::New(env, "hnsw: only an \"l2-int8\" or \"cosine-int8\" graph is compacted from another");
+    HnswIndex* source = IndexArg(info, 0);
+    const Graph& from = source->Ready(env);
+    const bool matches = source->dimension_ == dimension_ && source->int8_ == nullptr && !source->normalise_ &&
+                         source->inverseNorm_ == int8_->params().unit;
+    if (!matches) {
+      throw Napi::Error::New(env, "hnsw: compactFrom takes a loaded graph of the same dimension, \"l2\" for \"l2-int8\" and \"cosine-raw\" for \"cosine-int8\"");
+    }
+    const bool idsAreLabels = source->frozen_ ? source->idsAreLabels_ : LabelsInOrder(from);
+    Replace(env, Guarded(env, [&] { return std::shared_ptr<Graph>(CompactGraph(from, *int8_)); }));
+    frozen_ = true;
+    idsAreLabels_ = idsAreLabels;
+    if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(graph_->label_lookup_);
+    ReportMemory(env, ResidentBytes(*graph_));
+    return env.Undefined();
+  }
+
+  /**
+   * scoreCodes(query, rows, count, out): the first `count` listed rows' int8 distances to the query
+   * (what steers the search: squared L2 to the row's codes, of unit vectors for cosine), into out.
+   * Approximate: for choosing candidates, which the caller re-ranks exactly.
+   */
+  Napi::Value ScoreCodes(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Graph& g = Ready(env);
+    if (int8_ == nullptr) throw Napi::Error::New(env, "hnsw: scoreCodes needs an int8 graph");
+    std::vector<float> query = VectorArg(info, 0, "query");
+    if (info.Length() < 4 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throw Napi::TypeError::New(env, "hnsw: scoreCodes takes (Float32Array, Int32Array, count, Float64Array)");
+    }
+    const Napi::Int32Array rows = info[1].As<Napi::Int32Array>();
+    Napi::Float64Array out = info[3].As<Napi::Float64Array>();
+    const size_t count = IntegerArg(info, 2, "count", 0, static_cast<double>(std::min(rows.ElementLength(), out.ElementLength())));
+    for (size_t j = 0; j < count; j++) {
+      const int32_t row = rows.Data()[j];
+      if (row < 0 || (idsAreLabels_ && static_cast<size_t>(row) >= g.cur_element_count)) {
+        throw Napi::RangeError::New(env, "hnsw: row " + std::to_string(row) + " is not in the graph");
+      }
+      // A row is a label: the element of the same number when ids are labels, else the label map's.
+      const hnswlib::tableint id = idsAreLabels_ ? static_cast<hnswlib::tableint>(row) : ElementOf(env, g, static_cast<size_t>(row));
+      out.Data()[j] = g.fstdistfunc_(query.data(), g.getDataByInternalId(id), g.dist_func_param_);
+    }
+    return env.Undefined();
+  }
+
+  /** Lets the graph go now (views from vectors() keep their part alive); every later call but init/load throws. */
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    RequireUnchanging(info.Env());
+    ReportMemory(info.Env(), 0);
+    graph_.reset();
+    return info.Env().Undefined();
+  }
+
+  /** An HnswIndex argument (checked: an object of another class would be unwrapped as garbage). */
+  static HnswIndex* IndexArg(const Napi::CallbackInfo& info, size_t index) {
+    Napi::FunctionReference* constructor = info.Env().GetInstanceData<Napi::FunctionReference>();
+    if (index >= info.Length() || !info[index].IsObject() || constructor == nullptr ||
+        !info[index].As<Napi::Object>().InstanceOf(constructor->Value())) {
+      throw Napi::TypeError::New(info.Env(), "hnsw: expected an HnswIndex");
+    }
+    return Napi::ObjectWrap<HnswIndex>::Unwrap(info[index].As<Napi::Object>());
+  }
+
+  void RequireFloat(Napi::Env env, const char* what) const {
+    if (int8_ != nullptr) throw Napi::Error::New(env, std::string("hnsw: an int8 graph cannot ") + what + "; it is made by compactFrom");
   }
 
   /** Kept from the last change: counting walks every element, and monitoring asks per segment and scrape. */
@@ -442,6 +501,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     std::vector<float> vector(array.Data(), array.Data() + dimension_);
     if (normalise_) Normalise(vector.data(), dimension_);
     if (inverseNorm_) vector.push_back(InverseNorm(vector.data(), dimension_));
+    if (int8_ != nullptr) int8_->PrepareQuery(vector.data());
     return vector;
   }
 
@@ -468,6 +528,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   size_t dimension_ = 0;
   bool normalise_ = false;
   bool inverseNorm_ = false;
+  /** Set for "l2-int8" and "cosine-int8": the space, owned by space_. */
+  Int8Space* int8_ = nullptr;
   /** Set once vectors() has handed out a view of the graph's element memory, which must then never move. */
   bool exposed_ = false;
   /** Set by freeze(): the graph no longer grows, and has let go of what growing needs. */
@@ -591,6 +653,7 @@ Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value HnswIndex::SerializeAsync(const Napi::CallbackInfo& info) {
   const Graph& g = Ready(info.Env());
+  RequireFloat(info.Env(), "serialize");
   const size_t size = SerializedSize(g, CosineRawDimension());
   auto* worker = Guarded(info.Env(), [&] { return new SerializeWorker(info.Env(), this, info.This().As<Napi::Object>(), size); });
   worker->Queue();
@@ -602,7 +665,11 @@ Napi::Value HnswIndex::SerializeAsync(const Napi::CallbackInfo& info) {
 
 // Context-aware (NAPI_MODULE_INIT underneath): the graph build worker loads it in its own thread.
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  exports.Set("HnswIndex", ossv::HnswIndex::Define(env));
+  Napi::Function index = ossv::HnswIndex::Define(env);
+  // compactFrom checks its argument against this constructor (one per thread that loads the addon).
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(index)));
+  exports.Set("HnswIndex", index);
+  exports.Set("VectorFile", ossv::DefineVectorFile(env));
   return exports;
 }
 

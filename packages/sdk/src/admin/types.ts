@@ -87,6 +87,8 @@ export interface AdminSegmentSummary {
   graph: boolean;
   /** The calibrated query beam of its graph; 0 while the graph is being built. */
   searchEf: number;
+  /** Its graph keeps int8 codes in memory and its float32 vectors are read from disk (serve --quantization). */
+  vectorsOnDisk: boolean;
 }
 
 /** The latest failure of an index's background work (flush, merge, compaction), kept after it heals. */

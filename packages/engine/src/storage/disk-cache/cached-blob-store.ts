@@ -103,6 +103,15 @@ export class CachedBlobStore implements BlobStore {
     return await fetch;
   }
 
+  /**
+   * The cached copy's file: the object's bytes then the cache's trailer. A segment read through get()
+   * was checked on the way, so a reader that opens the file now reads checked bytes; eviction later
+   * unlinks it, and a reader holding it open keeps its bytes until it closes.
+   */
+  localFile(name: string): string | undefined {
+    return this.entries.has(name) ? this.pathOf(name) : undefined;
+  }
+
   list(prefix: string): Promise<string[]> {
     return this.backing.list(prefix);
   }
