@@ -1,5 +1,5 @@
 // Which search path the model tests hold the engine to. Exact mode scans every segment, so a query
-// must return the exact top-k; graph mode sends every query that can use an HNSW graph through it,
+// must return the exact top-k (segments of int8 codes read every row from disk); graph mode sends every query that can use an HNSW graph through it,
 // so the approximate path is exercised too (and checked for validity: right rows, right distances,
 // never short); segments of int8 codes then pick every scan's candidates by their codes too.
 // SEARCH_TUNING is process-wide, and node --test runs each test file in its own process.
@@ -9,7 +9,7 @@ import { SEARCH_TUNING } from "../../packages/engine/src/search/segment.ts";
 export function useSearchMode(exact: boolean): () => void {
   const saved = { ...SEARCH_TUNING };
   Object.assign(SEARCH_TUNING, exact
-    ? { exactScanFloats: Infinity, unfilteredExactScanFloats: Infinity }
+    ? { exactScanFloats: Infinity, unfilteredExactScanFloats: Infinity, diskScanRows: Infinity }
     : { exactScanFloats: 0, unfilteredExactScanFloats: 0, minGraphSelectivity: 0, graphScoresPerResult: 0, diskScanRows: 0 });
   return () => Object.assign(SEARCH_TUNING, saved);
 }

@@ -100,3 +100,9 @@ export declare class VectorFile {
   /** Closes the file now; later reads throw. */
   close(): void;
 }
+
+/**
+ * Hands the C heap's free memory back to the operating system (glibc's malloc_trim); true when some
+ * was. A no-op returning false where the C library has no such call.
+ */
+export declare function trimNativeHeap(): boolean;

@@ -7,3 +7,4 @@ const addon = require("../build/Release/ossv_hnsw.node");
 
 export const HnswIndex = addon.HnswIndex;
 export const VectorFile = addon.VectorFile;
+export const trimNativeHeap = addon.trimNativeHeap;

@@ -42,6 +42,16 @@ test("requests that never stop still get a collection after the longest wait, th
   assert.equal(collections(), 2, "one per 5 s of unbroken requests");
 });
 
+test("after the collection the C heap is trimmed too", (t) => {
+  t.after(() => mock.timers.reset());
+  mock.timers.enable({ apis: ["setTimeout"] });
+  const calls: string[] = [];
+  const reclaimer = new MemoryReclaimer(1_000, 5_000, () => calls.push("collect"), () => 0, () => calls.push("trim"));
+  reclaimer.request();
+  mock.timers.tick(1_000);
+  assert.deepEqual(calls, ["collect", "trim"]);
+});
+
 test("cancel drops a pending collection", (t) => {
   t.after(() => mock.timers.reset());
   const { reclaimer, advance, collections } = reclaimerOnMockedTime(1_000, 5_000);

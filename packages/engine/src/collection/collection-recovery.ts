@@ -18,7 +18,7 @@ import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
-import { placeGraph } from "./segment-placement.ts";
+import { placeGraph } from "../search/segment-placement.ts";
 import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";

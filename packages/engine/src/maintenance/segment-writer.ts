@@ -6,7 +6,7 @@ import { buildGraph, HnswGraph } from "../search/hnsw-graph.ts";
 import type { Segment } from "../search/segment.ts";
 import { encodeSegment } from "../format/segment-format.ts";
 import { createObject, type MaintenanceContext } from "./maintenance-context.ts";
-import { placeGraph } from "../collection/segment-placement.ts";
+import { placeGraph } from "../search/segment-placement.ts";
 
 /** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
 export async function persistSegments(context: MaintenanceContext): Promise<void> {

@@ -84,10 +84,12 @@ for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
         const probes = queries(seed + 1, 40);
         const answers = (r: Run) => probes.flatMap((vector) => [ask(r, vector, 10), ask(r, vector, 10, { group: 3 })]);
         const withCodes = answers(run);
-        SEARCH_TUNING.diskScanRows = 0; // every scan picks candidates by codes
+        // Filtered scans pick candidates by codes (the default); with every row read, they are exact.
         const scansByCodes = probes.map((vector) => ask(run, vector, 10, { group: 3 }));
-        SEARCH_TUNING.diskScanRows = 1024;
-        for (const hits of [...withCodes, ...scansByCodes]) {
+        SEARCH_TUNING.diskScanRows = Infinity;
+        const scansReadingAll = probes.map((vector) => ask(run, vector, 10, { group: 3 }));
+        SEARCH_TUNING.diskScanRows = 0;
+        for (const hits of [...withCodes, ...scansByCodes, ...scansReadingAll]) {
           assert.equal(hits.length, 10, "never short");
           for (const hit of hits) assert.ok(put.has(hit.key), `${hit.key} is live`);
         }
@@ -110,6 +112,10 @@ for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
           }
         });
         assert.ok(shared / (floats.length * 10) >= 0.95, `recall against the float path: ${shared / (floats.length * 10)}`);
+        const plain = (hits: QueryHit[]) => hits.map(({ key, distance }) => ({ key, distance }));
+        scansReadingAll.forEach((hits, q) => {
+          assert.deepEqual(plain(hits), plain(floats[2 * q + 1] as QueryHit[]), "a scan reading every row from disk is the float path's exact scan");
+        });
         await run.engine.close();
 
         run = await open(dir, metric, "int8");

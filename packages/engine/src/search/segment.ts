@@ -76,10 +76,12 @@ export const SEARCH_TUNING = {
   rerankPerResult: 2,
   rerankMin: 20,
   /**
-   * With the vectors on disk, a scan of at most this many rows reads them all and is exact; a larger
-   * one picks its candidates by the int8 codes first (a read per row costs about a microsecond).
+   * With the vectors on disk, a scan of at most this many rows (or of no more rows than it would
+   * re-rank) reads them all and is exact; a larger one picks its candidates by the int8 codes first.
+   * A read per row costs more than scoring a row's codes in memory: at 768-d the bench's 1 % filter
+   * (500 rows a scan) ran at half the float32 rate reading every row, so the default is 0.
    */
-  diskScanRows: 1024,
+  diskScanRows: 0,
 };
 
 export interface SegmentQuery {
@@ -277,7 +279,7 @@ export class Segment implements VectorRows {
     this.ownsVectors = true;
   }
 
-  /** All rows' vectors back to back: the segment's own array while it has no graph, else a copy. */
+  /** All rows' vectors back to back: the segment's own array while it has no graph, else a copy (read from disk for codes). */
   denseVectors(): Float32Array {
     if (this.onDisk) return this.onDisk.read(0, this.rows);
     if (this.stride === this.dimension && this.offset === 0) return this.data.subarray(0, this.rows * this.dimension);
@@ -286,7 +288,10 @@ export class Segment implements VectorRows {
     return dense;
   }
 
-  /** Row `row`'s vector as a view, not a copy (its values never change). */
+  /**
+   * Row `row`'s vector: a view, not a copy, when the segment holds its vectors (their values never
+   * change); with the vectors on disk, a new array read from the segment's file.
+   */
   rowVector(row: number): Float32Array {
     if (this.onDisk) return this.onDisk.read(row, 1);
     const base = row * this.stride + this.offset;
@@ -365,7 +370,7 @@ export class Segment implements VectorRows {
    */
   private scan(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
     const rows = onlyRows ? onlyRows.length : this.rows;
-    if (this.onDisk && this.graph?.codes && rows > SEARCH_TUNING.diskScanRows) {
+    if (this.onDisk && this.graph?.codes && rows > Math.max(SEARCH_TUNING.diskScanRows, Segment.rerankCount(query.topK))) {
       return this.rerank(query, this.nearestByCodes(this.graph, query, onlyRows));
     }
     return this.scanExactly(query, onlyRows);

@@ -8,6 +8,10 @@
 // call must never take the process down.
 #include <napi.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -663,6 +667,20 @@ Napi::Value HnswIndex::SerializeAsync(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace ossv
 
+/**
+ * trimNativeHeap(): hands the C heap's free memory back to the operating system (glibc's
+ * malloc_trim), true when some was. Graphs free many small blocks (their upper-level link lists) that
+ * glibc keeps in its arenas otherwise, so RSS stayed high after builds and merges had finished.
+ * Elsewhere (musl, macOS) it does nothing and says false.
+ */
+static Napi::Value TrimNativeHeap(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 // Context-aware (NAPI_MODULE_INIT underneath): the graph build worker loads it in its own thread.
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   Napi::Function index = ossv::HnswIndex::Define(env);
@@ -670,6 +688,7 @@ static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(index)));
   exports.Set("HnswIndex", index);
   exports.Set("VectorFile", ossv::DefineVectorFile(env));
+  exports.Set("trimNativeHeap", Napi::Function::New(env, TrimNativeHeap, "trimNativeHeap"));
   return exports;
 }
 

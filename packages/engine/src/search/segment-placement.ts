@@ -5,10 +5,10 @@
 import { CorruptionError, DecodeError } from "../base/errors.ts";
 import type { DistanceMetric } from "../base/types.ts";
 import { decodeSegment } from "../format/segment-format.ts";
-import { openSegmentVectors } from "../search/file-vectors.ts";
-import type { HnswGraph } from "../search/hnsw-graph.ts";
-import type { Segment } from "../search/segment.ts";
-import { keepsCodes } from "../search/vector-placement.ts";
+import { openSegmentVectors } from "./file-vectors.ts";
+import type { HnswGraph } from "./hnsw-graph.ts";
+import type { Segment } from "./segment.ts";
+import { keepsCodes } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 
 /**
