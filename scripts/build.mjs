@@ -30,9 +30,18 @@ export function workspaceManifests() {
 /** The workspace package npm compiles at install (binding.gyp): it is never inlined. */
 export const ADDON = "@ossv/hnsw";
 
-/** The addon's import in the published package, whose root holds the compiled addon (pack-ossv.mjs). */
+/** What the addon's loader (packages/hnsw/src/index.js) exports: `export const NAME = addon.NAME;` lines. */
+function addonExports() {
+  const loader = readFileSync(join(ROOT, "packages/hnsw/src/index.js"), "utf8");
+  return [...loader.matchAll(/^export const (\w+) = addon\.\1;$/gm)].map((match) => match[1]);
+}
+
+/**
+ * The addon's import in the published package, whose root holds the compiled addon (pack-ossv.mjs):
+ * the same names as the workspace's loader, so neither can export what the other lacks.
+ */
 const EMBEDDED_ADDON_LOADER = `import { createRequire } from "node:module";
-export const { HnswIndex } = createRequire(import.meta.url)("../build/Release/ossv_hnsw.node");
+export const { ${addonExports().join(", ")} } = createRequire(import.meta.url)("../build/Release/ossv_hnsw.node");
 `;
 
 /** "@scope/name/sub/path" -> "@scope/name"; "name/sub" -> "name". */
