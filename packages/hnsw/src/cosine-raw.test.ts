@@ -5,39 +5,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HnswIndex, type HnswSpace } from "./index.js";
-import { clusteredRows, distance, ourGraph, referenceFromBytes, referenceGraph, referenceBytes, rowOf, seededRandom, seedFromEnv } from "./test-support.ts";
+import { clusteredRows, distance, finiteRows, kernelScore, ourGraph, referenceFromBytes, referenceGraph, referenceBytes, rowOf, seededRandom, seedFromEnv } from "./test-support.ts";
 
 const params = { m: 12, efConstruction: 80, seed: 7 };
 
-/** The engine's kernel (packages/engine/src/search/search-kernel.ts): four accumulators in double. */
-function kernelScore(row: Float32Array, query: Float32Array, euclidean: boolean): number {
-  const s = [0, 0, 0, 0];
-  let i = 0;
-  for (; i + 3 < row.length; i += 4) {
-    for (let lane = 0; lane < 4; lane++) {
-      const a = row[i + lane] as number;
-      const b = query[i + lane] as number;
-      s[lane] = (s[lane] as number) + (euclidean ? (a - b) * (a - b) : a * b);
-    }
-  }
-  for (; i < row.length; i++) {
-    const a = row[i] as number;
-    const b = query[i] as number;
-    s[0] = (s[0] as number) + (euclidean ? (a - b) * (a - b) : a * b);
-  }
-  return ((s[0] as number) + (s[1] as number)) + ((s[2] as number) + (s[3] as number));
-}
-
-/** Any finite float32, some rows all zero (no direction), some tiny or huge in scale. */
-const rowsOf = (dimension: number, rows: number) =>
-  fc.array(fc.oneof(
-    { weight: 8, arbitrary: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: dimension, maxLength: dimension }) },
-    { weight: 1, arbitrary: fc.constant(new Array<number>(dimension).fill(0)) },
-    { weight: 1, arbitrary: fc.array(fc.float({ noNaN: true, min: Math.fround(-1e-20), max: Math.fround(1e-20) }), { minLength: dimension, maxLength: dimension }) },
-  ), { minLength: rows, maxLength: rows }).map((list) => Float32Array.from(list.flat()));
-
 const shapes = fc.record({ dimension: fc.integer({ min: 1, max: 70 }), rows: fc.integer({ min: 1, max: 120 }) })
-  .chain(({ dimension, rows }) => fc.record({ dimension: fc.constant(dimension), rows: fc.constant(rows), data: rowsOf(dimension, rows), query: rowsOf(dimension, 1) }));
+  .chain(({ dimension, rows }) => fc.record({ dimension: fc.constant(dimension), rows: fc.constant(rows), data: finiteRows(dimension, rows), query: finiteRows(dimension, 1) }));
 
 for (const space of ["cosine-raw", "l2", "ip"] as HnswSpace[]) {
   test(`${space}: vectors() shows every vector exactly as added, and scoreRows() scores as the engine's kernel, bit for bit`, () => {

@@ -1,5 +1,6 @@
 // Shared by the addon's tests: seeded data, hnswlib-node (the reference binding) on the same rows,
 // and an exact nearest-neighbour model.
+import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,3 +109,30 @@ export function referenceFromBytes(space: ReferenceSpace, dimension: number, byt
   });
   return graph;
 }
+
+/** The engine's kernel (packages/engine/src/search/search-kernel.ts): four accumulators in double. */
+export function kernelScore(row: Float32Array, query: Float32Array, euclidean: boolean): number {
+  const s = [0, 0, 0, 0];
+  let i = 0;
+  for (; i + 3 < row.length; i += 4) {
+    for (let lane = 0; lane < 4; lane++) {
+      const a = row[i + lane] as number;
+      const b = query[i + lane] as number;
+      s[lane] = (s[lane] as number) + (euclidean ? (a - b) * (a - b) : a * b);
+    }
+  }
+  for (; i < row.length; i++) {
+    const a = row[i] as number;
+    const b = query[i] as number;
+    s[0] = (s[0] as number) + (euclidean ? (a - b) * (a - b) : a * b);
+  }
+  return ((s[0] as number) + (s[1] as number)) + ((s[2] as number) + (s[3] as number));
+}
+
+/** Any finite float32, some rows all zero (no direction), some tiny or huge in scale. */
+export const finiteRows = (dimension: number, rows: number) =>
+  fc.array(fc.oneof(
+    { weight: 8, arbitrary: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: dimension, maxLength: dimension }) },
+    { weight: 1, arbitrary: fc.constant(new Array<number>(dimension).fill(0)) },
+    { weight: 1, arbitrary: fc.array(fc.float({ noNaN: true, min: Math.fround(-1e-20), max: Math.fround(1e-20) }), { minLength: dimension, maxLength: dimension }) },
+  ), { minLength: rows, maxLength: rows }).map((list) => Float32Array.from(list.flat()));
