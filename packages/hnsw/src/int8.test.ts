@@ -125,6 +125,8 @@ test("int8 graphs refuse what they cannot do, and the wrong sources", () => {
   assert.throws(() => codes.scoreCodes(query, Int32Array.of(20), 1, new Float64Array(1)), /row 20 is not in the graph/);
   assert.throws(() => new HnswIndex("cosine-int8", dimension).compactFrom(l2), /compactFrom takes/);
   assert.throws(() => new HnswIndex("l2-int8", dimension + 1).compactFrom(l2), /compactFrom takes/);
+  const ip = ourGraph("ip", data, dimension, 20, params);
+  assert.throws(() => new HnswIndex("l2-int8", dimension).compactFrom(ip), /compactFrom takes/, "an inner-product graph is not an L2 one");
   assert.throws(() => new HnswIndex("l2", dimension).compactFrom(l2), /only an "l2-int8" or "cosine-int8" graph/);
   const file = join(mkdtempSync(join(tmpdir(), "ossv-int8-")), "v");
   writeFileSync(file, Buffer.alloc(16));

@@ -9,6 +9,10 @@
 // graph is serialised as hnswlib's "cosine" one (unit vectors), the format segments have always
 // stored, and loads back with the segment's original vectors. The engine scores the returned rows
 // again with its exact kernel, so graph distances never reach a caller.
+//
+// A loaded graph may be compacted into one of int8 codes (`compacted`, vector-placement.ts): the
+// same links over one byte per dimension. Its distances only pick candidates, which the segment
+// scores exactly with the vectors it reads from disk.
 import { Worker } from "node:worker_threads";
 import { HnswIndex, type HnswSpace, type HnswVectors } from "@ossv/hnsw";
 import type { RowScorer } from "./search-kernel.ts";

@@ -114,6 +114,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     const Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "hnsw: space must be a string");
     const std::string space = info[0].As<Napi::String>().Utf8Value();
+    spaceName_ = space;
     dimension_ = IntegerArg(info, 1, "dimension", 1, 1 << 20);
     if (space == "l2") {
       space_ = std::make_shared<hnswlib::L2Space>(dimension_);
@@ -382,8 +383,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     if (int8_ == nullptr) throw Napi::Error::New(env, "hnsw: only an \"l2-int8\" or \"cosine-int8\" graph is compacted from another");
     HnswIndex* source = IndexArg(info, 0);
     const Graph& from = source->Ready(env);
-    const bool matches = source->dimension_ == dimension_ && source->int8_ == nullptr && !source->normalise_ &&
-                         source->inverseNorm_ == int8_->params().unit;
+    const bool matches = source->dimension_ == dimension_ && source->spaceName_ == (int8_->params().unit ? "cosine-raw" : "l2");
     if (!matches) {
       throw Napi::Error::New(env, "hnsw: compactFrom takes a loaded graph of the same dimension, \"l2\" for \"l2-int8\" and \"cosine-raw\" for \"cosine-int8\"");
     }
@@ -530,6 +530,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   }
 
   size_t dimension_ = 0;
+  /** The space as the constructor was given it ("l2", "cosine-raw", "l2-int8", ...). */
+  std::string spaceName_;
   bool normalise_ = false;
   bool inverseNorm_ = false;
   /** Set for "l2-int8" and "cosine-int8": the space, owned by space_. */
