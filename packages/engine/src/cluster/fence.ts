@@ -9,7 +9,8 @@ import { LEASE_EXT, MANIFEST_EXT, WAL_EXT, type CollectionLayout } from "../stor
 import { decodeManifest } from "../format/manifest.ts";
 import { encodeWalObject, encodeWalRecord } from "../format/wal-format.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
-import { FIRST_WAL_SEQ, readRequired, type IndexShape } from "../collection/collection-recovery.ts";
+import { FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
+import { readRequired } from "../storage/required-objects.ts";
 import { listBeforeFence, recoverShared, type SharedRecovered } from "../collection/shared-recovery.ts";
 import type { Lease } from "./lease.ts";
 

@@ -13,7 +13,8 @@ import { WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts"
 import { CollectionState } from "../state/collection-state.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
-import { decodeRequired, FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
+import { FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
+import { decodeRequired } from "../storage/required-objects.ts";
 import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { finishReload, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
 

@@ -7,7 +7,7 @@ import type { BlobStore } from "../storage/blob-store.ts";
 import { LEASE_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { decodeCheckedJson, encodeCheckedJson } from "../format/checked-json.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
-import { decodeRequired } from "../collection/collection-recovery.ts";
+import { decodeRequired } from "../storage/required-objects.ts";
 import { DecodeError } from "../base/errors.ts";
 
 const FORMAT = "ossv-lease";

@@ -12,7 +12,8 @@ import type { BlobStore } from "../storage/blob-store.ts";
 import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type CollectionLayout } from "../storage/collection-layout.ts";
 import { CollectionState } from "../state/collection-state.ts";
 import { decodeDeletions, type SegmentDeletions } from "../format/deletion-format.ts";
-import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
+import { CorruptionError } from "../base/errors.ts";
+import { readRequired } from "../storage/required-objects.ts";
 import { HnswGraph } from "../search/hnsw-graph.ts";
 import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
@@ -57,24 +58,6 @@ async function chooseManifest(store: BlobStore, manifests: NumberedObject[], gar
   const manifest = await readRequired(store, newest.name, "manifest", (bytes) => decodeManifest(bytes, newest.seq));
   for (const older of manifests.slice(0, -1)) garbage.push(older.name);
   return manifest;
-}
-
-/** Reads an object recovery relies on; it must exist and decode, or data would be lost. */
-export async function readRequired<T>(store: BlobStore, name: string, what: string, decode: (bytes: Uint8Array) => T): Promise<T> {
-  const bytes = await store.get(name);
-  if (!bytes) throw new CorruptionError(name, `${what} is missing`);
-  return decodeRequired(name, what, bytes, decode);
-}
-
-/** Decodes an object recovery relies on: damage becomes a CorruptionError naming it. */
-export function decodeRequired<T>(name: string, what: string, bytes: Uint8Array, decode: (bytes: Uint8Array) => T): T {
-  try {
-    return decode(bytes);
-  } catch (error) {
-    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable ${what}: ${error.message}`);
-    if (error instanceof NewerFormatError) throw error.of(name);
-    throw error;
-  }
 }
 
 /**

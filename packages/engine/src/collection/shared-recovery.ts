@@ -16,7 +16,8 @@ import { DELETES_EXT, MANIFEST_EXT, SEGMENT_EXT, SNAPSHOT_EXT, WAL_EXT, type Col
 import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { decodeWalObject, type WalRecord } from "../format/wal-format.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
-import { decodeRequired, loadManifestBase, readRequired, type IndexShape, type RecoveredCollection } from "./collection-recovery.ts";
+import { loadManifestBase, type IndexShape, type RecoveredCollection } from "./collection-recovery.ts";
+import { decodeRequired, readRequired } from "../storage/required-objects.ts";
 
 /** Reads that find the store changed under them start again, up to this many times. */
 const ATTEMPTS = 8;

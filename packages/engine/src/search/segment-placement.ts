@@ -2,7 +2,6 @@
 // memory inside the graph, or int8 codes in memory with the float32 vectors read from the segment
 // object's local file. Used when a segment is loaded (open, a reader's reload) and right after a new
 // one is written (flush, merge), the two moments a segment's object exists and its graph is in hand.
-import { CorruptionError, DecodeError } from "../base/errors.ts";
 import type { DistanceMetric } from "../base/types.ts";
 import { decodeSegment } from "../format/segment-format.ts";
 import { openSegmentVectors } from "./file-vectors.ts";
@@ -10,6 +9,7 @@ import type { HnswGraph } from "./hnsw-graph.ts";
 import type { Segment } from "./segment.ts";
 import { keepsCodes } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
+import { readRequired } from "../storage/required-objects.ts";
 
 /**
  * Attaches `graph` (a float32 graph of `segment`, stored as object `name`) to the segment, or a
@@ -25,18 +25,8 @@ export function placeGraph(
     if (segment.graph !== graph) segment.attachGraph(graph);
     return;
   }
-  segment.attachCodes(graph.compacted(distanceMetric, dimension, () => storedGraphBytes(store, name, dimension)), file);
+  // A merge that grows its graph from this one reads the float graph back from the segment object.
+  const storedBytes = () => readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, dimension).graph);
+  segment.attachCodes(graph.compacted(distanceMetric, dimension, storedBytes), file);
   graph.release();
-}
-
-/** The serialised float graph a segment object carries (a merge grows its new graph from it). */
-async function storedGraphBytes(store: BlobStore, name: string, dimension: number): Promise<Uint8Array> {
-  const bytes = await store.get(name);
-  if (!bytes) throw new CorruptionError(name, "segment is missing");
-  try {
-    return decodeSegment(bytes, dimension).graph;
-  } catch (error) {
-    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable segment: ${error.message}`);
-    throw error;
-  }
 }

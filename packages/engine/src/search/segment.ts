@@ -225,7 +225,7 @@ export class Segment implements VectorRows {
    * the vectors from it from now on when it holds them.
    */
   attachGraph(graph: HnswGraph): void {
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
+    this.passDeletionsTo(graph);
     this.graph = graph;
     const held = graph.vectors();
     if (!held) {
@@ -244,7 +244,7 @@ export class Segment implements VectorRows {
    * instead of memory: the segment then holds no float32 vectors at all.
    */
   attachCodes(graph: HnswGraph, file: FileVectors): void {
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
+    this.passDeletionsTo(graph);
     this.graph = graph;
     this.onDisk = file;
     this.data = new Float32Array(0);
@@ -252,6 +252,11 @@ export class Segment implements VectorRows {
     this.offset = 0;
     this.scorer = file;
     this.ownsVectors = false;
+  }
+
+  /** Tells a graph being attached about the rows deleted since its bytes were made. */
+  private passDeletionsTo(graph: HnswGraph): void {
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
   }
 
   /**

@@ -37,11 +37,7 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(readonly root: string) {}
 
-  /** The file holding object `name` (a backup links or copies it from there). */
-  fileOf(name: string): string {
-    return this.pathOf(name);
-  }
-
+  /** The file holding object `name`: a backup links or copies it from there, a segment of int8 codes reads its vectors. */
   localFile(name: string): string {
     return this.pathOf(name);
   }

@@ -82,7 +82,7 @@ export async function copyObjects(
     signal?.throwIfAborted();
     const target = targets[i]!;
     if (local) {
-      const source = local.fileOf(name);
+      const source = local.localFile(name);
       if (await linkOrCopy(source, target)) result.linked++;
       result.bytes += (await stat(source)).size;
     } else {

@@ -42,7 +42,7 @@ function withCache(maxBytes: number, run: (setup: Setup) => Promise<void>): () =
 }
 
 /** Removes the store's own file behind the cache's back, so only a cached copy can answer. */
-const loseFromStore = (backing: LocalBlobStore, name: string) => rm(backing.fileOf(name));
+const loseFromStore = (backing: LocalBlobStore, name: string) => rm(backing.localFile(name));
 
 test("segments are served from the cache once the store's file is gone; other objects are not cached", withCache(1 << 20, async ({ backing, cache }) => {
   await cache.createIfAbsent(segment(1), bytesOf("written through"));
