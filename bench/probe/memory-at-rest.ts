@@ -8,6 +8,8 @@
 // compacted into one segment, and closes. `rest` opens DIR in a fresh process and prints the resident
 // memory the index adds once everything is loaded and collected, per vector, beside what the engine
 // accounts for by part.
+import v8 from "node:v8";
+import { trimNativeHeap } from "@ossv/hnsw";
 import { openEngine } from "../../packages/engine/src/index.ts";
 import { generateDataset, metadataOf, rowVector, vectorKey } from "../lib/dataset.ts";
 import { datasetSpec } from "../lib/profile.ts";
@@ -31,7 +33,7 @@ if (mode === "ingest") {
   const rows = Number(rowsArg ?? 200_000);
   const dimension = Number(dimensionArg ?? 128);
   const data = generateDataset(datasetSpec(`probe-${rows}-${dimension}`, rows, dimension, 300));
-  const engine = await openEngine({ dataDir: dir });
+  const engine = await openEngine({ dataDir: dir, ...(quantization && { quantization }) });
   await engine.catalog.createAccount("a");
   await engine.catalog.createBucket({ accountId: "a", name: "b", region: "r" });
   await engine.catalog.createIndex("a", "b", { name: "i", dimension, distanceMetric: "cosine", dataType: "float32", nonFilterableMetadataKeys: [] }, 100);
@@ -45,6 +47,19 @@ if (mode === "ingest") {
   await collection.compact();
   await collection.settleBackground();
   console.log(JSON.stringify(collection.describe()));
+  // What the process still holds after its ingest, by where it lives: the bench's "after ingest" row
+  // is this, through HTTP. Collected and trimmed as the server's reclaimer does once work settles.
+  const rss = await settledRss();
+  trimNativeHeap();
+  const heap = v8.getHeapStatistics();
+  const { external, arrayBuffers } = process.memoryUsage();
+  const perVector = (bytes: number) => Math.round(bytes / rows);
+  const stats = engine.indexStats()[0]!;
+  console.log(JSON.stringify({
+    after_ingest_rss_bytes_per_vector: perVector(rss), after_trim_rss_bytes_per_vector: perVector(process.memoryUsage().rss),
+    js_heap_used: perVector(heap.used_heap_size), js_heap_total: perVector(heap.total_heap_size), external: perVector(external), array_buffers: perVector(arrayBuffers),
+    accounted: Object.fromEntries(Object.entries(stats.memory).map(([part, bytes]) => [part, perVector(bytes)])),
+  }));
   await engine.close();
 } else {
   const before = await settledRss();

@@ -24,8 +24,8 @@ test("wrong types, dimensions, labels and sizes throw errors that say what is wr
   assert.throws(() => empty.init(10, 16, 100, -1), /seed must be an integer/);
 
   const graph = fresh();
-  assert.throws(() => graph.addPoint(new Float32Array(DIMENSION + 1), 0), /7 dimensions, the graph 6/);
-  assert.throws(() => graph.search(new Float32Array(DIMENSION - 1), 1, 10), /5 dimensions, the graph 6/);
+  assert.throws(() => graph.addPoint(new Float32Array(DIMENSION + 1), 0), /7 dimensions, not 6/);
+  assert.throws(() => graph.search(new Float32Array(DIMENSION - 1), 1, 10), /5 dimensions, not 6/);
   assert.throws(() => graph.search(Array.from(query) as unknown as Float32Array, 1, 10), /query must be a Float32Array/);
   assert.throws(() => graph.search(new Float64Array(DIMENSION) as unknown as Float32Array, 1, 10), TypeError);
   for (const label of [-1, 60, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {

@@ -6,8 +6,9 @@
  * (src/native/cosine-raw-space.h), so they can be read back through `vectors()`. Its bytes are
  * hnswlib's "cosine" bytes, so loading them takes the original vectors back as a third argument.
  * "l2-int8" and "cosine-int8" graphs keep one byte per dimension instead of a float
- * (src/native/int8-space.h): they are made only by `compactFrom` a loaded "l2" or "cosine-raw" graph,
- * and are searched and marked, never grown or serialised. Their distances are approximate.
+ * (src/native/int8-space.h): they are loaded from the bytes of an "l2" or a "cosine" / "cosine-raw"
+ * graph (what `serialize` writes), straight into codes, and are searched and marked, never grown or
+ * serialised. Their distances are approximate.
  */
 export type HnswSpace = "l2" | "ip" | "cosine" | "cosine-raw" | "l2-int8" | "cosine-int8";
 
@@ -27,7 +28,9 @@ export declare class HnswIndex {
    * saveIndex write). Damaged or truncated bytes throw, as does a stated capacity far above the element
    * count (more than 2 × count + 65,536: taken for damage). `capacity` reserves room to add elements.
    * A "cosine-raw" graph needs `originals`, rows x dimension, row L being the vector of the element
-   * labelled L (the bytes hold it normalised); other spaces take none.
+   * labelled L (the bytes hold it normalised); other spaces take none. An int8 graph reads the
+   * float graph's bytes into codes (per-dimension ranges taken from its elements), frozen at once,
+   * and takes no capacity.
    */
   load(bytes: Uint8Array, capacity?: number, originals?: Float32Array): void;
   /** `load` on a libuv thread. Leave `bytes` and `originals` unchanged until it settles; meanwhile the object refuses all calls. */
@@ -71,17 +74,14 @@ export declare class HnswIndex {
   /** Bytes the graph holds in native memory (for memory accounting). */
   residentBytes(): number;
   /**
-   * Makes this "l2-int8" or "cosine-int8" graph a copy of `source` (a loaded "l2" or "cosine-raw"
-   * graph of the same dimension) whose elements hold int8 codes: the same links, labels and marks.
-   * The copy is frozen; `source` is unchanged.
-   */
-  compactFrom(source: HnswIndex): void;
-  /**
    * An int8 graph's approximate distances of the first `count` listed rows to `query` into `out`
    * (squared L2 to the row's codes; of unit vectors for cosine): for picking candidates to re-rank.
    */
   scoreCodes(query: Float32Array, rows: Int32Array, count: number, out: Float64Array): void;
-  /** Frees the graph now (views from vectors() keep their memory alive); later calls throw until init or load. */
+  /**
+   * Frees the graph now; later calls throw until init or load. Views from vectors() keep their memory
+   * alive, and a serializeAsync in flight keeps the graph until it has written it.
+   */
   release(): void;
 }
 

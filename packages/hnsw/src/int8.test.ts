@@ -1,4 +1,4 @@
-// Int8 graphs ("l2-int8", "cosine-int8": one byte per dimension, made by compactFrom) and VectorFile,
+// Int8 graphs ("l2-int8", "cosine-int8": one byte per dimension, loaded from a float graph's bytes) and VectorFile,
 // the exact float32 vectors read from a file: together they let a segment keep a quarter of its
 // vector memory and still rank its results exactly (packages/engine/src/search/vector-placement.ts).
 import { test } from "node:test";
@@ -21,9 +21,10 @@ function floatGraph(space: FloatSpace, data: Float32Array, dimension: number, ro
   return graph;
 }
 
+/** A graph of codes read from the float graph's bytes (load, on this thread). */
 function compact(space: FloatSpace, source: HnswIndex, dimension: number): HnswIndex {
   const codes = new HnswIndex(int8Of(space), dimension);
-  codes.compactFrom(source);
+  codes.load(source.serialize());
   return codes;
 }
 
@@ -66,14 +67,15 @@ test("int8 distances are within the codes' rounding of the exact ones, for any f
 });
 
 for (const space of ["l2", "cosine-raw"] as const) {
-  test(`${int8Of(space)}: candidates re-ranked exactly find the true nearest, and marks carry over`, () => {
+  test(`${int8Of(space)}: candidates re-ranked exactly find the true nearest, and marks carry over`, async () => {
     const random = seededRandom(seedFromEnv(`${space} int8 recall`));
     const dimension = 48;
     const rows = 4000;
     const data = clusteredRows(random, rows, dimension);
     const source = floatGraph(space, data, dimension, rows);
     for (let row = 0; row < rows; row += 7) source.markDelete(row);
-    const codes = compact(space, source, dimension);
+    const codes = new HnswIndex(int8Of(space), dimension);
+    await codes.loadAsync(source.serialize());
     codes.markDelete(1);
     const deleted = (row: number) => row % 7 === 0 || row === 1;
     const metric = space === "l2" ? "l2" : "cosine";
@@ -95,7 +97,7 @@ for (const space of ["l2", "cosine-raw"] as const) {
   });
 }
 
-test("a graph whose labels are not its element numbers compacts with its labels", () => {
+test("a graph whose labels are not its element numbers loads into codes with its labels", () => {
   const dimension = 6;
   const data = clusteredRows(seededRandom(3), 50, dimension);
   const graph = new HnswIndex("l2", dimension);
@@ -110,31 +112,42 @@ test("a graph whose labels are not its element numbers compacts with its labels"
   assert.notEqual(codes.search(rowOf(data, dimension, 17), 1, 20)[0], 983);
 });
 
-test("int8 graphs refuse what they cannot do, and the wrong sources", () => {
+test("int8 graphs refuse what they cannot do, and damaged or mismatched bytes", () => {
   const dimension = 4;
   const data = clusteredRows(seededRandom(5), 20, dimension);
   const l2 = floatGraph("l2", data, dimension, 20);
+  const bytes = l2.serialize();
   const codes = compact("l2", l2, dimension);
   const query = rowOf(data, dimension, 0);
   assert.throws(() => codes.init(10, 8, 40, 1), /int8 graph cannot init/);
-  assert.throws(() => codes.load(l2.serialize()), /int8 graph cannot load/);
+  assert.throws(() => codes.load(bytes, 100), /int8 graph cannot reserve capacity/);
   assert.throws(() => codes.serialize(), /int8 graph cannot serialize/);
   assert.throws(() => codes.addPoint(query, 99), /frozen/);
+  assert.throws(() => codes.resize(40), /frozen/);
   assert.equal(codes.vectors(), undefined);
   assert.throws(() => l2.scoreCodes(query, Int32Array.of(0), 1, new Float64Array(1)), /needs an int8 graph/);
   assert.throws(() => codes.scoreCodes(query, Int32Array.of(20), 1, new Float64Array(1)), /row 20 is not in the graph/);
-  assert.throws(() => new HnswIndex("cosine-int8", dimension).compactFrom(l2), /compactFrom takes/);
-  assert.throws(() => new HnswIndex("l2-int8", dimension + 1).compactFrom(l2), /compactFrom takes/);
-  const ip = ourGraph("ip", data, dimension, 20, params);
-  assert.throws(() => new HnswIndex("l2-int8", dimension).compactFrom(ip), /compactFrom takes/, "an inner-product graph is not an L2 one");
-  assert.throws(() => new HnswIndex("l2", dimension).compactFrom(l2), /only an "l2-int8" or "cosine-int8" graph/);
-  const file = join(mkdtempSync(join(tmpdir(), "ossv-int8-")), "v");
-  writeFileSync(file, Buffer.alloc(16));
-  assert.throws(() => new HnswIndex("l2-int8", dimension).compactFrom(new VectorFile(file, 0, 1, 4) as unknown as HnswIndex), /expected an HnswIndex/);
-  assert.throws(() => new HnswIndex("l2-int8", dimension).compactFrom(new HnswIndex("l2", dimension)), /neither initialised nor loaded/);
+  assert.throws(() => codes.scoreCodes(query, Int32Array.of(0), 2, new Float64Array(2)), /count must be an integer from 0 to 1/);
+  assert.throws(() => new HnswIndex("l2-int8", dimension + 1).load(bytes), /does not match the dimension/);
+  for (const length of [0, 50, 96, bytes.length - 1]) {
+    assert.throws(() => new HnswIndex("l2-int8", dimension).load(bytes.subarray(0, length)), /graph bytes are damaged/, `cut at ${length}`);
+  }
+  const noGraph = new HnswIndex("cosine-int8", dimension);
+  assert.throws(() => noGraph.search(query, 1, 10), /neither initialised nor loaded/);
   l2.release();
   assert.throws(() => l2.search(query, 1, 10), /neither initialised nor loaded/);
-  assert.deepEqual(codes.search(query, 1, 10), [0], "the copy outlives its released source");
+  assert.deepEqual(codes.search(query, 1, 10), [0], "the codes outlive their released source");
+});
+
+test("a graph released while it is being serialised is freed when the write ends, and the write completes", async () => {
+  const dimension = 16;
+  const data = clusteredRows(seededRandom(9), 3000, dimension);
+  const graph = floatGraph("l2", data, dimension, 3000);
+  const expected = graph.serialize();
+  const writing = graph.serializeAsync();
+  graph.release();
+  assert.throws(() => graph.search(rowOf(data, dimension, 0), 1, 10), /neither initialised nor loaded/);
+  assert.deepEqual(await writing, expected);
 });
 
 test("VectorFile scores rows bit-identically to the engine's kernel and reads them back, even once unlinked", () => {
@@ -159,7 +172,8 @@ test("VectorFile scores rows bit-identically to the engine's kernel and reads th
       const read = new Float32Array(3 * dimension);
       file.readRows(rows - 3, 3, read);
       assert.deepEqual(read, data.subarray((rows - 3) * dimension));
-      assert.throws(() => file.readRows(rows - 2, 3, read), /out of range/);
+      assert.throws(() => file.readRows(rows - 2, 3, read), /count must be an integer from 0 to 2/);
+      assert.throws(() => file.scoreRows(new Float32Array(dimension + 1), list, 1, true, new Float64Array(1)), new RegExp(`query has ${dimension + 1} dimensions, not ${dimension}`));
       assert.throws(() => file.scoreRows(query, Int32Array.of(rows), 1, true, new Float64Array(1)), new RegExp(`row ${rows} is not in the file`));
       file.close();
       assert.throws(() => file.readRows(0, 1, read), /closed/);

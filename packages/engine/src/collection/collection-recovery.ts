@@ -14,12 +14,11 @@ import { CollectionState } from "../state/collection-state.ts";
 import { decodeDeletions, type SegmentDeletions } from "../format/deletion-format.ts";
 import { CorruptionError } from "../base/errors.ts";
 import { readRequired } from "../storage/required-objects.ts";
-import { HnswGraph } from "../search/hnsw-graph.ts";
 import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
-import { placeGraph } from "../search/segment-placement.ts";
+import { attachPlaced, loadPlacedGraph } from "../search/segment-placement.ts";
 import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
@@ -113,15 +112,16 @@ export async function loadSegment(
   // The graph loads on a libuv thread while this one builds the segment's rows and key index (at
   // 200k rows each takes about half a second; one after the other, a restart paid both).
   const built = { bytes: contents.graph, searchEf: contents.searchEf };
-  const graph = HnswGraph.load(built, index.distanceMetric, index.dimension, contents.keys.length, contents.data);
+  const graph = loadPlacedGraph(store, name, index, built, contents.keys.length, contents.data);
   let segment: Segment;
   try {
     segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys, true);
   } catch (error) {
-    await graph.catch(() => undefined); // settled before the bytes it reads are let go
+    // Settled before the bytes it reads are let go; a file opened for its vectors is closed.
+    await graph.then((placed) => placed.file?.close(), () => undefined);
     throw error;
   }
-  placeGraph(store, name, index, segment, await graph);
+  attachPlaced(segment, await graph);
   return segment;
 }
 

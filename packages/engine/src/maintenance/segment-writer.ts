@@ -6,7 +6,7 @@ import { buildGraph, HnswGraph } from "../search/hnsw-graph.ts";
 import type { Segment } from "../search/segment.ts";
 import { encodeSegment } from "../format/segment-format.ts";
 import { createObject, type MaintenanceContext } from "./maintenance-context.ts";
-import { placeGraph } from "../search/segment-placement.ts";
+import { placeWrittenGraph } from "../search/segment-placement.ts";
 
 /** Builds graphs for and writes every segment not written yet (new, or left by a failed task). */
 export async function persistSegments(context: MaintenanceContext): Promise<void> {
@@ -25,13 +25,13 @@ export async function persistSegment(context: MaintenanceContext, segment: Segme
     segment.attachGraph(await HnswGraph.load(segment.pendingGraph, metric, dimension, segment.rows, vectors));
   }
   const id = context.state.nextSegmentId++;
-  const { bytes: graph, searchEf } = segment.pendingGraph;
+  const built = segment.pendingGraph;
   const { keys, metadata, data, stride, offset } = segment;
-  const contents = { dimension, keys, metadata, data, layout: { stride, offset }, graph, searchEf };
+  const contents = { dimension, keys, metadata, data, layout: { stride, offset }, graph: built.bytes, searchEf: built.searchEf };
   const name = context.layout.segmentName(id);
   await createObject(context, name, await encodeSegment(contents));
   segment.id = id;
   segment.pendingGraph = undefined;
   // Written: its vectors can now be read from the object instead of held (vector-placement.ts).
-  if (segment.graph) placeGraph(context.store, name, context.collection.index, segment, segment.graph);
+  await placeWrittenGraph(context.store, name, context.collection.index, segment, built);
 }

@@ -10,9 +10,9 @@
 // stored, and loads back with the segment's original vectors. The engine scores the returned rows
 // again with its exact kernel, so graph distances never reach a caller.
 //
-// A loaded graph may be compacted into one of int8 codes (`compacted`, vector-placement.ts): the
-// same links over one byte per dimension. Its distances only pick candidates, which the segment
-// scores exactly with the vectors it reads from disk.
+// A stored graph may instead be loaded as one of int8 codes (`loadCodes`, vector-placement.ts): the
+// same links over one byte per dimension, read straight from the float graph's bytes. Its distances
+// only pick candidates, which the segment scores exactly with the vectors it reads from disk.
 import { Worker } from "node:worker_threads";
 import { HnswIndex, type HnswSpace, type HnswVectors } from "@ossv/hnsw";
 import type { RowScorer } from "./search-kernel.ts";
@@ -127,26 +127,15 @@ export class HnswGraph {
     /** The calibrated beam; a query uses at least this. */
     readonly searchEf: number,
     /**
-     * Set for a graph of int8 codes (compacted): its distances are approximate, and its serialised
+     * Set for a graph of int8 codes (loadCodes): its distances are approximate, and its serialised
      * bytes, which codes cannot give back, are read from where the segment stored them.
      */
     private readonly storedBytes?: () => Promise<Uint8Array>,
   ) {}
 
-  /** Whether the graph holds int8 codes (compacted) rather than the vectors themselves. */
+  /** Whether the graph holds int8 codes (loadCodes) rather than the vectors themselves. */
   get codes(): boolean {
     return this.storedBytes !== undefined;
-  }
-
-  /**
-   * A copy of this graph whose elements hold int8 codes instead of floats: the same links and marks,
-   * a quarter of the vector memory. `storedBytes` reads the float graph's bytes back (from the
-   * segment object) when a merge grows a new graph from this one. This graph is left as it was.
-   */
-  compacted(metric: DistanceMetric, dimension: number, storedBytes: () => Promise<Uint8Array>): HnswGraph {
-    const native = new HnswIndex(int8SpaceOf(metric), dimension);
-    native.compactFrom(this.native);
-    return new HnswGraph(native, this.rows, this.searchEf, storedBytes);
   }
 
   /**
@@ -178,6 +167,20 @@ export class HnswGraph {
     // it drops what insertions need: about 85 bytes a row and 2.6 MB a graph.
     native.freeze();
     return new HnswGraph(native, rows, built.searchEf);
+  }
+
+  /**
+   * Loads a float graph's serialised bytes as a graph of int8 codes (read on a libuv thread; the float
+   * graph is never built): the same links and marks, a quarter of the vector memory. `storedBytes`
+   * reads the float bytes back (from the segment object) when a merge grows a new graph from this one.
+   */
+  static async loadCodes(
+    built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number, storedBytes: () => Promise<Uint8Array>,
+  ): Promise<HnswGraph> {
+    const native = new HnswIndex(int8SpaceOf(metric), dimension);
+    await native.loadAsync(built.bytes);
+    if (native.count() !== rows) throw new Error(`graph holds ${native.count()} rows, segment ${rows}`);
+    return new HnswGraph(native, rows, built.searchEf, storedBytes);
   }
 
   /**

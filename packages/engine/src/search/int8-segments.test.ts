@@ -1,7 +1,7 @@
 // Segments of int8 codes with their float32 vectors on disk (vector-placement.ts), through the
 // engine: what they answer is what float32 segments answer (the same distances, bit for bit, for the
 // rows both return; recall against the float path), filters never come up short, deletes hold, merges
-// grow their graph from a compacted one, and a restart places every segment again.
+// grow their graph from a segment of codes, and a restart places every segment again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
@@ -119,7 +119,7 @@ for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
         await run.engine.close();
 
         run = await open(dir, metric, "int8");
-        await run.engine.collection(run.index).compact(); // grows the merged graph from a compacted one's stored bytes
+        await run.engine.collection(run.index).compact(); // grows the merged graph from a segment of codes, from its stored bytes
         assert.deepEqual(onDisk(run), [true]);
         await new Promise((resolve) => setImmediate(resolve));
         if (existsSync("/proc/self/fd")) assert.equal(openSegmentFiles(dir), 1, "the merged-away segments' files are let go");

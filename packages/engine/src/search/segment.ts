@@ -240,7 +240,7 @@ export class Segment implements VectorRows {
   }
 
   /**
-   * Installs a graph of int8 codes (HnswGraph.compacted) and reads the vectors from `file` from now on
+   * Installs a graph of int8 codes (HnswGraph.loadCodes) and reads the vectors from `file` from now on
    * instead of memory: the segment then holds no float32 vectors at all.
    */
   attachCodes(graph: HnswGraph, file: FileVectors): void {
@@ -259,12 +259,16 @@ export class Segment implements VectorRows {
     for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
   }
 
+  /** Set once the segment has left every state (releaseLater): nothing is attached to it after. */
+  retired = false;
+
   /**
    * Lets the segment object's file go (vectors on disk) once the segment has left every state, so the
    * disk space of a merged-away object comes back now rather than when the segment is collected.
    * Deferred past the current turn of the event loop: readers are synchronous, so none is midway then.
    */
   releaseLater(): void {
+    this.retired = true;
     const file = this.onDisk;
     if (file) setImmediate(() => file.close());
   }

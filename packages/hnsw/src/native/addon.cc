@@ -28,6 +28,7 @@
 #include "graph-bytes.h"
 #include "int8-graph.h"
 #include "int8-space.h"
+#include "napi-args.h"
 #include "row-kernels.h"
 #include "vector-file.h"
 
@@ -36,6 +37,8 @@ namespace {
 
 /** hnswlib's graph ids are 32-bit, and its visited lists take an int size. */
 constexpr double kMaxElements = std::numeric_limits<int>::max();
+/** Starts every error message the graph class throws. */
+constexpr const char* kWho = "hnsw";
 
 /** Runs `body`, turning C++ exceptions into JS errors of the same meaning. */
 template <typename Body>
@@ -51,20 +54,6 @@ auto Guarded(Napi::Env env, Body body) -> decltype(body()) {
   } catch (const std::exception& error) {
     throw Napi::Error::New(env, std::string("hnsw: ") + error.what());
   }
-}
-
-/** An integer argument in [min, max]; anything else (NaN, a fraction, a string) is a TypeError/RangeError. */
-size_t IntegerArg(const Napi::CallbackInfo& info, size_t index, const char* name, double min, double max) {
-  if (index >= info.Length() || !info[index].IsNumber()) {
-    throw Napi::TypeError::New(info.Env(), std::string("hnsw: ") + name + " must be a number");
-  }
-  const double value = info[index].As<Napi::Number>().DoubleValue();
-  if (!(value >= min && value <= max) || std::floor(value) != value) {
-    throw Napi::RangeError::New(info.Env(), std::string("hnsw: ") + name + " must be an integer from " +
-                                                std::to_string(static_cast<uint64_t>(min)) + " to " +
-                                                std::to_string(static_cast<uint64_t>(max)));
-  }
-  return static_cast<size_t>(value);
 }
 
 /**
@@ -104,7 +93,6 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
                            InstanceMethod<&HnswIndex::Vectors>("vectors"),
                            InstanceMethod<&HnswIndex::Freeze>("freeze"),
                            InstanceMethod<&HnswIndex::ScoreRows>("scoreRows"),
-                           InstanceMethod<&HnswIndex::CompactFrom>("compactFrom"),
                            InstanceMethod<&HnswIndex::ScoreCodes>("scoreCodes"),
                            InstanceMethod<&HnswIndex::Release>("release"),
                        });
@@ -115,7 +103,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "hnsw: space must be a string");
     const std::string space = info[0].As<Napi::String>().Utf8Value();
     spaceName_ = space;
-    dimension_ = IntegerArg(info, 1, "dimension", 1, 1 << 20);
+    dimension_ = IntegerArg(info, kWho, 1, "dimension", 1, 1 << 20);
     if (space == "l2") {
       space_ = std::make_shared<hnswlib::L2Space>(dimension_);
     } else if (space == "ip" || space == "cosine") {
@@ -140,10 +128,9 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** A load in flight on another thread; until it ends the object has no graph to use. */
   bool loading_ = false;
 
-  Graph* graph() const { return graph_.get(); }
+  std::shared_ptr<Graph> sharedGraph() const { return graph_; }
   /** The dimension when graph bytes are written as hnswlib's "cosine" ones (graph-bytes.h), else 0. */
   size_t CosineRawDimension() const { return inverseNorm_ ? dimension_ : 0; }
-  hnswlib::SpaceInterface<float>* space() const { return space_.get(); }
 
   /** Makes `graph` the object's graph: a new one, not frozen and with no view handed out yet. */
   void Replace(Napi::Env env, std::shared_ptr<Graph> graph) {
@@ -154,14 +141,29 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     ReportMemory(env, ResidentBytes(*graph_));
   }
 
+  /** Makes a loaded graph the object's: a graph of codes is frozen from the start, never grown. */
+  void Adopt(Napi::Env env, std::shared_ptr<Graph> graph) {
+    Replace(env, std::move(graph));
+    if (int8_ != nullptr) FreezeGraph(env);
+  }
+
+  /**
+   * Graph bytes read into a graph of this object's space, on whichever thread (no N-API calls): as
+   * they are, or straight into codes for "l2-int8" and "cosine-int8" (int8-graph.h).
+   */
+  std::unique_ptr<Graph> ReadBytes(const uint8_t* bytes, size_t length, size_t minCapacity, const CosineRawBytes* raw) const {
+    if (int8_ != nullptr) return ReadCodes(bytes, length, *int8_);
+    return ReadGraph(bytes, length, space_.get(), minCapacity, raw);
+  }
+
  private:
   Napi::Value Init(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
     RequireFloat(info.Env(), "init");
-    const size_t maxElements = IntegerArg(info, 0, "maxElements", 1, kMaxElements);
-    const size_t m = IntegerArg(info, 1, "M", 2, 10000);
-    const size_t efConstruction = IntegerArg(info, 2, "efConstruction", 1, 1 << 20);
-    const size_t seed = IntegerArg(info, 3, "seed", 0, 9007199254740991.0);
+    const size_t maxElements = IntegerArg(info, kWho, 0, "maxElements", 1, kMaxElements);
+    const size_t m = IntegerArg(info, kWho, 1, "M", 2, 10000);
+    const size_t efConstruction = IntegerArg(info, kWho, 2, "efConstruction", 1, 1 << 20);
+    const size_t seed = IntegerArg(info, kWho, 3, "seed", 0, 9007199254740991.0);
     Replace(info.Env(), Guarded(info.Env(), [&] {
       return std::make_shared<Graph>(space_.get(), maxElements, m, efConstruction, seed);
     }));
@@ -170,12 +172,11 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 
   Napi::Value Load(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
-    RequireFloat(info.Env(), "load");
     const Napi::Uint8Array bytes = BytesArg(info);
     const size_t minCapacity = CapacityArg(info);
     const std::optional<CosineRawBytes> raw = OriginalsArg(info);
-    Replace(info.Env(), Guarded(info.Env(), [&] {
-      return std::shared_ptr<Graph>(ReadGraph(bytes.Data(), bytes.ByteLength(), space_.get(), minCapacity, raw ? &*raw : nullptr));
+    Adopt(info.Env(), Guarded(info.Env(), [&] {
+      return std::shared_ptr<Graph>(ReadBytes(bytes.Data(), bytes.ByteLength(), minCapacity, raw ? &*raw : nullptr));
     }));
     return info.Env().Undefined();
   }
@@ -187,7 +188,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     RequireGrowable(info.Env());
     Graph& g = Ready(info.Env());
     std::vector<float> vector = VectorArg(info, 0, "vector");
-    const size_t label = IntegerArg(info, 1, "label", 0, static_cast<double>(g.max_elements_) - 1);
+    const size_t label = IntegerArg(info, kWho, 1, "label", 0, static_cast<double>(g.max_elements_) - 1);
     if (g.cur_element_count >= g.max_elements_) throw Napi::RangeError::New(info.Env(), "hnsw: the graph is full; resize it first");
     Guarded(info.Env(), [&] { g.addPoint(vector.data(), label); });
     residentKnown_ = false;  // it may have grown upper-level lists and the label map
@@ -199,7 +200,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     Graph& g = Ready(info.Env());
     RequireGrowable(info.Env());
     if (exposed_) throw Napi::Error::New(info.Env(), "hnsw: the graph's vectors are in use through vectors(); it cannot be resized");
-    const size_t maxElements = IntegerArg(info, 0, "maxElements", std::max<double>(1, g.cur_element_count), kMaxElements);
+    const size_t maxElements = IntegerArg(info, kWho, 0, "maxElements", std::max<double>(1, g.cur_element_count), kMaxElements);
     Guarded(info.Env(), [&] { g.resizeIndex(maxElements); });
     ReportMemory(info.Env(), ResidentBytes(g));
     return info.Env().Undefined();
@@ -208,7 +209,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** True when the mark is new, false when the row was marked already (not an error: marks repeat). */
   Napi::Value MarkDelete(const Napi::CallbackInfo& info) {
     Graph& g = Ready(info.Env());
-    const size_t label = IntegerArg(info, 0, "label", 0, 9007199254740991.0);
+    const size_t label = IntegerArg(info, kWho, 0, "label", 0, 9007199254740991.0);
     return Guarded(info.Env(), [&] {
       const hnswlib::tableint id = ElementOf(info.Env(), g, label);
       if (g.isMarkedDeleted(id)) return Napi::Boolean::New(info.Env(), false);
@@ -239,16 +240,20 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
    */
   Napi::Value Freeze(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
-    Graph& g = Ready(info.Env());
-    if (!frozen_) {
-      idsAreLabels_ = LabelsInOrder(g);
-      std::vector<std::mutex>().swap(g.link_list_locks_);
-      std::vector<std::mutex>().swap(g.label_op_locks_);
-      if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(g.label_lookup_);
-      frozen_ = true;
-      ReportMemory(info.Env(), ResidentBytes(g));
-    }
+    Ready(info.Env());
+    FreezeGraph(info.Env());
     return Napi::Boolean::New(info.Env(), idsAreLabels_);
+  }
+
+  void FreezeGraph(Napi::Env env) {
+    if (frozen_) return;
+    Graph& g = *graph_;
+    idsAreLabels_ = LabelsInOrder(g);
+    std::vector<std::mutex>().swap(g.link_list_locks_);
+    std::vector<std::mutex>().swap(g.label_op_locks_);
+    if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(g.label_lookup_);
+    frozen_ = true;
+    ReportMemory(env, ResidentBytes(g));
   }
 
   static bool LabelsInOrder(const Graph& g) {
@@ -274,14 +279,11 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   Napi::Value Search(const Napi::CallbackInfo& info) {
     Graph& g = Ready(info.Env());
     std::vector<float> query = VectorArg(info, 0, "query");
-    const size_t k = IntegerArg(info, 1, "k", 0, kMaxElements);
-    const size_t ef = IntegerArg(info, 2, "ef", 1, kMaxElements);
+    const size_t k = IntegerArg(info, kWho, 1, "k", 0, kMaxElements);
+    const size_t ef = IntegerArg(info, kWho, 2, "ef", 1, kMaxElements);
     std::unique_ptr<BitmapFilter> filter;
     if (info.Length() > 3 && !info[3].IsUndefined()) {
-      if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        throw Napi::TypeError::New(info.Env(), "hnsw: allowed must be a Uint8Array row bitmap");
-      }
-      const Napi::Uint8Array allowed = info[3].As<Napi::Uint8Array>();
+      const auto allowed = TypedArrayArg<Napi::Uint8Array>(info, kWho, 3, napi_uint8_array, "allowed", "a Uint8Array row bitmap");
       filter = std::make_unique<BitmapFilter>(allowed.Data(), allowed.ElementLength());
     }
     Napi::Array labels = Napi::Array::New(info.Env());
@@ -345,54 +347,21 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   Napi::Value ScoreRows(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const Graph& g = Ready(env);
-    const Napi::Float32Array query = Float32Arg(info, 0, "query");
-    if (info.Length() < 5 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-        !info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      throw Napi::TypeError::New(env, "hnsw: scoreRows takes (Float32Array, Int32Array, count, euclidean, Float64Array)");
-    }
-    const Napi::Int32Array rows = info[1].As<Napi::Int32Array>();
-    Napi::Float64Array out = info[4].As<Napi::Float64Array>();
-    const size_t count = IntegerArg(info, 2, "count", 0, static_cast<double>(std::min(rows.ElementLength(), out.ElementLength())));
+    const Napi::Float32Array query = VectorArgOf(info, kWho, 0, "query", dimension_);
+    const RowScoreArgs args = RowScoreArgsOf(info, kWho, 1, 2, 4);
     const bool euclidean = info[3].ToBoolean().Value();
     // Rows are element ids only when vectors() found every label in order, and only then are the
     // stored values the originals.
     if (!exposed_) throw Napi::Error::New(env, "hnsw: scoreRows needs the graph's vectors (call vectors() first)");
     std::vector<double> q(query.Data(), query.Data() + dimension_);
-    const int32_t* list = rows.Data();
-    double* scores = out.Data();
-    for (size_t j = 0; j < count; j++) {
-      const int32_t row = list[j];
+    for (size_t j = 0; j < args.count; j++) {
+      const int32_t row = args.rows[j];
       if (row < 0 || static_cast<size_t>(row) >= g.cur_element_count) {
         throw Napi::RangeError::New(env, "hnsw: row " + std::to_string(row) + " is not in the graph");
       }
       const float* vector = reinterpret_cast<const float*>(g.data_level0_memory_ + row * g.size_data_per_element_ + g.offsetData_);
-      scores[j] = euclidean ? SquaredDistance(vector, q.data(), dimension_) : DotDouble(vector, q.data(), dimension_);
+      args.out[j] = euclidean ? SquaredDistance(vector, q.data(), dimension_) : DotDouble(vector, q.data(), dimension_);
     }
-    return env.Undefined();
-  }
-
-  /**
-   * compactFrom(source): this graph ("l2-int8" or "cosine-int8") becomes a copy of `source`, a loaded
-   * "l2" or "cosine-raw" graph of the same dimension, whose elements hold int8 codes instead of floats
-   * (int8-graph.h): the same links, labels and deletion marks, a quarter of the vector memory. The copy
-   * is frozen; `source` is left as it was (release it to free its memory at once).
-   */
-  Napi::Value CompactFrom(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    RequireUnchanging(env);
-    if (int8_ == nullptr) throw Napi::Error::New(env, "hnsw: only an \"l2-int8\" or \"cosine-int8\" graph is compacted from another");
-    HnswIndex* source = IndexArg(info, 0);
-    const Graph& from = source->Ready(env);
-    const bool matches = source->dimension_ == dimension_ && source->spaceName_ == (int8_->params().unit ? "cosine-raw" : "l2");
-    if (!matches) {
-      throw Napi::Error::New(env, "hnsw: compactFrom takes a loaded graph of the same dimension, \"l2\" for \"l2-int8\" and \"cosine-raw\" for \"cosine-int8\"");
-    }
-    const bool idsAreLabels = source->frozen_ ? source->idsAreLabels_ : LabelsInOrder(from);
-    Replace(env, Guarded(env, [&] { return std::shared_ptr<Graph>(CompactGraph(from, *int8_)); }));
-    frozen_ = true;
-    idsAreLabels_ = idsAreLabels;
-    if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(graph_->label_lookup_);
-    ReportMemory(env, ResidentBytes(*graph_));
     return env.Undefined();
   }
 
@@ -406,45 +375,32 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     Graph& g = Ready(env);
     if (int8_ == nullptr) throw Napi::Error::New(env, "hnsw: scoreCodes needs an int8 graph");
     std::vector<float> query = VectorArg(info, 0, "query");
-    if (info.Length() < 4 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-        !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      throw Napi::TypeError::New(env, "hnsw: scoreCodes takes (Float32Array, Int32Array, count, Float64Array)");
-    }
-    const Napi::Int32Array rows = info[1].As<Napi::Int32Array>();
-    Napi::Float64Array out = info[3].As<Napi::Float64Array>();
-    const size_t count = IntegerArg(info, 2, "count", 0, static_cast<double>(std::min(rows.ElementLength(), out.ElementLength())));
-    for (size_t j = 0; j < count; j++) {
-      const int32_t row = rows.Data()[j];
+    const RowScoreArgs args = RowScoreArgsOf(info, kWho, 1, 2, 3);
+    for (size_t j = 0; j < args.count; j++) {
+      const int32_t row = args.rows[j];
       if (row < 0 || (idsAreLabels_ && static_cast<size_t>(row) >= g.cur_element_count)) {
         throw Napi::RangeError::New(env, "hnsw: row " + std::to_string(row) + " is not in the graph");
       }
       // A row is a label: the element of the same number when ids are labels, else the label map's.
       const hnswlib::tableint id = idsAreLabels_ ? static_cast<hnswlib::tableint>(row) : ElementOf(env, g, static_cast<size_t>(row));
-      out.Data()[j] = g.fstdistfunc_(query.data(), g.getDataByInternalId(id), g.dist_func_param_);
+      args.out[j] = g.fstdistfunc_(query.data(), g.getDataByInternalId(id), g.dist_func_param_);
     }
     return env.Undefined();
   }
 
-  /** Lets the graph go now (views from vectors() keep their part alive); every later call but init/load throws. */
+  /**
+   * Lets the graph go now; every later call but init/load throws. Views from vectors() keep their
+   * part alive, and so does a serialisation in flight, until it ends.
+   */
   Napi::Value Release(const Napi::CallbackInfo& info) {
-    RequireUnchanging(info.Env());
+    if (loading_) throw Napi::Error::New(info.Env(), "hnsw: the graph is still loading");
     ReportMemory(info.Env(), 0);
     graph_.reset();
     return info.Env().Undefined();
   }
 
-  /** An HnswIndex argument (checked: an object of another class would be unwrapped as garbage). */
-  static HnswIndex* IndexArg(const Napi::CallbackInfo& info, size_t index) {
-    Napi::FunctionReference* constructor = info.Env().GetInstanceData<Napi::FunctionReference>();
-    if (index >= info.Length() || !info[index].IsObject() || constructor == nullptr ||
-        !info[index].As<Napi::Object>().InstanceOf(constructor->Value())) {
-      throw Napi::TypeError::New(info.Env(), "hnsw: expected an HnswIndex");
-    }
-    return Napi::ObjectWrap<HnswIndex>::Unwrap(info[index].As<Napi::Object>());
-  }
-
   void RequireFloat(Napi::Env env, const char* what) const {
-    if (int8_ != nullptr) throw Napi::Error::New(env, std::string("hnsw: an int8 graph cannot ") + what + "; it is made by compactFrom");
+    if (int8_ != nullptr) throw Napi::Error::New(env, std::string("hnsw: an int8 graph cannot ") + what + "; it is loaded from a float graph's bytes");
   }
 
   /** Kept from the last change: counting walks every element, and monitoring asks per segment and scrape. */
@@ -466,10 +422,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   }
 
   static Napi::Uint8Array BytesArg(const Napi::CallbackInfo& info) {
-    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(info.Env(), "hnsw: graph bytes must be a Uint8Array");
-    }
-    return info[0].As<Napi::Uint8Array>();
+    return TypedArrayArg<Napi::Uint8Array>(info, kWho, 0, napi_uint8_array, "graph bytes", "a Uint8Array");
   }
 
   /**
@@ -482,7 +435,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
       if (given) throw Napi::TypeError::New(info.Env(), "hnsw: only a \"cosine-raw\" graph is loaded with its original vectors");
       return std::nullopt;
     }
-    if (!given || !info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    if (!IsTypedArrayOf(info, 2, napi_float32_array)) {
       throw Napi::TypeError::New(info.Env(), "hnsw: a \"cosine-raw\" graph loads with its original vectors, a Float32Array");
     }
     const Napi::Float32Array originals = info[2].As<Napi::Float32Array>();
@@ -492,8 +445,11 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     return CosineRawBytes{dimension_, originals.Data(), originals.ElementLength() / dimension_};
   }
 
-  static size_t CapacityArg(const Napi::CallbackInfo& info) {
-    return info.Length() > 1 && !info[1].IsUndefined() ? IntegerArg(info, 1, "capacity", 0, kMaxElements) : 0;
+  /** Room to grow beyond the loaded elements; a graph of codes never grows, so it takes none. */
+  size_t CapacityArg(const Napi::CallbackInfo& info) const {
+    if (info.Length() < 2 || info[1].IsUndefined()) return 0;
+    RequireFloat(info.Env(), "reserve capacity");
+    return IntegerArg(info, kWho, 1, "capacity", 0, kMaxElements);
   }
 
   /**
@@ -501,25 +457,12 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
    * normalised for "cosine", followed by its inverse norm for "cosine-raw".
    */
   std::vector<float> VectorArg(const Napi::CallbackInfo& info, size_t index, const char* name) const {
-    const Napi::Float32Array array = Float32Arg(info, index, name);
+    const Napi::Float32Array array = VectorArgOf(info, kWho, index, name, dimension_);
     std::vector<float> vector(array.Data(), array.Data() + dimension_);
     if (normalise_) Normalise(vector.data(), dimension_);
     if (inverseNorm_) vector.push_back(InverseNorm(vector.data(), dimension_));
     if (int8_ != nullptr) int8_->PrepareQuery(vector.data());
     return vector;
-  }
-
-  Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) const {
-    if (index >= info.Length() || !info[index].IsTypedArray() ||
-        info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-      throw Napi::TypeError::New(info.Env(), std::string("hnsw: ") + name + " must be a Float32Array");
-    }
-    const Napi::Float32Array array = info[index].As<Napi::Float32Array>();
-    if (array.ElementLength() != dimension_) {
-      throw Napi::RangeError::New(info.Env(), std::string("hnsw: ") + name + " has " + std::to_string(array.ElementLength()) +
-                                                  " dimensions, the graph " + std::to_string(dimension_));
-    }
-    return array;
   }
 
   /** Tells V8 how much native memory this object keeps alive, so its collector weighs it. */
@@ -554,7 +497,12 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
 class SerializeWorker : public Napi::AsyncWorker {
  public:
   SerializeWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, size_t size)
-      : Napi::AsyncWorker(env, "ossv-hnsw-serialize"), index_(index), deferred_(Napi::Promise::Deferred::New(env)), size_(size) {
+      : Napi::AsyncWorker(env, "ossv-hnsw-serialize"),
+        index_(index),
+        graph_(index->sharedGraph()),
+        cosineRawDimension_(index->CosineRawDimension()),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        size_(size) {
     Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, size);
     out_ = static_cast<uint8_t*>(buffer.Data());
     buffer_ = Napi::Persistent(buffer);
@@ -565,7 +513,7 @@ class SerializeWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   // No N-API calls here (another thread): the buffer's address was taken on the JS thread.
-  void Execute() override { WriteGraph(*index_->graph(), out_, index_->CosineRawDimension()); }
+  void Execute() override { WriteGraph(*graph_, out_, cosineRawDimension_); }
 
   void OnOK() override {
     index_->readers_--;
@@ -579,6 +527,9 @@ class SerializeWorker : public Napi::AsyncWorker {
 
  private:
   HnswIndex* index_;
+  // Held here as well, so that release() during the write frees the graph only when the write ends.
+  std::shared_ptr<Graph> graph_;
+  size_t cosineRawDimension_;
   Napi::Promise::Deferred deferred_;
   size_t size_;
   uint8_t* out_ = nullptr;
@@ -598,7 +549,6 @@ class LoadWorker : public Napi::AsyncWorker {
         data_(bytes.Data()),
         length_(bytes.ByteLength()),
         minCapacity_(minCapacity),
-        space_(index->space()),
         raw_(raw) {
     // The caller must not change the bytes (or the originals) until the promise settles; keeping
     // them referenced keeps them from being collected meanwhile.
@@ -612,7 +562,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      graph_ = ReadGraph(data_, length_, space_, minCapacity_, raw_ ? &*raw_ : nullptr);
+      graph_ = index_->ReadBytes(data_, length_, minCapacity_, raw_ ? &*raw_ : nullptr);
     } catch (const std::bad_alloc&) {
       SetError("hnsw: out of memory");
     } catch (const std::exception& error) {
@@ -622,7 +572,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     index_->loading_ = false;
-    index_->Replace(Env(), std::move(graph_));
+    index_->Adopt(Env(), std::move(graph_));
     deferred_.Resolve(Env().Undefined());
   }
 
@@ -637,7 +587,6 @@ class LoadWorker : public Napi::AsyncWorker {
   const uint8_t* data_;
   size_t length_;
   size_t minCapacity_;
-  hnswlib::SpaceInterface<float>* space_;
   std::optional<CosineRawBytes> raw_;
   std::unique_ptr<Graph> graph_;
   Napi::Reference<Napi::Uint8Array> bytes_;
@@ -685,10 +634,7 @@ static Napi::Value TrimNativeHeap(const Napi::CallbackInfo& info) {
 
 // Context-aware (NAPI_MODULE_INIT underneath): the graph build worker loads it in its own thread.
 static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  Napi::Function index = ossv::HnswIndex::Define(env);
-  // compactFrom checks its argument against this constructor (one per thread that loads the addon).
-  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(index)));
-  exports.Set("HnswIndex", index);
+  exports.Set("HnswIndex", ossv::HnswIndex::Define(env));
   exports.Set("VectorFile", ossv::DefineVectorFile(env));
   exports.Set("trimNativeHeap", Napi::Function::New(env, TrimNativeHeap, "trimNativeHeap"));
   return exports;

@@ -22,26 +22,9 @@ namespace {
 using hnswlib::linklistsizeint;
 using hnswlib::tableint;
 
-/** The header as saveIndex writes it (std::atomic<size_t> is stored as its 8 bytes). */
-struct Header {
-  size_t offsetLevel0;
-  size_t maxElements;
-  size_t count;
-  size_t sizeDataPerElement;
-  size_t labelOffset;
-  size_t offsetData;
-  int maxLevel;
-  tableint enterPoint;
-  size_t maxM;
-  size_t maxM0;
-  size_t M;
-  double mult;
-  size_t efConstruction;
-};
-
 /** saveIndex's header: eleven size_t/double fields, an int and a 32-bit id. */
 constexpr size_t kHeaderBytes = 11 * 8 + 4 + 4;
-static_assert(sizeof(Header) == kHeaderBytes, "the header struct has no padding");
+static_assert(sizeof(GraphHeader) == kHeaderBytes, "the header struct has no padding");
 
 /** Largest element count: element ids are 32-bit, and hnswlib's visited lists take an int size. */
 constexpr size_t kMaxElements = std::numeric_limits<int>::max();
@@ -97,8 +80,8 @@ class Writer {
   uint8_t* at_;
 };
 
-Header ReadHeader(Reader& in) {
-  Header h;
+GraphHeader ReadHeader(Reader& in) {
+  GraphHeader h;
   h.offsetLevel0 = in.Read<size_t>();
   h.maxElements = in.Read<size_t>();
   h.count = in.Read<size_t>();
@@ -116,7 +99,7 @@ Header ReadHeader(Reader& in) {
 }
 
 /** The header's sizes must be the ones hnswlib's constructor derives from M and the space. */
-void CheckHeader(const Header& h, size_t dataSize) {
+void CheckHeader(const GraphHeader& h, size_t dataSize) {
   if (h.M < 2 || h.M > kMaxM || h.maxM != h.M || h.maxM0 != 2 * h.M) Damaged("bad M");
   const double mult = 1 / std::log(1.0 * h.M);
   if (!(std::fabs(h.mult - mult) <= 1e-12 * mult)) Damaged("level multiplier does not match M");
@@ -151,45 +134,39 @@ void CheckList(const uint8_t* list, size_t maxCount, int level, const std::vecto
   }
 }
 
-/** Where each element's upper-level lists start in the input, and each element's level. */
-struct UpperLists {
-  std::vector<int> levels;
-  std::vector<const uint8_t*> starts;
-};
-
-UpperLists ReadUpperLists(Reader& in, const Header& h, size_t linksPerLevel) {
-  UpperLists upper{std::vector<int>(h.count), std::vector<const uint8_t*>(h.count)};
+void ReadUpperLists(Reader& in, const GraphHeader& h, size_t linksPerLevel, ParsedGraph& upper) {
+  upper.levels.resize(h.count);
+  upper.upperStarts.resize(h.count);
   for (size_t i = 0; i < h.count; i++) {
     const uint32_t size = in.Read<uint32_t>();
     if (size % linksPerLevel != 0) Damaged("an upper link list has a partial level");
     const size_t level = size / linksPerLevel;
     if (level > static_cast<size_t>(h.maxLevel)) Damaged("an element is above the top level");
     upper.levels[i] = static_cast<int>(level);
-    upper.starts[i] = in.Take(size);
+    upper.upperStarts[i] = in.Take(size);
   }
   if (in.left() != 0) Damaged("bytes follow the last link list");
   if (h.count > 0 && upper.levels[h.enterPoint] != h.maxLevel) Damaged("the entry point is not on the top level");
-  return upper;
 }
 
-hnswlib::labeltype LabelIn(const uint8_t* element, const Header& h) {
+hnswlib::labeltype LabelIn(const uint8_t* element, const GraphHeader& h) {
   hnswlib::labeltype label;
   std::memcpy(&label, element + h.labelOffset, sizeof(label));
   return label;
 }
 
 /** Every element's label names a row of the originals. */
-void CheckOriginals(const Header& h, const uint8_t* level0, const CosineRawBytes& raw) {
+void CheckOriginals(const GraphHeader& h, const uint8_t* level0, const CosineRawBytes& raw) {
   for (size_t i = 0; i < h.count; i++) {
     if (LabelIn(level0 + i * h.sizeDataPerElement, h) >= raw.rows) Damaged("an element's label is past the rows given");
   }
 }
 
-void CheckLinks(const Header& h, const uint8_t* level0, const UpperLists& upper, size_t linksPerLevel) {
+void CheckLinks(const GraphHeader& h, const uint8_t* level0, const ParsedGraph& upper, size_t linksPerLevel) {
   for (size_t i = 0; i < h.count; i++) {
     CheckList(level0 + i * h.sizeDataPerElement, h.maxM0, 0, upper.levels);
     for (int level = 1; level <= upper.levels[i]; level++) {
-      CheckList(upper.starts[i] + (level - 1) * linksPerLevel, h.maxM, level, upper.levels);
+      CheckList(upper.upperStarts[i] + (level - 1) * linksPerLevel, h.maxM, level, upper.levels);
     }
   }
 }
@@ -204,7 +181,7 @@ void* Allocate(size_t size) {
  * Copies the elements of the bytes into the graph's memory: as they are, or widened for "cosine-raw"
  * (links, then the original vector and its inverse norm in place of the unit vector, then the label).
  */
-void FillLevel0(char* memory, const Header& h, const uint8_t* level0, const CosineRawBytes* raw) {
+void FillLevel0(char* memory, const GraphHeader& h, const uint8_t* level0, const CosineRawBytes* raw) {
   if (raw == nullptr) {
     std::memcpy(memory, level0, h.count * h.sizeDataPerElement);
     return;
@@ -223,7 +200,7 @@ void FillLevel0(char* memory, const Header& h, const uint8_t* level0, const Cosi
 }
 
 /** Fills a graph made by hnswlib's loading constructor, as loadIndex would from the same bytes. */
-void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& upper, size_t capacity,
+void Fill(Graph& g, const GraphHeader& h, const uint8_t* level0, const ParsedGraph& upper, size_t capacity,
           hnswlib::SpaceInterface<float>* space, const CosineRawBytes* raw) {
   const size_t widen = raw == nullptr ? 0 : sizeof(float);
   g.offsetLevel0_ = h.offsetLevel0;
@@ -261,7 +238,7 @@ void Fill(Graph& g, const Header& h, const uint8_t* level0, const UpperLists& up
     if (level > 0) {
       const size_t size = level * g.size_links_per_element_;
       g.linkLists_[i] = static_cast<char*>(Allocate(size));
-      std::memcpy(g.linkLists_[i], upper.starts[i], size);
+      std::memcpy(g.linkLists_[i], upper.upperStarts[i], size);
       g.element_levels_[i] = level;
     }
     g.label_lookup_[g.getExternalLabel(i)] = i;
@@ -321,23 +298,30 @@ void WriteGraph(const Graph& g, uint8_t* out, size_t cosineRawDimension) {
   }
 }
 
+ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize) {
+  Reader in(bytes, length);
+  ParsedGraph parsed;
+  const GraphHeader& h = parsed.header = ReadHeader(in);
+  CheckHeader(h, dataSize);
+  if (h.count > in.left() / h.sizeDataPerElement) Damaged("they end early");
+  parsed.level0 = in.Take(h.count * h.sizeDataPerElement);
+  const size_t linksPerLevel = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
+  ReadUpperLists(in, h, linksPerLevel, parsed);
+  CheckLinks(h, parsed.level0, parsed, linksPerLevel);
+  return parsed;
+}
+
 std::unique_ptr<Graph> ReadGraph(const uint8_t* bytes, size_t length, hnswlib::SpaceInterface<float>* space,
                                  size_t minCapacity, const CosineRawBytes* cosineRaw) {
-  Reader in(bytes, length);
-  const Header h = ReadHeader(in);
-  CheckHeader(h, space->get_data_size() - (cosineRaw == nullptr ? 0 : sizeof(float)));
-  if (h.count > in.left() / h.sizeDataPerElement) Damaged("they end early");
-  const uint8_t* level0 = in.Take(h.count * h.sizeDataPerElement);
-  const size_t linksPerLevel = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
-  const UpperLists upper = ReadUpperLists(in, h, linksPerLevel);
-  CheckLinks(h, level0, upper, linksPerLevel);
-  if (cosineRaw != nullptr) CheckOriginals(h, level0, *cosineRaw);
+  const ParsedGraph parsed = ParseGraph(bytes, length, space->get_data_size() - (cosineRaw == nullptr ? 0 : sizeof(float)));
+  const GraphHeader& h = parsed.header;
+  if (cosineRaw != nullptr) CheckOriginals(h, parsed.level0, *cosineRaw);
   const size_t capacity = std::max(h.maxElements, minCapacity);
   if (capacity > kMaxElements) throw std::invalid_argument("capacity is above the largest graph hnswlib can hold");
   // The loading constructor leaves the level generator at its default seed, as loadIndex does: a
   // graph extended after loading then draws the same levels on either side.
   auto graph = std::make_unique<Graph>(space);
-  Fill(*graph, h, level0, upper, capacity, space, cosineRaw);
+  Fill(*graph, h, parsed.level0, parsed, capacity, space, cosineRaw);
   return graph;
 }
 

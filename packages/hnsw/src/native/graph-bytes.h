@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "hnswlib.h"
 
@@ -25,6 +26,39 @@ struct CosineRawBytes {
   const float* originals;
   size_t rows;
 };
+
+/** The header hnswlib's saveIndex writes (its std::atomic<size_t> count stored as 8 bytes). */
+struct GraphHeader {
+  size_t offsetLevel0;
+  size_t maxElements;
+  size_t count;
+  size_t sizeDataPerElement;
+  size_t labelOffset;
+  size_t offsetData;
+  int maxLevel;
+  hnswlib::tableint enterPoint;
+  size_t maxM;
+  size_t maxM0;
+  size_t M;
+  double mult;
+  size_t efConstruction;
+};
+
+/** Graph bytes checked whole, pointing into them: nothing is copied. */
+struct ParsedGraph {
+  GraphHeader header;
+  /** header.count elements of header.sizeDataPerElement bytes: level-0 links, vector, label. */
+  const uint8_t* level0 = nullptr;
+  /** Per element its top level, and where its upper-level link lists start in the bytes. */
+  std::vector<int> levels;
+  std::vector<const uint8_t*> upperStarts;
+};
+
+/**
+ * Reads and checks graph bytes whose elements hold `dataSize` bytes of vector: every field, size and
+ * link, so that nothing read from them later can point outside them. Damage throws std::invalid_argument.
+ */
+ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize);
 
 /** Bytes `WriteGraph` produces for `graph`; `cosineRawDimension` is 0 unless the graph is "cosine-raw". */
 size_t SerializedSize(const Graph& graph, size_t cosineRawDimension);

@@ -18,44 +18,53 @@ void* Allocate(size_t size) {
 }
 
 /**
- * Element i's vector as the codes describe it: as stored, or scaled to unit length ("cosine-raw"). The
- * scale is computed in double: the stored inverse norm of a subnormal vector overflows a float.
+ * Element i's vector as the codes describe it: as stored, or scaled to unit length for cosine. The
+ * stored "cosine" vectors are unit already, but not always exactly (a subnormal vector's norm
+ * underflows when hnswlib normalises it in float), so the scale is computed again, in double.
  */
 class SourceVectors {
  public:
-  SourceVectors(const Graph& g, size_t dim, bool unit) : g_(g) {
+  SourceVectors(const ParsedGraph& graph, size_t dim, bool unit) : graph_(graph), dim_(dim), row_(dim) {
     if (!unit) return;
-    scales_.resize(g.cur_element_count);
-    for (size_t i = 0; i < scales_.size(); i++) {
+    std::vector<double> scales(graph.header.count);
+    for (size_t i = 0; i < scales.size(); i++) {
+      const float* vector = Load(i);  // as stored: the scales are not set yet
       double sum = 0;
-      for (size_t d = 0; d < dim; d++) sum += static_cast<double>(Vector(i)[d]) * Vector(i)[d];
-      scales_[i] = sum > 0 ? 1.0 / std::sqrt(sum) : 0.0;
+      for (size_t d = 0; d < dim; d++) sum += static_cast<double>(vector[d]) * vector[d];
+      scales[i] = sum > 0 ? 1.0 / std::sqrt(sum) : 0.0;
     }
+    scales_ = std::move(scales);
   }
 
-  /** Element i's value on dimension d. */
-  float At(size_t i, size_t d) const {
-    const float value = Vector(i)[d];
-    return scales_.empty() ? value : static_cast<float>(value * scales_[i]);
+  /**
+   * Element i's values, as the codes describe them. Valid until the next call: they are copied out,
+   * since the bytes may sit at any alignment inside the segment object.
+   */
+  const float* Load(size_t i) {
+    const GraphHeader& h = graph_.header;
+    std::memcpy(row_.data(), graph_.level0 + i * h.sizeDataPerElement + h.offsetData, dim_ * sizeof(float));
+    if (!scales_.empty()) {
+      for (size_t d = 0; d < dim_; d++) row_[d] = static_cast<float>(row_[d] * scales_[i]);
+    }
+    return row_.data();
   }
 
  private:
-  const float* Vector(size_t i) const {
-    return reinterpret_cast<const float*>(g_.data_level0_memory_ + i * g_.size_data_per_element_ + g_.offsetData_);
-  }
-
-  const Graph& g_;
+  const ParsedGraph& graph_;
+  size_t dim_;
+  std::vector<float> row_;
   /** Per element 1 / |v| for unit vectors; empty when the codes are of the vectors as stored. */
   std::vector<double> scales_;
 };
 
 /** Each dimension's range over the elements, cut into 255 steps (a flat dimension gets step 1). */
-void SetRanges(const SourceVectors& source, size_t count, Int8Params& p) {
+void SetRanges(SourceVectors& source, size_t count, Int8Params& p) {
   std::vector<float> high(p.dim, -std::numeric_limits<float>::infinity());
   std::fill(p.low.begin(), p.low.end(), std::numeric_limits<float>::infinity());
   for (size_t i = 0; i < count; i++) {
+    const float* vector = source.Load(i);
     for (size_t d = 0; d < p.dim; d++) {
-      const float value = source.At(i, d);
+      const float value = vector[d];
       p.low[d] = std::min(p.low[d], value);
       high[d] = std::max(high[d], value);
     }
@@ -67,36 +76,55 @@ void SetRanges(const SourceVectors& source, size_t count, Int8Params& p) {
   }
 }
 
+/** Whether element i carries label i throughout, as in every graph the engine builds. */
+bool LabelsAreIds(const ParsedGraph& parsed) {
+  const GraphHeader& h = parsed.header;
+  for (size_t i = 0; i < h.count; i++) {
+    hnswlib::labeltype label;
+    std::memcpy(&label, parsed.level0 + i * h.sizeDataPerElement + h.labelOffset, sizeof(label));
+    if (label != i) return false;
+  }
+  return true;
+}
+
+/** hnswlib's fields for a graph laid out as the bytes say, with codes in place of vectors. */
+void SetFields(Graph& g, const GraphHeader& h, Int8Space& space, size_t capacity) {
+  g.offsetLevel0_ = 0;
+  g.max_elements_ = capacity;
+  g.size_links_level0_ = h.offsetData;
+  g.size_links_per_element_ = h.maxM * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  g.offsetData_ = h.offsetData;
+  g.label_offset_ = h.offsetData + space.params().dim;
+  g.size_data_per_element_ = g.label_offset_ + sizeof(hnswlib::labeltype);
+  g.maxlevel_ = h.maxLevel;
+  g.enterpoint_node_ = h.enterPoint;
+  g.maxM_ = h.maxM;
+  g.maxM0_ = h.maxM0;
+  g.M_ = h.M;
+  g.mult_ = h.mult;
+  g.revSize_ = 1.0 / h.mult;
+  g.ef_construction_ = h.efConstruction;
+  g.ef_ = 10;
+  g.data_size_ = space.get_data_size();
+  g.fstdistfunc_ = space.get_dist_func();
+  g.dist_func_param_ = space.get_dist_func_param();
+}
+
 }  // namespace
 
-std::unique_ptr<Graph> CompactGraph(const Graph& from, Int8Space& space) {
+std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space& space) {
   Int8Params& p = space.params();
-  const size_t count = from.cur_element_count;
-  const SourceVectors source(from, p.dim, p.unit);
+  const ParsedGraph parsed = ParseGraph(bytes, length, p.dim * sizeof(float));
+  const GraphHeader& h = parsed.header;
+  const size_t count = h.count;
+  SourceVectors source(parsed, p.dim, p.unit);
   SetRanges(source, count, p);
+  const bool idsAreLabels = LabelsAreIds(parsed);
 
   auto g = std::make_unique<Graph>(&space);
   const size_t capacity = std::max<size_t>(count, 1);
-  g->offsetLevel0_ = 0;
-  g->max_elements_ = capacity;
-  g->size_links_level0_ = from.size_links_level0_;
-  g->size_links_per_element_ = from.size_links_per_element_;
-  g->offsetData_ = from.offsetData_;
-  g->label_offset_ = from.offsetData_ + p.dim;
-  g->size_data_per_element_ = g->label_offset_ + sizeof(hnswlib::labeltype);
-  g->maxlevel_ = from.maxlevel_;
-  g->enterpoint_node_ = from.enterpoint_node_;
-  g->maxM_ = from.maxM_;
-  g->maxM0_ = from.maxM0_;
-  g->M_ = from.M_;
-  g->mult_ = from.mult_;
-  g->revSize_ = from.revSize_;
-  g->ef_construction_ = from.ef_construction_;
-  g->ef_ = from.ef_;
-  g->data_size_ = space.get_data_size();
-  g->fstdistfunc_ = space.get_dist_func();
-  g->dist_func_param_ = space.get_dist_func_param();
-  // No insertion locks, as in a frozen graph: a compacted graph is searched and marked only.
+  SetFields(*g, h, space, capacity);
+  // No insertion locks, as in a frozen graph: a graph of codes is searched and marked only.
   std::vector<std::mutex>().swap(g->link_list_locks_);
   std::vector<std::mutex>().swap(g->label_op_locks_);
   g->visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
@@ -105,24 +133,26 @@ std::unique_ptr<Graph> CompactGraph(const Graph& from, Int8Space& space) {
   g->linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
   if (g->linkLists_ == nullptr) throw std::bad_alloc();
   for (size_t i = 0; i < count; i++) {
-    const char* element = from.data_level0_memory_ + i * from.size_data_per_element_;
+    const uint8_t* element = parsed.level0 + i * h.sizeDataPerElement;
     char* to = g->data_level0_memory_ + i * g->size_data_per_element_;
-    std::memcpy(to, element, from.size_links_level0_);  // the level-0 links and the deletion mark
+    std::memcpy(to, element, h.offsetData);  // the level-0 links and the deletion mark
     uint8_t* codes = reinterpret_cast<uint8_t*>(to + g->offsetData_);
-    for (size_t d = 0; d < p.dim; d++) codes[d] = space.Encode(source.At(i, d), d);
-    std::memcpy(to + g->label_offset_, element + from.label_offset_, sizeof(hnswlib::labeltype));
-    const int level = from.element_levels_[i];
+    const float* vector = source.Load(i);
+    for (size_t d = 0; d < p.dim; d++) codes[d] = space.Encode(vector[d], d);
+    std::memcpy(to + g->label_offset_, element + h.labelOffset, sizeof(hnswlib::labeltype));
+    const int level = parsed.levels[i];
     if (level > 0) {
-      const size_t size = level * from.size_links_per_element_;
+      const size_t size = level * g->size_links_per_element_;
       g->linkLists_[i] = static_cast<char*>(Allocate(size));
-      std::memcpy(g->linkLists_[i], from.linkLists_[i], size);
+      std::memcpy(g->linkLists_[i], parsed.upperStarts[i], size);
       g->element_levels_[i] = level;
     }
     // Set as elements are filled: the destructor frees the upper lists of the first count elements.
     g->cur_element_count = i + 1;
+    // A map from label to element only when they differ: the engine's labels are element numbers.
+    if (!idsAreLabels) g->label_lookup_[g->getExternalLabel(static_cast<hnswlib::tableint>(i))] = static_cast<hnswlib::tableint>(i);
+    if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) g->num_deleted_ += 1;
   }
-  g->label_lookup_ = from.label_lookup_;
-  g->num_deleted_ = from.num_deleted_.load();
   return g;
 }
 

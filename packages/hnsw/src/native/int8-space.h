@@ -2,13 +2,13 @@
 // 128-d vectors holds 128 bytes of vector data per element instead of 512 (768-d: 768 instead of
 // 3,072). A code is the value's place on its dimension's range, cut in 255 steps:
 //   value ≈ low[d] + step[d] * code
-// with low and step per dimension, taken from the graph's own elements when it is compacted
-// (int8-graph.cc). For cosine the codes are of the unit vectors, so the L2 distance between unit
+// with low and step per dimension, taken from the graph's own elements when it is loaded from a
+// float graph's bytes (int8-graph.cc). For cosine the codes are of the unit vectors, so the L2 distance between unit
 // vectors (2 - 2 cos) ranks as cosine does.
 //
 // The distance is asymmetric: the query stays in float and is compared with each element's
 // reconstructed vector, sum((q[d] - low[d]) - step[d] * code[d])^2. hnswlib's search always passes the
-// query first (hnswalg.h searchKnn), and a compacted graph is never grown, so elements are never
+// query first (hnswalg.h searchKnn), and a graph of codes is never grown, so elements are never
 // compared with each other here. The query is laid out before it reaches the graph (PrepareQuery):
 // normalised for cosine, with low subtracted, so the inner loop is one multiply and one subtract.
 //

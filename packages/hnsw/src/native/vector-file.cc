@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "napi-args.h"
 #include "row-kernels.h"
 
 namespace ossv {
@@ -25,24 +25,8 @@ bool LittleEndian() {
   return first == 1;
 }
 
-double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name, double max) {
-  if (index >= info.Length() || !info[index].IsNumber()) {
-    throw Napi::TypeError::New(info.Env(), std::string("vector file: ") + name + " must be a number");
-  }
-  const double value = info[index].As<Napi::Number>().DoubleValue();
-  if (!(value >= 0 && value <= max) || std::floor(value) != value) {
-    throw Napi::RangeError::New(info.Env(), std::string("vector file: ") + name + " is out of range");
-  }
-  return value;
-}
-
-template <typename Array>
-Array TypedArg(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type type, const char* what) {
-  if (index >= info.Length() || !info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != type) {
-    throw Napi::TypeError::New(info.Env(), std::string("vector file: ") + what);
-  }
-  return info[index].As<Array>();
-}
+/** Starts every error message the class throws. */
+constexpr const char* kWho = "vector file";
 
 class VectorFile : public Napi::ObjectWrap<VectorFile> {
  public:
@@ -61,10 +45,9 @@ class VectorFile : public Napi::ObjectWrap<VectorFile> {
     if (!LittleEndian()) throw Napi::Error::New(env, "vector file: stored vectors are little-endian; this CPU is not");
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "vector file: path must be a string");
     const std::string path = info[0].As<Napi::String>().Utf8Value();
-    offset_ = static_cast<uint64_t>(NumberArg(info, 1, "offset", 9007199254740991.0));
-    rows_ = static_cast<size_t>(NumberArg(info, 2, "rows", 2147483647.0));
-    dimension_ = static_cast<size_t>(NumberArg(info, 3, "dimension", 1 << 20));
-    if (dimension_ == 0) throw Napi::RangeError::New(env, "vector file: dimension must be at least 1");
+    offset_ = IntegerArg(info, kWho, 1, "offset", 0, 9007199254740991.0);
+    rows_ = IntegerArg(info, kWho, 2, "rows", 0, 2147483647.0);
+    dimension_ = IntegerArg(info, kWho, 3, "dimension", 1, 1 << 20);
     rowBytes_ = dimension_ * sizeof(float);
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw Napi::Error::New(env, "vector file: cannot open " + path + ": " + std::strerror(errno));
@@ -87,17 +70,14 @@ class VectorFile : public Napi::ObjectWrap<VectorFile> {
    */
   Napi::Value ScoreRows(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const Napi::Float32Array query = TypedArg<Napi::Float32Array>(info, 0, napi_float32_array, "query must be a Float32Array");
-    const Napi::Int32Array rows = TypedArg<Napi::Int32Array>(info, 1, napi_int32_array, "rows must be an Int32Array");
-    Napi::Float64Array out = TypedArg<Napi::Float64Array>(info, 4, napi_float64_array, "out must be a Float64Array");
-    if (query.ElementLength() != dimension_) throw Napi::RangeError::New(env, "vector file: the query's dimension differs");
-    const size_t count = static_cast<size_t>(NumberArg(info, 2, "count", static_cast<double>(std::min(rows.ElementLength(), out.ElementLength()))));
+    const Napi::Float32Array query = VectorArgOf(info, kWho, 0, "query", dimension_);
+    const RowScoreArgs args = RowScoreArgsOf(info, kWho, 1, 2, 4);
     const bool euclidean = info[3].ToBoolean().Value();
     std::vector<double> q(query.Data(), query.Data() + dimension_);
     std::vector<float> row(dimension_);
-    for (size_t j = 0; j < count; j++) {
-      ReadRow(env, rows.Data()[j], row.data());
-      out.Data()[j] = ScoreRow(row.data(), q.data(), dimension_, euclidean);
+    for (size_t j = 0; j < args.count; j++) {
+      ReadRow(env, args.rows[j], row.data());
+      args.out[j] = ScoreRow(row.data(), q.data(), dimension_, euclidean);
     }
     return env.Undefined();
   }
@@ -105,9 +85,9 @@ class VectorFile : public Napi::ObjectWrap<VectorFile> {
   /** readRows(first, count, out): rows first..first+count-1 into out, back to back. */
   Napi::Value ReadRows(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const size_t first = static_cast<size_t>(NumberArg(info, 0, "first", static_cast<double>(rows_)));
-    const size_t count = static_cast<size_t>(NumberArg(info, 1, "count", static_cast<double>(rows_ - first)));
-    Napi::Float32Array out = TypedArg<Napi::Float32Array>(info, 2, napi_float32_array, "out must be a Float32Array");
+    const size_t first = IntegerArg(info, kWho, 0, "first", 0, static_cast<double>(rows_));
+    const size_t count = IntegerArg(info, kWho, 1, "count", 0, static_cast<double>(rows_ - first));
+    auto out = TypedArrayArg<Napi::Float32Array>(info, kWho, 2, napi_float32_array, "out", "a Float32Array");
     if (out.ElementLength() < count * dimension_) throw Napi::RangeError::New(env, "vector file: out is too small");
     ReadFully(env, reinterpret_cast<char*>(out.Data()), count * rowBytes_, offset_ + first * rowBytes_);
     return env.Undefined();
