@@ -33,6 +33,8 @@ if (mode === "ingest") {
   const rows = Number(rowsArg ?? 200_000);
   const dimension = Number(dimensionArg ?? 128);
   const data = generateDataset(datasetSpec(`probe-${rows}-${dimension}`, rows, dimension, 300));
+  const before = await settledRss();
+  const externalBefore = process.memoryUsage().external;
   const engine = await openEngine({ dataDir: dir, ...(quantization && { quantization }) });
   await engine.catalog.createAccount("a");
   await engine.catalog.createBucket({ accountId: "a", name: "b", region: "r" });
@@ -49,15 +51,15 @@ if (mode === "ingest") {
   console.log(JSON.stringify(collection.describe()));
   // What the process still holds after its ingest, by where it lives: the bench's "after ingest" row
   // is this, through HTTP. Collected and trimmed as the server's reclaimer does once work settles.
-  const rss = await settledRss();
+  const rss = (await settledRss()) - before;
   trimNativeHeap();
   const heap = v8.getHeapStatistics();
   const { external, arrayBuffers } = process.memoryUsage();
   const perVector = (bytes: number) => Math.round(bytes / rows);
   const stats = engine.indexStats()[0]!;
   console.log(JSON.stringify({
-    after_ingest_rss_bytes_per_vector: perVector(rss), after_trim_rss_bytes_per_vector: perVector(process.memoryUsage().rss),
-    js_heap_used: perVector(heap.used_heap_size), js_heap_total: perVector(heap.total_heap_size), external: perVector(external), array_buffers: perVector(arrayBuffers),
+    after_ingest_rss_bytes_per_vector: perVector(rss), after_trim_rss_bytes_per_vector: perVector(process.memoryUsage().rss - before),
+    js_heap_used: perVector(heap.used_heap_size), js_heap_total: perVector(heap.total_heap_size), external_added: perVector(external - externalBefore), array_buffers: perVector(arrayBuffers),
     accounted: Object.fromEntries(Object.entries(stats.memory).map(([part, bytes]) => [part, perVector(bytes)])),
   }));
   await engine.close();

@@ -42,14 +42,23 @@ test("requests that never stop still get a collection after the longest wait, th
   assert.equal(collections(), 2, "one per 5 s of unbroken requests");
 });
 
-test("after the collection the C heap is trimmed too", (t) => {
+test("the C heap is trimmed a moment after the collection, once V8 has freed the buffers", (t) => {
   t.after(() => mock.timers.reset());
   mock.timers.enable({ apis: ["setTimeout"] });
   const calls: string[] = [];
-  const reclaimer = new MemoryReclaimer(1_000, 5_000, () => calls.push("collect"), () => 0, () => calls.push("trim"));
+  const reclaimer = new MemoryReclaimer(1_000, 5_000, () => calls.push("collect"), () => 0, () => calls.push("trim"), 500);
   reclaimer.request();
   mock.timers.tick(1_000);
+  assert.deepEqual(calls, ["collect"]);
+  mock.timers.tick(499);
+  assert.deepEqual(calls, ["collect"]);
+  mock.timers.tick(1);
   assert.deepEqual(calls, ["collect", "trim"]);
+  reclaimer.request();
+  mock.timers.tick(1_000);
+  reclaimer.cancel();
+  mock.timers.tick(1_000);
+  assert.deepEqual(calls, ["collect", "trim", "collect"], "cancel drops the pending trim");
 });
 
 test("cancel drops a pending collection", (t) => {
