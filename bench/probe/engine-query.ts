@@ -44,7 +44,8 @@ const truth = loadOrComputeTruth(data, new URL("../.cache", import.meta.url).pat
 Object.assign(SEARCH_TUNING, JSON.parse(process.env.PROBE_TUNING ?? "{}"));
 for (const [name, json] of [["none", undefined], ["category", { category: { $eq: "c3" } }], ["tenant", { tenant: { $eq: "t42" } }]] as const) {
   const filter = json && parseFilter(json);
-  const n = 300;
+  // PROBE_QUERIES: timed queries per filter (default 300; paired comparisons want more).
+  const n = Number(process.env.PROBE_QUERIES ?? 300);
   for (let q = 0; q < 20; q++) collection.query({ vector: queryVector(data, q), topK: 10, ...(filter && { filter }) });
   t = performance.now();
   for (let q = 0; q < n; q++) collection.query({ vector: queryVector(data, q % 300), topK: 10, ...(filter && { filter }) });
