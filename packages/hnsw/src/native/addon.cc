@@ -12,7 +12,6 @@
 #include <malloc.h>
 #endif
 
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -102,7 +101,6 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     const Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "hnsw: space must be a string");
     const std::string space = info[0].As<Napi::String>().Utf8Value();
-    spaceName_ = space;
     dimension_ = IntegerArg(info, kWho, 1, "dimension", 1, 1 << 20);
     if (space == "l2") {
       space_ = std::make_shared<hnswlib::L2Space>(dimension_);
@@ -473,8 +471,6 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   }
 
   size_t dimension_ = 0;
-  /** The space as the constructor was given it ("l2", "cosine-raw", "l2-int8", ...). */
-  std::string spaceName_;
   bool normalise_ = false;
   bool inverseNorm_ = false;
   /** Set for "l2-int8" and "cosine-int8": the space, owned by space_. */

@@ -171,12 +171,6 @@ void CheckLinks(const GraphHeader& h, const uint8_t* level0, const ParsedGraph& 
   }
 }
 
-void* Allocate(size_t size) {
-  void* memory = std::malloc(size == 0 ? 1 : size);
-  if (memory == nullptr) throw std::bad_alloc();
-  return memory;
-}
-
 /**
  * Copies the elements of the bytes into the graph's memory: as they are, or widened for "cosine-raw"
  * (links, then the original vector and its inverse norm in place of the unit vector, then the label).
@@ -202,26 +196,7 @@ void FillLevel0(char* memory, const GraphHeader& h, const uint8_t* level0, const
 /** Fills a graph made by hnswlib's loading constructor, as loadIndex would from the same bytes. */
 void Fill(Graph& g, const GraphHeader& h, const uint8_t* level0, const ParsedGraph& upper, size_t capacity,
           hnswlib::SpaceInterface<float>* space, const CosineRawBytes* raw) {
-  const size_t widen = raw == nullptr ? 0 : sizeof(float);
-  g.offsetLevel0_ = h.offsetLevel0;
-  g.max_elements_ = capacity;
-  g.size_data_per_element_ = h.sizeDataPerElement + widen;
-  g.label_offset_ = h.labelOffset + widen;
-  g.offsetData_ = h.offsetData;
-  g.maxlevel_ = h.maxLevel;
-  g.enterpoint_node_ = h.enterPoint;
-  g.maxM_ = h.maxM;
-  g.maxM0_ = h.maxM0;
-  g.M_ = h.M;
-  g.mult_ = h.mult;
-  g.revSize_ = 1.0 / h.mult;
-  g.ef_construction_ = h.efConstruction;
-  g.ef_ = 10;
-  g.data_size_ = space->get_data_size();
-  g.fstdistfunc_ = space->get_dist_func();
-  g.dist_func_param_ = space->get_dist_func_param();
-  g.size_links_level0_ = h.offsetData;
-  g.size_links_per_element_ = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
+  SetLayout(g, h, space, capacity, space->get_data_size());
   std::vector<std::mutex>(capacity).swap(g.link_list_locks_);
   std::vector<std::mutex>(Graph::MAX_LABEL_OPERATION_LOCKS).swap(g.label_op_locks_);
   g.visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
@@ -234,13 +209,7 @@ void Fill(Graph& g, const GraphHeader& h, const uint8_t* level0, const ParsedGra
   if (g.linkLists_ == nullptr) throw std::bad_alloc();
   g.cur_element_count = h.count;
   for (size_t i = 0; i < h.count; i++) {
-    const int level = upper.levels[i];
-    if (level > 0) {
-      const size_t size = level * g.size_links_per_element_;
-      g.linkLists_[i] = static_cast<char*>(Allocate(size));
-      std::memcpy(g.linkLists_[i], upper.upperStarts[i], size);
-      g.element_levels_[i] = level;
-    }
+    CopyUpperLists(g, upper, i);
     g.label_lookup_[g.getExternalLabel(i)] = i;
     if (g.isMarkedDeleted(i)) g.num_deleted_ += 1;
   }
@@ -296,6 +265,43 @@ void WriteGraph(const Graph& g, uint8_t* out, size_t cosineRawDimension) {
     w.Write(size);
     if (size > 0) w.Put(g.linkLists_[i], size);
   }
+}
+
+void* Allocate(size_t size) {
+  void* memory = std::malloc(size == 0 ? 1 : size);
+  if (memory == nullptr) throw std::bad_alloc();
+  return memory;
+}
+
+void SetLayout(Graph& g, const GraphHeader& h, hnswlib::SpaceInterface<float>* space, size_t capacity, size_t dataBytes) {
+  g.offsetLevel0_ = h.offsetLevel0;
+  g.max_elements_ = capacity;
+  g.offsetData_ = h.offsetData;
+  g.label_offset_ = h.offsetData + dataBytes;
+  g.size_data_per_element_ = g.label_offset_ + sizeof(hnswlib::labeltype);
+  g.maxlevel_ = h.maxLevel;
+  g.enterpoint_node_ = h.enterPoint;
+  g.maxM_ = h.maxM;
+  g.maxM0_ = h.maxM0;
+  g.M_ = h.M;
+  g.mult_ = h.mult;
+  g.revSize_ = 1.0 / h.mult;
+  g.ef_construction_ = h.efConstruction;
+  g.ef_ = 10;
+  g.data_size_ = space->get_data_size();
+  g.fstdistfunc_ = space->get_dist_func();
+  g.dist_func_param_ = space->get_dist_func_param();
+  g.size_links_level0_ = h.offsetData;
+  g.size_links_per_element_ = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
+}
+
+void CopyUpperLists(Graph& g, const ParsedGraph& parsed, size_t i) {
+  const int level = parsed.levels[i];
+  if (level == 0) return;
+  const size_t size = level * g.size_links_per_element_;
+  g.linkLists_[i] = static_cast<char*>(Allocate(size));
+  std::memcpy(g.linkLists_[i], parsed.upperStarts[i], size);
+  g.element_levels_[i] = level;
 }
 
 ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize) {

@@ -60,6 +60,18 @@ struct ParsedGraph {
  */
 ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize);
 
+/** malloc that throws std::bad_alloc instead of returning null (hnswlib frees what it holds with free). */
+void* Allocate(size_t size);
+
+/**
+ * Sets the fields hnswlib's loading constructor leaves to loadIndex: the header's, the space's distance,
+ * and an element layout whose vector takes `dataBytes` (links, vector, label).
+ */
+void SetLayout(Graph& g, const GraphHeader& h, hnswlib::SpaceInterface<float>* space, size_t capacity, size_t dataBytes);
+
+/** Copies element i's upper-level link lists from the bytes into the graph (nothing at level 0). */
+void CopyUpperLists(Graph& g, const ParsedGraph& parsed, size_t i);
+
 /** Bytes `WriteGraph` produces for `graph`; `cosineRawDimension` is 0 unless the graph is "cosine-raw". */
 size_t SerializedSize(const Graph& graph, size_t cosineRawDimension);
 

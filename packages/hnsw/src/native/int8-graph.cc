@@ -11,12 +11,6 @@
 namespace ossv {
 namespace {
 
-void* Allocate(size_t size) {
-  void* memory = std::malloc(size == 0 ? 1 : size);
-  if (memory == nullptr) throw std::bad_alloc();
-  return memory;
-}
-
 /**
  * Element i's vector as the codes describe it: as stored, or scaled to unit length for cosine. The
  * stored "cosine" vectors are unit already, but not always exactly (a subnormal vector's norm
@@ -87,29 +81,6 @@ bool LabelsAreIds(const ParsedGraph& parsed) {
   return true;
 }
 
-/** hnswlib's fields for a graph laid out as the bytes say, with codes in place of vectors. */
-void SetFields(Graph& g, const GraphHeader& h, Int8Space& space, size_t capacity) {
-  g.offsetLevel0_ = 0;
-  g.max_elements_ = capacity;
-  g.size_links_level0_ = h.offsetData;
-  g.size_links_per_element_ = h.maxM * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-  g.offsetData_ = h.offsetData;
-  g.label_offset_ = h.offsetData + space.params().dim;
-  g.size_data_per_element_ = g.label_offset_ + sizeof(hnswlib::labeltype);
-  g.maxlevel_ = h.maxLevel;
-  g.enterpoint_node_ = h.enterPoint;
-  g.maxM_ = h.maxM;
-  g.maxM0_ = h.maxM0;
-  g.M_ = h.M;
-  g.mult_ = h.mult;
-  g.revSize_ = 1.0 / h.mult;
-  g.ef_construction_ = h.efConstruction;
-  g.ef_ = 10;
-  g.data_size_ = space.get_data_size();
-  g.fstdistfunc_ = space.get_dist_func();
-  g.dist_func_param_ = space.get_dist_func_param();
-}
-
 }  // namespace
 
 std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space& space) {
@@ -123,7 +94,7 @@ std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space&
 
   auto g = std::make_unique<Graph>(&space);
   const size_t capacity = std::max<size_t>(count, 1);
-  SetFields(*g, h, space, capacity);
+  SetLayout(*g, h, &space, capacity, p.dim);
   // No insertion locks, as in a frozen graph: a graph of codes is searched and marked only.
   std::vector<std::mutex>().swap(g->link_list_locks_);
   std::vector<std::mutex>().swap(g->label_op_locks_);
@@ -140,13 +111,7 @@ std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space&
     const float* vector = source.Load(i);
     for (size_t d = 0; d < p.dim; d++) codes[d] = space.Encode(vector[d], d);
     std::memcpy(to + g->label_offset_, element + h.labelOffset, sizeof(hnswlib::labeltype));
-    const int level = parsed.levels[i];
-    if (level > 0) {
-      const size_t size = level * g->size_links_per_element_;
-      g->linkLists_[i] = static_cast<char*>(Allocate(size));
-      std::memcpy(g->linkLists_[i], parsed.upperStarts[i], size);
-      g->element_levels_[i] = level;
-    }
+    CopyUpperLists(*g, parsed, i);
     // Set as elements are filled: the destructor frees the upper lists of the first count elements.
     g->cur_element_count = i + 1;
     // A map from label to element only when they differ: the engine's labels are element numbers.
