@@ -4,6 +4,9 @@
 // per vector beside the server's own JS heap and external memory figures (/metrics) and the kernel's
 // split of the RSS (/proc/PID/smaps_rollup).
 //
+// The server is the built CLI (packages/cli/bin/ossv.js runs dist/), as in `npm run bench`, which
+// builds it first; run `npm run build` after changing the sources, or this measures the old code.
+//
 //   npx tsx bench/probe/server-memory.ts [rows] [dimension] [serve options...]
 //   e.g. npx tsx bench/probe/server-memory.ts 200000 128 --quantization int8
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -120,6 +120,7 @@ export class ServerMetrics {
       ["ossv_disk_cache_misses_total", "Reads of cacheable objects fetched from the object store.", "misses"],
       ["ossv_disk_cache_damaged_total", "Cached copies found damaged or cut short, dropped and fetched again.", "damaged"],
       ["ossv_disk_cache_evictions_total", "Copies dropped to keep the cache within --cache-size.", "evictions"],
+      ["ossv_disk_cache_pinned_bytes", "Bytes of copies that segments read vectors from (int8 codes), which eviction passes over.", "pinnedBytes"],
     ];
     for (const [name, help, field] of gauges) {
       const value = read(field);

@@ -5,20 +5,31 @@ import { VectorFile } from "@ossv/hnsw";
 import { scratchRowList, scratchScores } from "./scratch-rows.ts";
 import type { RowScorer } from "./search-kernel.ts";
 import { SEGMENT_VECTORS_OFFSET } from "../format/segment-format.ts";
-import type { BlobStore } from "../storage/blob-store.ts";
+import type { BlobStore, LocalFile } from "../storage/blob-store.ts";
 
 /**
  * The vectors of segment object `name` (rows x dimension) read from the store's local file, or
  * undefined when the store has none for it (an object store without a cached copy).
  */
 export function openSegmentVectors(store: BlobStore, name: string, rows: number, dimension: number): FileVectors | undefined {
-  const path = store.localFile?.(name);
-  if (path === undefined) return undefined;
-  return new FileVectors(new VectorFile(path, SEGMENT_VECTORS_OFFSET, rows, dimension), rows, dimension);
+  const local = store.openLocalFile?.(name);
+  if (local === undefined) return undefined;
+  try {
+    return new FileVectors(new VectorFile(local.path, SEGMENT_VECTORS_OFFSET, rows, dimension), rows, dimension, local);
+  } catch (error) {
+    local.release();
+    throw error;
+  }
 }
 
 export class FileVectors implements RowScorer {
-  constructor(private readonly file: VectorFile, private readonly rows: number, private readonly dimension: number) {}
+  constructor(
+    private readonly file: VectorFile,
+    private readonly rows: number,
+    private readonly dimension: number,
+    /** Held while the file is open, so a disk cache keeps the copy (BlobStore.openLocalFile). */
+    private readonly local: LocalFile,
+  ) {}
 
   get rowList(): Int32Array {
     return scratchRowList(this.rows);
@@ -40,5 +51,6 @@ export class FileVectors implements RowScorer {
   /** Lets the file go now rather than when collected (it may be unlinked already; that is fine). */
   close(): void {
     this.file.close();
+    this.local.release();
   }
 }

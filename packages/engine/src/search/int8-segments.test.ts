@@ -4,12 +4,15 @@
 // grow their graph from a segment of codes, and a restart places every segment again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parseFilter } from "@ossv/protocol";
 import { SEARCH_TUNING } from "./segment.ts";
 import { configureVectorPlacement, VECTOR_PLACEMENT } from "./vector-placement.ts";
 import type { DistanceMetric, IndexRecord, QueryHit } from "../base/types.ts";
 import type { OssvEngine } from "../engine.ts";
+import { CachedBlobStore } from "../storage/disk-cache/cached-blob-store.ts";
+import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { dumpCollection, openTestEngine, randomVector, seededRandom, seedFromEnv, setupIndex, withTempDir } from "../testing/test-support.ts";
 
 const DIMENSION = 24;
@@ -141,3 +144,59 @@ for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
     }
   });
 }
+
+/** Bytes of each segment copy in a disk cache directory, by segment id (less the cache's 40-byte trailer). */
+function cachedSegmentSizes(cacheDir: string): Map<number, number> {
+  const sizes = new Map<number, number>();
+  const walk = (path: string): void => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.name.endsWith(".seg")) sizes.set(Number(/(\d+)\.seg$/.exec(entry.name)![1]), statSync(child).size - 40);
+    }
+  };
+  walk(join(cacheDir, "objects"));
+  return sizes;
+}
+
+test("on a store behind a disk cache, segments of codes hold their copies until they are merged away or closed", async () => {
+  const saved = { ...VECTOR_PLACEMENT };
+  const random = seededRandom(seedFromEnv("int8 disk cache"));
+  try {
+    await withTempDir(async (dir) => {
+      configureVectorPlacement({ quantization: "int8", minRows: 1000 });
+      const cache = await CachedBlobStore.open(new LocalBlobStore(join(dir, "remote")), { dir: join(dir, "cache"), maxBytes: 1 << 30 });
+      const engine = await openTestEngine(join(dir, "unused"), { store: cache });
+      const index = await setupIndex(engine, "cached", DIMENSION, "cosine");
+      const collection = engine.collection(index);
+      for (let segment = 0; segment < 2; segment++) {
+        const batch = Array.from({ length: SEGMENT_ROWS }, (_, i) => ({ key: `k${segment}-${i}`, data: randomVector(random, DIMENSION), metadata: {} }));
+        await collection.put(batch);
+        await collection.flush();
+      }
+      await collection.settleBackground();
+      assert.ok(collection.describe().segments.every((segment) => segment.vectorsOnDisk), "codes, vectors read from the cached copies");
+      // Exactly the live segments' copies are held, whatever merges the flushes set off.
+      const liveCopiesBytes = () => {
+        const sizes = cachedSegmentSizes(join(dir, "cache"));
+        return collection.describe().segments.reduce((sum, segment) => sum + sizes.get(segment.id)!, 0);
+      };
+      assert.equal(cache.stats().pinnedBytes, liveCopiesBytes());
+      assert.ok(cache.stats().pinnedBytes > 0);
+      const before = collection.describe().segments.map((segment) => segment.id);
+      await collection.put(Array.from({ length: SEGMENT_ROWS }, (_, i) => ({ key: `more-${i}`, data: randomVector(random, DIMENSION), metadata: {} })));
+      await collection.flush();
+      await collection.compact();
+      await collection.settleBackground();
+      await new Promise((resolve) => setImmediate(resolve)); // merged-away segments close their files on the next turn
+      const after = collection.describe().segments.map((segment) => segment.id);
+      assert.deepEqual(after.filter((id) => before.includes(id)), [], `merged away: ${before.join(", ")}; now ${after.join(", ")}`);
+      assert.equal(cache.stats().pinnedBytes, liveCopiesBytes(), "the merged-away copies are let go, the merged one is held");
+      await engine.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(cache.stats().pinnedBytes, 0, "closing lets every copy go");
+    });
+  } finally {
+    configureVectorPlacement(saved);
+  }
+});

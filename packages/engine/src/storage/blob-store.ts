@@ -38,8 +38,17 @@ export interface BlobStore {
    * A local file that holds exactly the object's bytes from its start (more may follow), for reading
    * parts of it in place: a data directory's file, or an object store's cached copy. Undefined when
    * there is none. The file may be removed when the object is; a reader that opened it first keeps it.
+   * The store keeps the file where it is until `release` (a disk cache does not evict it meanwhile,
+   * so its space stays counted while a reader holds it open).
    */
-  localFile?(name: string): string | undefined;
+  openLocalFile?(name: string): LocalFile | undefined;
+}
+
+/** A local file of an object, held for reading until released (BlobStore.openLocalFile). */
+export interface LocalFile {
+  path: string;
+  /** The reader is done with the file (call once). */
+  release(): void;
 }
 
 /**

@@ -8,7 +8,7 @@
 // An object whose delete waits is a leftover the manifest in force no longer names, exactly what a
 // crash between a commit and its pruning leaves; if the process ends before the hold is released,
 // recovery removes it as it removes those.
-import type { BlobBody, BlobStore } from "./blob-store.ts";
+import type { BlobBody, BlobStore, LocalFile } from "./blob-store.ts";
 
 type DeferredDelete = { name: string } | { prefix: string };
 
@@ -54,8 +54,8 @@ export class HoldingBlobStore implements BlobStore {
     }
   }
 
-  localFile(name: string): string | undefined {
-    return this.inner.localFile?.(name);
+  openLocalFile(name: string): LocalFile | undefined {
+    return this.inner.openLocalFile?.(name);
   }
 
   get(name: string): Promise<Uint8Array | undefined> {

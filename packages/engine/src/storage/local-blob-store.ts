@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
-import { BlobNotCreatedError, type BlobBody, type BlobStore } from "./blob-store.ts";
+import { BlobNotCreatedError, type BlobBody, type BlobStore, type LocalFile } from "./blob-store.ts";
 import { blobNameSegments, isNameSegment } from "./blob-name.ts";
 
 /** Not a valid name segment (it starts with '.'), so no listing ever returns what is in it. */
@@ -37,9 +37,14 @@ export class LocalBlobStore implements BlobStore {
 
   constructor(readonly root: string) {}
 
-  /** The file holding object `name`: a backup links or copies it from there, a segment of int8 codes reads its vectors. */
+  /** The file holding object `name`: a backup links or copies it from there. */
   localFile(name: string): string {
     return this.pathOf(name);
+  }
+
+  /** The object's own file (a segment of int8 codes reads its vectors there); nothing to release. */
+  openLocalFile(name: string): LocalFile {
+    return { path: this.pathOf(name), release: () => undefined };
   }
 
   private pathOf(name: string): string {

@@ -3,7 +3,7 @@
 // traffic: recovery reads every object an index keeps and deletes every other one, and each later
 // object is created through here; a deleted object is forgotten. Objects outside `indexes/` (the
 // catalog) are passed through uncounted.
-import type { BlobBody, BlobStore } from "./blob-store.ts";
+import type { BlobBody, BlobStore, LocalFile } from "./blob-store.ts";
 import { CollectionLayout, storageIdOf } from "./collection-layout.ts";
 
 interface IndexObjects {
@@ -46,8 +46,8 @@ export class SizeTrackingStore implements BlobStore {
     objects.sizes.delete(name);
   }
 
-  localFile(name: string): string | undefined {
-    return this.inner.localFile?.(name);
+  openLocalFile(name: string): LocalFile | undefined {
+    return this.inner.openLocalFile?.(name);
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {

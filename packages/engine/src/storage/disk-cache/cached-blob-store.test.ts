@@ -100,6 +100,46 @@ test("the cache keeps to its size, dropping the least recently used copy first",
   assert.equal(cache.stats().objects, 3);
 }));
 
+test("a copy a reader holds open is not evicted until it is released", withCache(300, async ({ backing, cache }) => {
+  const body = (n: number) => bytesOf(String(n).repeat(100));
+  for (const n of [1, 2, 3]) await cache.createIfAbsent(segment(n), body(n));
+  const held = cache.openLocalFile(segment(1))!;
+  assert.equal(await readFile(held.path, "utf8").then((text) => text.slice(0, 100)), "1".repeat(100));
+  assert.equal(cache.openLocalFile(segment(9)), undefined, "no copy, no file");
+  // 1 is the least recently used, but held: 2 goes instead.
+  await cache.createIfAbsent(segment(4), body(4));
+  assert.deepEqual({ evictions: cache.stats().evictions, pinnedBytes: cache.stats().pinnedBytes }, { evictions: 1, pinnedBytes: 100 });
+  for (const n of [1, 2]) await loseFromStore(backing, segment(n));
+  assert.equal(textOf(await cache.get(segment(1))), "1".repeat(100));
+  assert.equal(await cache.get(segment(2)), undefined);
+  held.release();
+  held.release(); // a second release changes nothing
+  assert.equal(cache.stats().pinnedBytes, 0);
+  // Released and now the least recently used after a read of 3 and 4: the next copy evicts it.
+  await cache.get(segment(3));
+  await cache.get(segment(4));
+  await cache.createIfAbsent(segment(5), body(5));
+  assert.equal(await cache.get(segment(1)), undefined);
+  assert.ok(cache.stats().bytes <= 300);
+}));
+
+test("with every copy held a new object gets no copy: the cache keeps to its size and unlinks nothing in use", withCache(200, async ({ cache }) => {
+  const body = (n: number) => bytesOf(String(n).repeat(100));
+  const held = [];
+  for (const n of [1, 2]) {
+    await cache.createIfAbsent(segment(n), body(n));
+    held.push(cache.openLocalFile(segment(n))!);
+  }
+  assert.equal(await cache.createIfAbsent(segment(3), body(3)), true, "the store has it all the same");
+  assert.deepEqual({ bytes: cache.stats().bytes, evictions: cache.stats().evictions, pinnedBytes: cache.stats().pinnedBytes }, { bytes: 200, evictions: 0, pinnedBytes: 200 });
+  assert.equal(cache.openLocalFile(segment(3)), undefined, "no copy of the new object");
+  assert.equal(textOf(await cache.get(segment(3))), "3".repeat(100), "read through from the store");
+  for (const file of held) file.release();
+  await cache.createIfAbsent(segment(4), body(4));
+  assert.ok(cache.openLocalFile(segment(4)), "room again once released");
+  assert.ok(cache.stats().bytes <= 200);
+}));
+
 test("after a restart the copies are found again, in their order of use, and a smaller size evicts the oldest", withCache(1 << 20, async ({ backing, cache, reopen, cacheDir }) => {
   for (const n of [1, 2, 3]) await cache.createIfAbsent(segment(n), bytesOf(`s${n}`.repeat(50)));
   await cache.get(segment(1)); // 2 is now the least recently used

@@ -18,7 +18,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import { countsRequests, type BlobBody, type BlobStore } from "../blob-store.ts";
+import { countsRequests, type BlobBody, type BlobStore, type LocalFile } from "../blob-store.ts";
 import { blobNameSegments } from "../blob-name.ts";
 import { SEGMENT_EXT } from "../collection-layout.ts";
 
@@ -47,12 +47,16 @@ export interface DiskCacheStats {
   evictions: number;
   bytes: number;
   objects: number;
+  /** Bytes of copies that readers hold open (openLocalFile), which eviction passes over. */
+  pinnedBytes: number;
 }
 
 interface Entry {
   bytes: number;
   /** Position in the use order: larger is more recent. */
   used: number;
+  /** Readers holding the file open (openLocalFile); eviction passes over the entry while any do. */
+  pins: number;
 }
 
 export class CachedBlobStore implements BlobStore {
@@ -80,7 +84,9 @@ export class CachedBlobStore implements BlobStore {
   }
 
   stats(): DiskCacheStats {
-    return { ...this.counters, bytes: this.totalBytes, objects: this.entries.size };
+    let pinnedBytes = 0;
+    for (const entry of this.entries.values()) if (entry.pins > 0) pinnedBytes += entry.bytes;
+    return { ...this.counters, bytes: this.totalBytes, objects: this.entries.size, pinnedBytes };
   }
 
   /** The requests of the store behind the cache, when it counts them (what the cache saved is not sent). */
@@ -105,11 +111,24 @@ export class CachedBlobStore implements BlobStore {
 
   /**
    * The cached copy's file: the object's bytes then the cache's trailer. A segment read through get()
-   * was checked on the way, so a reader that opens the file now reads checked bytes; eviction later
-   * unlinks it, and a reader holding it open keeps its bytes until it closes.
+   * was checked on the way, so a reader that opens the file now reads checked bytes. Until released
+   * the copy is not evicted: a segment of int8 codes reads its vectors from it for as long as it
+   * lives, and an evicted copy it held open would take disk space the cache no longer counted. A
+   * delete of the object still drops it (the reader keeps its open file until it closes).
    */
-  localFile(name: string): string | undefined {
-    return this.entries.has(name) ? this.pathOf(name) : undefined;
+  openLocalFile(name: string): LocalFile | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    entry.pins++;
+    let released = false;
+    return {
+      path: this.pathOf(name),
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.pins--;
+      },
+    };
   }
 
   list(prefix: string): Promise<string[]> {
@@ -167,30 +186,39 @@ export class CachedBlobStore implements BlobStore {
     return content;
   }
 
-  /** Stores a copy of the object `parts` make up, making room first; a failure is reported, never thrown. */
+  /**
+   * Stores a copy of the object `parts` make up, making room first; none when the copies readers hold
+   * leave no room (the cache keeps to its size). A failure is reported, never thrown.
+   */
   private async keep(name: string, parts: readonly Uint8Array[]): Promise<void> {
     const length = parts.reduce((sum, part) => sum + part.length, 0);
     if (length > this.options.maxBytes || this.entries.has(name)) return;
     try {
       await this.evictBeyond(this.options.maxBytes - length);
+      if (this.totalBytes + length > this.options.maxBytes) return;
       const temp = join(this.options.dir, TEMP_DIR, randomBytes(8).toString("hex"));
       await writeFile(temp, [...parts, trailerOf(parts, length)]);
       const path = this.pathOf(name);
       await mkdir(dirname(path), { recursive: true });
       await rename(temp, path);
-      this.entries.set(name, { bytes: length, used: ++this.useClock });
+      this.entries.set(name, { bytes: length, used: ++this.useClock, pins: 0 });
       this.totalBytes += length;
     } catch (error) {
       this.options.onProblem?.(`disk cache: a copy of ${name} could not be written`, error);
     }
   }
 
-  /** Drops least recently used copies until at most `limit` bytes are cached. */
+  /**
+   * Drops least recently used copies until at most `limit` bytes are cached, passing over those that
+   * readers hold open (so fewer may be dropped than asked).
+   */
   private async evictBeyond(limit: number): Promise<void> {
     if (this.totalBytes <= limit) return;
-    const oldestFirst = [...this.entries].sort(([, a], [, b]) => a.used - b.used);
+    const oldestFirst = [...this.entries].filter(([, entry]) => entry.pins === 0).sort(([, a], [, b]) => a.used - b.used);
     for (const [name] of oldestFirst) {
       if (this.totalBytes <= limit) break;
+      // Pinned meanwhile (an await below let a reader in): keep it.
+      if (this.entries.get(name)?.pins !== 0) continue;
       await this.drop(name);
       this.counters.evictions++;
     }
@@ -216,7 +244,7 @@ export class CachedBlobStore implements BlobStore {
       else found.push({ name, bytes, mtime: info.mtimeMs });
     }
     for (const { name, bytes } of found.sort((a, b) => a.mtime - b.mtime)) {
-      this.entries.set(name, { bytes, used: ++this.useClock });
+      this.entries.set(name, { bytes, used: ++this.useClock, pins: 0 });
       this.totalBytes += bytes;
     }
   }
