@@ -22,6 +22,13 @@ export function openSegmentVectors(store: BlobStore, name: string, rows: number,
   }
 }
 
+/**
+ * Releases the local file of a FileVectors collected without close() (a segment dropped on a path
+ * that never closed it, such as a recovery that failed midway): the addon closes the descriptor then,
+ * and a disk cache must not keep the copy held for the rest of the process.
+ */
+const releaseWhenCollected = new FinalizationRegistry((local: LocalFile) => local.release());
+
 export class FileVectors implements RowScorer {
   constructor(
     private readonly file: VectorFile,
@@ -29,7 +36,9 @@ export class FileVectors implements RowScorer {
     private readonly dimension: number,
     /** Held while the file is open, so a disk cache keeps the copy (BlobStore.openLocalFile). */
     private readonly local: LocalFile,
-  ) {}
+  ) {
+    releaseWhenCollected.register(this, local, this);
+  }
 
   get rowList(): Int32Array {
     return scratchRowList(this.rows);
@@ -52,5 +61,6 @@ export class FileVectors implements RowScorer {
   close(): void {
     this.file.close();
     this.local.release();
+    releaseWhenCollected.unregister(this);
   }
 }
