@@ -134,7 +134,8 @@ void CheckList(const uint8_t* list, size_t maxCount, int level, const std::vecto
   }
 }
 
-void ReadUpperLists(Reader& in, const GraphHeader& h, size_t linksPerLevel, ParsedGraph& upper) {
+void ReadUpperLists(Reader& in, size_t linksPerLevel, ParsedGraph& upper) {
+  const GraphHeader& h = upper.header;
   upper.levels.resize(h.count);
   upper.upperStarts.resize(h.count);
   for (size_t i = 0; i < h.count; i++) {
@@ -149,24 +150,19 @@ void ReadUpperLists(Reader& in, const GraphHeader& h, size_t linksPerLevel, Pars
   if (h.count > 0 && upper.levels[h.enterPoint] != h.maxLevel) Damaged("the entry point is not on the top level");
 }
 
-hnswlib::labeltype LabelIn(const uint8_t* element, const GraphHeader& h) {
-  hnswlib::labeltype label;
-  std::memcpy(&label, element + h.labelOffset, sizeof(label));
-  return label;
-}
-
 /** Every element's label names a row of the originals. */
-void CheckOriginals(const GraphHeader& h, const uint8_t* level0, const CosineRawBytes& raw) {
-  for (size_t i = 0; i < h.count; i++) {
-    if (LabelIn(level0 + i * h.sizeDataPerElement, h) >= raw.rows) Damaged("an element's label is past the rows given");
+void CheckOriginals(const ParsedGraph& parsed, const CosineRawBytes& raw) {
+  for (size_t i = 0; i < parsed.header.count; i++) {
+    if (parsed.Label(i) >= raw.rows) Damaged("an element's label is past the rows given");
   }
 }
 
-void CheckLinks(const GraphHeader& h, const uint8_t* level0, const ParsedGraph& upper, size_t linksPerLevel) {
+void CheckLinks(const ParsedGraph& parsed, size_t linksPerLevel) {
+  const GraphHeader& h = parsed.header;
   for (size_t i = 0; i < h.count; i++) {
-    CheckList(level0 + i * h.sizeDataPerElement, h.maxM0, 0, upper.levels);
-    for (int level = 1; level <= upper.levels[i]; level++) {
-      CheckList(upper.upperStarts[i] + (level - 1) * linksPerLevel, h.maxM, level, upper.levels);
+    CheckList(parsed.Element(i), h.maxM0, 0, parsed.levels);
+    for (int level = 1; level <= parsed.levels[i]; level++) {
+      CheckList(parsed.upperStarts[i] + (level - 1) * linksPerLevel, h.maxM, level, parsed.levels);
     }
   }
 }
@@ -175,17 +171,17 @@ void CheckLinks(const GraphHeader& h, const uint8_t* level0, const ParsedGraph& 
  * Copies the elements of the bytes into the graph's memory: as they are, or widened for "cosine-raw"
  * (links, then the original vector and its inverse norm in place of the unit vector, then the label).
  */
-void FillLevel0(char* memory, const GraphHeader& h, const uint8_t* level0, const CosineRawBytes* raw) {
+void FillLevel0(char* memory, const ParsedGraph& parsed, const CosineRawBytes* raw) {
+  const GraphHeader& h = parsed.header;
   if (raw == nullptr) {
-    std::memcpy(memory, level0, h.count * h.sizeDataPerElement);
+    std::memcpy(memory, parsed.level0, h.count * h.sizeDataPerElement);
     return;
   }
   const size_t size = h.sizeDataPerElement + sizeof(float);
   for (size_t i = 0; i < h.count; i++) {
-    const uint8_t* from = level0 + i * h.sizeDataPerElement;
     char* to = memory + i * size;
-    std::memcpy(to, from, h.offsetData);
-    const hnswlib::labeltype label = LabelIn(from, h);
+    std::memcpy(to, parsed.Element(i), h.offsetData);
+    const hnswlib::labeltype label = parsed.Label(i);
     float* vector = reinterpret_cast<float*>(to + h.offsetData);
     std::memcpy(vector, raw->originals + label * raw->dimension, raw->dimension * sizeof(float));
     vector[raw->dimension] = InverseNorm(vector, raw->dimension);
@@ -194,8 +190,8 @@ void FillLevel0(char* memory, const GraphHeader& h, const uint8_t* level0, const
 }
 
 /** Fills a graph made by hnswlib's loading constructor, as loadIndex would from the same bytes. */
-void Fill(Graph& g, const GraphHeader& h, const uint8_t* level0, const ParsedGraph& upper, size_t capacity,
-          hnswlib::SpaceInterface<float>* space, const CosineRawBytes* raw) {
+void Fill(Graph& g, const ParsedGraph& parsed, size_t capacity, hnswlib::SpaceInterface<float>* space, const CosineRawBytes* raw) {
+  const GraphHeader& h = parsed.header;
   SetLayout(g, h, space, capacity, space->get_data_size());
   std::vector<std::mutex>(capacity).swap(g.link_list_locks_);
   std::vector<std::mutex>(Graph::MAX_LABEL_OPERATION_LOCKS).swap(g.label_op_locks_);
@@ -204,12 +200,12 @@ void Fill(Graph& g, const GraphHeader& h, const uint8_t* level0, const ParsedGra
   // above 0, and those are set only once their list is allocated.
   g.element_levels_ = std::vector<int>(capacity);
   g.data_level0_memory_ = static_cast<char*>(Allocate(capacity * g.size_data_per_element_));
-  FillLevel0(g.data_level0_memory_, h, level0, raw);
+  FillLevel0(g.data_level0_memory_, parsed, raw);
   g.linkLists_ = static_cast<char**>(std::calloc(capacity == 0 ? 1 : capacity, sizeof(char*)));
   if (g.linkLists_ == nullptr) throw std::bad_alloc();
   g.cur_element_count = h.count;
   for (size_t i = 0; i < h.count; i++) {
-    CopyUpperLists(g, upper, i);
+    CopyUpperLists(g, parsed, i);
     g.label_lookup_[g.getExternalLabel(i)] = i;
     if (g.isMarkedDeleted(i)) g.num_deleted_ += 1;
   }
@@ -312,8 +308,8 @@ ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize) {
   if (h.count > in.left() / h.sizeDataPerElement) Damaged("they end early");
   parsed.level0 = in.Take(h.count * h.sizeDataPerElement);
   const size_t linksPerLevel = h.maxM * sizeof(tableint) + sizeof(linklistsizeint);
-  ReadUpperLists(in, h, linksPerLevel, parsed);
-  CheckLinks(h, parsed.level0, parsed, linksPerLevel);
+  ReadUpperLists(in, linksPerLevel, parsed);
+  CheckLinks(parsed, linksPerLevel);
   return parsed;
 }
 
@@ -321,13 +317,13 @@ std::unique_ptr<Graph> ReadGraph(const uint8_t* bytes, size_t length, hnswlib::S
                                  size_t minCapacity, const CosineRawBytes* cosineRaw) {
   const ParsedGraph parsed = ParseGraph(bytes, length, space->get_data_size() - (cosineRaw == nullptr ? 0 : sizeof(float)));
   const GraphHeader& h = parsed.header;
-  if (cosineRaw != nullptr) CheckOriginals(h, parsed.level0, *cosineRaw);
+  if (cosineRaw != nullptr) CheckOriginals(parsed, *cosineRaw);
   const size_t capacity = std::max(h.maxElements, minCapacity);
   if (capacity > kMaxElements) throw std::invalid_argument("capacity is above the largest graph hnswlib can hold");
   // The loading constructor leaves the level generator at its default seed, as loadIndex does: a
   // graph extended after loading then draws the same levels on either side.
   auto graph = std::make_unique<Graph>(space);
-  Fill(*graph, h, parsed.level0, parsed, capacity, space, cosineRaw);
+  Fill(*graph, parsed, capacity, space, cosineRaw);
   return graph;
 }
 

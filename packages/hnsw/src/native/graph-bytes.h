@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -52,6 +53,16 @@ struct ParsedGraph {
   /** Per element its top level, and where its upper-level link lists start in the bytes. */
   std::vector<int> levels;
   std::vector<const uint8_t*> upperStarts;
+
+  /** Element i's bytes: its level-0 links (with the deletion mark), its vector, its label. */
+  const uint8_t* Element(size_t i) const { return level0 + i * header.sizeDataPerElement; }
+
+  /** Element i's label (copied out: the bytes may sit at any alignment). */
+  hnswlib::labeltype Label(size_t i) const {
+    hnswlib::labeltype label;
+    std::memcpy(&label, Element(i) + header.labelOffset, sizeof(label));
+    return label;
+  }
 };
 
 /**

@@ -35,8 +35,7 @@ class SourceVectors {
    * since the bytes may sit at any alignment inside the segment object.
    */
   const float* Load(size_t i) {
-    const GraphHeader& h = graph_.header;
-    std::memcpy(row_.data(), graph_.level0 + i * h.sizeDataPerElement + h.offsetData, dim_ * sizeof(float));
+    std::memcpy(row_.data(), graph_.Element(i) + graph_.header.offsetData, dim_ * sizeof(float));
     if (!scales_.empty()) {
       for (size_t d = 0; d < dim_; d++) row_[d] = static_cast<float>(row_[d] * scales_[i]);
     }
@@ -72,11 +71,8 @@ void SetRanges(SourceVectors& source, size_t count, Int8Params& p) {
 
 /** Whether element i carries label i throughout, as in every graph the engine builds. */
 bool LabelsAreIds(const ParsedGraph& parsed) {
-  const GraphHeader& h = parsed.header;
-  for (size_t i = 0; i < h.count; i++) {
-    hnswlib::labeltype label;
-    std::memcpy(&label, parsed.level0 + i * h.sizeDataPerElement + h.labelOffset, sizeof(label));
-    if (label != i) return false;
+  for (size_t i = 0; i < parsed.header.count; i++) {
+    if (parsed.Label(i) != i) return false;
   }
   return true;
 }
@@ -104,7 +100,7 @@ std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space&
   g->linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
   if (g->linkLists_ == nullptr) throw std::bad_alloc();
   for (size_t i = 0; i < count; i++) {
-    const uint8_t* element = parsed.level0 + i * h.sizeDataPerElement;
+    const uint8_t* element = parsed.Element(i);
     char* to = g->data_level0_memory_ + i * g->size_data_per_element_;
     std::memcpy(to, element, h.offsetData);  // the level-0 links and the deletion mark
     uint8_t* codes = reinterpret_cast<uint8_t*>(to + g->offsetData_);
