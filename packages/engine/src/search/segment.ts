@@ -145,6 +145,8 @@ export class Segment implements VectorRows {
   private readonly filterCache = new Map<string, FilterMatch>();
   /** Estimated bytes of the keys and metadata as JS values: fixed for the segment's life, so sized once. */
   private rowValuesBytes: number | undefined;
+  /** Set once the segment has left every state (releaseLater): nothing is attached to it after. */
+  retired = false;
 
   constructor(
     readonly dimension: number,
@@ -258,9 +260,6 @@ export class Segment implements VectorRows {
   private passDeletionsTo(graph: HnswGraph): void {
     for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
   }
-
-  /** Set once the segment has left every state (releaseLater): nothing is attached to it after. */
-  retired = false;
 
   /**
    * Lets the segment object's file go (vectors on disk) once the segment has left every state, so the
