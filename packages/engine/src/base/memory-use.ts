@@ -1,15 +1,16 @@
 // What an index holds in memory, by part, as the engine accounts it: exact for typed arrays (vectors,
-// norms, deletion flags, filter matches) and for a graph's native arrays (the addon counts them), estimated
-// for what V8 lays out itself (keys and metadata as JS values). The estimates come from those layouts
-// (Node 20 on x64), stated beside each constant; they are for budgeting and monitoring, and process
-// RSS stays the ground truth (docs/production.md#memory compares the two).
+// norms, deletion flags, filter matches, segments' encoded keys and metadata) and for a graph's native
+// arrays (the addon counts them), estimated for what V8 lays out itself (the memtable's keys and
+// metadata as JS values, the key directory). The estimates come from those layouts (Node 20 on x64),
+// stated beside each constant; they are for budgeting and monitoring, and process RSS stays the
+// ground truth (docs/production.md#memory compares the two).
 
 export interface MemoryUse {
   /** Float32 vectors and their norms: the memtable's arena and the segments' blocks. */
   vectors: number;
   /** HNSW graphs in hnswlib (its own copy of the vectors included) and serialised graphs waiting to be written. */
   graphs: number;
-  /** Keys and metadata as JS values, their lookup maps and the metadata indexes. */
+  /** Keys and metadata (segments' encoded, the memtable's as JS values), the key directory and the metadata indexes. */
   metadata: number;
   /** Rows remembered for recent filters, per segment. */
   filterCache: number;
@@ -31,7 +32,7 @@ export function totalMemory(use: MemoryUse): number {
  * (strings one byte per ASCII character, numbers as 8-byte doubles).
  */
 const ROW_OVERHEAD_BYTES = 112;
-/** Rows whose metadata is sized to estimate the rest: enough for a stable mean, cheap for any segment. */
+/** Rows whose metadata is sized to estimate the rest: enough for a stable mean, cheap for any memtable. */
 const METADATA_SAMPLE = 64;
 
 /** Estimated bytes of `rows` keys and metadata objects, from the keys and a sample of the metadata. */

@@ -182,9 +182,10 @@ export interface QueryHit {
 
 /**
  * One live row as the engine holds it (Collection.forEachLive): read-only, and the vector valid only
- * during the call.
+ * during the call. The metadata is read when asked for: a segment holds it encoded, and decoding every
+ * row's costs more than a scan that looks at few of them.
  */
-export type LiveRowVisitor = (key: string, data: Float32Array, metadata: Readonly<Metadata>) => void;
+export type LiveRowVisitor = (key: string, data: Float32Array, metadataOf: () => Readonly<Metadata>) => void;
 
 /**
  * What changed in a collection (Collection.watch): rows written or deleted, or "reset" when its whole

@@ -108,11 +108,11 @@ export async function loadSegment(
 ): Promise<Segment> {
   const name = layout.segmentName(id);
   const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
-  if (deleted?.length !== contents.keys.length) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
+  if (deleted?.length !== contents.records.rows) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
   // The graph loads on a libuv thread while this one builds the segment's rows and key index (at
   // 200k rows each takes about half a second; one after the other, a restart paid both).
   const built = { bytes: contents.graph, searchEf: contents.searchEf };
-  const graph = loadPlacedGraph(store, name, index, built, contents.keys.length, contents.data);
+  const graph = loadPlacedGraph(store, name, index, built, contents.records.rows, contents.data);
   let segment: Segment;
   try {
     segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys, true);

@@ -149,7 +149,7 @@ test("a segment object cut at any byte or with a flipped byte does not decode", 
   await withTempDir(async (dir) => {
     const crashed = await crashDuring(dir, "flush", /\/segment\/0+2\.seg$/);
     const bytes = crashed.captured.bytes;
-    assert.equal(decodeSegment(bytes, 3).keys.length, 21);
+    assert.equal(decodeSegment(bytes, 3).records.rows, 21);
     for (let offset = 0; offset < bytes.length; offset++) {
       assert.throws(() => decodeSegment(bytes.subarray(0, offset), 3), DecodeError, `cut at ${offset}`);
     }

@@ -11,6 +11,7 @@ import { encodeSegment, type SegmentContents } from "./segment-format.ts";
 import { encodeSnapshot, encodeSnapshotInSteps, type MemtableCapture } from "./snapshot-format.ts";
 import { encodeDeletions, type SegmentDeletions } from "./deletion-format.ts";
 import { Memtable } from "../state/memtable.ts";
+import { RowRecords } from "./row-records.ts";
 import { joinBody, vector } from "../testing/test-support.ts";
 import type { Metadata } from "../base/types.ts";
 
@@ -60,7 +61,8 @@ const walCases: Record<string, () => Uint8Array> = {
 
 function segment(count: number, dimension: number, graphBytes: number, searchEf: number): SegmentContents {
   const graph = Uint8Array.from({ length: graphBytes }, (_, i) => (i * 31 + 7) & 0xff);
-  return { dimension, ...rowsOf(count, dimension), graph, searchEf };
+  const { keys, metadata, data } = rowsOf(count, dimension);
+  return { dimension, records: RowRecords.fromValues(keys, metadata), data, graph, searchEf };
 }
 
 const segmentCases: Record<string, () => Promise<Uint8Array>> = {
@@ -70,8 +72,7 @@ const segmentCases: Record<string, () => Promise<Uint8Array>> = {
   "segment of many rows (several encoding steps) with a graph": async () => joinBody(await encodeSegment(segment(5000, 4, 4099, 96))),
   "segment with non-ASCII keys and awkward floats": async () => joinBody(await encodeSegment({
     dimension: 4,
-    keys: NON_ASCII_KEYS,
-    metadata: NON_ASCII_KEYS.map((key) => ({ [key]: key, list: [key] })),
+    records: RowRecords.fromValues(NON_ASCII_KEYS, NON_ASCII_KEYS.map((key) => ({ [key]: key, list: [key] }))),
     data: Float32Array.from({ length: NON_ASCII_KEYS.length * 4 }, (_, i) => AWKWARD_FLOATS[i % 4] ?? 0),
     graph: Uint8Array.from([0, 255, 1, 254]),
     searchEf: 1024,

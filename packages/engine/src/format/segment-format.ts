@@ -6,11 +6,11 @@
 //                                                                                   (48 bytes)
 //   body    vectors: rows × dimension float32 (one block), then rows × (key, metadata JSON) as
 //           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph.
-import { ByteWriter, littleEndianFloatBytes } from "./binary.ts";
+import { littleEndianFloatBytes } from "./binary.ts";
 import { FramedObject } from "./framed-object.ts";
 import { DecodeError } from "../base/errors.ts";
 import { runInSteps } from "../base/event-loop-steps.ts";
-import type { Metadata } from "../base/types.ts";
+import { RowRecords } from "./row-records.ts";
 
 const SEGMENT = new FramedObject({
   what: "segment",
@@ -26,15 +26,15 @@ export const SEGMENT_VECTORS_OFFSET = SEGMENT.headerBytes;
 
 export interface SegmentContents {
   dimension: number;
-  keys: readonly string[];
-  metadata: readonly Metadata[];
+  /** The rows' keys and metadata, held in the very encoding the object stores them in. */
+  records: RowRecords;
   data: Float32Array;
   graph: Uint8Array;
   /** The query beam calibrated when the graph was built. */
   searchEf: number;
 }
 
-/** Rows encoded per step (see event-loop-steps.ts): a few milliseconds of work each. */
+/** Rows whose vectors are copied per step (see event-loop-steps.ts): a few milliseconds of work each. */
 const ROWS_PER_STEP = 2048;
 
 /** What is encoded: a segment's contents, its vectors possibly spread out (search-kernel.ts VectorRows). */
@@ -44,30 +44,21 @@ export interface SegmentToEncode extends SegmentContents {
 }
 
 /**
- * Encodes in steps, yielding to the event loop between them: a segment of 100k rows takes about
- * 200 ms to encode, which in one piece would stall every request for that long. The object comes back
- * as parts to be written back to back (BlobBody), never joined: the vectors part is a view of the
- * segment's own block on little-endian hosts and the graph part is the builder's buffer, so writing a
- * segment no longer holds a second copy of it (one 200k x 128 segment is about 240 MB).
+ * Encodes in steps, yielding to the event loop between them, so a large segment never stalls requests
+ * for long. The object comes back as parts to be written back to back (BlobBody), never joined: the
+ * vectors part is a view of the segment's own block on little-endian hosts, the keys and metadata
+ * part the segment's records themselves and the graph part the builder's buffer, so writing a segment
+ * holds no second copy of it (one 200k x 128 segment is about 240 MB).
  */
 export function encodeSegment(segment: SegmentToEncode): Promise<Uint8Array[]> {
   return runInSteps(encodeSteps(segment));
 }
 
 function* encodeSteps(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
-  const { dimension, keys, metadata, graph, searchEf } = segment;
-  const rows = keys.length;
+  const { dimension, records, graph, searchEf } = segment;
+  const rows = records.rows;
   const parts: Uint8Array[] = yield* vectorParts(segment);
-  for (let start = 0; start < rows; start += ROWS_PER_STEP) {
-    const writer = new ByteWriter(ROWS_PER_STEP * 64);
-    for (let row = start; row < Math.min(rows, start + ROWS_PER_STEP); row++) {
-      writer.string(keys[row] as string);
-      writer.string(JSON.stringify(metadata[row]));
-    }
-    parts.push(writer.finish());
-    yield;
-  }
-  parts.push(graph);
+  parts.push(records.bytes, graph);
   const header = yield* SEGMENT.headerInSteps({ dimension, rows, searchEf, reserved: 0, graphLength: graph.length }, parts);
   return [header, ...parts];
 }
@@ -78,7 +69,7 @@ function* encodeSteps(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
  */
 function* vectorParts(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
   const { dimension, data, layout } = segment;
-  const rows = segment.keys.length;
+  const rows = segment.records.rows;
   if (!layout || (layout.stride === dimension && layout.offset === 0)) return [littleEndianFloatBytes(data.subarray(0, rows * dimension))];
   const parts: Uint8Array[] = [];
   for (let start = 0; start < rows; start += ROWS_PER_STEP) {
@@ -100,13 +91,8 @@ export function decodeSegment(bytes: Uint8Array, expectedDimension: number): Seg
   const { dimension, rows, searchEf, graphLength } = fields;
   if (dimension !== expectedDimension) throw new DecodeError(`segment has dimension ${dimension}, index ${expectedDimension}`);
   const data = body.floats(rows * dimension);
-  const keys: string[] = [];
-  const metadata: Metadata[] = [];
-  for (let row = 0; row < rows; row++) {
-    keys.push(body.string());
-    metadata.push(JSON.parse(body.string()) as Metadata);
-  }
+  const records = RowRecords.read(body, rows);
   const graph = body.bytesView(graphLength);
   if (body.remaining !== 0) throw new DecodeError("segment has trailing bytes");
-  return { dimension, keys, metadata, data, graph, searchEf };
+  return { dimension, records, data, graph, searchEf };
 }

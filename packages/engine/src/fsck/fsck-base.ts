@@ -57,7 +57,7 @@ async function rowsOfSegmentObjects(scope: CollectionScope): Promise<number> {
   let rows = 0;
   for (const object of await listNumbered(scope.ctx.store, scope.layout.segmentDir, SEGMENT_EXT)) {
     const outcome = await scope.ctx.readObject(object.name, (bytes) => decodeSegment(bytes, scope.index.dimension));
-    if (outcome.status === "ok") rows += outcome.value.keys.length;
+    if (outcome.status === "ok") rows += outcome.value.records.rows;
   }
   return rows;
 }

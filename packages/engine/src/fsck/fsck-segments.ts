@@ -26,13 +26,17 @@ export interface SegmentsCheck {
 
 const liveRows = (deleted: Uint8Array): number => deleted.reduce((live, bit) => live + (bit === 1 ? 0 : 1), 0);
 
-/** Decodes a segment, checks its bitmap fits, and loads its graph, as open does. */
+/**
+ * Decodes a segment, checks its bitmap fits, and loads its graph, as open does; and, which open leaves
+ * until a row is read, that every key is UTF-8 and every metadata JSON.
+ */
 async function readSegment(scope: CollectionScope, id: number, deleted: Uint8Array | undefined) {
   const { dimension, distanceMetric } = scope.index;
   return scope.ctx.readObject(scope.layout.segmentName(id), async (bytes) => {
     const contents = decodeSegment(bytes, dimension);
-    if (deleted?.length !== contents.keys.length) throw new Error("its deletion bitmap is missing or of the wrong length");
-    await HnswGraph.load({ bytes: contents.graph, searchEf: contents.searchEf }, distanceMetric, dimension, contents.keys.length, contents.data);
+    contents.records.verify();
+    if (deleted?.length !== contents.records.rows) throw new Error("its deletion bitmap is missing or of the wrong length");
+    await HnswGraph.load({ bytes: contents.graph, searchEf: contents.searchEf }, distanceMetric, dimension, contents.records.rows, contents.data);
     return contents;
   });
 }
@@ -42,7 +46,7 @@ async function rowsOf(scope: CollectionScope, ids: number[]): Promise<number> {
   let rows = 0;
   for (const id of ids) {
     const outcome = await scope.ctx.readObject(scope.layout.segmentName(id), (bytes) => decodeSegment(bytes, scope.index.dimension));
-    if (outcome.status === "ok") rows += outcome.value.keys.length;
+    if (outcome.status === "ok") rows += outcome.value.records.rows;
   }
   return rows;
 }

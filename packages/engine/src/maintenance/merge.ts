@@ -3,10 +3,9 @@
 // policies here merge for query speed: a freeze is merged into a written segment at once (freeze-merge),
 // and a quiet collection is merged into one segment (idle merge). A merge grows the graph of one of its
 // inputs when one qualifies, so it pays only for inserting the other inputs' rows.
+import { RowRecordsBuilder } from "../format/row-records.ts";
 import { Segment } from "../search/segment.ts";
 import type { RowSource } from "../state/collection-state.ts";
-import type { Metadata } from "../base/types.ts";
-import { invariant } from "../base/invariant.ts";
 import type { MaintenanceContext } from "./maintenance-context.ts";
 import { persistSegment } from "./segment-writer.ts";
 
@@ -89,21 +88,15 @@ export function mergeLiveRows(segments: readonly Segment[], dimension: number, n
   const total = segments.reduce((sum, segment) => sum + segment.liveCount, 0);
   if (total === 0) return { segment: undefined, sources: [] };
   const data = new Float32Array(total * dimension);
-  const keys: string[] = [];
-  const metadata: Metadata[] = [];
+  const records = new RowRecordsBuilder();
   const sources: RowSource[] = [];
   for (const segment of segments) {
-    // A segment's rows are its keys; its metadata must match them one for one.
-    invariant(segment.metadata.length === segment.rows, "a segment has one metadata entry per row", {
-      segment: segment.id, rows: segment.rows, metadata: segment.metadata.length,
-    });
     for (let row = 0; row < segment.rows; row++) {
       if (segment.deleted[row] === 1) continue;
-      data.set(segment.rowVector(row), keys.length * dimension);
-      keys.push(segment.keys[row] as string);
-      metadata.push(segment.metadata[row] as Metadata);
+      data.set(segment.rowVector(row), sources.length * dimension);
+      records.addEncoded(segment.records.encodedRow(row)); // copied as bytes, never decoded
       sources.push({ segment, row });
     }
   }
-  return { segment: new Segment(dimension, keys, metadata, data, nonFilterableKeys), sources };
+  return { segment: new Segment(dimension, records.finish(), data, nonFilterableKeys), sources };
 }

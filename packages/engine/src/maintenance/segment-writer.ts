@@ -26,8 +26,8 @@ export async function persistSegment(context: MaintenanceContext, segment: Segme
   }
   const id = context.state.nextSegmentId++;
   const built = segment.pendingGraph;
-  const { keys, metadata, data, stride, offset } = segment;
-  const contents = { dimension, keys, metadata, data, layout: { stride, offset }, graph: built.bytes, searchEf: built.searchEf };
+  const { records, data, stride, offset } = segment;
+  const contents = { dimension, records, data, layout: { stride, offset }, graph: built.bytes, searchEf: built.searchEf };
   const name = context.layout.segmentName(id);
   await createObject(context, name, await encodeSegment(contents));
   segment.id = id;

@@ -14,17 +14,26 @@ import type { Metadata, MetadataScalar } from "../base/types.ts";
 /** One byte per row, 1 = allowed: cheap to combine and to test from a graph search callback. */
 export type RowBitmap = Uint8Array;
 
-interface KeyIndex {
-  /**
-   * Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. Typed postings cost a
-   * quarter of the memory of arrays and can be handed out as they are.
-   */
-  postings: Map<string, Int32Array>;
-  /** The same as growable arrays while the index is built; undefined after. */
-  building: Map<string, number[]> | undefined;
+/** A key's lists while the index is built: growable arrays, made typed arrays when it is done. */
+interface KeyIndexBuilder {
+  postings: Map<string, number[]>;
   present: number[];
   numericRows: number[];
   numericValues: number[];
+}
+
+/**
+ * One key's index. Typed arrays throughout: they cost half to a quarter of the memory of JS arrays (V8
+ * keeps every element of those in 8 bytes), and postings can be handed out as they are.
+ */
+interface KeyIndex {
+  /** Typed value ("s:x", "n:1", "b:true") -> the rows that hold it, ascending. */
+  postings: Map<string, Int32Array>;
+  /** The rows where the key is present, ascending. */
+  present: Int32Array;
+  /** (row, value) pairs of the key's numbers, for range filters. */
+  numericRows: Int32Array;
+  numericValues: Float64Array;
   /**
    * The distinct string values, sorted by UTF-16 code units (the order String.prototype.startsWith
    * compares in), so the strings with a given prefix are one run found by binary search. Undefined
@@ -42,62 +51,36 @@ export class MetadataIndex {
 
   constructor(
     readonly rows: number,
-    metadata: readonly Metadata[],
+    /** Row `row`'s metadata (read once per row, while the index is built). */
+    metadataOf: (row: number) => Metadata | undefined,
     nonFilterableKeys: readonly string[],
   ) {
     const skip = new Set(nonFilterableKeys);
+    const building = new Map<string, KeyIndexBuilder>();
     for (let row = 0; row < rows; row++) {
-      const entries = metadata[row];
+      const entries = metadataOf(row);
       if (entries === undefined) continue;
-      for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) this.add(row, key, value);
+      for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) add(building, row, key, value);
     }
-    for (const index of this.keys.values()) {
-      for (const [posting, rowList] of index.building ?? []) index.postings.set(posting, Int32Array.from(rowList));
-      index.building = undefined;
+    for (const [key, index] of building) {
+      this.keys.set(key, {
+        postings: new Map([...index.postings].map(([posting, rowList]) => [posting, Int32Array.from(rowList)])),
+        present: Int32Array.from(index.present),
+        numericRows: Int32Array.from(index.numericRows),
+        numericValues: Float64Array.from(index.numericValues),
+      });
     }
   }
 
-  /**
-   * Estimated bytes: postings exactly, the JS arrays of present rows and numeric pairs at 8 bytes an
-   * element (V8 keeps small integers and doubles in 8-byte slots), and about 64 bytes a posting entry.
-   */
+  /** Estimated bytes: the typed arrays exactly, and about 64 bytes a posting entry besides. */
   memoryBytes(): number {
     let bytes = 0;
     for (const index of this.keys.values()) {
       for (const [posting, rows] of index.postings) bytes += rows.byteLength + posting.length + 64;
-      bytes += (index.present.length + index.numericRows.length + index.numericValues.length) * 8;
+      bytes += index.present.byteLength + index.numericRows.byteLength + index.numericValues.byteLength;
       for (const text of index.sortedStrings ?? []) bytes += text.length + 24;
     }
     return bytes;
-  }
-
-  private keyIndex(key: string): KeyIndex {
-    let index = this.keys.get(key);
-    if (!index) {
-      index = { postings: new Map(), building: new Map(), present: [], numericRows: [], numericValues: [] };
-      this.keys.set(key, index);
-    }
-    return index;
-  }
-
-  private add(row: number, key: string, value: Metadata[string]): void {
-    const index = this.keyIndex(key);
-    index.present.push(row);
-    const values = Array.isArray(value) ? value : [value];
-    const seen = new Set<string>();
-    for (const item of values) {
-      const posting = postingKey(item);
-      if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
-      seen.add(posting);
-      const building = (index.building ??= new Map());
-      let rows = building.get(posting);
-      if (!rows) building.set(posting, (rows = []));
-      rows.push(row);
-      if (typeof item === "number") {
-        index.numericRows.push(row);
-        index.numericValues.push(item);
-      }
-    }
   }
 
   /**
@@ -185,6 +168,27 @@ export class MetadataIndex {
       if (compare(numericValues[i] as number, bound)) bitmap[numericRows[i] as number] = 1;
     }
     return bitmap;
+  }
+}
+
+/** Adds row `row`'s `value` under `key` to the lists being built. */
+function add(building: Map<string, KeyIndexBuilder>, row: number, key: string, value: Metadata[string]): void {
+  let index = building.get(key);
+  if (!index) building.set(key, (index = { postings: new Map(), present: [], numericRows: [], numericValues: [] }));
+  index.present.push(row);
+  const values = Array.isArray(value) ? value : [value];
+  const seen = new Set<string>();
+  for (const item of values) {
+    const posting = postingKey(item);
+    if (seen.has(posting)) continue; // a row is listed once per value even if an array repeats it
+    seen.add(posting);
+    let rows = index.postings.get(posting);
+    if (!rows) index.postings.set(posting, (rows = []));
+    rows.push(row);
+    if (typeof item === "number") {
+      index.numericRows.push(row);
+      index.numericValues.push(item);
+    }
   }
 }
 

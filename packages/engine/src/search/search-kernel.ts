@@ -5,7 +5,7 @@
 // Ranking scores: euclidean ranks by the squared distance (the square root is monotonic and taken only
 // for the K results); cosine ranks by 1 - cos similarity directly.
 import { TopK } from "./top-k.ts";
-import type { DistanceMetric, Metadata } from "../base/types.ts";
+import type { DistanceMetric } from "../base/types.ts";
 
 /**
  * Scores many rows in one call, bit for bit as scoreRow would: a WebAssembly block's SIMD kernel
@@ -38,12 +38,15 @@ export interface VectorRows {
 
 export interface ScanInput {
   vectors: VectorRows;
-  slotKeys: readonly (string | undefined)[];
-  slotMetadata: readonly (Metadata | undefined)[];
+  /** Whether a row is left out: a free memtable slot, a deleted segment row. */
+  skips: (slot: number) => boolean;
+  /** A row's key: equal scores are ordered by key. */
+  keyOf: (slot: number) => string;
   metric: DistanceMetric;
   vector: Float32Array;
   topK: number;
-  filter?: (metadata: Metadata) => boolean;
+  /** Whether a row passes the query's filter (the memtable's rows; a segment narrows by onlyRows instead). */
+  filter?: (slot: number) => boolean;
   /** Scan only these rows (ascending), e.g. the few a filter allows; still skipping free ones. */
   onlyRows?: Int32Array;
 }
@@ -120,8 +123,8 @@ export function scoreToDistance(score: number, metric: DistanceMetric): number {
 }
 
 export function scanTopK(input: ScanInput): ScoredSlot[] {
-  const { vectors, slotKeys, metric } = input;
-  const heap = new TopK(input.topK, (slot) => slotKeys[slot] as string);
+  const { vectors, metric } = input;
+  const heap = new TopK(input.topK, input.keyOf);
   const euclidean = metric === "euclidean";
   if (vectors.scorer) scanWithScorer(input, vectors.scorer, heap);
   else scanPlain(input, heap);
@@ -130,8 +133,8 @@ export function scanTopK(input: ScanInput): ScoredSlot[] {
 
 /** Whether a row takes part in the scan: live, and accepted by the filter when there is one. */
 function eligible(input: ScanInput, slot: number): boolean {
-  if (input.slotKeys[slot] === undefined) return false;
-  return input.filter === undefined || input.filter(input.slotMetadata[slot] as Metadata);
+  if (input.skips(slot)) return false;
+  return input.filter === undefined || input.filter(slot);
 }
 
 function scanPlain(input: ScanInput, heap: TopK): void {

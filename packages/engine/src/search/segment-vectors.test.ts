@@ -8,6 +8,7 @@ import { parseFilter } from "@ossv/protocol";
 import { buildGraph, HnswGraph } from "./hnsw-graph.ts";
 import { BLOCK_MIN_ROWS } from "./kernel/vector-block.ts";
 import { scanTopK, vectorNorm } from "./search-kernel.ts";
+import { RowRecords } from "../format/row-records.ts";
 import { Segment } from "./segment.ts";
 import { decodeSegment, encodeSegment } from "../format/segment-format.ts";
 import type { DistanceMetric, Metadata } from "../base/types.ts";
@@ -21,7 +22,7 @@ function rowsOf(rows: number, dimension: number, seed: number) {
   for (let row = 0; row < rows; row++) data.set(randomVector(random, dimension).map((value) => value * (1 + row % 5)), row * dimension);
   const keys = Array.from({ length: rows }, (_, row) => `k${row}`);
   const metadata: Metadata[] = Array.from({ length: rows }, (_, row) => ({ group: row % 10 }));
-  return { data, keys, metadata };
+  return { data, keys, metadata, records: RowRecords.fromValues(keys, metadata) };
 }
 
 const joined = (parts: Uint8Array[]) => Buffer.concat(parts);
@@ -29,9 +30,9 @@ const joined = (parts: Uint8Array[]) => Buffer.concat(parts);
 for (const metric of ["cosine", "euclidean"] as DistanceMetric[]) {
   for (const dimension of [5, 131]) {
     test(`${metric}, ${dimension} dimensions: a segment reads its vectors from its graph, as its own copy would give them`, async () => {
-      const { data, keys, metadata } = rowsOf(ROWS, dimension, dimension);
-      const own = new Segment(dimension, keys, metadata, data);
-      const segment = new Segment(dimension, keys, metadata, data);
+      const { data, records } = rowsOf(ROWS, dimension, dimension);
+      const own = new Segment(dimension, records, data);
+      const segment = new Segment(dimension, records, data);
       const built = await buildGraph({ metric, dimension, rows: ROWS, vectors: segment.denseVectors() });
       segment.attachGraph(await HnswGraph.load(built, metric, dimension, ROWS, data));
       for (const row of [3, 700, ROWS - 1]) {
@@ -51,7 +52,7 @@ for (const metric of ["cosine", "euclidean"] as DistanceMetric[]) {
       const random = seededRandom(99);
       for (let q = 0; q < 5; q++) {
         const vector = randomVector(random, dimension);
-        const scan = { slotKeys: segment.liveKeys, slotMetadata: metadata, metric, vector, topK: 40 };
+        const scan = { skips: (row: number) => segment.deleted[row] === 1, keyOf: (row: number) => segment.keyAt(row), metric, vector, topK: 40 };
         const reference = scanTopK({ ...scan, vectors: own });
         assert.deepEqual(scanTopK({ ...scan, vectors: segment }), reference, "native scorer over the graph's memory");
         assert.deepEqual(scanTopK({ ...scan, vectors: { ...segment, norms: segment.norms, rows: ROWS, scorer: undefined } }), reference, "plain JavaScript over the same memory");
@@ -66,8 +67,8 @@ for (const metric of ["cosine", "euclidean"] as DistanceMetric[]) {
       }
 
       const layout = { stride: segment.stride, offset: segment.offset };
-      const fromGraph = await encodeSegment({ dimension, keys, metadata, data: segment.data, layout, graph: built.bytes, searchEf: 40 });
-      const fromOwn = await encodeSegment({ dimension, keys, metadata, data: own.data, graph: built.bytes, searchEf: 40 });
+      const fromGraph = await encodeSegment({ dimension, records, data: segment.data, layout, graph: built.bytes, searchEf: 40 });
+      const fromOwn = await encodeSegment({ dimension, records, data: own.data, graph: built.bytes, searchEf: 40 });
       assert.deepEqual(joined(fromGraph), joined(fromOwn), "the segment object is the same byte for byte");
     });
   }
@@ -75,9 +76,9 @@ for (const metric of ["cosine", "euclidean"] as DistanceMetric[]) {
 
 test("a stored segment lets the object's bytes go once its graph holds the vectors", async () => {
   const dimension = 16;
-  const { data, keys, metadata } = rowsOf(ROWS, dimension, 1);
+  const { data, records } = rowsOf(ROWS, dimension, 1);
   const built = await buildGraph({ metric: "cosine", dimension, rows: ROWS, vectors: data });
-  const object = joined(await encodeSegment({ dimension, keys, metadata, data, graph: built.bytes, searchEf: built.searchEf }));
+  const object = joined(await encodeSegment({ dimension, records, data, graph: built.bytes, searchEf: built.searchEf }));
   const contents = decodeSegment(object, dimension);
   const segment = Segment.stored(1, contents, new Uint8Array(ROWS), [], true);
   assert.equal(segment.data.buffer, contents.data.buffer, "until the graph comes, the object's bytes are read in place");
@@ -88,11 +89,11 @@ test("a stored segment lets the object's bytes go once its graph holds the vecto
 
 test("a segment written by earlier versions (graph bytes from hnswlib's own cosine space) holds each vector once too", async () => {
   const dimension = 12;
-  const { data, keys, metadata } = rowsOf(ROWS, dimension, 2);
+  const { data, records } = rowsOf(ROWS, dimension, 2);
   const earlier = new HnswIndex("cosine", dimension);
   earlier.init(ROWS, 16, 100, 100);
   for (let row = 0; row < ROWS; row++) earlier.addPoint(data.subarray(row * dimension, (row + 1) * dimension), row);
-  const object = joined(await encodeSegment({ dimension, keys, metadata, data, graph: earlier.serialize(), searchEf: 64 }));
+  const object = joined(await encodeSegment({ dimension, records, data, graph: earlier.serialize(), searchEf: 64 }));
   const contents = decodeSegment(object, dimension);
   const segment = Segment.stored(1, contents, new Uint8Array(ROWS), [], true);
   const graph = await HnswGraph.load({ bytes: contents.graph, searchEf: 64 }, "cosine", dimension, ROWS, contents.data);

@@ -1,7 +1,8 @@
 // An immutable segment: rows frozen out of the memtable (or merged by compaction) with their keys,
 // vectors and metadata, an HNSW graph once one is built, and a deletion bitmap, the only thing about
-// it that still changes. Until its graph arrives it is searched exactly, so freezing never makes rows
-// invisible.
+// it that still changes. Keys and metadata are held encoded, as the segment object stores them
+// (format/row-records.ts), and decoded only when read. Until its graph arrives it is searched exactly,
+// so freezing never makes rows invisible.
 //
 // Each vector is held once. Until the graph arrives the segment keeps the vectors itself (in a
 // WebAssembly block when large, for the SIMD scan); the graph holds the very same values, so once it
@@ -19,13 +20,14 @@ import type { FileVectors } from "./file-vectors.ts";
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
 import { bitmapOfRows, MetadataIndex, type RowBitmap } from "./metadata-index.ts";
+import type { KeyProbe, RowRecords } from "../format/row-records.ts";
 import { scratchRowList } from "./scratch-rows.ts";
 import { scanTopK, scoreRow, scoreToDistance, type RowScorer, type VectorRows } from "./search-kernel.ts";
 import { TopK } from "./top-k.ts";
 import type { FilterNode } from "@ossv/protocol";
 import { invariant } from "../base/invariant.ts";
-import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
-import type { DistanceMetric, LiveRowVisitor, Metadata, VectorRecord } from "../base/types.ts";
+import type { MemoryUse } from "../base/memory-use.ts";
+import type { DistanceMetric, LiveRowVisitor, VectorRecord } from "../base/types.ts";
 
 /** How a segment chooses between exact scan and graph search (mutable for tests and benchmarks). */
 export const SEARCH_TUNING = {
@@ -124,9 +126,8 @@ export class Segment implements VectorRows {
   /** Rows in the segment, deleted ones included. */
   readonly rows: number;
   readonly norms: Float64Array;
+  /** Per row 1 once deleted: what scans skip on. */
   readonly deleted: Uint8Array;
-  /** Per row the key while the row is live, undefined once deleted: what the exact scan skips on. */
-  readonly liveKeys: (string | undefined)[];
   liveCount: number;
   /**
    * The vectors (search-kernel.ts VectorRows): the segment's own, dense and in a WebAssembly block
@@ -140,18 +141,15 @@ export class Segment implements VectorRows {
   private ownsVectors = true;
   /** Set when the graph holds int8 codes: the float32 vectors, read from the segment object on disk. */
   private onDisk: FileVectors | undefined;
-  private readonly rowByKey = new Map<string, number>();
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
-  /** Estimated bytes of the keys and metadata as JS values: fixed for the segment's life, so sized once. */
-  private rowValuesBytes: number | undefined;
   /** Set once the segment has left every state (releaseLater): nothing is attached to it after. */
   retired = false;
 
   constructor(
     readonly dimension: number,
-    readonly keys: readonly string[],
-    readonly metadata: readonly Metadata[],
+    /** The rows' keys and metadata, encoded. */
+    readonly records: RowRecords,
     data: Float32Array,
     private readonly nonFilterableKeys: readonly string[] = [],
     /** Vector norms when the caller has them already (computed exactly as here). */
@@ -162,30 +160,26 @@ export class Segment implements VectorRows {
      */
     graphFollows = false,
   ) {
-    const rows = keys.length;
+    const rows = records.rows;
+    this.rows = rows;
     this.stride = dimension;
     this.data = data;
     if (graphFollows) this.ownsVectors = false;
     else this.keepOwnCopy();
-    this.rows = rows;
     this.liveCount = rows;
     this.deleted = new Uint8Array(rows);
-    this.liveKeys = [...keys];
     this.norms = norms ?? new Float64Array(rows);
-    for (let row = 0; row < rows; row++) {
-      this.rowByKey.set(keys[row] as string, row);
-      if (!norms) this.norms[row] = Math.sqrt(dotSelf(this.data, row * dimension, dimension));
-    }
+    if (!norms) for (let row = 0; row < rows; row++) this.norms[row] = Math.sqrt(dotSelf(this.data, row * dimension, dimension));
   }
 
   /** A written segment as stored: object `id`, its rows, and its deletion bitmap applied (graph not attached). */
   static stored(
-    id: number, rows: { dimension: number; keys: readonly string[]; metadata: readonly Metadata[]; data: Float32Array },
+    id: number, rows: { dimension: number; records: RowRecords; data: Float32Array },
     deleted: Uint8Array, nonFilterableKeys: readonly string[],
     /** The caller attaches the graph next: `data` (a view of the object's bytes) is used until then, not copied. */
     graphFollows = false,
   ): Segment {
-    const segment = new Segment(rows.dimension, rows.keys, rows.metadata, rows.data, nonFilterableKeys, undefined, graphFollows);
+    const segment = new Segment(rows.dimension, rows.records, rows.data, nonFilterableKeys, undefined, graphFollows);
     segment.id = id;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
@@ -193,13 +187,12 @@ export class Segment implements VectorRows {
 
   /** What the segment holds in memory (base/memory-use.ts says what is exact and what estimated). */
   memoryUse(): MemoryUse {
-    this.rowValuesBytes ??= rowValuesMemory(this.keys, (row) => this.metadata[row]) + this.liveKeys.length * 8;
     let filterCache = 0;
     for (const match of this.filterCache.values()) filterCache += match.rows.byteLength + (match.bitmap?.byteLength ?? 0);
     return {
       vectors: (this.ownsVectors ? this.data.byteLength : 0) + this.norms.byteLength + this.deleted.byteLength,
       graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0),
-      metadata: this.rowValuesBytes + (this.metadataIndex?.memoryBytes() ?? 0),
+      metadata: this.records.memoryBytes() + (this.metadataIndex?.memoryBytes() ?? 0),
       filterCache,
     };
   }
@@ -209,15 +202,19 @@ export class Segment implements VectorRows {
   }
 
   /** The row of a live key. */
-  rowOf(key: string): number | undefined {
-    const row = this.rowByKey.get(key);
+  rowOf(key: string | KeyProbe): number | undefined {
+    const row = this.records.rowOf(key);
     return row !== undefined && this.deleted[row] === 0 ? row : undefined;
+  }
+
+  /** The key of `row` (deleted or not), decoded. */
+  keyAt(row: number): string {
+    return this.records.keyAt(row);
   }
 
   markDeleted(row: number): void {
     if (this.deleted[row] === 1) return;
     this.deleted[row] = 1;
-    this.liveKeys[row] = undefined;
     this.liveCount--;
     this.graph?.markDeleted(row);
   }
@@ -279,8 +276,8 @@ export class Segment implements VectorRows {
 
   /** Copies the vectors into memory of the segment's own: a block when large enough, else a plain array. */
   private keepOwnCopy(): void {
-    const dense = this.data.subarray(0, this.keys.length * this.dimension);
-    const block = VectorBlock.create(this.keys.length, this.dimension);
+    const dense = this.data.subarray(0, this.rows * this.dimension);
+    const block = VectorBlock.create(this.rows, this.dimension);
     block?.data.set(dense);
     this.data = block?.data ?? (this.ownsVectors ? dense : dense.slice());
     this.scorer = block;
@@ -306,11 +303,10 @@ export class Segment implements VectorRows {
     return this.data.subarray(base, base + this.dimension);
   }
 
-  /** Visits each live row, without copying (see CollectionState.forEachLive). */
+  /** Visits each live row, the vector without copying (see CollectionState.forEachLive). */
   forEachLive(visit: LiveRowVisitor): void {
     for (let row = 0; row < this.rows; row++) {
-      const key = this.liveKeys[row];
-      if (key !== undefined) visit(key, this.rowVector(row), this.metadata[row] as Metadata);
+      if (this.deleted[row] === 0) visit(this.records.keyAt(row), this.rowVector(row), () => this.records.metadataAt(row));
     }
   }
 
@@ -319,10 +315,8 @@ export class Segment implements VectorRows {
   }
 
   recordAt(row: number): VectorRecord {
-    const key = this.keys[row];
-    const metadata = this.metadata[row];
-    invariant(key !== undefined && metadata !== undefined, "a record is read from a row of the segment", { segment: this.id, row, rows: this.rows });
-    return { key, data: this.vectorOf(row), metadata: structuredClone(metadata) };
+    invariant(row >= 0 && row < this.rows, "a record is read from a row of the segment", { segment: this.id, row, rows: this.rows });
+    return { key: this.records.keyAt(row), data: this.vectorOf(row), metadata: this.records.metadataAt(row) };
   }
 
   search(query: SegmentQuery): SegmentHit[] {
@@ -357,7 +351,7 @@ export class Segment implements VectorRows {
     if (match) {
       this.filterCache.delete(key); // re-inserted below: the Map's order is the recency order
     } else {
-      this.metadataIndex ??= new MetadataIndex(this.rows, this.metadata, this.nonFilterableKeys);
+      this.metadataIndex ??= new MetadataIndex(this.rows, (row) => this.records.metadataAt(row), this.nonFilterableKeys);
       match = { rows: this.metadataIndex.matchingRows(node) };
       if (this.filterCache.size >= FILTER_CACHE_ENTRIES) this.filterCache.delete(this.filterCache.keys().next().value as string);
     }
@@ -385,10 +379,11 @@ export class Segment implements VectorRows {
   }
 
   private scanExactly(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
+    const deleted = this.deleted;
     const hits = scanTopK({
       vectors: this,
-      slotKeys: this.liveKeys,
-      slotMetadata: this.metadata,
+      skips: (row) => deleted[row] === 1,
+      keyOf: (row) => this.records.keyAt(row),
       metric: query.metric,
       vector: query.vector,
       topK: query.topK,
@@ -415,7 +410,7 @@ export class Segment implements VectorRows {
       if (this.deleted[row] === 0) list[count++] = row;
     }
     const scores = graph.scoreCodes(query.vector, list, count);
-    const nearest = new TopK(Segment.rerankCount(query.topK), (row) => this.keys[row] as string);
+    const nearest = new TopK(Segment.rerankCount(query.topK), (row) => this.records.keyAt(row));
     for (let j = 0; j < count; j++) {
       const score = scores[j] as number;
       if (score <= nearest.threshold) nearest.offer(list[j] as number, score);

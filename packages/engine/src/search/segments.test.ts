@@ -272,9 +272,9 @@ test("random puts, deletes, flushes and compactions with tiny segments match a m
         assert.deepEqual([...dumpCollection(engine, index).keys()].sort(), [...model.keys()].sort(), label);
         // forEachLive hands over every live record once, as stored, with memtable and segments mixed.
         const visited = new Map<string, { data: number[]; metadata: Metadata }>();
-        collection.forEachLive((key, data, metadata) => {
+        collection.forEachLive((key, data, metadataOf) => {
           assert.ok(!visited.has(key), `${label}: ${key} visited twice`);
-          visited.set(key, { data: [...data], metadata: structuredClone(metadata) });
+          visited.set(key, { data: [...data], metadata: structuredClone(metadataOf()) });
         });
         assert.deepEqual(visited, new Map([...model].map(([key, record]) => [key, { data: [...record.data], metadata: record.metadata }])), label);
         for (let i = 0; i < 10; i++) {

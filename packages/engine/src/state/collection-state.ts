@@ -1,14 +1,18 @@
 // The in-memory state of one collection: the mutable memtable (newest rows, searched exactly) and the
-// immutable segments (older rows, searched through their graphs), with one directory over both. Each
-// live key is in exactly one place: a put of a key held by a segment marks that row deleted and moves
-// the key to the memtable, so a superseded row can never be ranked. Like the memtable before it, this
-// changes only by applying durable WAL records, plus freezes and compaction swaps that keep contents.
+// immutable segments (older rows, searched through their graphs), with one sorted directory of keys
+// over both, for listing. Each live key is in exactly one place: a put of a key held by a segment marks
+// that row deleted and moves the key to the memtable, so a superseded row can never be ranked. Which
+// segment holds a key is asked of the segments themselves (each has a hash table of its keys), so the
+// directory holds each key once and no map from key to segment is kept beside it. Like the memtable
+// before it, this changes only by applying durable WAL records, plus freezes and compaction swaps that
+// keep contents.
 import sortedBtree from "sorted-btree";
 import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
 import { invariant } from "../base/invariant.ts";
 import { runAtOnce } from "../base/event-loop-steps.ts";
 import { Memtable } from "./memtable.ts";
+import { keyProbe } from "../format/row-records.ts";
 import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
@@ -46,29 +50,32 @@ export interface SegmentSummary {
 export class CollectionState {
   memtable: Memtable;
   segments: Segment[] = [];
-  /** Keys whose live row is in a segment (all others are in the memtable). */
-  private readonly segmentOfKey = new Map<string, Segment>();
+  /** Live keys whose row is in a segment (all others are in the memtable). */
+  private segmentKeys = 0;
   /** Every live key, for listing across memtable and segments in byte order. */
   private readonly sortedKeys = new BTree<string, undefined>(undefined, compareKeys);
+  /** UTF-16 code units of the keys in sortedKeys, for its memory estimate. */
+  private sortedKeyUnits = 0;
 
   constructor(
     readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">,
     memtable = new Memtable(index.dimension),
   ) {
     this.memtable = memtable;
-    for (const key of memtable.keys()) this.sortedKeys.set(key, undefined);
+    for (const key of memtable.keys()) this.listKey(key);
   }
 
   get count(): number {
-    return this.memtable.count + this.segmentOfKey.size;
+    return this.memtable.count + this.segmentKeys;
   }
 
   /** What the collection holds in memory: memtable, segments and the key directory (estimated). */
   memoryUse(): MemoryUse {
     let use = this.memtable.memoryUse();
     for (const segment of this.segments) use = addMemory(use, segment.memoryUse());
-    // Every live key has a B-tree slot, and a segment's keys a map entry too (about 24 and 40 bytes).
-    const directory = this.count * 24 + this.segmentOfKey.size * 40;
+    // Every live key is a string (a 16-byte header, a byte a character when one-byte) in a B-tree slot
+    // (about 16 bytes with the tree's nodes).
+    const directory = this.count * 32 + this.sortedKeyUnits;
     return { ...use, metadata: use.metadata + directory };
   }
 
@@ -79,30 +86,46 @@ export class CollectionState {
   }
 
   private upsert(vector: VectorRecord): void {
-    if (!this.detachFromSegment(vector.key) && !this.memtable.has(vector.key)) this.sortedKeys.set(vector.key, undefined);
+    // A key in the memtable is in no segment, so only a key new to the memtable is looked for there.
+    if (!this.memtable.has(vector.key) && !this.detachFromSegment(vector.key)) this.listKey(vector.key);
     this.memtable.upsert(vector);
   }
 
   private remove(key: string): void {
-    if (this.detachFromSegment(key)) this.sortedKeys.delete(key);
-    else if (this.memtable.has(key)) {
-      this.memtable.remove(key);
-      this.sortedKeys.delete(key);
-    }
+    if (this.memtable.has(key)) this.memtable.remove(key);
+    else if (!this.detachFromSegment(key)) return;
+    this.sortedKeys.delete(key);
+    this.sortedKeyUnits -= key.length;
+  }
+
+  private listKey(key: string): void {
+    this.sortedKeys.set(key, undefined);
+    this.sortedKeyUnits += key.length;
   }
 
   /** Marks the key's segment row deleted; true when the key lived in a segment. */
   private detachFromSegment(key: string): boolean {
-    const segment = this.segmentOfKey.get(key);
-    if (!segment) return false;
-    segment.markDeleted(liveRowOf(segment, key));
-    this.segmentOfKey.delete(key);
+    const found = this.segmentRowOf(key);
+    if (!found) return false;
+    found.segment.markDeleted(found.row);
+    this.segmentKeys--;
     return true;
   }
 
+  /** The segment and row where `key` is live, if a segment holds it. */
+  private segmentRowOf(key: string): RowSource | undefined {
+    if (this.segments.length === 0) return undefined;
+    const probe = keyProbe(key);
+    for (const segment of this.segments) {
+      const row = segment.rowOf(probe);
+      if (row !== undefined) return { segment, row };
+    }
+    return undefined;
+  }
+
   get(key: string): VectorRecord | undefined {
-    const segment = this.segmentOfKey.get(key);
-    if (segment) return segment.recordAt(liveRowOf(segment, key));
+    const found = this.segmentRowOf(key);
+    if (found) return found.segment.recordAt(found.row);
     return this.memtable.get(key);
   }
 
@@ -148,26 +171,24 @@ export class CollectionState {
     this.segments.push(segment);
     for (let row = 0; row < segment.rows; row++) {
       if (row % DIRECTORY_STEP_ROWS === DIRECTORY_STEP_ROWS - 1) yield;
-      const key = segment.liveKeys[row];
-      if (key === undefined || pending?.[row] === 1) continue;
-      this.segmentOfKey.set(key, segment);
-      if (!keysListed) this.sortedKeys.set(key, undefined);
+      if (segment.deleted[row] === 1 || pending?.[row] === 1) continue;
+      this.segmentKeys++;
+      if (!keysListed) this.listKey(segment.keyAt(row));
     }
   }
 
   /**
    * Compaction's swap: `merged` holds copies of rows of `replaced` taken earlier (row i came from
    * `sources[i]`). Rows deleted or overwritten since then are marked deleted in `merged` too; the rest
-   * move over. Runs synchronously, so no query sees a row twice or not at all.
+   * move over, so the count of live keys does not change. Runs synchronously, so no query sees a row
+   * twice or not at all.
    */
   replaceSegments(replaced: readonly Segment[], merged: Segment | undefined, sources: readonly RowSource[]): void {
     if (merged) {
       invariant(sources.length === merged.rows, "a merged segment has one source per row", { rows: merged.rows, sources: sources.length });
       for (let row = 0; row < merged.rows; row++) {
         const source = sources[row] as RowSource; // within the length checked above
-        const key = merged.keys[row] as string;
         if (source.segment.deleted[source.row] === 1) merged.markDeleted(row);
-        else this.segmentOfKey.set(key, merged);
       }
     }
     const gone = new Set(replaced);
@@ -207,7 +228,16 @@ export class CollectionState {
     const { slotKeys, slotMetadata } = memtable;
     // The memtable tests the filter row by row; segments answer the same parsed filter from their
     // inverted indexes.
-    const scan = { vectors: memtable.arena, slotKeys, slotMetadata, metric, vector, topK, ...(filter && { filter: compileFilter(filter) }) };
+    const passes = filter && compileFilter(filter);
+    const scan = {
+      vectors: memtable.arena,
+      skips: (slot: number) => slotKeys[slot] === undefined,
+      keyOf: (slot: number) => slotKeys[slot] as string,
+      metric,
+      vector,
+      topK,
+      ...(passes && { filter: (slot: number) => passes(slotMetadata[slot]) }),
+    };
     for (const { slot, distance } of scanTopK(scan)) {
       const key = slotKeys[slot];
       invariant(key !== undefined, "the memtable scan returns only live slots", { slot, distance });
@@ -222,21 +252,13 @@ export class CollectionState {
     };
     for (const segment of this.segments) {
       for (const { row, distance } of segment.search(segmentQuery)) {
-        const key = segment.keys[row];
-        invariant(key !== undefined, "a segment search returns rows of the segment", { segment: segment.id, row, rows: segment.rows });
-        candidates.push({ key, distance, source: segment, row });
+        invariant(row >= 0 && row < segment.rows, "a segment search returns rows of the segment", { segment: segment.id, row, rows: segment.rows });
+        candidates.push({ key: segment.keyAt(row), distance, source: segment, row });
       }
     }
     candidates.sort((a, b) => a.distance - b.distance || compareKeys(a.key, b.key));
     return candidates.slice(0, topK).map((candidate) => new LazyHit(candidate));
   }
-}
-
-/** The row of a key the directory places in `segment`, which must hold it live. */
-function liveRowOf(segment: Segment, key: string): number {
-  const row = segment.rowOf(key);
-  invariant(row !== undefined, "a key the directory places in a segment is live there", { key, segment: segment.id, rows: segment.rows });
-  return row;
 }
 
 /** A hit whose record is copied out only when read (a class, not a closure per hit: queries are hot). */

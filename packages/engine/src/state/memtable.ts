@@ -4,6 +4,7 @@
 // the log. Listing order is kept by the collection state's one key directory, not here.
 import { VectorArena } from "./vector-arena.ts";
 import { decodeSnapshotInto, type MemtableCapture, type SnapshotTarget } from "../format/snapshot-format.ts";
+import { RowRecords } from "../format/row-records.ts";
 import { Segment } from "../search/segment.ts";
 import { invariant } from "../base/invariant.ts";
 import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
@@ -74,7 +75,8 @@ export class Memtable implements SnapshotTarget {
     const data = this.arena.data;
     for (let slot = 0; slot < this.slotKeys.length; slot++) {
       const key = this.slotKeys[slot];
-      if (key !== undefined) visit(key, data.subarray(slot * dimension, (slot + 1) * dimension), this.slotMetadata[slot] as Metadata);
+      const metadata = this.slotMetadata[slot] as Metadata;
+      if (key !== undefined) visit(key, data.subarray(slot * dimension, (slot + 1) * dimension), () => metadata);
     }
   }
 
@@ -122,7 +124,7 @@ export class Memtable implements SnapshotTarget {
       keys.push(key);
       metadata.push(rowMetadata);
     }
-    return new Segment(dimension, keys, metadata, data, nonFilterableKeys, norms);
+    return new Segment(dimension, RowRecords.fromValues(keys, metadata), data, nonFilterableKeys, norms);
   }
 }
 

@@ -2,19 +2,35 @@
 // (docs/fusion.md#documents). The engine's graphs index whole rows, which for a Fusion index are several
 // fields side by side, so they cannot answer a query on one field; a scan is exact, so a filtered
 // search never comes up short, at a cost linear in the number of documents.
-import type { Collection, VectorRecord } from "@ossv/engine";
+import type { Collection, Metadata, VectorRecord } from "@ossv/engine";
 import type { FusionMetric } from "@ossv/protocol";
 import { fieldOf, type FieldSlot } from "./layout.ts";
 
 /**
  * Every live document as the engine holds it, without copies (Collection.forEachLive): a copy of
  * each record per query cost more than the whole k-NN scan. The records share the engine's vectors
- * and metadata, so they are for the current synchronous step only, and never changed.
+ * and metadata, so they are for the current synchronous step only, and never changed. A document's
+ * metadata is read the first time it is asked for (a filter, a hit's fields), not for every document.
  */
 export function liveDocuments(collection: Collection): VectorRecord[] {
   const out: VectorRecord[] = [];
-  collection.forEachLive((key, data, metadata) => out.push({ key, data, metadata }));
+  collection.forEachLive((key, data, metadataOf) => out.push(new LiveDocument(key, data, metadataOf)));
   return out;
+}
+
+/** A live document whose metadata is read when first asked for. */
+class LiveDocument implements VectorRecord {
+  private read: Metadata | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly data: Float32Array,
+    private readonly metadataOf: () => Readonly<Metadata>,
+  ) {}
+
+  get metadata(): Metadata {
+    return (this.read ??= this.metadataOf() as Metadata);
+  }
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

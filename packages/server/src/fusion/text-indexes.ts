@@ -48,7 +48,7 @@ export function textIndexesOf(engine: Engine, index: IndexRecord): FieldIndexes 
   };
   const collection: Collection = engine.collection(index);
   // Built and subscribed in one synchronous step: no change can fall between the two.
-  collection.forEachLive((key, _data, metadata) => indexDocument(key, metadata));
+  collection.forEachLive((key, _data, metadataOf) => indexDocument(key, metadataOf()));
   const stop = textFields.length === 0 ? () => undefined : collection.watch((change: CollectionChange) => {
     if (change === "reset") forgetText(engine, index.id);
     else if ("put" in change) for (const record of change.put) indexDocument(record.key, record.metadata);

@@ -32,9 +32,9 @@ for (const dimension of [1, 5, 128, 131]) {
       const slotMetadata = Array.from({ length: rows }, (_, row) => ({ even: row % 2 === 0 }));
       const vector = Float32Array.from({ length: dimension }, () => random() - 0.5);
       const onlyRows = Int32Array.from({ length: 300 }, (_, i) => i * 13);
-      const variants: Partial<ScanInput>[] = [{}, { onlyRows }, { filter: (metadata) => metadata.even === true }];
+      const variants: Partial<ScanInput>[] = [{}, { onlyRows }, { filter: (slot) => slotMetadata[slot]?.even === true }];
       for (const variant of variants) {
-        const input = { slotKeys, slotMetadata, metric, vector, topK: 25, ...variant };
+        const input = { skips: (slot: number) => slotKeys[slot] === undefined, keyOf: (slot: number) => slotKeys[slot] as string, metric, vector, topK: 25, ...variant };
         const expected = scanTopK({ ...input, vectors: plain });
         assert.equal(expected.length, 25);
         assert.deepEqual(scanTopK({ ...input, vectors: simd }), expected);
