@@ -14,14 +14,10 @@ interface RowSpec {
 }
 
 const PEERS = { lancedb: "ossv/LanceDB", hnswlib: "ossv/raw" } as const;
-/**
- * ossv run another way, against ossv's default in the same run, and against raw hnswlib. The raw
- * library has no restart: its memory is the same at rest as after ingest, so "after restart" is
- * compared with that.
- */
-const VARIANTS: { system: string; against: string; label: string; atRest?: string }[] = [
+/** ossv run another way, against ossv's default in the same run, and against raw hnswlib. */
+const VARIANTS: { system: string; against: string; label: string }[] = [
   { system: "ossv-int8", against: "ossv", label: "int8/float32" },
-  { system: "ossv-int8", against: "hnswlib", label: "int8/raw", atRest: "memory_after_ingest" },
+  { system: "ossv-int8", against: "hnswlib", label: "int8/raw" },
 ];
 
 function queryRows(prefix: string, kind: string, clients: number): RowSpec[] {
@@ -124,10 +120,7 @@ export function formatTable(report: DatasetReport, highClients: number): string 
     if (values.every((v) => v === undefined)) continue;
     const ours = valueOf(bySystem.get("ossv"), row);
     const ratios = Object.keys(PEERS).map((peer) => ratio(ours, valueOf(bySystem.get(peer), row)));
-    for (const { system, against, atRest } of variants) {
-      const theirs = atRest && row.measurement === "memory_after_restart" ? { ...row, measurement: atRest } : row;
-      ratios.push(ratio(valueOf(bySystem.get(system), row), valueOf(bySystem.get(against), theirs)));
-    }
+    for (const { system, against } of variants) ratios.push(ratio(valueOf(bySystem.get(system), row), valueOf(bySystem.get(against), row)));
     const cells = names.map((name, i) => cell(values[i], row.digits, notes) + targetMissed(bySystem.get(name), row));
     lines.push(`| ${[row.label, ...cells, ...ratios].join(" | ")} |`);
   }

@@ -8,9 +8,8 @@ import { CATEGORY_VALUE, TENANT_VALUE, queryVector, rowVector, type FilterKind }
 import { K } from "../lib/ground-truth.ts";
 import { measureQueryMatrix, rowRange, timedDelete, timedIngest, type BenchContext, type FilteredSearch, type Sweeps, type Tuning } from "../lib/suite.ts";
 import { notAvailable, type Measurement, type SystemReport } from "../lib/report-types.ts";
-import { inProcessRssPerVector, settledOwnRss } from "../lib/system-stats.ts";
+import { HNSWLIB_BUILD as BUILD, rawHnswlibMemory } from "./hnswlib-memory.ts";
 
-const BUILD = { m: 16, efConstruction: 128, randomSeed: 100 };
 const EF_SWEEP = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256];
 const NO_CONCURRENCY = "hnswlib-node's searchKnn is synchronous on the JS thread: concurrent clients would only queue";
 
@@ -55,14 +54,16 @@ function saveSize(index: Index, file: string): number {
 
 export async function benchHnswlib(ctx: BenchContext): Promise<SystemReport> {
   const m: Record<string, Measurement> = {};
-  const rssBefore = settledOwnRss();
+  // Memory is read in processes of their own (hnswlib-memory.ts), a build and a read of the saved graph.
+  const memoryFile = join(ctx.workDir, "hnsw-memory.bin");
+  m.memory_after_ingest = rawHnswlibMemory(ctx.data.spec, "build", memoryFile);
+  m.memory_after_restart = rawHnswlibMemory(ctx.data.spec, "load", memoryFile);
   let index = newIndex(ctx);
   const addRows = async (rows: number[]) => {
     for (const row of rows) index.addPoint(Array.from(rowVector(ctx.data, row)), row);
   };
   m.ingest_1_writer = await timedIngest(ctx, rowRange(0, ctx.data.spec.count), 1, addRows);
   m.ingest_concurrent_writers = notAvailable("addPoint is synchronous on the JS thread; one writer only (all rows went through ingest_1_writer)");
-  m.memory_after_ingest = inProcessRssPerVector(rssBefore, ctx.data.spec.count);
   const sweeps: Sweeps = {};
   const tuning: Tuning<number> = { settings: EF_SWEEP, label: (ef) => `ef ${ef}`, apply: (ef) => index.setEf(ef) };
   const matrix = { noConcurrency: NO_CONCURRENCY, tuning };
