@@ -20,6 +20,8 @@ const utf8 = new TextEncoder();
 // ignoreBOM: a key may begin with U+FEFF, which the decoder would otherwise strip.
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const HASH_SEED = randomInt(2 ** 32 - 1);
+/** Row offsets are u32s, so one segment's records stay below 4 GiB. */
+const MAX_RECORDS_BYTES = 2 ** 32 - 1;
 /** The hash table is kept at most this full (and at least half of it), so probes stay short. */
 const MAX_LOAD = 0.75;
 
@@ -56,14 +58,22 @@ export class RowRecords {
    */
   static read(reader: ByteReader, rows: number): RowRecords {
     const starts = new Uint32Array(rows + 1);
+    const { bytes } = reader;
     const from = reader.offset;
+    const room = Math.min(reader.remaining, MAX_RECORDS_BYTES);
+    // Walked by hand rather than through the reader: a view per key and metadata was most of the time.
+    let at = 0;
     for (let row = 0; row < rows; row++) {
-      starts[row] = reader.offset - from;
-      reader.bytesView(reader.u32()); // the key
-      reader.bytesView(reader.u32()); // the metadata
+      starts[row] = at;
+      for (let part = 0; part < 2; part++) { // the key, then the metadata
+        if (at + 4 > room) throw new DecodeError(`row ${row}'s record runs past the end of the body`);
+        at += 4 + u32At(bytes, from + at);
+      }
+      if (at > room) throw new DecodeError(`row ${row}'s record runs past the end of the body`);
     }
-    starts[rows] = reader.offset - from;
-    return new RowRecords(reader.bytes.slice(from, reader.offset), starts);
+    starts[rows] = at;
+    // A copy whatever the body is: Buffer's slice() is a view, which would keep the whole object alive.
+    return new RowRecords(new Uint8Array(reader.bytesView(at)), starts);
   }
 
   get rows(): number {
@@ -142,8 +152,7 @@ export class RowRecords {
   }
 
   private u32At(at: number): number {
-    const b = this.bytes;
-    return ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>> 0;
+    return u32At(this.bytes, at);
   }
 }
 
@@ -183,6 +192,7 @@ export class RowRecordsBuilder {
   /** Starts a row of at most `length` bytes and returns where it goes. */
   private reserve(length: number): number {
     const at = this.used;
+    invariant(at + length <= MAX_RECORDS_BYTES, "a segment's keys and metadata stay below 4 GiB", { rows: this.rows, bytes: at + length });
     this.startRow(at);
     if (at + length > this.bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, at + length));
@@ -202,6 +212,10 @@ export class RowRecordsBuilder {
     }
     this.starts[this.rows++] = at;
   }
+}
+
+function u32At(b: Uint8Array, at: number): number {
+  return ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>> 0;
 }
 
 function writeU32(bytes: Uint8Array, at: number, value: number): void {
