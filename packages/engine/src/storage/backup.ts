@@ -5,6 +5,7 @@
 // has the data directory's layout without a LOCK, so a server can also be started on it (or on a
 // copy of it) directly.
 import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { readWholeFile } from "./read-whole.ts";
 import { dirname, join } from "node:path";
 import type { BlobStore } from "./blob-store.ts";
 import { copyObjects, fsyncPath, linkOrCopy, writeNewFile, type CopyResult } from "./object-copy.ts";
@@ -186,7 +187,7 @@ export async function restoreBackupToStore(from: string, store: BlobStore, locat
       files[name] = path;
       continue;
     }
-    const contents = await readFile(path);
+    const contents = await readWholeFile(path);
     if (!(await store.createIfAbsent(name, contents))) throw new EngineError("INVALID_ARGUMENT", `${name} appeared in ${location} during the restore: is a node using it?`);
     bytes += contents.length;
     objects++;

@@ -6,10 +6,11 @@
 // ever points at a complete, synced file, so a reader never sees half an object. The directory is
 // fsynced afterwards so the new entry itself survives a power cut.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, readdir, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { BlobNotCreatedError, type BlobBody, type BlobStore, type LocalFile } from "./blob-store.ts";
 import { blobNameSegments, isNameSegment } from "./blob-name.ts";
+import { readWholeFile } from "./read-whole.ts";
 
 /** Not a valid name segment (it starts with '.'), so no listing ever returns what is in it. */
 const TEMP_DIR = ".tmp";
@@ -132,7 +133,7 @@ export class LocalBlobStore implements BlobStore {
 
   async get(name: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(this.pathOf(name));
+      return await readWholeFile(this.pathOf(name));
     } catch (error) {
       if (errorCode(error) === "ENOENT") return undefined;
       throw error;

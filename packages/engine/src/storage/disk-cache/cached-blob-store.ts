@@ -16,8 +16,9 @@
 // file harmless. Space is bounded by `maxBytes`, least recently used first out; the order survives a
 // restart through the files' modification times.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { readWholeFile } from "../read-whole.ts";
 import { countsRequests, type BlobBody, type BlobStore, type LocalFile } from "../blob-store.ts";
 import { blobNameSegments } from "../blob-name.ts";
 import { SEGMENT_EXT } from "../collection-layout.ts";
@@ -165,7 +166,7 @@ export class CachedBlobStore implements BlobStore {
     if (entry === undefined) return undefined;
     let file: Buffer;
     try {
-      file = await readFile(this.pathOf(name));
+      file = await readWholeFile(this.pathOf(name));
     } catch (error) {
       // ENOENT: evicted or dropped meanwhile by another call, which is no problem.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.options.onProblem?.(`disk cache: ${name} could not be read and is fetched again`, error);
