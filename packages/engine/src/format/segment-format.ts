@@ -21,6 +21,21 @@ const SEGMENT = new FramedObject({
   bodyChecksum: true,
 });
 
+/**
+ * Graph bytes per row besides the vector: hnswlib's level-0 links (M = 16: 32 links and a count,
+ * 132 bytes), the label (8), the upper levels' links (68 bytes for the one row in 16 that has any)
+ * and their length field (4): 148, rounded up.
+ */
+const GRAPH_ROW_BYTES = 160;
+
+/**
+ * About how many bytes a row takes in a segment object: its vector twice (the block and the graph's
+ * copy), its graph links, and its key and metadata record of `recordBytes`.
+ */
+export function segmentRowBytes(dimension: number, recordBytes: number): number {
+  return dimension * 8 + GRAPH_ROW_BYTES + recordBytes;
+}
+
 /** Where a segment object's vectors start: right after the header, rows x dimension float32, little-endian. */
 export const SEGMENT_VECTORS_OFFSET = SEGMENT.headerBytes;
 

@@ -5,19 +5,24 @@ import type { Segment } from "../search/segment.ts";
 import type { Checkpointer } from "./checkpoint.ts";
 import type { MaintenanceContext } from "./maintenance-context.ts";
 import { mergeSegments } from "./merge.ts";
+import { mergeGroups, type SegmentSizePolicy } from "./segment-size.ts";
 import { persistSegments } from "./segment-writer.ts";
 
-export interface CompactionPolicy {
+export interface CompactionPolicy extends SegmentSizePolicy {
   /** Merge when more segments than this exist (the smallest ones go first). */
   maxSegments: number;
   /** Merge a segment once this share of its rows is deleted or superseded. */
   maxDeletedFraction: number;
 }
 
-/** Segments worth merging now; with `everything`, all of them (an explicit compact()). */
-export function pickSegments(segments: readonly Segment[], policy: CompactionPolicy, everything = false): Segment[] {
+/**
+ * The merges worth doing now, each a group of segments to merge into one; with `everything`, of all
+ * of them (an explicit compact()). Groups keep to the size limit (segment-size.ts), so an index larger
+ * than it stays several segments.
+ */
+export function pickMerges(segments: readonly Segment[], policy: CompactionPolicy, everything = false): Segment[][] {
   const ready = segments.filter((segment) => segment.id > 0);
-  if (everything) return ready.length > 1 || ready.some((segment) => segment.liveCount < segment.rows) ? ready : [];
+  if (everything) return mergeGroups(ready, policy);
   const chosen = new Set(ready.filter((segment) => segment.deletedFraction > policy.maxDeletedFraction));
   if (ready.length > policy.maxSegments) {
     // Merge the smallest until half the budget is left, so the next merges are not right behind.
@@ -25,11 +30,11 @@ export function pickSegments(segments: readonly Segment[], policy: CompactionPol
     const target = Math.max(2, ready.length - Math.floor(policy.maxSegments / 2) + 1);
     for (const segment of bySize.slice(0, target)) chosen.add(segment);
   }
-  return [...chosen];
+  return mergeGroups([...chosen], policy);
 }
 
 export function needsCompaction(segments: readonly Segment[], policy: CompactionPolicy): boolean {
-  return pickSegments(segments, policy).length > 0;
+  return pickMerges(segments, policy).length > 0;
 }
 
 /**
@@ -40,8 +45,8 @@ export async function runCompaction(
   context: MaintenanceContext, policy: CompactionPolicy, checkpointer: Checkpointer, everything: boolean,
 ): Promise<void> {
   await persistSegments(context);
-  const chosen = pickSegments(context.collection.segments, policy, everything);
-  if (chosen.length === 0) return;
-  await mergeSegments(context, chosen);
+  const merges = pickMerges(context.collection.segments, policy, everything);
+  if (merges.length === 0) return;
+  for (const group of merges) await mergeSegments(context, group);
   await checkpointer.commit();
 }

@@ -44,7 +44,9 @@ export async function freezeMemtable(
 ): Promise<void> {
   const { collection } = context;
   if (collection.memtable.count === 0 || !(force || memtableFull(collection, policy))) return;
-  const frozen = collection.freeze();
-  const partner = frozen && freezePartner(collection.segments, frozen, policy);
-  if (frozen && partner) await mergeSegments(context, [partner, frozen]);
+  const frozen = collection.freeze(policy.maxSegmentBytes);
+  // A memtable that had to be split is at least one whole segment's worth: nothing to merge it into.
+  const single = frozen.length === 1 ? frozen[0] : undefined;
+  const partner = single && freezePartner(collection.segments, single, policy);
+  if (single && partner) await mergeSegments(context, [partner, single]);
 }

@@ -7,9 +7,10 @@ import { RowRecordsBuilder } from "../format/row-records.ts";
 import { Segment } from "../search/segment.ts";
 import type { RowSource } from "../state/collection-state.ts";
 import type { MaintenanceContext } from "./maintenance-context.ts";
+import { segmentBytesOf, type SegmentSizePolicy } from "./segment-size.ts";
 import { persistSegment } from "./segment-writer.ts";
 
-export interface MergePolicy {
+export interface MergePolicy extends SegmentSizePolicy {
   /**
    * A frozen memtable is merged at once into the largest written segment holding at most this many
    * times its rows (0: never), growing that segment's graph instead of building one of its own. A
@@ -20,8 +21,8 @@ export interface MergePolicy {
   freezeMergeRatio: number;
   /**
    * After this long without writes (0: never), all segments are merged into one when they hold at
-   * most `idleMergeMaxRows` live rows and the ones besides the largest hold at least
-   * `idleMergeMinShare` of them. A query pays a graph search per segment, so the one graph of a
+   * most `idleMergeMaxRows` live rows, the ones besides the largest hold at least `idleMergeMinShare`
+   * of them, and the result fits `maxSegmentBytes`. A query pays a graph search per segment, so the one graph of a
    * merged collection answers fastest; the share keeps a trickle of new rows from rebuilding a big
    * graph again and again.
    */
@@ -33,7 +34,8 @@ export interface MergePolicy {
 /** The written segment a freeze is merged into (see MergePolicy.freezeMergeRatio), if any. */
 export function freezePartner(segments: readonly Segment[], frozen: Segment, policy: MergePolicy): Segment | undefined {
   const limit = policy.freezeMergeRatio * frozen.rows;
-  return graphBaseOf(segments.filter((segment) => segment.id > 0 && segment.rows <= limit));
+  const fits = (segment: Segment) => segmentBytesOf([segment, frozen]) <= policy.maxSegmentBytes;
+  return graphBaseOf(segments.filter((segment) => segment.id > 0 && segment.rows <= limit && fits(segment)));
 }
 
 /** Whether a quiet collection's segments are worth merging into one (see MergePolicy.idleMergeMs). */
@@ -42,7 +44,7 @@ export function worthMergingWhenIdle(segments: readonly Segment[], policy: Merge
   const live = segments.map((segment) => segment.liveCount);
   const total = live.reduce((sum, rows) => sum + rows, 0);
   const others = total - Math.max(...live);
-  return total <= policy.idleMergeMaxRows && others >= total * policy.idleMergeMinShare;
+  return total <= policy.idleMergeMaxRows && others >= total * policy.idleMergeMinShare && segmentBytesOf(segments) <= policy.maxSegmentBytes;
 }
 
 /**

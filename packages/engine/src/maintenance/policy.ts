@@ -22,6 +22,8 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   idleMergeMinShare: 0.05,
   maxSegments: 8,
   maxDeletedFraction: 0.2,
+  // Below the 2 GiB a local file can be read in one piece, with room for the estimate (segment-size.ts).
+  maxSegmentBytes: 1.5 * 1024 ** 3,
   retryBaseMs: 1000,
   retryMaxMs: 60_000,
 };

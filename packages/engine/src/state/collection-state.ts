@@ -147,13 +147,17 @@ export class CollectionState {
     }
   }
 
-  /** Moves every memtable row into a new segment (searched exactly until its graph arrives). */
-  freeze(): Segment | undefined {
-    if (this.memtable.count === 0) return undefined;
-    const segment = this.memtable.toSegment(this.index.nonFilterableMetadataKeys);
+  /**
+   * Moves every memtable row into new segments (searched exactly until their graphs arrive): one, or
+   * as many as keep each object below `maxSegmentBytes` when writes outran the flushes and the
+   * memtable grew past that (maintenance/segment-size.ts says why objects are kept below it).
+   */
+  freeze(maxSegmentBytes = Infinity): Segment[] {
+    if (this.memtable.count === 0) return [];
+    const segments = this.memtable.toSegments(this.index.nonFilterableMetadataKeys, maxSegmentBytes);
     this.memtable = new Memtable(this.index.dimension);
-    this.addSegment(segment, true);
-    return segment;
+    for (const segment of segments) this.addSegment(segment, true);
+    return segments;
   }
 
   /** Adds a segment whose live keys are in no other place (recovery; freeze, where they are listed). */

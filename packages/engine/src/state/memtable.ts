@@ -4,7 +4,8 @@
 // the log. Listing order is kept by the collection state's one key directory, not here.
 import { VectorArena } from "./vector-arena.ts";
 import { decodeSnapshotInto, type MemtableCapture, type SnapshotTarget } from "../format/snapshot-format.ts";
-import { RowRecords } from "../format/row-records.ts";
+import { RowRecords, RowRecordsBuilder } from "../format/row-records.ts";
+import { segmentRowBytes } from "../format/segment-format.ts";
 import { Segment } from "../search/segment.ts";
 import { invariant } from "../base/invariant.ts";
 import { rowValuesMemory, type MemoryUse } from "../base/memory-use.ts";
@@ -107,8 +108,11 @@ export class Memtable implements SnapshotTarget {
     };
   }
 
-  /** The live rows in slot order, copied into one contiguous block, as a new segment (no graph yet). */
-  toSegment(nonFilterableKeys: readonly string[]): Segment {
+  /**
+   * The live rows in slot order, copied into contiguous blocks, as new segments (no graph yet): one,
+   * unless its object would outgrow `maxSegmentBytes`, when the rows are cut into runs that fit.
+   */
+  toSegments(nonFilterableKeys: readonly string[], maxSegmentBytes = Infinity): Segment[] {
     const { dimension, arena } = this;
     const data = new Float32Array(this.count * dimension);
     const norms = new Float64Array(this.count);
@@ -124,8 +128,35 @@ export class Memtable implements SnapshotTarget {
       keys.push(key);
       metadata.push(rowMetadata);
     }
-    return new Segment(dimension, RowRecords.fromValues(keys, metadata), data, nonFilterableKeys, norms);
+    const records = RowRecords.fromValues(keys, metadata);
+    const runs = runsWithin(records, dimension, maxSegmentBytes);
+    if (runs.length === 1) return [new Segment(dimension, records, data, nonFilterableKeys, norms)];
+    return runs.map(([from, to]) => {
+      const run = new RowRecordsBuilder();
+      for (let row = from; row < to; row++) run.addEncoded(records.encodedRow(row));
+      const vectors = data.slice(from * dimension, to * dimension);
+      return new Segment(dimension, run.finish(), vectors, nonFilterableKeys, norms.slice(from, to));
+    });
   }
+}
+
+/** Row ranges [from, to) of `records`, in order, each a segment object of at most `maxBytes` (at least one row each). */
+function runsWithin(records: RowRecords, dimension: number, maxBytes: number): [number, number][] {
+  if (records.rows * segmentRowBytes(dimension, 0) + records.bytes.length <= maxBytes) return [[0, records.rows]];
+  const runs: [number, number][] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let row = 0; row < records.rows; row++) {
+    const rowBytes = segmentRowBytes(dimension, records.encodedRow(row).length);
+    if (row > from && bytes + rowBytes > maxBytes) {
+      runs.push([from, row]);
+      from = row;
+      bytes = 0;
+    }
+    bytes += rowBytes;
+  }
+  runs.push([from, records.rows]);
+  return runs;
 }
 
 export interface DecodedSnapshot {
