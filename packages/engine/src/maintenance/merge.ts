@@ -22,9 +22,9 @@ export interface MergePolicy extends SegmentSizePolicy {
   /**
    * After this long without writes (0: never), all segments are merged into one when they hold at
    * most `idleMergeMaxRows` live rows, the ones besides the largest hold at least `idleMergeMinShare`
-   * of them, and the result fits `maxSegmentBytes`. A query pays a graph search per segment, so the one graph of a
-   * merged collection answers fastest; the share keeps a trickle of new rows from rebuilding a big
-   * graph again and again.
+   * of them, and the result fits `maxSegmentBytes`. A query pays a graph search per segment, so the
+   * one graph of a merged collection answers fastest; the share keeps a trickle of new rows from
+   * rebuilding a big graph again and again.
    */
   idleMergeMs: number;
   idleMergeMaxRows: number;
