@@ -8,8 +8,8 @@
 //
 // Keys are found through an open-addressing hash table over their UTF-8 bytes, so a lookup never
 // makes a string. Written by hand: no library offers a byte-keyed table over typed arrays, and a Map of
-// strings is what this replaces. The hash is seeded per process, so keys cannot be chosen in advance
-// to pile into one run of slots.
+// strings is what this replaces. The hash is seeded per process, so keys are hard to choose in
+// advance to pile into one run of slots.
 import { randomInt } from "node:crypto";
 import { DecodeError } from "../base/errors.ts";
 import { invariant } from "../base/invariant.ts";
