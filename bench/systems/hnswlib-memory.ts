@@ -13,19 +13,19 @@ import { fileURLToPath } from "node:url";
 import hnswlib from "hnswlib-node";
 import { generateDataset, rowVector, type DatasetSpec } from "../lib/dataset.ts";
 import type { Measurement } from "../lib/report-types.ts";
+import { settledOwnRss } from "../lib/system-stats.ts";
 
 export const HNSWLIB_BUILD = { m: 16, efConstruction: 128, randomSeed: 100 };
 
 /** How long the child waits after its last GC before reading its RSS (freed pages go back meanwhile). */
 const SETTLE_MS = 1_000;
 
+/** The RSS after a GC, a pause and another GC (settledOwnRss collects only when the GC is exposed). */
 async function settledRss(): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error("run with --expose-gc");
-  gc();
+  if (!(globalThis as { gc?: () => void }).gc) throw new Error("run with --expose-gc");
+  settledOwnRss();
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  gc();
-  return process.memoryUsage().rss;
+  return settledOwnRss();
 }
 
 async function child(specJson: string, mode: string, file: string): Promise<void> {
