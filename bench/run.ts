@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --size N] [--systems ossv,lancedb,hnswlib,ossv-s3,ossv-fusion,ossv-import]`: generates the data sets,
+// `npm run bench [-- --quick | --size N | --capacity N] [--systems ossv,lancedb,hnswlib,ossv-s3,ossv-fusion,ossv-import]`: generates the data sets,
 // loads or computes their ground truth, measures each system on the same data, then prints the table,
 // writes bench/results/latest.json and a recall/QPS chart per data set.
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateDataset, type DatasetSpec } from "./lib/dataset.ts";
 import { loadOrComputeTruth } from "./lib/ground-truth.ts";
-import { quickProfile, sizedProfile, standardProfile, type Profile } from "./lib/profile.ts";
+import { capacityProfile, quickProfile, sizedProfile, standardProfile, type Profile } from "./lib/profile.ts";
 import type { DatasetReport, SystemReport } from "./lib/report-types.ts";
 import { machineDescription } from "./lib/system-stats.ts";
 import type { BenchContext } from "./lib/suite.ts";
@@ -20,7 +20,12 @@ import { DEFAULT_SYSTEMS, SYSTEMS, type SystemName } from "./systems/registry.ts
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const log = (line: string) => process.stdout.write(line + "\n");
 
-function chooseProfile(values: { quick?: boolean; size?: string }): Profile {
+function chooseProfile(values: { quick?: boolean; size?: string; capacity?: string }): Profile {
+  if (values.capacity) {
+    const count = Number(values.capacity);
+    if (!Number.isInteger(count) || count < 10_000) throw new Error("--capacity takes a whole number >= 10000");
+    return capacityProfile(count);
+  }
   if (values.size) {
     const count = Number(values.size);
     if (!Number.isInteger(count) || count < 1000) throw new Error("--size takes a whole number >= 1000");
@@ -29,8 +34,9 @@ function chooseProfile(values: { quick?: boolean; size?: string }): Profile {
   return values.quick ? quickProfile() : standardProfile();
 }
 
-function chooseSystems(list: string | undefined): SystemName[] {
-  const names = (list ?? DEFAULT_SYSTEMS.join(",")).split(",").map((s) => s.trim()) as SystemName[];
+function chooseSystems(list: string | undefined, profile: Profile): SystemName[] {
+  const fallback = profile.name === "capacity" ? ["ossv-capacity"] : DEFAULT_SYSTEMS;
+  const names = (list ?? fallback.join(",")).split(",").map((s) => s.trim()) as SystemName[];
   for (const name of names) if (!(name in SYSTEMS)) throw new Error(`unknown system ${name}; known: ${Object.keys(SYSTEMS).join(", ")}`);
   return names;
 }
@@ -66,10 +72,10 @@ function ossvSource(): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: "boolean" }, size: { type: "string" }, systems: { type: "string" }, out: { type: "string" } },
+    options: { quick: { type: "boolean" }, size: { type: "string" }, capacity: { type: "string" }, systems: { type: "string" }, out: { type: "string" } },
   });
   const profile = chooseProfile(values);
-  const systems = chooseSystems(values.systems);
+  const systems = chooseSystems(values.systems, profile);
   const started = performance.now();
   const datasets: DatasetReport[] = [];
   const outDir = values.out ?? join(BENCH_DIR, "results");

@@ -3,7 +3,7 @@
 import type { DatasetSpec } from "./dataset.ts";
 
 export interface Profile {
-  name: "quick" | "standard" | "custom";
+  name: "quick" | "standard" | "custom" | "capacity";
   datasets: DatasetSpec[];
   warmupQueries: number;
   /** Each query cell warms up for at least this long (lib/measure.ts says why). */
@@ -44,6 +44,14 @@ export function standardProfile(): Profile {
     name: "standard", datasets: [datasetSpec("std-200k-128", 200_000, 128, 300), datasetSpec("std-50k-768", 50_000, 768, 300)],
     warmupQueries: 20, warmupSeconds: 2, systemWarmupSeconds: 8, repeats: 3, maxQueriesPerRepeat: 300, maxSecondsPerRepeat: 1.5, sweepQueries: 300, maxSecondsPerSweepPoint: 5, ...SHARED,
   };
+}
+
+/**
+ * `--capacity N`: one 768-d data set of N vectors for the capacity cell (systems/ossv-capacity.ts),
+ * with 100 queries: its exact answers take a scan of every row per query.
+ */
+export function capacityProfile(count: number): Profile {
+  return { ...standardProfile(), name: "capacity", datasets: [datasetSpec(`capacity-${count}-768`, count, 768, 100)] };
 }
 
 /** `--size N`: one 128-d data set of N vectors with the standard timings. */

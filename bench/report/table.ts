@@ -53,6 +53,16 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: "restart to first query s", measurement: "restart", fields: ["seconds_to_first_query"], digits: 2 },
     { label: "RSS bytes per vector (after ingest)", measurement: "memory_after_ingest", fields: ["rss_bytes_per_vector"], digits: 0 },
     { label: "RSS bytes per vector (after restart)", measurement: "memory_after_restart", fields: ["rss_bytes_per_vector"], digits: 0 },
+    // ossv-capacity: an index three times its memory budget, against the same index in memory.
+    { label: "capacity: in memory, none filter, 1 client: q/s", measurement: "in_memory_query_none_c1", fields: ["qps"], digits: 1 },
+    { label: `capacity: in memory, none filter, ${highClients} clients: q/s`, measurement: `in_memory_query_none_c${highClients}`, fields: ["qps"], digits: 1 },
+    { label: "capacity: in memory, category filter, 1 client: q/s", measurement: "in_memory_query_category_c1", fields: ["qps"], digits: 1 },
+    { label: "capacity: under the budget / in memory, none filter, 1 client: q/s", measurement: "capacity", fields: ["qps_ratio_none_c1"], digits: 2 },
+    { label: `capacity: under the budget / in memory, none filter, ${highClients} clients: q/s`, measurement: "capacity", fields: [`qps_ratio_none_c${highClients}`], digits: 2 },
+    { label: "capacity: under the budget / in memory, category filter, 1 client: q/s", measurement: "capacity", fields: ["qps_ratio_category_c1"], digits: 2 },
+    { label: "capacity: memory budget bytes", measurement: "capacity", fields: ["memory_budget_bytes"], digits: 0 },
+    { label: "capacity: server's own memory (anonymous RSS) / budget", measurement: "capacity", fields: ["anonymous_to_budget"], digits: 2 },
+    { label: "capacity: mapped segment pages resident (file RSS) bytes", measurement: "capacity", fields: ["file_rss_after_queries"], digits: 0 },
     // ossv-s3: the object store against the local directory, same run.
     { label: "object store: ingest, 8 writers: vectors/s", measurement: "s3_ingest", fields: ["vectors_per_s"], digits: 0 },
     { label: "object store / local: ingest, 8 writers", measurement: "s3_to_local", fields: ["ingest_vectors_per_s"], digits: 2 },

@@ -4,6 +4,7 @@ import type { BenchContext } from "../lib/suite.ts";
 import { benchHnswlib } from "./hnswlib.ts";
 import { benchLanceDb } from "./lancedb.ts";
 import { benchOssv, benchOssvInt8 } from "./ossv.ts";
+import { benchOssvCapacity } from "./ossv-capacity.ts";
 import { benchOssvImport } from "./ossv-import-cell.ts";
 import { benchOssvObjectStore } from "./ossv-object-store.ts";
 import { benchOssvFusion } from "./ossv-fusion.ts";
@@ -20,6 +21,8 @@ export const SYSTEMS = {
   "ossv-fusion": benchOssvFusion,
   // Only the JSON Lines import against the SDK's ingest of the same rows (the end of an ossv run).
   "ossv-import": benchOssvImport,
+  // An index three times its memory budget, served from the segment files (`--capacity N` runs only this).
+  "ossv-capacity": benchOssvCapacity,
 } satisfies Record<string, (ctx: BenchContext) => Promise<SystemReport>>;
 
 export type SystemName = keyof typeof SYSTEMS;

@@ -7,7 +7,7 @@
   "targets": [
     {
       "target_name": "ossv_hnsw",
-      "sources": ["src/native/addon.cc", "src/native/graph-bytes.cc", "src/native/int8-graph.cc", "src/native/vector-file.cc"],
+      "sources": ["src/native/addon.cc", "src/native/graph-bytes.cc", "src/native/int8-graph.cc", "src/native/mapped-graph.cc", "src/native/vector-file.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(node -p \"require('path').join(require('path').dirname(require.resolve('hnswlib-node/package.json')), 'src', 'hnswlib')\")"

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { corsPolicy, parseCorsOriginList, parseMemorySize } from "@ossv/server";
-import { CONDITIONAL_WRITES, parseS3Location, QUANTIZATIONS, type S3Location } from "@ossv/engine";
+import { CONDITIONAL_WRITES, GRAPHS_ON_DISK, parseS3Location, QUANTIZATIONS, type S3Location } from "@ossv/engine";
 
 /** A config value as JSON gives it; flags and environment variables always give strings. */
 type RawValue = unknown;
@@ -211,6 +211,10 @@ export const SERVE_OPTIONS = {
   quantization: row({
     name: "quantization", placeholder: "MODE", parse: oneOf(QUANTIZATIONS), default: "auto",
     description: "int8: large segments keep 1-byte codes in memory and read their float32 vectors from disk to re-rank; off: float32 in memory; auto: int8 once memory would pass the budget",
+  }),
+  "graphs-on-disk": row({
+    name: "graphs-on-disk", placeholder: "MODE", parse: oneOf(GRAPHS_ON_DISK), default: "auto",
+    description: "auto: once even int8 codes would pass the budget, large segments' graphs are mapped from their files and served through the page cache; always: every large segment; never",
   }),
   "metrics-token": row({
     name: "metrics-token", placeholder: "TOKEN", parse: text, secret: true, defaultText: "none, open",

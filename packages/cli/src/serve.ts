@@ -156,6 +156,7 @@ async function serveOn(
     ...(config["metrics-token"] ? { metricsToken: config["metrics-token"] } : {}),
     ...(config["memory-budget"] ? { memoryBudget: config["memory-budget"] } : {}),
     quantization: config.quantization,
+    graphsOnDisk: config["graphs-on-disk"],
     ...(config["max-body-bytes-in-flight"] ? { maxBodyBytesInFlight: config["max-body-bytes-in-flight"] } : {}),
     ...(config["max-list-response-bytes"] ? { maxListResponseBytes: config["max-list-response-bytes"] } : {}),
     ...(tls ? { tls } : {}),

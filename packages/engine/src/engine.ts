@@ -17,7 +17,7 @@ import {
   FORMAT_GENERATION, listGenerationMarkers, markFormatGeneration, readFormatGeneration, SHARED_GENERATION,
 } from "./storage/format-generation.ts";
 import { SizeTrackingStore } from "./storage/size-tracking-store.ts";
-import { configureVectorPlacement, type Quantization } from "./search/vector-placement.ts";
+import { configureVectorPlacement, type GraphsOnDisk, type Quantization } from "./search/vector-placement.ts";
 import { HoldingBlobStore } from "./storage/holding-store.ts";
 import { writeBackup, writeBackupWith } from "./storage/backup.ts";
 import { copySharedStore } from "./cluster/shared-backup.ts";
@@ -56,6 +56,11 @@ export interface OpenEngineOptions extends EngineOptions {
    * ("auto", the default). Both are the process's: the last engine opened sets them.
    */
   quantization?: Quantization;
+  /**
+   * Whether segments' graphs may be mapped from their objects instead of held in memory: "auto" (the
+   * default) once even int8 codes would pass `memoryBudget`, "always", or "never".
+   */
+  graphsOnDisk?: GraphsOnDisk;
   /** Bytes the process should stay under (the server's --memory-budget); default: no limit. */
   memoryBudget?: number;
 }
@@ -322,6 +327,7 @@ export function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenC
 export async function openEngine(options: OpenEngineOptions): Promise<OssvEngine<OpenCollection>> {
   configureVectorPlacement({
     ...(options.quantization && { quantization: options.quantization }),
+    ...(options.graphsOnDisk && { graphsOnDisk: options.graphsOnDisk }),
     ...(options.memoryBudget !== undefined && { memoryBudget: options.memoryBudget }),
   });
   let store = options.store;

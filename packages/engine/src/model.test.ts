@@ -160,3 +160,17 @@ test("engine: random command sequences with int8 segments (vectors on disk) agre
     configureVectorPlacement(saved);
   }
 });
+
+
+// Every segment's graph is mapped from its object and its vectors read from the file (vector-placement.ts
+// "mapped"), and a restart opens segments without reading them whole (search/segment-file.ts).
+test("engine: random command sequences with mapped graphs agree with the in-memory model", { timeout: scaled(150_000, 4_000_000) }, async () => {
+  const saved = { ...VECTOR_PLACEMENT };
+  configureVectorPlacement({ graphsOnDisk: "always", minRows: 1 });
+  try {
+    const { withCodes } = await runEngineModel("engine model, mapped graphs", "oss", { ci: 20, torture: 400 });
+    assert.ok(withCodes > 0, "some sequences ended with mapped segments");
+  } finally {
+    configureVectorPlacement(saved);
+  }
+});

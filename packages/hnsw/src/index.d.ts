@@ -35,6 +35,16 @@ export declare class HnswIndex {
   load(bytes: Uint8Array, capacity?: number, originals?: Float32Array): void;
   /** `load` on a libuv thread. Leave `bytes` and `originals` unchanged until it settles; meanwhile the object refuses all calls. */
   loadAsync(bytes: Uint8Array, capacity?: number, originals?: Float32Array): Promise<void>;
+  /**
+   * Replaces the graph with the one saved at bytes [offset, offset + length) of the file at `path`,
+   * mapped into memory in place instead of read (src/native/mapped-graph.h): its elements stay the
+   * file's pages, cached by the kernel, and only the upper-level links are allocated. "l2", "ip" and
+   * "cosine" only. Every link is checked (on a libuv thread), as by `load`; damage rejects. The graph
+   * is frozen and never grows; deletion marks stay in this process, the file is never written.
+   */
+  mapAsync(path: string, offset: number, length: number): Promise<void>;
+  /** Bytes of file the graph maps: 0 unless it came from mapAsync. residentBytes() leaves them out. */
+  mappedBytes(): number;
   /** Adds one vector (the graph's dimension) under `label`, 0 <= label < capacity. */
   addPoint(vector: Float32Array, label: number): void;
   /** Room for `maxElements` elements (at least the current count). */

@@ -9,7 +9,7 @@ import { S3_VECTORS_LIMITS } from "@ossv/protocol/s3vectors";
 import { TokenSealer } from "./s3vectors/tokens.ts";
 import {
   CachedBlobStore, countsRequests, logBackgroundFailure, openEngine, type BackgroundFailureReporter, type BlobStore, type CheckpointPolicy, type Engine,
-  type Quantization,
+  type GraphsOnDisk, type Quantization,
 } from "@ossv/engine";
 import { bootstrapAccount, sealedSecretSample, type RootAccount } from "./accounts.ts";
 import { handleRequest, type AccessLogEntry, type PipelineSettings } from "./pipeline.ts";
@@ -84,6 +84,8 @@ export interface ServerOptions {
   memoryBudget?: number;
   /** Where segments keep their vectors (the engine's vector placement); default "auto": int8 codes once memory passes the budget. */
   quantization?: Quantization;
+  /** Whether segments' graphs may be mapped from disk (the engine's vector placement); default "auto": once even codes would pass the budget. */
+  graphsOnDisk?: GraphsOnDisk;
   /**
    * Awaited once the port is bound and before the first account is made ready (while /-/readyz
    * says 503), with the server's URL; tests use it to look at a starting server.
@@ -182,6 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.checkpoint && { checkpoint: options.checkpoint }),
     memoryBudget,
     ...(options.quantization && { quantization: options.quantization }),
+    ...(options.graphsOnDisk && { graphsOnDisk: options.graphsOnDisk }),
   });
   metrics.attach(engine);
   try {

@@ -18,6 +18,7 @@ import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
+import { openMappedSegment } from "../search/segment-file.ts";
 import { attachPlaced, loadPlacedGraph } from "../search/segment-placement.ts";
 import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
@@ -102,17 +103,24 @@ export async function readDeletionBitmaps(store: BlobStore, layout: CollectionLa
   return new Map(deletions.map((entry: SegmentDeletions) => [entry.segmentId, entry.deleted]));
 }
 
-/** Reads segment `id` with its persisted graph and applies its deletion bitmap. */
+/**
+ * Reads segment `id` with its persisted graph and applies its deletion bitmap. With `verifyLater`, a
+ * segment whose graph is to be mapped is opened from its file without reading it whole
+ * (search/segment-file.ts), and whoever holds it then verifies its body in the background.
+ */
 export async function loadSegment(
-  store: BlobStore, layout: CollectionLayout, index: IndexShape, id: number, deleted: Uint8Array | undefined,
+  store: BlobStore, layout: CollectionLayout, index: IndexShape, id: number, deleted: Uint8Array | undefined, verifyLater = false,
 ): Promise<Segment> {
   const name = layout.segmentName(id);
+  const opened = verifyLater ? await openMappedSegment(store, name, index, id, deleted) : undefined;
+  if (opened) return opened;
   const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
   if (deleted?.length !== contents.records.rows) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
   // The graph loads on a libuv thread while this one builds the segment's rows and key index (at
   // 200k rows each takes about half a second; one after the other, a restart paid both).
   const built = { bytes: contents.graph, searchEf: contents.searchEf };
-  const graph = loadPlacedGraph(store, name, index, built, contents.records.rows, contents.data);
+  const { rows } = contents.records;
+  const graph = loadPlacedGraph(store, name, index, built, rows, contents.data, contents.records.bytes.length);
   let segment: Segment;
   try {
     segment = Segment.stored(id, contents, deleted, index.nonFilterableMetadataKeys, true);
@@ -128,7 +136,7 @@ export async function loadSegment(
 async function loadSegments(store: BlobStore, layout: CollectionLayout, index: IndexShape, manifest: Manifest): Promise<Segment[]> {
   const bitmaps = await readDeletionBitmaps(store, layout, manifest);
   const segments: Segment[] = [];
-  for (const id of manifest.segments) segments.push(await loadSegment(store, layout, index, id, bitmaps.get(id)));
+  for (const id of manifest.segments) segments.push(await loadSegment(store, layout, index, id, bitmaps.get(id), true));
   return segments;
 }
 

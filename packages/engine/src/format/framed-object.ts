@@ -35,6 +35,13 @@ export interface OpenedFrame<Field extends string> {
   readonly body: ByteReader;
 }
 
+export interface OpenedHeader<Field extends string> {
+  readonly fields: FrameFields<Field>;
+  readonly bodyLength: number;
+  /** The CRC-32 the body must have, for objects whose header holds one. */
+  readonly bodyChecksum?: number;
+}
+
 const WIDTH_BYTES: Record<FieldWidth, number> = { u32: 4, u64: 8 };
 const U32_MAX = 0xffffffff;
 /** Bytes of a body checksummed per step by headerInSteps (a few milliseconds each). */
@@ -101,11 +108,25 @@ export class FramedObject<const Field extends string> {
    * header carries a version above this build's.
    */
   open(bytes: Uint8Array): OpenedFrame<Field> {
-    const { what } = this.layout;
-    if (bytes.length < this.headerBytes) {
-      throw new DecodeError(`${what} of ${bytes.length} bytes is shorter than its ${this.headerBytes}-byte header`);
+    const { fields, bodyChecksum } = this.openHeader(bytes, bytes.length);
+    if (bodyChecksum !== undefined && checksum(bytes.subarray(this.headerBytes)) !== bodyChecksum) {
+      throw new DecodeError(`${this.layout.what} body checksum mismatch`);
     }
-    const reader = new ByteReader(bytes);
+    const body = new ByteReader(bytes, this.headerBytes);
+    return { fields, body };
+  }
+
+  /**
+   * The header alone, checked as open() checks it but for the body: from an object of `objectLength`
+   * bytes whose first headerBytes are `header`, for a reader that reads the body in parts (a segment
+   * served from its file) and checks the body's checksum later, as it reads it all.
+   */
+  openHeader(header: Uint8Array, objectLength: number): OpenedHeader<Field> {
+    const { what } = this.layout;
+    if (header.length < this.headerBytes || objectLength < this.headerBytes) {
+      throw new DecodeError(`${what} of ${objectLength} bytes is shorter than its ${this.headerBytes}-byte header`);
+    }
+    const reader = new ByteReader(header, 0, this.headerBytes);
     const magic = reader.bytesView(4);
     const version = reader.u32();
     const fields = this.readFields(reader);
@@ -113,15 +134,12 @@ export class FramedObject<const Field extends string> {
     const bodyChecksum = this.layout.bodyChecksum ? reader.u32() : undefined;
     const headerChecksum = reader.u32();
     // The header checksum first: a damaged magic or version is damage, not an object of another kind.
-    if (checksum(bytes.subarray(0, this.headerChecksumAt)) !== headerChecksum) throw new DecodeError(`${what} header checksum mismatch`);
+    if (checksum(header.subarray(0, this.headerChecksumAt)) !== headerChecksum) throw new DecodeError(`${what} header checksum mismatch`);
     this.checkKind(magic, version);
-    if (bytes.length !== this.headerBytes + bodyLength) {
-      throw new DecodeError(`${what} is ${bytes.length} bytes, its header says ${this.headerBytes + bodyLength}`);
+    if (objectLength !== this.headerBytes + bodyLength) {
+      throw new DecodeError(`${what} is ${objectLength} bytes, its header says ${this.headerBytes + bodyLength}`);
     }
-    if (bodyChecksum !== undefined && checksum(bytes.subarray(this.headerBytes)) !== bodyChecksum) {
-      throw new DecodeError(`${what} body checksum mismatch`);
-    }
-    return { fields, body: reader };
+    return { fields, bodyLength, ...(bodyChecksum !== undefined && { bodyChecksum }) };
   }
 
   private writeHeader(writer: ByteWriter, fields: FrameFields<Field>): void {

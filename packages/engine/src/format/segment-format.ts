@@ -36,6 +36,11 @@ export function segmentRowBytes(dimension: number, recordBytes: number): number 
   return dimension * 8 + GRAPH_ROW_BYTES + recordBytes;
 }
 
+/** Where the graph starts in a segment object of `rows` x `dimension` whose keys and metadata take `recordsBytes`. */
+export function segmentGraphOffset(rows: number, dimension: number, recordsBytes: number): number {
+  return SEGMENT.headerBytes + rows * dimension * 4 + recordsBytes;
+}
+
 /** Where a segment object's vectors start: right after the header, rows x dimension float32, little-endian. */
 export const SEGMENT_VECTORS_OFFSET = SEGMENT.headerBytes;
 
@@ -98,6 +103,44 @@ function* vectorParts(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
     yield;
   }
   return parts;
+}
+
+/** Where a segment object's parts lie, read from its header alone (segmentLayout). */
+export interface SegmentLayout {
+  dimension: number;
+  rows: number;
+  searchEf: number;
+  /** The keys and metadata records: `recordsLength` bytes from `recordsOffset`. */
+  recordsOffset: number;
+  recordsLength: number;
+  /** The serialised HNSW graph: `graphLength` bytes from `graphOffset`, up to the object's end. */
+  graphOffset: number;
+  graphLength: number;
+  /** What the whole body must checksum to (verified by whoever reads it all: segment-file.ts). */
+  bodyChecksum: number;
+}
+
+/** The header bytes a segment object begins with, all that segmentLayout needs. */
+export const SEGMENT_HEADER_BYTES = SEGMENT.headerBytes;
+
+/**
+ * A segment object's layout from its first SEGMENT_HEADER_BYTES bytes and its length: throws
+ * DecodeError unless the header is intact, of the expected dimension, and its parts fit the object.
+ * The body is not checked here.
+ */
+export function segmentLayout(header: Uint8Array, objectLength: number, expectedDimension: number): SegmentLayout {
+  const { fields, bodyLength, bodyChecksum } = SEGMENT.openHeader(header, objectLength);
+  const { dimension, rows, searchEf, graphLength } = fields;
+  if (dimension !== expectedDimension) throw new DecodeError(`segment has dimension ${dimension}, index ${expectedDimension}`);
+  const vectorBytes = rows * dimension * 4;
+  const recordsLength = bodyLength - vectorBytes - graphLength;
+  // Each record takes at least its two 4-byte lengths.
+  if (recordsLength < rows * 8) throw new DecodeError("segment's parts are longer than its body");
+  const recordsOffset = SEGMENT.headerBytes + vectorBytes;
+  return {
+    dimension, rows, searchEf, recordsOffset, recordsLength, graphOffset: recordsOffset + recordsLength, graphLength,
+    bodyChecksum: bodyChecksum as number,
+  };
 }
 
 /** Throws DecodeError unless the object is complete and intact and has the expected dimension. */

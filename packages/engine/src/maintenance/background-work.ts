@@ -13,6 +13,7 @@ import type { MaintenanceContext } from "./maintenance-context.ts";
 import { worthMergingWhenIdle } from "./merge.ts";
 import type { CheckpointPolicy } from "./policy.ts";
 import { RetryGate } from "./retry-gate.ts";
+import { verificationDue, verifySegments } from "./verify.ts";
 
 
 export class BackgroundWork {
@@ -39,6 +40,8 @@ export class BackgroundWork {
     // A recovered collection is as quiet as one whose writes just stopped: its memtable tail and
     // segments get the same idle flush and merge.
     this.armIdleTimers();
+    // Segments opened from their files without reading them whole have their bodies checked now.
+    if (verificationDue(context)) this.schedule("verify");
   }
 
   /** Called after each WAL commit (already applied to memory); schedules background work. */
@@ -97,7 +100,8 @@ export class BackgroundWork {
   }
 
   private async perform(task: BackgroundTask, automatic: boolean): Promise<void> {
-    if (task === "merge") {
+    if (task === "verify") await verifySegments(this.context);
+    else if (task === "merge") {
       if (worthMergingWhenIdle(this.context.collection.segments, this.policy)) await this.runCompaction(true);
     } else if (task === "compact") await this.runCompaction(!automatic);
     else await this.checkpointer.checkpoint(task === "flush");

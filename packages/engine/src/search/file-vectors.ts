@@ -40,6 +40,11 @@ export class FileVectors implements RowScorer {
     releaseWhenCollected.register(this, local, this);
   }
 
+  /** The local file the vectors are read from (a segment object's). */
+  get path(): string {
+    return this.local.path;
+  }
+
   get rowList(): Int32Array {
     return scratchRowList(this.rows);
   }

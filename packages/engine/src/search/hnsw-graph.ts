@@ -13,6 +13,10 @@
 // A stored graph may instead be loaded as one of int8 codes (`loadCodes`, vector-placement.ts): the
 // same links over one byte per dimension, read straight from the float graph's bytes. Its distances
 // only pick candidates, which the segment scores exactly with the vectors it reads from disk.
+//
+// Or a stored graph may be mapped where its segment object holds it (`map`, vector-placement.ts): the
+// elements stay the file's pages. It is mapped in hnswlib's own space ("l2", or "cosine" over the
+// stored unit vectors, which then give the order but not the exact cosine of the original vectors).
 import { Worker } from "node:worker_threads";
 import { HnswIndex, type HnswSpace, type HnswVectors } from "@ossv/hnsw";
 import type { RowScorer } from "./search-kernel.ts";
@@ -32,6 +36,7 @@ const GRAPH_EF_CONSTRUCTION = 160;
 const GRAPH_SEED = 100;
 
 const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-raw" : "l2");
+const mappedSpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine" : "l2");
 const int8SpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-int8" : "l2-int8");
 
 /** One build at a time for the whole process: two cores, one of which serves requests. */
@@ -131,6 +136,8 @@ export class HnswGraph {
      * bytes, which codes cannot give back, are read from where the segment stored them.
      */
     private readonly storedBytes?: () => Promise<Uint8Array>,
+    /** Set for a graph mapped from its segment object's file (map). */
+    readonly mapped = false,
   ) {}
 
   /** Whether the graph holds int8 codes (loadCodes) rather than the vectors themselves. */
@@ -181,6 +188,27 @@ export class HnswGraph {
     await native.loadAsync(built.bytes);
     if (native.count() !== rows) throw new Error(`graph holds ${native.count()} rows, segment ${rows}`);
     return new HnswGraph(native, rows, built.searchEf, storedBytes);
+  }
+
+  /**
+   * Maps the graph stored at bytes [offset, offset + length) of `path` (a segment object's local file)
+   * in place, checked on a libuv thread: no copy of its elements is made.
+   */
+  static async map(
+    stored: { path: string; offset: number; length: number }, searchEf: number, metric: DistanceMetric, dimension: number, rows: number,
+  ): Promise<HnswGraph> {
+    const native = new HnswIndex(mappedSpaceOf(metric), dimension);
+    await native.mapAsync(stored.path, stored.offset, stored.length);
+    if (native.count() !== rows) {
+      native.release();
+      throw new Error(`graph holds ${native.count()} rows, segment ${rows}`);
+    }
+    return new HnswGraph(native, rows, searchEf, undefined, true);
+  }
+
+  /** Bytes of file a mapped graph maps: the page cache's, not the process's (0 for other graphs). */
+  get mappedBytes(): number {
+    return this.native.mappedBytes();
   }
 
   /**

@@ -25,7 +25,7 @@ interface Run {
 }
 
 async function open(dir: string, metric: DistanceMetric, quantization: "int8" | "off" | "auto", memoryBudget = Number.POSITIVE_INFINITY): Promise<Run> {
-  configureVectorPlacement({ quantization, memoryBudget, minRows: 1000 });
+  configureVectorPlacement({ quantization, graphsOnDisk: "never", memoryBudget, minRows: 1000 });
   const engine = await openTestEngine(dir);
   const index = engine.catalog.getIndex("1000000000000001", "bucket-a", "int8") ?? await setupIndex(engine, "int8", DIMENSION, metric);
   return { engine, index };

@@ -1,35 +1,43 @@
-// Loading a written segment's graph where vector-placement.ts says its vectors belong: float32 in
-// memory inside the graph, or int8 codes in memory with the float32 vectors read from the segment
-// object's local file. Used when a segment is loaded (open, a reader's reload) and right after a new
-// one is written (flush, merge), the two moments a segment's object exists and its graph bytes are in
-// hand. Codes are read straight from the float graph's bytes on a libuv thread, so a segment loaded
-// with codes never holds its float graph, and the event loop never waits for a conversion.
+// Loading a written segment's graph where vector-placement.ts says it belongs: float32 in memory
+// inside the graph; int8 codes in memory with the float32 vectors read from the segment object's
+// local file; or the graph mapped where the segment object holds it, the vectors read from the file
+// too. Used when a segment is loaded (open, a reader's reload) and right after a new one is written
+// (flush, merge), the two moments a segment's object exists and its graph bytes are in hand. Codes
+// are read straight from the float graph's bytes on a libuv thread, so a segment loaded with codes
+// never holds its float graph, and the event loop never waits for a conversion.
 import type { DistanceMetric } from "../base/types.ts";
-import { decodeSegment } from "../format/segment-format.ts";
+import { decodeSegment, segmentGraphOffset } from "../format/segment-format.ts";
 import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
 import { HnswGraph, type BuiltGraph } from "./hnsw-graph.ts";
 import type { Segment } from "./segment.ts";
-import { keepsCodes } from "./vector-placement.ts";
+import { placementOf, type Placement } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import { readRequired } from "../storage/required-objects.ts";
 
-interface IndexShape {
+export interface IndexShape {
   dimension: number;
   distanceMetric: DistanceMetric;
 }
 
-/** A loaded graph, and the file its segment reads vectors from when the graph holds codes. */
+/** A loaded graph, and the file its segment reads vectors from when the graph does not hold them. */
 export interface PlacedGraph {
   graph: HnswGraph;
   file?: FileVectors;
 }
 
+/** Where a stored graph lies in its segment object's file. */
+export interface StoredGraph {
+  offset: number;
+  length: number;
+  searchEf: number;
+}
+
 /**
- * The file to read segment object `name`'s vectors from, when the segment should keep codes and the
- * store has a local file of the object (an object store without a cached copy has none: floats then).
+ * The file to read segment object `name`'s vectors from, or undefined when the store has no local
+ * file of the object (an object store without a cached copy): the segment keeps floats then.
  */
-function codesFile(store: BlobStore, name: string, index: IndexShape, rows: number): FileVectors | undefined {
-  return keepsCodes(rows, index.dimension) ? openSegmentVectors(store, name, rows, index.dimension) : undefined;
+function vectorsFile(store: BlobStore, name: string, index: IndexShape, rows: number): FileVectors | undefined {
+  return openSegmentVectors(store, name, rows, index.dimension);
 }
 
 /** Loads graph bytes as codes over `file`; the file is closed if that fails. */
@@ -46,39 +54,72 @@ async function loadCodes(store: BlobStore, name: string, index: IndexShape, buil
 }
 
 /**
- * Loads stored segment `name`'s graph as floats or codes. `vectors` are the segment's rows, which a
- * cosine graph of floats takes its vectors back from.
+ * Maps the graph stored in segment object `name` where it lies, reading the vectors from `file` (the
+ * same object); the file is closed if that fails.
  */
-export async function loadPlacedGraph(
-  store: BlobStore, name: string, index: IndexShape, built: BuiltGraph, rows: number, vectors: Float32Array,
+export async function mapGraph(index: IndexShape, stored: StoredGraph, rows: number, file: FileVectors): Promise<PlacedGraph> {
+  try {
+    const location = { path: file.path, offset: stored.offset, length: stored.length };
+    return { graph: await HnswGraph.map(location, stored.searchEf, index.distanceMetric, index.dimension, rows), file };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** The graph in the placement asked for, over `file`: codes from the bytes, or mapped from the file. */
+async function placeOnDisk(
+  store: BlobStore, name: string, index: IndexShape, built: BuiltGraph, stored: StoredGraph, rows: number, placement: Placement, file: FileVectors,
 ): Promise<PlacedGraph> {
-  const file = codesFile(store, name, index, rows);
-  if (!file) return { graph: await HnswGraph.load(built, index.distanceMetric, index.dimension, rows, vectors) };
+  if (placement === "mapped") return mapGraph(index, stored, rows, file);
   return { graph: await loadCodes(store, name, index, built, rows, file), file };
 }
 
+/** Where segment `rows`' graph `built` lies in its object, whose keys and metadata take `recordsBytes`. */
+function storedGraph(index: IndexShape, built: BuiltGraph, rows: number, recordsBytes: number): StoredGraph {
+  return { offset: segmentGraphOffset(rows, index.dimension, recordsBytes), length: built.bytes.length, searchEf: built.searchEf };
+}
+
+/**
+ * Loads stored segment `name`'s graph as floats, codes or mapped. `vectors` are the segment's rows,
+ * which a cosine graph of floats takes its vectors back from; `recordsBytes` the length of its keys
+ * and metadata, which says where the graph lies in the object.
+ */
+export async function loadPlacedGraph(
+  store: BlobStore, name: string, index: IndexShape, built: BuiltGraph, rows: number, vectors: Float32Array, recordsBytes: number,
+): Promise<PlacedGraph> {
+  const placement = placementOf(rows, index.dimension);
+  const file = placement === "floats" ? undefined : vectorsFile(store, name, index, rows);
+  if (!file) return { graph: await HnswGraph.load(built, index.distanceMetric, index.dimension, rows, vectors) };
+  return placeOnDisk(store, name, index, built, storedGraph(index, built, rows, recordsBytes), rows, placement, file);
+}
+
 export function attachPlaced(segment: Segment, placed: PlacedGraph): void {
-  if (placed.file) segment.attachCodes(placed.graph, placed.file);
+  if (placed.file) segment.attachOnDisk(placed.graph, placed.file);
   else segment.attachGraph(placed.graph);
 }
 
 /**
  * After segment `name` is written with the graph `built` (whose float graph the segment has
- * attached): replaces that graph by codes if the segment should keep them. Searches go on over the
- * float graph until the codes are in; a segment that left the collection meanwhile gets nothing.
+ * attached): replaces that graph by codes or a mapped one if the segment should keep them. Searches go
+ * on over the float graph until the new one is in; a segment that left the collection meanwhile gets
+ * nothing.
  */
 export async function placeWrittenGraph(store: BlobStore, name: string, index: IndexShape, segment: Segment, built: BuiltGraph): Promise<void> {
   const floats = segment.graph;
-  if (!floats || floats.codes) return;
-  const file = codesFile(store, name, index, segment.rows);
+  if (!floats || floats.codes || floats.mapped) return;
+  const placement = placementOf(segment.rows, index.dimension);
+  if (placement === "floats") return;
+  const file = vectorsFile(store, name, index, segment.rows);
   if (!file) return;
-  const codes = await loadCodes(store, name, index, built, segment.rows, file);
+  const stored = storedGraph(index, built, segment.rows, segment.records.bytes.length);
+  const placed = await placeOnDisk(store, name, index, built, stored, segment.rows, placement, file);
   if (segment.retired || segment.graph !== floats) {
-    codes.release();
+    placed.graph.release();
     file.close();
     return;
   }
-  segment.attachCodes(codes, file);
+  segment.attachOnDisk(placed.graph, file);
   // A merge may still be serialising the float graph as its base; the addon frees it when that ends.
   floats.release();
 }

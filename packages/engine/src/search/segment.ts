@@ -11,7 +11,10 @@
 // A segment may instead keep int8 codes (vector-placement.ts): its graph then holds codes, not
 // vectors, and the float32 vectors stay on disk in the segment object (file-vectors.ts). Searches and
 // scans pick candidates by the codes and re-rank them with the exact vectors read from disk, so a hit
-// is always scored with the very arithmetic the float path uses.
+// is always scored with the very arithmetic the float path uses. Or its graph may be mapped from the
+// segment object (vector-placement.ts "mapped"): a euclidean graph's mapped elements hold the vectors
+// as they are, read in place; a cosine one's hold unit vectors, so its hits are scored with the
+// vectors read from disk, as with codes.
 //
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
@@ -145,6 +148,13 @@ export class Segment implements VectorRows {
   private readonly filterCache = new Map<string, FilterMatch>();
   /** Set once the segment has left every state (releaseLater): nothing is attached to it after. */
   retired = false;
+  /**
+   * Set for a segment opened from its file without reading it whole (segment-file.ts): its body's
+   * checksum is still to be verified, in the background (maintenance/verify.ts).
+   */
+  unverified = false;
+  /** Set while some rows' norms are NaN, not yet read from disk (a segment opened from its file). */
+  private normsMissing = false;
 
   constructor(
     readonly dimension: number,
@@ -181,6 +191,19 @@ export class Segment implements VectorRows {
   ): Segment {
     const segment = new Segment(rows.dimension, rows.records, rows.data, nonFilterableKeys, undefined, graphFollows);
     segment.id = id;
+    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
+    return segment;
+  }
+
+  /**
+   * A stored segment opened from its file without its vectors (segment-file.ts): the graph attached
+   * next brings them, mapped or on disk, and each row's norm is read from disk when first needed.
+   */
+  static opened(id: number, dimension: number, records: RowRecords, deleted: Uint8Array, nonFilterableKeys: readonly string[]): Segment {
+    const norms = new Float64Array(records.rows).fill(Number.NaN);
+    const segment = new Segment(dimension, records, new Float32Array(0), nonFilterableKeys, norms, true);
+    segment.id = id;
+    segment.normsMissing = records.rows > 0;
     for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
     return segment;
   }
@@ -239,10 +262,11 @@ export class Segment implements VectorRows {
   }
 
   /**
-   * Installs a graph of int8 codes (HnswGraph.loadCodes) and reads the vectors from `file` from now on
-   * instead of memory: the segment then holds no float32 vectors at all.
+   * Installs a graph that does not hold the vectors as they are (int8 codes, HnswGraph.loadCodes, or
+   * a mapped cosine graph's unit vectors) and reads them from `file` from now on instead of memory:
+   * the segment then holds no float32 vectors at all.
    */
-  attachCodes(graph: HnswGraph, file: FileVectors): void {
+  attachOnDisk(graph: HnswGraph, file: FileVectors): void {
     this.passDeletionsTo(graph);
     this.graph = graph;
     this.onDisk = file;
@@ -266,12 +290,24 @@ export class Segment implements VectorRows {
   releaseLater(): void {
     this.retired = true;
     const file = this.onDisk;
-    if (file) setImmediate(() => file.close());
+    // A mapped graph holds its file's pages (and, once the object is deleted, its disk space) until released.
+    const mapped = this.graph?.mapped ? this.graph : undefined;
+    if (file || mapped) {
+      setImmediate(() => {
+        file?.close();
+        mapped?.release();
+      });
+    }
   }
 
   /** Whether the vectors are read from disk (the graph holds int8 codes). */
   get vectorsOnDisk(): boolean {
-    return this.onDisk !== undefined;
+    return this.onDisk !== undefined || this.graphOnDisk;
+  }
+
+  /** Whether the graph is mapped from the segment object rather than held in memory. */
+  get graphOnDisk(): boolean {
+    return this.graph?.mapped === true;
   }
 
   /** Copies the vectors into memory of the segment's own: a block when large enough, else a plain array. */
@@ -290,6 +326,14 @@ export class Segment implements VectorRows {
     if (this.stride === this.dimension && this.offset === 0) return this.data.subarray(0, this.rows * this.dimension);
     const dense = new Float32Array(this.rows * this.dimension);
     for (let row = 0; row < this.rows; row++) dense.set(this.rowVector(row), row * this.dimension);
+    return dense;
+  }
+
+  /** Rows first..first+count-1's vectors back to back, as a new array (read from disk for codes). */
+  private denseRows(first: number, count: number): Float32Array {
+    if (this.onDisk) return this.onDisk.read(first, count);
+    const dense = new Float32Array(count * this.dimension);
+    for (let i = 0; i < count; i++) dense.set(this.rowVector(first + i), i * this.dimension);
     return dense;
   }
 
@@ -379,6 +423,7 @@ export class Segment implements VectorRows {
   }
 
   private scanExactly(query: SegmentQuery, onlyRows?: Int32Array): SegmentHit[] {
+    if (this.normsMissing && query.metric === "cosine") this.readNorms(onlyRows);
     const deleted = this.deleted;
     const hits = scanTopK({
       vectors: this,
@@ -432,14 +477,40 @@ export class Segment implements VectorRows {
     const calibrated = Math.round(graph.searchEf * (allowed ? SEARCH_TUNING.filteredEfFactor : SEARCH_TUNING.efFactor));
     const minEf = allowed ? SEARCH_TUNING.minFilteredEf : SEARCH_TUNING.minEf;
     const wanted = graph.codes ? Math.min(candidates, Segment.rerankCount(k)) : k;
+    // With the vectors on disk, hits are scored by reading them: the graph's own distances are of codes or unit vectors.
+    const rerank = this.onDisk !== undefined;
     for (let ef = Math.max(minEf, calibrated, k * SEARCH_TUNING.efPerResult); ; ef *= 4) {
       const rows = graph.search(query.vector, wanted, ef, allowed);
       if (rows.length >= wanted) {
-        if (graph.codes) return this.rerank({ ...query, topK: k }, Int32Array.from(rows).sort());
+        if (rerank) return this.rerank({ ...query, topK: k }, Int32Array.from(rows).sort());
         return rows.map((row) => this.exactHit(row, query));
       }
       if (ef >= candidates) return undefined;
     }
+  }
+
+  /**
+   * Reads from disk the norms still missing among `rows` (all rows when absent), which cosine scores
+   * need: a segment opened from its file learns them as queries reach its rows, not all at once.
+   */
+  private readNorms(rows?: Int32Array): void {
+    const norms = this.norms;
+    if (rows) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as number;
+        if (Number.isNaN(norms[row])) norms[row] = Math.sqrt(dotSelf(this.rowVector(row), 0, this.dimension));
+      }
+      return;
+    }
+    const chunk = 4096;
+    for (let first = 0; first < this.rows; first += chunk) {
+      const count = Math.min(chunk, this.rows - first);
+      const vectors = this.denseRows(first, count);
+      for (let i = 0; i < count; i++) {
+        if (Number.isNaN(norms[first + i])) norms[first + i] = Math.sqrt(dotSelf(vectors, i * this.dimension, this.dimension));
+      }
+    }
+    this.normsMissing = false;
   }
 
   private exactHit(row: number, query: SegmentQuery): SegmentHit {

@@ -78,7 +78,7 @@ test("flush() freezes the memtable into a segment with a graph; queries find the
     await engine.collection(index).flush();
     const { memtableRows, segments } = engine.collection(index).describe();
     const shape = segments.map(({ searchEf: _, ...rest }) => rest);
-    assert.deepEqual({ memtableRows, segments: shape }, { memtableRows: 0, segments: [{ id: 1, rows: 300, live: 300, graph: true, vectorsOnDisk: false }] });
+    assert.deepEqual({ memtableRows, segments: shape }, { memtableRows: 0, segments: [{ id: 1, rows: 300, live: 300, graph: true, vectorsOnDisk: false, graphOnDisk: false }] });
     assert.ok((segments[0]?.searchEf ?? 0) >= 32, "the build calibrated a query beam");
     await engine.close();
     engine = await openTestEngine(dir, { checkpoint: SMALL_SEGMENTS });

@@ -45,6 +45,8 @@ export interface SegmentSummary {
   searchEf: number;
   /** Its graph holds int8 codes and its float32 vectors are read from its object on disk (search/vector-placement.ts). */
   vectorsOnDisk: boolean;
+  /** Its graph is mapped from its object's file and served through the page cache (search/vector-placement.ts). */
+  graphOnDisk: boolean;
 }
 
 export class CollectionState {
@@ -210,6 +212,7 @@ export class CollectionState {
       graph: segment.graph !== undefined,
       searchEf: segment.graph?.searchEf ?? 0,
       vectorsOnDisk: segment.vectorsOnDisk,
+      graphOnDisk: segment.graphOnDisk,
     }));
   }
 

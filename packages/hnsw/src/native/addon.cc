@@ -27,6 +27,7 @@
 #include "graph-bytes.h"
 #include "int8-graph.h"
 #include "int8-space.h"
+#include "mapped-graph.h"
 #include "napi-args.h"
 #include "row-kernels.h"
 #include "vector-file.h"
@@ -80,6 +81,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
                            InstanceMethod<&HnswIndex::Init>("init"),
                            InstanceMethod<&HnswIndex::Load>("load"),
                            InstanceMethod<&HnswIndex::LoadAsync>("loadAsync"),
+                           InstanceMethod<&HnswIndex::MapAsync>("mapAsync"),
+                           InstanceMethod<&HnswIndex::MappedBytesOf>("mappedBytes"),
                            InstanceMethod<&HnswIndex::AddPoint>("addPoint"),
                            InstanceMethod<&HnswIndex::Resize>("resize"),
                            InstanceMethod<&HnswIndex::MarkDelete>("markDelete"),
@@ -130,13 +133,37 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** The dimension when graph bytes are written as hnswlib's "cosine" ones (graph-bytes.h), else 0. */
   size_t CosineRawDimension() const { return inverseNorm_ ? dimension_ : 0; }
 
-  /** Makes `graph` the object's graph: a new one, not frozen and with no view handed out yet. */
-  void Replace(Napi::Env env, std::shared_ptr<Graph> graph) {
+  /**
+   * Makes `graph` the object's graph: a new one, not frozen and with no view handed out yet, whose
+   * level-0 elements are `mappedBytes` of a mapped file when that is not 0 (mapped-graph.h).
+   */
+  void Replace(Napi::Env env, std::shared_ptr<Graph> graph, size_t mappedBytes = 0) {
     graph_ = std::move(graph);
     exposed_ = false;
     frozen_ = false;
     idsAreLabels_ = false;
-    ReportMemory(env, ResidentBytes(*graph_));
+    mappedBytes_ = mappedBytes;
+    ReportMemory(env, OwnBytes(*graph_));
+  }
+
+  /** Makes a mapped graph the object's: frozen from the start, since it is never grown. */
+  void AdoptMapped(Napi::Env env, MappedGraph mapped) {
+    Replace(env, std::move(mapped.graph), mapped.mappedBytes);
+    FreezeGraph(env);
+  }
+
+  /** The space a graph is mapped in: hnswlib's own float spaces, whose bytes are the stored ones. */
+  hnswlib::SpaceInterface<float>* MappableSpace(Napi::Env env) const {
+    if (int8_ != nullptr || inverseNorm_) {
+      throw Napi::Error::New(env, "hnsw: only an \"l2\", \"ip\" or \"cosine\" graph can be mapped from a file");
+    }
+    return space_.get();
+  }
+
+  /** What the graph holds in the process's own memory: a mapped graph's elements are the file's pages. */
+  size_t OwnBytes(const Graph& g) const {
+    const size_t bytes = ResidentBytes(g);
+    return mappedBytes_ == 0 ? bytes : bytes - g.max_elements_ * g.size_data_per_element_;
   }
 
   /** Makes a loaded graph the object's: a graph of codes is frozen from the start, never grown. */
@@ -180,6 +207,13 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   }
 
   Napi::Value LoadAsync(const Napi::CallbackInfo& info);
+  Napi::Value MapAsync(const Napi::CallbackInfo& info);
+
+  /** Bytes of file the graph maps (0 unless it was mapped): the page cache's, not the process's. */
+  Napi::Value MappedBytesOf(const Napi::CallbackInfo& info) {
+    Ready(info.Env());
+    return Napi::Number::New(info.Env(), static_cast<double>(mappedBytes_));
+  }
 
   Napi::Value AddPoint(const Napi::CallbackInfo& info) {
     RequireUnchanging(info.Env());
@@ -200,7 +234,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     if (exposed_) throw Napi::Error::New(info.Env(), "hnsw: the graph's vectors are in use through vectors(); it cannot be resized");
     const size_t maxElements = IntegerArg(info, kWho, 0, "maxElements", std::max<double>(1, g.cur_element_count), kMaxElements);
     Guarded(info.Env(), [&] { g.resizeIndex(maxElements); });
-    ReportMemory(info.Env(), ResidentBytes(g));
+    ReportMemory(info.Env(), OwnBytes(g));
     return info.Env().Undefined();
   }
 
@@ -251,7 +285,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
     std::vector<std::mutex>().swap(g.label_op_locks_);
     if (idsAreLabels_) std::unordered_map<hnswlib::labeltype, hnswlib::tableint>().swap(g.label_lookup_);
     frozen_ = true;
-    ReportMemory(env, ResidentBytes(g));
+    ReportMemory(env, OwnBytes(g));
   }
 
   static bool LabelsInOrder(const Graph& g) {
@@ -404,7 +438,7 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   /** Kept from the last change: counting walks every element, and monitoring asks per segment and scrape. */
   Napi::Value ResidentBytesOf(const Napi::CallbackInfo& info) {
     const Graph& g = Ready(info.Env());
-    if (!residentKnown_) ReportMemory(info.Env(), ResidentBytes(g));
+    if (!residentKnown_) ReportMemory(info.Env(), OwnBytes(g));
     return Napi::Number::New(info.Env(), static_cast<double>(reported_));
   }
 
@@ -481,6 +515,8 @@ class HnswIndex : public Napi::ObjectWrap<HnswIndex> {
   bool frozen_ = false;
   /** A frozen graph whose element i carries label i: its label map is gone. */
   bool idsAreLabels_ = false;
+  /** Bytes of file mapped for the graph's elements; 0 when they are in the process's memory. */
+  size_t mappedBytes_ = 0;
   size_t reported_ = 0;
   bool residentKnown_ = false;
   // The space outlives the graph, which keeps pointers into it; both are shared with the views
@@ -598,6 +634,70 @@ Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
   auto* worker = Guarded(info.Env(), [&] {
     return new LoadWorker(info.Env(), this, info.This().As<Napi::Object>(), bytes, minCapacity, raw, info[2]);
   });
+  worker->Queue();
+  return worker->Promise();
+}
+
+/** Maps a stored graph on a libuv thread (its links are all checked there); it replaces the object's own when that ends. */
+class MapWorker : public Napi::AsyncWorker {
+ public:
+  MapWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, hnswlib::SpaceInterface<float>* space, std::string path,
+            uint64_t offset, uint64_t length)
+      : Napi::AsyncWorker(env, "ossv-hnsw-map"),
+        index_(index),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        space_(space),
+        path_(std::move(path)),
+        offset_(offset),
+        length_(length) {
+    owner_ = Napi::Persistent(owner);
+    index_->loading_ = true;
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      mapped_ = MapGraph(path_, offset_, length_, space_);
+    } catch (const std::bad_alloc&) {
+      SetError("hnsw: out of memory");
+    } catch (const std::exception& error) {
+      SetError(std::string("hnsw: ") + error.what());
+    }
+  }
+
+  void OnOK() override {
+    index_->loading_ = false;
+    index_->AdoptMapped(Env(), std::move(mapped_));
+    deferred_.Resolve(Env().Undefined());
+  }
+
+  void OnError(const Napi::Error& error) override {
+    index_->loading_ = false;
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  HnswIndex* index_;
+  Napi::Promise::Deferred deferred_;
+  hnswlib::SpaceInterface<float>* space_;
+  std::string path_;
+  uint64_t offset_;
+  uint64_t length_;
+  MappedGraph mapped_;
+  Napi::ObjectReference owner_;
+};
+
+/** mapAsync(path, offset, length): the graph saved at [offset, offset + length) of the file, mapped in place. */
+Napi::Value HnswIndex::MapAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireUnchanging(env);
+  hnswlib::SpaceInterface<float>* space = MappableSpace(env);
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "hnsw: path must be a string");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const uint64_t offset = static_cast<uint64_t>(IntegerArg(info, kWho, 1, "offset", 0, 9007199254740991.0));
+  const uint64_t length = static_cast<uint64_t>(IntegerArg(info, kWho, 2, "length", 1, 9007199254740991.0));
+  auto* worker = Guarded(env, [&] { return new MapWorker(env, this, info.This().As<Napi::Object>(), space, path, offset, length); });
   worker->Queue();
   return worker->Promise();
 }

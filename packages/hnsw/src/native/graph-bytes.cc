@@ -300,6 +300,13 @@ void CopyUpperLists(Graph& g, const ParsedGraph& parsed, size_t i) {
   g.element_levels_[i] = level;
 }
 
+bool LabelsAreIds(const ParsedGraph& parsed) {
+  for (size_t i = 0; i < parsed.header.count; i++) {
+    if (parsed.Label(i) != i) return false;
+  }
+  return true;
+}
+
 ParsedGraph ParseGraph(const uint8_t* bytes, size_t length, size_t dataSize) {
   Reader in(bytes, length);
   ParsedGraph parsed;

@@ -65,6 +65,9 @@ struct ParsedGraph {
   }
 };
 
+/** Whether element i carries label i throughout, as in every graph the engine builds. */
+bool LabelsAreIds(const ParsedGraph& parsed);
+
 /**
  * Reads and checks graph bytes whose elements hold `dataSize` bytes of vector: every field, size and
  * link, so that nothing read from them later can point outside them. Damage throws std::invalid_argument.

@@ -69,14 +69,6 @@ void SetRanges(SourceVectors& source, size_t count, Int8Params& p) {
   }
 }
 
-/** Whether element i carries label i throughout, as in every graph the engine builds. */
-bool LabelsAreIds(const ParsedGraph& parsed) {
-  for (size_t i = 0; i < parsed.header.count; i++) {
-    if (parsed.Label(i) != i) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space& space) {

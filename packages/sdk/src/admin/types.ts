@@ -89,6 +89,8 @@ export interface AdminSegmentSummary {
   searchEf: number;
   /** Its graph keeps int8 codes in memory and its float32 vectors are read from disk (serve --quantization). */
   vectorsOnDisk: boolean;
+  /** Its graph is mapped from its file and served through the page cache rather than held in memory (serve --graphs-on-disk). */
+  graphOnDisk: boolean;
 }
 
 /** The latest failure of an index's background work (flush, merge, compaction), kept after it heals. */

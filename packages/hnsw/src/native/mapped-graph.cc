@@ -1,0 +1,116 @@
+#include "mapped-graph.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+namespace ossv {
+namespace {
+
+/** The mapped file region, unmapped when the graph over it is deleted. */
+struct Mapping {
+  void* address = MAP_FAILED;
+  size_t length = 0;
+};
+
+/**
+ * Deletes a graph whose level-0 memory is a mapping: hnswlib's destructor frees that pointer with
+ * free(), so it is taken away first, and the mapping is undone after.
+ */
+struct UnmapOnDelete {
+  Mapping mapping;
+  void operator()(Graph* g) const {
+    if (g != nullptr) {
+      g->data_level0_memory_ = nullptr;
+      delete g;
+    }
+    if (mapping.address != MAP_FAILED) ::munmap(mapping.address, mapping.length);
+  }
+};
+
+[[noreturn]] void Unreadable(const std::string& path, const char* what) {
+  throw std::runtime_error("cannot map " + path + ": " + what + ": " + std::strerror(errno));
+}
+
+/** Maps [offset, offset + length) of the file, from the page boundary at or before offset. */
+Mapping MapRegion(const std::string& path, uint64_t offset, uint64_t length, size_t* delta) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Unreadable(path, "open");
+  struct stat info;
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    Unreadable(path, "stat");
+  }
+  if (static_cast<uint64_t>(info.st_size) < offset + length) {
+    ::close(fd);
+    throw std::invalid_argument("graph bytes are damaged: the file ends before the graph does");
+  }
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset - offset % page;
+  *delta = static_cast<size_t>(offset - start);
+  Mapping mapping;
+  mapping.length = static_cast<size_t>(length + *delta);
+  // Writable but private: hnswlib keeps its deletion marks inside the elements, and a mark must
+  // change this process's copy of a page, never the stored object.
+  mapping.address = ::mmap(nullptr, mapping.length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, static_cast<off_t>(start));
+  const int mapError = errno;
+  ::close(fd);  // the mapping holds the file from here on
+  errno = mapError;
+  if (mapping.address == MAP_FAILED) Unreadable(path, "mmap");
+  return mapping;
+}
+
+}  // namespace
+
+MappedGraph MapGraph(const std::string& path, uint64_t offset, uint64_t length, hnswlib::SpaceInterface<float>* space) {
+  size_t delta = 0;
+  UnmapOnDelete owner{MapRegion(path, offset, length, &delta)};
+  std::unique_ptr<Graph, UnmapOnDelete> g(nullptr, owner);
+  // Until a graph owns it, the mapping is undone by this guard if checking the bytes throws.
+  std::unique_ptr<Mapping, void (*)(Mapping*)> guard(&owner.mapping, [](Mapping* m) { ::munmap(m->address, m->length); });
+  const uint8_t* bytes = static_cast<const uint8_t*>(owner.mapping.address) + delta;
+  // The check reads every element's links once, front to back: the kernel's read-ahead helps there.
+  ::madvise(owner.mapping.address, owner.mapping.length, MADV_SEQUENTIAL);
+  const ParsedGraph parsed = ParseGraph(bytes, static_cast<size_t>(length), space->get_data_size());
+  // Searches jump from element to element; reading ahead would only evict pages they need.
+  ::madvise(owner.mapping.address, owner.mapping.length, MADV_RANDOM);
+  const GraphHeader& h = parsed.header;
+  const size_t count = h.count;
+  const size_t capacity = std::max<size_t>(count, 1);
+  g.reset(new Graph(space));
+  guard.release();  // g's deleter undoes the mapping from here on
+  SetLayout(*g, h, space, capacity, space->get_data_size());
+  std::vector<std::mutex>().swap(g->link_list_locks_);
+  std::vector<std::mutex>().swap(g->label_op_locks_);
+  g->visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
+  g->element_levels_ = std::vector<int>(capacity);
+  g->data_level0_memory_ = const_cast<char*>(reinterpret_cast<const char*>(parsed.level0));
+  g->linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
+  if (g->linkLists_ == nullptr) throw std::bad_alloc();
+  const bool idsAreLabels = LabelsAreIds(parsed);
+  for (size_t i = 0; i < count; i++) {
+    CopyUpperLists(*g, parsed, i);
+    // Set as lists are copied: the destructor frees the upper lists of the first count elements.
+    g->cur_element_count = i + 1;
+    const auto id = static_cast<hnswlib::tableint>(i);
+    // A map from label to element only when they differ: the engine's labels are element numbers.
+    if (!idsAreLabels) g->label_lookup_[g->getExternalLabel(id)] = id;
+    if (g->isMarkedDeleted(id)) g->num_deleted_ += 1;
+  }
+  MappedGraph mapped;
+  mapped.mappedBytes = owner.mapping.length;
+  mapped.graph = std::shared_ptr<Graph>(g.release(), owner);
+  return mapped;
+}
+
+}  // namespace ossv
