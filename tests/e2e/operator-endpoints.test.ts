@@ -145,6 +145,9 @@ test("metrics after a known sequence: requests by operation and status, index ga
     assert.ok(part("metadata") > 0);
     assert.equal(valueOf(metrics, "ossv_memory_accounted_bytes"), ["vectors", "graphs", "metadata", "filterCache"].reduce((sum, name) => sum + part(name), 0));
     assert.ok(valueOf(metrics, "ossv_memory_budget_bytes") > 0, "the default budget, half the machine");
+    // The server's own memory, what the budget bounds, and the mapped file pages it leaves out (Linux).
+    assert.ok(valueOf(metrics, "ossv_memory_own_bytes") > 10 * 2 ** 20, "a Node process holds at least some MB of its own");
+    assert.ok(valueOf(metrics, "ossv_memory_mapped_file_bytes") > 0, "its code, at least, is mapped from files");
     assert.equal(valueOf(metrics, "ossv_background_tasks", { state: "queued" }), 0);
     assert.equal(samplesOf(metrics, "ossv_background_failures_total").length, 0);
 

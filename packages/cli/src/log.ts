@@ -41,7 +41,7 @@ export function logInternalError(logger: Logger, error: unknown, requestId: stri
 }
 
 export function logBackgroundFailure(logger: Logger, event: BackgroundFailureEvent): void {
-  const next = event.retryInMs === null ? "not retried (closing)" : `retrying in ${event.retryInMs} ms`;
+  const next = event.retryInMs === null ? "not retried" : `retrying in ${event.retryInMs} ms`;
   logger.error({
     task: event.task, bucket: event.bucket, index: event.indexName, indexId: event.indexId,
     attempts: event.attempts, retryInMs: event.retryInMs, err: event.error,

@@ -144,3 +144,10 @@ test("--quantization takes auto, int8 or off, defaulting to auto", () => {
   assert.equal(resolveServeOptions([], { OSSV_QUANTIZATION: "off" }).config.quantization, "off");
   assert.throws(() => resolveServeOptions(["--quantization", "int4"], {}), (error) => error instanceof OptionError && /^--quantization must be one of auto, int8, off/.test(error.message));
 });
+
+test("--graphs-on-disk takes auto, always or never, defaulting to auto", () => {
+  assert.equal(resolveServeOptions([], {}).config["graphs-on-disk"], "auto");
+  assert.equal(resolveServeOptions(["--graphs-on-disk", "always"], {}).config["graphs-on-disk"], "always");
+  assert.equal(resolveServeOptions([], { OSSV_GRAPHS_ON_DISK: "never" }).config["graphs-on-disk"], "never");
+  assert.throws(() => resolveServeOptions(["--graphs-on-disk", "mapped"], {}), (error) => error instanceof OptionError && /^--graphs-on-disk must be one of auto, always, never/.test(error.message));
+});

@@ -10,6 +10,7 @@ export { CachedBlobStore, type DiskCacheOptions, type DiskCacheStats } from "./s
 // The object store itself is the "@ossv/engine/s3" entry (it loads the AWS SDK); its URLs parse here.
 export { formatS3Location, parseS3Location, type S3Location } from "./storage/s3/s3-location.ts";
 export { CONDITIONAL_WRITES, type ConditionalWrite } from "./storage/s3/conditional-write.ts";
+export { mappedFileBytes, ownMemoryBytes } from "./base/process-memory.ts";
 export { GRAPHS_ON_DISK, QUANTIZATIONS, type GraphsOnDisk, type Quantization } from "./search/vector-placement.ts";
 export { DurableCatalog } from "./catalog/catalog.ts";
 export { DurableCollection, type SegmentSummary } from "./collection/collection.ts";

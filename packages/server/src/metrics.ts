@@ -7,7 +7,7 @@
 // account, bucket and index, whose numbers the catalog bounds; nothing is labelled by vector key.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import {
-  totalMemory, type BackgroundFailureEvent, type DiskCacheStats, type Engine, type IndexStats, type MemoryUse,
+  mappedFileBytes, ownMemoryBytes, totalMemory, type BackgroundFailureEvent, type DiskCacheStats, type Engine, type IndexStats, type MemoryUse,
 } from "@ossv/engine";
 import type { AccessLogEntry } from "./pipeline.ts";
 
@@ -100,6 +100,21 @@ export class ServerMetrics {
     });
     this.memoryBudget = new Gauge({
       name: "ossv_memory_budget_bytes", help: "The memory budget the server was started with (--memory-budget).", registers,
+    });
+    // What the budget is compared with, and what it leaves out (packages/engine/src/base/process-memory.ts).
+    new Gauge({
+      name: "ossv_memory_own_bytes", help: "The server's own resident memory (anonymous RSS): what --memory-budget bounds.", registers,
+      collect() {
+        this.set(ownMemoryBytes());
+      },
+    });
+    new Gauge({
+      name: "ossv_memory_mapped_file_bytes",
+      help: "Resident pages of mapped files (file RSS): mostly segments whose graphs are mapped (--graphs-on-disk), the page cache's to drop.",
+      registers,
+      collect() {
+        this.set(mappedFileBytes());
+      },
     });
     this.registerDiskCacheGauges();
     this.registerStoreRequestGauge();

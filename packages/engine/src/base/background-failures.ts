@@ -56,7 +56,7 @@ export function errorText(error: unknown): string {
 
 /** The default reporter: one line on standard error per failed attempt. */
 export const logBackgroundFailure: BackgroundFailureReporter = (event) => {
-  const next = event.retryInMs === null ? "not retried (closing)" : `retrying in ${event.retryInMs} ms`;
+  const next = event.retryInMs === null ? "not retried" : `retrying in ${event.retryInMs} ms`;
   console.error(
     `ossv: background ${event.task} of index ${event.bucket}/${event.indexName} (${event.indexId}) failed `
     + `(attempt ${event.attempts}), ${next}:`, event.error,

@@ -4,6 +4,7 @@
 // checkpoint number. A failed task goes to the retry gate (retry-gate.ts). drain() and stop() let the
 // collection wait for the work and end it when closing; the context's signal abandons it instead.
 import type { BackgroundFailure, BackgroundTask, TaskFailureReporter } from "../base/background-failures.ts";
+import { CorruptionError } from "../base/errors.ts";
 import { memoryReclaimer } from "../base/memory-reclaimer.ts";
 import { SerialQueue } from "../base/serial-queue.ts";
 import { Checkpointer } from "./checkpoint.ts";
@@ -88,7 +89,11 @@ export class BackgroundWork {
         await this.perform(task, automatic);
       } catch (error) {
         // Abandoned on purpose (the collection is closing without waiting): not a failure to report.
-        if (!this.context.signal.aborted) this.gate.failed(task, error, this.stopped);
+        if (this.context.signal.aborted) throw error;
+        // Damage found by a verification is reported once, not retried: reading the object again
+        // finds the same damage, and the pause after a failure would hold back flushes and checkpoints.
+        if (task === "verify" && error instanceof CorruptionError) this.gate.failedForGood(task, error);
+        else this.gate.failed(task, error, this.stopped);
         throw error;
       } finally {
         // Every task encodes or drops whole snapshots, segments or graphs (base/memory-reclaimer.ts).

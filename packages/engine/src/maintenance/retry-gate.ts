@@ -62,6 +62,17 @@ export class RetryGate {
     this.retryTimer.unref();
   }
 
+  /**
+   * Records and reports a failed task that is not tried again, and does not pause other work: one
+   * whose next attempt would only find the same thing (a damaged segment's checksum).
+   */
+  failedForGood(task: BackgroundTask, error: unknown): void {
+    const previous = this.lastFailure;
+    const attempts = previous && !previous.resolved && previous.task === task ? previous.attempts + 1 : 1;
+    this.lastFailure = { task, error: errorText(error), at: new Date().toISOString(), attempts, retryAt: null, resolved: false };
+    this.report({ task, error, attempts, retryInMs: null });
+  }
+
   /** No more retries (the collection is closing). */
   stop(): void {
     clearTimeout(this.retryTimer);

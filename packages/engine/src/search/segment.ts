@@ -12,9 +12,9 @@
 // vectors, and the float32 vectors stay on disk in the segment object (file-vectors.ts). Searches and
 // scans pick candidates by the codes and re-rank them with the exact vectors read from disk, so a hit
 // is always scored with the very arithmetic the float path uses. Or its graph may be mapped from the
-// segment object (vector-placement.ts "mapped"): a euclidean graph's mapped elements hold the vectors
-// as they are, read in place; a cosine one's hold unit vectors, so its hits are scored with the
-// vectors read from disk, as with codes.
+// segment object (vector-placement.ts "mapped"): the graph's elements are the file's pages, and its
+// hits are scored, as with codes, with the vectors read from the file (through the same page cache; a
+// cosine graph's elements hold unit vectors, not the originals the kernel scores).
 //
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
@@ -142,7 +142,7 @@ export class Segment implements VectorRows {
   scorer: RowScorer | undefined;
   /** Whether `data` is the segment's own (counted as its vector memory) rather than the graph's. */
   private ownsVectors = true;
-  /** Set when the graph holds int8 codes: the float32 vectors, read from the segment object on disk. */
+  /** Set when the graph holds int8 codes or is mapped: the float32 vectors, read from the segment object on disk. */
   private onDisk: FileVectors | undefined;
   private metadataIndex: MetadataIndex | undefined;
   private readonly filterCache = new Map<string, FilterMatch>();
@@ -262,9 +262,8 @@ export class Segment implements VectorRows {
   }
 
   /**
-   * Installs a graph that does not hold the vectors as they are (int8 codes, HnswGraph.loadCodes, or
-   * a mapped cosine graph's unit vectors) and reads them from `file` from now on instead of memory:
-   * the segment then holds no float32 vectors at all.
+   * Installs a graph of int8 codes (HnswGraph.loadCodes) or a mapped one (HnswGraph.map) and reads
+   * the vectors from `file` from now on instead of memory: the segment then holds no float32 vectors.
    */
   attachOnDisk(graph: HnswGraph, file: FileVectors): void {
     this.passDeletionsTo(graph);
@@ -300,7 +299,7 @@ export class Segment implements VectorRows {
     }
   }
 
-  /** Whether the vectors are read from disk (the graph holds int8 codes). */
+  /** Whether the vectors are read from disk (the graph holds int8 codes, or is mapped). */
   get vectorsOnDisk(): boolean {
     return this.onDisk !== undefined || this.graphOnDisk;
   }
@@ -329,7 +328,7 @@ export class Segment implements VectorRows {
     return dense;
   }
 
-  /** Rows first..first+count-1's vectors back to back, as a new array (read from disk for codes). */
+  /** Rows first..first+count-1's vectors back to back, as a new array (read from disk when they are there). */
   private denseRows(first: number, count: number): Float32Array {
     if (this.onDisk) return this.onDisk.read(first, count);
     const dense = new Float32Array(count * this.dimension);
