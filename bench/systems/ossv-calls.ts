@@ -49,7 +49,7 @@ export interface IndexShape {
  * memtable's tail is frozen once writes pause; like LanceDB's index build, that time is reported on
  * its own and queries are measured once it is done.
  */
-export async function waitForGraphs(server: RunningServer, index = INDEX): Promise<{ seconds: number; shape: IndexShape }> {
+export async function waitForGraphs(server: RunningServer, index = INDEX, timeoutMinutes = 20): Promise<{ seconds: number; shape: IndexShape }> {
   const started = performance.now();
   for (;;) {
     const shape = await adminFor(server).describeIndex(BUCKET, index) as IndexShape;
@@ -58,7 +58,7 @@ export async function waitForGraphs(server: RunningServer, index = INDEX): Promi
     // ends, so the background work itself must be done too, or queries are measured beside it.
     const settled = shape.segments.every((segment) => segment.graph) && shape.memtableRows < 1024 && shape.backgroundTasks === 0;
     if (settled) return { seconds: (performance.now() - started) / 1000, shape };
-    if (performance.now() - started > 20 * 60_000) throw new Error("ossv graphs were not built within 20 minutes");
+    if (performance.now() - started > timeoutMinutes * 60_000) throw new Error(`ossv graphs were not built within ${timeoutMinutes} minutes`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

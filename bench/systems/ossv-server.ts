@@ -1,6 +1,7 @@
 // Runs `ossv serve` in its own process, as a user would: port 0 on loopback, a fresh data directory,
 // the root account from the environment, and the port read from its "listening on ... port N" line.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const CLI = fileURLToPath(new URL("../../packages/cli/bin/ossv.js", import.meta.url));
@@ -31,11 +32,17 @@ function waitForPort(child: ChildProcess): Promise<number> {
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off("data", onData);
-      child.stdout?.resume(); // keep draining so the server never blocks on a full pipe
+      // OSSV_BENCH_SERVER_LOG: keep the server's log (its stdout) in this file, to see why it failed.
+      if (process.env.OSSV_BENCH_SERVER_LOG) child.stdout?.pipe(createWriteStream(process.env.OSSV_BENCH_SERVER_LOG, { flags: "a" }));
+      else child.stdout?.resume(); // keep draining so the server never blocks on a full pipe
       resolve(Number(match[1]));
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[ossv] ${chunk.toString("utf8")}`));
+    child.once("exit", (code, signal) => {
+      if (code !== 0 && code !== null) process.stderr.write(`[ossv] serve exited with code ${code}\n`);
+      if (signal && signal !== "SIGTERM") process.stderr.write(`[ossv] serve ended by ${signal}\n`);
+    });
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`ossv serve exited with ${code} before listening: ${output}`));

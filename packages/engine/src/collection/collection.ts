@@ -146,6 +146,8 @@ export class DurableCollection implements Collection {
    */
   async appendRecord(record: Uint8Array): Promise<number> {
     this.assertUsable();
+    // A forwarded record is not decoded here: a delete among them waits as a put does.
+    await this.background.roomForWrites(this.index.name);
     return await this.wal.append(record);
   }
 
@@ -157,6 +159,9 @@ export class DurableCollection implements Collection {
   async put(vectors: VectorRecord[]): Promise<void> {
     this.assertUsable();
     if (vectors.length === 0) return;
+    // Deletes never wait: they add no vector, and a full index must still be able to shrink.
+    await this.background.roomForWrites(this.index.name);
+    this.assertUsable();
     await this.wal.append(encodeWalRecord({ type: "put", vectors }, this.index.dimension));
   }
 

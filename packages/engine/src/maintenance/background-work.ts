@@ -15,6 +15,7 @@ import { worthMergingWhenIdle } from "./merge.ts";
 import type { CheckpointPolicy } from "./policy.ts";
 import { RetryGate } from "./retry-gate.ts";
 import { verificationDue, verifySegments } from "./verify.ts";
+import { roomForWrites } from "./write-stall.ts";
 
 
 export class BackgroundWork {
@@ -135,6 +136,14 @@ export class BackgroundWork {
   /** The last failed background task, if any has failed since the collection was opened. */
   get failure(): BackgroundFailure | undefined {
     return this.gate.failure;
+  }
+
+  /**
+   * Resolves once a write may go ahead: at once unless too many rows wait for a graph (write-stall.ts),
+   * else when builds have made room, or throws UNAVAILABLE when none was made in time.
+   */
+  roomForWrites(indexName: string): Promise<void> {
+    return roomForWrites(this.context.collection, this.policy, () => this.schedule("flush"), indexName);
   }
 
   /** Writes a checkpoint of the state as it is when the task starts (after queued tasks). */

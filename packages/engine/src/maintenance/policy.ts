@@ -6,8 +6,9 @@ import type { WalLimitPolicy } from "./checkpoint.ts";
 import type { CompactionPolicy } from "./compaction.ts";
 import type { FlushPolicy } from "./flush.ts";
 import type { MergePolicy } from "./merge.ts";
+import type { WriteStallPolicy } from "./write-stall.ts";
 
-export interface CheckpointPolicy extends WalLimitPolicy, FlushPolicy, MergePolicy, CompactionPolicy, RetryPolicy {}
+export interface CheckpointPolicy extends WalLimitPolicy, FlushPolicy, MergePolicy, CompactionPolicy, RetryPolicy, WriteStallPolicy {}
 
 export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   maxWalObjects: 256,
@@ -26,4 +27,8 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
   maxSegmentBytes: 1.5 * 1024 ** 3,
   retryBaseMs: 1000,
   retryMaxMs: 60_000,
+  // 87,000 rows at 768 dimensions, 524,000 at 128: the bench's standard data sets never reach it.
+  stallBytes: 256 * 1024 ** 2,
+  // Well inside a client's usual minute of timeout, so the 503 that follows reaches it.
+  stallMs: 20_000,
 };

@@ -15,7 +15,7 @@ import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.t
 import { ByteReader, checksum } from "../format/binary.ts";
 import { RowRecords } from "../format/row-records.ts";
 import { SEGMENT_HEADER_BYTES, segmentLayout, type SegmentLayout } from "../format/segment-format.ts";
-import { openSegmentVectors } from "./file-vectors.ts";
+import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
 import { Segment } from "./segment.ts";
 import { mapGraph, type IndexShape } from "./segment-placement.ts";
 import { placementOf } from "./vector-placement.ts";
@@ -40,17 +40,30 @@ async function readAt(handle: FileHandle, offset: number, length: number): Promi
   return bytes;
 }
 
-/** The layout and records of a segment file, read from its header and records part alone. */
-async function readHead(path: string, dimension: number): Promise<{ layout: SegmentLayout; records: RowRecords }> {
+/** A segment file's layout, from its header alone. */
+async function readLayout(handle: FileHandle, dimension: number): Promise<SegmentLayout> {
+  const { size } = await handle.stat();
+  return segmentLayout(await readAt(handle, 0, Math.min(size, SEGMENT_HEADER_BYTES)), size, dimension);
+}
+
+/** A segment file's keys and metadata records, from its records part alone. */
+async function readRecords(handle: FileHandle, layout: SegmentLayout): Promise<RowRecords> {
+  const recordBytes = await readAt(handle, layout.recordsOffset, layout.recordsLength);
+  const records = RowRecords.read(new ByteReader(recordBytes), layout.rows);
+  if (records.bytes.length !== layout.recordsLength) throw new DecodeError("segment has bytes between its records and its graph");
+  return records;
+}
+
+/**
+ * The layout and records of the segment file at `path`, or undefined (nothing but the header read)
+ * when its placement is not "mapped".
+ */
+async function readHead(path: string, dimension: number): Promise<{ layout: SegmentLayout; records: RowRecords } | undefined> {
   const handle = await open(path, "r");
   try {
-    const { size } = await handle.stat();
-    const header = await readAt(handle, 0, Math.min(size, SEGMENT_HEADER_BYTES));
-    const layout = segmentLayout(header, size, dimension);
-    const recordBytes = await readAt(handle, layout.recordsOffset, layout.recordsLength);
-    const records = RowRecords.read(new ByteReader(recordBytes), layout.rows);
-    if (records.bytes.length !== layout.recordsLength) throw new DecodeError("segment has bytes between its records and its graph");
-    return { layout, records };
+    const layout = await readLayout(handle, dimension);
+    if (placementOf(layout.rows, dimension, true) !== "mapped") return undefined;
+    return { layout, records: await readRecords(handle, layout) };
   } finally {
     await handle.close();
   }
@@ -76,19 +89,21 @@ export async function openMappedSegment(
 ): Promise<Segment | undefined> {
   const local = store.openLocalFile?.(name);
   if (!local) return undefined;
-  let head: { layout: SegmentLayout; records: RowRecords };
+  let head: { layout: SegmentLayout; records: RowRecords } | undefined;
+  let file: FileVectors | undefined;
   try {
     head = await readHead(local.path, index.dimension);
+    if (!head) return undefined;
+    if (deleted?.length !== head.layout.rows) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
+    // Opened while `local` is still held, so a disk cache cannot drop the copy in between.
+    file = openSegmentVectors(store, name, head.layout.rows, index.dimension);
   } catch (error) {
     throw asCorruption(name, error);
   } finally {
     local.release();
   }
-  const { layout, records } = head;
-  if (placementOf(layout.rows, index.dimension, true) !== "mapped") return undefined;
-  if (deleted?.length !== layout.rows) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
-  const file = openSegmentVectors(store, name, layout.rows, index.dimension);
   if (!file) return undefined;
+  const { layout, records } = head;
   const stored = { offset: layout.graphOffset, length: layout.graphLength, searchEf: layout.searchEf };
   const placed = await mapGraph(index, stored, layout.rows, file).catch((error: unknown) => {
     throw asCorruption(name, error);
@@ -111,7 +126,7 @@ export async function verifySegmentBody(store: BlobStore, name: string, dimensio
   try {
     handle = await open(local.path, "r");
     const { size } = await handle.stat();
-    const layout = segmentLayout(await readAt(handle, 0, Math.min(size, SEGMENT_HEADER_BYTES)), size, dimension);
+    const layout = await readLayout(handle, dimension);
     const chunk = new Uint8Array(Math.min(VERIFY_CHUNK_BYTES, Math.max(1, size - SEGMENT_HEADER_BYTES)));
     let sum = 0;
     for (let at = SEGMENT_HEADER_BYTES; at < size; at += chunk.length) {

@@ -1,0 +1,54 @@
+// Writes wait while too many rows have no graph yet (write-stall.ts): a write arriving then goes
+// ahead only once a build has covered the rows before it, one that waits past stallMs is refused as
+// UNAVAILABLE and changes nothing, and deletes never wait.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { EngineError } from "../base/types.ts";
+import { openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "../testing/test-support.ts";
+
+const DIMENSION = 8;
+// No flush of its own accord (segmentRows, idle timers): only the stall asks for one.
+const QUIET = { segmentRows: 1_000_000, segmentBytes: 1 << 30, idleFlushMs: 3_600_000, idleMergeMs: 0 };
+
+function rows(from: number, count: number) {
+  const random = seededRandom(from + 1);
+  return Array.from({ length: count }, (_, i) => ({ key: `k${from + i}`, data: randomVector(random, DIMENSION), metadata: {} }));
+}
+
+test("a write waits until the rows before it have a graph", async () => {
+  await withTempDir(async (dir) => {
+    // Any row without a graph stalls the next write.
+    const engine = await openTestEngine(dir, { checkpoint: { ...QUIET, stallBytes: 1, stallMs: 60_000 } });
+    const index = await setupIndex(engine, "stall", DIMENSION, "euclidean");
+    const collection = engine.collection(index);
+    await collection.put(rows(0, 300)); // nothing waits for a graph yet
+    assert.equal(collection.describe().memtableRows, 300);
+    await collection.put(rows(300, 10));
+    const { memtableRows, segments } = collection.describe();
+    assert.equal(memtableRows, 10, "the second write went into a fresh memtable");
+    assert.deepEqual(segments.map(({ rows: count, graph }) => ({ count, graph })), [{ count: 300, graph: true }], "after the first write's rows got their graph");
+    assert.equal(collection.count(), 310);
+    await engine.close();
+  });
+});
+
+test("a write that waits past stallMs is refused as UNAVAILABLE and changes nothing; deletes never wait", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { ...QUIET, stallBytes: 1, stallMs: 0 } });
+    const index = await setupIndex(engine, "stall", DIMENSION, "euclidean");
+    const collection = engine.collection(index);
+    await collection.put(rows(0, 50));
+    await assert.rejects(collection.put(rows(50, 5)), (error: unknown) => {
+      assert.ok(error instanceof EngineError && error.code === "UNAVAILABLE", String(error));
+      assert.match(error.message, /vector index stall has 0 MiB of vectors waiting for their graphs to be built; retry after a moment/);
+      return true;
+    });
+    assert.equal(collection.get(rows(50, 5).map(({ key }) => key)).length, 0, "the refused write is not there");
+    await collection.delete(["k0", "k1"]);
+    assert.equal(collection.count(), 48, "the delete went ahead");
+    await collection.settleBackground(); // the refused write had asked for a flush
+    await collection.put(rows(50, 5));
+    assert.equal(collection.count(), 53, "once the graph is built, writes go ahead again");
+    await engine.close();
+  });
+});
