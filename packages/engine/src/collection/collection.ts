@@ -19,6 +19,7 @@ import { getRecords, listRecords, listStateKeys, queryState } from "./state-read
 import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
 import { ChangeWatchers } from "./change-watchers.ts";
+import { WriteGate } from "../maintenance/write-stall.ts";
 import {
   EngineError,
   type Collection,
@@ -65,6 +66,8 @@ export class DurableCollection implements Collection {
   /** What the manifest in force says (shared with the background work, which updates it). */
   private readonly checkpointState: CheckpointState;
   private readonly watchers = new ChangeWatchers();
+  /** Writes in the order they were made, through the stall (maintenance/write-stall.ts). */
+  private readonly writes: WriteGate;
 
   private constructor(
     store: BlobStore,
@@ -92,6 +95,7 @@ export class DurableCollection implements Collection {
     };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
     this.background = new BackgroundWork(context, policy, reportTask);
+    this.writes = new WriteGate(() => this.background.writesStalled, () => this.background.roomForWrites(index.name));
   }
 
   /** Opens an index's collection, recovering it from the store. */
@@ -146,9 +150,14 @@ export class DurableCollection implements Collection {
    */
   async appendRecord(record: Uint8Array): Promise<number> {
     this.assertUsable();
-    // A forwarded record is not decoded here: a delete among them waits as a put does.
-    await this.background.roomForWrites(this.index.name);
-    return await this.wal.append(record);
+    // A forwarded record is not decoded here: a delete among them waits for room as a put does.
+    return await this.writes.run(true, () => this.appendNow(record));
+  }
+
+  /** Appends one encoded record to the WAL, unless the collection was closed or dropped meanwhile. */
+  private appendNow(record: Uint8Array): Promise<number> {
+    this.assertUsable();
+    return this.wal.append(record);
   }
 
   /** The number of the last WAL object applied to memory (0 before the first). */
@@ -159,16 +168,17 @@ export class DurableCollection implements Collection {
   async put(vectors: VectorRecord[]): Promise<void> {
     this.assertUsable();
     if (vectors.length === 0) return;
-    // Deletes never wait: they add no vector, and a full index must still be able to shrink.
-    await this.background.roomForWrites(this.index.name);
-    this.assertUsable();
-    await this.wal.append(encodeWalRecord({ type: "put", vectors }, this.index.dimension));
+    const record = encodeWalRecord({ type: "put", vectors }, this.index.dimension);
+    await this.writes.run(true, () => this.appendNow(record));
   }
 
   async delete(keys: string[]): Promise<void> {
     this.assertUsable();
     if (keys.length === 0) return;
-    await this.wal.append(encodeWalRecord({ type: "delete", keys }, this.index.dimension));
+    // A delete adds no vector and never waits for room (an index must be able to shrink), only
+    // behind a put made before it.
+    const record = encodeWalRecord({ type: "delete", keys }, this.index.dimension);
+    await this.writes.run(false, () => this.appendNow(record));
   }
 
   get(keys: string[]): VectorRecord[] {

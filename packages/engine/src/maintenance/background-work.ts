@@ -15,7 +15,7 @@ import { worthMergingWhenIdle } from "./merge.ts";
 import type { CheckpointPolicy } from "./policy.ts";
 import { RetryGate } from "./retry-gate.ts";
 import { verificationDue, verifySegments } from "./verify.ts";
-import { roomForWrites } from "./write-stall.ts";
+import { roomForWrites, writesStalled } from "./write-stall.ts";
 
 
 export class BackgroundWork {
@@ -138,10 +138,12 @@ export class BackgroundWork {
     return this.gate.failure;
   }
 
-  /**
-   * Resolves once a write may go ahead: at once unless too many rows wait for a graph (write-stall.ts),
-   * else when builds have made room, or throws UNAVAILABLE when none was made in time.
-   */
+  /** Whether too many rows wait for a graph for a put to go ahead now (write-stall.ts). */
+  get writesStalled(): boolean {
+    return writesStalled(this.context.collection, this.policy);
+  }
+
+  /** Resolves once builds have made room for a put, or throws UNAVAILABLE when none was made in time. */
   roomForWrites(indexName: string): Promise<void> {
     return roomForWrites(this.context.collection, this.policy, () => this.schedule("flush"), indexName);
   }

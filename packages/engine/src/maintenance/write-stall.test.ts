@@ -52,3 +52,22 @@ test("a write that waits past stallMs is refused as UNAVAILABLE and changes noth
     await engine.close();
   });
 });
+
+test("writes keep their order through a stall: a delete made after a waiting put applies after it", async () => {
+  await withTempDir(async (dir) => {
+    const engine = await openTestEngine(dir, { checkpoint: { ...QUIET, stallBytes: 1, stallMs: 60_000 } });
+    const index = await setupIndex(engine, "stall", DIMENSION, "euclidean");
+    const collection = engine.collection(index);
+    await collection.put(rows(0, 100));
+    const [late] = rows(1000, 1);
+    // Made in one step: the put waits for a graph, the delete behind it only for its turn.
+    const put = collection.put([late!]);
+    const removed = collection.delete([late!.key]);
+    await Promise.all([put, removed]);
+    assert.deepEqual(collection.get([late!.key]), [], "deleted after it was put");
+    // A delete with nothing waiting before it goes ahead at once, stall or not.
+    await collection.delete(["k0"]);
+    assert.equal(collection.count(), 99);
+    await engine.close();
+  });
+});

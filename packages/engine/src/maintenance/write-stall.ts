@@ -6,7 +6,8 @@
 // scans them exactly. So, as an LSM tree stalls writes when its first level backs up, a write waits
 // while the rows without a graph (the memtable's, and frozen segments' whose graph is being built)
 // hold stallBytes or more of vectors; after stallMs it is refused as UNAVAILABLE (503
-// ServiceUnavailable), which clients retry after a pause.
+// ServiceUnavailable), which clients retry after a pause. Deletes add no vector and never wait for
+// room, but keep their place behind a put made before them (WriteGate).
 import { EngineError } from "../base/types.ts";
 import type { CollectionState } from "../state/collection-state.ts";
 
@@ -36,7 +37,6 @@ export function writesStalled(collection: CollectionState, policy: WriteStallPol
  * UNAVAILABLE when no room was made within stallMs.
  */
 export async function roomForWrites(collection: CollectionState, policy: WriteStallPolicy, flush: () => void, indexName: string): Promise<void> {
-  if (!writesStalled(collection, policy)) return;
   flush();
   const deadline = performance.now() + policy.stallMs;
   while (writesStalled(collection, policy)) {
@@ -46,5 +46,38 @@ export async function roomForWrites(collection: CollectionState, policy: WriteSt
       throw new EngineError("UNAVAILABLE", `vector index ${indexName} has ${held} MiB of vectors waiting for their graphs to be built; retry after a moment`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
+  }
+}
+
+/**
+ * Keeps a collection's writes in the order they were made through the stall: a write appends at once
+ * (no await, as without a stall) while nothing stalls and no earlier write waits; otherwise it takes
+ * its turn behind the earlier ones, a put also waiting for room. So a delete made after a waiting put
+ * is applied after it, and a delete waits only for such a put, never for room.
+ */
+export class WriteGate {
+  /** Settles once the last waiting write has appended (or was refused); undefined when none waits. */
+  private tail: Promise<void> | undefined;
+
+  constructor(
+    private readonly stalled: () => boolean,
+    private readonly room: () => Promise<void>,
+  ) {}
+
+  /** Runs `append` in the write order; `needsRoom` for a write that adds vectors. */
+  run<T>(needsRoom: boolean, append: () => Promise<T>): Promise<T> {
+    if (this.tail === undefined && !(needsRoom && this.stalled())) return append();
+    let appended: Promise<T> | undefined;
+    const turn = (this.tail ?? Promise.resolve())
+      .then(() => (needsRoom && this.stalled() ? this.room() : undefined))
+      .then(() => {
+        appended = append();
+      });
+    const tail = turn.catch(() => undefined);
+    this.tail = tail;
+    void tail.then(() => {
+      if (this.tail === tail) this.tail = undefined;
+    });
+    return turn.then(() => appended as Promise<T>);
   }
 }
