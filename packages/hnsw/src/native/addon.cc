@@ -570,22 +570,16 @@ class SerializeWorker : public Napi::AsyncWorker {
   Napi::ObjectReference owner_;
 };
 
-/** Reads graph bytes on a libuv thread; the graph replaces the object's own when that ends. */
-class LoadWorker : public Napi::AsyncWorker {
+/**
+ * Reads a graph on a libuv thread (Read, which makes no N-API call) and has the object adopt it when
+ * that ends; until then the object refuses every call. What is read, and how it is adopted, is the
+ * subclass's.
+ */
+class GraphReadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, Napi::Uint8Array bytes, size_t minCapacity,
-             std::optional<CosineRawBytes> raw, Napi::Value originals)
-      : Napi::AsyncWorker(env, "ossv-hnsw-load"),
-        index_(index),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        data_(bytes.Data()),
-        length_(bytes.ByteLength()),
-        minCapacity_(minCapacity),
-        raw_(raw) {
-    // The caller must not change the bytes (or the originals) until the promise settles; keeping
-    // them referenced keeps them from being collected meanwhile.
-    bytes_ = Napi::Persistent(bytes);
-    if (raw_) originals_ = Napi::Persistent(originals.As<Napi::Object>());
+  GraphReadWorker(Napi::Env env, const char* name, HnswIndex* index, Napi::Object owner)
+      : Napi::AsyncWorker(env, name), index_(index), deferred_(Napi::Promise::Deferred::New(env)) {
+    // Keeps the JS object, and with it the index, alive until the read ends.
     owner_ = Napi::Persistent(owner);
     index_->loading_ = true;
   }
@@ -594,7 +588,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      graph_ = index_->ReadBytes(data_, length_, minCapacity_, raw_ ? &*raw_ : nullptr);
+      Read();
     } catch (const std::bad_alloc&) {
       SetError("hnsw: out of memory");
     } catch (const std::exception& error) {
@@ -604,7 +598,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     index_->loading_ = false;
-    index_->Adopt(Env(), std::move(graph_));
+    Adopt(*index_);
     deferred_.Resolve(Env().Undefined());
   }
 
@@ -613,9 +607,40 @@ class LoadWorker : public Napi::AsyncWorker {
     deferred_.Reject(error.Value());
   }
 
+ protected:
+  virtual void Read() = 0;
+  virtual void Adopt(HnswIndex& index) = 0;
+
  private:
   HnswIndex* index_;
   Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+};
+
+/** Reads graph bytes on a libuv thread; the graph replaces the object's own when that ends. */
+class LoadWorker : public GraphReadWorker {
+ public:
+  LoadWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, Napi::Uint8Array bytes, size_t minCapacity,
+             std::optional<CosineRawBytes> raw, Napi::Value originals)
+      : GraphReadWorker(env, "ossv-hnsw-load", index, owner),
+        reader_(index),
+        data_(bytes.Data()),
+        length_(bytes.ByteLength()),
+        minCapacity_(minCapacity),
+        raw_(raw) {
+    // The caller must not change the bytes (or the originals) until the promise settles; keeping
+    // them referenced keeps them from being collected meanwhile.
+    bytes_ = Napi::Persistent(bytes);
+    if (raw_) originals_ = Napi::Persistent(originals.As<Napi::Object>());
+  }
+
+ protected:
+  void Read() override { graph_ = reader_->ReadBytes(data_, length_, minCapacity_, raw_ ? &*raw_ : nullptr); }
+  void Adopt(HnswIndex& index) override { index.Adopt(Env(), std::move(graph_)); }
+
+ private:
+  /** The index whose space the bytes are read into (ReadBytes makes no N-API call). */
+  const HnswIndex* reader_;
   const uint8_t* data_;
   size_t length_;
   size_t minCapacity_;
@@ -623,7 +648,6 @@ class LoadWorker : public Napi::AsyncWorker {
   std::unique_ptr<Graph> graph_;
   Napi::Reference<Napi::Uint8Array> bytes_;
   Napi::ObjectReference originals_;
-  Napi::ObjectReference owner_;
 };
 
 Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
@@ -639,53 +663,22 @@ Napi::Value HnswIndex::LoadAsync(const Napi::CallbackInfo& info) {
 }
 
 /** Maps a stored graph on a libuv thread (its links are all checked there); it replaces the object's own when that ends. */
-class MapWorker : public Napi::AsyncWorker {
+class MapWorker : public GraphReadWorker {
  public:
   MapWorker(Napi::Env env, HnswIndex* index, Napi::Object owner, hnswlib::SpaceInterface<float>* space, std::string path,
             uint64_t offset, uint64_t length)
-      : Napi::AsyncWorker(env, "ossv-hnsw-map"),
-        index_(index),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        space_(space),
-        path_(std::move(path)),
-        offset_(offset),
-        length_(length) {
-    owner_ = Napi::Persistent(owner);
-    index_->loading_ = true;
-  }
+      : GraphReadWorker(env, "ossv-hnsw-map", index, owner), space_(space), path_(std::move(path)), offset_(offset), length_(length) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      mapped_ = MapGraph(path_, offset_, length_, space_);
-    } catch (const std::bad_alloc&) {
-      SetError("hnsw: out of memory");
-    } catch (const std::exception& error) {
-      SetError(std::string("hnsw: ") + error.what());
-    }
-  }
-
-  void OnOK() override {
-    index_->loading_ = false;
-    index_->AdoptMapped(Env(), std::move(mapped_));
-    deferred_.Resolve(Env().Undefined());
-  }
-
-  void OnError(const Napi::Error& error) override {
-    index_->loading_ = false;
-    deferred_.Reject(error.Value());
-  }
+ protected:
+  void Read() override { mapped_ = MapGraph(path_, offset_, length_, space_); }
+  void Adopt(HnswIndex& index) override { index.AdoptMapped(Env(), std::move(mapped_)); }
 
  private:
-  HnswIndex* index_;
-  Napi::Promise::Deferred deferred_;
   hnswlib::SpaceInterface<float>* space_;
   std::string path_;
   uint64_t offset_;
   uint64_t length_;
   MappedGraph mapped_;
-  Napi::ObjectReference owner_;
 };
 
 /** mapAsync(path, offset, length): the graph saved at [offset, offset + length) of the file, mapped in place. */
