@@ -13,9 +13,14 @@ export function bytesOnDisk(path: string): number {
 
 /** VmRSS of a process from /proc (Linux), in bytes. */
 export function residentBytes(pid: number): number {
+  return statusBytes(pid, "VmRSS");
+}
+
+/** A "Field:  N kB" line of /proc/PID/status (VmRSS, RssAnon, RssFile), in bytes. */
+export function statusBytes(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
 

@@ -5,13 +5,13 @@
 // opens segments without reading them whole and maps their graphs (vector-placement.ts). Measured
 // there: start to first query, the server's own memory (anonymous RSS) against the budget beside the
 // mapped file pages the kernel caches for it, recall, and query rates against the in-memory figures.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceError, type VectorsClient } from "@ossv/sdk";
 import type { FilterKind } from "../lib/dataset.ts";
 import { measureQueryMatrix, rowRange, timedIngest, type BenchContext, type Sweeps } from "../lib/suite.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
-import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
+import { bytesOnDisk, residentBytes, statusBytes } from "../lib/system-stats.ts";
 import { adminFor, BUCKET, clientFor, createBenchIndex, describeShape, INDEX, putRows, searchWith, waitForGraphs, type IndexShape } from "./ossv-calls.ts";
 import { withCpu } from "./ossv-cpu.ts";
 import { startOssvServer, type RunningServer } from "./ossv-server.ts";
@@ -57,9 +57,7 @@ async function settle(server: RunningServer): Promise<{ seconds: number; shape: 
 
 /** Resident anonymous and file-backed bytes of a process (/proc/PID/status). */
 function residentSplit(pid: number): { anonymous: number; file: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
-  return { anonymous: kb("RssAnon"), file: kb("RssFile") };
+  return { anonymous: statusBytes(pid, "RssAnon"), file: statusBytes(pid, "RssFile") };
 }
 
 /** A settled memory reading, as ossv.ts takes its own: after the server's reclaimer has run. */

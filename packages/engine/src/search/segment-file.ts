@@ -11,7 +11,7 @@
 // run by maintenance/background-work.ts), and a mismatch is reported as a background failure naming
 // the object, as damage found at open would be.
 import { open, type FileHandle } from "node:fs/promises";
-import { CorruptionError, DecodeError, NewerFormatError } from "../base/errors.ts";
+import { CorruptionError, DecodeError } from "../base/errors.ts";
 import { ByteReader, checksum } from "../format/binary.ts";
 import { RowRecords } from "../format/row-records.ts";
 import { SEGMENT_HEADER_BYTES, segmentLayout, type SegmentLayout } from "../format/segment-format.ts";
@@ -20,6 +20,8 @@ import { Segment } from "./segment.ts";
 import { mapGraph, type IndexShape } from "./segment-placement.ts";
 import { placementOf } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
+import { readRange } from "../storage/read-whole.ts";
+import { requiredObjectError } from "../storage/required-objects.ts";
 
 /** Bytes read per step when verifying a body: large reads, each followed by a turn of the event loop. */
 const VERIFY_CHUNK_BYTES = 8 << 20;
@@ -31,12 +33,8 @@ export interface OpenedIndexShape extends IndexShape {
 
 async function readAt(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
-    if (bytesRead === 0) throw new DecodeError(`segment ends at ${offset + done}, before ${offset + length}`);
-    done += bytesRead;
-  }
+  const done = await readRange(handle, bytes, offset);
+  if (done < length) throw new DecodeError(`segment ends at ${offset + done}, before ${offset + length}`);
   return bytes;
 }
 
@@ -71,12 +69,10 @@ async function readHead(path: string, dimension: number): Promise<{ layout: Segm
 
 /** Damage found while opening segment `name` from its file, as a CorruptionError naming it (as readRequired does). */
 function asCorruption(name: string, error: unknown): unknown {
-  if (error instanceof DecodeError) return new CorruptionError(name, `unreadable segment: ${error.message}`);
-  if (error instanceof NewerFormatError) return error.of(name);
   if (error instanceof Error && error.message.startsWith("hnsw: graph bytes are damaged")) {
     return new CorruptionError(name, `unreadable segment graph: ${error.message.slice("hnsw: ".length)}`);
   }
-  return error;
+  return requiredObjectError(name, "segment", error);
 }
 
 /**
@@ -125,14 +121,14 @@ export async function verifySegmentBody(store: BlobStore, name: string, dimensio
   let handle: FileHandle | undefined;
   try {
     handle = await open(local.path, "r");
-    const { size } = await handle.stat();
     const layout = await readLayout(handle, dimension);
+    const size = layout.graphOffset + layout.graphLength; // the graph ends the object
     const chunk = new Uint8Array(Math.min(VERIFY_CHUNK_BYTES, Math.max(1, size - SEGMENT_HEADER_BYTES)));
     let sum = 0;
     for (let at = SEGMENT_HEADER_BYTES; at < size; at += chunk.length) {
       signal?.throwIfAborted();
       const length = Math.min(chunk.length, size - at);
-      const { bytesRead } = await handle.read(chunk, 0, length, at);
+      const bytesRead = await readRange(handle, chunk.subarray(0, length), at);
       if (bytesRead !== length) throw new DecodeError(`segment ends at ${at + bytesRead}, before ${size}`);
       sum = checksum(chunk.subarray(0, length), sum);
     }

@@ -191,7 +191,7 @@ export class Segment implements VectorRows {
   ): Segment {
     const segment = new Segment(rows.dimension, rows.records, rows.data, nonFilterableKeys, undefined, graphFollows);
     segment.id = id;
-    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
+    segment.markAllDeleted(deleted);
     return segment;
   }
 
@@ -204,8 +204,13 @@ export class Segment implements VectorRows {
     const segment = new Segment(dimension, records, new Float32Array(0), nonFilterableKeys, norms, true);
     segment.id = id;
     segment.normsMissing = records.rows > 0;
-    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) segment.markDeleted(row);
+    segment.markAllDeleted(deleted);
     return segment;
+  }
+
+  /** Applies a stored deletion bitmap (one byte per row, 1 = deleted). */
+  private markAllDeleted(deleted: Uint8Array): void {
+    for (let row = 0; row < deleted.length; row++) if (deleted[row] === 1) this.markDeleted(row);
   }
 
   /** What the segment holds in memory (base/memory-use.ts says what is exact and what estimated). */

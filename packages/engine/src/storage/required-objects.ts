@@ -16,8 +16,13 @@ export function decodeRequired<T>(name: string, what: string, bytes: Uint8Array,
   try {
     return decode(bytes);
   } catch (error) {
-    if (error instanceof DecodeError) throw new CorruptionError(name, `unreadable ${what}: ${error.message}`);
-    if (error instanceof NewerFormatError) throw error.of(name);
-    throw error;
+    throw requiredObjectError(name, what, error);
   }
+}
+
+/** An error met decoding object `name`, as recovery reports it: damage names the object, as does a newer format. */
+export function requiredObjectError(name: string, what: string, error: unknown): unknown {
+  if (error instanceof DecodeError) return new CorruptionError(name, `unreadable ${what}: ${error.message}`);
+  if (error instanceof NewerFormatError) return error.of(name);
+  return error;
 }
