@@ -300,6 +300,27 @@ void CopyUpperLists(Graph& g, const ParsedGraph& parsed, size_t i) {
   g.element_levels_[i] = level;
 }
 
+void LayOutFrozen(Graph& g, const ParsedGraph& parsed, hnswlib::SpaceInterface<float>* space, size_t dataBytes) {
+  const size_t capacity = std::max<size_t>(parsed.header.count, 1);
+  SetLayout(g, parsed.header, space, capacity, dataBytes);
+  std::vector<std::mutex>().swap(g.link_list_locks_);
+  std::vector<std::mutex>().swap(g.label_op_locks_);
+  g.visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
+  g.element_levels_ = std::vector<int>(capacity);
+  g.linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
+  if (g.linkLists_ == nullptr) throw std::bad_alloc();
+}
+
+void AdoptElement(Graph& g, const ParsedGraph& parsed, size_t i, bool idsAreLabels) {
+  CopyUpperLists(g, parsed, i);
+  // Set as elements are adopted: the destructor frees the upper lists of the first count elements.
+  g.cur_element_count = i + 1;
+  const auto id = static_cast<tableint>(i);
+  // A map from label to element only when they differ: the engine's labels are element numbers.
+  if (!idsAreLabels) g.label_lookup_[g.getExternalLabel(id)] = id;
+  if (g.isMarkedDeleted(id)) g.num_deleted_ += 1;
+}
+
 bool LabelsAreIds(const ParsedGraph& parsed) {
   for (size_t i = 0; i < parsed.header.count; i++) {
     if (parsed.Label(i) != i) return false;

@@ -86,6 +86,19 @@ void SetLayout(Graph& g, const GraphHeader& h, hnswlib::SpaceInterface<float>* s
 /** Copies element i's upper-level link lists from the bytes into the graph (nothing at level 0). */
 void CopyUpperLists(Graph& g, const ParsedGraph& parsed, size_t i);
 
+/**
+ * Lays out a graph read from `parsed` that is only ever searched and marked, never grown (a graph of
+ * codes, a mapped graph): SetLayout for `count` elements, no insertion locks, hnswlib's per-element
+ * arrays. Its level-0 memory is the caller's to set.
+ */
+void LayOutFrozen(Graph& g, const ParsedGraph& parsed, hnswlib::SpaceInterface<float>* space, size_t dataBytes);
+
+/**
+ * Element i of a graph laid out by LayOutFrozen, once its level-0 bytes are in place: its upper
+ * lists copied, the element counted, its label mapped unless ids are labels, its deletion mark counted.
+ */
+void AdoptElement(Graph& g, const ParsedGraph& parsed, size_t i, bool idsAreLabels);
+
 /** Bytes `WriteGraph` produces for `graph`; `cosineRawDimension` is 0 unless the graph is "cosine-raw". */
 size_t SerializedSize(const Graph& graph, size_t cosineRawDimension);
 

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <new>
 #include <vector>
 
 namespace ossv {
@@ -81,16 +79,9 @@ std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space&
   const bool idsAreLabels = LabelsAreIds(parsed);
 
   auto g = std::make_unique<Graph>(&space);
-  const size_t capacity = std::max<size_t>(count, 1);
-  SetLayout(*g, h, &space, capacity, p.dim);
-  // No insertion locks, as in a frozen graph: a graph of codes is searched and marked only.
-  std::vector<std::mutex>().swap(g->link_list_locks_);
-  std::vector<std::mutex>().swap(g->label_op_locks_);
-  g->visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
-  g->element_levels_ = std::vector<int>(capacity);
-  g->data_level0_memory_ = static_cast<char*>(Allocate(capacity * g->size_data_per_element_));
-  g->linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
-  if (g->linkLists_ == nullptr) throw std::bad_alloc();
+  // A graph of codes is searched and marked only.
+  LayOutFrozen(*g, parsed, &space, p.dim);
+  g->data_level0_memory_ = static_cast<char*>(Allocate(g->max_elements_ * g->size_data_per_element_));
   for (size_t i = 0; i < count; i++) {
     const uint8_t* element = parsed.Element(i);
     char* to = g->data_level0_memory_ + i * g->size_data_per_element_;
@@ -99,12 +90,7 @@ std::unique_ptr<Graph> ReadCodes(const uint8_t* bytes, size_t length, Int8Space&
     const float* vector = source.Load(i);
     for (size_t d = 0; d < p.dim; d++) codes[d] = space.Encode(vector[d], d);
     std::memcpy(to + g->label_offset_, element + h.labelOffset, sizeof(hnswlib::labeltype));
-    CopyUpperLists(*g, parsed, i);
-    // Set as elements are filled: the destructor frees the upper lists of the first count elements.
-    g->cur_element_count = i + 1;
-    // A map from label to element only when they differ: the engine's labels are element numbers.
-    if (!idsAreLabels) g->label_lookup_[g->getExternalLabel(static_cast<hnswlib::tableint>(i))] = static_cast<hnswlib::tableint>(i);
-    if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) g->num_deleted_ += 1;
+    AdoptElement(*g, parsed, i, idsAreLabels);
   }
   return g;
 }

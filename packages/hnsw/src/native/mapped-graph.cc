@@ -5,14 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <new>
 #include <stdexcept>
-#include <vector>
 
 namespace ossv {
 namespace {
@@ -84,29 +79,12 @@ MappedGraph MapGraph(const std::string& path, uint64_t offset, uint64_t length, 
   const ParsedGraph parsed = ParseGraph(bytes, static_cast<size_t>(length), space->get_data_size());
   // Searches jump from element to element; reading ahead would only evict pages they need.
   ::madvise(owner.mapping.address, owner.mapping.length, MADV_RANDOM);
-  const GraphHeader& h = parsed.header;
-  const size_t count = h.count;
-  const size_t capacity = std::max<size_t>(count, 1);
   g.reset(new Graph(space));
   guard.release();  // g's deleter undoes the mapping from here on
-  SetLayout(*g, h, space, capacity, space->get_data_size());
-  std::vector<std::mutex>().swap(g->link_list_locks_);
-  std::vector<std::mutex>().swap(g->label_op_locks_);
-  g->visited_list_pool_.reset(new hnswlib::VisitedListPool(1, static_cast<int>(capacity)));
-  g->element_levels_ = std::vector<int>(capacity);
+  LayOutFrozen(*g, parsed, space, space->get_data_size());
   g->data_level0_memory_ = const_cast<char*>(reinterpret_cast<const char*>(parsed.level0));
-  g->linkLists_ = static_cast<char**>(std::calloc(capacity, sizeof(char*)));
-  if (g->linkLists_ == nullptr) throw std::bad_alloc();
   const bool idsAreLabels = LabelsAreIds(parsed);
-  for (size_t i = 0; i < count; i++) {
-    CopyUpperLists(*g, parsed, i);
-    // Set as lists are copied: the destructor frees the upper lists of the first count elements.
-    g->cur_element_count = i + 1;
-    const auto id = static_cast<hnswlib::tableint>(i);
-    // A map from label to element only when they differ: the engine's labels are element numbers.
-    if (!idsAreLabels) g->label_lookup_[g->getExternalLabel(id)] = id;
-    if (g->isMarkedDeleted(id)) g->num_deleted_ += 1;
-  }
+  for (size_t i = 0; i < parsed.header.count; i++) AdoptElement(*g, parsed, i, idsAreLabels);
   MappedGraph mapped;
   mapped.mappedBytes = owner.mapping.length;
   mapped.graph = std::shared_ptr<Graph>(g.release(), owner);
