@@ -5,7 +5,7 @@
 // opens segments without reading them whole and maps their graphs (vector-placement.ts). Measured
 // there: start to first query, the server's own memory (anonymous RSS) against the budget beside the
 // mapped file pages the kernel caches for it, recall, and query rates against the in-memory figures.
-import { rmSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceError, type VectorsClient } from "@ossv/sdk";
 import type { FilterKind } from "../lib/dataset.ts";
@@ -85,6 +85,13 @@ async function segmentsOnDisk(server: RunningServer): Promise<{ segments: number
   return { segments: described.segments.length, mapped, codes };
 }
 
+/** OSSV_BENCH_KEEP_CAPACITY_DATA=DIR moves the index there instead of removing it, to profile its restart. */
+function keepOrRemove(dataDir: string): void {
+  const keep = process.env.OSSV_BENCH_KEEP_CAPACITY_DATA;
+  if (keep) renameSync(dataDir, keep);
+  else rmSync(dataDir, { recursive: true, force: true });
+}
+
 export async function benchOssvCapacity(ctx: BenchContext): Promise<SystemReport> {
   const { count, dimension } = ctx.data.spec;
   const floatBytes = count * dimension * 4;
@@ -128,7 +135,7 @@ export async function benchOssvCapacity(ctx: BenchContext): Promise<SystemReport
     ctx.log(`    served under the budget: ${JSON.stringify(m.capacity)}`);
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    keepOrRemove(dataDir);
   }
   return {
     system: "ossv-capacity",

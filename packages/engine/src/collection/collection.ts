@@ -95,7 +95,9 @@ export class DurableCollection implements Collection {
     };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
     this.background = new BackgroundWork(context, policy, reportTask);
-    this.writes = new WriteGate(() => this.background.writesStalled, () => this.background.roomForWrites(index.name));
+    this.writes = new WriteGate(
+      () => this.background.writesStalled, (deadline) => this.background.roomForWrites(index.name, deadline), () => this.background.stallMs,
+    );
   }
 
   /** Opens an index's collection, recovering it from the store. */

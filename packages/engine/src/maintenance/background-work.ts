@@ -144,8 +144,12 @@ export class BackgroundWork {
   }
 
   /** Resolves once builds have made room for a put, or throws UNAVAILABLE when none was made in time. */
-  roomForWrites(indexName: string): Promise<void> {
-    return roomForWrites(this.context.collection, this.policy, () => this.schedule("flush"), indexName);
+  roomForWrites(indexName: string, deadline: number): Promise<void> {
+    return roomForWrites(this.context.collection, this.policy, () => this.schedule("flush"), indexName, deadline);
+  }
+
+  get stallMs(): number {
+    return this.policy.stallMs;
   }
 
   /** Writes a checkpoint of the state as it is when the task starts (after queued tasks). */

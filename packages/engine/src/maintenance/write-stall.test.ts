@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EngineError } from "../base/types.ts";
+import { WriteGate } from "./write-stall.ts";
 import { openTestEngine, randomVector, seededRandom, setupIndex, withTempDir } from "../testing/test-support.ts";
 
 const DIMENSION = 8;
@@ -70,4 +71,23 @@ test("writes keep their order through a stall: a delete made after a waiting put
     assert.equal(collection.count(), 99);
     await engine.close();
   });
+});
+
+test("a put queued behind waiting puts is refused stallMs after it arrived, not after its turn came", async () => {
+  // The room never comes: each put waits until its deadline and is refused. Four writers whose puts
+  // all wait used to be refused 20, 40, 60 and 80 s after they arrived (a client timed out first).
+  const stallMs = 50;
+  const deadlines: number[] = [];
+  const waitedOut = async (deadline: number) => {
+    deadlines.push(deadline);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - performance.now())));
+    throw new EngineError("UNAVAILABLE", "no room");
+  };
+  const gate = new WriteGate(() => true, waitedOut, () => stallMs);
+  const arrived = performance.now();
+  const puts = Array.from({ length: 4 }, () => gate.run(true, async () => "appended"));
+  const settled = await Promise.allSettled(puts);
+  assert.deepEqual(settled.map(({ status }) => status), ["rejected", "rejected", "rejected", "rejected"]);
+  assert.equal(deadlines.length, 4);
+  for (const deadline of deadlines) assert.ok(deadline <= performance.now() && deadline - arrived <= stallMs + 5, `deadline ${deadline - arrived} ms after arrival`);
 });

@@ -34,11 +34,13 @@ export function writesStalled(collection: CollectionState, policy: WriteStallPol
 
 /**
  * Resolves once a write may go ahead, asking for a flush when it must wait (`flush`); throws
- * UNAVAILABLE when no room was made within stallMs.
+ * UNAVAILABLE when no room was made by `deadline` (a performance.now() time: the write's arrival
+ * plus stallMs, so a write queued behind others waits no longer in all than one alone).
  */
-export async function roomForWrites(collection: CollectionState, policy: WriteStallPolicy, flush: () => void, indexName: string): Promise<void> {
+export async function roomForWrites(
+  collection: CollectionState, policy: WriteStallPolicy, flush: () => void, indexName: string, deadline: number,
+): Promise<void> {
   flush();
-  const deadline = performance.now() + policy.stallMs;
   while (writesStalled(collection, policy)) {
     const left = deadline - performance.now();
     if (left <= 0) {
@@ -59,17 +61,21 @@ export class WriteGate {
   /** Settles once the last waiting write has appended (or was refused); undefined when none waits. */
   private tail: Promise<void> | undefined;
 
+  /** `room(deadline)` waits for room until `deadline`, a performance.now() time. */
   constructor(
     private readonly stalled: () => boolean,
-    private readonly room: () => Promise<void>,
+    private readonly room: (deadline: number) => Promise<void>,
+    private readonly stallMs: () => number,
   ) {}
 
   /** Runs `append` in the write order; `needsRoom` for a write that adds vectors. */
   run<T>(needsRoom: boolean, append: () => Promise<T>): Promise<T> {
     if (this.tail === undefined && !(needsRoom && this.stalled())) return append();
+    // Counted from now: a put behind three waiting puts is refused when they are, not 60 s later.
+    const deadline = performance.now() + this.stallMs();
     let appended: Promise<T> | undefined;
     const turn = (this.tail ?? Promise.resolve())
-      .then(() => (needsRoom && this.stalled() ? this.room() : undefined))
+      .then(() => (needsRoom && this.stalled() ? this.room(deadline) : undefined))
       .then(() => {
         appended = append();
       });
