@@ -25,8 +25,8 @@ interface Run {
   failures: BackgroundFailureEvent[];
 }
 
-async function open(dir: string, metric: DistanceMetric, graphsOnDisk: GraphsOnDisk): Promise<Run> {
-  configureVectorPlacement({ quantization: "off", graphsOnDisk, memoryBudget: Number.POSITIVE_INFINITY, minRows: 1000 });
+async function open(dir: string, metric: DistanceMetric, graphsOnDisk: GraphsOnDisk, memoryBudget = Number.POSITIVE_INFINITY): Promise<Run> {
+  configureVectorPlacement({ quantization: "off", graphsOnDisk, memoryBudget, minRows: 1000 });
   const failures: BackgroundFailureEvent[] = [];
   const engine = await openTestEngine(dir, { onBackgroundFailure: (event) => failures.push(event) });
   const index = engine.catalog.getIndex("1000000000000001", "bucket-a", "mapped") ?? await setupIndex(engine, "mapped", DIMENSION, metric);
@@ -152,8 +152,8 @@ for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
   });
 }
 
-/** The one segment file of the index under `dir`. */
-function segmentFile(dir: string): string {
+/** The segment files of the indexes under `dir`. */
+function segmentFiles(dir: string): string[] {
   const found: string[] = [];
   const walk = (path: string): void => {
     for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -162,6 +162,12 @@ function segmentFile(dir: string): string {
     }
   };
   walk(join(dir, "indexes"));
+  return found.sort();
+}
+
+/** The one segment file of the index under `dir`. */
+function segmentFile(dir: string): string {
+  const found = segmentFiles(dir);
   assert.equal(found.length, 1, `one segment: ${found.join(", ")}`);
   return found[0] as string;
 }
@@ -220,3 +226,59 @@ test("a damaged vector in a mapped segment is found by the background check, a d
     configureVectorPlacement(saved);
   }
 });
+
+for (const metric of ["euclidean", "cosine"] as DistanceMetric[]) {
+test(`${metric}: auto: a restart opens segments mapped and moves those the budget admits into memory in the background`, async () => {
+  const saved = { ...VECTOR_PLACEMENT };
+  try {
+    await withTempDir(async (dir) => {
+      let run = await open(dir, metric, "never");
+      await fill(run, 13, 3);
+      const probes = Array.from({ length: 30 }, (_, q) => randomVector(seededRandom(500 + q), DIMENSION));
+      // Asked only once the segments are in memory: no query on the mappings has read their rows' norms.
+      const fresh = Array.from({ length: 30 }, (_, q) => randomVector(seededRandom(900 + q), DIMENSION));
+      const answersTo = (vectors: Float32Array[]) => (r: Run) => plain(vectors.flatMap((vector) => [ask(r, vector, 10), ask(r, vector, 10, { group: 3 })]).flat());
+      const answers = answersTo(probes);
+      const written = answers(run);
+      const writtenFresh = answersTo(fresh)(run);
+      const segments = mappedFlags(run).length;
+      await run.engine.close();
+
+      // A budget that admits no segment's object: every one stays mapped, verified in the background.
+      run = await open(dir, metric, "auto", 1);
+      assert.deepEqual(answers(run), written, "answers from the mappings");
+      await run.engine.collection(run.index).settleBackground();
+      assert.ok(allMapped(run), `a budget of 1 byte keeps them mapped: ${mappedFlags(run)}`);
+      assert.deepEqual(run.failures, []);
+      await run.engine.close();
+
+      // A budget that admits them all: in memory once placed, answering the same before and after.
+      run = await open(dir, metric, "auto");
+      assert.deepEqual(answers(run), written, "answers while being placed");
+      await run.engine.collection(run.index).settleBackground();
+      assert.equal(mappedFlags(run).length, segments);
+      assert.ok(allMapped(run, false), `every segment moved into memory: ${mappedFlags(run)}`);
+      assert.deepEqual(answersTo(fresh)(run), writtenFresh, "answers from memory to queries not asked of the mappings");
+      assert.deepEqual(answers(run), written, "answers from memory");
+      await new Promise((resolve) => setImmediate(resolve));
+      if (existsSync("/proc/self/maps")) assert.deepEqual(mappedSegmentFiles(dir), [], "the mappings are let go");
+      await run.engine.close();
+
+      // A damaged vector is found by the read that would move its segment, which then stays mapped.
+      const [damaged] = segmentFiles(dir);
+      const original = readFileSync(damaged!);
+      overwrite(damaged!, SEGMENT_HEADER_BYTES + 100, Uint8Array.of(original[SEGMENT_HEADER_BYTES + 100]! ^ 0x40));
+      run = await open(dir, metric, "auto");
+      await run.engine.collection(run.index).settleBackground();
+      const failure = run.engine.collection(run.index).describe().lastBackgroundFailure;
+      assert.equal(failure?.task, "verify");
+      assert.match(failure?.error ?? "", /\.seg: unreadable segment: segment body checksum mismatch/);
+      assert.deepEqual(mappedFlags(run).filter(Boolean), [true], `only the damaged segment stays mapped: ${mappedFlags(run)}`);
+      for (const vector of probes) assert.equal(ask(run, vector, 10).length, 10);
+      await run.engine.close();
+    });
+  } finally {
+    configureVectorPlacement(saved);
+  }
+});
+}

@@ -18,7 +18,7 @@ import { SEGMENT_HEADER_BYTES, segmentLayout, type SegmentLayout } from "../form
 import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
 import { Segment } from "./segment.ts";
 import { mapGraph, type IndexShape } from "./segment-placement.ts";
-import { placementOf } from "./vector-placement.ts";
+import { opensMapped } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import { readRange } from "../storage/read-whole.ts";
 import { requiredObjectError } from "../storage/required-objects.ts";
@@ -54,13 +54,13 @@ async function readRecords(handle: FileHandle, layout: SegmentLayout): Promise<R
 
 /**
  * The layout and records of the segment file at `path`, or undefined (nothing but the header read)
- * when its placement is not "mapped".
+ * when it does not open mapped.
  */
 async function readHead(path: string, dimension: number): Promise<{ layout: SegmentLayout; records: RowRecords } | undefined> {
   const handle = await open(path, "r");
   try {
     const layout = await readLayout(handle, dimension);
-    if (placementOf(layout.rows, dimension, true) !== "mapped") return undefined;
+    if (!opensMapped(layout.rows)) return undefined;
     return { layout, records: await readRecords(handle, layout) };
   } finally {
     await handle.close();
@@ -77,8 +77,9 @@ function asCorruption(name: string, error: unknown): unknown {
 
 /**
  * Segment `id` (object `name`) opened from the store's local file with its graph mapped, when the
- * store has a local file and the segment's placement is "mapped"; undefined otherwise (the caller then
- * reads the object whole). The segment is marked unverified: its body's checksum is still to be read.
+ * store has a local file and the segment opens mapped (vector-placement.ts opensMapped); undefined
+ * otherwise (the caller then reads the object whole). The segment is marked unverified (its body's
+ * checksum is still to be read) and to be placed (it may belong in memory: maintenance/verify.ts).
  */
 export async function openMappedSegment(
   store: BlobStore, name: string, index: OpenedIndexShape, id: number, deleted: Uint8Array | undefined,
@@ -107,6 +108,7 @@ export async function openMappedSegment(
   const segment = Segment.opened(id, index.dimension, records, deleted, index.nonFilterableMetadataKeys ?? []);
   segment.attachOnDisk(placed.graph, file);
   segment.unverified = true;
+  segment.placeLater = true;
   return segment;
 }
 

