@@ -127,6 +127,7 @@ export async function benchOssvCapacity(ctx: BenchContext): Promise<SystemReport
       note: `spawn of \`ossv serve --memory-budget ${budget}\` to the first answered QueryVectors`,
     };
     ctx.log(`    restart with a budget of ${(budget / 2 ** 20).toFixed(0)} MiB to first query: ${(m.restart.seconds_to_first_query as number).toFixed(2)} s`);
+    await waitForGraphs(server, INDEX, 30); // segments are placed (and verified) in the background after a restart
     const placed = await segmentsOnDisk(server);
     m.memory_after_restart = { ...await memoryOf(server, count, budget), ...placed };
     await measureQueryMatrix(ctx, searchWith(ctx, clientFor(server)), { afterDelete: false, kinds: KINDS, ...auto }, m, sweeps);
