@@ -105,8 +105,9 @@ export async function readDeletionBitmaps(store: BlobStore, layout: CollectionLa
 
 /**
  * Reads segment `id` with its persisted graph and applies its deletion bitmap. With `verifyLater`, a
- * segment whose graph is to be mapped is opened from its file without reading it whole
- * (search/segment-file.ts), and whoever holds it then verifies its body in the background.
+ * segment that opens mapped (vector-placement.ts opensMapped) is opened from its file without reading
+ * it whole (search/segment-file.ts), and whoever holds it then places it and verifies its body in the
+ * background.
  */
 export async function loadSegment(
   store: BlobStore, layout: CollectionLayout, index: IndexShape, id: number, deleted: Uint8Array | undefined, verifyLater = false,
@@ -153,7 +154,7 @@ async function loadSegments(store: BlobStore, layout: CollectionLayout, index: I
   try {
     for (let at = 0; at < manifest.segments.length; at++) {
       for (let ahead = at; ahead < Math.min(manifest.segments.length, at + SEGMENTS_OPENED_AT_ONCE); ahead++) void open(ahead).catch(() => undefined);
-      state.addSegment(await open(at), false, true);
+      state.addSegment(await open(at), "listLater");
     }
   } catch (error) {
     // Every segment opened so far is let go before the error is thrown, as one failure leaves the rest.

@@ -1,5 +1,5 @@
-// Opening a stored segment from its local file without reading the object whole, for a segment whose
-// graph is mapped (vector-placement.ts "mapped"): only the header, the keys and metadata records and
+// Opening a stored segment from its local file without reading the object whole, for a segment that
+// opens mapped (vector-placement.ts opensMapped): only the header, the keys and metadata records and
 // the graph's upper levels are read; the graph's elements are mapped where they lie and the vectors
 // read from the file when scored. An index of several GB of segments then opens in the time its keys
 // take to read, not the time its objects take.

@@ -288,8 +288,7 @@ export class Segment implements VectorRows {
 
   /**
    * Moves a segment whose graph is mapped into memory: `graph` of floats, or of codes over `file`.
-   * The mapping and its file are let go on the next turn of the event loop, when no reader (they are
-   * synchronous) can be midway through them.
+   * The mapping and its file are let go once no reader can be midway through them (letGoLater).
    */
   replaceMapped(graph: HnswGraph, file?: FileVectors): void {
     const mapped = this.graph;
@@ -297,10 +296,7 @@ export class Segment implements VectorRows {
     this.onDisk = undefined;
     if (file) this.attachOnDisk(graph, file);
     else this.attachGraph(graph);
-    setImmediate(() => {
-      mappedFile?.close();
-      mapped?.release();
-    });
+    letGoLater(mappedFile, mapped);
   }
 
   /** Tells a graph being attached about the rows deleted since its bytes were made. */
@@ -315,15 +311,8 @@ export class Segment implements VectorRows {
    */
   releaseLater(): void {
     this.retired = true;
-    const file = this.onDisk;
     // A mapped graph holds its file's pages (and, once the object is deleted, its disk space) until released.
-    const mapped = this.graph?.mapped ? this.graph : undefined;
-    if (file || mapped) {
-      setImmediate(() => {
-        file?.close();
-        mapped?.release();
-      });
-    }
+    letGoLater(this.onDisk, this.graph?.mapped ? this.graph : undefined);
   }
 
   /** Whether the vectors are read from disk (the graph holds int8 codes, or is mapped). */
@@ -521,12 +510,21 @@ export class Segment implements VectorRows {
    * float graph's hits are scored with them and never read from disk.
    */
   *fillNormsSteps(vectors: Float32Array): Generator<void, void> {
-    const norms = this.norms;
-    for (let row = 0; row < this.rows; row++) {
-      if (row % 4096 === 4095) yield;
-      if (Number.isNaN(norms[row])) norms[row] = Math.sqrt(dotSelf(vectors, row * this.dimension, this.dimension));
+    for (let first = 0; first < this.rows; first += NORM_CHUNK_ROWS) {
+      const count = Math.min(NORM_CHUNK_ROWS, this.rows - first);
+      this.fillNorms(first, vectors.subarray(first * this.dimension, (first + count) * this.dimension));
+      yield;
     }
     this.normsMissing = false;
+  }
+
+  /** Sets the norms still missing of the rows from `first` on whose vectors `dense` holds back to back. */
+  private fillNorms(first: number, dense: Float32Array): void {
+    const norms = this.norms;
+    const count = dense.length / this.dimension;
+    for (let i = 0; i < count; i++) {
+      if (Number.isNaN(norms[first + i])) norms[first + i] = Math.sqrt(dotSelf(dense, i * this.dimension, this.dimension));
+    }
   }
 
   /**
@@ -542,13 +540,8 @@ export class Segment implements VectorRows {
       }
       return;
     }
-    const chunk = 4096;
-    for (let first = 0; first < this.rows; first += chunk) {
-      const count = Math.min(chunk, this.rows - first);
-      const vectors = this.denseRows(first, count);
-      for (let i = 0; i < count; i++) {
-        if (Number.isNaN(norms[first + i])) norms[first + i] = Math.sqrt(dotSelf(vectors, i * this.dimension, this.dimension));
-      }
+    for (let first = 0; first < this.rows; first += NORM_CHUNK_ROWS) {
+      this.fillNorms(first, this.denseRows(first, Math.min(NORM_CHUNK_ROWS, this.rows - first)));
     }
     this.normsMissing = false;
   }
@@ -557,6 +550,21 @@ export class Segment implements VectorRows {
     const score = scoreRow(this, row, query.vector, query.queryNorm, query.metric);
     return { row, distance: scoreToDistance(score, query.metric) };
   }
+}
+
+/** Rows whose norms are computed a block at a time: read from disk in one go, or one step of the event loop. */
+const NORM_CHUNK_ROWS = 4096;
+
+/**
+ * Lets a segment's file and mapped graph go on the next turn of the event loop: readers of them are
+ * synchronous, so none is midway then.
+ */
+function letGoLater(file: FileVectors | undefined, mapped: HnswGraph | undefined): void {
+  if (!file && !mapped) return;
+  setImmediate(() => {
+    file?.close();
+    mapped?.release();
+  });
 }
 
 function dotSelf(data: Float32Array, base: number, dimension: number): number {

@@ -199,17 +199,17 @@ export class CollectionState {
     if (this.memtable.count === 0) return [];
     const segments = this.memtable.toSegments(this.index.nonFilterableMetadataKeys, maxSegmentBytes);
     this.memtable = new Memtable(this.index.dimension);
-    for (const segment of segments) this.addSegment(segment, true);
+    for (const segment of segments) this.addSegment(segment, "listed");
     return segments;
   }
 
   /**
-   * Adds a segment whose live keys are in no other place: `keysListed` by freeze; `listLater` by
-   * recovery, whose segments' keys are listed in the background (see `unlisted`).
+   * Adds a segment whose live keys are in no other place. `keys`: "list" them now; "listed" already
+   * (freeze); "listLater" in the background (recovery, see `unlisted`).
    */
-  addSegment(segment: Segment, keysListed = false, listLater = false): void {
-    runAtOnce(this.addSegmentSteps(segment, { keysListed: keysListed || listLater }));
-    if (!listLater || keysListed) return;
+  addSegment(segment: Segment, keys: "list" | "listed" | "listLater" = "list"): void {
+    runAtOnce(this.addSegmentSteps(segment, { keysListed: keys !== "list" }));
+    if (keys !== "listLater") return;
     this.unlisted.add(segment);
     this.listLater();
   }

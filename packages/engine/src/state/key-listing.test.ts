@@ -33,7 +33,7 @@ function recovered(random: () => number): { state: CollectionState; live: Set<st
   for (let s = 0; s < 3; s++) {
     const keys = Array.from({ length: SEGMENT_ROWS }, (_, i) => `k${s}-${i}`);
     const segment = segmentOf(keys, random);
-    state.addSegment(segment, false, true);
+    state.addSegment(segment, "listLater");
     segments.push(segment);
     for (const key of keys) live.add(key);
   }
