@@ -44,11 +44,13 @@ const leafArb: fc.Arbitrary<Filter> = fc.oneof(
   fc.array(brands, { minLength: 1, maxLength: 2 }).map((vs) => ({ json: fq.in("tags", vs), holds: (d: Doc) => (d.tags ?? []).some((t) => vs.includes(t)) })),
   words.map((w) => ({ json: fq.text("title", w), holds: (d: Doc) => (d.title ?? "").split(" ").includes(w) })),
 );
-const filterArb: fc.Arbitrary<Filter> = fc.oneof(
-  leafArb,
-  fc.array(leafArb, { minLength: 1, maxLength: 3 }).map((ls) => ({ json: fq.and(...ls.map((l) => l.json)), holds: (d: Doc) => ls.every((l) => l.holds(d)) })),
-  fc.array(leafArb, { minLength: 1, maxLength: 3 }).map((ls) => ({ json: fq.or(...ls.map((l) => l.json)), holds: (d: Doc) => ls.some((l) => l.holds(d)) })),
+const compoundOf = (clause: fc.Arbitrary<Filter>): fc.Arbitrary<Filter> => fc.oneof(
+  fc.array(clause, { minLength: 1, maxLength: 3 }).map((ls) => ({ json: fq.and(...ls.map((l) => l.json)), holds: (d: Doc) => ls.every((l) => l.holds(d)) })),
+  fc.array(clause, { minLength: 1, maxLength: 3 }).map((ls) => ({ json: fq.or(...ls.map((l) => l.json)), holds: (d: Doc) => ls.some((l) => l.holds(d)) })),
 );
+// Two levels: a query whose full-text leaves sit under $and and $or, beside scalar ones, is answered
+// from the text hits alone when they decide it (routes.ts candidatesOf), else by a scan of every document.
+const filterArb: fc.Arbitrary<Filter> = fc.oneof(leafArb, compoundOf(leafArb), compoundOf(fc.oneof(leafArb, compoundOf(leafArb))));
 
 const toWire = (d: Doc) => {
   const { key, a, b, ...metadata } = d;

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { VectorRecord } from "@ossv/engine";
+import type { LiveRowVisitor, Metadata, VectorRecord } from "@ossv/engine";
 import type { FusionMetric } from "@ossv/protocol";
 import { layoutOf, packRow } from "./layout.ts";
 import { nearest, similarityScore } from "./knn.ts";
@@ -31,8 +31,9 @@ test("nearest() ranks as a full sort by score then key would, ties and filters i
   fc.assert(fc.property(fc.constantFrom(...METRICS), drawnDocuments, values, fc.integer({ min: 1, max: 45 }), fc.boolean(), (metric, drawn, query, topK, filtered) => {
     const { slot, documents } = documentsFrom(metric, drawn);
     const queryVector = Float32Array.from(query);
-    const accept = filtered ? (record: VectorRecord) => record.metadata["odd"] === true : undefined;
-    const got = nearest(documents, slot, queryVector, topK, accept).map((hit) => [hit.record.key, hit.score]);
+    const accept = filtered ? (_key: string, metadata: () => Readonly<Metadata>) => metadata()["odd"] === true : undefined;
+    const scan = (visit: LiveRowVisitor) => documents.forEach((d) => visit(d.key, d.data, () => d.metadata));
+    const got = nearest(scan, slot, queryVector, topK, accept).map((hit) => [hit.key, hit.score]);
     const expected = drawn
       .filter((d) => d.values !== null && (!filtered || d.odd))
       .map((d) => [d.key, similarityScore(metric, Float32Array.from(d.values!), queryVector)] as [string, number])

@@ -2,53 +2,69 @@
 // (docs/fusion.md#documents). The engine's graphs index whole rows, which for a Fusion index are several
 // fields side by side, so they cannot answer a query on one field; a scan is exact, so a filtered
 // search never comes up short, at a cost linear in the number of documents.
-import type { Collection, Metadata, VectorRecord } from "@ossv/engine";
+//
+// The scan reads each field where it lies in the engine's row, allocating nothing for a document that
+// does not rank: its score is computed in place, and only a document that would enter the best `topK`
+// has its filter evaluated (which may decode its metadata) and a hit made.
+import type { LiveRowVisitor, Metadata } from "@ossv/engine";
 import type { FusionMetric } from "@ossv/protocol";
-import { fieldOf, type FieldSlot } from "./layout.ts";
+import type { FieldSlot } from "./layout.ts";
+import { readOnce } from "./query/visible.ts";
 
-/**
- * Every live document as the engine holds it, without copies (Collection.forEachLive): a copy of
- * each record per query cost more than the whole k-NN scan. The records share the engine's vectors
- * and metadata, so they are for the current synchronous step only, and never changed. A document's
- * metadata is read the first time it is asked for (a filter, a hit's fields), not for every document.
- */
-export function liveDocuments(collection: Collection): VectorRecord[] {
-  const out: VectorRecord[] = [];
-  collection.forEachLive((key, data, metadataOf) => out.push(new LiveDocument(key, data, metadataOf)));
-  return out;
-}
+/** Visits the documents to rank (VisibleDocuments.scan, or any list of rows in tests). */
+export type DocumentScan = (visit: LiveRowVisitor) => void;
 
-/** A live document whose metadata is read when first asked for. */
-class LiveDocument implements VectorRecord {
-  private read: Metadata | undefined;
-
-  constructor(
-    readonly key: string,
-    readonly data: Float32Array,
-    private readonly metadataOf: () => Readonly<Metadata>,
-  ) {}
-
-  get metadata(): Metadata {
-    return (this.read ??= this.metadataOf() as Metadata);
-  }
-}
-
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+function dotAt(row: ArrayLike<number>, offset: number, query: ArrayLike<number>): number {
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  for (let i = 0; i < query.length; i++) sum += row[offset + i]! * query[i]!;
   return sum;
 }
 
+function squaredDistanceAt(row: ArrayLike<number>, offset: number, query: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < query.length; i++) sum += (row[offset + i]! - query[i]!) ** 2;
+  return sum;
+}
+
+/** The field whose values start at row[offset], against the query (query.length values). */
+interface Compared {
+  row: ArrayLike<number>;
+  offset: number;
+  query: ArrayLike<number>;
+  /** The query's squared norm, computed once per query. */
+  queryNormSquared: number;
+}
+
+function squaredNormAt(row: ArrayLike<number>, offset: number, length: number): number {
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += row[offset + i]! ** 2;
+  return sum;
+}
+
+/** The cosine, or undefined when either vector is all zeros. */
+function cosineOf({ row, offset, query, queryNormSquared }: Compared): number | undefined {
+  const norms = Math.sqrt(squaredNormAt(row, offset, query.length) * queryNormSquared);
+  return norms === 0 ? undefined : dotAt(row, offset, query) / norms;
+}
+
+function distanceAt(metric: FusionMetric, compared: Compared): number {
+  if (metric === "cosine") return 1 - (cosineOf(compared) ?? 0);
+  if (metric === "ip") return -dotAt(compared.row, compared.offset, compared.query);
+  return Math.sqrt(squaredDistanceAt(compared.row, compared.offset, compared.query));
+}
+
+function scoreAt(metric: FusionMetric, compared: Compared): number {
+  if (metric === "cosine") return (1 + (cosineOf(compared) ?? 0)) / 2;
+  if (metric === "euclidean") return 1 / (1 + squaredDistanceAt(compared.row, compared.offset, compared.query));
+  const ip = dotAt(compared.row, compared.offset, compared.query);
+  return ip >= 0 ? 1 + ip : 1 / (1 - ip);
+}
+
+const compareWhole = (a: ArrayLike<number>, b: ArrayLike<number>): Compared => ({ row: a, offset: 0, query: b, queryNormSquared: dotAt(b, 0, b) });
+
 /** Smaller is closer, as Standard QueryVectors reports it: 1 - cos, or the plain L2 distance. */
 export function distanceOf(metric: FusionMetric, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (metric === "cosine") {
-    const norms = Math.sqrt(dot(a, a) * dot(b, b));
-    return norms === 0 ? 1 : 1 - dot(a, b) / norms;
-  }
-  if (metric === "ip") return -dot(a, b);
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
-  return Math.sqrt(sum);
+  return distanceAt(metric, compareWhole(a, b));
 }
 
 /**
@@ -57,40 +73,43 @@ export function distanceOf(metric: FusionMetric, a: ArrayLike<number>, b: ArrayL
  * Elasticsearch's dense vectors; the service documents none.
  */
 export function similarityScore(metric: FusionMetric, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (metric === "cosine") return (2 - distanceOf("cosine", a, b)) / 2;
-  if (metric === "euclidean") return 1 / (1 + distanceOf("euclidean", a, b) ** 2);
-  const ip = dot(a, b);
-  return ip >= 0 ? 1 + ip : 1 / (1 - ip);
+  return scoreAt(metric, compareWhole(a, b));
 }
 
 export interface KnnHit {
-  record: VectorRecord;
+  key: string;
   /** Larger is better. */
   score: number;
   distance: number;
+  /** Reads the document's metadata; for the same synchronous step as the scan. */
+  metadata: () => Readonly<Metadata>;
 }
+
+/** Whether a document that would rank may: its filter, given its key and a reader of its metadata. */
+export type KnnAccept = (key: string, metadata: () => Readonly<Metadata>) => boolean;
 
 /**
  * The `topK` documents that have the field and pass `accept`, best first; equal scores in key order
  * so the ranking is total. Each document costs one pass over its values; only those that may still
- * rank get a hit object.
+ * rank are given to `accept` and get a hit object.
  */
-export function nearest(
-  documents: readonly VectorRecord[], slot: FieldSlot, query: Float32Array, topK: number,
-  accept: (record: VectorRecord) => boolean = () => true,
-): KnnHit[] {
-  const { distanceMetric } = slot.field;
+export function nearest(scan: DocumentScan, slot: FieldSlot, query: Float32Array, topK: number, accept?: KnnAccept): KnnHit[] {
+  const metric = slot.field.distanceMetric;
   const best = new BestHits(topK);
-  for (const record of documents) {
-    const values = fieldOf(record.data, slot);
-    if (values === undefined || !accept(record)) continue;
-    const score = similarityScore(distanceMetric, values, query);
-    if (best.admits(score, record.key)) best.add({ record, score, distance: distanceOf(distanceMetric, values, query) });
-  }
+  const compared: Compared = { row: query, offset: slot.offset + 1, query, queryNormSquared: dotAt(query, 0, query) };
+  scan((key, row, metadata) => {
+    if (row[slot.offset] !== 1) return; // the document has no such field (layout.ts)
+    compared.row = row;
+    const score = scoreAt(metric, compared);
+    if (!best.admits(score, key)) return;
+    const read = readOnce(metadata);
+    if (accept && !accept(key, read)) return;
+    best.add({ key, score, distance: distanceAt(metric, compared), metadata: read });
+  });
   return best.sorted();
 }
 
-const better = (a: KnnHit, b: KnnHit) => b.score - a.score || (a.record.key < b.record.key ? -1 : a.record.key > b.record.key ? 1 : 0);
+const better = (a: KnnHit, b: KnnHit) => b.score - a.score || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** The `size` best hits seen so far, in a binary heap whose root is the worst of them. */
 class BestHits {
@@ -102,7 +121,7 @@ class BestHits {
   admits(score: number, key: string): boolean {
     if (this.heap.length < this.size) return true;
     const worst = this.heap[0]!;
-    return score > worst.score || (score === worst.score && key < worst.record.key);
+    return score > worst.score || (score === worst.score && key < worst.key);
   }
 
   add(hit: KnnHit): void {

@@ -2,30 +2,18 @@
 // full text, and retriever trees, over the live documents a request's partition keys allow. Answers
 // `{"vectors":[{key, score, metadata?}], "nextToken"?}`, higher scores better.
 import { createHash } from "node:crypto";
-import type { Collection, IndexRecord, VectorRecord } from "@ossv/engine";
+import type { Metadata } from "@ossv/engine";
 import { indexNameOf } from "../handlers/indexes.ts";
-import { requireIndex, type Handler, type OpContext } from "../handlers/context.ts";
+import { requireIndex, type Handler } from "../handlers/context.ts";
 import { invalid } from "../handlers/params.ts";
-import { liveDocuments } from "./knn.ts";
 import { fusionLayoutOf } from "./layout.ts";
 import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request.ts";
-import { byScore, knnRoute, queryRoute, retrieve, type Documents, type Ranked } from "./query/routes.ts";
+import { byScore, knnRoute, queryRoute, retrieve, type Ranked } from "./query/routes.ts";
+import { VisibleDocuments, type MetadataReader } from "./query/visible.ts";
 import { textIndexesOf } from "./text-indexes.ts";
 
-function documentsOf(ctx: OpContext, collection: Collection, index: IndexRecord, query: FusionQuery, partitionKey: string | undefined): Documents {
-  let list: VectorRecord[] = liveDocuments(collection);
-  if (query.partitionKeys && partitionKey !== undefined) {
-    const allowed = new Set(query.partitionKeys);
-    list = list.filter((record) => {
-      const value = record.metadata[partitionKey];
-      return typeof value === "string" && allowed.has(value);
-    });
-  }
-  return { list, byKey: new Map(list.map((record) => [record.key, record])), textIndexes: textIndexesOf(ctx.engine, index) };
-}
-
 /** Without a retriever: the knn routes' and the query's scores added, over the union of their hits. */
-function combined(query: FusionQuery, docs: Documents): Ranked[] {
+function combined(query: FusionQuery, docs: VisibleDocuments): Ranked[] {
   const routes = [...query.knn.map((route) => knnRoute(route, docs)), ...(query.query ? [queryRoute(query.query, docs)] : [])];
   if (routes.length === 1) return routes[0]!;
   const sums = new Map<string, number>();
@@ -35,16 +23,19 @@ function combined(query: FusionQuery, docs: Documents): Ranked[] {
 
 type SortValue = string | number | boolean | undefined;
 
-function sortValue(item: Ranked, record: VectorRecord, key: string): SortValue {
+function sortValue(item: Ranked, metadata: Readonly<Metadata>, key: string): SortValue {
   if (key === "_score") return item.score;
   if (key === "_primaryKey") return item.key;
-  const value = record.metadata[key];
+  const value = metadata[key];
   return Array.isArray(value) ? undefined : value;
 }
 
 /** Sorted by the keys in order; a document without a value sorts last either way; then by key. */
-function sortBy(list: Ranked[], keys: SortKey[], records: ReadonlyMap<string, VectorRecord>): Ranked[] {
-  const decorated = list.map((item) => ({ item, values: keys.map((key) => sortValue(item, records.get(item.key)!, key.key)) }));
+function sortBy(list: Ranked[], keys: SortKey[], docs: VisibleDocuments): Ranked[] {
+  const decorated = list.map((item) => {
+    const metadata = metadataOf(docs, item.key);
+    return { item, values: keys.map((key) => sortValue(item, metadata, key.key)) };
+  });
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const x = a.values[i];
@@ -60,6 +51,12 @@ function sortBy(list: Ranked[], keys: SortKey[], records: ReadonlyMap<string, Ve
   return decorated.map(({ item }) => item);
 }
 
+/** A ranked document's metadata: every ranked key is a visible document the routes met. */
+function metadataOf(docs: VisibleDocuments, key: string): Readonly<Metadata> {
+  const read: MetadataReader | undefined = docs.metadataOf(key);
+  return read ? read() : {};
+}
+
 /** A page token: where the next page starts, bound to the request it continues. */
 function requestDigest(body: Record<string, unknown>): string {
   const { nextToken: _token, limit: _limit, ...rest } = body;
@@ -72,9 +69,9 @@ function readOffset(token: string, digest: string): number {
   return Number(match[1]);
 }
 
-function metadataOf(record: VectorRecord, fields: string[] | undefined): Record<string, unknown> {
-  if (!fields) return record.metadata;
-  return Object.fromEntries(fields.filter((name) => name in record.metadata).map((name) => [name, record.metadata[name]]));
+function returnedMetadata(metadata: Readonly<Metadata>, fields: string[] | undefined): Readonly<Record<string, unknown>> {
+  if (!fields) return metadata;
+  return Object.fromEntries(fields.filter((name) => name in metadata).map((name) => [name, metadata[name]]));
 }
 
 export const queryVectorsFusion: Handler = async (ctx) => {
@@ -82,17 +79,20 @@ export const queryVectorsFusion: Handler = async (ctx) => {
   if (!index.fusion) throw invalid("QueryVectorsFusion serves Fusion indexes; query a Standard index with QueryVectors.");
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
-  const docs = documentsOf(ctx, await ctx.engine.readCollection(index), index, query, layout.schema.partitionKey?.name);
-  const records = docs.byKey;
+  const collection = await ctx.engine.readCollection(index);
+  const partitionKey = layout.schema.partitionKey?.name;
+  const partition = query.partitionKeys && partitionKey !== undefined ? { field: partitionKey, values: new Set(query.partitionKeys) } : undefined;
+  // From here to the answer in one synchronous step: the documents are read where the engine holds them.
+  const docs = new VisibleDocuments(collection, textIndexesOf(ctx.engine, index), partition);
   let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);
-  if (query.sort) ranked = sortBy(ranked, query.sort, records);
+  if (query.sort) ranked = sortBy(ranked, query.sort, docs);
   const paged = query.knn.length === 0 && !query.retriever;
   const digest = paged ? requestDigest(ctx.body) : "";
   const offset = query.nextToken === undefined ? 0 : readOffset(query.nextToken, digest);
   const page = ranked.slice(offset, offset + query.limit);
   const vectors = page.map((item) => ({
     key: item.key,
-    ...(query.returnMetadata && { metadata: metadataOf(records.get(item.key)!, query.returnMetadataFields) }),
+    ...(query.returnMetadata && { metadata: returnedMetadata(metadataOf(docs, item.key), query.returnMetadataFields) }),
     score: item.score,
   }));
   const end = offset + page.length;

@@ -7,7 +7,7 @@ import type { OpContext, OpResult } from "../handlers/context.ts";
 import { checkInteger, invalid, optionalBoolean, requiredField } from "../handlers/params.ts";
 import { vectorsJson } from "../handlers/vector-json.ts";
 import { fusionLayoutOf } from "./layout.ts";
-import { liveDocuments, nearest } from "./knn.ts";
+import { nearest } from "./knn.ts";
 
 export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord): Promise<OpResult> {
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion! });
@@ -22,10 +22,12 @@ export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord):
   const filter = rawFilter === undefined || rawFilter === null ? undefined : compileFilter(parseFilter(rawFilter, { limits: ctx.limits }));
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
-  const hits = nearest(liveDocuments(await ctx.engine.readCollection(index)), slot, vector, topK, filter && ((record) => filter(record.metadata)));
+  const collection = await ctx.engine.readCollection(index);
+  // One synchronous step from the scan to the answer: the hits read their metadata where the engine holds it.
+  const hits = nearest((visit) => collection.forEachLive(visit), slot, vector, topK, filter && ((_key, metadata) => filter(metadata())));
   const vectors = hits.map((hit) => {
-    const out: WireVector = { key: hit.record.key };
-    if (withMetadata) out.metadata = hit.record.metadata;
+    const out: WireVector = { key: hit.key };
+    if (withMetadata) out.metadata = hit.metadata();
     if (withDistance) out.distance = hit.distance;
     return out;
   });

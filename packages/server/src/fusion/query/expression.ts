@@ -160,7 +160,7 @@ export function parseExpression(raw: unknown, schema: FusionSchema, where: strin
 }
 
 /** What a document's values for a field are, as a list (an array field holds several). */
-function valuesOf(metadata: Metadata, field: FusionScalarField): Scalar[] {
+function valuesOf(metadata: Readonly<Metadata>, field: FusionScalarField): Scalar[] {
   const value = metadata[field.name];
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
@@ -194,9 +194,9 @@ const NO = { match: false, score: 0 } as const;
 /**
  * Whether the document matches, and its score: a $textMatch adds boost × BM25 (from `textScores`, by
  * leaf id), another leaf adds its boost only when one is given, $and and $or add their matching
- * clauses' scores.
+ * clauses' scores. The metadata is read only when a leaf other than $textMatch needs it.
  */
-export function evaluate(node: Expression, key: string, metadata: Metadata, textScores: ReadonlyArray<ReadonlyMap<string, number>>): Evaluation {
+export function evaluate(node: Expression, key: string, metadata: () => Readonly<Metadata>, textScores: ReadonlyArray<ReadonlyMap<string, number>>): Evaluation {
   switch (node.kind) {
     case "and": {
       let score = 0;
@@ -221,14 +221,14 @@ export function evaluate(node: Expression, key: string, metadata: Metadata, text
       return bm25 === undefined ? NO : { match: true, score: node.boost * bm25 };
     }
     case "compare": {
-      const values = valuesOf(metadata, node.field);
+      const values = valuesOf(metadata(), node.field);
       const match = node.op === "$ne"
         ? values.every((value) => comparisonHolds("$ne", compare(value, node.value)))
         : values.some((value) => comparisonHolds(node.op, compare(value, node.value)));
       return match ? { match, score: node.boost ?? 0 } : NO;
     }
     case "in": {
-      const found = valuesOf(metadata, node.field).some((value) => node.values.includes(value));
+      const found = valuesOf(metadata(), node.field).some((value) => node.values.includes(value));
       return found !== node.negate ? { match: true, score: node.boost ?? 0 } : NO;
     }
     case "range": {
@@ -237,7 +237,7 @@ export function evaluate(node: Expression, key: string, metadata: Metadata, text
         const limit = bounds[bound];
         return limit === undefined || comparisonHolds(`$${bound}`, compare(value, limit) ?? Number.NaN);
       });
-      const match = valuesOf(metadata, node.field).some(within);
+      const match = valuesOf(metadata(), node.field).some(within);
       return match ? { match, score: node.boost ?? 0 } : NO;
     }
   }

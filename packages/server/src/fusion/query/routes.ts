@@ -1,23 +1,15 @@
-// Evaluating a Fusion query over the live documents (docs/fusion.md#scores-and-fusion): each route
-// (a knn entry, a `query`, a retriever leaf) gives a ranked list of (key, score); compound retrievers
-// fuse their components' lists by reciprocal rank or by weighted, normalised scores.
-import { analyze, type VectorRecord } from "@ossv/engine";
+// Evaluating a Fusion query over the documents it may see (docs/fusion.md#scores-and-fusion): each
+// route (a knn entry, a `query`, a retriever leaf) gives a ranked list of (key, score); compound
+// retrievers fuse their components' lists by reciprocal rank or by weighted, normalised scores.
+import { analyze } from "@ossv/engine";
 import { nearest } from "../knn.ts";
-import type { FieldIndexes } from "../text-indexes.ts";
-import { evaluate, type ParsedExpression, type TextLeaf } from "./expression.ts";
+import { evaluate, type Evaluation, type Expression, type ParsedExpression, type TextLeaf } from "./expression.ts";
 import type { KnnRoute, Normalizer, RetrieverNode } from "./request.ts";
+import { readOnce, type MetadataReader, type VisibleDocuments } from "./visible.ts";
 
 export interface Ranked {
   key: string;
   score: number;
-}
-
-export interface Documents {
-  /** The live documents a query may see (partition keys already applied), in no particular order. */
-  list: readonly VectorRecord[];
-  /** The same documents by key: also what the text indexes' hits are held to. */
-  byKey: ReadonlyMap<string, VectorRecord>;
-  textIndexes: FieldIndexes;
 }
 
 /** Best first; equal scores in key order, so every ranking is total. */
@@ -39,39 +31,85 @@ export function minimumMatchOf(leaf: TextLeaf, termCount: number): number {
   return Math.max(1, count);
 }
 
-function textScores(expression: ParsedExpression, docs: Documents): Map<string, number>[] {
+type TextScores = Map<string, number>[];
+
+function textScores(expression: ParsedExpression, docs: VisibleDocuments): TextScores {
   return expression.texts.map((leaf) => {
     const terms = [...new Set(analyze(leaf.value, leaf.field.text!))];
     const index = docs.textIndexes.get(leaf.field.name);
     if (terms.length === 0 || !index) return new Map<string, number>();
-    return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => docs.byKey.has(key));
+    return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => docs.sees(key));
   });
 }
 
 /** A compiled expression: does a document match, and with what score. */
-export type Matcher = (record: VectorRecord) => { match: boolean; score: number };
+export type Matcher = (key: string, metadata: MetadataReader) => Evaluation;
 
-export function matcherOf(expression: ParsedExpression, docs: Documents): Matcher {
+export function matcherOf(expression: ParsedExpression, docs: VisibleDocuments): Matcher {
   const scores = textScores(expression, docs);
-  return (record) => evaluate(expression.root, record.key, record.metadata, scores);
+  return (key, metadata) => evaluate(expression.root, key, metadata, scores);
 }
 
-/** Every document the expression matches, best first. */
-export function queryRoute(expression: ParsedExpression, docs: Documents): Ranked[] {
-  const match = matcherOf(expression, docs);
+/**
+ * The keys a document must be among to match `node`, when full text decides that: a $textMatch
+ * matches only its hits, $and only what any one of its clauses allows, $or only what all of its
+ * clauses together allow. Undefined when any document might match (a scalar leaf, a $not-like $ne).
+ */
+export function candidatesOf(node: Expression, scores: TextScores): ReadonlySet<string> | ReadonlyMap<string, number> | undefined {
+  if (node.kind === "text") return scores[node.id]!;
+  if (node.kind === "and") {
+    let smallest: ReadonlySet<string> | ReadonlyMap<string, number> | undefined;
+    for (const clause of node.clauses) {
+      const candidates = candidatesOf(clause, scores);
+      if (candidates && (!smallest || candidates.size < smallest.size)) smallest = candidates;
+    }
+    return smallest;
+  }
+  if (node.kind === "or") {
+    const union = new Set<string>();
+    for (const clause of node.clauses) {
+      const candidates = candidatesOf(clause, scores);
+      if (!candidates) return undefined;
+      for (const key of candidates.keys()) union.add(key);
+    }
+    return union;
+  }
+  return undefined;
+}
+
+/**
+ * Every document the expression matches, best first. When full text decides the candidates, only
+ * they are evaluated; otherwise every visible document is.
+ */
+export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments): Ranked[] {
+  const scores = textScores(expression, docs);
   const out: Ranked[] = [];
-  for (const record of docs.list) {
-    const result = match(record);
-    if (result.match) out.push({ key: record.key, score: result.score });
+  const consider = (key: string, metadata: MetadataReader) => {
+    const result = evaluate(expression.root, key, metadata, scores);
+    if (!result.match) return;
+    out.push({ key, score: result.score });
+    docs.remember(key, metadata);
+  };
+  const candidates = candidatesOf(expression.root, scores);
+  if (candidates) {
+    for (const key of candidates.keys()) {
+      const metadata = docs.metadataOf(key);
+      if (metadata) consider(key, metadata);
+    }
+  } else {
+    docs.scan((key, _row, metadata) => consider(key, readOnce(metadata)));
   }
   return out.sort(byScore);
 }
 
 /** The route's topK nearest documents that pass its filter, scored boost × similarity. */
-export function knnRoute(route: KnnRoute, docs: Documents): Ranked[] {
+export function knnRoute(route: KnnRoute, docs: VisibleDocuments): Ranked[] {
   const filter = route.filter && matcherOf(route.filter, docs);
-  const hits = nearest(docs.list, route.slot, route.vector, route.topK, filter && ((record) => filter(record).match));
-  return hits.map((hit) => ({ key: hit.record.key, score: route.boost * hit.score })).sort(byScore);
+  const hits = nearest((visit) => docs.scan(visit), route.slot, route.vector, route.topK, filter && ((key, metadata) => filter(key, metadata).match));
+  return hits.map((hit) => {
+    docs.remember(hit.key, hit.metadata);
+    return { key: hit.key, score: route.boost * hit.score };
+  }).sort(byScore);
 }
 
 function normalize(list: Ranked[], normalizer: Normalizer): Ranked[] {
@@ -87,7 +125,7 @@ function normalize(list: Ranked[], normalizer: Normalizer): Ranked[] {
 }
 
 /** A retriever's ranked list, best first. */
-export function retrieve(node: RetrieverNode, docs: Documents): Ranked[] {
+export function retrieve(node: RetrieverNode, docs: VisibleDocuments): Ranked[] {
   if (node.kind === "simple") return queryRoute(node.query, docs);
   if (node.kind === "knn") return knnRoute(node.knn, docs);
   const fused = new Map<string, number>();
