@@ -1,6 +1,7 @@
 // Probe: `ossv serve` in its own process driven through @ossv/sdk, as the bench does, but only ingest
 // and queries, on a data directory that can be kept between runs (PROBE_DIR), for quick iteration on
-// the request path. Usage: [PROBE_DIR=dir] [PROBE_CPU_PROF=dir] npx tsx bench/probe/http-query.ts [rows] [dimension]
+// the request path. Usage: [PROBE_DIR=dir] [PROBE_CPU_PROF=dir] [PROBE_SERVER_ARGS="--quantization int8"]
+// [PROBE_WARMUP=seconds] npx tsx bench/probe/http-query.ts [rows] [dimension]
 import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ const data = generateDataset(datasetSpec("probe", rows, dimension, 300));
 const keep = process.env.PROBE_DIR;
 const dir = keep ?? (await mkdtemp(join(tmpdir(), "ossv-probe-")));
 const fresh = !existsSync(join(dir, "catalog"));
-const server = await startOssvServer(dir);
+const server = await startOssvServer(dir, { args: (process.env.PROBE_SERVER_ARGS ?? "").split(" ").filter(Boolean) });
 const endpoint = `http://127.0.0.1:${server.port}`;
 const credentials = { accessKeyId: BENCH_ACCOUNT.accessKeyId, accessKeySecret: BENCH_ACCOUNT.accessKeySecret };
 const client = new VectorsClient({ region: "cn-hangzhou", accountId: BENCH_ACCOUNT.accountId, endpoint, credentials, retry: false });
@@ -63,7 +64,7 @@ for (const kind of ["none", "category", "tenant"] as const) {
   const filter = ossvFilter(kind);
   const query = (i: number) => client.queryVectors({ ...target, queryVector: { float32: queryVector(data, i % 300) }, topK: 10, ...(filter && { filter }) })
     .then((answer) => answer.vectors.map((v) => rowOfKey(v.key)));
-  await runClients(1, 0.3, query);
+  await runClients(1, Number(process.env.PROBE_WARMUP ?? 0.3), query);
   const c1 = await runClients(1, seconds, query);
   const c8 = await runClients(8, seconds, query);
   console.log(`${kind}: c1 ${c1.toFixed(0)} q/s, c8 ${c8.toFixed(0)} q/s`);
