@@ -44,6 +44,12 @@ function rowSpecs(highClients: number): RowSpec[] {
   for (const kind of ["none", "category", "tenant"]) for (const c of [1, highClients]) rows.push(...queryRows("query", kind, c));
   rows.push({ label: "delete: keys/s", measurement: "delete", fields: ["keys_per_s"], digits: 0 });
   for (const kind of ["none", "category"]) for (const c of [1, highClients]) rows.push(...queryRows("after_delete_query", kind, c));
+  for (const kind of ["none", "category", "tenant"]) {
+    for (const c of [1, highClients]) {
+      const clients = `${c} client${c > 1 ? "s" : ""}`;
+      rows.push({ label: `int8 / float32 in pairs (ossv-int8-paired.ts), after delete: ${kind} filter, ${clients}`, measurement: `paired_${kind}_c${c}`, fields: ["int8_over_float32"], digits: 2 });
+    }
+  }
   rows.push(
     { label: "deleted keys returned (none 1 client)", measurement: "after_delete_query_none_c1", fields: ["deleted_returned"], digits: 0 },
     { label: "bytes on disk after ingest", measurement: "disk_after_ingest", fields: ["bytes_on_disk"], digits: 0 },

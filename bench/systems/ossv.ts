@@ -10,6 +10,7 @@ import { bytesOnDisk, residentBytes } from "../lib/system-stats.ts";
 import { adminFor, buildIndex, BUCKET, clientFor, createBenchIndex, describeShape, INDEX, putRows, searchWith, waitForGraphs } from "./ossv-calls.ts";
 import { startOssvServer, type RunningServer } from "./ossv-server.ts";
 import { importJsonl, IMPORT_PAIRS } from "./ossv-import-cell.ts";
+import { pairedInt8Cells } from "./ossv-int8-paired.ts";
 import { withCpu } from "./ossv-cpu.ts";
 
 async function ingest(ctx: BenchContext, server: RunningServer, client: VectorsClient, into: Record<string, Measurement>): Promise<void> {
@@ -76,6 +77,8 @@ interface Variant {
   vectors: string;
   /** Whether the JSON Lines import cell runs after it (once per run is enough). */
   importCell: boolean;
+  /** Whether its directory is then served with int8 and float32 side by side for paired cells (ossv-int8-paired.ts). */
+  pairedCells?: boolean;
 }
 
 export const benchOssv = (ctx: BenchContext) => benchOssvVariant(ctx, {
@@ -84,7 +87,7 @@ export const benchOssv = (ctx: BenchContext) => benchOssvVariant(ctx, {
 
 /** The same cells with int8 codes in memory and float32 re-ranked from disk, for the ratio to float32 in one run. */
 export const benchOssvInt8 = (ctx: BenchContext) => benchOssvVariant(ctx, {
-  system: "ossv-int8", args: ["--quantization", "int8"], vectors: "int8 codes in the graphs, float32 read from the segment files to re-rank (--quantization int8)", importCell: false,
+  system: "ossv-int8", args: ["--quantization", "int8"], vectors: "int8 codes in the graphs, float32 read from the segment files to re-rank (--quantization int8)", importCell: false, pairedCells: true,
 });
 
 async function benchOssvVariant(ctx: BenchContext, variant: Variant): Promise<SystemReport> {
@@ -126,6 +129,8 @@ async function benchOssvVariant(ctx: BenchContext, variant: Variant): Promise<Sy
     client = clientFor(server);
     m.disk_after_restart = { bytes_on_disk: bytesOnDisk(dataDir), note: "after a clean shutdown and recovery (WAL replay / checkpoint)" };
     m.memory_after_restart = await memory(server, idleRss, ctx.data.spec.count - (m.delete as { keys: number }).keys);
+    await server.stop();
+    if (variant.pairedCells) await pairedInt8Cells(ctx, dataDir, m);
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
