@@ -55,7 +55,7 @@ export function matcherOf(expression: ParsedExpression, docs: VisibleDocuments):
  * matches only its hits, $and only what any one of its clauses allows, $or only what all of its
  * clauses together allow. Undefined when any document might match (a scalar leaf, a $not-like $ne).
  */
-export function candidatesOf(node: Expression, scores: TextScores): ReadonlySet<string> | ReadonlyMap<string, number> | undefined {
+function candidatesOf(node: Expression, scores: TextScores): ReadonlySet<string> | ReadonlyMap<string, number> | undefined {
   if (node.kind === "text") return scores[node.id]!;
   if (node.kind === "and") {
     let smallest: ReadonlySet<string> | ReadonlyMap<string, number> | undefined;
