@@ -42,7 +42,7 @@ export function quickProfile(): Profile {
 /**
  * Standard repeats are bounded by time, not by the 300 queries: capped at 300, a repeat at 2,000 q/s
  * lasted 0.15 s, so one collection pause or scheduler hiccup moved a cell by half (float32's 1 %-filter
- * cell at 8 clients measured 1,468 q/s in one run and 1,983 to 2,248 in three others).
+ * cell at 8 clients measured 1,468 q/s in one run and 1,969 to 2,248 in four others).
  * The queries cycle, so a repeat of 1.5 s answers each of them several times.
  */
 const STANDARD_MAX_QUERIES_PER_REPEAT = 20_000;
