@@ -37,9 +37,10 @@ async function restart(ctx: BenchContext, dataDir: string, args: string[], into:
 /**
  * The server's memory at rest: first read once the garbage collection it runs a second after its
  * background work (or its recovery) settles has been and gone (packages/engine/src/base/memory-reclaimer.ts),
- * then once a second until it holds still. V8 and the C library hand memory back in steps after work
- * stops; a single reading at 3 s measured the same build's float32 server at 3,448 and 4,153 B a
- * vector after a 50k x 768 ingest in two runs.
+ * then once a second until it holds still, so that the figure is known to be at rest. A single reading
+ * at 3 s measured the same build's float32 server at 3,448 and 4,153 B a vector after a 50k x 768
+ * ingest in two runs; read this way in two more, it was already still at 3 s both times, so that
+ * spread is the heap's from run to run, not the reading's timing.
  */
 const AT_REST_MS = 3_000;
 const MAX_AT_REST_MS = 20_000;
