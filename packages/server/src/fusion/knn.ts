@@ -47,6 +47,7 @@ function cosineOf({ row, offset, query, queryNormSquared }: Compared): number | 
   return norms === 0 ? undefined : dotAt(row, offset, query) / norms;
 }
 
+/** Smaller is closer, as Standard QueryVectors reports it: 1 - cos, or the plain L2 distance. */
 function distanceAt(metric: FusionMetric, compared: Compared): number {
   if (metric === "cosine") return 1 - (cosineOf(compared) ?? 0);
   if (metric === "ip") return -dotAt(compared.row, compared.offset, compared.query);
@@ -61,11 +62,6 @@ function scoreAt(metric: FusionMetric, compared: Compared): number {
 }
 
 const compareWhole = (a: ArrayLike<number>, b: ArrayLike<number>): Compared => ({ row: a, offset: 0, query: b, queryNormSquared: dotAt(b, 0, b) });
-
-/** Smaller is closer, as Standard QueryVectors reports it: 1 - cos, or the plain L2 distance. */
-export function distanceOf(metric: FusionMetric, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return distanceAt(metric, compareWhole(a, b));
-}
 
 /**
  * Larger is better, always positive, so boosts and sums behave: cosine (1 + cos) / 2; euclidean
