@@ -25,6 +25,7 @@ export {
 export { fsck, fsckSharedStore, type FsckOptions, type FsckResult, type SharedFsckOptions } from "./fsck/fsck.ts";
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
 export { analyze } from "./text/analyzer.ts";
+export { fieldSpans, type FieldSpan } from "./search/field-graphs.ts";
 export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";
 export { NotWriterError, type SharedCollection } from "./cluster/shared-collection.ts";
 export { CLUSTER_DEFAULTS, type ClusterOptions } from "./cluster/cluster.ts";

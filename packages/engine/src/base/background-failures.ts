@@ -6,7 +6,8 @@
 /** "merge" is the idle merge: like an explicit compact(), all segments into one. */
 /** "poll": a reader on a shared store looking for new WAL objects (cluster/index-reader.ts). */
 /** "verify": reading segments opened from their files through, against their checksums (maintenance/verify.ts). */
-export type BackgroundTask = "checkpoint" | "flush" | "compact" | "merge" | "poll" | "prune leases" | "verify";
+/** "field graphs": building a Fusion index's per-field graphs (search/field-graphs.ts). */
+export type BackgroundTask = "checkpoint" | "flush" | "compact" | "merge" | "poll" | "prune leases" | "verify" | "field graphs";
 
 /** The most recent background failure of a collection, as describe() shows it. */
 export interface BackgroundFailure {

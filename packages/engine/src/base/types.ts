@@ -187,6 +187,19 @@ export interface QueryHit {
  */
 export type LiveRowVisitor = (key: string, data: Float32Array, metadataOf: () => Readonly<Metadata>) => void;
 
+/** A k-NN on one vector field of a Fusion index (Collection.forEachFieldCandidate). */
+export interface FieldSearch {
+  /** The field's place among the schema's vector fields. */
+  field: number;
+  query: Float32Array;
+  /** The results wanted. */
+  k: number;
+  /** The least beam a graph is searched with (the request's numCandidates, or 0). */
+  minEf: number;
+  /** The query's filter, given a row's key and a reader of its metadata: rows it refuses do not count towards `k`. */
+  accept?: (key: string, metadataOf: () => Readonly<Metadata>) => boolean;
+}
+
 /**
  * What changed in a collection (Collection.watch): rows written or deleted, or "reset" when its whole
  * state was read again (another node's checkpoint, a change of writer) and a watcher should start over.
@@ -209,6 +222,13 @@ export interface Collection {
    * visit sees one consistent state.
    */
   forEachLive(visit: LiveRowVisitor): void;
+  /**
+   * Visits, as forEachLive does, the live rows among which the `search.k` nearest on a Fusion index's
+   * vector field that `search.accept` lets through are to be found: rows that segments' field graphs
+   * pick, and every row of the rest (search/field-graphs.ts). The visitor ranks them and applies the
+   * filter itself.
+   */
+  forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void;
   /**
    * Tells `listener` of every change from now on, whichever way it arrives (a write here, a write
    * forwarded by or read from another node), synchronously as the change is applied, so a listener

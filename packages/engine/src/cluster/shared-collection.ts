@@ -19,7 +19,7 @@ import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { claimLease, newestLease, pruneLeases, type Lease, type NodeIdentity } from "./lease.ts";
 import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
-  type CollectionChange, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
+  type CollectionChange, type FieldSearch, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
 
 /** Segment ids carry the writer's epoch, so no two writers ever make the same segment name. */
@@ -331,6 +331,13 @@ export class SharedCollection implements Collection {
     const role = this.role;
     if (role.kind === "writer") role.writer.forEachLive(visit);
     else role.reader.state.forEachLive(visit);
+  }
+
+  forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
+    this.assertUsable();
+    const role = this.role;
+    if (role.kind === "writer") role.writer.forEachFieldCandidate(search, visit);
+    else role.reader.state.forEachFieldCandidate(search, visit);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

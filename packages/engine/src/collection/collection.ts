@@ -20,6 +20,7 @@ import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
 import { ChangeWatchers } from "./change-watchers.ts";
 import { WriteGate } from "../maintenance/write-stall.ts";
+import { FieldGraphBuilder } from "../search/field-graphs.ts";
 import {
   EngineError,
   type Collection,
@@ -29,6 +30,7 @@ import {
   type ListVectorsOptions,
   type ListVectorsPage,
   type CollectionChange,
+  type FieldSearch,
   type LiveRowVisitor,
   type QueryHit,
   type QueryOptions,
@@ -68,6 +70,8 @@ export class DurableCollection implements Collection {
   private readonly watchers = new ChangeWatchers();
   /** Writes in the order they were made, through the stall (maintenance/write-stall.ts). */
   private readonly writes: WriteGate;
+  /** Builds a Fusion index's per-field graphs (search/field-graphs.ts); idle for other indexes. */
+  private readonly fieldGraphs: FieldGraphBuilder;
 
   private constructor(
     store: BlobStore,
@@ -94,7 +98,10 @@ export class DurableCollection implements Collection {
       signal: this.abandonment.signal, ...(shared && { shared: { commitCheckpoint } }),
     };
     const reportTask: TaskFailureReporter = (event) => report({ indexId: index.id, indexName: index.name, bucket: index.bucket, ...event });
-    this.background = new BackgroundWork(context, policy, reportTask);
+    this.fieldGraphs = new FieldGraphBuilder(this.state.fieldSpans, reportTask);
+    // New segments (flushes, merges) get their field graphs once written; recovered ones from now.
+    this.background = new BackgroundWork(context, policy, reportTask, () => this.fieldGraphs.request(this.state.segments));
+    this.fieldGraphs.request(this.state.segments);
     this.writes = new WriteGate(
       () => this.background.writesStalled, (deadline) => this.background.roomForWrites(index.name, deadline), () => this.background.stallMs,
     );
@@ -196,6 +203,11 @@ export class DurableCollection implements Collection {
   forEachLive(visit: LiveRowVisitor): void {
     this.assertUsable();
     this.state.forEachLive(visit);
+  }
+
+  forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
+    this.assertUsable();
+    this.state.forEachFieldCandidate(search, visit);
   }
 
   watch(listener: (change: CollectionChange) => void): () => void {
@@ -309,6 +321,7 @@ export class DurableCollection implements Collection {
    */
   abandonBackground(): void {
     this.background.stop();
+    this.fieldGraphs.stop();
     this.abandonment.abort(new EngineError("CLOSED", "background work was abandoned: the engine is closing"));
   }
 
@@ -316,6 +329,7 @@ export class DurableCollection implements Collection {
     if (this.status === "open") this.status = status;
     await this.wal.drain();
     this.background.stop();
+    this.fieldGraphs.stop();
     await this.background.drain();
     // Refused from now on (assertUsable), so no reader is left for the segments' files.
     for (const segment of this.state.segments) segment.releaseLater();

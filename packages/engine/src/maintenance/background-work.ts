@@ -36,6 +36,8 @@ export class BackgroundWork {
     private readonly context: MaintenanceContext,
     private readonly policy: CheckpointPolicy,
     report: TaskFailureReporter,
+    /** Called after each task that succeeded: the segments may have changed. */
+    private readonly afterTask: () => void = () => undefined,
   ) {
     this.checkpointer = new Checkpointer(context, policy);
     this.gate = new RetryGate(policy, report, (task) => this.schedule(task));
@@ -101,6 +103,7 @@ export class BackgroundWork {
         memoryReclaimer.request();
       }
       this.gate.succeeded(task);
+      this.afterTask();
       if (needsCompaction(this.context.collection.segments, this.policy)) this.schedule("compact");
     });
   }

@@ -65,6 +65,10 @@ function distance(a, b, normA, normB) {
     for (let i = 0; i < dimension; i++) sum += (a[i] - b[i]) ** 2;
     return sum;
   }
+  if (space === "ip") {
+    for (let i = 0; i < dimension; i++) sum += a[i] * b[i];
+    return 1 - sum;
+  }
   for (let i = 0; i < dimension; i++) sum += a[i] * b[i];
   return normA * normB === 0 ? 1 : 1 - sum / (normA * normB);
 }

@@ -35,7 +35,14 @@ const GRAPH_EF_CONSTRUCTION = 160;
 /** Fixed seed: the same rows, added in the same steps, always give the same graph (repeatable tests and benchmarks). */
 const GRAPH_SEED = 100;
 
-const spaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-raw" : "l2");
+/**
+ * What a graph may be built for: an index's metric, or inner product, which only a Fusion index's
+ * vector fields use (search/field-graphs.ts) and whose graphs are only built and searched, never
+ * mapped or loaded as codes.
+ */
+export type GraphMetric = DistanceMetric | "ip";
+
+const spaceOf = (metric: GraphMetric): HnswSpace => (metric === "cosine" ? "cosine-raw" : metric === "ip" ? "ip" : "l2");
 const mappedSpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine" : "l2");
 const int8SpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" ? "cosine-int8" : "l2-int8");
 
@@ -43,7 +50,7 @@ const int8SpaceOf = (metric: DistanceMetric): HnswSpace => (metric === "cosine" 
 const buildQueue = new SerialQueue();
 
 export interface GraphBuildInput {
-  metric: DistanceMetric;
+  metric: GraphMetric;
   dimension: number;
   rows: number;
   /** rows × dimension floats; copied, so the caller may keep using it. */
@@ -165,7 +172,7 @@ export class HnswGraph {
    * Loads serialised graph bytes (read and checked on a libuv thread; damaged bytes reject). `vectors`
    * are the segment's rows (rows x dimension): a cosine graph takes its vectors back from them.
    */
-  static async load(built: BuiltGraph, metric: DistanceMetric, dimension: number, rows: number, vectors: Float32Array): Promise<HnswGraph> {
+  static async load(built: BuiltGraph, metric: GraphMetric, dimension: number, rows: number, vectors: Float32Array): Promise<HnswGraph> {
     const space = spaceOf(metric);
     const native = new HnswIndex(space, dimension);
     await native.loadAsync(built.bytes, undefined, space === "cosine-raw" ? vectors.subarray(0, rows * dimension) : undefined);

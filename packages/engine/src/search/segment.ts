@@ -19,6 +19,7 @@
 // A query never ranks a deleted or filtered-out row: the exact path skips them while scanning, the
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
+import type { FieldGraph } from "./field-graphs.ts";
 import type { FileVectors } from "./file-vectors.ts";
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
@@ -158,6 +159,11 @@ export class Segment implements VectorRows {
    * where it belongs is decided in the background once the index is open (maintenance/verify.ts).
    */
   placeLater = false;
+  /**
+   * A Fusion index's per-field graphs (field-graphs.ts), in schema order, once built: undefined for
+   * a field too few rows have. Held in memory only.
+   */
+  fieldGraphs: (FieldGraph | undefined)[] | undefined;
   /** Set while some rows' norms are NaN, not yet read from disk (a segment opened from its file). */
   private normsMissing = false;
 
@@ -222,9 +228,11 @@ export class Segment implements VectorRows {
   memoryUse(): MemoryUse {
     let filterCache = 0;
     for (const match of this.filterCache.values()) filterCache += match.rows.byteLength + (match.bitmap?.byteLength ?? 0);
+    let fieldGraphs = 0;
+    for (const field of this.fieldGraphs ?? []) fieldGraphs += field ? field.graph.residentBytes + field.rows.byteLength : 0;
     return {
       vectors: (this.ownsVectors ? this.data.byteLength : 0) + this.norms.byteLength + this.deleted.byteLength,
-      graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0),
+      graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0) + fieldGraphs,
       metadata: this.records.memoryBytes() + (this.metadataIndex?.memoryBytes() ?? 0),
       filterCache,
     };
@@ -250,6 +258,22 @@ export class Segment implements VectorRows {
     this.deleted[row] = 1;
     this.liveCount--;
     this.graph?.markDeleted(row);
+    for (const field of this.fieldGraphs ?? []) field?.markDeleted(row);
+  }
+
+  /**
+   * Installs the graphs of a Fusion index's vector fields, telling them about rows deleted since
+   * their build began; a segment merged away meanwhile frees them instead.
+   */
+  attachFieldGraphs(graphs: (FieldGraph | undefined)[]): void {
+    if (this.retired) {
+      for (const field of graphs) field?.graph.release();
+      return;
+    }
+    for (let row = 0; row < this.rows; row++) {
+      if (this.deleted[row] === 1) for (const field of graphs) field?.markDeleted(row);
+    }
+    this.fieldGraphs = graphs;
   }
 
   /**
@@ -313,6 +337,9 @@ export class Segment implements VectorRows {
     this.retired = true;
     // A mapped graph holds its file's pages (and, once the object is deleted, its disk space) until released.
     letGoLater(this.onDisk, this.graph?.mapped ? this.graph : undefined);
+    const fieldGraphs = this.fieldGraphs;
+    this.fieldGraphs = undefined;
+    for (const field of fieldGraphs ?? []) if (field) letGoLater(undefined, field.graph);
   }
 
   /** Whether the vectors are read from disk (the graph holds int8 codes, or is mapped). */
@@ -364,9 +391,12 @@ export class Segment implements VectorRows {
 
   /** Visits each live row, the vector without copying (see CollectionState.forEachLive). */
   forEachLive(visit: LiveRowVisitor): void {
-    for (let row = 0; row < this.rows; row++) {
-      if (this.deleted[row] === 0) visit(this.records.keyAt(row), this.rowVector(row), () => this.records.metadataAt(row));
-    }
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 0) this.visitRow(row, visit);
+  }
+
+  /** Visits one row (live or not: the caller knows), as forEachLive does. */
+  visitRow(row: number, visit: LiveRowVisitor): void {
+    visit(this.records.keyAt(row), this.rowVector(row), () => this.records.metadataAt(row));
   }
 
   vectorOf(row: number): Float32Array {
@@ -556,14 +586,14 @@ export class Segment implements VectorRows {
 const NORM_CHUNK_ROWS = 4096;
 
 /**
- * Lets a segment's file and mapped graph go on the next turn of the event loop: readers of them are
- * synchronous, so none is midway then.
+ * Lets a segment's file and a graph (mapped, or a field's) go on the next turn of the event loop:
+ * readers of them are synchronous, so none is midway then.
  */
-function letGoLater(file: FileVectors | undefined, mapped: HnswGraph | undefined): void {
-  if (!file && !mapped) return;
+function letGoLater(file: FileVectors | undefined, graph: HnswGraph | undefined): void {
+  if (!file && !graph) return;
   setImmediate(() => {
     file?.close();
-    mapped?.release();
+    graph?.release();
   });
 }
 

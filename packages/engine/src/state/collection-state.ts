@@ -16,8 +16,9 @@ import { keyProbe } from "../format/row-records.ts";
 import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
+import { fieldGraphCandidates, fieldSpans, wantsFieldGraphs, type FieldSpan } from "../search/field-graphs.ts";
 import type { WalRecord } from "../format/wal-format.ts";
-import type { IndexRecord, IndexStats, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
+import type { FieldSearch, IndexRecord, IndexStats, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
 const BTree = sortedBtree.default;
 
@@ -47,6 +48,13 @@ export interface SegmentSummary {
   vectorsOnDisk: boolean;
   /** Its graph is mapped from its object's file and served through the page cache (search/vector-placement.ts). */
   graphOnDisk: boolean;
+  /**
+   * A Fusion index's only: how many of its vector fields have a graph in this segment
+   * (search/field-graphs.ts): none for a field too few rows have.
+   */
+  fieldGraphs?: number;
+  /** A Fusion index's only: whether this segment's field graphs are still to be built. */
+  fieldGraphsPending?: boolean;
 }
 
 export class CollectionState {
@@ -67,11 +75,15 @@ export class CollectionState {
   private readonly unlisted = new Set<Segment>();
   private listing: Promise<void> | undefined;
 
+  /** A Fusion index's vector fields (search/field-graphs.ts); none for other indexes. */
+  readonly fieldSpans: readonly FieldSpan[];
+
   constructor(
-    readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">,
+    readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys" | "fusion">,
     memtable = new Memtable(index.dimension),
   ) {
     this.memtable = memtable;
+    this.fieldSpans = index.fusion ? fieldSpans(index.fusion) : [];
     for (const key of memtable.keys()) this.listKey(key);
   }
 
@@ -182,6 +194,21 @@ export class CollectionState {
     for (const segment of this.segments) segment.forEachLive(visit);
   }
 
+  /**
+   * Visits, as forEachLive does, the live rows among which the best `search.k` on a Fusion index's
+   * vector field lie (those `search.accept` lets through): the memtable's rows and those of segments
+   * without a graph for the field all, a graph's best matches of the others (field-graphs.ts). The
+   * visitor ranks them; it must apply the filter itself to the rows it is handed.
+   */
+  forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
+    this.memtable.forEachLive(visit);
+    for (const segment of this.segments) {
+      const rows = fieldGraphCandidates(segment, search);
+      if (rows === undefined) segment.forEachLive(visit);
+      else for (const row of rows) segment.visitRow(row, visit);
+    }
+  }
+
   *keysAfter(after?: string): IterableIterator<string> {
     this.listAllNow();
     for (const key of this.sortedKeys.keys(after)) {
@@ -262,6 +289,10 @@ export class CollectionState {
       searchEf: segment.graph?.searchEf ?? 0,
       vectorsOnDisk: segment.vectorsOnDisk,
       graphOnDisk: segment.graphOnDisk,
+      ...(this.fieldSpans.length > 0 && {
+        fieldGraphs: segment.fieldGraphs?.filter((graph) => graph !== undefined).length ?? 0,
+        fieldGraphsPending: wantsFieldGraphs(segment),
+      }),
     }));
   }
 

@@ -91,6 +91,10 @@ export interface AdminSegmentSummary {
   vectorsOnDisk: boolean;
   /** Its graph is mapped from its file and served through the page cache rather than held in memory (serve --graphs-on-disk). */
   graphOnDisk: boolean;
+  /** Fusion indexes only: how many of the vector fields have a graph of their own in this segment (too few rows with a field get none). */
+  fieldGraphs?: number;
+  /** Fusion indexes only: whether this segment's field graphs are still being built (its rows are scanned exactly meanwhile). */
+  fieldGraphsPending?: boolean;
 }
 
 /** The latest failure of an index's background work (flush, merge, compaction), kept after it heals. */

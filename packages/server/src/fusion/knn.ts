@@ -1,11 +1,11 @@
-// k-NN on one vector field of a Fusion index, by an exact scan of the live documents
-// (docs/fusion.md#documents). The engine's graphs index whole rows, which for a Fusion index are several
-// fields side by side, so they cannot answer a query on one field; a scan is exact, so a filtered
-// search never comes up short, at a cost linear in the number of documents.
+// k-NN on one vector field of a Fusion index (docs/fusion.md#k-nn): ranks the documents a scan hands
+// over, which are the candidates the engine's per-field graphs pick where a segment has them, and
+// every live document elsewhere (Collection.forEachFieldCandidate). Either way each is scored here,
+// exactly, so a document's score does not depend on how it was found.
 //
-// The scan reads each field where it lies in the engine's row, allocating nothing for a document that
-// does not rank: its score is computed in place, and only a document that would enter the best `topK`
-// has its filter evaluated (which may decode its metadata) and a hit made.
+// The ranking reads each field where it lies in the engine's row, allocating nothing for a document
+// that does not rank: its score is computed in place, and only a document that would enter the best
+// `topK` has its filter evaluated (which may decode its metadata) and a hit made.
 import type { LiveRowVisitor, Metadata } from "@ossv/engine";
 import type { FusionMetric } from "@ossv/protocol";
 import type { FieldSlot } from "./layout.ts";

@@ -1,12 +1,16 @@
 // How a Fusion document's vector fields share one engine row (docs/fusion.md#storage): per vector
 // field, in schema order, one presence slot (1 when the document has the field, 0 when not) and then
 // the field's values (zeros when absent). One row per document keeps a document's fields in one WAL
-// record, so a write or delete of all of them is atomic and durable like any other row.
+// record, so a write or delete of all of them is atomic and durable like any other row. The engine
+// reads the same layout from the stored schema to build a graph per field (its fieldSpans, which
+// layout.test.ts holds to this).
 import { parseFusionSchema, type FusionSchema, type FusionVectorField } from "@ossv/protocol";
 import type { FusionSchemaRecord, IndexRecord } from "@ossv/engine";
 
 export interface FieldSlot {
   field: FusionVectorField;
+  /** The field's place among the schema's vector fields: which of the engine's field graphs is its (FieldSearch.field). */
+  position: number;
   /** Row position of the presence slot; the values follow it. */
   offset: number;
 }
@@ -22,7 +26,7 @@ export function layoutOf(schema: FusionSchema): FusionLayout {
   const slots: FieldSlot[] = [];
   let width = 0;
   for (const field of schema.vectorFields) {
-    slots.push({ field, offset: width });
+    slots.push({ field, position: slots.length, offset: width });
     width += 1 + field.dimension;
   }
   return { schema, slots, width };

@@ -2,7 +2,7 @@
 // field is named `float32`, so that the Standard `queryVector: {"float32": […]}` names it; any other
 // Fusion index answers 400 (docs/fusion.md#documents).
 import { compileFilter, parseFilter, validateFloat32Vector, type WireVector } from "@ossv/protocol";
-import type { IndexRecord } from "@ossv/engine";
+import type { IndexRecord, Metadata } from "@ossv/engine";
 import type { OpContext, OpResult } from "../handlers/context.ts";
 import { checkInteger, invalid, optionalBoolean, requiredField } from "../handlers/params.ts";
 import { vectorsJson } from "../handlers/vector-json.ts";
@@ -24,7 +24,9 @@ export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord):
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   const collection = await ctx.engine.readCollection(index);
   // One synchronous step from the scan to the answer: the hits read their metadata where the engine holds it.
-  const hits = nearest((visit) => collection.forEachLive(visit), slot, vector, topK, filter && ((_key, metadata) => filter(metadata())));
+  const accept = filter && ((_key: string, metadata: () => Readonly<Metadata>) => filter(metadata()));
+  const search = { field: slot.position, query: vector, k: topK, minEf: 0, ...(accept && { accept }) };
+  const hits = nearest((visit) => collection.forEachFieldCandidate(search, visit), slot, vector, topK, accept);
   const vectors = hits.map((hit) => {
     const out: WireVector = { key: hit.key };
     if (withMetadata) out.metadata = hit.metadata();

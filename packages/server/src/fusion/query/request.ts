@@ -17,6 +17,8 @@ export interface KnnRoute {
   slot: FieldSlot;
   vector: Float32Array;
   topK: number;
+  /** The least beam of a field graph's search (0 when the request names none). */
+  numCandidates: number;
   filter?: ParsedExpression;
   boost: number;
 }
@@ -73,11 +75,12 @@ function readKnn(raw: unknown, layout: FusionLayout, where: string): KnnRoute {
   const metric = slot.field.distanceMetric === "cosine" ? "cosine" : "euclidean";
   const vector = validateFloat32Vector(fieldValues(raw["queryVector"]), slot.field.dimension, metric, `${where}.queryVector`);
   const topK = raw["topK"] === undefined ? QUERY_LIMITS.defaultTopK : checkInteger(raw["topK"], `${where}.topK`, 1, QUERY_LIMITS.maxTopK);
+  let numCandidates = 0;
   if (raw["numCandidates"] !== undefined) {
-    const numCandidates = checkInteger(raw["numCandidates"], `${where}.numCandidates`, 1, QUERY_LIMITS.maxNumCandidates);
+    numCandidates = checkInteger(raw["numCandidates"], `${where}.numCandidates`, 1, QUERY_LIMITS.maxNumCandidates);
     if (numCandidates < topK) throw invalid(`${where}.numCandidates (${numCandidates}) must be at least topK (${topK}).`);
   }
-  const route: KnnRoute = { slot, vector, topK, boost: readWeight(raw["boost"], `${where}.boost`) };
+  const route: KnnRoute = { slot, vector, topK, numCandidates, boost: readWeight(raw["boost"], `${where}.boost`) };
   if (present(raw, "filter")) route.filter = parseExpression(raw["filter"], layout.schema, `${where}.filter`);
   return route;
 }

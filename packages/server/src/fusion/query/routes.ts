@@ -105,7 +105,10 @@ export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments)
 /** The route's topK nearest documents that pass its filter, scored boost × similarity. */
 export function knnRoute(route: KnnRoute, docs: VisibleDocuments): Ranked[] {
   const filter = route.filter && matcherOf(route.filter, docs);
-  const hits = nearest((visit) => docs.scan(visit), route.slot, route.vector, route.topK, filter && ((key, metadata) => filter(key, metadata).match));
+  const accept = filter && ((key: string, metadata: MetadataReader) => filter(key, metadata).match);
+  const { slot, vector: query, topK: k, numCandidates: minEf } = route;
+  const search = { field: slot.position, query, k, minEf, ...(accept && { accept }) };
+  const hits = nearest((visit) => docs.scanNear(search, visit), slot, query, k, accept);
   return hits.map((hit) => {
     docs.remember(hit.key, hit.metadata);
     return { key: hit.key, score: route.boost * hit.score };

@@ -8,7 +8,7 @@
 //
 // Everything here is for one synchronous step: the rows and metadata readers handed out are the
 // engine's own, valid until the next write.
-import type { Collection, LiveRowVisitor, Metadata } from "@ossv/engine";
+import type { Collection, FieldSearch, LiveRowVisitor, Metadata } from "@ossv/engine";
 import type { FieldIndexes } from "../text-indexes.ts";
 
 /** Reads a document's metadata (decoding it the first time). */
@@ -48,6 +48,26 @@ export class VisibleDocuments {
       const metadata = readOnce(metadataOf);
       if (!allows(partition, metadata())) return;
       visit(key, row, metadata);
+    });
+  }
+
+  /**
+   * Visits, as scan does, the visible documents among which the best `k` on a vector field that
+   * `accept` lets through lie: the engine's field graphs pick them where it has built them
+   * (Collection.forEachFieldCandidate). The visitor still applies `accept` to what it ranks.
+   */
+  scanNear(search: FieldSearch, visit: LiveRowVisitor): void {
+    const partition = this.partition;
+    if (!partition) {
+      this.collection.forEachFieldCandidate(search, visit);
+      return;
+    }
+    const { accept } = search;
+    const inPartition = (metadata: MetadataReader) => allows(partition, metadata());
+    const allowed: FieldSearch["accept"] = accept ? (key, metadata) => inPartition(metadata) && accept(key, metadata) : (_key, metadata) => inPartition(metadata);
+    this.collection.forEachFieldCandidate({ ...search, accept: allowed }, (key, row, metadataOf) => {
+      const metadata = readOnce(metadataOf);
+      if (inPartition(metadata)) visit(key, row, metadata);
     });
   }
 
