@@ -93,7 +93,7 @@ export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments)
   const candidates = candidatesOf(expression.root, scores);
   if (candidates) {
     for (const key of candidates.keys()) {
-      const metadata = docs.metadataOf(key);
+      const metadata = docs.metadataOfHit(key);
       if (metadata) consider(key, metadata);
     }
   } else {

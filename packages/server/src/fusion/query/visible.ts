@@ -81,6 +81,25 @@ export class VisibleDocuments {
   }
 
   /**
+   * A reader of the metadata of a full-text hit, which the caller knows to be a live document: looked
+   * up only when read. A common word hits tens of thousands of documents, and a query whose expression
+   * reads no metadata (a $textMatch alone) ranks them all without looking any of them up; only those
+   * that reach the answer, a sort or a scalar clause are. With partition keys every hit is looked up
+   * at once, to hold it to the partition.
+   */
+  metadataOfHit(key: string): MetadataReader | undefined {
+    if (this.partition) return this.metadataOf(key);
+    const known = this.known.get(key);
+    if (known) return known;
+    // Read from the engine directly, not through `known`: once remembered, this very reader is there.
+    return readOnce(() => {
+      const record = this.collection.get([key])[0];
+      if (!record) throw new Error(`full-text hit ${JSON.stringify(key)} is not a live document`);
+      return record.metadata;
+    });
+  }
+
+  /**
    * Notes the metadata reader of a document a route met while scanning, so that sorting and the
    * response read it from there instead of looking the document up again.
    */
