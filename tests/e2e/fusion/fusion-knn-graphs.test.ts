@@ -1,16 +1,17 @@
 // k-NN on a Fusion index large enough for per-field graphs, through @ossv/sdk against a real server:
-// 6,000 documents with two vector fields (one left out of a fifth of them), compacted into one
-// segment whose field graphs the server builds in the background. Answers are checked against a
-// brute-force ranking of the same documents: recall at least 0.95, never short with filters from
-// half the documents to a few dozen or a partition, deleted documents never back, and the same after
-// a restart, which builds the graphs again.
+// 6,000 documents with two vector fields (one left out of a fifth of them) and a full-text title,
+// compacted into one segment whose field graphs the server builds in the background. Answers are
+// checked against a brute-force ranking of the same documents: recall at least 0.95, never short with
+// filters from half the documents to a few dozen or a partition (scalar ones, and full-text ones, whose
+// rare words are ranked by looking their hits up), deleted documents never back, and the same after a
+// restart, which builds the graphs again.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "@ossv/server";
-import { AdminClient, VectorsClient, fq, fusionField, fusionSchema, type FusionExpression } from "@ossv/sdk";
+import { AdminClient, VectorsClient, fq, fusionField, fusionSchema, fusionText, type FusionExpression } from "@ossv/sdk";
 import { seededRandom } from "../../../packages/engine/src/base/seeded-random.mjs";
 import { testSeed } from "../../reliability/scale.ts";
 
@@ -31,7 +32,7 @@ async function start(): Promise<void> {
   admin = new AdminClient({ endpoint: server.url, region: "cn-hangzhou", credentials });
 }
 
-interface Doc { key: string; text: number[]; image?: number[]; group: number; tenant: string }
+interface Doc { key: string; text: number[]; image?: number[]; group: number; tenant: string; title: string }
 const model = new Map<string, Doc>();
 const seed = testSeed("fusion knn graphs");
 const random = seededRandom(seed);
@@ -46,19 +47,21 @@ before(async () => {
     schemaConfiguration: fusionSchema(
       fusionField.vector("text", 16, "euclidean"), fusionField.vector("image", 8, "cosine"),
       fusionField.long("group"), fusionField.string("tenant", { isPartitionKey: true }),
+      fusionField.string("title", { text: fusionText.standard() }),
     ),
   });
   for (let first = 0; first < DOCS; first += 500) {
     const batch: Doc[] = [];
     for (let i = first; i < first + 500; i++) {
-      const doc: Doc = { key: `doc-${i}`, text: point(16), group: Math.floor(random() * 200), tenant: `t${i % 10}` };
+      const title = `w${Math.floor(random() * 300)}${random() < 0.5 ? " common" : ""}`;
+      const doc: Doc = { key: `doc-${i}`, text: point(16), group: Math.floor(random() * 200), tenant: `t${i % 10}`, title };
       if (random() < 0.8) doc.image = point(8);
       batch.push(doc);
       model.set(doc.key, doc);
     }
     await client.putVectors({
       ...at,
-      vectors: batch.map((d) => ({ key: d.key, data: { text: d.text, ...(d.image && { image: d.image }) }, metadata: { group: d.group, tenant: d.tenant } })),
+      vectors: batch.map((d) => ({ key: d.key, data: { text: d.text, ...(d.image && { image: d.image }) }, metadata: { group: d.group, tenant: d.tenant, title: d.title } })),
     });
   }
   await admin.compactIndex(bucket, indexName);
@@ -98,12 +101,16 @@ interface Case { field: "text" | "image"; filter?: { json: FusionExpression; hol
 const cases = (): Case[] => {
   const few = new Set(Array.from({ length: 3 }, () => Math.floor(random() * 200)));
   const half = Math.floor(random() * 100);
+  const rare = `w${Math.floor(random() * 300)}`;
   return [
     { field: "text" }, { field: "image" },
     { field: "text", filter: { json: fq.in("group", [...few]), holds: (d) => few.has(d.group) } },
     { field: "image", filter: { json: fq.gte("group", half), holds: (d) => d.group >= half } },
     { field: "image", tenant: "t3" },
     { field: "text", tenant: "t7", filter: { json: fq.in("group", [...few]), holds: (d) => few.has(d.group) } },
+    { field: "image", filter: { json: fq.text("title", rare), holds: (d) => d.title.split(" ").includes(rare) } },
+    { field: "text", tenant: "t1", filter: { json: fq.text("title", rare), holds: (d) => d.title.split(" ").includes(rare) } },
+    { field: "text", filter: { json: fq.text("title", "common"), holds: (d) => d.title.includes("common") } },
   ];
 };
 
@@ -154,7 +161,7 @@ test("deleted and overwritten documents never come back from a field graph, and 
   // Moved far away: the graph still holds the old position, which must not rank it.
   const moved = nearest.vectors.slice(25, 40).map((hit) => model.get(hit.key)!);
   for (const doc of moved) doc.text = doc.text.map(() => 50);
-  await client.putVectors({ ...at, vectors: moved.map((d) => ({ key: d.key, data: { text: d.text, ...(d.image && { image: d.image }) }, metadata: { group: d.group, tenant: d.tenant } })) });
+  await client.putVectors({ ...at, vectors: moved.map((d) => ({ key: d.key, data: { text: d.text, ...(d.image && { image: d.image }) }, metadata: { group: d.group, tenant: d.tenant, title: d.title } })) });
   found = 0;
   wanted = 0;
   await checkQueries(5);

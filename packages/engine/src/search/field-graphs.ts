@@ -15,6 +15,7 @@
 // A query with a filter asks a graph for more rows until K of them pass (or scans the segment when
 // that would take most of it), so a filtered k-NN never comes up short.
 import { buildGraph, HnswGraph, type GraphMetric } from "./hnsw-graph.ts";
+import { runInSteps } from "../base/event-loop-steps.ts";
 import type { Segment } from "./segment.ts";
 import type { TaskFailureReporter } from "../base/background-failures.ts";
 import type { FieldSearch, FusionSchemaRecord } from "../base/types.ts";
@@ -95,28 +96,41 @@ function labelOf(rows: Int32Array, row: number): number {
   return -1;
 }
 
-/** The segment rows that have the field (deleted ones too: a graph is built over all of them). */
-function rowsWithField(segment: Segment, span: FieldSpan): Int32Array {
-  const rows: number[] = [];
-  for (let row = 0; row < segment.rows; row++) if (segment.rowVector(row)[span.offset] === 1) rows.push(row);
-  return Int32Array.from(rows);
-}
+/** Rows read per step while gathering a field (event-loop-steps.ts): a few milliseconds even when read from disk. */
+const ROWS_PER_STEP = 4096;
 
-/** The field's values of `rows`, back to back. */
-function fieldValues(segment: Segment, span: FieldSpan, rows: Int32Array): Float32Array {
-  const values = new Float32Array(rows.length * span.dimension);
-  for (let i = 0; i < rows.length; i++) {
-    const row = segment.rowVector(rows[i] as number);
-    values.set(row.subarray(span.offset + 1, span.offset + 1 + span.dimension), i * span.dimension);
+/**
+ * The segment rows that have the field (deleted ones too: a graph is built over all of them) and
+ * their values back to back, gathered in steps: a segment of a million rows must not hold up requests.
+ */
+function* fieldRows(segment: Segment, span: FieldSpan): Generator<void, { rows: Int32Array; values: Float32Array } | undefined> {
+  if (segment.retired) return undefined;
+  const { offset, dimension } = span;
+  let rows = new Int32Array(segment.rows);
+  let values = new Float32Array(segment.rows * dimension);
+  let count = 0;
+  for (let row = 0; row < segment.rows; row++) {
+    if (row % ROWS_PER_STEP === ROWS_PER_STEP - 1) {
+      yield;
+      if (segment.retired) return undefined; // merged away meanwhile: its file may be closed already
+    }
+    const vector = segment.rowVector(row);
+    if (vector[offset] !== 1) continue;
+    values.set(vector.subarray(offset + 1, offset + 1 + dimension), count * dimension);
+    rows[count++] = row;
   }
-  return values;
+  if (count < segment.rows) {
+    rows = rows.slice(0, count);
+    values = values.slice(0, count * dimension);
+  }
+  return { rows, values };
 }
 
 /** Builds the graph of one field of `segment`, or undefined when too few rows have the field. */
 async function buildFieldGraph(segment: Segment, span: FieldSpan, signal?: AbortSignal): Promise<FieldGraph | undefined> {
-  const rows = rowsWithField(segment, span);
-  if (rows.length < FIELD_GRAPH_TUNING.minRows) return undefined;
-  const vectors = fieldValues(segment, span, rows);
+  const gathered = await runInSteps(fieldRows(segment, span));
+  if (!gathered || gathered.rows.length < FIELD_GRAPH_TUNING.minRows) return undefined;
+  const { rows, values: vectors } = gathered;
   const { metric, dimension } = span;
   const built = await buildGraph({ metric, dimension, rows: rows.length, vectors, ...(signal && { signal }) });
   return new FieldGraph(rows, await HnswGraph.load(built, metric, dimension, rows.length, vectors));

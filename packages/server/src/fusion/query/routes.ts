@@ -2,8 +2,8 @@
 // route (a knn entry, a `query`, a retriever leaf) gives a ranked list of (key, score); compound
 // retrievers fuse their components' lists by reciprocal rank or by weighted, normalised scores.
 import { analyze } from "@ossv/engine";
-import { nearest } from "../knn.ts";
-import { evaluate, type Evaluation, type Expression, type ParsedExpression, type TextLeaf } from "./expression.ts";
+import { nearest, type DocumentScan } from "../knn.ts";
+import { evaluate, type Expression, type ParsedExpression, type TextLeaf } from "./expression.ts";
 import type { KnnRoute, Normalizer, RetrieverNode } from "./request.ts";
 import { readOnce, type MetadataReader, type VisibleDocuments } from "./visible.ts";
 
@@ -40,14 +40,6 @@ function textScores(expression: ParsedExpression, docs: VisibleDocuments): TextS
     if (terms.length === 0 || !index) return new Map<string, number>();
     return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => docs.sees(key));
   });
-}
-
-/** A compiled expression: does a document match, and with what score. */
-export type Matcher = (key: string, metadata: MetadataReader) => Evaluation;
-
-export function matcherOf(expression: ParsedExpression, docs: VisibleDocuments): Matcher {
-  const scores = textScores(expression, docs);
-  return (key, metadata) => evaluate(expression.root, key, metadata, scores);
 }
 
 /**
@@ -102,13 +94,25 @@ export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments)
   return out.sort(byScore);
 }
 
+/**
+ * Full-text candidates of a knn filter at most this share of the documents (or this many) are ranked
+ * exactly, each looked up: a graph asked for K documents that pass a rare word's filter would widen
+ * its search until it scans the segment. Looking a document up costs a few microseconds.
+ */
+const LOOKUP_SHARE = 0.01;
+const LOOKUP_MIN = 1024;
+
 /** The route's topK nearest documents that pass its filter, scored boost × similarity. */
 export function knnRoute(route: KnnRoute, docs: VisibleDocuments): Ranked[] {
-  const filter = route.filter && matcherOf(route.filter, docs);
-  const accept = filter && ((key: string, metadata: MetadataReader) => filter(key, metadata).match);
+  const scores = route.filter && textScores(route.filter, docs);
+  const root = route.filter?.root;
+  const accept = root && ((key: string, metadata: MetadataReader) => evaluate(root, key, metadata, scores!).match);
   const { slot, vector: query, topK: k, numCandidates: minEf } = route;
   const search = { field: slot.position, query, k, minEf, ...(accept && { accept }) };
-  const hits = nearest((visit) => docs.scanNear(search, visit), slot, query, k, accept);
+  const candidates = root && candidatesOf(root, scores!);
+  const few = candidates !== undefined && candidates.size <= Math.max(LOOKUP_MIN, docs.count * LOOKUP_SHARE);
+  const scan: DocumentScan = few ? (visit) => docs.visitEach(candidates.keys(), visit) : (visit) => docs.scanNear(search, visit);
+  const hits = nearest(scan, slot, query, k, accept);
   return hits.map((hit) => {
     docs.remember(hit.key, hit.metadata);
     return { key: hit.key, score: route.boost * hit.score };

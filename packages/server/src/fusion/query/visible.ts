@@ -51,6 +51,22 @@ export class VisibleDocuments {
     });
   }
 
+  /** Live documents in the index (before partition keys). */
+  get count(): number {
+    return this.collection.count();
+  }
+
+  /**
+   * Visits, as scan does, the visible documents among `keys` (each looked up, so for a few of them);
+   * keys that are not visible documents are skipped.
+   */
+  visitEach(keys: Iterable<string>, visit: LiveRowVisitor): void {
+    for (const record of this.collection.get([...keys])) {
+      if (this.partition && !allows(this.partition, record.metadata)) continue;
+      visit(record.key, record.data, () => record.metadata);
+    }
+  }
+
   /**
    * Visits, as scan does, the visible documents among which the best `k` on a vector field that
    * `accept` lets through lie: the engine's field graphs pick them where it has built them
