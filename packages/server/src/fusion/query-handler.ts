@@ -80,10 +80,11 @@ export const queryVectorsFusion: Handler = async (ctx) => {
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
   const collection = await ctx.engine.readCollection(index);
+  const textIndexes = await textIndexesOf(ctx.engine, index);
   const partitionKey = layout.schema.partitionKey?.name;
   const partition = query.partitionKeys && partitionKey !== undefined ? { field: partitionKey, values: new Set(query.partitionKeys) } : undefined;
   // From here to the answer in one synchronous step: the documents are read where the engine holds them.
-  const docs = new VisibleDocuments(collection, textIndexesOf(ctx.engine, index), partition);
+  const docs = new VisibleDocuments(collection, textIndexes, partition);
   let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);
   if (query.sort) ranked = sortBy(ranked, query.sort, docs);
   const paged = query.knn.length === 0 && !query.retriever;
