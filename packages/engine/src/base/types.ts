@@ -248,7 +248,8 @@ export interface Collection {
     backgroundTasks: number;
     /** The last failed background task (kept after a retry succeeds, marked resolved), or null. */
     lastBackgroundFailure: BackgroundFailure | null;
-    segments: Array<{ id: number | string; rows: number; live: number; graph: boolean }>;
+    /** fieldGraphs and fieldGraphsPending on Fusion indexes only (SegmentSummary). */
+    segments: Array<{ id: number | string; rows: number; live: number; graph: boolean; fieldGraphs?: number; fieldGraphsPending?: boolean }>;
     /** Bytes held in memory by part (memory-use.ts), and their total. */
     memory: MemoryUse & { total: number };
   };

@@ -21,6 +21,7 @@ import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
   type CollectionChange, type FieldSearch, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
+import { FieldGraphBuilder } from "../search/field-graphs.ts";
 
 /** Segment ids carry the writer's epoch, so no two writers ever make the same segment name. */
 export const SEGMENT_IDS_PER_EPOCH = 1_000_000_000;
@@ -70,6 +71,11 @@ export class SharedCollection implements Collection {
   private takeOverNext = false;
   /** When a request last used the index through this node (opening counts). */
   private lastUsedAt: number;
+  /**
+   * A Fusion index's per-field graphs of the segments this node reads (search/field-graphs.ts); a
+   * writer builds its own. Reloads keep the segments they still name, and with them their graphs.
+   */
+  private readonly readerFieldGraphs: FieldGraphBuilder;
 
   private constructor(private readonly context: ClusterContext, readonly index: IndexRecord, reader: IndexReader) {
     this.lastUsedAt = this.now();
@@ -77,6 +83,11 @@ export class SharedCollection implements Collection {
     this.role = { kind: "reader", reader };
     this.unwatchRole = this.watchRole();
     this.startPolling();
+    const { report } = context.hooks;
+    this.readerFieldGraphs = new FieldGraphBuilder(reader.state.fieldSpans, (event) => report?.({
+      ...event, indexId: index.id, indexName: index.name, bucket: index.bucket,
+    }));
+    this.readerFieldGraphs.request(reader.state.segments);
   }
 
   /**
@@ -336,8 +347,13 @@ export class SharedCollection implements Collection {
   forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
     this.assertUsable();
     const role = this.role;
-    if (role.kind === "writer") role.writer.forEachFieldCandidate(search, visit);
-    else role.reader.state.forEachFieldCandidate(search, visit);
+    if (role.kind === "writer") {
+      role.writer.forEachFieldCandidate(search, visit);
+      return;
+    }
+    role.reader.state.forEachFieldCandidate(search, visit);
+    // Segments a reload brought are met here first: their graphs come for the queries after.
+    this.readerFieldGraphs.request(role.reader.state.segments);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {
@@ -423,6 +439,7 @@ export class SharedCollection implements Collection {
   private async settle(status: "closed" | "dropped"): Promise<void> {
     if (this.status === "open") this.status = status;
     clearInterval(this.timer);
+    this.readerFieldGraphs.stop();
     await this.changes.drain();
     if (this.role.kind === "writer") await (status === "dropped" ? this.role.writer.drop() : this.role.writer.close());
     else for (const segment of this.role.reader.state.segments) segment.releaseLater();

@@ -7,11 +7,12 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FIELD_GRAPH_TUNING, fieldSpans } from "./field-graphs.ts";
-import type { DurableCollection } from "../collection/collection.ts";
-import type { FusionSchemaRecord, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
+import type { Collection, FusionSchemaRecord, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
 import { ACCOUNT, BUCKET, openTestEngine, seededRandom, withTempDir } from "../testing/test-support.ts";
 import { propertyParameters } from "../../../../tests/reliability/scale.ts";
 import type { OssvEngine } from "../engine.ts";
+import { LocalBlobStore } from "../storage/local-blob-store.ts";
+import { IDLE_AFTER_MS, TestCluster, testIndex } from "../testing/cluster-nodes.ts";
 
 const minRows = FIELD_GRAPH_TUNING.minRows;
 before(() => {
@@ -78,7 +79,7 @@ function similarity(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>):
 }
 
 /** The collection's answer: its candidates ranked exactly, filtered, best k, with their similarities. */
-function knnOf(collection: DurableCollection, fields: Field[], field: number, query: Float32Array, k: number, groups?: Set<number>): [string, number][] {
+function knnOf(collection: Collection, fields: Field[], field: number, query: Float32Array, k: number, groups?: Set<number>): [string, number][] {
   const span = fieldSpans(schemaOf(fields))[field]!;
   const accept = groups && ((_key: string, metadata: () => Readonly<Metadata>) => groups.has(metadata()["group"] as number));
   const seen = new Map<string, number>();
@@ -98,7 +99,7 @@ function modelKnn(model: Map<string, Doc>, fields: Field[], field: number, query
     .sort((a, b) => b[1] - a[1]).slice(0, k);
 }
 
-async function fieldGraphsBuilt(collection: DurableCollection): Promise<void> {
+async function fieldGraphsBuilt(collection: Collection): Promise<void> {
   for (let waited = 0; ; waited += 20) {
     const segments = collection.describe().segments;
     if (segments.length > 0 && segments.every((segment) => segment.fieldGraphsPending === false)) return;
@@ -189,6 +190,41 @@ test("a collection closed while its field graphs build closes at once and keeps 
       assert.ok(visited < 1000, `the graph picks the candidates (${visited} visited of ${docs.length})`);
     } finally {
       await engine.close();
+    }
+  });
+});
+
+test("a reader of a shared store builds the field graphs of the segments it reads, and answers from them", async () => {
+  await withTempDir(async (dir) => {
+    const fields: Field[] = [{ dimension: 6, metric: "euclidean" }];
+    const schema = schemaOf(fields);
+    const width = fieldSpans(schema).reduce((sum, span) => sum + 1 + span.dimension, 0);
+    const index = { ...testIndex("0123456789abcdef", width), fusion: schema };
+    const cluster = new TestCluster(new LocalBlobStore(dir));
+    try {
+      const [a, b] = [await cluster.join("node-a"), await cluster.join("node-b")];
+      const [writer, reader] = [await a.open(index), await b.open(index)];
+      await writer.maintain();
+      await reader.maintain();
+      const random = seededRandom(11);
+      const docs = Array.from({ length: 500 }, (_, i) => ({ key: `d${i}`, group: 0, values: [Float32Array.from({ length: 6 }, () => random() - 0.5)] }));
+      await writer.put(docs.map((doc) => record(fields, doc)));
+      await writer.flush();
+      await writer.checkpoint();
+      await reader.freshen();
+      await reader.maintain();
+      await b.later(IDLE_AFTER_MS + 1);
+      await reader.freshen();
+      assert.equal(reader.count(), docs.length, "the reader reads the writer's checkpoint");
+      knnOf(reader, fields, 0, docs[0]!.values[0]!, 1); // the first query asks for the graphs
+      await fieldGraphsBuilt(reader);
+      assert.equal(reader.describe().segments[0]?.fieldGraphs, 1);
+      let visited = 0;
+      reader.forEachFieldCandidate({ field: 0, query: docs[42]!.values[0]!, k: 5, minEf: 0 }, () => visited++);
+      assert.ok(visited < docs.length, `the reader's graph picks the candidates (${visited} of ${docs.length})`);
+      assert.equal(knnOf(reader, fields, 0, docs[42]!.values[0]!, 1)[0]?.[0], "d42");
+    } finally {
+      await cluster.close();
     }
   });
 });
