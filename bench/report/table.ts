@@ -84,6 +84,12 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: `Fusion: hybrid RRF, ${highClients} clients: p99 ms`, measurement: `fusion_hybrid_rrf_c${highClients}`, fields: ["p99_ms"], digits: 1 },
     { label: "Fusion: text only, 1 client: q/s", measurement: "fusion_text_only_c1", fields: ["qps"], digits: 1 },
     { label: "Fusion: knn only, 1 client: q/s", measurement: "fusion_knn_only_c1", fields: ["qps"], digits: 1 },
+    { label: "Fusion: knn only: recall@10", measurement: "fusion_knn_only_c1", fields: ["recall_at_10"], digits: 3 },
+    { label: "Fusion: knn, category filter (10 %), 1 client: q/s", measurement: "fusion_knn_category_c1", fields: ["qps"], digits: 1 },
+    { label: "Fusion: knn, category filter: recall@10", measurement: "fusion_knn_category_c1", fields: ["recall_at_10"], digits: 3 },
+    { label: "Fusion: knn, tenant filter (1 %), 1 client: q/s", measurement: "fusion_knn_tenant_c1", fields: ["qps"], digits: 1 },
+    { label: "Fusion: knn, tenant filter: recall@10", measurement: "fusion_knn_tenant_c1", fields: ["recall_at_10"], digits: 3 },
+    { label: "Fusion: merge and graph builds: s", measurement: "fusion_index_build", fields: ["seconds"], digits: 1 },
   );
   return rows;
 }

@@ -8,7 +8,7 @@
 // recall@10 against the data set's exact neighbours when every row is a document, the rest speed only
 // (relevance is docs/fusion.md's).
 import { fq, fr, fusionField, fusionSchema, fusionText, type QueryVectorsFusionRequest, type VectorsClient } from "@ossv/sdk";
-import { metadataOf, queryVector, rowOfKey, rowVector, vectorKey } from "../lib/dataset.ts";
+import { CATEGORY_VALUE, metadataOf, queryVector, rowOfKey, rowVector, TENANT_VALUE, vectorKey, type FilterKind } from "../lib/dataset.ts";
 import { measureQueries, warmUpSystem, type QueryFigures, type QueryPlan } from "../lib/measure.ts";
 import { SeededRandom } from "../lib/rng.ts";
 import type { Measurement, SystemReport } from "../lib/report-types.ts";
@@ -38,7 +38,10 @@ function words(seed: number, count: number): string {
 const titleOf = (row: number) => words(1_000_003 * (row + 1), TITLE_WORDS);
 const queryTextOf = (query: number) => words(7_000_019 * (query + 1), QUERY_WORDS);
 
-type Shape = "hybrid_rrf" | "text_only" | "knn_only";
+type Shape = "hybrid_rrf" | "text_only" | "knn_only" | "knn_category" | "knn_tenant";
+
+/** The filter kind a knn shape is scored against (the data set's truth for it). */
+const knnFilterOf: Partial<Record<Shape, FilterKind>> = { knn_only: "none", knn_category: "category", knn_tenant: "tenant" };
 
 function requestFor(ctx: BenchContext, shape: Shape, query: number): QueryVectorsFusionRequest {
   const knn = { field: "embedding", queryVector: queryVector(ctx.data, query), topK: 10, numCandidates: 100 };
@@ -46,6 +49,8 @@ function requestFor(ctx: BenchContext, shape: Shape, query: number): QueryVector
   const at = { bucket: BUCKET, indexName: FUSION_INDEX, limit: 10 };
   if (shape === "text_only") return { ...at, query: text };
   if (shape === "knn_only") return { ...at, knn: [knn] };
+  if (shape === "knn_category") return { ...at, knn: [{ ...knn, filter: fq.eq("category", `c${CATEGORY_VALUE}`) }] };
+  if (shape === "knn_tenant") return { ...at, knn: [{ ...knn, filter: fq.eq("tenant", `t${TENANT_VALUE}`) }] };
   return { ...at, retriever: fr.rrf([fr.knn(knn), fr.simple(text)]) };
 }
 
@@ -54,9 +59,9 @@ function timingPlan(ctx: BenchContext, concurrency: number): QueryPlan {
   return { ...planFor(ctx, "none", concurrency, false), truth: Array.from({ length: ctx.data.spec.queries }, () => []), matching: 0 };
 }
 
-/** The knn-only cell's plan: scored against the exact neighbours when the index holds the whole data set. */
-function knnPlan(ctx: BenchContext, concurrency: number, documents: number): QueryPlan {
-  return documents === ctx.data.spec.count ? planFor(ctx, "none", concurrency, false) : timingPlan(ctx, concurrency);
+/** A knn cell's plan: scored against the exact neighbours of its filter (the index holds the whole data set). */
+function knnPlan(ctx: BenchContext, concurrency: number, kind: FilterKind): QueryPlan {
+  return planFor(ctx, kind, concurrency, false);
 }
 
 function speedOnly({ qps, p50_ms, p99_ms, queries, repeats, concurrency }: QueryFigures): Measurement {
@@ -88,6 +93,7 @@ async function ingestDocuments(ctx: BenchContext, client: VectorsClient, documen
       fusionField.vector("embedding", ctx.data.spec.dimension, "cosine"),
       fusionField.string("title", { text: fusionText.standard() }),
       fusionField.string("category"),
+      fusionField.string("tenant"),
     ),
   });
   return await timedIngest(ctx, rowRange(0, documents), WRITERS, async (rows) => {
@@ -95,7 +101,7 @@ async function ingestDocuments(ctx: BenchContext, client: VectorsClient, documen
       bucket: BUCKET, indexName: FUSION_INDEX,
       vectors: rows.map((row) => ({
         key: vectorKey(row), data: { embedding: rowVector(ctx.data, row) },
-        metadata: { title: titleOf(row), category: metadataOf(ctx.data, row).category },
+        metadata: { title: titleOf(row), category: metadataOf(ctx.data, row).category, tenant: metadataOf(ctx.data, row).tenant },
       })),
     });
   });
@@ -118,10 +124,13 @@ export async function benchOssvFusion(ctx: BenchContext): Promise<SystemReport> 
     await search("text_only")(0);
     m.fusion_first_text_query = { seconds: (performance.now() - started) / 1000, note: "builds the title's inverted index from the stored documents" };
     await warmUpSystem(search("hybrid_rrf"), timingPlan(ctx, 1), ctx.profile.systemWarmupSeconds);
-    const cells: Array<[Shape, number]> = [["hybrid_rrf", 1], ["hybrid_rrf", ctx.profile.highConcurrency], ["text_only", 1], ["knn_only", 1]];
+    const cells: Array<[Shape, number]> = [
+      ["hybrid_rrf", 1], ["hybrid_rrf", ctx.profile.highConcurrency], ["text_only", 1], ["knn_only", 1], ["knn_category", 1], ["knn_tenant", 1],
+    ];
     for (const [shape, clients] of cells) {
-      const knn = shape === "knn_only" && documents === ctx.data.spec.count;
-      const figures = await measureQueries(search(shape), knn ? knnPlan(ctx, clients, documents) : timingPlan(ctx, clients));
+      const kind = knnFilterOf[shape];
+      const knn = kind !== undefined && documents === ctx.data.spec.count;
+      const figures = await measureQueries(search(shape), knn ? knnPlan(ctx, clients, kind) : timingPlan(ctx, clients));
       m[`fusion_${shape}_c${clients}`] = knn ? { ...speedOnly(figures), recall_at_10: figures.recall_at_10 } : speedOnly(figures);
       const recall = knn ? `, recall@10 ${figures.recall_at_10.toFixed(3)}` : "";
       ctx.log(`    fusion ${shape}, ${clients} client(s), ${documents} documents: ${figures.qps.toFixed(1)} q/s, p50 ${figures.p50_ms.toFixed(1)} ms, p99 ${figures.p99_ms.toFixed(1)} ms${recall}`);
@@ -133,8 +142,8 @@ export async function benchOssvFusion(ctx: BenchContext): Promise<SystemReport> 
     system: "ossv-fusion",
     settings: {
       documents: String(documents), writers: String(WRITERS),
-      fields: `embedding (the data set's vectors, cosine), title (${TITLE_WORDS} generated words of a ${VOCABULARY}-word vocabulary, standard analyzer), category`,
-      queries: `RRF of knn (topK 10, numCandidates 100) and $textMatch on title (${QUERY_WORDS} words), limit 10`,
+      fields: `embedding (the data set's vectors, cosine), title (${TITLE_WORDS} generated words of a ${VOCABULARY}-word vocabulary, standard analyzer), category, tenant`,
+      queries: `RRF of knn (topK 10, numCandidates 100) and $textMatch on title (${QUERY_WORDS} words), limit 10; knn alone, unfiltered and filtered on category (10 %) and tenant (1 %)`,
     },
     measurements: m,
     sweeps: {},
