@@ -29,6 +29,8 @@ export const FIELD_GRAPH_TUNING = {
   minRows: 4096,
   /** A filtered search stops widening and scans the segment once it would ask for this share of the field's rows. */
   maxShareBeforeScan: 0.25,
+  /** A widened search (more rows asked for than K) keeps a beam this many times the rows it asks for. */
+  widenedEfFactor: 2,
 };
 
 /** Where a vector field lies in a Fusion index's rows, and how it is compared. */
@@ -216,7 +218,10 @@ export function fieldGraphCandidates(segment: Segment, search: FieldSearch): num
   const { graph, rows } = fieldGraph;
   const { query, k, accept } = search;
   for (let wanted = Math.min(k, live); ; wanted = Math.min(live, wanted * 4)) {
-    const ef = Math.max(graph.searchEf, search.minEf, wanted);
+    // Asked for many more rows than K, a graph returns fewer of the true nearest unless its beam is
+    // wider still: at the 1 % filter of the bench's hybrid cell (2,560 rows asked for), a beam of
+    // the rows asked for gave recall@10 0.954 (97 q/s), one twice as wide 0.990 (51 q/s).
+    const ef = Math.max(graph.searchEf, search.minEf, wanted === k ? wanted : wanted * FIELD_GRAPH_TUNING.widenedEfFactor);
     const labels = graph.search(query, wanted, ef);
     const found: number[] = [];
     for (const label of labels) {
