@@ -102,10 +102,13 @@ const cases = (): Case[] => {
   const few = new Set(Array.from({ length: 3 }, () => Math.floor(random() * 200)));
   const half = Math.floor(random() * 100);
   const rare = `w${Math.floor(random() * 300)}`;
+  const many = new Set(Array.from({ length: 60 }, () => Math.floor(random() * 200)));
   return [
     { field: "text" }, { field: "image" },
     { field: "text", filter: { json: fq.in("group", [...few]), holds: (d) => few.has(d.group) } },
     { field: "image", filter: { json: fq.gte("group", half), holds: (d) => d.group >= half } },
+    { field: "image", filter: { json: fq.in("group", [...many]), holds: (d) => many.has(d.group) } },
+    { field: "text", filter: { json: fq.and(fq.in("group", [...many]), fq.text("title", "common")), holds: (d) => many.has(d.group) && d.title.includes("common") } },
     { field: "image", tenant: "t3" },
     { field: "text", tenant: "t7", filter: { json: fq.in("group", [...few]), holds: (d) => few.has(d.group) } },
     { field: "image", filter: { json: fq.text("title", rare), holds: (d) => d.title.split(" ").includes(rare) } },

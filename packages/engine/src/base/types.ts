@@ -198,6 +198,12 @@ export interface FieldSearch {
   minEf: number;
   /** The query's filter, given a row's key and a reader of its metadata: rows it refuses do not count towards `k`. */
   accept?: (key: string, metadataOf: () => Readonly<Metadata>) => boolean;
+  /**
+   * A filter of the Standard language that allows every row `accept` lets through (and maybe more),
+   * with its canonical text as `key`: segments answer it from their inverted metadata indexes, so a
+   * selective filter is served by ranking its rows or by a graph search that skips the others.
+   */
+  prefilter?: { node: FilterNode; key: string };
 }
 
 /**

@@ -79,11 +79,15 @@ function similarity(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>):
 }
 
 /** The collection's answer: its candidates ranked exactly, filtered, best k, with their similarities. */
-function knnOf(collection: Collection, fields: Field[], field: number, query: Float32Array, k: number, groups?: Set<number>): [string, number][] {
+function knnOf(
+  collection: Collection, fields: Field[], field: number, query: Float32Array, k: number, groups?: Set<number>, prefiltered = false,
+): [string, number][] {
   const span = fieldSpans(schemaOf(fields))[field]!;
   const accept = groups && ((_key: string, metadata: () => Readonly<Metadata>) => groups.has(metadata()["group"] as number));
+  const node = groups && prefiltered ? { op: "in" as const, key: "group", values: [...groups] } : undefined;
+  const prefilter = node && { node, key: JSON.stringify(node) };
   const seen = new Map<string, number>();
-  collection.forEachFieldCandidate({ field, query, k, minEf: 0, ...(accept && { accept }) }, (key, row, metadata) => {
+  collection.forEachFieldCandidate({ field, query, k, minEf: 0, ...(accept && { accept }), ...(prefilter && { prefilter }) }, (key, row, metadata) => {
     assert.ok(!seen.has(key), `${key} is visited once`);
     if (row[span.offset] !== 1 || (accept && !accept(key, metadata))) return;
     seen.set(key, similarity(span.metric, row.subarray(span.offset + 1, span.offset + 1 + span.dimension), query));
@@ -140,14 +144,15 @@ test("a k-NN on a field graph never comes up short, never returns a deleted row,
           const late = [...model.keys()].filter(() => random() < 0.2);
           await collection.delete(late);
           for (const key of late) model.delete(key);
-          for (const filterShare of [undefined, 50, 3]) {
+          // Filters as a predicate alone, and with the same filter as the engine's prefilter.
+          for (const [filterShare, prefiltered] of [[undefined, false], [50, false], [3, false], [50, true], [3, true]] as const) {
             const groups = filterShare === undefined ? undefined : new Set(Array.from({ length: filterShare }, () => Math.floor(random() * 100)));
             for (let field = 0; field < fields.length; field++) {
               const k = 1 + Math.floor(random() * 20);
               const query = point(fields[field]!.dimension);
-              const got = knnOf(collection, fields, field, query, k, groups);
+              const got = knnOf(collection, fields, field, query, k, groups, prefiltered);
               const expected = modelKnn(model, fields, field, query, k, groups);
-              const where = `seed ${seed}, field ${field} ${JSON.stringify(fields[field])}, k ${k}, groups ${groups?.size ?? "all"}`;
+              const where = `seed ${seed}, field ${field} ${JSON.stringify(fields[field])}, k ${k}, groups ${groups?.size ?? "all"}, prefiltered ${prefiltered}`;
               assert.equal(got.length, expected.length, `never short: ${where}`);
               for (const [key] of got) assert.ok(model.has(key), `${key} is live: ${where}`);
               // A hit counts when it is as close as the true k-th: among ties any of them is right.

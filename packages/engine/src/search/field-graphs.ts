@@ -17,6 +17,7 @@
 import { buildGraph, HnswGraph, type GraphMetric } from "./hnsw-graph.ts";
 import { runInSteps } from "../base/event-loop-steps.ts";
 import type { Segment } from "./segment.ts";
+import type { RowBitmap } from "./metadata-index.ts";
 import type { TaskFailureReporter } from "../base/background-failures.ts";
 import type { FieldSearch, FusionSchemaRecord } from "../base/types.ts";
 
@@ -31,6 +32,13 @@ export const FIELD_GRAPH_TUNING = {
   maxShareBeforeScan: 0.25,
   /** A widened search (more rows asked for than K) keeps a beam this many times the rows it asks for. */
   widenedEfFactor: 2,
+  /**
+   * Under this share of a segment's rows (or minRows), the rows a prefilter allows are all ranked
+   * exactly rather than searched in the graph: as the Standard path does below its 5 %
+   * (search/segment.ts minGraphSelectivity), where a filtered graph search spends its beam on
+   * rejected rows.
+   */
+  rankAllowedShare: 0.05,
 };
 
 /** Where a vector field lies in a Fusion index's rows, and how it is compared. */
@@ -206,15 +214,35 @@ export class FieldGraphBuilder {
 }
 
 /**
- * The rows of `segment` among which its best `k` on the field that `accept` lets through lie, from
- * the field's graph; undefined when the segment has no graph for the field or a scan of it is the
- * better way (the caller then scans every row).
+ * The rows of `segment` among which its best `k` on the field that `search.accept` lets through lie
+ * (live ones; rows without the field may be among them), or undefined for all of its rows. With a
+ * prefilter, only rows it allows: all of them when they are few or the segment has no graph for the
+ * field, else the graph's picks among them. Without one, the graph's picks, or every row when the
+ * segment has no graph for the field or a scan is the better way.
  */
-export function fieldGraphCandidates(segment: Segment, search: FieldSearch): number[] | undefined {
+export function segmentCandidates(segment: Segment, search: FieldSearch): ArrayLike<number> | undefined {
   const fieldGraph = segment.fieldGraphs?.[search.field];
+  const allowed = search.prefilter && segment.allowedRows(search.prefilter);
+  const liveAllowed = () => allowed!.rows.filter((row) => segment.deleted[row] === 0);
+  // Few rows pass: rank them all (exact, and a filtered graph search would wander among the others).
+  if (allowed && (!fieldGraph || allowed.rows.length <= Math.max(FIELD_GRAPH_TUNING.minRows, segment.rows * FIELD_GRAPH_TUNING.rankAllowedShare))) {
+    return liveAllowed();
+  }
   if (!fieldGraph) return undefined;
   const live = fieldGraph.liveCount;
   if (live === 0) return [];
+  // The graph skips the rows the prefilter refuses, when its labels are the segment's rows.
+  const labelsAreRows = fieldGraph.rows.length === segment.rows;
+  const picked = graphCandidates(segment, fieldGraph, search, live, labelsAreRows ? allowed?.bitmap : undefined);
+  return picked ?? (allowed ? liveAllowed() : undefined);
+}
+
+/**
+ * Asks the field's graph for K rows that `search.accept` lets through, then four times as many, until
+ * K pass; undefined once that would mean much of the field (a scan reads it more cheaply). `allowed`:
+ * the rows the graph may return at all (its labels being the segment's rows).
+ */
+function graphCandidates(segment: Segment, fieldGraph: FieldGraph, search: FieldSearch, live: number, allowed?: RowBitmap): number[] | undefined {
   const { graph, rows } = fieldGraph;
   const { query, k, accept } = search;
   for (let wanted = Math.min(k, live); ; wanted = Math.min(live, wanted * 4)) {
@@ -222,7 +250,7 @@ export function fieldGraphCandidates(segment: Segment, search: FieldSearch): num
     // wider still: at the 1 % filter of the bench's hybrid cell (2,560 rows asked for), a beam of
     // the rows asked for gave recall@10 0.954 (97 q/s), one twice as wide 0.990 (51 q/s).
     const ef = Math.max(graph.searchEf, search.minEf, wanted === k ? wanted : wanted * FIELD_GRAPH_TUNING.widenedEfFactor);
-    const labels = graph.search(query, wanted, ef);
+    const labels = graph.search(query, wanted, ef, allowed);
     const found: number[] = [];
     for (const label of labels) {
       const row = rows[label] as number;

@@ -47,20 +47,40 @@ const postingKey = (value: MetadataScalar): string => `${typeof value}:${String(
 const STRING_POSTING = "string:";
 
 export class MetadataIndex {
+  /** The keys indexed so far; a key no row holds has an empty index, so it is not read again. */
   private readonly keys = new Map<string, KeyIndex>();
+  private readonly skip: ReadonlySet<string>;
 
   constructor(
     readonly rows: number,
-    /** Row `row`'s metadata (read once per row, while the index is built). */
-    metadataOf: (row: number) => Metadata | undefined,
+    /** Row `row`'s metadata (read once per row for each filter that names keys not indexed yet). */
+    private readonly metadataOf: (row: number) => Metadata | undefined,
     nonFilterableKeys: readonly string[],
   ) {
-    const skip = new Set(nonFilterableKeys);
+    this.skip = new Set(nonFilterableKeys);
+  }
+
+  /**
+   * Indexes the keys `node` names that are not indexed yet, in one pass over the rows. Only keys a
+   * filter names are indexed: a key no filter names (a Fusion index's full-text field, whose values
+   * are whole documents) would cost memory for every distinct value and serve nothing.
+   */
+  private indexKeysOf(node: FilterNode): void {
+    const wanted = new Set<string>();
+    collectKeys(node, (key) => {
+      if (!this.keys.has(key) && !this.skip.has(key)) wanted.add(key);
+    });
+    if (wanted.size === 0) return;
     const building = new Map<string, KeyIndexBuilder>();
-    for (let row = 0; row < rows; row++) {
-      const entries = metadataOf(row);
+    for (const key of wanted) building.set(key, { postings: new Map(), present: [], numericRows: [], numericValues: [] });
+    for (let row = 0; row < this.rows; row++) {
+      const entries = this.metadataOf(row);
       if (entries === undefined) continue;
-      for (const [key, value] of Object.entries(entries)) if (!skip.has(key)) add(building, row, key, value);
+      for (const key of wanted) {
+        // Own keys only: a filter on "constructor" must not find Object.prototype's.
+        const value = Object.hasOwn(entries, key) ? entries[key] : undefined;
+        if (value !== undefined) add(building.get(key)!, row, value);
+      }
     }
     for (const [key, index] of building) {
       this.keys.set(key, {
@@ -89,6 +109,7 @@ export class MetadataIndex {
    * the result is shared, so it must not be changed.
    */
   matchingRows(node: FilterNode): Int32Array {
+    this.indexKeysOf(node);
     const key = node.op === "eq" || node.op === "in" ? node.key : undefined;
     const single = node.op === "eq" ? node.value : node.op === "in" && node.values.length === 1 ? node.values[0] : undefined;
     if (key === undefined || single === undefined) return rowsOfBitmap(this.evaluate(node));
@@ -97,6 +118,7 @@ export class MetadataIndex {
 
   /** The rows `node` allows as a bitmap, deleted rows included (the caller masks those). */
   evaluate(node: FilterNode): RowBitmap {
+    this.indexKeysOf(node);
     switch (node.op) {
       case "all":
         return new Uint8Array(this.rows).fill(1);
@@ -171,10 +193,15 @@ export class MetadataIndex {
   }
 }
 
-/** Adds row `row`'s `value` under `key` to the lists being built. */
-function add(building: Map<string, KeyIndexBuilder>, row: number, key: string, value: Metadata[string]): void {
-  let index = building.get(key);
-  if (!index) building.set(key, (index = { postings: new Map(), present: [], numericRows: [], numericValues: [] }));
+/** Calls `found` with each key a filter names. */
+function collectKeys(node: FilterNode, found: (key: string) => void): void {
+  if (node.op === "all") return;
+  if ("children" in node) for (const child of node.children) collectKeys(child, found);
+  else found(node.key);
+}
+
+/** Adds row `row`'s `value` to the lists of its key being built. */
+function add(index: KeyIndexBuilder, row: number, value: NonNullable<Metadata[string]>): void {
   index.present.push(row);
   const values = Array.isArray(value) ? value : [value];
   const seen = new Set<string>();

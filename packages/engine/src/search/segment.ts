@@ -433,6 +433,16 @@ export class Segment implements VectorRows {
     return k * SEARCH_TUNING.graphScoresPerResult >= candidates * share;
   }
 
+  /**
+   * The rows `filter` allows (deleted ones included), ascending, and as a bitmap over the rows, both
+   * remembered with the segment's recent filters.
+   */
+  allowedRows(filter: NonNullable<SegmentQuery["filter"]>): { rows: Int32Array; bitmap: RowBitmap } {
+    const match = this.filterMatch(filter);
+    match.bitmap ??= bitmapOfRows(match.rows, this.rows);
+    return { rows: match.rows, bitmap: match.bitmap };
+  }
+
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */
   private filterMatch(filter: NonNullable<SegmentQuery["filter"]>): FilterMatch {
     const { node, key } = filter;

@@ -16,7 +16,7 @@ import { keyProbe } from "../format/row-records.ts";
 import { addMemory, type MemoryUse } from "../base/memory-use.ts";
 import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
-import { fieldGraphCandidates, fieldSpans, wantsFieldGraphs, type FieldSpan } from "../search/field-graphs.ts";
+import { fieldSpans, segmentCandidates, wantsFieldGraphs, type FieldSpan } from "../search/field-graphs.ts";
 import type { WalRecord } from "../format/wal-format.ts";
 import type { FieldSearch, IndexRecord, IndexStats, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
@@ -203,9 +203,9 @@ export class CollectionState {
   forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
     this.memtable.forEachLive(visit);
     for (const segment of this.segments) {
-      const rows = fieldGraphCandidates(segment, search);
+      const rows = segmentCandidates(segment, search);
       if (rows === undefined) segment.forEachLive(visit);
-      else for (const row of rows) segment.visitRow(row, visit);
+      else for (let i = 0; i < rows.length; i++) segment.visitRow(rows[i] as number, visit);
     }
   }
 

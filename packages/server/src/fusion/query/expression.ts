@@ -2,7 +2,7 @@
 // `{field: {$op: operand}}` joined by `$and` / `$or`, parsed against the index's schema, and evaluated
 // on one document at a time to whether it matches and what it adds to the score. The canonical shapes
 // are the Java and Go SDKs'; the Python SDK's older shapes are accepted as aliases.
-import type { FusionScalarField, FusionSchema } from "@ossv/protocol";
+import type { FilterNode, FusionScalarField, FusionSchema } from "@ossv/protocol";
 import type { Metadata } from "@ossv/engine";
 import { invalid } from "../../handlers/params.ts";
 
@@ -240,5 +240,31 @@ export function evaluate(node: Expression, key: string, metadata: () => Readonly
       const match = valuesOf(metadata(), node.field).some(within);
       return match ? { match, score: node.boost ?? 0 } : NO;
     }
+  }
+}
+
+/**
+ * A filter of the engine's Standard language that every document `node` matches also passes (it may
+ * pass more): its `$eq` and `$in` leaves, which mean the same in both languages (strict equality of
+ * one type, an array matching when any element does), under `$and` (a clause left out only widens
+ * it) and `$or` (only when every clause has one). Undefined when nothing of `node` can be said so.
+ * The engine answers it from its inverted metadata indexes (FieldSearch.prefilter).
+ */
+export function prefilterOf(node: Expression): FilterNode | undefined {
+  switch (node.kind) {
+    case "compare":
+      return node.op === "$eq" ? { op: "eq", key: node.field.name, value: node.value } : undefined;
+    case "in":
+      return node.negate ? undefined : { op: "in", key: node.field.name, values: node.values };
+    case "and": {
+      const children = node.clauses.map(prefilterOf).filter((child): child is FilterNode => child !== undefined);
+      return children.length === 0 ? undefined : children.length === 1 ? children[0] : { op: "and", children };
+    }
+    case "or": {
+      const children = node.clauses.map(prefilterOf);
+      return children.every((child): child is FilterNode => child !== undefined) ? { op: "or", children } : undefined;
+    }
+    default:
+      return undefined;
   }
 }

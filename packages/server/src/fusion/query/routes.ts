@@ -3,7 +3,8 @@
 // retrievers fuse their components' lists by reciprocal rank or by weighted, normalised scores.
 import { analyze } from "@ossv/engine";
 import { nearest, type DocumentScan } from "../knn.ts";
-import { evaluate, type Expression, type ParsedExpression, type TextLeaf } from "./expression.ts";
+import { evaluate, prefilterOf, type Expression, type ParsedExpression, type TextLeaf } from "./expression.ts";
+import type { FieldSearch } from "@ossv/engine";
 import type { KnnRoute, Normalizer, RetrieverNode } from "./request.ts";
 import { readOnce, type MetadataReader, type VisibleDocuments } from "./visible.ts";
 
@@ -108,7 +109,10 @@ export function knnRoute(route: KnnRoute, docs: VisibleDocuments): Ranked[] {
   const root = route.filter?.root;
   const accept = root && ((key: string, metadata: MetadataReader) => evaluate(root, key, metadata, scores!).match);
   const { slot, vector: query, topK: k, numCandidates: minEf } = route;
-  const search = { field: slot.position, query, k, minEf, ...(accept && { accept }) };
+  const prefilter = root && prefilterOf(root);
+  const search: FieldSearch = {
+    field: slot.position, query, k, minEf, ...(accept && { accept }), ...(prefilter && { prefilter: { node: prefilter, key: JSON.stringify(prefilter) } }),
+  };
   const candidates = root && candidatesOf(root, scores!);
   const few = candidates !== undefined && candidates.size <= Math.max(LOOKUP_MIN, docs.count * LOOKUP_SHARE);
   const scan: DocumentScan = few ? (visit) => docs.visitEach(candidates.keys(), visit) : (visit) => docs.scanNear(search, visit);

@@ -9,6 +9,7 @@
 // Everything here is for one synchronous step: the rows and metadata readers handed out are the
 // engine's own, valid until the next write.
 import type { Collection, FieldSearch, LiveRowVisitor, Metadata } from "@ossv/engine";
+import type { FilterNode } from "@ossv/protocol";
 import type { FieldIndexes } from "../text-indexes.ts";
 
 /** Reads a document's metadata (decoding it the first time). */
@@ -78,10 +79,14 @@ export class VisibleDocuments {
       this.collection.forEachFieldCandidate(search, visit);
       return;
     }
-    const { accept } = search;
+    const { accept, prefilter } = search;
     const inPartition = (metadata: MetadataReader) => allows(partition, metadata());
     const allowed: FieldSearch["accept"] = accept ? (key, metadata) => inPartition(metadata) && accept(key, metadata) : (_key, metadata) => inPartition(metadata);
-    this.collection.forEachFieldCandidate({ ...search, accept: allowed }, (key, row, metadataOf) => {
+    // The partition key is a string field that is never an array: `$in` of the engine means the same.
+    const inValues: FilterNode = { op: "in", key: partition.field, values: [...partition.values] };
+    const node: FilterNode = prefilter ? { op: "and", children: [prefilter.node, inValues] } : inValues;
+    const narrowed = { ...search, accept: allowed, prefilter: { node, key: JSON.stringify(node) } };
+    this.collection.forEachFieldCandidate(narrowed, (key, row, metadataOf) => {
       const metadata = readOnce(metadataOf);
       if (inPartition(metadata)) visit(key, row, metadata);
     });
