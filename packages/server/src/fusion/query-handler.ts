@@ -8,17 +8,22 @@ import { requireIndex, type Handler } from "../handlers/context.ts";
 import { invalid } from "../handlers/params.ts";
 import { fusionLayoutOf } from "./layout.ts";
 import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request.ts";
-import { byScore, knnRoute, queryRoute, retrieve, type Ranked } from "./query/routes.ts";
+import { bestOf, knnRoute, queryRoute, retrieve, type Ranked } from "./query/routes.ts";
 import { VisibleDocuments, type MetadataReader } from "./query/visible.ts";
 import { textIndexesOf } from "./text-indexes.ts";
 
-/** Without a retriever: the knn routes' and the query's scores added, over the union of their hits. */
-function combined(query: FusionQuery, docs: VisibleDocuments): Ranked[] {
+/**
+ * Without a retriever: the knn routes' and the query's scores added, over the union of their hits;
+ * the best `count` when given. A query alone is ranked only that far; beside knn routes it is ranked
+ * whole, since a document low in it may still rank by its sum.
+ */
+function combined(query: FusionQuery, docs: VisibleDocuments, count?: number): Ranked[] {
+  if (query.knn.length === 0 && query.query) return queryRoute(query.query, docs, count);
   const routes = [...query.knn.map((route) => knnRoute(route, docs)), ...(query.query ? [queryRoute(query.query, docs)] : [])];
-  if (routes.length === 1) return routes[0]!;
+  if (routes.length === 1) return routes[0]!.slice(0, count);
   const sums = new Map<string, number>();
   for (const route of routes) for (const item of route) sums.set(item.key, (sums.get(item.key) ?? 0) + item.score);
-  return [...sums].map(([key, score]) => ({ key, score })).sort(byScore);
+  return bestOf([...sums].map(([key, score]) => ({ key, score })), count);
 }
 
 type SortValue = string | number | boolean | undefined;
@@ -85,11 +90,14 @@ export const queryVectorsFusion: Handler = async (ctx) => {
   const partition = query.partitionKeys && partitionKey !== undefined ? { field: partitionKey, values: new Set(query.partitionKeys) } : undefined;
   // From here to the answer in one synchronous step: the documents are read where the engine holds them.
   const docs = new VisibleDocuments(collection, textIndexes, partition);
-  let ranked = query.retriever ? retrieve(query.retriever, docs) : combined(query, docs);
-  if (query.sort) ranked = sortBy(ranked, query.sort, docs);
   const paged = query.knn.length === 0 && !query.retriever;
   const digest = paged ? requestDigest(ctx.body) : "";
   const offset = query.nextToken === undefined ? 0 : readOffset(query.nextToken, digest);
+  // Ranked only as far as the page needs (one more tells whether a next page exists); a sort by
+  // fields needs every match.
+  const count = query.sort ? undefined : offset + query.limit + 1;
+  let ranked = query.retriever ? retrieve(query.retriever, docs, count) : combined(query, docs, count);
+  if (query.sort) ranked = sortBy(ranked, query.sort, docs);
   const page = ranked.slice(offset, offset + query.limit);
   const vectors = page.map((item) => ({
     key: item.key,
