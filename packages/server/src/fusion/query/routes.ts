@@ -24,7 +24,7 @@ export function byScore(a: Ranked, b: Ranked): number {
  * found in a typed array (a numeric sort, several times faster than sorting the objects), and only
  * the items that reach it are sorted by byScore.
  */
-export function bestOf(list: Ranked[], count?: number): Ranked[] {
+export function bestOf<T extends Ranked>(list: T[], count?: number): T[] {
   if (count === undefined || list.length <= count * 4) return list.sort(byScore).slice(0, count);
   if (count <= 0) return [];
   const scores = Float64Array.from(list, (item) => item.score).sort();
@@ -90,12 +90,10 @@ function candidatesOf(node: Expression, scores: TextScores): ReadonlySet<string>
  */
 export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments, count?: number): Ranked[] {
   const scores = textScores(expression, docs);
-  const out: Ranked[] = [];
+  const out: Array<Ranked & { metadata: MetadataReader }> = [];
   const consider = (key: string, metadata: MetadataReader) => {
     const result = evaluate(expression.root, key, metadata, scores);
-    if (!result.match) return;
-    out.push({ key, score: result.score });
-    docs.remember(key, metadata);
+    if (result.match) out.push({ key, score: result.score, metadata });
   };
   const candidates = candidatesOf(expression.root, scores);
   if (candidates) {
@@ -106,7 +104,12 @@ export function queryRoute(expression: ParsedExpression, docs: VisibleDocuments,
   } else {
     docs.scan((key, _row, metadata) => consider(key, readOnce(metadata)));
   }
-  return bestOf(out, count);
+  const best = bestOf(out, count);
+  // Only what is kept is noted for sorting and the answer: a common word's other hits are not.
+  return best.map(({ key, score, metadata }) => {
+    docs.remember(key, metadata);
+    return { key, score };
+  });
 }
 
 /**
