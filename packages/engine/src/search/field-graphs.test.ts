@@ -172,7 +172,7 @@ test("a k-NN on a field graph never comes up short, never returns a deleted row,
   assert.ok(found / wanted >= 0.95, `recall ${found}/${wanted}`);
 });
 
-test("a collection closed while its field graphs build closes at once and keeps every row", async () => {
+test("a collection closed while its field graphs build keeps every row and builds them again when reopened", async () => {
   await withTempDir(async (dir) => {
     const fields: Field[] = [{ dimension: 32, metric: "cosine" }];
     const random = seededRandom(7);
@@ -181,9 +181,8 @@ test("a collection closed while its field graphs build closes at once and keeps 
     const docs = Array.from({ length: 20_000 }, (_, i) => ({ key: `d${i}`, group: 0, values: [Float32Array.from({ length: 32 }, () => random() - 0.5)] }));
     await engine.collection(index).put(docs.map((doc) => record(fields, doc)));
     await engine.collection(index).flush();
-    const started = performance.now();
-    await engine.close();
-    assert.ok(performance.now() - started < 5_000, "close does not wait for a 20,000-row field graph");
+    assert.equal(engine.collection(index).describe().segments[0]?.fieldGraphsPending, true, "closed while the build runs");
+    await engine.close(); // stops the build (what this checks is that closing midway loses nothing)
     engine = await openTestEngine(dir);
     try {
       const collection = engine.collection(engine.catalog.getIndexById(index.id)!);
