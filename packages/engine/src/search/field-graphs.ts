@@ -233,7 +233,7 @@ export function segmentCandidates(segment: Segment, search: FieldSearch): ArrayL
   if (live === 0) return [];
   // The graph skips the rows the prefilter refuses, when its labels are the segment's rows.
   const labelsAreRows = fieldGraph.rows.length === segment.rows;
-  const picked = graphCandidates(segment, fieldGraph, search, live, labelsAreRows ? allowed?.bitmap : undefined);
+  const picked = graphCandidates(segment, fieldGraph, search, live, labelsAreRows ? allowed?.bitmap() : undefined);
   return picked ?? (allowed ? liveAllowed() : undefined);
 }
 

@@ -423,8 +423,7 @@ export class Segment implements VectorRows {
     const small = candidates * this.dimension <= SEARCH_TUNING.exactScanFloats;
     const k = Math.min(query.topK, candidates);
     if (!this.graph || small || selective || this.scanIsCheaper(k, candidates)) return this.scan(query, match.rows);
-    match.bitmap ??= bitmapOfRows(match.rows, this.rows);
-    return this.graphSearch(this.graph, query, k, candidates, match.bitmap) ?? this.scan(query, match.rows);
+    return this.graphSearch(this.graph, query, k, candidates, this.bitmapOf(match)) ?? this.scan(query, match.rows);
   }
 
   /** Whether scanning `candidates` rows costs less than a graph search for `k` of them (SEARCH_TUNING). */
@@ -434,13 +433,17 @@ export class Segment implements VectorRows {
   }
 
   /**
-   * The rows `filter` allows (deleted ones included), ascending, and as a bitmap over the rows, both
-   * remembered with the segment's recent filters.
+   * The rows `filter` allows (deleted ones included), ascending, and the same rows as a bitmap over the
+   * segment, made when first asked for; both remembered with the segment's recent filters.
    */
-  allowedRows(filter: NonNullable<SegmentQuery["filter"]>): { rows: Int32Array; bitmap: RowBitmap } {
+  allowedRows(filter: NonNullable<SegmentQuery["filter"]>): { rows: Int32Array; bitmap: () => RowBitmap } {
     const match = this.filterMatch(filter);
-    match.bitmap ??= bitmapOfRows(match.rows, this.rows);
-    return { rows: match.rows, bitmap: match.bitmap };
+    return { rows: match.rows, bitmap: () => this.bitmapOf(match) };
+  }
+
+  /** A filter's rows as a bitmap, made the first time a graph search needs one. */
+  private bitmapOf(match: FilterMatch): RowBitmap {
+    return (match.bitmap ??= bitmapOfRows(match.rows, this.rows));
   }
 
   /** The rows the query's filter allows, from the cache when this filter was seen lately. */

@@ -45,11 +45,7 @@ export class VisibleDocuments {
       this.collection.forEachLive(visit);
       return;
     }
-    this.collection.forEachLive((key, row, metadataOf) => {
-      const metadata = readOnce(metadataOf);
-      if (!allows(partition, metadata())) return;
-      visit(key, row, metadata);
-    });
+    this.collection.forEachLive(withinPartition(partition, visit));
   }
 
   /** Live documents in the index (before partition keys). */
@@ -86,10 +82,7 @@ export class VisibleDocuments {
     const inValues: FilterNode = { op: "in", key: partition.field, values: [...partition.values] };
     const node: FilterNode = prefilter ? { op: "and", children: [prefilter.node, inValues] } : inValues;
     const narrowed = { ...search, accept: allowed, prefilter: { node, key: JSON.stringify(node) } };
-    this.collection.forEachFieldCandidate(narrowed, (key, row, metadataOf) => {
-      const metadata = readOnce(metadataOf);
-      if (inPartition(metadata)) visit(key, row, metadata);
-    });
+    this.collection.forEachFieldCandidate(narrowed, withinPartition(partition, visit));
   }
 
   /** A reader of a visible document's metadata, or undefined when the key is not a visible document. */
@@ -134,6 +127,14 @@ export class VisibleDocuments {
     // engine's changes in the same step (text-indexes.ts), so they hold exactly the live documents.
     return this.partition === undefined || this.metadataOf(key) !== undefined;
   }
+}
+
+/** `visit`, for the rows of the partition only; each row's metadata decoded once. */
+function withinPartition(partition: Partition, visit: LiveRowVisitor): LiveRowVisitor {
+  return (key, row, metadataOf) => {
+    const metadata = readOnce(metadataOf);
+    if (allows(partition, metadata())) visit(key, row, metadata);
+  };
 }
 
 function allows(partition: Partition, metadata: Readonly<Metadata>): boolean {
