@@ -90,6 +90,7 @@ function rowSpecs(highClients: number): RowSpec[] {
     { label: "Fusion: knn, tenant filter (1 %), 1 client: q/s", measurement: "fusion_knn_tenant_c1", fields: ["qps"], digits: 1 },
     { label: "Fusion: knn, tenant filter: recall@10", measurement: "fusion_knn_tenant_c1", fields: ["recall_at_10"], digits: 3 },
     { label: "Fusion: merge and graph builds: s", measurement: "fusion_index_build", fields: ["seconds"], digits: 1 },
+    { label: "Fusion: restart to first text query: s", measurement: "fusion_restart_first_text_query", fields: ["seconds"], digits: 2 },
   );
   return rows;
 }

@@ -132,7 +132,7 @@ test("an object of a newer format version is refused as newer, not as damage, by
     const cases: [string, string, Uint8Array, RegExp][] = [
       ["manifest version 4", manifest, jsonWithVersion(await read(".", manifest), 4), /manifest has format version 4, but this ossv reads version 3/],
       ["catalog version 3", catalog, jsonWithVersion(await read(".", catalog), 3), /catalog object has format version 3, but this ossv reads version 2/],
-      ["segment version 2", segment, framedWithVersion(await read(".", segment), 2, 48), /segment has format version 2, but this ossv reads version 1/],
+      ["segment version 3", segment, framedWithVersion(await read(".", segment), 3, 48), /segment has format version 3, but this ossv reads version 2/],
       ["WAL object version 2", wal, framedWithVersion(await read(".", wal), 2, 20), /WAL object has format version 2, but this ossv reads version 1/],
     ];
     for (const [label, name, bytes, message] of cases) {

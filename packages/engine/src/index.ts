@@ -26,7 +26,7 @@ export { fsck, fsckSharedStore, type FsckOptions, type FsckResult, type SharedFs
 export { fsckExitCode, type FsckProblem, type FsckReport, type LostData } from "./fsck/fsck-report.ts";
 export { analyze } from "./text/analyzer.ts";
 export { fieldSpans, type FieldSpan } from "./search/field-graphs.ts";
-export { BM25, TextIndex, type TextMatch } from "./text/text-index.ts";
+export { BM25, type TextMatch } from "./text/bm25.ts";
 export { NotWriterError, type SharedCollection } from "./cluster/shared-collection.ts";
 export { CLUSTER_DEFAULTS, type ClusterOptions } from "./cluster/cluster.ts";
 export type { OpenCollection } from "./engine.ts";

@@ -25,7 +25,6 @@ import { answerOperatorRequest, type OperatorState } from "./operator-endpoints.
 import type { Duplex } from "node:stream";
 import { corsPolicy, corsResponseHeaders, type CorsOptions, type CorsPolicy } from "./cors.ts";
 import { defaultMemoryBudget } from "./memory-budget.ts";
-import { buildAllTextIndexes } from "./fusion/text-indexes.ts";
 
 export interface ServerOptions {
   /**
@@ -255,7 +254,6 @@ async function serveEngine(
     cluster.engine.startCluster();
   }
   operator.phase = "ready";
-  buildAllTextIndexes(engine);
   const { root, generated } = bootstrap;
   let closing: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@
 import type { FilterNode } from "@ossv/protocol";
 import type { BackgroundFailure } from "./background-failures.ts";
 import type { MemoryUse } from "./memory-use.ts";
+import type { TextMatch } from "../text/bm25.ts";
 
 export type MetadataScalar = string | number | boolean;
 export type MetadataValue = MetadataScalar | MetadataScalar[];
@@ -235,6 +236,12 @@ export interface Collection {
    * filter itself.
    */
   forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void;
+  /**
+   * BM25 scores, by key, of the live documents of a Fusion index that match `match` on its text field
+   * `field` and that `accept` lets through (text/text-search.ts). The index's full-text postings are
+   * part of its durable state: nothing is built at query time.
+   */
+  textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number>;
   /**
    * Tells `listener` of every change from now on, whichever way it arrives (a write here, a write
    * forwarded by or read from another node), synchronously as the change is applied, so a listener

@@ -22,6 +22,7 @@ import {
   type CollectionChange, type FieldSearch, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
 import { FieldGraphBuilder } from "../search/field-graphs.ts";
+import type { TextMatch } from "../text/bm25.ts";
 
 /** Segment ids carry the writer's epoch, so no two writers ever make the same segment name. */
 export const SEGMENT_IDS_PER_EPOCH = 1_000_000_000;
@@ -354,6 +355,12 @@ export class SharedCollection implements Collection {
     role.reader.state.forEachFieldCandidate(search, visit);
     // Segments a reload brought are met here first: their graphs come for the queries after.
     this.readerFieldGraphs.request(role.reader.state.segments);
+  }
+
+  textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number> {
+    this.assertUsable();
+    const role = this.role;
+    return role.kind === "writer" ? role.writer.textSearch(field, match, accept) : role.reader.state.textSearch(field, match, accept);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

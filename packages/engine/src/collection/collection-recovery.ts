@@ -18,13 +18,16 @@ import { decodeManifest, type Manifest } from "../format/manifest.ts";
 import { listNumbered, type NumberedObject } from "../storage/numbered-objects.ts";
 import { Segment } from "../search/segment.ts";
 import { decodeSegment } from "../format/segment-format.ts";
+import { textFieldsOf } from "../text/text-fields.ts";
+import { textFromRecords } from "../state/collection-text.ts";
+import { runInSteps } from "../base/event-loop-steps.ts";
 import { openMappedSegment } from "../search/segment-file.ts";
 import { attachPlaced, loadPlacedGraph } from "../search/segment-placement.ts";
 import { decodeSnapshot, type Memtable } from "../state/memtable.ts";
 import type { IndexRecord } from "../base/types.ts";
 import { decodeWalObject } from "../format/wal-format.ts";
 
-export type IndexShape = Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys">;
+export type IndexShape = Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys" | "fusion">;
 
 /** WAL numbering starts here for a collection that was never checkpointed. */
 export const FIRST_WAL_SEQ = 1;
@@ -114,7 +117,7 @@ export async function loadSegment(
 ): Promise<Segment> {
   const name = layout.segmentName(id);
   const opened = verifyLater ? await openMappedSegment(store, name, index, id, deleted) : undefined;
-  if (opened) return opened;
+  if (opened) return withText(opened, index);
   const contents = await readRequired(store, name, "segment", (bytes) => decodeSegment(bytes, index.dimension));
   if (deleted?.length !== contents.records.rows) throw new CorruptionError(name, "deletion bitmap missing or of the wrong length");
   // The graph loads on a libuv thread while this one builds the segment's rows and key index (at
@@ -131,6 +134,17 @@ export async function loadSegment(
     throw error;
   }
   attachPlaced(segment, await graph);
+  if (contents.text) segment.attachText(contents.text);
+  return withText(segment, index);
+}
+
+/**
+ * The segment, with full-text postings for its index's text fields: those of its object, or, for an
+ * object written before segments carried them, built from its rows now, in steps.
+ */
+async function withText(segment: Segment, index: IndexShape): Promise<Segment> {
+  const fields = textFieldsOf(index.fusion);
+  if (fields.length > 0 && !segment.text?.covers(fields)) segment.attachText(await runInSteps(textFromRecords(fields, segment)));
   return segment;
 }
 

@@ -21,6 +21,7 @@ import { WalWriter, type DurableBatch } from "./wal-writer.ts";
 import { ChangeWatchers } from "./change-watchers.ts";
 import { WriteGate } from "../maintenance/write-stall.ts";
 import { FieldGraphBuilder } from "../search/field-graphs.ts";
+import type { TextMatch } from "../text/bm25.ts";
 import {
   EngineError,
   type Collection,
@@ -208,6 +209,11 @@ export class DurableCollection implements Collection {
   forEachFieldCandidate(search: FieldSearch, visit: LiveRowVisitor): void {
     this.assertUsable();
     this.state.forEachFieldCandidate(search, visit);
+  }
+
+  textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number> {
+    this.assertUsable();
+    return this.state.textSearch(field, match, accept);
   }
 
   watch(listener: (change: CollectionChange) => void): () => void {

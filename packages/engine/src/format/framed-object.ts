@@ -19,7 +19,13 @@ export interface FrameLayout<Field extends string> {
   readonly what: string;
   /** Four ASCII characters, written as they read ("OVSG"). */
   readonly magic: string;
+  /** The version written (unless a writer asks for an older one: headerInSteps) and the newest read. */
   readonly version: number;
+  /**
+   * The oldest version read, when older versions have the very same header (they differ in what the
+   * body holds, which the codec reads by the version opened); only `version` otherwise.
+   */
+  readonly oldestVersion?: number;
   /** The object's own header fields in byte order, between the version and the body length. */
   readonly fields: readonly (readonly [Field, FieldWidth])[];
   readonly bodyLength: FieldWidth;
@@ -30,12 +36,14 @@ export interface FrameLayout<Field extends string> {
 export type FrameFields<Field extends string> = Record<Field, number>;
 
 export interface OpenedFrame<Field extends string> {
+  readonly version: number;
   readonly fields: FrameFields<Field>;
   /** The body: starts right after the header and ends with the object. */
   readonly body: ByteReader;
 }
 
 export interface OpenedHeader<Field extends string> {
+  readonly version: number;
   readonly fields: FrameFields<Field>;
   readonly bodyLength: number;
   /** The CRC-32 the body must have, for objects whose header holds one. */
@@ -85,7 +93,7 @@ export class FramedObject<const Field extends string> {
    * The header alone, for a body kept as separate parts (a segment's, which is never joined into one
    * buffer); checksums the body a few MB per step, yielding between steps.
    */
-  *headerInSteps(fields: FrameFields<Field>, body: readonly Uint8Array[]): Generator<void, Uint8Array> {
+  *headerInSteps(fields: FrameFields<Field>, body: readonly Uint8Array[], version = this.layout.version): Generator<void, Uint8Array> {
     let bodyLength = 0;
     let bodyChecksum = 0;
     for (const part of body) {
@@ -97,7 +105,7 @@ export class FramedObject<const Field extends string> {
       }
     }
     const writer = new ByteWriter(this.headerBytes);
-    this.writeHeader(writer, fields);
+    this.writeHeader(writer, fields, version);
     this.patchSums(writer, bodyLength, bodyChecksum);
     return writer.finish();
   }
@@ -108,12 +116,12 @@ export class FramedObject<const Field extends string> {
    * header carries a version above this build's.
    */
   open(bytes: Uint8Array): OpenedFrame<Field> {
-    const { fields, bodyChecksum } = this.openHeader(bytes, bytes.length);
+    const { version, fields, bodyChecksum } = this.openHeader(bytes, bytes.length);
     if (bodyChecksum !== undefined && checksum(bytes.subarray(this.headerBytes)) !== bodyChecksum) {
       throw new DecodeError(`${this.layout.what} body checksum mismatch`);
     }
     const body = new ByteReader(bytes, this.headerBytes);
-    return { fields, body };
+    return { version, fields, body };
   }
 
   /**
@@ -139,12 +147,13 @@ export class FramedObject<const Field extends string> {
     if (objectLength !== this.headerBytes + bodyLength) {
       throw new DecodeError(`${what} is ${objectLength} bytes, its header says ${this.headerBytes + bodyLength}`);
     }
-    return { fields, bodyLength, ...(bodyChecksum !== undefined && { bodyChecksum }) };
+    return { version, fields, bodyLength, ...(bodyChecksum !== undefined && { bodyChecksum }) };
   }
 
-  private writeHeader(writer: ByteWriter, fields: FrameFields<Field>): void {
+  private writeHeader(writer: ByteWriter, fields: FrameFields<Field>, version = this.layout.version): void {
+    invariant(version >= (this.layout.oldestVersion ?? this.layout.version) && version <= this.layout.version, "a frame is written in a version it reads", { what: this.layout.what, version });
     writer.bytes(this.magicBytes);
-    writer.u32(this.layout.version);
+    writer.u32(version);
     for (const [name, width] of this.layout.fields) writeField(writer, width, fields[name], name);
     writeField(writer, this.layout.bodyLength, 0, "bodyLength");
     if (this.layout.bodyChecksum) writer.u32(0);
@@ -173,7 +182,11 @@ export class FramedObject<const Field extends string> {
     }
     // The header checksum held, so a higher version is what a newer ossv wrote, not damage.
     if (version > this.layout.version) throw new NewerFormatError(what, version, this.layout.version);
-    if (version !== this.layout.version) throw new DecodeError(`${what} has format version ${version}; this build reads version ${this.layout.version}`);
+    const oldest = this.layout.oldestVersion ?? this.layout.version;
+    if (version < oldest) {
+      const reads = oldest === this.layout.version ? `version ${oldest}` : `versions ${oldest} to ${this.layout.version}`;
+      throw new DecodeError(`${what} has format version ${version}; this build reads ${reads}`);
+    }
   }
 }
 

@@ -1,22 +1,29 @@
 // Segment object layout (docs/storage-format.md): one immutable segment, written once, never changed.
 // Deletions live elsewhere (deletion-format.ts), so the big object is never rewritten for a delete.
 //
-//   header  "OVSG" | u32 version | u32 dimension | u32 rows | u32 searchEf | u32 reserved (0)
+//   header  "OVSG" | u32 version | u32 dimension | u32 rows | u32 searchEf | u32 textLength
 //           | u64 graphLength | u64 bodyLength | u32 crc32(body) | u32 crc32(previous 44 bytes)
 //                                                                                   (48 bytes)
 //   body    vectors: rows × dimension float32 (one block), then rows × (key, metadata JSON) as
-//           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph.
+//           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph, then, in
+//           version 2, textLength bytes of full-text postings (text/segment-text.ts).
+//
+// Version 2 is written only for a segment with postings (a Fusion index with text fields); every
+// other segment is written as version 1, where textLength (then called reserved) is 0, so builds
+// from before the text section still read them.
 import { littleEndianFloatBytes } from "./binary.ts";
 import { FramedObject } from "./framed-object.ts";
 import { DecodeError } from "../base/errors.ts";
 import { runInSteps } from "../base/event-loop-steps.ts";
 import { RowRecords } from "./row-records.ts";
+import { decodeSegmentText, encodeSegmentText, type SegmentText } from "../text/segment-text.ts";
 
 const SEGMENT = new FramedObject({
   what: "segment",
   magic: "OVSG",
-  version: 1,
-  fields: [["dimension", "u32"], ["rows", "u32"], ["searchEf", "u32"], ["reserved", "u32"], ["graphLength", "u64"]],
+  version: 2,
+  oldestVersion: 1,
+  fields: [["dimension", "u32"], ["rows", "u32"], ["searchEf", "u32"], ["textLength", "u32"], ["graphLength", "u64"]],
   bodyLength: "u64",
   bodyChecksum: true,
 });
@@ -52,6 +59,8 @@ export interface SegmentContents {
   graph: Uint8Array;
   /** The query beam calibrated when the graph was built. */
   searchEf: number;
+  /** A Fusion index's full-text postings, when it has text fields. */
+  text?: SegmentText | undefined;
 }
 
 /** Rows whose vectors are copied per step (see event-loop-steps.ts): a few milliseconds of work each. */
@@ -79,7 +88,10 @@ function* encodeSteps(segment: SegmentToEncode): Generator<void, Uint8Array[]> {
   const rows = records.rows;
   const parts: Uint8Array[] = yield* vectorParts(segment);
   parts.push(records.bytes, graph);
-  const header = yield* SEGMENT.headerInSteps({ dimension, rows, searchEf, reserved: 0, graphLength: graph.length }, parts);
+  const text = segment.text ? encodeSegmentText(segment.text) : undefined;
+  if (text) parts.push(text);
+  const fields = { dimension, rows, searchEf, textLength: text?.length ?? 0, graphLength: graph.length };
+  const header = yield* SEGMENT.headerInSteps(fields, parts, text ? 2 : 1);
   return [header, ...parts];
 }
 
@@ -113,9 +125,12 @@ export interface SegmentLayout {
   /** The keys and metadata records: `recordsLength` bytes from `recordsOffset`. */
   recordsOffset: number;
   recordsLength: number;
-  /** The serialised HNSW graph: `graphLength` bytes from `graphOffset`, up to the object's end. */
+  /** The serialised HNSW graph: `graphLength` bytes from `graphOffset`. */
   graphOffset: number;
   graphLength: number;
+  /** The full-text postings (text/segment-text.ts): `textLength` bytes from `textOffset`, up to the object's end; 0 when none. */
+  textOffset: number;
+  textLength: number;
   /** What the whole body must checksum to (verified by whoever reads it all: segment-file.ts). */
   bodyChecksum: number;
 }
@@ -129,28 +144,36 @@ export const SEGMENT_HEADER_BYTES = SEGMENT.headerBytes;
  * The body is not checked here.
  */
 export function segmentLayout(header: Uint8Array, objectLength: number, expectedDimension: number): SegmentLayout {
-  const { fields, bodyLength, bodyChecksum } = SEGMENT.openHeader(header, objectLength);
-  const { dimension, rows, searchEf, graphLength } = fields;
-  if (dimension !== expectedDimension) throw new DecodeError(`segment has dimension ${dimension}, index ${expectedDimension}`);
+  const { version, fields, bodyLength, bodyChecksum } = SEGMENT.openHeader(header, objectLength);
+  const { dimension, rows, searchEf, graphLength, textLength } = fields;
+  checkShape(version, dimension, expectedDimension, textLength);
   const vectorBytes = rows * dimension * 4;
-  const recordsLength = bodyLength - vectorBytes - graphLength;
+  const recordsLength = bodyLength - vectorBytes - graphLength - textLength;
   // Each record takes at least its two 4-byte lengths.
   if (recordsLength < rows * 8) throw new DecodeError("segment's parts are longer than its body");
   const recordsOffset = SEGMENT.headerBytes + vectorBytes;
+  const graphOffset = recordsOffset + recordsLength;
   return {
-    dimension, rows, searchEf, recordsOffset, recordsLength, graphOffset: recordsOffset + recordsLength, graphLength,
+    dimension, rows, searchEf, recordsOffset, recordsLength, graphOffset, graphLength, textOffset: graphOffset + graphLength, textLength,
     bodyChecksum: bodyChecksum as number,
   };
 }
 
 /** Throws DecodeError unless the object is complete and intact and has the expected dimension. */
 export function decodeSegment(bytes: Uint8Array, expectedDimension: number): SegmentContents {
-  const { fields, body } = SEGMENT.open(bytes);
-  const { dimension, rows, searchEf, graphLength } = fields;
-  if (dimension !== expectedDimension) throw new DecodeError(`segment has dimension ${dimension}, index ${expectedDimension}`);
+  const { version, fields, body } = SEGMENT.open(bytes);
+  const { dimension, rows, searchEf, graphLength, textLength } = fields;
+  checkShape(version, dimension, expectedDimension, textLength);
   const data = body.floats(rows * dimension);
   const records = RowRecords.read(body, rows);
   const graph = body.bytesView(graphLength);
+  const text = textLength > 0 ? decodeSegmentText(body.bytesView(textLength), rows) : undefined;
   if (body.remaining !== 0) throw new DecodeError("segment has trailing bytes");
-  return { dimension, records, data, graph, searchEf };
+  return { dimension, records, data, graph, searchEf, text };
+}
+
+function checkShape(version: number, dimension: number, expectedDimension: number, textLength: number): void {
+  if (dimension !== expectedDimension) throw new DecodeError(`segment has dimension ${dimension}, index ${expectedDimension}`);
+  if (version === 1 && textLength !== 0) throw new DecodeError("segment of version 1 has a text section");
+  if (version === 2 && textLength === 0) throw new DecodeError("segment of version 2 has no text section");
 }

@@ -4,6 +4,7 @@
 // and a quiet collection is merged into one segment (idle merge). A merge grows the graph of one of its
 // inputs when one qualifies, so it pays only for inserting the other inputs' rows.
 import { RowRecordsBuilder } from "../format/row-records.ts";
+import { runInSteps } from "../base/event-loop-steps.ts";
 import { Segment } from "../search/segment.ts";
 import type { RowSource } from "../state/collection-state.ts";
 import type { MaintenanceContext } from "./maintenance-context.ts";
@@ -55,7 +56,10 @@ export function worthMergingWhenIdle(segments: readonly Segment[], policy: Merge
 export async function mergeSegments(context: MaintenanceContext, chosen: readonly Segment[]): Promise<void> {
   const { dimension, nonFilterableMetadataKeys } = context.collection.index;
   const base = graphBaseOf(chosen);
-  const merged = mergeLiveRows(baseFirst(chosen, base), dimension, nonFilterableMetadataKeys);
+  const inputs = baseFirst(chosen, base);
+  const merged = mergeLiveRows(inputs, dimension, nonFilterableMetadataKeys);
+  const text = merged.segment && context.collection.mergedTextSteps(inputs, merged.sources);
+  if (text) merged.segment!.attachText(await runInSteps(text));
   if (merged.segment) await persistSegment(context, merged.segment, base?.graph);
   context.collection.replaceSegments(chosen, merged.segment, merged.sources);
 }

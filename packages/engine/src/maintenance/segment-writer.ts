@@ -27,7 +27,7 @@ export async function persistSegment(context: MaintenanceContext, segment: Segme
   const id = context.state.nextSegmentId++;
   const built = segment.pendingGraph;
   const { records, data, stride, offset } = segment;
-  const contents = { dimension, records, data, layout: { stride, offset }, graph: built.bytes, searchEf: built.searchEf };
+  const contents = { dimension, records, data, layout: { stride, offset }, graph: built.bytes, searchEf: built.searchEf, text: segment.text };
   const name = context.layout.segmentName(id);
   await createObject(context, name, await encodeSegment(contents));
   segment.id = id;

@@ -16,6 +16,7 @@ import { ByteReader, checksum } from "../format/binary.ts";
 import { RowRecords } from "../format/row-records.ts";
 import { SEGMENT_HEADER_BYTES, segmentLayout, type SegmentLayout } from "../format/segment-format.ts";
 import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
+import { decodeSegmentText, type SegmentText } from "../text/segment-text.ts";
 import { Segment } from "./segment.ts";
 import { mapGraph, type IndexShape } from "./segment-placement.ts";
 import { opensMapped } from "./vector-placement.ts";
@@ -52,16 +53,23 @@ async function readRecords(handle: FileHandle, layout: SegmentLayout): Promise<R
   return records;
 }
 
+interface Head {
+  layout: SegmentLayout;
+  records: RowRecords;
+  text: SegmentText | undefined;
+}
+
 /**
- * The layout and records of the segment file at `path`, or undefined (nothing but the header read)
+ * The layout, records and full-text postings of the segment file at `path`, or undefined (nothing but the header read)
  * when it does not open mapped.
  */
-async function readHead(path: string, dimension: number): Promise<{ layout: SegmentLayout; records: RowRecords } | undefined> {
+async function readHead(path: string, dimension: number): Promise<Head | undefined> {
   const handle = await open(path, "r");
   try {
     const layout = await readLayout(handle, dimension);
     if (!opensMapped(layout.rows)) return undefined;
-    return { layout, records: await readRecords(handle, layout) };
+    const text = layout.textLength > 0 ? decodeSegmentText(await readAt(handle, layout.textOffset, layout.textLength), layout.rows) : undefined;
+    return { layout, records: await readRecords(handle, layout), text };
   } finally {
     await handle.close();
   }
@@ -86,7 +94,7 @@ export async function openMappedSegment(
 ): Promise<Segment | undefined> {
   const local = store.openLocalFile?.(name);
   if (!local) return undefined;
-  let head: { layout: SegmentLayout; records: RowRecords } | undefined;
+  let head: Head | undefined;
   let file: FileVectors | undefined;
   try {
     head = await readHead(local.path, index.dimension);
@@ -100,13 +108,14 @@ export async function openMappedSegment(
     local.release();
   }
   if (!file) return undefined;
-  const { layout, records } = head;
+  const { layout, records, text } = head;
   const stored = { offset: layout.graphOffset, length: layout.graphLength, searchEf: layout.searchEf };
   const placed = await mapGraph(index, stored, layout.rows, file).catch((error: unknown) => {
     throw asCorruption(name, error);
   });
   const segment = Segment.opened(id, index.dimension, records, deleted, index.nonFilterableMetadataKeys ?? []);
   segment.attachOnDisk(placed.graph, file);
+  if (text) segment.attachText(text);
   segment.unverified = true;
   segment.placeLater = true;
   return segment;
@@ -124,7 +133,7 @@ export async function verifySegmentBody(store: BlobStore, name: string, dimensio
   try {
     handle = await open(local.path, "r");
     const layout = await readLayout(handle, dimension);
-    const size = layout.graphOffset + layout.graphLength; // the graph ends the object
+    const size = layout.textOffset + layout.textLength; // the text section (or the graph) ends the object
     const chunk = new Uint8Array(Math.min(VERIFY_CHUNK_BYTES, Math.max(1, size - SEGMENT_HEADER_BYTES)));
     let sum = 0;
     for (let at = SEGMENT_HEADER_BYTES; at < size; at += chunk.length) {

@@ -20,6 +20,7 @@
 // graph path rejects them inside the search (markDelete and the filter callback), so a segment
 // yields min(K, matching rows) results rather than K minus whatever was thrown away afterwards.
 import type { FieldGraph } from "./field-graphs.ts";
+import type { SegmentText } from "../text/segment-text.ts";
 import type { FileVectors } from "./file-vectors.ts";
 import type { BuiltGraph, HnswGraph } from "./hnsw-graph.ts";
 import { VectorBlock } from "./kernel/vector-block.ts";
@@ -164,6 +165,11 @@ export class Segment implements VectorRows {
    * a field too few rows have. Held in memory only.
    */
   fieldGraphs: (FieldGraph | undefined)[] | undefined;
+  /**
+   * A Fusion index's full-text postings, one per text field (text/segment-text.ts): made with the
+   * segment and written in its object.
+   */
+  text: SegmentText | undefined;
   /** Set while some rows' norms are NaN, not yet read from disk (a segment opened from its file). */
   private normsMissing = false;
 
@@ -233,7 +239,7 @@ export class Segment implements VectorRows {
     return {
       vectors: (this.ownsVectors ? this.data.byteLength : 0) + this.norms.byteLength + this.deleted.byteLength,
       graphs: (this.graph?.residentBytes ?? 0) + (this.pendingGraph?.bytes.length ?? 0) + fieldGraphs,
-      metadata: this.records.memoryBytes() + (this.metadataIndex?.memoryBytes() ?? 0),
+      metadata: this.records.memoryBytes() + (this.metadataIndex?.memoryBytes() ?? 0) + (this.text?.memoryBytes() ?? 0),
       filterCache,
     };
   }
@@ -259,6 +265,13 @@ export class Segment implements VectorRows {
     this.liveCount--;
     this.graph?.markDeleted(row);
     for (const field of this.fieldGraphs ?? []) field?.markDeleted(row);
+    this.text?.markDeleted(row);
+  }
+
+  /** Installs the segment's full-text postings, taking the rows deleted so far out of their statistics. */
+  attachText(text: SegmentText): void {
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) text.markDeleted(row);
+    this.text = text;
   }
 
   /**

@@ -18,6 +18,10 @@ import { scanTopK, vectorNorm } from "../search/search-kernel.ts";
 import { Segment, type SegmentQuery } from "../search/segment.ts";
 import { fieldSpans, segmentCandidates, wantsFieldGraphs, type FieldSpan } from "../search/field-graphs.ts";
 import type { WalRecord } from "../format/wal-format.ts";
+import { CollectionText } from "./collection-text.ts";
+import { textFieldsOf } from "../text/text-fields.ts";
+import type { TextMatch } from "../text/bm25.ts";
+import type { SegmentText } from "../text/segment-text.ts";
 import type { FieldSearch, IndexRecord, IndexStats, LiveRowVisitor, QueryHit, QueryOptions, VectorRecord } from "../base/types.ts";
 
 const BTree = sortedBtree.default;
@@ -77,6 +81,8 @@ export class CollectionState {
 
   /** A Fusion index's vector fields (search/field-graphs.ts); none for other indexes. */
   readonly fieldSpans: readonly FieldSpan[];
+  /** A Fusion index's full-text indexes, when it has text fields (collection-text.ts). */
+  private readonly text: CollectionText | undefined;
 
   constructor(
     readonly index: Pick<IndexRecord, "dimension" | "distanceMetric" | "nonFilterableMetadataKeys" | "fusion">,
@@ -84,6 +90,8 @@ export class CollectionState {
   ) {
     this.memtable = memtable;
     this.fieldSpans = index.fusion ? fieldSpans(index.fusion) : [];
+    const textFields = textFieldsOf(index.fusion);
+    this.text = textFields.length > 0 ? new CollectionText(textFields, memtable) : undefined;
     for (const key of memtable.keys()) this.listKey(key);
   }
 
@@ -98,7 +106,7 @@ export class CollectionState {
     // Every live key is a string (a 16-byte header, a byte a character when one-byte) in a B-tree slot
     // (about 16 bytes with the tree's nodes).
     const directory = this.count * 32 + this.sortedKeyUnits;
-    return { ...use, metadata: use.metadata + directory };
+    return { ...use, metadata: use.metadata + directory + (this.text?.memoryBytes() ?? 0) };
   }
 
   apply(record: WalRecord): void {
@@ -114,10 +122,14 @@ export class CollectionState {
       if (from === undefined || this.unlisted.has(from)) this.listKey(vector.key);
     }
     this.memtable.upsert(vector);
+    this.text?.put(vector.key, vector.metadata);
   }
 
   private remove(key: string): void {
-    if (this.memtable.has(key)) this.memtable.remove(key);
+    if (this.memtable.has(key)) {
+      this.memtable.remove(key);
+      this.text?.remove(key);
+    }
     else if (!this.detachFromSegment(key)) return;
     if (this.sortedKeys.delete(key)) this.sortedKeyUnits -= key.length;
   }
@@ -209,6 +221,20 @@ export class CollectionState {
     }
   }
 
+  /**
+   * BM25 scores of the live documents matching `match` on a Fusion index's text field `field`, by
+   * key, for those `accept` lets through (collection-text.ts).
+   */
+  textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number> {
+    invariant(this.text !== undefined, "a text search is made on an index with text fields", { field });
+    return this.text.search(field, match, this.segments, accept);
+  }
+
+  /** The postings of a merged segment of `inputs` (see replaceSegments for `sources`), in steps; undefined without text fields. */
+  mergedTextSteps(inputs: readonly Segment[], sources: readonly RowSource[]): Generator<void, SegmentText> | undefined {
+    return this.text?.mergeSteps(inputs, sources);
+  }
+
   *keysAfter(after?: string): IterableIterator<string> {
     this.listAllNow();
     for (const key of this.sortedKeys.keys(after)) {
@@ -225,6 +251,7 @@ export class CollectionState {
   freeze(maxSegmentBytes = Infinity): Segment[] {
     if (this.memtable.count === 0) return [];
     const segments = this.memtable.toSegments(this.index.nonFilterableMetadataKeys, maxSegmentBytes);
+    this.text?.freeze(segments);
     this.memtable = new Memtable(this.index.dimension);
     for (const segment of segments) this.addSegment(segment, "listed");
     return segments;

@@ -1,11 +1,18 @@
-// The analyzers on examples and generated text, and the inverted index against a brute-force BM25 over
-// the same documents after random upserts and removals.
+// The analyzers on examples and generated text, and full-text search against a brute-force BM25 over
+// the same documents: the memtable's keyed index after random upserts and removals, and segments'
+// postings built, deleted from, merged, encoded and decoded.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { FusionTextSettings } from "@ossv/protocol";
 import { analyze } from "./analyzer.ts";
-import { BM25, TextIndex } from "./text-index.ts";
+import { BM25 } from "./bm25.ts";
+import { KeyedFieldText } from "./keyed-text.ts";
+import { searchText, type SegmentPostings } from "./text-search.ts";
+import { buildSegmentText, decodeSegmentText, encodeSegmentText, mergeSegmentTexts, type SegmentText } from "./segment-text.ts";
+import { runAtOnce } from "../base/event-loop-steps.ts";
+import type { TextField } from "./text-fields.ts";
+import { DecodeError } from "../base/errors.ts";
 
 const standard: FusionTextSettings = { analyzer: "standard", caseSensitive: false, delimitWord: false };
 
@@ -65,16 +72,102 @@ test("search equals brute-force BM25 after random upserts and removals", () => {
     fc.record({ key, remove: fc.constant(true) }),
   );
   fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.array(word, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), (steps, query, minimumMatch) => {
-    const index = new TextIndex();
+    const index = new KeyedFieldText();
     const docs: Docs = new Map();
     for (const s of steps) {
       if ("remove" in s) { index.remove(s.key); docs.delete(s.key); }
       else { index.set(s.key, s.terms); if (s.terms.length > 0) docs.set(s.key, s.terms); else docs.delete(s.key); }
     }
-    const got = index.search({ terms: query, minimumMatch });
-    const expected = bruteForce(docs, query, minimumMatch);
-    assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
-    for (const [k, score] of expected) assert.ok(Math.abs(got.get(k)! - score) < 1e-9, `${k}: ${got.get(k)} vs ${score}`);
-    assert.equal(index.size, docs.size);
+    const got = searchText({ memtable: index, segments: [] }, { terms: query, minimumMatch });
+    assertScores(got, bruteForce(docs, query, minimumMatch));
+    assert.equal(index.stats.documents, docs.size);
   }));
+});
+
+function assertScores(got: Map<string, number>, expected: Map<string, number>): void {
+  assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort());
+  for (const [k, score] of expected) assert.ok(Math.abs(got.get(k)! - score) < 1e-9, `${k}: ${got.get(k)} vs ${score}`);
+}
+
+const FIELD: TextField[] = [{ name: "body", settings: standard }];
+
+/** A segment of rows (key, terms) as search sees it, with its own deletion bitmap. */
+interface TestSegment {
+  keys: string[];
+  text: SegmentText;
+  deleted: Uint8Array;
+}
+
+function segmentOf(rows: [string, string[]][]): TestSegment {
+  const text = runAtOnce(buildSegmentText(FIELD, rows.length, (row) => [rows[row]![1]]));
+  return { keys: rows.map(([key]) => key), text, deleted: new Uint8Array(rows.length) };
+}
+
+function postingsOf(segment: TestSegment): SegmentPostings {
+  return { postings: segment.text.fields[0]!, deleted: segment.deleted, allLive: !segment.deleted.includes(1), keyAt: (row) => segment.keys[row]! };
+}
+
+function deleteRow(segment: TestSegment, row: number): void {
+  if (segment.deleted[row] === 1) return;
+  segment.deleted[row] = 1;
+  segment.text.markDeleted(row);
+}
+
+test("segments' postings: built, deleted from, merged, encoded and decoded, they search as brute force does", () => {
+  const word = fc.constantFrom("a", "b", "c", "d", "é", "日", "zz");
+  const doc = fc.array(word, { maxLength: 6 });
+  const rowsArb = (prefix: string) => fc.array(doc, { maxLength: 12 }).map((docs) => docs.map((terms, i): [string, string[]] => [`${prefix}${i}`, terms]));
+  fc.assert(fc.property(
+    rowsArb("s"), rowsArb("t"), rowsArb("m"), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(),
+    fc.array(word, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 3 }),
+    (first, second, memtableRows, deletions, merge, query, minimumMatch) => {
+      let segments = [segmentOf(first), segmentOf(second)];
+      deletions.forEach((pick, i) => {
+        const segment = segments[i % 2]!;
+        if (segment.keys.length > 0) deleteRow(segment, pick % segment.keys.length);
+      });
+      if (merge) {
+        const keys: string[] = [];
+        const inputs = segments.map((segment) => {
+          const mergedRowOf = new Int32Array(segment.keys.length).fill(-1);
+          segment.keys.forEach((key, row) => {
+            if (segment.deleted[row] === 0) mergedRowOf[row] = keys.push(key) - 1;
+          });
+          return { text: segment.text, mergedRowOf };
+        });
+        const text = runAtOnce(mergeSegmentTexts(["body"], inputs, keys.length));
+        segments = [{ keys, text, deleted: new Uint8Array(keys.length) }];
+      }
+      // What is written is what is read back.
+      segments = segments.map((segment) => {
+        const text = decodeSegmentText(encodeSegmentText(segment.text), segment.keys.length);
+        text.fields[0]!.lengths.forEach((_, row) => {
+          if (segment.deleted[row] === 1) text.markDeleted(row);
+        });
+        return { ...segment, text };
+      });
+      const memtable = new KeyedFieldText();
+      for (const [key, terms] of memtableRows) memtable.set(key, terms);
+      const docs: Docs = new Map();
+      for (const segment of segments) segment.keys.forEach((key, row) => {
+        const terms = segment.text.fields[0]!.lengths[row]! > 0 && segment.deleted[row] === 0 ? (first.concat(second).find(([k]) => k === key)![1]) : [];
+        if (terms.length > 0) docs.set(key, terms);
+      });
+      for (const [key, terms] of memtableRows) if (terms.length > 0) docs.set(key, terms);
+      const got = searchText({ memtable, segments: segments.map(postingsOf) }, { terms: query, minimumMatch });
+      assertScores(got, bruteForce(docs, query, minimumMatch));
+    },
+  ));
+});
+
+test("a damaged text section is refused", () => {
+  const segment = segmentOf([["a", ["x", "y"]], ["b", ["y"]]]);
+  const bytes = encodeSegmentText(segment.text);
+  assert.doesNotThrow(() => decodeSegmentText(bytes, 2));
+  assert.throws(() => decodeSegmentText(bytes, 3), DecodeError);
+  assert.throws(() => decodeSegmentText(bytes.subarray(0, bytes.length - 1), 2), DecodeError);
+  // Row 1's length says 2 where its postings say 1.
+  const lengths = bytes.slice();
+  new DataView(lengths.buffer).setUint32(lengths.length - 4, 2, true);
+  assert.throws(() => decodeSegmentText(lengths, 2), /lengths do not match/);
 });

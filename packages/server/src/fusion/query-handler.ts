@@ -10,7 +10,6 @@ import { fusionLayoutOf } from "./layout.ts";
 import { readFusionQuery, type FusionQuery, type SortKey } from "./query/request.ts";
 import { bestOf, knnRoute, queryRoute, retrieve, type Ranked } from "./query/routes.ts";
 import { VisibleDocuments, type MetadataReader } from "./query/visible.ts";
-import { textIndexesOf } from "./text-indexes.ts";
 
 /**
  * Without a retriever: the knn routes' and the query's scores added, over the union of their hits;
@@ -85,11 +84,10 @@ export const queryVectorsFusion: Handler = async (ctx) => {
   const layout = fusionLayoutOf({ ...index, fusion: index.fusion });
   const query = readFusionQuery(ctx.body, layout, layout.schema.fields.length + ctx.limits.maxMetadataKeys);
   const collection = await ctx.engine.readCollection(index);
-  const textIndexes = await textIndexesOf(ctx.engine, index);
   const partitionKey = layout.schema.partitionKey?.name;
   const partition = query.partitionKeys && partitionKey !== undefined ? { field: partitionKey, values: new Set(query.partitionKeys) } : undefined;
   // From here to the answer in one synchronous step: the documents are read where the engine holds them.
-  const docs = new VisibleDocuments(collection, textIndexes, partition);
+  const docs = new VisibleDocuments(collection, partition);
   const paged = query.knn.length === 0 && !query.retriever;
   const digest = paged ? requestDigest(ctx.body) : "";
   const offset = query.nextToken === undefined ? 0 : readOffset(query.nextToken, digest);

@@ -5,7 +5,6 @@ import {
 } from "@ossv/protocol";
 import type { DistanceMetric, IndexRecord } from "@ossv/engine";
 import { findBucket, requireBucket, requireIndex, type Handler, type OpContext } from "./context.ts";
-import { forgetText } from "../fusion/text-indexes.ts";
 import { invalid, optionalInteger, optionalString, requiredField, requiredString } from "./params.ts";
 
 function wireIndex(index: IndexRecord, region: string): WireIndex {
@@ -89,7 +88,6 @@ export const getVectorIndex: Handler = (ctx) => {
 export const deleteVectorIndex: Handler = async (ctx) => {
   const index = requireIndex(ctx, indexNameOf(ctx));
   await ctx.engine.catalog.deleteIndex(index.accountId, index.bucket, index.name);
-  forgetText(ctx.engine, index.id);
   return {};
 };
 

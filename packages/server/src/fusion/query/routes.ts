@@ -51,9 +51,8 @@ type TextScores = Map<string, number>[];
 function textScores(expression: ParsedExpression, docs: VisibleDocuments): TextScores {
   return expression.texts.map((leaf) => {
     const terms = [...new Set(analyze(leaf.value, leaf.field.text!))];
-    const index = docs.textIndexes.get(leaf.field.name);
-    if (terms.length === 0 || !index) return new Map<string, number>();
-    return index.search({ terms, minimumMatch: minimumMatchOf(leaf, terms.length) }, (key) => docs.sees(key));
+    if (terms.length === 0) return new Map<string, number>();
+    return docs.textSearch(leaf.field.name, { terms, minimumMatch: minimumMatchOf(leaf, terms.length) });
   });
 }
 

@@ -8,9 +8,8 @@
 //
 // Everything here is for one synchronous step: the rows and metadata readers handed out are the
 // engine's own, valid until the next write.
-import type { Collection, FieldSearch, LiveRowVisitor, Metadata } from "@ossv/engine";
+import type { Collection, FieldSearch, LiveRowVisitor, Metadata, TextMatch } from "@ossv/engine";
 import type { FilterNode } from "@ossv/protocol";
-import type { FieldIndexes } from "../text-indexes.ts";
 
 /** Reads a document's metadata (decoding it the first time). */
 export type MetadataReader = () => Readonly<Metadata>;
@@ -34,7 +33,6 @@ export class VisibleDocuments {
 
   constructor(
     private readonly collection: Collection,
-    readonly textIndexes: FieldIndexes,
     private readonly partition?: Partition,
   ) {}
 
@@ -85,6 +83,11 @@ export class VisibleDocuments {
     this.collection.forEachFieldCandidate(narrowed, withinPartition(partition, visit));
   }
 
+  /** BM25 scores of the visible documents matching on text field `field`, by key (the engine's full-text postings). */
+  textSearch(field: string, match: TextMatch): Map<string, number> {
+    return this.partition ? this.collection.textSearch(field, match, (key) => this.sees(key)) : this.collection.textSearch(field, match);
+  }
+
   /** A reader of a visible document's metadata, or undefined when the key is not a visible document. */
   metadataOf(key: string): MetadataReader | undefined {
     if (this.known.has(key)) return this.known.get(key);
@@ -123,8 +126,7 @@ export class VisibleDocuments {
 
   /** Whether a key is a visible document: full-text hits are held to this. */
   sees(key: string): boolean {
-    // Without partition keys every document the text indexes hold is visible: they follow the
-    // engine's changes in the same step (text-indexes.ts), so they hold exactly the live documents.
+    // Without partition keys every full-text hit is visible: the engine's postings hold exactly its live documents.
     return this.partition === undefined || this.metadataOf(key) !== undefined;
   }
 }
