@@ -10,7 +10,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { FusionTextSettings } from "@ossv/protocol";
-import { BM25 } from "./bm25.ts";
+import { bruteForceBm25 } from "../testing/bm25-model.ts";
 import { documentTerms, textFieldsOf } from "./text-fields.ts";
 import { decodeSegment, encodeSegment } from "../format/segment-format.ts";
 import type { Collection, FusionSchemaRecord, IndexRecord, Metadata } from "../base/types.ts";
@@ -53,31 +53,14 @@ function docOf(random: () => number): Metadata {
   return metadata;
 }
 
-/** BM25 by the book over the model's documents, for one field. */
+/** Brute-force BM25 over the model's documents, for one field. */
 function bruteForce(model: Map<string, Metadata>, field: number, terms: string[], minimumMatch: number): Map<string, number> {
   const docs = new Map<string, string[]>();
   for (const [key, metadata] of model) {
     const doc = documentTerms(FIELDS, metadata)[field]!;
     if (doc.length > 0) docs.set(key, doc);
   }
-  const unique = [...new Set(terms)];
-  let total = 0;
-  for (const doc of docs.values()) total += doc.length;
-  const scores = new Map<string, number>();
-  for (const [key, doc] of docs) {
-    let score = 0;
-    let matched = 0;
-    for (const term of unique) {
-      const frequency = doc.filter((t) => t === term).length;
-      if (frequency === 0) continue;
-      matched++;
-      const df = [...docs.values()].filter((d) => d.includes(term)).length;
-      const idf = Math.log(1 + (docs.size - df + 0.5) / (df + 0.5));
-      score += idf * frequency * (BM25.k1 + 1) / (frequency + BM25.k1 * (1 - BM25.b + BM25.b * doc.length / (total / docs.size)));
-    }
-    if (matched >= minimumMatch && matched > 0) scores.set(key, score);
-  }
-  return scores;
+  return bruteForceBm25(docs, terms, minimumMatch);
 }
 
 /** Every query the vocabulary allows, each field, minimum matches 1 and 2: the collection must score as the model does. */

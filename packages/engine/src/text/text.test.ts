@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { FusionTextSettings } from "@ossv/protocol";
 import { analyze } from "./analyzer.ts";
-import { BM25 } from "./bm25.ts";
+import { bruteForceBm25 } from "../testing/bm25-model.ts";
 import { KeyedFieldText } from "./keyed-text.ts";
 import { searchText, type SegmentPostings } from "./text-search.ts";
 import { buildSegmentText, decodeSegmentText, encodeSegmentText, mergeSegmentTexts, type SegmentText } from "./segment-text.ts";
@@ -42,28 +42,6 @@ test("standard on any text: terms are non-empty, hold no space or punctuation, a
 
 type Docs = Map<string, string[]>;
 
-function bruteForce(docs: Docs, terms: string[], minimumMatch: number): Map<string, number> {
-  const unique = [...new Set(terms)];
-  const count = docs.size;
-  let total = 0;
-  for (const doc of docs.values()) total += doc.length;
-  const scores = new Map<string, number>();
-  for (const [key, doc] of docs) {
-    let score = 0;
-    let matched = 0;
-    for (const term of unique) {
-      const frequency = doc.filter((t) => t === term).length;
-      if (frequency === 0) continue;
-      matched++;
-      const df = [...docs.values()].filter((d) => d.includes(term)).length;
-      const idf = Math.log(1 + (count - df + 0.5) / (df + 0.5));
-      score += idf * frequency * (BM25.k1 + 1) / (frequency + BM25.k1 * (1 - BM25.b + BM25.b * doc.length / (total / count)));
-    }
-    if (matched >= minimumMatch && matched > 0) scores.set(key, score);
-  }
-  return scores;
-}
-
 test("search equals brute-force BM25 after random upserts and removals", () => {
   const word = fc.constantFrom("a", "b", "c", "d", "e");
   const key = fc.constantFrom("k1", "k2", "k3", "k4", "k5", "k6");
@@ -79,7 +57,7 @@ test("search equals brute-force BM25 after random upserts and removals", () => {
       else { index.set(s.key, s.terms); if (s.terms.length > 0) docs.set(s.key, s.terms); else docs.delete(s.key); }
     }
     const got = searchText({ memtable: index, segments: [] }, { terms: query, minimumMatch });
-    assertScores(got, bruteForce(docs, query, minimumMatch));
+    assertScores(got, bruteForceBm25(docs, query, minimumMatch));
     assert.equal(index.stats.documents, docs.size);
   }));
 });
@@ -155,7 +133,7 @@ test("segments' postings: built, deleted from, merged, encoded and decoded, they
       });
       for (const [key, terms] of memtableRows) if (terms.length > 0) docs.set(key, terms);
       const got = searchText({ memtable, segments: segments.map(postingsOf) }, { terms: query, minimumMatch });
-      assertScores(got, bruteForce(docs, query, minimumMatch));
+      assertScores(got, bruteForceBm25(docs, query, minimumMatch));
     },
   ));
 });
