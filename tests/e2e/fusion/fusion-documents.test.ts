@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { startServer, type RunningServer } from "@ossv/server";
-import { VectorsClient, fusionField, fusionSchema, fusionText, type Vector, type VectorInput } from "@ossv/sdk";
+import { AdminClient, VectorsClient, fusionField, fusionSchema, fusionText, type Vector, type VectorInput } from "@ossv/sdk";
 import { expectServiceError } from "../sdk-server.ts";
 import { propertyParameters } from "../../reliability/scale.ts";
 
@@ -149,6 +149,37 @@ describe("refusals", () => {
     const filtered = await client.queryVectors({ ...legacy, queryVector: { float32: [0, 0] }, topK: 5, filter: { n: { $gt: 1 } }, returnMetadata: true });
     assert.deepEqual(filtered.vectors, [{ key: "b", metadata: { n: 2 } }]);
     await client.deleteVectorIndex(legacy);
+  });
+
+  test("Standard QueryVectors with a filter on a Fusion index answered from field graphs: never short, the true nearest", async () => {
+    const big = { bucket, indexName: "legacybig" };
+    await client.putVectorIndexFusion({ ...big, schemaConfiguration: fusionSchema(fusionField.vector("float32", 2, "euclidean"), fusionField.long("n")) });
+    // Enough rows for the field's graph (4,096); n = i mod 50, so an $eq passes 2 % and an $in of three 6 %.
+    const point = (i: number): [number, number] => [Math.cos(i * 0.37) * (1 + (i % 97)), Math.sin(i * 0.37) * (1 + (i % 89))];
+    const count = 6000;
+    for (let first = 0; first < count; first += 500) {
+      await client.putVectors({ ...big, vectors: Array.from({ length: 500 }, (_, j) => ({ key: `p${first + j}`, data: { float32: point(first + j) }, metadata: { n: (first + j) % 50 } })) });
+    }
+    const admin = new AdminClient({ endpoint: server.url, region: "cn-hangzhou", credentials: server.rootCredentials });
+    await admin.compactIndex(bucket, big.indexName);
+    for (let waited = 0; ; waited += 50) {
+      const { segments } = await admin.describeIndex(bucket, big.indexName);
+      if (segments.length > 0 && segments.every((segment) => segment.fieldGraphsPending === false)) break;
+      assert.ok(waited < 120_000, "field graphs built in time");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const query: [number, number] = [10, -20];
+    const distance = (i: number) => Math.hypot(point(i)[0] - query[0], point(i)[1] - query[1]);
+    for (const [filter, passes] of [[{ n: { $eq: 7 } }, (n: number) => n === 7], [{ n: { $in: [1, 2, 3] } }, (n: number) => n >= 1 && n <= 3]] as const) {
+      const expected = Array.from({ length: count }, (_, i) => i).filter((i) => passes(i % 50)).sort((a, b) => distance(a) - distance(b)).slice(0, 30);
+      const got = await client.queryVectors({ ...big, queryVector: { float32: query }, topK: 30, filter, returnDistance: true });
+      assert.equal(got.vectors.length, 30, `never short: ${JSON.stringify(filter)}`);
+      const kth = distance(expected.at(-1)!);
+      for (const hit of got.vectors) assert.ok(passes(Number(hit.key.slice(1)) % 50), `${hit.key} passes ${JSON.stringify(filter)}`);
+      const within = got.vectors.filter((hit) => distance(Number(hit.key.slice(1))) <= kth + 1e-4).length;
+      assert.ok(within >= 29, `recall on ${JSON.stringify(filter)}: ${within} of 30`);
+    }
+    await client.deleteVectorIndex(big);
   });
 });
 

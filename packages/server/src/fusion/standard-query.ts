@@ -19,13 +19,16 @@ export async function queryFusionAsStandard(ctx: OpContext, index: IndexRecord):
   const vector = validateFloat32Vector(values, slot.field.dimension, metric, "queryVector.float32");
   const topK = checkInteger(requiredField(ctx.body, "topK"), "topK", 1, ctx.limits.maxTopK);
   const rawFilter = ctx.body["filter"];
-  const filter = rawFilter === undefined || rawFilter === null ? undefined : compileFilter(parseFilter(rawFilter, { limits: ctx.limits }));
+  const node = rawFilter === undefined || rawFilter === null ? undefined : parseFilter(rawFilter, { limits: ctx.limits });
+  const filter = node && compileFilter(node);
   const withDistance = optionalBoolean(ctx.body, "returnDistance");
   const withMetadata = optionalBoolean(ctx.body, "returnMetadata");
   const collection = await ctx.engine.readCollection(index);
   // One synchronous step from the scan to the answer: the hits read their metadata where the engine holds it.
   const accept = filter && ((_key: string, metadata: () => Readonly<Metadata>) => filter(metadata()));
-  const search = { field: slot.position, query: vector, k: topK, minEf: 0, ...(accept && { accept }) };
+  // The filter is in the engine's own language: its segments answer it from their inverted indexes too.
+  const prefilter = node && { node, key: JSON.stringify(node) };
+  const search = { field: slot.position, query: vector, k: topK, minEf: 0, ...(accept && { accept }), ...(prefilter && { prefilter }) };
   const hits = nearest((visit) => collection.forEachFieldCandidate(search, visit), slot, vector, topK, accept);
   const vectors = hits.map((hit) => {
     const out: WireVector = { key: hit.key };
