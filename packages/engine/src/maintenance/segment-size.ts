@@ -3,7 +3,10 @@
 // object would leave an index that cannot be opened again: at 768 dimensions one object of about
 // 340,000 rows. Merges therefore keep what they write below `maxSegmentBytes`, packing the segments
 // they would merge into groups that fit; an index larger than that is several segments, each searched
-// through its own graph. A freeze keeps to the same limit (CollectionState.freeze).
+// through its own graph. A freeze keeps to the same limit (CollectionState.freeze), leaving out the
+// full-text postings of a Fusion index, which are made only after it splits the memtable's rows: at a
+// memtable's size (FlushPolicy) they are a few megabytes; merges, which make the large segments,
+// count them.
 import { segmentRowBytes } from "../format/segment-format.ts";
 import type { Segment } from "../search/segment.ts";
 
@@ -14,14 +17,15 @@ export interface SegmentSizePolicy {
 
 /**
  * The estimated size of the object a merge of `segments` writes: each live row's vector twice (the
- * object's block and the graph's copy), its graph links, and its key and metadata as the input holds
- * them (an input's mean row, deleted rows included).
+ * object's block and the graph's copy), its graph links, its key and metadata as the input holds
+ * them (an input's mean row, deleted rows included), and its share of the input's full-text postings.
  */
 export function segmentBytesOf(segments: readonly Segment[]): number {
   let bytes = 0;
   for (const segment of segments) {
     if (segment.rows === 0) continue;
     bytes += segment.liveCount * segmentRowBytes(segment.dimension, segment.records.bytes.length / segment.rows);
+    if (segment.text) bytes += (segment.liveCount / segment.rows) * segment.text.sectionBytes();
   }
   return bytes;
 }

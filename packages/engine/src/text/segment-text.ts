@@ -20,7 +20,11 @@ import type { TextField } from "./text-fields.ts";
 const ROWS_PER_STEP = 1024;
 const POSTINGS_PER_STEP = 65_536;
 
+const utf8 = new TextEncoder();
+
 export class SegmentText {
+  private encodedBytes: number | undefined;
+
   constructor(
     /** The text fields' names, in schema order. */
     readonly names: readonly string[],
@@ -38,6 +42,18 @@ export class SegmentText {
 
   memoryBytes(): number {
     return this.fields.reduce((sum, field) => sum + field.memoryBytes(), 0);
+  }
+
+  /** The bytes of the text section that encodes these postings (encodeSegmentText). */
+  sectionBytes(): number {
+    if (this.encodedBytes !== undefined) return this.encodedBytes;
+    let bytes = 4;
+    this.fields.forEach((field, f) => {
+      bytes += 4 + utf8.encode(this.names[f] as string).length + 8;
+      for (const term of field.terms) bytes += 4 + utf8.encode(term).length + 4;
+      bytes += field.rows.length * 8 + field.lengths.length * 4;
+    });
+    return (this.encodedBytes = bytes);
   }
 }
 

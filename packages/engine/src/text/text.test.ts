@@ -118,7 +118,9 @@ test("segments' postings: built, deleted from, merged, encoded and decoded, they
       }
       // What is written is what is read back.
       segments = segments.map((segment) => {
-        const text = decodeSegmentText(encodeSegmentText(segment.text), segment.keys.length);
+        const bytes = encodeSegmentText(segment.text);
+        assert.equal(segment.text.sectionBytes(), bytes.length, "merges size their output by sectionBytes");
+        const text = decodeSegmentText(bytes, segment.keys.length);
         text.fields[0]!.lengths.forEach((_, row) => {
           if (segment.deleted[row] === 1) text.markDeleted(row);
         });
