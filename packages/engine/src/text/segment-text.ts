@@ -49,7 +49,7 @@ export class SegmentText {
     if (this.encodedBytes !== undefined) return this.encodedBytes;
     let bytes = 4;
     this.fields.forEach((field, f) => {
-      bytes += 4 + utf8.encode(this.names[f] as string).length + 8;
+      bytes += 4 + utf8.encode(this.names[f]).length + 8;
       for (const term of field.terms) bytes += 4 + utf8.encode(term).length + 4;
       bytes += field.rows.length * 8 + field.lengths.length * 4;
     });
