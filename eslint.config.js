@@ -18,7 +18,7 @@ const forbid = (...names) => ({
 // The engine's rooms, lowest first (docs/architecture.md#engine-rooms): a room's source may import only
 // rooms below it, and no room imports the engine's top (engine.ts, index.ts) except testing/. Tests may
 // reach up.
-const ENGINE_ROOMS = ["base", "format", "storage", "search", "state", "maintenance", "collection", "catalog", "cluster", "fsck"];
+const ENGINE_ROOMS = ["base", "text", "format", "storage", "search", "state", "maintenance", "collection", "catalog", "cluster", "fsck"];
 
 function engineRooms() {
   const packageRule = forbid("server", "sdk", "cli")["no-restricted-imports"][1].patterns;

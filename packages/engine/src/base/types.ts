@@ -3,7 +3,14 @@
 import type { FilterNode } from "@ossv/protocol";
 import type { BackgroundFailure } from "./background-failures.ts";
 import type { MemoryUse } from "./memory-use.ts";
-import type { TextMatch } from "../text/bm25.ts";
+
+/** A full-text match on one field of a Fusion index (Collection.textSearch, text/bm25.ts). */
+export interface TextMatch {
+  /** Terms of the query, after the field's analyzer; repeats are ignored. */
+  terms: readonly string[];
+  /** How many distinct query terms a document must contain (≥ 1). */
+  minimumMatch: number;
+}
 
 export type MetadataScalar = string | number | boolean;
 export type MetadataValue = MetadataScalar | MetadataScalar[];
@@ -207,12 +214,6 @@ export interface FieldSearch {
   prefilter?: { node: FilterNode; key: string };
 }
 
-/**
- * What changed in a collection (Collection.watch): rows written or deleted, or "reset" when its whole
- * state was read again (another node's checkpoint, a change of writer) and a watcher should start over.
- */
-export type CollectionChange = { put: readonly VectorRecord[] } | { deleted: readonly string[] } | "reset";
-
 /** One vector index's data. Writes resolve only once they are durable. */
 export interface Collection {
   put(vectors: VectorRecord[]): Promise<void>;
@@ -242,13 +243,6 @@ export interface Collection {
    * part of its durable state: nothing is built at query time.
    */
   textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number>;
-  /**
-   * Tells `listener` of every change from now on, whichever way it arrives (a write here, a write
-   * forwarded by or read from another node), synchronously as the change is applied, so a listener
-   * that keeps something derived (Fusion's text indexes) never falls behind the rows. The listener
-   * must not throw or change what it is handed. Returns the function that stops the telling.
-   */
-  watch(listener: (change: CollectionChange) => void): () => void;
   count(): number;
   /** Merges segments and drops deleted rows now, reclaiming disk and memory; resolves when done. */
   compact(): Promise<void>;

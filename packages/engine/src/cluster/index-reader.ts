@@ -15,7 +15,6 @@ import { decodeWalObject } from "../format/wal-format.ts";
 import { listNumbered } from "../storage/numbered-objects.ts";
 import { FIRST_WAL_SEQ, type IndexShape } from "../collection/collection-recovery.ts";
 import { decodeRequired } from "../storage/required-objects.ts";
-import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { finishReload, prepareReload, type HeldSegment, type ReaderView } from "./reader-reload.ts";
 
 /** Every this many polls the WAL is listed rather than probed: once a second at the 250 ms poll. */
@@ -24,8 +23,6 @@ export const LIST_EVERY = 4;
 export class IndexReader {
   private polling: Promise<void> | undefined;
   private looks = 0;
-  /** Told of each record applied, and "reset" when a reload swaps the state. */
-  readonly watchers = new ChangeWatchers();
 
   private constructor(
     private readonly store: BlobStore,
@@ -114,7 +111,6 @@ export class IndexReader {
     let committed = false;
     for (const record of decodeRequired(this.layout.walName(this.next), "WAL object", bytes, decodeWalObject)) {
       this.state.apply(record);
-      this.watchers.tellRecord(record);
       if (record.type === "marker" && "checkpoint" in record.marker) committed = true;
     }
     return committed;
@@ -137,6 +133,5 @@ export class IndexReader {
     this.state = view.state;
     this.next = view.next;
     this.held = view.held;
-    this.watchers.tell("reset");
   }
 }

@@ -15,11 +15,10 @@ import { encodeWalRecord } from "../format/wal-format.ts";
 import { fenceAndRecover } from "./fence.ts";
 import type { Liveness } from "./heartbeat.ts";
 import { IndexReader } from "./index-reader.ts";
-import { ChangeWatchers } from "../collection/change-watchers.ts";
 import { claimLease, newestLease, pruneLeases, type Lease, type NodeIdentity } from "./lease.ts";
 import {
   EngineError, type Collection, type IndexRecord, type IndexStats, type ListKeysPage, type ListVectorsOptions, type ListVectorsPage,
-  type CollectionChange, type FieldSearch, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
+  type FieldSearch, type LiveRowVisitor, type QueryHit, type QueryOptions, type VectorRecord,
 } from "../base/types.ts";
 import { FieldGraphBuilder } from "../search/field-graphs.ts";
 import type { TextMatch } from "../text/bm25.ts";
@@ -65,9 +64,6 @@ export class SharedCollection implements Collection {
   private readonly changes = new SerialQueue();
   private timer: ReturnType<typeof setInterval> | undefined;
   private status: "open" | "closed" | "dropped" = "open";
-  /** Told of the changes of whichever role this node has; "reset" when the role changes. */
-  private readonly watchers = new ChangeWatchers();
-  private unwatchRole: () => void;
   /** Take the index at the next look whoever holds it (ClusterOptions.takeover); cleared by the takeover. */
   private takeOverNext = false;
   /** When a request last used the index through this node (opening counts). */
@@ -82,7 +78,6 @@ export class SharedCollection implements Collection {
     this.lastUsedAt = this.now();
     this.layout = new CollectionLayout(index.id);
     this.role = { kind: "reader", reader };
-    this.unwatchRole = this.watchRole();
     this.startPolling();
     const { report } = context.hooks;
     this.readerFieldGraphs = new FieldGraphBuilder(reader.state.fieldSpans, (event) => report?.({
@@ -289,7 +284,7 @@ export class SharedCollection implements Collection {
       await writer.close();
       return;
     }
-    this.setRole({ kind: "writer", writer, lease });
+    this.role = { kind: "writer", writer, lease };
     // With the fence's listing of the leases: deletes only every LEASES_KEPT takeovers, and a failure
     // is reported and tried again at the next takeover.
     await pruneLeases(store, this.layout, lease.epoch, leases).catch((error: unknown) => this.context.hooks.report?.({
@@ -297,25 +292,12 @@ export class SharedCollection implements Collection {
     }));
   }
 
-  /** Changes the role; watchers start over, since the new role's state was read afresh from the store. */
-  private setRole(role: Role): void {
-    this.unwatchRole();
-    this.role = role;
-    this.unwatchRole = this.watchRole();
-    this.watchers.tell("reset");
-  }
-
-  private watchRole(): () => void {
-    const relay = (change: CollectionChange) => this.watchers.tell(change);
-    return this.role.kind === "writer" ? this.role.writer.watch(relay) : this.role.reader.watchers.add(relay);
-  }
-
   /** Another node took the index: read it again from the store, then let the old writer go. */
   private async stepDown(): Promise<void> {
     const role = this.role;
     if (role.kind !== "writer") return;
     const reader = await IndexReader.open(this.context.store, this.layout, this.index);
-    this.setRole({ kind: "reader", reader });
+    this.role = { kind: "reader", reader };
     role.writer.abandonBackground();
     await role.writer.close();
   }
@@ -332,10 +314,6 @@ export class SharedCollection implements Collection {
     this.assertUsable();
     const role = this.role;
     return role.kind === "writer" ? role.writer.list(options) : listRecords(role.reader.state, this.index, options);
-  }
-
-  watch(listener: (change: CollectionChange) => void): () => void {
-    return this.watchers.add(listener);
   }
 
   forEachLive(visit: LiveRowVisitor): void {

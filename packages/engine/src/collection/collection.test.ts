@@ -321,23 +321,3 @@ test("query() with a filter returns K rows whenever K rows match, however far aw
     assert.deepEqual(hits.map((h) => h.record.key), ["k190", "k191", "k192", "k193", "k194"]);
   });
 });
-
-test("watch() tells each applied put and delete as it happens; a listener that throws is dropped, the write still lands", async () => {
-  await withIndex(async (engine, index) => {
-    const collection = engine.collection(index);
-    const told: unknown[] = [];
-    const stop = collection.watch((change) => told.push(change === "reset" ? change : "put" in change ? change.put.map((r) => r.key) : { deleted: [...change.deleted] }));
-    let throwerCalls = 0;
-    collection.watch(() => {
-      throwerCalls++;
-      throw new Error("listener fails");
-    });
-    await collection.put([vector("a", [1, 2, 3, 4]), vector("b", [0, 0, 0, 1])]);
-    await collection.delete(["a", "missing"]);
-    stop();
-    await collection.put([vector("c", [1, 1, 1, 1])]);
-    assert.deepEqual(told, [["a", "b"], { deleted: ["a", "missing"] }]);
-    assert.equal(throwerCalls, 1, "dropped after it threw once");
-    assert.deepEqual(keysOf(collection.get(["a", "b", "c"])), ["b", "c"]);
-  });
-});

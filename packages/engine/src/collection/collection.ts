@@ -18,7 +18,6 @@ import { CollectionState } from "../state/collection-state.ts";
 import { getRecords, listRecords, listStateKeys, queryState } from "./state-reads.ts";
 import { decodeWalRecord, encodeWalRecord } from "../format/wal-format.ts";
 import { WalWriter, type DurableBatch } from "./wal-writer.ts";
-import { ChangeWatchers } from "./change-watchers.ts";
 import { WriteGate } from "../maintenance/write-stall.ts";
 import { FieldGraphBuilder } from "../search/field-graphs.ts";
 import type { TextMatch } from "../text/bm25.ts";
@@ -30,7 +29,6 @@ import {
   type ListKeysPage,
   type ListVectorsOptions,
   type ListVectorsPage,
-  type CollectionChange,
   type FieldSearch,
   type LiveRowVisitor,
   type QueryHit,
@@ -68,7 +66,6 @@ export class DurableCollection implements Collection {
   private readonly layout: CollectionLayout;
   /** What the manifest in force says (shared with the background work, which updates it). */
   private readonly checkpointState: CheckpointState;
-  private readonly watchers = new ChangeWatchers();
   /** Writes in the order they were made, through the stall (maintenance/write-stall.ts). */
   private readonly writes: WriteGate;
   /** Builds a Fusion index's per-field graphs (search/field-graphs.ts); idle for other indexes. */
@@ -149,7 +146,6 @@ export class DurableCollection implements Collection {
     for (const encoded of batch.records) {
       const record = decodeWalRecord(encoded);
       this.state.apply(record);
-      this.watchers.tellRecord(record);
     }
     this.background.noteWalObject(batch.seq, batch.objectBytes);
   }
@@ -214,10 +210,6 @@ export class DurableCollection implements Collection {
   textSearch(field: string, match: TextMatch, accept?: (key: string) => boolean): Map<string, number> {
     this.assertUsable();
     return this.state.textSearch(field, match, accept);
-  }
-
-  watch(listener: (change: CollectionChange) => void): () => void {
-    return this.watchers.add(listener);
   }
 
   listKeys(options: ListVectorsOptions): ListKeysPage {

@@ -6,7 +6,7 @@
 //                                                                                   (48 bytes)
 //   body    vectors: rows × dimension float32 (one block), then rows × (key, metadata JSON) as
 //           u32 length + UTF-8, then graphLength bytes of the serialised HNSW graph, then, in
-//           version 2, textLength bytes of full-text postings (text/segment-text.ts).
+//           version 2, textLength bytes of full-text postings (text-section.ts).
 //
 // Version 2 is written only for a segment with postings (a Fusion index with text fields); every
 // other segment is written as version 1, where textLength (then called reserved) is 0, so builds
@@ -16,7 +16,8 @@ import { FramedObject } from "./framed-object.ts";
 import { DecodeError } from "../base/errors.ts";
 import { runInSteps } from "../base/event-loop-steps.ts";
 import { RowRecords } from "./row-records.ts";
-import { decodeSegmentText, encodeSegmentText, type SegmentText } from "../text/segment-text.ts";
+import { decodeSegmentText, encodeSegmentText } from "./text-section.ts";
+import type { SegmentText } from "../text/segment-text.ts";
 
 const SEGMENT = new FramedObject({
   what: "segment",

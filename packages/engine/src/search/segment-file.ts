@@ -1,8 +1,8 @@
 // Opening a stored segment from its local file without reading the object whole, for a segment that
-// opens mapped (vector-placement.ts opensMapped): only the header, the keys and metadata records and
-// the graph's upper levels are read; the graph's elements are mapped where they lie and the vectors
-// read from the file when scored. An index of several GB of segments then opens in the time its keys
-// take to read, not the time its objects take.
+// opens mapped (vector-placement.ts opensMapped): only the header, the keys and metadata records, a
+// Fusion segment's full-text postings and the graph's upper levels are read; the graph's elements are
+// mapped where they lie and the vectors read from the file when scored. An index of several GB of
+// segments then opens in the time its keys take to read, not the time its objects take.
 //
 // What is checked at open, and what later: the header (its own checksum, kind, version, dimension,
 // and that its parts fit the object), every record's lengths, and every link of the graph, so nothing
@@ -16,7 +16,8 @@ import { ByteReader, checksum } from "../format/binary.ts";
 import { RowRecords } from "../format/row-records.ts";
 import { SEGMENT_HEADER_BYTES, segmentLayout, type SegmentLayout } from "../format/segment-format.ts";
 import { openSegmentVectors, type FileVectors } from "./file-vectors.ts";
-import { decodeSegmentText, type SegmentText } from "../text/segment-text.ts";
+import { decodeSegmentText } from "../format/text-section.ts";
+import type { SegmentText } from "../text/segment-text.ts";
 import { Segment } from "./segment.ts";
 import { mapGraph, type IndexShape } from "./segment-placement.ts";
 import { opensMapped } from "./vector-placement.ts";
@@ -60,8 +61,8 @@ interface Head {
 }
 
 /**
- * The layout, records and full-text postings of the segment file at `path`, or undefined (nothing but the header read)
- * when it does not open mapped.
+ * The layout, records and full-text postings of the segment file at `path`, or undefined (nothing but
+ * the header read) when it does not open mapped.
  */
 async function readHead(path: string, dimension: number): Promise<Head | undefined> {
   const handle = await open(path, "r");

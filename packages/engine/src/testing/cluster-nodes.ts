@@ -104,3 +104,12 @@ export class TestNode {
     return collection;
   }
 }
+
+/** Node `to` takes the index from `from`: `from` stops beating and `to`'s clock passes the dead bound. */
+export async function takeOver(from: TestNode, to: TestNode, collection: SharedCollection): Promise<void> {
+  await to.beat();
+  await to.later(DEAD_AFTER_MS);
+  if (to.liveness.isAlive(from.name)) throw new Error(`${from.name} is still alive to ${to.name}`);
+  await collection.maintain();
+  if (!collection.isWriter) throw new Error(`${to.name} did not take the index`);
+}

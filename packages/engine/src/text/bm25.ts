@@ -5,12 +5,7 @@
 /** BM25's usual parameters (Lucene's and Elasticsearch's defaults); the service documents none. */
 export const BM25 = { k1: 1.2, b: 0.75 } as const;
 
-export interface TextMatch {
-  /** Terms of the query, after the field's analyzer; repeats are ignored. */
-  terms: readonly string[];
-  /** How many distinct query terms a document must contain (≥ 1). */
-  minimumMatch: number;
-}
+export type { TextMatch } from "../base/types.ts";
 
 /** What BM25 needs of a whole field: documents with at least one term, and their terms in all. */
 export interface FieldStats {

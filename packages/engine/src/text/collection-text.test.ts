@@ -2,8 +2,9 @@
 // of the live documents: generated writes, overwrites and deletes of documents with text in any
 // script, interleaved with flushes (memtable to segment postings), compactions (postings merged),
 // reopening the engine (postings read back from the segment objects, the memtable from the WAL), and
-// a shared store's reader. Also: segments written before they carried postings still search, their
-// postings built from their rows at open. Seeds are printed on failure.
+// the three nodes of a shared store across forwarded writes, checkpoints and a takeover. Also:
+// segments written before they carried postings still search, their postings built from their rows
+// at open. Seeds are printed on failure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -19,7 +20,8 @@ import { propertyParameters } from "../../../../tests/reliability/scale.ts";
 import type { OssvEngine } from "../engine.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
 import { configureVectorPlacement, VECTOR_PLACEMENT } from "../search/vector-placement.ts";
-import { IDLE_AFTER_MS, TestCluster, testIndex } from "../testing/cluster-nodes.ts";
+import { IDLE_AFTER_MS, takeOver, TestCluster, testIndex } from "../testing/cluster-nodes.ts";
+import type { SharedCollection } from "../cluster/shared-collection.ts";
 
 const SCHEMA: FusionSchemaRecord = {
   fields: [
@@ -176,32 +178,44 @@ async function segmentFiles(dir: string): Promise<string[]> {
   return found;
 }
 
-test("a reader of a shared store searches the writer's documents: postings from the segments, the rest from the WAL", async () => {
+test("every node of a shared store searches as the model says, across forwarded writes, checkpoints and a takeover", async () => {
   await withTempDir(async (dir) => {
     const index = { ...testIndex("0123456789abcdef", WIDTH), fusion: SCHEMA };
     const cluster = new TestCluster(new LocalBlobStore(dir));
     try {
-      const [a, b] = [await cluster.join("node-a"), await cluster.join("node-b")];
-      const [writer, reader] = [await a.open(index), await b.open(index)];
+      const [a, b, c] = [await cluster.join("node-a"), await cluster.join("node-b"), await cluster.join("node-c")];
+      const nodes = [await a.open(index), await b.open(index), await c.open(index)];
+      for (const node of nodes) await node.maintain();
+      const [onA, onB, onC] = nodes as [SharedCollection, SharedCollection, SharedCollection];
       const random = seededRandom(13);
       const model = new Map<string, Metadata>();
-      const put = async (count: number) => {
+      const put = async (through: SharedCollection, count: number) => {
         const records = Array.from({ length: count }, () => ({ key: `k${Math.floor(random() * 400)}`, data: vectorOf(random), metadata: docOf(random) }));
-        await writer.put(records);
+        await through.put(records);
         for (const record of records) model.set(record.key, record.metadata);
       };
-      await put(300);
-      await writer.flush();
-      await writer.checkpoint();
-      await put(50); // in the WAL only
-      await writer.delete(["k3", "k5", "k8"]);
-      for (const key of ["k3", "k5", "k8"]) model.delete(key);
-      await reader.freshen();
-      await b.later(IDLE_AFTER_MS + 1);
-      await reader.freshen();
-      assert.equal(reader.count(), model.size);
-      assertSearchesMatch(reader, model, "reader");
-      assertSearchesMatch(writer, model, "writer");
+      const remove = async (through: SharedCollection, keys: string[]) => {
+        await through.delete(keys);
+        for (const key of keys) model.delete(key);
+      };
+      await put(onB, 300); // forwarded to node-a, the writer
+      await onA.flush();
+      await onA.checkpoint(); // the readers load the new manifest, with its segment's postings
+      await put(onC, 50); // in the WAL only
+      await remove(onC, ["k3", "k5", "k8"]);
+      await takeOver(a, b, onB); // node-b reads the index afresh and becomes the writer
+      await remove(onB, [...model.keys()].slice(0, 20));
+      await put(onA, 40); // node-a meets node-b's fence, steps down and forwards
+      await onB.compact();
+      await onB.checkpoint();
+      for (const node of nodes) await put(node, 1);
+      // Each node reads the store afresh (an idle node's next read looks first), then is compared.
+      for (const [i, node] of nodes.entries()) {
+        await [a, b, c][i]!.later(IDLE_AFTER_MS + 1);
+        await node.freshen();
+        assert.equal(node.count(), model.size, `node ${i}`);
+        assertSearchesMatch(node, model, `node ${i}`);
+      }
     } finally {
       await cluster.close();
     }
