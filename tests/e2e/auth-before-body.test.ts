@@ -29,11 +29,19 @@ interface Streamed {
   sentBeforeAnswer: number;
 }
 
+/** Holds a body midway: once `afterBytes` are sent, `reached` is called and the rest waits for `until`. */
+interface Pause {
+  afterBytes: number;
+  reached: () => void;
+  until: Promise<void>;
+}
+
 /**
  * Declares `declared` bytes and writes them 64 KiB at a time, one piece per event-loop turn, until
- * the server answers or all are sent. With `credentials`, the request is signed (headers only).
+ * the server answers or all are sent (waiting at `pause` if given). With `credentials`, the request
+ * is signed (headers only).
  */
-function streamPut(bucket: string, declared: number, credentials?: Credentials): Promise<Streamed> {
+function streamPut(bucket: string, declared: number, credentials?: Credentials, pause?: Pause): Promise<Streamed> {
   const headers: Record<string, string> = { "content-type": "application/json", "content-length": String(declared) };
   if (credentials) {
     const target = { method: "POST", region: t.server.region, rawQuery: "putVectors", bucket, accountId: t.server.accountId };
@@ -50,8 +58,14 @@ function streamPut(bucket: string, declared: number, credentials?: Credentials):
     });
     req.on("error", (error) => (answered ? undefined : reject(error)));
     const piece = Buffer.alloc(64 * 1024, 0x20);
+    let held = false;
     const pump = () => {
       if (answered || req.destroyed) return;
+      if (pause && !held && sent >= pause.afterBytes) {
+        held = true;
+        pause.reached();
+        return void pause.until.then(pump);
+      }
       if (sent >= declared) return void req.end();
       const size = Math.min(piece.length, declared - sent);
       sent += size;
@@ -89,11 +103,17 @@ test("anonymous callers get the same answer whether or not the bucket exists, wh
 });
 
 test("bodies in flight past the server-wide budget get 503, and the budget is given back afterwards", async () => {
-  // Two signed 6 MiB bodies at once pass the 10 MiB budget: the one that comes second is refused.
-  const [first, second] = await Promise.all([
-    streamPut("guarded", 6 * 1024 * 1024, t.credentials),
-    new Promise<Streamed>((resolve) => setTimeout(() => resolve(streamPut("guarded", 6 * 1024 * 1024, t.credentials)), 20)),
-  ]);
+  // Two signed 6 MiB bodies at once pass the 10 MiB budget: one of them is refused. The first is held
+  // midway until the second has its answer, so the two are in flight together whatever the timing.
+  let release!: () => void;
+  let reached!: () => void;
+  const until = new Promise<void>((resolve) => (release = resolve));
+  const midway = new Promise<void>((resolve) => (reached = resolve));
+  const firstAnswer = streamPut("guarded", 6 * 1024 * 1024, t.credentials, { afterBytes: 1024 * 1024, reached, until });
+  await Promise.race([midway, firstAnswer]);
+  const second = await streamPut("guarded", 6 * 1024 * 1024, t.credentials);
+  release();
+  const first = await firstAnswer;
   const statuses = [first.status, second.status].sort();
   assert.equal(statuses[1], 503, `${first.body} / ${second.body}`);
   const refused = first.status === 503 ? first : second;
