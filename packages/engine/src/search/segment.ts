@@ -270,7 +270,7 @@ export class Segment implements VectorRows {
 
   /** Installs the segment's full-text postings, taking the rows deleted so far out of their statistics. */
   attachText(text: SegmentText): void {
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) text.markDeleted(row);
+    this.passDeletionsTo(text);
     this.text = text;
   }
 
@@ -283,9 +283,7 @@ export class Segment implements VectorRows {
       for (const field of graphs) field?.graph.release();
       return;
     }
-    for (let row = 0; row < this.rows; row++) {
-      if (this.deleted[row] === 1) for (const field of graphs) field?.markDeleted(row);
-    }
+    for (const field of graphs) if (field) this.passDeletionsTo(field);
     this.fieldGraphs = graphs;
   }
 
@@ -336,9 +334,12 @@ export class Segment implements VectorRows {
     letGoLater(mappedFile, mapped);
   }
 
-  /** Tells a graph being attached about the rows deleted since its bytes were made. */
-  private passDeletionsTo(graph: HnswGraph): void {
-    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) graph.markDeleted(row);
+  /**
+   * Tells what is being attached (a graph, a field's graph, full-text postings) about the rows deleted
+   * since it was made.
+   */
+  private passDeletionsTo(target: { markDeleted(row: number): void }): void {
+    for (let row = 0; row < this.rows; row++) if (this.deleted[row] === 1) target.markDeleted(row);
   }
 
   /**
