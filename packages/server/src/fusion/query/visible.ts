@@ -83,9 +83,13 @@ export class VisibleDocuments {
     this.collection.forEachFieldCandidate(narrowed, withinPartition(partition, visit));
   }
 
-  /** BM25 scores of the visible documents matching on text field `field`, by key (the engine's full-text postings). */
+  /**
+   * BM25 scores of the visible documents matching on text field `field`, by key (the engine's
+   * full-text postings, which hold exactly its live documents: only partition keys narrow them).
+   */
   textSearch(field: string, match: TextMatch): Map<string, number> {
-    return this.partition ? this.collection.textSearch(field, match, (key) => this.sees(key)) : this.collection.textSearch(field, match);
+    const visible = this.partition && ((key: string) => this.metadataOf(key) !== undefined);
+    return this.collection.textSearch(field, match, visible);
   }
 
   /** A reader of a visible document's metadata, or undefined when the key is not a visible document. */
@@ -122,12 +126,6 @@ export class VisibleDocuments {
    */
   remember(key: string, metadata: MetadataReader): void {
     this.known.set(key, metadata);
-  }
-
-  /** Whether a key is a visible document: full-text hits are held to this. */
-  sees(key: string): boolean {
-    // Without partition keys every full-text hit is visible: the engine's postings hold exactly its live documents.
-    return this.partition === undefined || this.metadataOf(key) !== undefined;
   }
 }
 
