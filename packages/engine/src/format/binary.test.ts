@@ -13,6 +13,7 @@ type Write =
   | { kind: "u64"; value: number }
   | { kind: "bytes"; value: Uint8Array }
   | { kind: "floats"; value: Float32Array }
+  | { kind: "u32s"; value: Uint32Array }
   | { kind: "string"; value: string };
 
 const writeArb: fc.Arbitrary<Write> = fc.oneof(
@@ -21,6 +22,8 @@ const writeArb: fc.Arbitrary<Write> = fc.oneof(
   fc.record({ kind: fc.constant("u64" as const), value: fc.maxSafeNat() }),
   fc.record({ kind: fc.constant("bytes" as const), value: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({ kind: fc.constant("floats" as const), value: fc.float32Array({ maxLength: 80 }) }),
+  // A view past its buffer's start, as a segment's postings arrays may be.
+  fc.record({ kind: fc.constant("u32s" as const), value: fc.uint32Array({ maxLength: 80 }).map((values) => values.subarray(Math.min(1, values.length))) }),
   fc.record({ kind: fc.constant("string" as const), value: fc.string({ unit: "grapheme", maxLength: 60 }) }),
 );
 
@@ -34,6 +37,11 @@ function expectedBytes(write: Write): Buffer {
     case "floats": {
       const b = Buffer.alloc(write.value.length * 4);
       write.value.forEach((value, i) => b.writeFloatLE(value, i * 4));
+      return b;
+    }
+    case "u32s": {
+      const b = Buffer.alloc(write.value.length * 4);
+      write.value.forEach((value, i) => b.writeUInt32LE(value, i * 4));
       return b;
     }
     case "string": {
@@ -51,6 +59,7 @@ function apply(writer: ByteWriter, write: Write): void {
   else if (write.kind === "u64") writer.u64(write.value);
   else if (write.kind === "bytes") writer.bytes(write.value);
   else if (write.kind === "floats") writer.floats(write.value);
+  else if (write.kind === "u32s") writer.u32s(write.value);
   else writer.string(write.value);
 }
 
@@ -86,9 +95,11 @@ test("patched lengths land in the grown buffer and a reader gets every value bac
   writer.u32(0); // patched below, after the buffer has grown several times
   writer.string("k".repeat(80));
   writer.floats(Float32Array.from({ length: 33 }, (_, i) => i / 3));
+  writer.u32s(Uint32Array.from({ length: 9 }, (_, i) => 0xffffffff - i));
   writer.patchU32(0, writer.length);
   const reader = new ByteReader(writer.finish());
   assert.equal(reader.u32(), writer.length);
   assert.equal(reader.string(), "k".repeat(80));
   assert.deepEqual(reader.floats(33), Float32Array.from({ length: 33 }, (_, i) => i / 3));
+  assert.deepEqual(reader.u32s(9), Uint32Array.from({ length: 9 }, (_, i) => 0xffffffff - i));
 });

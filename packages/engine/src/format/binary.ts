@@ -101,6 +101,16 @@ export class ByteWriter {
     this.buffer.set(littleEndianFloatBytes(values), at);
   }
 
+  /** Unsigned 32-bit values back to back, little-endian (as u32() writes each). */
+  u32s(values: Uint32Array): void {
+    const at = this.reserve(values.length * 4);
+    if (HOST_IS_LITTLE_ENDIAN) {
+      this.buffer.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
+      return;
+    }
+    for (let i = 0; i < values.length; i++) this.view.setUint32(at + i * 4, values[i] ?? 0, true);
+  }
+
   /** The written bytes (a view, valid until the next write). */
   finish(): Uint8Array {
     return this.buffer.subarray(0, this.used);
@@ -175,6 +185,15 @@ export class ByteReader {
   floats(count: number): Float32Array {
     const values = new Float32Array(count);
     this.floatsInto(count, values);
+    return values;
+  }
+
+  /** `count` unsigned 32-bit values, as ByteWriter.u32s wrote them (a copy, aligned). */
+  u32s(count: number): Uint32Array {
+    const at = this.take(count * 4);
+    const values = new Uint32Array(count);
+    if (HOST_IS_LITTLE_ENDIAN) new Uint8Array(values.buffer).set(this.bytes.subarray(at, at + count * 4));
+    else for (let i = 0; i < count; i++) values[i] = this.view.getUint32(at + i * 4, true);
     return values;
   }
 }

@@ -8,29 +8,10 @@
 // where a string is a u32 byte length and UTF-8, all little-endian. Decoding checks everything a query
 // relies on: terms strictly ascending, rows inside the segment and ascending within a term,
 // frequencies of at least 1 adding up to each row's length.
-import { ByteReader, ByteWriter, HOST_IS_LITTLE_ENDIAN } from "./binary.ts";
+import { ByteReader, ByteWriter } from "./binary.ts";
 import { DecodeError } from "../base/errors.ts";
 import { compareTerms, FieldPostings } from "../text/field-postings.ts";
 import { SegmentText } from "../text/segment-text.ts";
-
-function u32Bytes(values: Uint32Array): Uint8Array {
-  if (HOST_IS_LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => view.setUint32(i * 4, value, true));
-  return bytes;
-}
-
-function readU32s(reader: ByteReader, count: number): Uint32Array {
-  const bytes = reader.bytesView(count * 4);
-  const values = new Uint32Array(count);
-  if (HOST_IS_LITTLE_ENDIAN) new Uint8Array(values.buffer).set(bytes);
-  else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < count; i++) values[i] = view.getUint32(i * 4, true);
-  }
-  return values;
-}
 
 /** The section's bytes (SegmentText.sectionBytes long). */
 export function encodeSegmentText(text: SegmentText): Uint8Array {
@@ -43,10 +24,10 @@ export function encodeSegmentText(text: SegmentText): Uint8Array {
     for (const term of field.terms) writer.string(term);
     const counts = new Uint32Array(field.terms.length);
     for (let i = 0; i < counts.length; i++) counts[i] = (field.starts[i + 1] as number) - (field.starts[i] as number);
-    writer.bytes(u32Bytes(counts));
-    writer.bytes(u32Bytes(field.rows));
-    writer.bytes(u32Bytes(field.frequencies));
-    writer.bytes(u32Bytes(field.lengths));
+    writer.u32s(counts);
+    writer.u32s(field.rows);
+    writer.u32s(field.frequencies);
+    writer.u32s(field.lengths);
   });
   return writer.finish();
 }
@@ -77,10 +58,10 @@ function decodeField(reader: ByteReader, rowCount: number): FieldPostings {
     if (term === "" || (i > 0 && compareTerms(terms[i - 1] as string, term) >= 0)) throw new DecodeError("segment text terms are not strictly ascending");
     terms.push(term);
   }
-  const counts = readU32s(reader, termCount);
-  const rows = readU32s(reader, postingCount);
-  const frequencies = readU32s(reader, postingCount);
-  const lengths = readU32s(reader, rowCount);
+  const counts = reader.u32s(termCount);
+  const rows = reader.u32s(postingCount);
+  const frequencies = reader.u32s(postingCount);
+  const lengths = reader.u32s(rowCount);
   const starts = new Uint32Array(termCount + 1);
   for (let i = 0; i < termCount; i++) starts[i + 1] = (starts[i] as number) + (counts[i] as number);
   if (starts[termCount] !== postingCount) throw new DecodeError("segment text postings do not add up");
