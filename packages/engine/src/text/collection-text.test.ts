@@ -7,7 +7,7 @@
 // at open. Seeds are printed on failure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { FusionTextSettings } from "@ossv/protocol";
@@ -15,7 +15,7 @@ import { bruteForceBm25 } from "../testing/bm25-model.ts";
 import { documentTerms, textFieldsOf } from "./text-fields.ts";
 import { decodeSegment, encodeSegment } from "../format/segment-format.ts";
 import type { Collection, FusionSchemaRecord, IndexRecord, Metadata } from "../base/types.ts";
-import { ACCOUNT, BUCKET, joinBody, openTestEngine, seededRandom, withTempDir } from "../testing/test-support.ts";
+import { ACCOUNT, BUCKET, fileTree, joinBody, openTestEngine, seededRandom, withTempDir } from "../testing/test-support.ts";
 import { propertyParameters } from "../../../../tests/reliability/scale.ts";
 import type { OssvEngine } from "../engine.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
@@ -171,11 +171,7 @@ test("segments written before segments carried postings search too: theirs are b
 });
 
 async function segmentFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith(".seg")) found.push(join(entry.parentPath ?? entry.path, entry.name));
-  }
-  return found;
+  return [...(await fileTree(dir)).keys()].filter((path) => path.endsWith(".seg")).map((path) => join(dir, path));
 }
 
 test("every node of a shared store searches as the model says, across forwarded writes, checkpoints and a takeover", async () => {
