@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { FIELD_GRAPH_TUNING, fieldSpans } from "./field-graphs.ts";
 import type { Collection, FusionSchemaRecord, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
-import { ACCOUNT, BUCKET, openTestEngine, seededRandom, withTempDir } from "../testing/test-support.ts";
+import { ACCOUNT, BUCKET, openTestEngine, seededRandom, setupIndex, withTempDir } from "../testing/test-support.ts";
 import { propertyParameters } from "../../../../tests/reliability/scale.ts";
 import type { OssvEngine } from "../engine.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
@@ -34,14 +34,10 @@ function schemaOf(fields: Field[]): FusionSchemaRecord {
   };
 }
 
-async function createFusionIndex(engine: OssvEngine, name: string, schema: FusionSchemaRecord): Promise<IndexRecord> {
-  const { catalog } = engine;
-  if (!catalog.getAccount(ACCOUNT)) await catalog.createAccount(ACCOUNT);
-  if (!catalog.getBucket(ACCOUNT, BUCKET)) await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "cn-hangzhou" });
-  const spans = fieldSpans(schema);
-  const width = spans.reduce((sum, span) => sum + 1 + span.dimension, 0);
-  const spec = { name, dimension: width, distanceMetric: "euclidean" as const, dataType: "float32" as const, nonFilterableMetadataKeys: [], fusion: schema };
-  return await catalog.createIndex(ACCOUNT, BUCKET, spec, 100);
+/** A Fusion index of `schema`, its rows as wide as its vector fields laid side by side. */
+function createFusionIndex(engine: OssvEngine, name: string, schema: FusionSchemaRecord): Promise<IndexRecord> {
+  const width = fieldSpans(schema).reduce((sum, span) => sum + 1 + span.dimension, 0);
+  return setupIndex(engine, name, width, "euclidean", schema);
 }
 
 /** One document: per field its values or undefined, and a group (the filters' key). */

@@ -8,7 +8,7 @@ import type { BlobBody, BlobStore } from "../storage/blob-store.ts";
 import { openEngine, type OpenEngineOptions, type OssvEngine } from "../engine.ts";
 import { CorruptionError, NewerFormatError } from "../base/errors.ts";
 import type { LocalBlobStore } from "../storage/local-blob-store.ts";
-import type { DistanceMetric, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
+import type { DistanceMetric, FusionSchemaRecord, IndexRecord, Metadata, VectorRecord } from "../base/types.ts";
 
 export { seededRandom } from "../base/seeded-random.mjs";
 
@@ -38,17 +38,21 @@ export async function openTestEngine(dataDir: string, options: Partial<Omit<Open
   return await openEngine({ dataDir, ...options, cluster: undefined });
 }
 
-/** Creates account, bucket and one index (idempotently) and returns the index record. */
+/**
+ * Creates account, bucket and one index (idempotently) and returns the index record; with `fusion`, a
+ * Fusion index of that schema (`dimension` is then its rows' width: search/field-graphs.ts fieldSpans).
+ */
 export async function setupIndex(
   engine: OssvEngine,
   name = "index1",
   dimension = 4,
   distanceMetric: DistanceMetric = "euclidean",
+  fusion?: FusionSchemaRecord,
 ): Promise<IndexRecord> {
   const { catalog } = engine;
   if (!catalog.getAccount(ACCOUNT)) await catalog.createAccount(ACCOUNT);
   if (!catalog.getBucket(ACCOUNT, BUCKET)) await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "cn-hangzhou" });
-  const spec = { name, dimension, distanceMetric, dataType: "float32" as const, nonFilterableMetadataKeys: [] };
+  const spec = { name, dimension, distanceMetric, dataType: "float32" as const, nonFilterableMetadataKeys: [], ...(fusion && { fusion }) };
   return await catalog.createIndex(ACCOUNT, BUCKET, spec, 100);
 }
 

@@ -15,7 +15,7 @@ import { bruteForceBm25 } from "../testing/bm25-model.ts";
 import { documentTerms, textFieldsOf } from "./text-fields.ts";
 import { decodeSegment, encodeSegment } from "../format/segment-format.ts";
 import type { Collection, FusionSchemaRecord, IndexRecord, Metadata } from "../base/types.ts";
-import { ACCOUNT, BUCKET, fileTree, joinBody, openTestEngine, seededRandom, withTempDir } from "../testing/test-support.ts";
+import { fileTree, joinBody, openTestEngine, seededRandom, setupIndex, withTempDir } from "../testing/test-support.ts";
 import { propertyParameters } from "../../../../tests/reliability/scale.ts";
 import type { OssvEngine } from "../engine.ts";
 import { LocalBlobStore } from "../storage/local-blob-store.ts";
@@ -34,13 +34,7 @@ const SCHEMA: FusionSchemaRecord = {
 const FIELDS = textFieldsOf(SCHEMA);
 const WIDTH = 3;
 
-async function createIndex(engine: OssvEngine, name: string): Promise<IndexRecord> {
-  const { catalog } = engine;
-  if (!catalog.getAccount(ACCOUNT)) await catalog.createAccount(ACCOUNT);
-  if (!catalog.getBucket(ACCOUNT, BUCKET)) await catalog.createBucket({ accountId: ACCOUNT, name: BUCKET, region: "cn-hangzhou" });
-  const spec = { name, dimension: WIDTH, distanceMetric: "euclidean" as const, dataType: "float32" as const, nonFilterableMetadataKeys: [], fusion: SCHEMA };
-  return await catalog.createIndex(ACCOUNT, BUCKET, spec, 100);
-}
+const createIndex = (engine: OssvEngine, name: string): Promise<IndexRecord> => setupIndex(engine, name, WIDTH, "euclidean", SCHEMA);
 
 const WORDS = ["Apple", "apple", "banana", "無線", "耳机", "café", "Ελλάδα", "x1", "🙂", "rain", "storm"];
 
